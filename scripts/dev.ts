@@ -1,0 +1,82 @@
+/**
+ * `npm start`: everything a newcomer needs after `npm install`.
+ * 1. Writes .dev.vars with random local secrets if it is missing (git-ignored).
+ * 2. Applies the local D1 migrations (the same files the tests and production use).
+ * 3. Serves the gateway with `wrangler dev` on http://127.0.0.1:8787, offline and without telemetry,
+ *    and prints a short banner once GET /health answers.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { generateLocalSecrets } from "./local-secrets.ts";
+
+const HOST = "127.0.0.1";
+const PORT = Number(process.env.PORT ?? 8787);
+const BASE = `http://${HOST}:${PORT}`;
+const quietEnv = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_LOG: "warn",
+  CI: "true",
+};
+
+async function ensureDevVars(): Promise<void> {
+  if (existsSync(".dev.vars")) return;
+  const secrets = await generateLocalSecrets();
+  const lines = Object.entries(secrets).map(([k, v]) => `${k}='${v}'`);
+  writeFileSync(".dev.vars", `# Local-only secrets written by npm start. Never commit.\n${lines.join("\n")}\n`, {
+    mode: 0o600,
+  });
+  console.log("edgepay: wrote .dev.vars with fresh local secrets");
+}
+
+function wrangler(args: string[]): void {
+  const result = spawnSync("wrangler", args, { stdio: ["ignore", "pipe", "pipe"], env: quietEnv, encoding: "utf8" });
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    throw new Error(`wrangler ${args.join(" ")} failed`);
+  }
+}
+
+async function waitForHealth(timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${BASE}/health`);
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+/** Hook for steps that need the running gateway (e.g. seeding demo credentials). */
+export type AfterStart = (base: string) => Promise<void>;
+
+async function main(afterStart: AfterStart[] = []): Promise<void> {
+  await ensureDevVars();
+  wrangler(["d1", "migrations", "apply", "DB", "--local"]);
+  console.log("edgepay: local D1 migrations applied");
+
+  const dev = spawn(
+    "wrangler",
+    ["dev", "--ip", HOST, "--port", String(PORT), "--log-level", "warn", "--show-interactive-dev-session=false"],
+    { stdio: ["ignore", "inherit", "inherit"], env: quietEnv },
+  );
+  const stop = () => dev.kill("SIGTERM");
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  dev.on("exit", (code) => process.exit(code ?? 0));
+
+  if (!(await waitForHealth(60_000))) {
+    console.error("edgepay: the gateway did not answer GET /health within 60 s");
+    stop();
+    process.exit(1);
+  }
+  for (const step of afterStart) await step(BASE);
+  console.log(`edgepay: ready on ${BASE}  (health: ${BASE}/health, docs: ${BASE}/docs)`);
+}
+
+await main();

@@ -1,0 +1,80 @@
+/**
+ * The app factory: the one place that sets middleware order, validation hook, error mapping,
+ * 404/405 handling and the OpenAPI document, then mounts one route module per resource.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { ApiError, internalErrorEnvelope } from "./errors";
+import { sendError } from "./lib/http";
+import { log } from "./lib/log";
+import { validationError } from "./lib/validation";
+import { parseBody } from "./middleware/body";
+import { requestId } from "./middleware/request-id";
+import { registerDocs } from "./routes/docs";
+import { registerHealth } from "./routes/health";
+import type { App, AppEnv } from "./types";
+
+/** Largest request body accepted, in bytes; larger bodies get a 413 before any parsing. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Builds the gateway app. Called once per isolate by the Worker entry, and by tests that need extra routes. */
+export function createApp(): App {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const input = result.target === "json" ? c.var.body : result.target === "query" ? c.req.query() : c.req.param();
+        throw validationError(result.error, input);
+      }
+    },
+  });
+
+  app.use("*", requestId);
+  app.use("*", parseBody(MAX_BODY_BYTES));
+
+  registerHealth(app);
+  // Resource modules register here, one per resource.
+  registerDocs(app);
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      return sendError(
+        c,
+        new ApiError("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}.`, {
+          headers: { Allow: allowed.join(", ") },
+        }),
+      );
+    }
+    return sendError(c, new ApiError("route_not_found", `Unrecognized request URL (${c.req.method}: ${c.req.path}).`));
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return sendError(c, err);
+    if (err instanceof HTTPException && err.status === 415) {
+      return sendError(c, new ApiError("unsupported_media_type", "Unsupported media type."));
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      return sendError(c, new ApiError("body_malformed", "The request could not be parsed."));
+    }
+    // Never echo err.message: it may carry internals. Log the class and stack, not request data.
+    log("error", "unhandled_error", {
+      request_id: c.var.requestId ?? null,
+      error: err instanceof Error ? err.name : typeof err,
+      stack: err instanceof Error ? (err.stack ?? null) : null,
+    });
+    return c.json(internalErrorEnvelope(c.var.requestId ?? "unknown"), 500);
+  });
+
+  return app;
+}
+
+/** Methods registered for a path other than the one used, for 405 answers and the `Allow` header. */
+function allowedMethods(app: App, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL" || route.path.includes("*")) continue;
+    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+")}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  return [...methods].sort();
+}

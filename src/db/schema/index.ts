@@ -1,0 +1,2 @@
+/** The whole Drizzle schema; drizzle-kit generates migrations/ from these modules. */
+export * from "./merchants";

@@ -1,0 +1,50 @@
+/** Merchants, their API clients (OAuth2 client credentials) and the operator audit log. */
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** A merchant account: the tenant every object belongs to. */
+export const merchants = sqliteTable("merchants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  status: text("status", { enum: ["active", "suspended"] })
+    .notNull()
+    .default("active"),
+  /** Requests per second; null means the deployment default (RATE_LIMIT_DEFAULT). */
+  rateLimit: integer("rate_limit"),
+  created: integer("created").notNull(),
+});
+
+/** An OAuth2 client of a merchant. The secret is stored only as a keyed HMAC (`secret_hash`). */
+export const apiClients = sqliteTable(
+  "api_clients",
+  {
+    clientId: text("client_id").primaryKey(),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    secretHash: text("secret_hash").notNull(),
+    /** Space-separated scopes, as in OAuth2's `scope` parameter. */
+    scopes: text("scopes").notNull(),
+    status: text("status", { enum: ["active", "revoked"] })
+      .notNull()
+      .default("active"),
+    created: integer("created").notNull(),
+    lastUsed: integer("last_used"),
+  },
+  (t) => [index("api_clients_merchant_idx").on(t.merchantId)],
+);
+
+/** Append-only record of every operator action: who, what, on which target, when, and the request id. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    targetId: text("target_id").notNull(),
+    requestId: text("request_id").notNull(),
+    /** JSON object with non-secret details of the change. */
+    details: text("details").notNull().default("{}"),
+    created: integer("created").notNull(),
+  },
+  (t) => [index("audit_log_target_idx").on(t.targetId, t.created)],
+);

@@ -1,0 +1,102 @@
+/**
+ * The closed set of API error codes and the one place they map to an HTTP status and error type.
+ * Every 4xx the gateway sends is an `ApiError`; anything else becomes a 500 `api_error` (see app.ts).
+ */
+
+/** Stripe-compatible error types that appear in `error.type`. */
+export type ErrorType =
+  | "api_error"
+  | "authentication_error"
+  | "card_error"
+  | "idempotency_error"
+  | "invalid_request_error"
+  | "permission_error"
+  | "rate_limit_error";
+
+/** Every error code the gateway can emit, with its HTTP status and error type. */
+export const ERROR_CODES = {
+  // Request shape
+  body_malformed: { status: 400, type: "invalid_request_error" },
+  body_too_large: { status: 413, type: "invalid_request_error" },
+  unsupported_media_type: { status: 415, type: "invalid_request_error" },
+  parameter_missing: { status: 400, type: "invalid_request_error" },
+  parameter_invalid: { status: 400, type: "invalid_request_error" },
+  parameter_invalid_integer: { status: 400, type: "invalid_request_error" },
+  parameter_invalid_empty: { status: 400, type: "invalid_request_error" },
+  parameter_unknown: { status: 400, type: "invalid_request_error" },
+  route_not_found: { status: 404, type: "invalid_request_error" },
+  method_not_allowed: { status: 405, type: "invalid_request_error" },
+  resource_missing: { status: 404, type: "invalid_request_error" },
+  // Identity
+  authentication_required: { status: 401, type: "authentication_error" },
+  invalid_token: { status: 401, type: "authentication_error" },
+  insufficient_scope: { status: 403, type: "permission_error" },
+  // Internal
+  internal_error: { status: 500, type: "api_error" },
+  service_unavailable: { status: 503, type: "api_error" },
+} as const satisfies Record<string, { status: number; type: ErrorType }>;
+
+/** A member of the closed error-code set. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Optional details carried by an ApiError into the envelope and response headers. */
+export interface ApiErrorDetails {
+  param?: string;
+  declineCode?: string;
+  headers?: Record<string, string>;
+  /** Extra top-level fields for the envelope's error object (e.g. `payment_intent`). */
+  extra?: Record<string, unknown>;
+}
+
+/** The one error class that becomes a client-visible response; its message must be safe to show. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly details: ApiErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ApiErrorDetails = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.type = ERROR_CODES[code].type;
+    this.details = details;
+  }
+}
+
+/** The JSON error envelope, `{"error": {...}}`, shared by every failure response. */
+export interface ErrorEnvelope {
+  error: {
+    type: ErrorType;
+    code: ErrorCode;
+    message: string;
+    param?: string;
+    decline_code?: string;
+    request_id: string;
+    [extra: string]: unknown;
+  };
+}
+
+/** Builds the envelope for an ApiError; unknown errors must never reach this function. */
+export function errorEnvelope(err: ApiError, requestId: string): ErrorEnvelope {
+  return {
+    error: {
+      ...err.details.extra,
+      type: err.type,
+      code: err.code,
+      message: err.message,
+      ...(err.details.param !== undefined && { param: err.details.param }),
+      ...(err.details.declineCode !== undefined && { decline_code: err.details.declineCode }),
+      request_id: requestId,
+    },
+  };
+}
+
+/** The envelope for an unexpected failure: a fixed message and the request id, nothing else. */
+export function internalErrorEnvelope(requestId: string): ErrorEnvelope {
+  return errorEnvelope(
+    new ApiError("internal_error", "An internal error occurred. Contact support with the request id."),
+    requestId,
+  );
+}

@@ -1,0 +1,29 @@
+/** Prefixed random object ids (`pi_…`, `pm_…`) and other random tokens. */
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** The object-id prefixes in use, so a typo in a prefix is a type error. */
+export type IdPrefix = "mer" | "cli" | "pm" | "tok" | "pi" | "ch" | "re" | "txn" | "req" | "aud" | "evt" | "we";
+
+/** Random base62 string of `length` characters (about 5.95 bits each, rejection-sampled, unbiased). */
+export function randomBase62(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    const bytes = crypto.getRandomValues(new Uint8Array(length * 2));
+    for (const b of bytes) {
+      // 248 = 62 * 4: drop the top values so every character is equally likely.
+      if (b < 248 && out.length < length) out += ALPHABET[b % 62];
+    }
+  }
+  return out;
+}
+
+/** A new object id such as `pi_3fX…`: the prefix, an underscore and 24 base62 characters (~142 bits). */
+export function newId(prefix: IdPrefix): string {
+  return `${prefix}_${randomBase62(24)}`;
+}
+
+/** True when `id` looks like an id with the given prefix; used to reject foreign ids early. */
+export function hasPrefix(id: string, prefix: IdPrefix): boolean {
+  return id.startsWith(`${prefix}_`) && /^[a-z]+_[0-9A-Za-z]{1,64}$/.test(id);
+}

@@ -1,0 +1,29 @@
+/** Hono context types shared by the app factory, middleware and route modules. */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+
+/** The authenticated merchant caller, set by the merchant auth middleware. */
+export interface MerchantAuth {
+  merchantId: string;
+  clientId: string;
+  scopes: ReadonlySet<string>;
+  tokenId: string;
+}
+
+/** Per-request variables set by middleware. */
+export interface AppVariables {
+  /** The `Request-Id` of this request (`req_…`). */
+  requestId: string;
+  /** The parsed request body: JSON and bracket-nested form bodies yield the same object. */
+  body: Record<string, unknown>;
+  /** Present on merchant routes once the access token has been verified. */
+  auth: MerchantAuth;
+}
+
+/** Hono environment of the gateway: bindings from wrangler.toml plus per-request variables. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}
+
+/** The gateway's app type; route modules register themselves on it. */
+export type App = OpenAPIHono<AppEnv>;
