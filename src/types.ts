@@ -17,6 +17,8 @@ export interface AppVariables {
   body: Record<string, unknown>;
   /** Present on merchant routes once the access token has been verified. */
   auth: MerchantAuth;
+  /** The request's `Idempotency-Key`, once the idempotency layer has admitted it. */
+  idempotencyKey: string | undefined;
 }
 
 /** Hono environment of the gateway: bindings from wrangler.toml plus per-request variables. */
