@@ -2,14 +2,282 @@
  * MerchantGate: the per-merchant Durable Object that admits requests (rate limiting and
  * idempotency) and completes them. It exposes typed RPC methods only, never a fetch router.
  *
- * Storage layout: none yet; the idempotency and rate-limit work defines it here.
+ * Addressing (see gateName): `m:<merchant_id>:<shard>` for merchant traffic, `client:<client_id>`
+ * for failed-authentication throttling on the token endpoint, `health` for the liveness probe.
+ *
+ * Cost: a request makes one RPC to be admitted (`admit`: buckets and idempotency begin together)
+ * and at most one to finish (`complete`: saved response and/or a refunded token); a request without
+ * an Idempotency-Key that needs no refund makes no second call.
+ *
+ * Throughput: one object serves roughly 500–1,000 simple requests/s, fewer with storage writes.
+ * Each admit commits one small transaction (bucket rows, plus the key row when keyed) and each
+ * keyed complete commits one more, so a shard is sized for PER_SHARD_QUOTA = 250 admitted
+ * requests/s (2–4× headroom; domain/limits.ts). A merchant with quota q uses ceil(q / 250) shards:
+ * its keys are spread by hash(key) mod N, keyless requests by a random shard, and every bucket is
+ * split so the shards' quotas add up to exactly q.
+ *
+ * Storage layout (SQLite, survives eviction and restarts):
+ *
+ *   idempotency_keys                     one row per (method, path, Idempotency-Key) of this shard
+ *     scope        TEXT PRIMARY KEY      "<METHOD> <path> <key>" (merchant scoping is the object itself)
+ *     fingerprint  TEXT NOT NULL         SHA-256 of the canonical method, path and body
+ *     state        TEXT NOT NULL         'running' (an attempt holds the lease) or 'done' (response saved)
+ *     lease_id     TEXT                  the attempt that may complete the row; null once done
+ *     lease_until  INTEGER NOT NULL      ms; after it another attempt may take the key over
+ *     status       INTEGER               saved HTTP status (done rows)
+ *     headers      TEXT                  saved headers, JSON [[name, value], ...] (done rows)
+ *     body         BLOB                  saved body bytes, replayed unchanged (done rows)
+ *     request_id   TEXT                  Request-Id of the attempt whose response was saved
+ *     created      INTEGER NOT NULL      ms of the first attempt
+ *     expires      INTEGER NOT NULL      created + 24 h; the alarm deletes rows past it
+ *   index idempotency_keys_expires (expires)
+ *
+ *   buckets                              one row per rate-limit policy in use here
+ *     name   TEXT PRIMARY KEY            policy name: default, card, client_auth
+ *     level  INTEGER NOT NULL            tokens × window_ms (see domain/token-bucket.ts)
+ *     at     INTEGER NOT NULL            ms the level was computed at
+ *
+ * The single alarm is set to the earliest `expires` and re-armed after each pruning pass.
  */
 import { DurableObject } from "cloudflare:workers";
+import { decide, LEASE_MS, RETENTION_MS } from "../domain/idempotency";
+import { CLIENT_AUTH_FAILURES } from "../domain/limits";
+import {
+  assertPolicy,
+  type BucketState,
+  type BucketView,
+  drain,
+  giveBack,
+  hasToken,
+  type Policy,
+  retryAfter,
+  takeAll,
+} from "../domain/token-bucket";
 
-/** Per-merchant admission control, addressed by merchant id (and a shard suffix for hot merchants). */
+/** A response as saved for replay. */
+export interface SavedResponse {
+  status: number;
+  headers: string[][];
+  body: ArrayBuffer;
+}
+
+/** What `admit` is asked: the shard's policies, and the key when the request carries one. */
+export interface AdmitRequest {
+  policies: Policy[];
+  key?: { scope: string; fingerprint: string };
+}
+
+/** What `admit` decided, with the buckets' state for the RateLimit headers. */
+export type AdmitResult =
+  | { outcome: "proceed"; leaseId: string | null; limits: BucketView[] }
+  | { outcome: "replay"; response: SavedResponse; requestId: string; limits: BucketView[] }
+  | { outcome: "mismatch" | "in_use"; limits: BucketView[] }
+  | { outcome: "limited"; retryAfterSec: number; limitedBy: string; limits: BucketView[] };
+
+/** What `complete` is told: the key's fate (a response to save, or null to release it) and tokens to refund. */
+export interface CompleteRequest {
+  key?: { scope: string; leaseId: string; requestId: string; response: SavedResponse | null };
+  refund?: Policy[];
+}
+
+/** Outcome of a throttle check or a recorded failure on the token endpoint. */
+export interface ThrottleResult {
+  allowed: boolean;
+  retryAfterSec: number;
+}
+
+interface KeyRow extends Record<string, SqlStorageValue> {
+  fingerprint: string;
+  state: "running" | "done";
+  lease_until: number;
+  expires: number;
+  status: number | null;
+  headers: string | null;
+  body: ArrayBuffer | null;
+  request_id: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, lease_id TEXT,
+  lease_until INTEGER NOT NULL, status INTEGER, headers TEXT, body BLOB, request_id TEXT,
+  created INTEGER NOT NULL, expires INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_expires ON idempotency_keys (expires);
+CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, level INTEGER NOT NULL, at INTEGER NOT NULL);
+`;
+
+/** Per-merchant admission control, addressed by merchant id and shard (see gateName). */
 export class MerchantGate extends DurableObject<Env> {
+  /** The object's clock in ms. Tests freeze it through runInDurableObject; it is not reachable over RPC. */
+  clock: () => number = () => Date.now();
+  #alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(SCHEMA);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
   /** Liveness probe used by `GET /health`. */
   async ping(): Promise<"pong"> {
     return "pong";
   }
+
+  /** Charges the rate limits and, for a keyed request, begins, replays or refuses its key; one atomic step. */
+  async admit(request: AdmitRequest): Promise<AdmitResult> {
+    const now = this.clock();
+    for (const policy of request.policies) assertPolicy(policy);
+    const taken = takeAll(
+      request.policies,
+      request.policies.map((p) => this.#bucket(p.name)),
+      now,
+    );
+    request.policies.forEach((p, i) => this.#saveBucket(p.name, taken.states[i] as BucketState));
+    if (!taken.ok) {
+      return {
+        outcome: "limited",
+        retryAfterSec: taken.retryAfterSec,
+        limitedBy: taken.limitedBy.name,
+        limits: taken.views,
+      };
+    }
+    const limits = taken.views;
+    if (!request.key) return { outcome: "proceed", leaseId: null, limits };
+
+    const { scope, fingerprint } = request.key;
+    const row = this.#keyRow(scope);
+    const record = row && {
+      fingerprint: row.fingerprint,
+      state: row.state,
+      leaseUntil: row.lease_until,
+      expires: row.expires,
+    };
+    const decision = decide(record, fingerprint, now);
+    if (decision === "replay" && row?.status != null) {
+      const response = {
+        status: row.status,
+        headers: JSON.parse(row.headers ?? "[]"),
+        body: row.body ?? new ArrayBuffer(0),
+      };
+      return { outcome: "replay", response, requestId: row.request_id ?? "", limits };
+    }
+    if (decision === "mismatch" || decision === "in_use") return { outcome: decision, limits };
+
+    const leaseId = crypto.randomUUID();
+    // A takeover after a lapsed lease keeps the first attempt's retention; an expired row starts over.
+    const created = row && row.expires > now ? row.expires - RETENTION_MS : now;
+    this.ctx.storage.sql.exec(
+      `INSERT OR REPLACE INTO idempotency_keys
+         (scope, fingerprint, state, lease_id, lease_until, status, headers, body, request_id, created, expires)
+       VALUES (?, ?, 'running', ?, ?, NULL, NULL, NULL, NULL, ?, ?)`,
+      scope,
+      fingerprint,
+      leaseId,
+      now + LEASE_MS,
+      created,
+      created + RETENTION_MS,
+    );
+    await this.#armAlarm(created + RETENTION_MS);
+    return { outcome: "proceed", leaseId, limits };
+  }
+
+  /** Saves or releases the key of an admitted request (only while its lease is the current one) and refunds tokens. */
+  async complete(request: CompleteRequest): Promise<void> {
+    const now = this.clock();
+    for (const policy of request.refund ?? []) {
+      this.#saveBucket(policy.name, giveBack(policy, this.#bucket(policy.name), now));
+    }
+    const key = request.key;
+    if (!key) return;
+    if (key.response === null) {
+      this.ctx.storage.sql.exec(
+        "DELETE FROM idempotency_keys WHERE scope = ? AND lease_id = ? AND state = 'running'",
+        key.scope,
+        key.leaseId,
+      );
+      return;
+    }
+    this.ctx.storage.sql.exec(
+      `UPDATE idempotency_keys
+          SET state = 'done', lease_id = NULL, status = ?, headers = ?, body = ?, request_id = ?
+        WHERE scope = ? AND lease_id = ? AND state = 'running'`,
+      key.response.status,
+      JSON.stringify(key.response.headers),
+      key.response.body,
+      key.requestId,
+      key.scope,
+      key.leaseId,
+    );
+  }
+
+  /** Prunes keys past their retention and re-arms for the next one to expire. */
+  override async alarm(): Promise<void> {
+    const now = this.clock();
+    this.ctx.storage.sql.exec("DELETE FROM idempotency_keys WHERE expires <= ?", now);
+    const next = this.ctx.storage.sql
+      .exec<{ next: number | null }>("SELECT min(expires) AS next FROM idempotency_keys")
+      .one().next;
+    this.#alarmAt = null;
+    if (next !== null) await this.#armAlarm(next);
+  }
+
+  /** Token endpoint, before checking a client's secret: may this client id try now? */
+  async clientAuthAllowed(): Promise<ThrottleResult> {
+    const now = this.clock();
+    const state = this.#bucket(CLIENT_AUTH_FAILURES.name);
+    const allowed = hasToken(CLIENT_AUTH_FAILURES, state, now);
+    return { allowed, retryAfterSec: allowed ? 0 : retryAfter(CLIENT_AUTH_FAILURES, state, now) };
+  }
+
+  /** Token endpoint: records one failed client authentication for this client id. */
+  async recordClientAuthFailure(): Promise<ThrottleResult> {
+    const now = this.clock();
+    const state = drain(CLIENT_AUTH_FAILURES, this.#bucket(CLIENT_AUTH_FAILURES.name), now);
+    this.#saveBucket(CLIENT_AUTH_FAILURES.name, state);
+    const allowed = hasToken(CLIENT_AUTH_FAILURES, state, now);
+    return { allowed, retryAfterSec: allowed ? 0 : retryAfter(CLIENT_AUTH_FAILURES, state, now) };
+  }
+
+  #keyRow(scope: string): KeyRow | undefined {
+    return this.ctx.storage.sql
+      .exec<KeyRow>(
+        "SELECT fingerprint, state, lease_until, expires, status, headers, body, request_id FROM idempotency_keys WHERE scope = ?",
+        scope,
+      )
+      .toArray()[0];
+  }
+
+  #bucket(name: string): BucketState | undefined {
+    return this.ctx.storage.sql
+      .exec<{ level: number; at: number }>("SELECT level, at FROM buckets WHERE name = ?", name)
+      .toArray()[0];
+  }
+
+  #saveBucket(name: string, state: BucketState): void {
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO buckets (name, level, at) VALUES (?, ?, ?)",
+      name,
+      state.level,
+      state.at,
+    );
+  }
+
+  async #armAlarm(at: number): Promise<void> {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+}
+
+/** The object name of a merchant's gate shard. */
+export function gateName(merchantId: string, shard: number): string {
+  return `m:${merchantId}:${shard}`;
+}
+
+/** The object name that throttles failed authentications of one client id. */
+export function clientThrottleName(clientId: string): string {
+  return `client:${clientId}`;
 }

@@ -1,0 +1,77 @@
+/**
+ * Which rate-limit policies apply to a request, and how a merchant's limits are split across the
+ * shards of its MerchantGate. Pure: the gate middleware and the Durable Object both use it.
+ *
+ * Throughput arithmetic (also in the README): one Durable Object serves roughly 500–1,000 simple
+ * requests/s, fewer when each request writes storage. A request with an Idempotency-Key costs the
+ * shard two writes (begin, then the saved response) and one without a key costs one bucket write,
+ * so one shard is asked to carry at most PER_SHARD_QUOTA = 250 admitted requests/s, a 2–4× margin.
+ * A merchant allowed `q` requests/s gets ceil(q / 250) shards: the default 25 or 100 req/s is one
+ * shard and fully exact; 1,000 req/s is 4 shards, each holding a quarter of every bucket.
+ */
+import type { Policy } from "./token-bucket";
+
+/** Admitted requests/s one MerchantGate shard is sized for. */
+export const PER_SHARD_QUOTA = 250;
+
+/** Seconds of the stricter `card` window (tokenization and confirming with a new card). */
+export const CARD_WINDOW_SEC = 10;
+
+/** Failed client authentications allowed per client id per minute on the token endpoint. */
+export const CLIENT_AUTH_FAILURES: Policy = { name: "client_auth", quota: 10, windowSec: 60 };
+
+/** The merchant's requests/s: its operator-set limit, else the deployment default. */
+export function merchantQuota(override: number | null | undefined, deploymentDefault: string): number {
+  if (override !== null && override !== undefined && Number.isSafeInteger(override) && override >= 1) return override;
+  const fallback = Number(deploymentDefault);
+  if (!Number.isSafeInteger(fallback) || fallback < 1) throw new Error("RATE_LIMIT_DEFAULT must be a positive integer");
+  return fallback;
+}
+
+/** How many MerchantGate shards a merchant with this quota uses. */
+export function shardCount(quota: number): number {
+  return Math.max(1, Math.ceil(quota / PER_SHARD_QUOTA));
+}
+
+/** The shard that owns an idempotency key (FNV-1a over its UTF-16 code units, modulo `shards`). */
+export function shardOfKey(key: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+/** Shard `shard`'s part of `total`: the parts of all shards add up to exactly `total`. */
+export function shareOf(total: number, shards: number, shard: number): number {
+  return Math.floor(total / shards) + (shard < total % shards ? 1 : 0);
+}
+
+/**
+ * True for the requests card testers abuse: tokenizing a card, and confirming a payment with card
+ * details in the body rather than a saved payment method.
+ */
+export function isCardTesting(method: string, path: string, body: Record<string, unknown>): boolean {
+  if (method !== "POST") return false;
+  if (path === "/v1/payment_methods" || path === "/v1/tokens") return true;
+  const confirming =
+    /^\/v1\/payment_intents\/[^/]+\/confirm$/.test(path) ||
+    (path === "/v1/payment_intents" && String(body.confirm) === "true");
+  return confirming && (body.payment_method_data !== undefined || body.card !== undefined);
+}
+
+/**
+ * The merchant-wide policies a request is charged against: `default` always, plus `card` for card
+ * testing targets. `card` allows the merchant's per-second quota once per 10 s window.
+ */
+export function policiesFor(quota: number, cardTesting: boolean): Policy[] {
+  const policies: Policy[] = [{ name: "default", quota, windowSec: 1 }];
+  if (cardTesting) policies.push({ name: "card", quota, windowSec: CARD_WINDOW_SEC });
+  return policies;
+}
+
+/** The same policies with each quota cut to one shard's share (never below 1 request). */
+export function shardPolicies(policies: Policy[], shards: number, shard: number): Policy[] {
+  return policies.map((p) => ({ ...p, quota: Math.max(1, shareOf(p.quota, shards, shard)) }));
+}
