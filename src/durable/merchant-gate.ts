@@ -135,7 +135,7 @@ export class MerchantGate extends DurableObject<Env> {
       request.policies.map((p) => this.#bucket(p.name)),
       now,
     );
-    request.policies.forEach((p, i) => this.#saveBucket(p.name, taken.states[i] as BucketState));
+    for (const [i, p] of request.policies.entries()) this.#saveBucket(p.name, taken.states[i] as BucketState);
     if (!taken.ok) {
       return {
         outcome: "limited",

@@ -188,8 +188,10 @@ export function rateLimitHeaders(
   const remaining = policies
     .map((p, i) => {
       const v = views[i];
-      const r = v ? Math.min(p.quota, (v.remaining + refunded) * shards) : p.quota;
-      return `"${p.name}";r=${r};t=${v ? v.resetSec : 0}`;
+      if (!v) return `"${p.name}";r=${p.quota};t=0`;
+      const shardRemaining = Math.min(v.policy.quota, v.remaining + refunded);
+      const reset = shardRemaining >= v.policy.quota ? 0 : v.resetSec;
+      return `"${p.name}";r=${Math.min(p.quota, shardRemaining * shards)};t=${reset}`;
     })
     .join(", ");
   return { "RateLimit-Policy": policy, RateLimit: remaining };
