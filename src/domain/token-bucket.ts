@@ -104,19 +104,3 @@ export function giveBack(policy: Policy, state: BucketState | undefined, now: nu
   const current = refill(policy, state, now);
   return { level: Math.min(capacity(policy), current.level + cost(policy)), at: current.at };
 }
-
-/** True when the bucket holds at least one whole token at `now`, without taking it. */
-export function hasToken(policy: Policy, state: BucketState | undefined, now: number): boolean {
-  return refill(policy, state, now).level >= cost(policy);
-}
-
-/** Takes one token if there is one, else empties nothing and stays at zero; for counting failures. */
-export function drain(policy: Policy, state: BucketState | undefined, now: number): BucketState {
-  const current = refill(policy, state, now);
-  return { level: Math.max(0, current.level - cost(policy)), at: current.at };
-}
-
-/** Seconds until `state` holds a whole token again, at least 1. */
-export function retryAfter(policy: Policy, state: BucketState | undefined, now: number): number {
-  return secondsToToken(policy, refill(policy, state, now));
-}

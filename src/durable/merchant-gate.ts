@@ -46,11 +46,8 @@ import {
   assertPolicy,
   type BucketState,
   type BucketView,
-  drain,
   giveBack,
-  hasToken,
   type Policy,
-  retryAfter,
   takeAll,
 } from "../domain/token-bucket";
 
@@ -224,21 +221,25 @@ export class MerchantGate extends DurableObject<Env> {
     if (next !== null) await this.#armAlarm(next);
   }
 
-  /** Token endpoint, before checking a client's secret: may this client id try now? */
-  async clientAuthAllowed(): Promise<ThrottleResult> {
+  /**
+   * Token endpoint, before a client's secret is checked: takes one attempt from this client id's
+   * budget (CLIENT_AUTH_FAILURES), or refuses with the seconds to wait. Taking before checking bounds
+   * parallel guessing exactly; a successful authentication gives its attempt back.
+   */
+  async clientAuthAttempt(): Promise<ThrottleResult> {
     const now = this.clock();
-    const state = this.#bucket(CLIENT_AUTH_FAILURES.name);
-    const allowed = hasToken(CLIENT_AUTH_FAILURES, state, now);
-    return { allowed, retryAfterSec: allowed ? 0 : retryAfter(CLIENT_AUTH_FAILURES, state, now) };
+    const taken = takeAll([CLIENT_AUTH_FAILURES], [this.#bucket(CLIENT_AUTH_FAILURES.name)], now);
+    this.#saveBucket(CLIENT_AUTH_FAILURES.name, taken.states[0] as BucketState);
+    return taken.ok ? { allowed: true, retryAfterSec: 0 } : { allowed: false, retryAfterSec: taken.retryAfterSec };
   }
 
-  /** Token endpoint: records one failed client authentication for this client id. */
-  async recordClientAuthFailure(): Promise<ThrottleResult> {
+  /** Token endpoint: the client authenticated, so its attempt does not count as a failure. */
+  async clientAuthSucceeded(): Promise<void> {
     const now = this.clock();
-    const state = drain(CLIENT_AUTH_FAILURES, this.#bucket(CLIENT_AUTH_FAILURES.name), now);
-    this.#saveBucket(CLIENT_AUTH_FAILURES.name, state);
-    const allowed = hasToken(CLIENT_AUTH_FAILURES, state, now);
-    return { allowed, retryAfterSec: allowed ? 0 : retryAfter(CLIENT_AUTH_FAILURES, state, now) };
+    this.#saveBucket(
+      CLIENT_AUTH_FAILURES.name,
+      giveBack(CLIENT_AUTH_FAILURES, this.#bucket(CLIENT_AUTH_FAILURES.name), now),
+    );
   }
 
   #keyRow(scope: string): KeyRow | undefined {

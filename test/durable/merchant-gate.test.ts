@@ -144,12 +144,18 @@ describe("idempotency keys", () => {
 });
 
 describe("client authentication throttle", () => {
-  it("allows 10 failures per minute per client id, then refuses until a token refills", async () => {
+  it("allows 10 attempts per minute per client id; a success gives its attempt back", async () => {
     const { stub, clock } = await frozenGate();
-    for (let i = 0; i < 9; i++) expect((await stub.recordClientAuthFailure()).allowed).toBe(true);
-    expect(await stub.recordClientAuthFailure()).toEqual({ allowed: false, retryAfterSec: 6 });
-    expect((await stub.clientAuthAllowed()).allowed).toBe(false);
-    clock.now += 6_000;
-    expect(await stub.clientAuthAllowed()).toEqual({ allowed: true, retryAfterSec: 0 });
+    for (let i = 0; i < 3; i++) {
+      expect((await stub.clientAuthAttempt()).allowed).toBe(true);
+      await stub.clientAuthSucceeded();
+    }
+    const attempts = await Promise.all(Array.from({ length: 12 }, () => stub.clientAuthAttempt()));
+    expect(attempts.filter((a) => a.allowed)).toHaveLength(10);
+    expect(attempts.filter((a) => !a.allowed)[0]).toEqual({ allowed: false, retryAfterSec: 6 });
+    clock.now += 5_999;
+    expect((await stub.clientAuthAttempt()).allowed).toBe(false);
+    clock.now += 1;
+    expect(await stub.clientAuthAttempt()).toEqual({ allowed: true, retryAfterSec: 0 });
   });
 });
