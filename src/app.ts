@@ -10,6 +10,7 @@ import { sendError } from "./lib/http";
 import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
+import { gate } from "./middleware/gate";
 import { merchantAuth } from "./middleware/merchant-auth";
 import { requestId } from "./middleware/request-id";
 import { registerAccount } from "./routes/account";
@@ -36,8 +37,9 @@ export function createApp(): App {
 
   app.use("*", requestId);
   app.use("*", parseBody(MAX_BODY_BYTES));
-  // Every merchant route is authenticated by default; only the token endpoint is public.
-  app.use("/v1/*", except(TOKEN_PATH, merchantAuth));
+  // Every merchant route is authenticated by default; only the token endpoint is public. The gate
+  // (rate limits, idempotency) runs after authentication, so 401s are never counted.
+  app.use("/v1/*", except(TOKEN_PATH, merchantAuth, gate));
 
   registerHealth(app);
   registerAccount(app);
