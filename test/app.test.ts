@@ -225,7 +225,7 @@ describe("unexpected errors", () => {
   it("become a 500 api_error with the request id and no internals, in the response and the log", async () => {
     const lines: string[] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => void lines.push(String(line)));
-    const res = await testApp()("/test/boom").finally(() => spy.mockRestore());
+    const res = await Promise.resolve(testApp()("/test/boom")).finally(() => spy.mockRestore());
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(res.headers.get("Request-Id"));
     expect(lines[0]).not.toMatch(/hunter2|password/);
