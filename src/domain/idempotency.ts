@@ -50,12 +50,18 @@ export function decide(record: KeyRecord | undefined, fingerprint: string, now: 
 }
 
 /**
- * The canonical text of a request, the input of its fingerprint: method, path and body with object
- * keys sorted and scalars as strings, so a form body and the equivalent JSON body (`amount=100`
- * and `{"amount":100}`) are the same request, as they are to the validators.
+ * The canonical text of a request, the input of its fingerprint: method, path, the caller's scopes
+ * and the body with object keys sorted and scalars as strings, so a form body and the equivalent
+ * JSON body (`amount=100` and `{"amount":100}`) are the same request, as they are to the validators.
+ * The scopes are part of it so a token that may not make the request cannot read its saved answer.
  */
-export function canonicalRequest(method: string, path: string, body: Record<string, unknown>): string {
-  return JSON.stringify([method.toUpperCase(), path, canonical(body)]);
+export function canonicalRequest(
+  method: string,
+  path: string,
+  body: Record<string, unknown>,
+  scopes: Iterable<string> = [],
+): string {
+  return JSON.stringify([method.toUpperCase(), path, [...scopes].sort(), canonical(body)]);
 }
 
 function canonical(value: unknown): unknown {

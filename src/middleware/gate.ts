@@ -62,7 +62,10 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
   const key =
     rawKey === undefined
       ? undefined
-      : { scope: `${method} ${path} ${rawKey}`, fingerprint: await sha256Hex(canonicalRequest(method, path, body)) };
+      : {
+          scope: `${method} ${path} ${rawKey}`,
+          fingerprint: await sha256Hex(canonicalRequest(method, path, body, auth.scopes)),
+        };
 
   const stub = c.env.MERCHANT_GATE.getByName(gateName(auth.merchantId, shard));
   let admitted: AdmitResult;

@@ -74,4 +74,10 @@ describe("canonicalRequest", () => {
     expect(canonicalRequest("POST", "/v1/x", { amount: 1, expand: ["b", "a"] })).not.toBe(base);
     expect(canonicalRequest("POST", "/v1/x", { amount: 1, expand: { 0: "a", 1: "b" } })).not.toBe(base);
   });
+  it("depends on the caller's scopes but not on their order", () => {
+    const body = { amount: 1 };
+    const both = canonicalRequest("POST", "/v1/x", body, ["b:write", "a:read"]);
+    expect(canonicalRequest("POST", "/v1/x", body, new Set(["a:read", "b:write"]))).toBe(both);
+    expect(canonicalRequest("POST", "/v1/x", body, ["a:read"])).not.toBe(both);
+  });
 });

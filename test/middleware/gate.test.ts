@@ -146,6 +146,18 @@ describe("idempotency through the gate", () => {
     expect(effects.get(m.id)).toHaveLength(1);
   });
 
+  it("does not replay to a caller with other scopes", async () => {
+    const req = testApp();
+    const m = merchant();
+    await req(
+      "/t/v1/charges",
+      post(m, { amount: 100, currency: "usd" }, "k-scopes", { "x-test-scopes": "write admin" }),
+    );
+    const narrower = await req("/t/v1/charges", post(m, { amount: 100, currency: "usd" }, "k-scopes"));
+    expect(narrower.status).toBe(400);
+    expect(((await narrower.json()) as ErrorBody).error.type).toBe("idempotency_error");
+  });
+
   it("scopes keys to the merchant and the path", async () => {
     const req = testApp();
     const [a, b] = [merchant(), merchant()];
