@@ -49,8 +49,9 @@ export function shareOf(total: number, shards: number, shard: number): number {
 }
 
 /**
- * True for the requests card testers abuse: tokenizing a card, and confirming a payment with card
- * details in the body rather than a saved payment method.
+ * True for the requests card testers abuse: tokenizing a card, and confirming a payment (or
+ * creating one with `confirm=true`) with a new card: a single-use `tok_` token, or raw card details
+ * (`payment_method_data`, `card`) should a route accept them. Saved `pm_` methods are not new.
  */
 export function isCardTesting(method: string, path: string, body: Record<string, unknown>): boolean {
   if (method !== "POST") return false;
@@ -58,7 +59,11 @@ export function isCardTesting(method: string, path: string, body: Record<string,
   const confirming =
     /^\/v1\/payment_intents\/[^/]+\/confirm$/.test(path) ||
     (path === "/v1/payment_intents" && String(body.confirm) === "true");
-  return confirming && (body.payment_method_data !== undefined || body.card !== undefined);
+  const newCard =
+    (typeof body.payment_method === "string" && body.payment_method.startsWith("tok_")) ||
+    body.payment_method_data !== undefined ||
+    body.card !== undefined;
+  return confirming && newCard;
 }
 
 /**

@@ -74,10 +74,14 @@ describe("card-testing targets", () => {
     expect(isCardTesting("POST", "/v1/payment_intents/pi_1/confirm", { payment_method_data: {} })).toBe(true);
     expect(isCardTesting("POST", "/v1/payment_intents", { confirm: "true", payment_method_data: {} })).toBe(true);
     expect(isCardTesting("POST", "/v1/payment_intents", { confirm: true, card: {} })).toBe(true);
+    expect(isCardTesting("POST", "/v1/payment_intents/pi_1/confirm", { payment_method: "tok_1" })).toBe(true);
+    expect(isCardTesting("POST", "/v1/payment_intents", { confirm: "true", payment_method: "tok_1" })).toBe(true);
   });
   it("leaves saved payment methods and reads alone", () => {
     expect(isCardTesting("POST", "/v1/payment_intents/pi_1/confirm", { payment_method: "pm_1" })).toBe(false);
     expect(isCardTesting("POST", "/v1/payment_intents", { payment_method_data: {} })).toBe(false);
+    expect(isCardTesting("POST", "/v1/payment_intents", { payment_method: "tok_1" })).toBe(false);
+    expect(isCardTesting("POST", "/v1/payment_intents", { confirm: "true", payment_method: "pm_1" })).toBe(false);
     expect(isCardTesting("GET", "/v1/payment_methods", {})).toBe(false);
     expect(isCardTesting("POST", "/v1/refunds", {})).toBe(false);
   });
