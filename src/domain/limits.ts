@@ -4,15 +4,17 @@
  *
  * Throughput arithmetic (also in the README): one Durable Object serves roughly 500–1,000 simple
  * requests/s, fewer when each request writes storage. A request with an Idempotency-Key costs the
- * shard two writes (begin, then the saved response) and one without a key costs one bucket write,
- * so one shard is asked to carry at most PER_SHARD_QUOTA = 250 admitted requests/s, a 2–4× margin.
- * A merchant allowed `q` requests/s gets ceil(q / 250) shards: the default 25 or 100 req/s is one
- * shard and fully exact; 1,000 req/s is 4 shards, each holding a quarter of every bucket.
+ * shard two storage commits (admit, then the saved response), one without a key one commit (its
+ * buckets). Sizing a shard for PER_SHARD_QUOTA = 100 admitted requests/s keeps it at ≤ 200
+ * commits/s, 3–5× below what an object sustains with writes. Storage bounds it too: an object holds
+ * at most 10 GB, and 100 keyed requests/s kept for 24 h with ~1 KB responses is 8.6 GB.
+ * A merchant allowed `q` requests/s gets ceil(q / 100) shards: the defaults (25 test, 100 live) are
+ * one shard and fully exact; 1,000 req/s is 10 shards, each holding a tenth of every bucket.
  */
 import type { Policy } from "./token-bucket";
 
 /** Admitted requests/s one MerchantGate shard is sized for. */
-export const PER_SHARD_QUOTA = 250;
+export const PER_SHARD_QUOTA = 100;
 
 /** Seconds of the stricter `card` window (tokenization and confirming with a new card). */
 export const CARD_WINDOW_SEC = 10;

@@ -11,15 +11,16 @@
  *
  * Throughput: one object serves roughly 500–1,000 simple requests/s, fewer with storage writes.
  * Each admit commits one small transaction (bucket rows, plus the key row when keyed) and each
- * keyed complete commits one more, so a shard is sized for PER_SHARD_QUOTA = 250 admitted
- * requests/s (2–4× headroom; domain/limits.ts). A merchant with quota q uses ceil(q / 250) shards:
- * its keys are spread by hash(key) mod N, keyless requests by a random shard, and every bucket is
- * split so the shards' quotas add up to exactly q.
+ * keyed complete commits one more, so a shard is sized for PER_SHARD_QUOTA = 100 admitted
+ * requests/s: ≤ 200 commits/s (3–5× headroom), and ≤ 8.6 GB of saved responses a day at ~1 KB
+ * each, under the 10 GB an object may store (domain/limits.ts). A merchant with quota q uses
+ * ceil(q / 100) shards: its keys are spread by hash(key) mod N, keyless requests by a random
+ * shard, and every bucket is split so the shards' quotas add up to exactly q.
  *
  * Storage layout (SQLite, survives eviction and restarts):
  *
  *   idempotency_keys                     one row per (method, path, Idempotency-Key) of this shard
- *     scope        TEXT PRIMARY KEY      "<METHOD> <path> <key>" (merchant scoping is the object itself)
+ *     scope        TEXT PRIMARY KEY      JSON ["<METHOD>", "<path>", "<key>"] (the object is the merchant scope)
  *     fingerprint  TEXT NOT NULL         SHA-256 of the canonical method, path and body
  *     state        TEXT NOT NULL         'running' (an attempt holds the lease) or 'done' (response saved)
  *     lease_id     TEXT                  the attempt that may complete the row; null once done

@@ -63,7 +63,7 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
     rawKey === undefined
       ? undefined
       : {
-          scope: `${method} ${path} ${rawKey}`,
+          scope: JSON.stringify([method, path, rawKey]),
           fingerprint: await sha256Hex(canonicalRequest(method, path, body, auth.scopes)),
         };
 

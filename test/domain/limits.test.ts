@@ -23,11 +23,12 @@ describe("merchantQuota", () => {
 });
 
 describe("sharding", () => {
-  it("uses one shard up to PER_SHARD_QUOTA and one more per started 250 req/s", () => {
+  it("uses one shard up to PER_SHARD_QUOTA and one more per started 100 req/s", () => {
+    expect(PER_SHARD_QUOTA).toBe(100);
     expect(shardCount(25)).toBe(1);
     expect(shardCount(PER_SHARD_QUOTA)).toBe(1);
     expect(shardCount(PER_SHARD_QUOTA + 1)).toBe(2);
-    expect(shardCount(1000)).toBe(4);
+    expect(shardCount(1000)).toBe(10);
   });
   it("splits every quota so the shards add up to exactly the merchant's quota (property)", () => {
     fc.assert(
