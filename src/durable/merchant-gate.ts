@@ -10,12 +10,17 @@
  * an Idempotency-Key that needs no refund makes no second call.
  *
  * Throughput: one object serves roughly 500–1,000 simple requests/s, fewer with storage writes.
- * Each admit commits one small transaction (bucket rows, plus the key row when keyed) and each
- * keyed complete commits one more, so a shard is sized for PER_SHARD_QUOTA = 100 admitted
- * requests/s: ≤ 200 commits/s (3–5× headroom), and ≤ 8.6 GB of saved responses a day at ~1 KB
- * each, under the 10 GB an object may store (domain/limits.ts). A merchant with quota q uses
- * ceil(q / 100) shards: its keys are spread by hash(key) mod N, keyless requests by a random
- * shard, and every bucket is split so the shards' quotas add up to exactly q.
+ * Buckets live in memory, so a keyless admit writes nothing and is one of those simple requests; a
+ * keyed request commits twice (its key row at admit, its response at complete). A shard is sized
+ * for PER_SHARD_QUOTA = 100 admitted requests/s: ≤ 200 commits/s (3–5× headroom), and ≤ 8.6 GB of
+ * saved responses a day at ~1 KB each, under the 10 GB an object may store (domain/limits.ts).
+ * A merchant with quota q uses ceil(q / 100) shards: its keys are spread by hash(key) mod N,
+ * keyless requests by a random shard, and every bucket is split so the shards add up to exactly q.
+ *
+ * Bucket state is deliberately not stored: writing it would put a durable commit (and the output
+ * gate's wait for it, ~10 ms locally) on every request. It is lost only when the object is evicted,
+ * which happens after it has been idle longer than any window refills (10 s for `card`), or on a
+ * deploy or crash, which at worst grants one extra window's quota.
  *
  * Storage layout (SQLite, survives eviction and restarts):
  *
@@ -33,10 +38,7 @@
  *     expires      INTEGER NOT NULL      created + 24 h; the alarm deletes rows past it
  *   index idempotency_keys_expires (expires)
  *
- *   buckets                              one row per rate-limit policy in use here
- *     name   TEXT PRIMARY KEY            policy name: default, card, client_auth
- *     level  INTEGER NOT NULL            tokens × window_ms (see domain/token-bucket.ts)
- *     at     INTEGER NOT NULL            ms the level was computed at
+ * In memory only: one token bucket per policy name (default, card, client_auth), see above.
  *
  * The single alarm is set to the earliest `expires` and re-armed after each pruning pass.
  */
@@ -102,7 +104,6 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   created INTEGER NOT NULL, expires INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS idempotency_keys_expires ON idempotency_keys (expires);
-CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, level INTEGER NOT NULL, at INTEGER NOT NULL);
 `;
 
 /** Per-merchant admission control, addressed by merchant id and shard (see gateName). */
@@ -110,6 +111,7 @@ export class MerchantGate extends DurableObject<Env> {
   /** The object's clock in ms. Tests freeze it through runInDurableObject; it is not reachable over RPC. */
   clock: () => number = () => Date.now();
   #alarmAt: number | null = null;
+  readonly #buckets = new Map<string, BucketState>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -253,18 +255,11 @@ export class MerchantGate extends DurableObject<Env> {
   }
 
   #bucket(name: string): BucketState | undefined {
-    return this.ctx.storage.sql
-      .exec<{ level: number; at: number }>("SELECT level, at FROM buckets WHERE name = ?", name)
-      .toArray()[0];
+    return this.#buckets.get(name);
   }
 
   #saveBucket(name: string, state: BucketState): void {
-    this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO buckets (name, level, at) VALUES (?, ?, ?)",
-      name,
-      state.level,
-      state.at,
-    );
+    this.#buckets.set(name, state);
   }
 
   async #armAlarm(at: number): Promise<void> {
