@@ -1,6 +1,6 @@
 /** POST /v1/oauth/token: every RFC 6749 §5.2 error, and credentials that need careful decoding. */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { hashClientSecret } from "../../src/crypto/secrets";
 import { getDb } from "../../src/db/client";
 import { insertClient, nowSeconds } from "../../src/db/merchants";
@@ -189,5 +189,23 @@ describe("failure responses", () => {
     const m = await newMerchant();
     const res = await tokenRequest({ ...grant, client_id: m.clientId, client_secret: `${m.clientSecret}WRONG` });
     expect(await res.text()).not.toContain(m.clientSecret);
+  });
+
+  it("record each failed client authentication (the throttling hook) without the secret", async () => {
+    const m = await newMerchant();
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "warn").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const res = await tokenRequest(grant, { authorization: basic(m.clientId, `${m.clientSecret}WRONG`) }).finally(() =>
+      spy.mockRestore(),
+    );
+    expect(res.status).toBe(401);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "")).toEqual({
+      level: "warn",
+      event: "oauth_client_auth_failed",
+      request_id: res.headers.get("Request-Id"),
+      client_id: m.clientId,
+    });
+    expect(lines[0]).not.toContain(m.clientSecret);
   });
 });

@@ -130,3 +130,20 @@ describe("GET /.well-known/jwks.json", () => {
     for (const k of configured) expect(text).not.toContain(k.d);
   });
 });
+
+describe("OpenAPI", () => {
+  it("documents the token request body, which the handler validates itself", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: { $ref: string } }> } } }>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    const body = doc.paths["/v1/oauth/token"]?.post?.requestBody?.content["application/x-www-form-urlencoded"];
+    expect(body?.schema.$ref).toBe("#/components/schemas/AccessTokenRequest");
+    expect(Object.keys(doc.components.schemas.AccessTokenRequest?.properties ?? {})).toEqual([
+      "grant_type",
+      "scope",
+      "client_id",
+      "client_secret",
+    ]);
+  });
+});
