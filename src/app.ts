@@ -39,10 +39,12 @@ export function createApp(): App {
   });
 
   app.use("*", requestId);
-  app.use("*", parseBody(MAX_BODY_BYTES));
-  // Every merchant route is authenticated by default; only the token endpoint is public.
+  // Authentication comes before body parsing: an unauthenticated caller gets its 401 without the
+  // gateway reading (up to MAX_BODY_BYTES of) its body. Every merchant route is authenticated by
+  // default; only the token endpoint is public.
   app.use("/v1/*", except(TOKEN_PATH, merchantAuth));
   app.use("/admin/v1/*", operatorAuth);
+  app.use("*", parseBody(MAX_BODY_BYTES));
 
   registerHealth(app);
   registerOAuth(app);

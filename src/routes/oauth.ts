@@ -13,7 +13,7 @@ import { accessTokenTtl, publicJwks, signAccessToken, tokenConfig } from "../cry
 import { verifyClientSecret } from "../crypto/secrets";
 import { getDb } from "../db/client";
 import { type ClientPrincipal, findClientPrincipal, nowSeconds, touchClient } from "../db/merchants";
-import { formatScopes, parseScopes } from "../domain/scopes";
+import { formatScopes, isScope, parseScopes } from "../domain/scopes";
 import { inBackground } from "../lib/http";
 import { log } from "../lib/log";
 import type { App, AppEnv } from "../types";
@@ -234,8 +234,8 @@ function grantScopes(
   client: ClientPrincipal,
   requested: string | undefined,
 ): { ok: true; scopes: string[] } | { ok: false; why: string } {
-  const own = parseScopes(client.scopes);
-  const allowed = own.ok ? own.scopes : [];
+  // A stored scope that is no longer known (the set shrank) is simply not granted.
+  const allowed = client.scopes.split(" ").filter(isScope);
   if (requested === undefined) return { ok: true, scopes: allowed };
   const asked = parseScopes(requested);
   if (!asked.ok) return { ok: false, why: `Unknown scope: ${asked.unknown.slice(0, 64)}.` };
