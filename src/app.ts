@@ -12,10 +12,14 @@ import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
 import { gate } from "./middleware/gate";
 import { merchantAuth } from "./middleware/merchant-auth";
+import { operatorAuth } from "./middleware/operator-auth";
 import { requestId } from "./middleware/request-id";
 import { registerAccount } from "./routes/account";
+import { registerAdminClients } from "./routes/admin-clients";
+import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerDocs } from "./routes/docs";
 import { registerHealth } from "./routes/health";
+import { oauthError, registerOAuth } from "./routes/oauth";
 import type { App, AppEnv } from "./types";
 
 /** Largest request body accepted, in bytes; larger bodies get a 413 before any parsing. */
@@ -36,13 +40,21 @@ export function createApp(): App {
   });
 
   app.use("*", requestId);
+  // Authentication comes before body parsing: an unauthenticated caller gets its 401 without the
+  // gateway reading (up to MAX_BODY_BYTES of) its body. Every merchant route is authenticated by
+  // default; only the token endpoint is public.
+  app.use("/v1/*", except(TOKEN_PATH, merchantAuth));
+  app.use("/admin/v1/*", operatorAuth);
   app.use("*", parseBody(MAX_BODY_BYTES));
-  // Every merchant route is authenticated by default; only the token endpoint is public. The gate
-  // (rate limits, idempotency) runs after authentication, so 401s are never counted.
-  app.use("/v1/*", except(TOKEN_PATH, merchantAuth, gate));
+  // The gate (rate limits, idempotency) needs the parsed body for its fingerprint. It runs after
+  // authentication, so 401s are never counted, and after parsing, so a malformed body saves nothing.
+  app.use("/v1/*", except(TOKEN_PATH, gate));
 
   registerHealth(app);
+  registerOAuth(app);
   registerAccount(app);
+  registerAdminMerchants(app);
+  registerAdminClients(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
 
@@ -60,6 +72,10 @@ export function createApp(): App {
   });
 
   app.onError((err, c) => {
+    // The token endpoint speaks RFC 6749 errors, including for bodies the parser refused.
+    if (c.req.path === TOKEN_PATH && err instanceof ApiError && err.status < 500) {
+      return oauthError(c, "invalid_request", err.message);
+    }
     if (err instanceof ApiError) return sendError(c, err);
     if (err instanceof HTTPException && err.status === 415) {
       return sendError(c, new ApiError("unsupported_media_type", "Unsupported media type."));
