@@ -4,7 +4,8 @@
  * one more completes it (saves the response for the key, or refunds the token of a 401/403).
  *
  * A replay is answered from the saved status, headers and body, unchanged, plus
- * `Idempotent-Replayed: true` and `Original-Request`. Every response carries the IETF
+ * `Idempotent-Replayed: true` and `Original-Request`. A saved 5xx also carries
+ * `Stripe-Should-Retry: false`: retrying the same key can only replay it. Every response carries the IETF
  * `RateLimit-Policy` and `RateLimit` headers; a 429 adds `Retry-After`.
  */
 
@@ -38,6 +39,7 @@ const UNSAVED_HEADERS = new Set([
   "request-id",
   "retry-after",
   "set-cookie",
+  "stripe-should-retry",
 ]);
 
 /** Admits, replays or refuses a merchant request, and saves its outcome under its Idempotency-Key. */
@@ -129,6 +131,7 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
   }
   const final = uncounted ? rateLimitHeaders(merchantPolicies, admitted.limits, shards, 1) : limitHeaders;
   for (const [name, value] of Object.entries({ ...final, ...keyHeader })) c.res.headers.set(name, value);
+  if (key && executed && c.res.status >= 500) c.res.headers.set("Stripe-Should-Retry", "false");
 });
 
 /** True when a route handler began: not a validation failure, not an unknown route or method. */
@@ -172,6 +175,8 @@ function replay(c: Context<AppEnv>, saved: SavedResponse, originalRequestId: str
   for (const [name, value] of Object.entries(extra)) headers.set(name, value);
   headers.set("Request-Id", c.var.requestId);
   headers.set("Idempotent-Replayed", "true");
+  // A retry with this key could only replay this again: tell the stripe SDK not to spend retries on a 5xx.
+  if (saved.status >= 500) headers.set("Stripe-Should-Retry", "false");
   if (originalRequestId) headers.set("Original-Request", originalRequestId);
   return new Response(saved.body, { status: saved.status, headers });
 }

@@ -191,6 +191,11 @@ describe("idempotency through the gate", () => {
       expect(again.status).toBe(amount);
       expect(again.headers.get("Idempotent-Replayed")).toBe("true");
       expect(await again.text()).toBe(text);
+      const retry = amount === 500 ? "false" : null;
+      expect([first.headers.get("Stripe-Should-Retry"), again.headers.get("Stripe-Should-Retry")]).toEqual([
+        retry,
+        retry,
+      ]);
     }
     expect(effects.get(m.id)).toHaveLength(2);
   });
