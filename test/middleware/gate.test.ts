@@ -9,6 +9,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { shardOfKey } from "../../src/domain/limits";
 import { gateName, type MerchantGate } from "../../src/durable/merchant-gate";
 import { ApiError } from "../../src/errors";
 import { formOrJsonBody } from "../../src/lib/openapi";
@@ -306,6 +307,23 @@ describe("rate limiting through the gate", () => {
     expect((await req("/t/v1/things", { headers: a.headers })).status).toBe(200);
     expect((await req("/t/v1/things", { headers: a.headers })).status).toBe(429);
     expect((await req("/t/v1/things", { headers: b.headers })).status).toBe(200);
+  });
+
+  it("splits a sharded merchant's quota exactly: shards add up to the quota and never exceed their share", async () => {
+    const req = testApp();
+    const m = merchant(101); // two shards holding 51 and 50 tokens
+    await freeze(m.id, 0);
+    await freeze(m.id, 1);
+    const keys = Array.from({ length: 130 }, (_, i) => `split-${i}`);
+    const perShard = [0, 0];
+    for (const k of keys) perShard[shardOfKey(k, 2)] = (perShard[shardOfKey(k, 2)] ?? 0) + 1;
+    const statuses = await Promise.all(
+      keys.map(async (k) => (await req("/t/v1/charges", post(m, { amount: 1, currency: "usd" }, k))).status),
+    );
+    const expected = Math.min(51, perShard[0] ?? 0) + Math.min(50, perShard[1] ?? 0);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(expected);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(130 - expected);
+    expect(expected).toBeLessThanOrEqual(101);
   });
 
   it("rate-limits before idempotency: a limited request saves nothing", async () => {
