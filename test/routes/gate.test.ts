@@ -1,10 +1,7 @@
 /** The gate end to end through the Worker's fetch: real tokens, real D1 merchants, real MerchantGate objects. */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
-import { merchants } from "../../src/db/schema";
 import { gateName, type MerchantGate } from "../../src/durable/merchant-gate";
 import { call, type ErrorBody } from "../helpers/http";
 import { newMerchant } from "../helpers/merchants";
@@ -17,11 +14,9 @@ async function freeze(merchantId: string) {
   });
 }
 
-/** A merchant whose operator-set limit is `rateLimit` req/s, written before its first request. */
-async function merchantWithLimit(rateLimit: number) {
-  const m = await newMerchant();
-  await getDb(env).update(merchants).set({ rateLimit }).where(eq(merchants.id, m.merchantId));
-  return m;
+/** A merchant whose operator-set limit is `rateLimit` req/s. */
+function merchantWithLimit(rateLimit: number) {
+  return newMerchant({ rateLimit });
 }
 
 describe("rate limits on merchant routes", () => {
