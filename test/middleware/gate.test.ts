@@ -144,6 +144,8 @@ describe("idempotency through the gate", () => {
       type: "idempotency_error",
       code: "idempotency_error",
     });
+    expect(res.headers.get("RateLimit")).toMatch(/^"default";r=\d+;t=1$/);
+    expect(res.headers.get("Idempotency-Key")).toBe("k-mismatch");
     expect(effects.get(m.id)).toHaveLength(1);
   });
 
@@ -217,7 +219,9 @@ describe("idempotency through the gate", () => {
     expect(ok.length).toBeGreaterThanOrEqual(1);
     expect(new Set(ok.map((r) => r.body)).size).toBe(1);
     for (const [i, r] of responses.entries()) {
-      if (r.status === 409) expect(JSON.parse(bodies[i] as string).error.code).toBe("idempotency_key_in_use");
+      if (r.status !== 409) continue;
+      expect(JSON.parse(bodies[i] as string).error.code).toBe("idempotency_key_in_use");
+      expect(r.headers.get("RateLimit-Policy")).toBe('"default";q=1000;w=1');
     }
     // Once the first finished, a retry is a replay of the one saved response.
     const later = await req("/t/v1/charges", post(m, { amount: 700, currency: "usd" }, "k-50"));
