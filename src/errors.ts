@@ -34,6 +34,17 @@ export const ERROR_CODES = {
   // Internal
   internal_error: { status: 500, type: "api_error" },
   service_unavailable: { status: 503, type: "api_error" },
+  // Payments: amounts and life cycle
+  amount_too_small: { status: 400, type: "invalid_request_error" },
+  amount_too_large: { status: 400, type: "invalid_request_error" },
+  payment_intent_unexpected_state: { status: 400, type: "invalid_request_error" },
+  charge_already_refunded: { status: 400, type: "invalid_request_error" },
+  // Payments: processor declines (402 card_error, with decline_code)
+  card_declined: { status: 402, type: "card_error" },
+  expired_card: { status: 402, type: "card_error" },
+  incorrect_cvc: { status: 402, type: "card_error" },
+  processing_error: { status: 402, type: "card_error" },
+  incorrect_number: { status: 402, type: "card_error" },
 } as const satisfies Record<string, { status: number; type: ErrorType }>;
 
 /** A member of the closed error-code set. */

@@ -128,6 +128,20 @@ export function intentsAuthorizedBefore(db: Db, before: number, limit: number): 
     .all();
 }
 
+/** Intents left `processing` whose last change is older than `before`: candidates for reconciliation. */
+export async function intentsProcessing(db: Db, before: number, limit: number): Promise<IntentRow[]> {
+  const rows = await db
+    .select({ intent: paymentIntents, changed: sql<number>`max(${paymentIntentVersions.created})` })
+    .from(paymentIntents)
+    .innerJoin(paymentIntentVersions, eq(paymentIntentVersions.intentId, paymentIntents.id))
+    .where(eq(paymentIntents.status, "processing"))
+    .groupBy(paymentIntents.id)
+    .having(sql`max(${paymentIntentVersions.created}) < ${before}`)
+    .limit(limit)
+    .all();
+  return rows.map((r) => r.intent);
+}
+
 /** Per-account balances of a merchant, by currency. */
 export async function balances(
   db: Db,
