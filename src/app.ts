@@ -13,8 +13,12 @@ import { parseBody } from "./middleware/body";
 import { merchantAuth } from "./middleware/merchant-auth";
 import { requestId } from "./middleware/request-id";
 import { registerAccount } from "./routes/account";
+import { registerBalance } from "./routes/balance";
 import { registerDocs } from "./routes/docs";
 import { registerHealth } from "./routes/health";
+import { registerPaymentIntentActions } from "./routes/payment-intent-actions";
+import { registerPaymentIntents } from "./routes/payment-intents";
+import { registerRefunds } from "./routes/refunds";
 import type { App, AppEnv } from "./types";
 
 /** Largest request body accepted, in bytes; larger bodies get a 413 before any parsing. */
@@ -41,6 +45,10 @@ export function createApp(): App {
 
   registerHealth(app);
   registerAccount(app);
+  registerPaymentIntents(app);
+  registerPaymentIntentActions(app);
+  registerRefunds(app);
+  registerBalance(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
 

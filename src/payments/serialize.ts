@@ -1,6 +1,7 @@
 /** The wire shapes of PaymentIntents and refunds (Stripe's field names), built from stored rows. */
 import type { IntentRow } from "../db/payment-intents";
 import type { RefundRow } from "../db/refunds";
+import type { IntentStatus } from "../domain/payment-state";
 import type { Metadata } from "../lib/params";
 
 /** Stripe's `last_payment_error` as stored on an intent. */
@@ -35,7 +36,7 @@ export function intentJson(row: IntentRow, livemode: boolean) {
     payment_method: row.paymentMethod,
     payment_method_types: ["card"],
     statement_descriptor: row.statementDescriptor,
-    status: row.status,
+    status: row.status as IntentStatus,
   };
 }
 
@@ -52,7 +53,7 @@ export function refundJson(row: RefundRow) {
     metadata: JSON.parse(row.metadata) as Metadata,
     payment_intent: row.paymentIntentId,
     reason: row.reason,
-    status: row.status,
+    status: row.status as "pending" | "succeeded" | "failed" | "canceled",
   };
 }
 
