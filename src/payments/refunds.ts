@@ -7,7 +7,6 @@
  * sweep (or the next refund on the intent) to retry with the same key.
  */
 import { getDb } from "../db/client";
-import type { IntentRow } from "../db/payment-intents";
 import { isUniqueViolation, nowSeconds } from "../db/payment-intents";
 import { finishRefund, getRefund, insertRefund, type RefundRow, refundByIdempotencyKey } from "../db/refunds";
 import { decideRefund } from "../domain/payment-state";
@@ -83,7 +82,7 @@ export async function runRefund(env: Env, refund: RefundRow): Promise<RefundRow>
     processor.refund({ key: refund.id, reference: intent.processorReference ?? "", amount: refund.amount }),
   );
   if (outcome.kind !== "approved") return refund;
-  await mutate(env, refund.merchantId, refund.paymentIntentId, async (row: IntentRow) => {
+  await mutate(env, refund.merchantId, refund.paymentIntentId, async () => {
     // Read the intent (in mutate) before the refund: a finisher that committed first is then visible.
     const now = await getRefund(db, refund.merchantId, refund.id);
     if (now?.status !== "pending") throw new AlreadyFinished();
