@@ -1,5 +1,5 @@
 /** Storage of refunds: the row itself is written inside the intent's change batch (payment-intents.ts). */
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq, lt } from "drizzle-orm";
 import type { Db } from "./client";
 import { refunds } from "./schema";
 
@@ -35,4 +35,15 @@ export function refundByIdempotencyKey(db: Db, merchantId: string, key: string):
     .from(refunds)
     .where(and(eq(refunds.merchantId, merchantId), eq(refunds.idempotencyKey, key)))
     .get();
+}
+
+/** Refunds still `pending` (unknown processor outcome) created before `before`, oldest first. */
+export function refundsPendingBefore(db: Db, before: number, limit: number): Promise<RefundRow[]> {
+  return db
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.status, "pending"), lt(refunds.created, before)))
+    .orderBy(asc(refunds.created))
+    .limit(limit)
+    .all();
 }

@@ -4,11 +4,13 @@
  */
 import { getDb } from "../db/client";
 import { intentsAuthorizedBefore, intentsProcessing } from "../db/payment-intents";
+import { refundsPendingBefore } from "../db/refunds";
 import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
 import { claimPaymentMethod } from "../vault";
 import { claim, loadIntent, mutate, refuse, runPending, stateOf } from "./intents";
+import { runRefund } from "./refunds";
 
 /** Cancellation reasons a merchant may give (`automatic` is reserved for expiry). */
 export const CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"] as const;
@@ -88,6 +90,9 @@ export async function sweepPayments(env: Env, now = Math.floor(Date.now() / 1000
       throw err;
     });
     if (done?.status !== "processing") reconciled++;
+  }
+  for (const refund of await refundsPendingBefore(db, now - 60, batch)) {
+    if ((await runRefund(env, refund)).status !== "pending") reconciled++;
   }
   log("info", "payments_sweep", { expired, reconciled });
   return { expired, reconciled };
