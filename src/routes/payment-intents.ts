@@ -3,7 +3,9 @@
  * (confirm, capture, cancel) live in payment-intent-actions.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
+import { createdRange, listPage } from "../db/pagination";
 import { insertIntent, nowSeconds } from "../db/payment-intents";
 import { paymentIntents } from "../db/schema";
 import type { Currency } from "../domain/currencies";
@@ -12,7 +14,7 @@ import { decideUpdate } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { listPage, listQuery, paginate } from "../lib/pagination";
+import { createdParams, listEnvelope, listParams, listSchema, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, type Metadata, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
 import { confirmIntent } from "../payments/actions";
@@ -91,20 +93,13 @@ const listRoute = createRoute({
   path: "/v1/payment_intents",
   summary: "List PaymentIntents, newest first",
   middleware: [requireScope("payments:read")] as const,
-  request: { query: z.object(listQuery) },
+  request: { query: z.strictObject({ ...listParams, ...createdParams }) },
   responses: {
     200: {
       description: "A page of PaymentIntents",
       content: {
         "application/json": {
-          schema: z
-            .object({
-              object: z.literal("list"),
-              url: z.string(),
-              has_more: z.boolean(),
-              data: z.array(PaymentIntentSchema),
-            })
-            .openapi("PaymentIntentList"),
+          schema: listSchema(PaymentIntentSchema, "PaymentIntentList"),
         },
       },
     },
@@ -190,14 +185,13 @@ export function registerPaymentIntents(app: App): void {
   });
 
   app.openapi(listRoute, async (c) => {
-    const { rows, hasMore } = await paginate(getDb(c.env), paymentIntents, c.var.auth.merchantId, c.req.valid("query"));
+    const query = c.req.valid("query");
+    const t = paymentIntents;
+    const scope = and(eq(t.merchantId, c.var.auth.merchantId), createdRange(t.created, query));
+    const page = await listPage(getDb(c.env), { table: t, id: t.id, created: t.created, scope }, pageRequest(query));
     const live = isLive(c.env);
     return c.json(
-      listPage(
-        "/v1/payment_intents",
-        rows.map((r) => intentJson(r, live)),
-        hasMore,
-      ),
+      listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) }),
       200,
     );
   });

@@ -1,10 +1,11 @@
 /** Refunds: create (full or partial, several per PaymentIntent), retrieve, and list (optionally by intent). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
+import { createdRange, listPage } from "../db/pagination";
 import { refunds } from "../db/schema";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { listPage, listQuery, paginate } from "../lib/pagination";
+import { createdParams, listEnvelope, listParams, listSchema, pageRequest } from "../lib/pagination";
 import { intParam, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
 import { createRefund, loadRefund, REFUND_REASONS } from "../payments/refunds";
@@ -72,15 +73,26 @@ const listRoute = createRoute({
   path: "/v1/refunds",
   summary: "List refunds, newest first, optionally of one PaymentIntent",
   middleware: [requireScope("refunds:read")] as const,
-  request: { query: z.object({ ...listQuery, payment_intent: z.string().max(100).optional() }) },
+  request: {
+    query: z.strictObject({
+      ...listParams,
+      ...createdParams,
+      payment_intent: z
+        .string()
+        .max(100)
+        .optional()
+        .openapi({
+          param: { name: "payment_intent", in: "query" },
+          description: "Only refunds of this PaymentIntent.",
+        }),
+    }),
+  },
   responses: {
     200: {
       description: "A page of refunds",
       content: {
         "application/json": {
-          schema: z
-            .object({ object: z.literal("list"), url: z.string(), has_more: z.boolean(), data: z.array(RefundSchema) })
-            .openapi("RefundList"),
+          schema: listSchema(RefundSchema, "RefundList"),
         },
       },
     },
@@ -107,8 +119,13 @@ export function registerRefunds(app: App): void {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const filter = query.payment_intent ? eq(refunds.paymentIntentId, query.payment_intent) : undefined;
-    const { rows, hasMore } = await paginate(getDb(c.env), refunds, c.var.auth.merchantId, query, filter);
-    return c.json(listPage("/v1/refunds", rows.map(refundJson), hasMore), 200);
+    const t = refunds;
+    const scope = and(
+      eq(t.merchantId, c.var.auth.merchantId),
+      query.payment_intent === undefined ? undefined : eq(t.paymentIntentId, query.payment_intent),
+      createdRange(t.created, query),
+    );
+    const page = await listPage(getDb(c.env), { table: t, id: t.id, created: t.created, scope }, pageRequest(query));
+    return c.json(listEnvelope("/v1/refunds", { ...page, data: page.data.map(refundJson) }), 200);
   });
 }
