@@ -14,7 +14,8 @@ import { getDb } from "../db/client";
 import { changeIntent, getIntent, type IntentChange, type IntentRow, nowSeconds } from "../db/payment-intents";
 import type { Currency } from "../domain/currencies";
 import type { Movement } from "../domain/ledger";
-import type { Decision, IntentState, PendingOp } from "../domain/payment-state";
+import { amountMessage } from "../domain/money";
+import type { IntentState, PendingOp, Refusal } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { callProcessor } from "../processor/connector";
@@ -45,17 +46,17 @@ export async function loadIntent(env: Env, merchantId: string, id: string, param
 }
 
 /** Throws the ApiError for a refused decision. */
-export function refuse(d: Exclude<Decision<object>, { ok: true }>, currency: string): never {
-  if ("param" in d && d.code !== "parameter_missing") {
-    const msg =
-      d.code === "amount_too_small"
-        ? `Amount must be at least ${d.min} ${currency} minor units.`
-        : d.code === "amount_too_large"
-          ? `Amount must be no more than ${d.max} ${currency} minor units.`
-          : "Invalid amount.";
-    throw new ApiError(d.code, msg, { param: d.param });
+export function refuse(d: Refusal, currency: string): never {
+  switch (d.code) {
+    case "amount_too_small":
+    case "amount_too_large":
+    case "parameter_invalid":
+      throw new ApiError(d.code, amountMessage(d, currency), { param: d.param });
+    case "parameter_missing":
+      throw new ApiError(d.code, d.message, { param: d.param });
+    default:
+      throw new ApiError(d.code, d.message);
   }
-  throw new ApiError(d.code, d.message, "param" in d ? { param: d.param } : {});
 }
 
 /**
