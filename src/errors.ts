@@ -27,6 +27,12 @@ export const ERROR_CODES = {
   route_not_found: { status: 404, type: "invalid_request_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   resource_missing: { status: 404, type: "invalid_request_error" },
+  // Card validation (Stripe answers these with 402 card_error on tokens and payment methods)
+  incorrect_number: { status: 402, type: "card_error" },
+  invalid_number: { status: 402, type: "card_error" },
+  invalid_expiry_month: { status: 402, type: "card_error" },
+  invalid_expiry_year: { status: 402, type: "card_error" },
+  invalid_cvc: { status: 402, type: "card_error" },
   // Identity
   authentication_required: { status: 401, type: "authentication_error" },
   invalid_token: { status: 401, type: "authentication_error" },

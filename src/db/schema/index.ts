@@ -1,2 +1,3 @@
 /** The whole Drizzle schema; drizzle-kit generates migrations/ from these modules. */
 export * from "./merchants";
+export * from "./vault";
