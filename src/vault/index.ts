@@ -185,7 +185,7 @@ export async function detokenize(
   paymentMethodId: string,
 ): Promise<{ number: string; exp_month: number; exp_year: number; cvc: string | null }> {
   const row = await q.findPaymentMethod(getDb(env), merchantId, paymentMethodId);
-  if (!row || row.status !== "active" || row.keyVersion === null || !row.wrappedKey || !row.panCiphertext) {
+  if (row?.status !== "active" || row.keyVersion === null || !row.wrappedKey || !row.panCiphertext) {
     throw noSuchPaymentMethod();
   }
   const cvcLive = row.cvcCiphertext !== null && (row.cvcExpiresAt ?? 0) > nowSeconds();

@@ -1,0 +1,42 @@
+/** Test cards and vault inputs for tests that call the vault directly (route tests use HTTP bodies). */
+import { env } from "cloudflare:workers";
+import { getDb } from "../../src/db/client";
+import { merchants } from "../../src/db/schema";
+import { validateCard } from "../../src/domain/cards";
+import { newId } from "../../src/lib/ids";
+import type { NewCard } from "../../src/vault";
+
+/** One published test card per brand, with a CVC of the right length. */
+export const CARDS = {
+  visa: { number: "4242424242424242", cvc: "123" },
+  mastercard: { number: "5555555555554444", cvc: "456" },
+  mastercard2: { number: "2223003122003222", cvc: "789" },
+  amex: { number: "378282246310005", cvc: "9876" },
+  discover: { number: "6011111111111117", cvc: "314" },
+  jcb: { number: "3566002020360505", cvc: "271" },
+  diners: { number: "3056930009020004", cvc: "828" },
+  unionpay: { number: "6200000000000005", cvc: "192" },
+} as const;
+
+/** A validated vault input for a test card; `cvc: null` tokenizes without one. */
+export function vaultCard(number: string, cvc: string | null = "123"): NewCard {
+  const r = validateCard({ number, exp_month: 12, exp_year: 2040, cvc: cvc ?? undefined }, new Date());
+  if (!r.ok) throw new Error(`test card rejected: ${r.error.code}`);
+  return {
+    card: r.value,
+    billingDetails: {
+      address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
+      email: null,
+      name: null,
+      phone: null,
+    },
+    metadata: {},
+  };
+}
+
+/** Inserts a bare merchant row for vault-level tests that do not go through auth. */
+export async function insertMerchant(): Promise<string> {
+  const id = newId("mer");
+  await getDb(env).insert(merchants).values({ id, name: "Vault test", created: 0 });
+  return id;
+}
