@@ -11,8 +11,8 @@ export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 /** A token row as stored. */
 export type TokenRow = typeof tokens.$inferSelect;
 
-/** Most expired CVCs cleared per write, so one request never does unbounded work. */
-const CVC_PURGE_BATCH = 100;
+/** Most expired CVCs cleared per statement, so one request never does unbounded work. */
+export const CVC_PURGE_BATCH = 100;
 
 /** Clears CVC ciphertexts past their expiry (a bounded batch); part of every vault write. */
 export function purgeExpiredCvcs(db: Db, now: number) {
@@ -24,7 +24,8 @@ export function purgeExpiredCvcs(db: Db, now: number) {
   return db
     .update(paymentMethods)
     .set({ cvcCiphertext: null, cvcExpiresAt: null })
-    .where(inArray(paymentMethods.id, expired));
+    .where(inArray(paymentMethods.id, expired))
+    .returning({ id: paymentMethods.id });
 }
 
 /** Inserts a payment method (and its token, if any) atomically, purging expired CVCs in the same batch. */

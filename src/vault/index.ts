@@ -202,6 +202,18 @@ export async function detokenize(
   return { number: secrets.pan, exp_month: row.expMonth, exp_year: row.expYear, cvc: secrets.cvc };
 }
 
+/** Clears every CVC past its expiry in bounded batches; run by the cron trigger so expiry holds without traffic. */
+export async function sweepExpiredCvcs(env: Env, maxBatches = 50): Promise<number> {
+  const db = getDb(env);
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const cleared = await q.purgeExpiredCvcs(db, nowSeconds());
+    total += cleared.length;
+    if (cleared.length < q.CVC_PURGE_BATCH) break;
+  }
+  return total;
+}
+
 /** Discards the held CVC after the first authorization attempt (PCI DSS 3.3). */
 export async function forgetCvc(env: Env, merchantId: string, paymentMethodId: string): Promise<void> {
   await q.clearCvc(getDb(env), merchantId, paymentMethodId);
