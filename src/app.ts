@@ -3,19 +3,28 @@
  * 404/405 handling and the OpenAPI document, then mounts one route module per resource.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, internalErrorEnvelope } from "./errors";
 import { sendError } from "./lib/http";
 import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
+import { merchantAuth } from "./middleware/merchant-auth";
 import { requestId } from "./middleware/request-id";
+import { registerAccount } from "./routes/account";
+import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerDocs } from "./routes/docs";
 import { registerHealth } from "./routes/health";
+import { registerPaymentMethods } from "./routes/payment-methods";
+import { registerTokens } from "./routes/tokens";
 import type { App, AppEnv } from "./types";
 
 /** Largest request body accepted, in bytes; larger bodies get a 413 before any parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The OAuth2 token endpoint: the one `/v1` path that takes client credentials instead of a token. */
+export const TOKEN_PATH = "/v1/oauth/token";
 
 /** Builds the gateway app. Called once per isolate by the Worker entry, and by tests that need extra routes. */
 export function createApp(): App {
@@ -30,8 +39,14 @@ export function createApp(): App {
 
   app.use("*", requestId);
   app.use("*", parseBody(MAX_BODY_BYTES));
+  // Every merchant route is authenticated by default; only the token endpoint is public.
+  app.use("/v1/*", except(TOKEN_PATH, merchantAuth));
 
   registerHealth(app);
+  registerAccount(app);
+  registerPaymentMethods(app);
+  registerTokens(app);
+  registerVaultAdmin(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
 

@@ -3,7 +3,7 @@
  * constant time. The one place operator routes check their caller.
  */
 import { createMiddleware } from "hono/factory";
-import { secretsEqual } from "../crypto/compare";
+import { constantTimeEqual } from "../crypto/secrets";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../types";
 
@@ -15,7 +15,7 @@ export const operatorAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!match) {
     throw new ApiError("authentication_required", "Send the operator token as a Bearer token.", { headers: CHALLENGE });
   }
-  if (!(await secretsEqual(match[1] as string, c.env.OPERATOR_TOKEN))) {
+  if (!(await constantTimeEqual(match[1] as string, c.env.OPERATOR_TOKEN))) {
     throw new ApiError("invalid_token", "The operator token is not valid.", { headers: CHALLENGE });
   }
   await next();

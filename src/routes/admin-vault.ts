@@ -7,7 +7,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { getDb } from "../db/client";
-import { auditLog } from "../db/schema";
+import { insertAudit, nowSeconds } from "../db/merchants";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
@@ -43,6 +43,7 @@ const rotate = createRoute({
   path: "/admin/v1/vault/rotate",
   tags: ["Operator"],
   summary: "Re-encrypt one batch of vault records under the newest key-encrypting key",
+  security: [{ operatorToken: [] }],
   middleware: [operatorAuth] as const,
   request: { body: formOrJsonBody(RotateBody) },
   responses: {
@@ -62,17 +63,15 @@ export function registerVaultAdmin(app: App): void {
       failed: result.failed.length,
       remaining: result.remaining,
     };
-    await getDb(c.env)
-      .insert(auditLog)
-      .values({
-        id: newId("aud"),
-        actor: "operator",
-        action: "vault.rotate",
-        targetId: "vault",
-        requestId: c.var.requestId,
-        details: JSON.stringify(details),
-        created: Math.floor(Date.now() / 1000),
-      });
+    await insertAudit(getDb(c.env), {
+      id: newId("aud"),
+      actor: "operator",
+      action: "vault.rotate",
+      targetId: "vault",
+      requestId: c.var.requestId,
+      details,
+      created: nowSeconds(),
+    });
     log("info", "vault_rotation_batch", { request_id: c.var.requestId, ...details });
     return c.json(
       {

@@ -8,7 +8,7 @@ import { validateCard } from "../domain/cards";
 import { ApiError } from "../errors";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { metadataParam } from "../lib/params";
-import { merchantAuth, requireScope } from "../middleware/merchant-auth";
+import { requireScope } from "../middleware/merchant-auth";
 import type { App } from "../types";
 import {
   type BillingDetails,
@@ -140,7 +140,8 @@ const create = createRoute({
   path: "/v1/payment_methods",
   tags: ["Payment methods"],
   summary: "Tokenize a card into a payment method",
-  middleware: [merchantAuth, requireScope("payment_methods:write")] as const,
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:write")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...ok("The new payment method"), ...errorResponses(400, 401, 402, 403) },
 });
@@ -150,7 +151,8 @@ const retrieve = createRoute({
   path: "/v1/payment_methods/{id}",
   tags: ["Payment methods"],
   summary: "Retrieve a payment method",
-  middleware: [merchantAuth, requireScope("payment_methods:read")] as const,
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:read")] as const,
   request: { params: IdParams },
   responses: { ...ok("The payment method"), ...errorResponses(401, 403, 404) },
 });
@@ -160,7 +162,8 @@ const detach = createRoute({
   path: "/v1/payment_methods/{id}/detach",
   tags: ["Payment methods"],
   summary: "Detach a payment method so it can no longer be charged; its card data is destroyed",
-  middleware: [merchantAuth, requireScope("payment_methods:write")] as const,
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:write")] as const,
   request: { params: IdParams },
   responses: { ...ok("The detached payment method"), ...errorResponses(400, 401, 403, 404) },
 });

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { merchantAuth, requireScope } from "../middleware/merchant-auth";
+import { requireScope } from "../middleware/merchant-auth";
 import type { App } from "../types";
 import { createToken, getToken } from "../vault";
 import { tokenObject } from "../vault/objects";
@@ -42,7 +42,8 @@ const create = createRoute({
   path: "/v1/tokens",
   tags: ["Tokens"],
   summary: "Create a single-use card token",
-  middleware: [merchantAuth, requireScope("payment_methods:write")] as const,
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:write")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...ok("The new token"), ...errorResponses(400, 401, 402, 403) },
 });
@@ -52,7 +53,8 @@ const retrieve = createRoute({
   path: "/v1/tokens/{id}",
   tags: ["Tokens"],
   summary: "Retrieve a token",
-  middleware: [merchantAuth, requireScope("payment_methods:read")] as const,
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:read")] as const,
   request: {
     params: z.object({
       id: z

@@ -1,9 +1,5 @@
 /** Test cards and vault inputs for tests that call the vault directly (route tests use HTTP bodies). */
-import { env } from "cloudflare:workers";
-import { getDb } from "../../src/db/client";
-import { merchants } from "../../src/db/schema";
 import { validateCard } from "../../src/domain/cards";
-import { newId } from "../../src/lib/ids";
 import type { NewCard } from "../../src/vault";
 
 /** One published test card per brand, with a CVC of the right length. */
@@ -32,11 +28,4 @@ export function vaultCard(number: string, cvc: string | null = "123"): NewCard {
     },
     metadata: {},
   };
-}
-
-/** Inserts a bare merchant row for vault-level tests that do not go through auth. */
-export async function insertMerchant(): Promise<string> {
-  const id = newId("mer");
-  await getDb(env).insert(merchants).values({ id, name: "Vault test", created: 0 });
-  return id;
 }

@@ -7,11 +7,12 @@ import { getDb } from "../../src/db/client";
 import { paymentMethods } from "../../src/db/schema";
 import worker from "../../src/index";
 import { createPaymentMethod, detokenize } from "../../src/vault";
-import { CARDS, insertMerchant, vaultCard } from "../helpers/cards";
+import { CARDS, vaultCard } from "../helpers/cards";
+import { newMerchant } from "../helpers/merchants";
 
 describe("scheduled CVC sweep", () => {
   it("clears every expired CVC, across several batches, and keeps live ones", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const db = getDb(env);
     const expired = [];
     for (let i = 0; i < 105; i++) expired.push(await createPaymentMethod(env, m, vaultCard(CARDS.visa.number)));

@@ -11,7 +11,8 @@ import { toBase64Url } from "../../src/crypto/encoding";
 import { getDb } from "../../src/db/client";
 import { paymentMethods } from "../../src/db/schema";
 import { createPaymentMethod, detachPaymentMethod, detokenize, forgetCvc, rotateVault } from "../../src/vault";
-import { insertMerchant, vaultCard } from "../helpers/cards";
+import { vaultCard } from "../helpers/cards";
+import { newMerchant } from "../helpers/merchants";
 
 const v1 = JSON.parse(env.VAULT_KEKS) as Array<{ version: number; key: string }>;
 const v2 = { version: 2, key: toBase64Url(crypto.getRandomValues(new Uint8Array(32))) };
@@ -30,7 +31,7 @@ const versions = async (ids: string[]) => {
 describe("rotateVault", () => {
   it("moves every record to the newest KEK in bounded, resumable batches", async () => {
     const db = getDb(env);
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
 
     const old = [];
     for (const pan of PANS) old.push(await createPaymentMethod(env, m, card(pan)));
@@ -79,7 +80,7 @@ describe("rotateVault", () => {
 
   it("reports records it cannot open instead of stopping, and leaves them untouched", async () => {
     const db = getDb(env);
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const good = await createPaymentMethod(env, m, card(PANS[0] as string));
     const bad = await createPaymentMethod(env, m, card(PANS[1] as string));
     await db.update(paymentMethods).set({ panCiphertext: good.panCiphertext }).where(eq(paymentMethods.id, bad.id));

@@ -17,7 +17,8 @@ import {
   detokenize,
   forgetCvc,
 } from "../../src/vault";
-import { CARDS, insertMerchant, vaultCard } from "../helpers/cards";
+import { CARDS, vaultCard } from "../helpers/cards";
+import { newMerchant } from "../helpers/merchants";
 
 async function expect404(promise: Promise<unknown>) {
   const err = await promise.catch((e: unknown) => e);
@@ -28,7 +29,7 @@ async function expect404(promise: Promise<unknown>) {
 
 describe("claimPaymentMethod", () => {
   it("returns the card without PAN or CVC for the merchant's own pm_", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const pm = await createPaymentMethod(env, m, vaultCard(CARDS.visa.number));
     const claimed = await claimPaymentMethod(env, m, pm.id);
     expect(claimed).toEqual({
@@ -47,8 +48,8 @@ describe("claimPaymentMethod", () => {
   });
 
   it("gives another merchant the same 404 as an unknown id, for pm_ and tok_", async () => {
-    const a = await insertMerchant();
-    const b = await insertMerchant();
+    const a = (await newMerchant()).merchantId;
+    const b = (await newMerchant()).merchantId;
     const pm = await createPaymentMethod(env, a, vaultCard(CARDS.visa.number));
     const { token } = await createToken(env, a, vaultCard(CARDS.visa.number));
     const foreign = await expect404(claimPaymentMethod(env, b, pm.id));
@@ -63,12 +64,12 @@ describe("claimPaymentMethod", () => {
   });
 
   it("rejects ids of other kinds", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     for (const id of ["", "pi_123", "4242424242424242", m]) await expect404(claimPaymentMethod(env, m, id));
   });
 
   it("consumes a token once; the wrapped pm_ is not chargeable by its own id", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const { token, paymentMethod } = await createToken(env, m, vaultCard(CARDS.visa.number));
     await expect404(claimPaymentMethod(env, m, paymentMethod.id));
     const claimed = await claimPaymentMethod(env, m, token.id);
@@ -80,7 +81,7 @@ describe("claimPaymentMethod", () => {
   });
 
   it("lets exactly one of many concurrent claims of one token win", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const { token } = await createToken(env, m, vaultCard(CARDS.visa.number));
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => claimPaymentMethod(env, m, token.id)));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
@@ -90,7 +91,7 @@ describe("claimPaymentMethod", () => {
   });
 
   it("refuses detached payment methods and tokens whose payment method was detached", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const pm = await createPaymentMethod(env, m, vaultCard(CARDS.visa.number));
     await detachPaymentMethod(env, m, pm.id);
     await expect404(claimPaymentMethod(env, m, pm.id));
@@ -104,7 +105,7 @@ describe("claimPaymentMethod", () => {
 
 describe("detokenize and forgetCvc", () => {
   it("returns the card to the connector, then no CVC once forgotten", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const pm = await createPaymentMethod(env, m, vaultCard("378282246310005", "1234"));
     expect(await detokenize(env, m, pm.id)).toEqual({
       number: "378282246310005",
@@ -119,15 +120,15 @@ describe("detokenize and forgetCvc", () => {
   });
 
   it("forgetCvc of another merchant changes nothing", async () => {
-    const a = await insertMerchant();
-    const b = await insertMerchant();
+    const a = (await newMerchant()).merchantId;
+    const b = (await newMerchant()).merchantId;
     const pm = await createPaymentMethod(env, a, vaultCard(CARDS.visa.number));
     await forgetCvc(env, b, pm.id);
     expect((await detokenize(env, a, pm.id)).cvc).toBe("123");
   });
 
   it("does not hand out an expired CVC, and the next vault write purges it", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const pm = await createPaymentMethod(env, m, vaultCard(CARDS.visa.number));
     const db = getDb(env);
     await db.update(paymentMethods).set({ cvcExpiresAt: 1 }).where(eq(paymentMethods.id, pm.id));
@@ -138,7 +139,7 @@ describe("detokenize and forgetCvc", () => {
   });
 
   it("holds a CVC for at most the TTL", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const before = Math.floor(Date.now() / 1000);
     const pm = await createPaymentMethod(env, m, vaultCard(CARDS.visa.number));
     expect(pm.cvcExpiresAt).toBeGreaterThanOrEqual(before + 30 * 60);
@@ -148,7 +149,7 @@ describe("detokenize and forgetCvc", () => {
   });
 
   it("fails closed when two rows' ciphertexts are swapped in D1", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const a = await createPaymentMethod(env, m, vaultCard("4242424242424242"));
     const b = await createPaymentMethod(env, m, vaultCard("5555555555554444"));
     const db = getDb(env);
@@ -168,7 +169,7 @@ describe("detokenize and forgetCvc", () => {
   });
 
   it("detaching shreds the sealed secrets", async () => {
-    const m = await insertMerchant();
+    const m = (await newMerchant()).merchantId;
     const pm = await createPaymentMethod(env, m, vaultCard(CARDS.visa.number));
     const detached = await detachPaymentMethod(env, m, pm.id);
     expect(detached).toMatchObject({
