@@ -29,3 +29,32 @@ export function vaultCard(number: string, cvc: string | null = "123"): NewCard {
     metadata: {},
   };
 }
+
+/** Form fields (as the stripe SDK sends them) for `POST /v1/payment_methods` with a card. */
+export function pmForm(number: string, cvc?: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    type: "card",
+    "card[number]": number,
+    "card[exp_month]": "12",
+    "card[exp_year]": "2040",
+    ...(cvc === undefined ? {} : { "card[cvc]": cvc }),
+    ...extra,
+  };
+}
+
+/** The payment-method object as the API returns it, for tests. */
+export interface PaymentMethodBody {
+  id: string;
+  object: "payment_method";
+  type: "card";
+  card: { brand: string; last4: string; exp_month: number; exp_year: number; fingerprint: string; funding: string };
+  billing_details: Record<string, unknown>;
+  created: number;
+  livemode: boolean;
+  metadata: Record<string, string>;
+}
+
+/** Adds a merchant's Authorization header to a request built with `form()` or `json()`. */
+export function withAuth(init: RequestInit, merchant: { headers: { authorization: string } }): RequestInit {
+  return { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...merchant.headers } };
+}
