@@ -71,16 +71,23 @@ export function createApp(): App {
     if (err instanceof HTTPException && err.status < 500) {
       return sendError(c, new ApiError("body_malformed", "The request could not be parsed."));
     }
-    // Never echo err.message: it may carry internals. Log the class and stack, not request data.
+    // Never echo err.message, in the response or the log: it may carry internals or request data.
+    // The class name and the stack frames (without the message line) locate the fault.
     log("error", "unhandled_error", {
       request_id: c.var.requestId ?? null,
       error: err instanceof Error ? err.name : typeof err,
-      stack: err instanceof Error ? (err.stack ?? null) : null,
+      frames: err instanceof Error ? stackFrames(err) : null,
     });
     return c.json(internalErrorEnvelope(c.var.requestId ?? "unknown"), 500);
   });
 
   return app;
+}
+
+/** The stack's "at …" lines only: the first line of `err.stack` repeats the message. */
+function stackFrames(err: Error): string | null {
+  const frames = (err.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
+  return frames.length > 0 ? frames.slice(0, 8).join("\n") : null;
 }
 
 /** Methods registered for a path other than the one used, for 405 answers and the `Allow` header. */
