@@ -184,3 +184,25 @@ describe("POST /v1/payment_methods/:id/detach", () => {
     expect(wrong.status).toBe(405);
   });
 });
+
+describe("OpenAPI document", () => {
+  it("describes the vault routes and their schemas", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    for (const path of [
+      "/v1/payment_methods",
+      "/v1/payment_methods/{id}",
+      "/v1/payment_methods/{id}/detach",
+      "/v1/tokens",
+      "/v1/tokens/{id}",
+      "/admin/v1/vault/rotate",
+    ]) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+    for (const name of ["PaymentMethod", "Token", "CardParams", "VaultRotation"]) {
+      expect(doc.components.schemas[name]).toBeDefined();
+    }
+  });
+});
