@@ -9,8 +9,9 @@ import { openCard, sealCard } from "../crypto/envelope";
 import { cardFingerprints } from "../crypto/fingerprint";
 import { loadKeyring } from "../crypto/keyring";
 import { getDb } from "../db/client";
+import { nowSeconds } from "../db/merchants";
 import * as q from "../db/vault";
-import type { CardBrand, ValidCard } from "../domain/cards";
+import type { ValidCard } from "../domain/cards";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import type { Metadata } from "../lib/params";
@@ -48,8 +49,6 @@ export interface NewCard {
   billingDetails: BillingDetails;
   metadata: Metadata;
 }
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The 404 for any id the merchant may not use; it never says whether the id exists elsewhere. */
 export function noSuchPaymentMethod(param = "payment_method"): ApiError {
@@ -150,7 +149,7 @@ export function chargeable(row: q.PaymentMethodRow): ChargeablePaymentMethod {
   return {
     id: row.id,
     card: {
-      brand: row.brand as CardBrand,
+      brand: row.brand,
       last4: row.last4,
       exp_month: row.expMonth,
       exp_year: row.expYear,

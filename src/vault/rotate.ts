@@ -8,6 +8,7 @@
 import { openCard, sealCard } from "../crypto/envelope";
 import { loadKeyring } from "../crypto/keyring";
 import { getDb } from "../db/client";
+import { nowSeconds } from "../db/merchants";
 import * as q from "../db/vault";
 import { log } from "../lib/log";
 
@@ -29,7 +30,7 @@ export async function rotateVault(env: Env, limit: number, startingAfter?: strin
   const db = getDb(env);
   const ring = await loadKeyring(env.VAULT_KEKS);
   const rows = await q.staleRecords(db, ring.current, limit, startingAfter);
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   const failed: string[] = [];
   const updates: ReturnType<typeof q.resealRecord>[] = [];
 
