@@ -103,6 +103,47 @@ describe("luhnValid", () => {
   });
 });
 
+/** Appends the Luhn check digit to a partial number. */
+function withCheckDigit(body: string): string {
+  for (let d = 0; d <= 9; d++) if (luhnValid(body + d)) return body + d;
+  throw new Error("unreachable");
+}
+
+describe("validateCard properties", () => {
+  const prefixes: Array<[CardBrand, string[]]> = [
+    ["visa", ["4"]],
+    ["mastercard", ["51", "55", "2221", "2500", "2720"]],
+    ["amex", ["34", "37"]],
+    ["discover", ["6011", "644", "649", "65"]],
+    ["jcb", ["3528", "3589"]],
+    ["diners", ["300", "305", "3095", "36", "38", "39"]],
+    ["unionpay", ["62"]],
+  ];
+  it("accepts any Luhn-valid number with a brand's prefix and length, and rejects it with one digit changed", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...prefixes),
+        fc.nat(),
+        fc.nat(),
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 19, maxLength: 19 }),
+        fc.nat(),
+        ([brand, starts], pickStart, pickLength, digits, pickPos) => {
+          const start = starts[pickStart % starts.length] as string;
+          const lengths = panLengths(brand);
+          const length = lengths[pickLength % lengths.length] as number;
+          const pan = withCheckDigit(start + digits.slice(0, length - start.length - 1).join(""));
+          const ok = validateCard(card({ number: pan, cvc: brand === "amex" ? "1234" : "123" }), NOW);
+          if (!ok.ok || ok.value.brand !== brand || ok.value.pan !== pan) return false;
+          const pos = pickPos % length;
+          const changed = pan.slice(0, pos) + ((Number(pan[pos]) + 5) % 10) + pan.slice(pos + 1);
+          const bad = validateCard(card({ number: changed, cvc: "1234" }), NOW);
+          return !bad.ok && (bad.error.code === "incorrect_number" || bad.error.code === "invalid_number");
+        },
+      ),
+    );
+  });
+});
+
 describe("validateCard errors", () => {
   const cases: Array<[string, Partial<CardInput>, string, string]> = [
     ["Luhn failure", { number: "4242424242424241" }, "incorrect_number", "number"],
