@@ -107,7 +107,7 @@ describe("no card number or CVC leaks anywhere", () => {
 
     // D1: every table the database has.
     const tables = await env.DB.prepare(
-      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%'",
+      "select name from sqlite_master where type = 'table' and name not glob 'sqlite_*' and name not glob '_cf_*'",
     ).all<{ name: string }>();
     const names = tables.results.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(["payment_methods", "tokens", "merchants", "api_clients"]));
@@ -129,7 +129,7 @@ describe("no card number or CVC leaks anywhere", () => {
       await runInDurableObject(env.MERCHANT_GATE.get(id), async (_instance, state) => {
         doDump.push(JSON.stringify([...(await state.storage.list()).entries()]));
         const sqlTables = state.storage.sql
-          .exec<{ name: string }>("select name from sqlite_master where type = 'table' and name not like '_cf_%'")
+          .exec<{ name: string }>("select name from sqlite_master where type = 'table' and name not glob '_cf_*'")
           .toArray();
         for (const { name } of sqlTables) {
           doDump.push(JSON.stringify(state.storage.sql.exec(`select * from "${name}"`).toArray()));
