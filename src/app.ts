@@ -11,11 +11,15 @@ import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
 import { merchantAuth } from "./middleware/merchant-auth";
+import { operatorAuth } from "./middleware/operator-auth";
 import { requestId } from "./middleware/request-id";
 import { registerAccount } from "./routes/account";
+import { registerAdminClients } from "./routes/admin-clients";
+import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerDocs } from "./routes/docs";
 import { registerHealth } from "./routes/health";
+import { oauthError, registerOAuth } from "./routes/oauth";
 import { registerPaymentMethods } from "./routes/payment-methods";
 import { registerTokens } from "./routes/tokens";
 import type { App, AppEnv } from "./types";
@@ -38,14 +42,20 @@ export function createApp(): App {
   });
 
   app.use("*", requestId);
-  app.use("*", parseBody(MAX_BODY_BYTES));
-  // Every merchant route is authenticated by default; only the token endpoint is public.
+  // Authentication comes before body parsing: an unauthenticated caller gets its 401 without the
+  // gateway reading (up to MAX_BODY_BYTES of) its body. Every merchant route is authenticated by
+  // default; only the token endpoint is public.
   app.use("/v1/*", except(TOKEN_PATH, merchantAuth));
+  app.use("/admin/v1/*", operatorAuth);
+  app.use("*", parseBody(MAX_BODY_BYTES));
 
   registerHealth(app);
+  registerOAuth(app);
   registerAccount(app);
   registerPaymentMethods(app);
   registerTokens(app);
+  registerAdminMerchants(app);
+  registerAdminClients(app);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
@@ -64,6 +74,10 @@ export function createApp(): App {
   });
 
   app.onError((err, c) => {
+    // The token endpoint speaks RFC 6749 errors, including for bodies the parser refused.
+    if (c.req.path === TOKEN_PATH && err instanceof ApiError && err.status < 500) {
+      return oauthError(c, "invalid_request", err.message);
+    }
     if (err instanceof ApiError) return sendError(c, err);
     if (err instanceof HTTPException && err.status === 415) {
       return sendError(c, new ApiError("unsupported_media_type", "Unsupported media type."));

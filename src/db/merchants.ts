@@ -35,9 +35,9 @@ export function setMerchantStatus(db: Db, id: string, status: MerchantStatus) {
   return db.update(merchants).set({ status }).where(eq(merchants.id, id)).returning();
 }
 
-/** Sets a merchant's rate limit in requests per second (null = deployment default); returns the row. */
-export function setMerchantRateLimit(db: Db, id: string, rateLimit: number | null) {
-  return db.update(merchants).set({ rateLimit }).where(eq(merchants.id, id)).returning();
+/** Changes a merchant's name and rate limit (requests per second, null = deployment default); returns the row. */
+export function updateMerchant(db: Db, id: string, patch: Pick<MerchantRow, "name" | "rateLimit">) {
+  return db.update(merchants).set(patch).where(eq(merchants.id, id)).returning();
 }
 
 /** Inserts an API client. */
@@ -71,6 +71,7 @@ export interface ClientPrincipal {
   scopes: string;
   clientStatus: ClientStatus;
   merchantStatus: MerchantStatus;
+  lastUsed: number | null;
 }
 
 /** Looks up a client and its merchant's status in one query. */
@@ -83,6 +84,7 @@ export async function findClientPrincipal(db: Db, clientId: string): Promise<Cli
       scopes: apiClients.scopes,
       clientStatus: apiClients.status,
       merchantStatus: merchants.status,
+      lastUsed: apiClients.lastUsed,
     })
     .from(apiClients)
     .innerJoin(merchants, eq(merchants.id, apiClients.merchantId))

@@ -1,22 +1,64 @@
 /**
- * Operator authentication for `/admin/v1/…`: `Authorization: Bearer <OPERATOR_TOKEN>`, compared in
- * constant time. The one place operator routes check their caller.
+ * Operator authentication for `/admin/v1/*`: the Bearer credential must equal the OPERATOR_TOKEN
+ * secret, compared in constant time. Merchant access tokens are never accepted here: nothing but
+ * that one secret is. A missing or too-short OPERATOR_TOKEN locks the operator API instead of opening it.
  */
 import { createMiddleware } from "hono/factory";
 import { constantTimeEqual } from "../crypto/secrets";
+import { type AuditEntry, nowSeconds } from "../db/merchants";
 import { ApiError } from "../errors";
+import { newId } from "../lib/ids";
+import { log } from "../lib/log";
 import type { AppEnv } from "../types";
 
-const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="edgepay-operator"' };
+/** Shortest OPERATOR_TOKEN the gateway accepts as configured. */
+export const MIN_OPERATOR_TOKEN_LENGTH = 32;
 
-/** Admits only requests that carry the operator token. */
+/** Who operator actions are attributed to in the audit log. */
+export const OPERATOR_ACTOR = "operator";
+
+const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="edgepay-admin"' };
+
+/** Admits only requests bearing OPERATOR_TOKEN. */
 export const operatorAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const match = /^Bearer +(\S+)$/i.exec(c.req.header("authorization") ?? "");
-  if (!match) {
-    throw new ApiError("authentication_required", "Send the operator token as a Bearer token.", { headers: CHALLENGE });
+  const header = c.req.header("authorization");
+  if (header === undefined || header.trim() === "") {
+    throw new ApiError(
+      "authentication_required",
+      "The operator API requires 'Authorization: Bearer <OPERATOR_TOKEN>'.",
+      {
+        headers: CHALLENGE,
+      },
+    );
   }
-  if (!(await constantTimeEqual(match[1] as string, c.env.OPERATOR_TOKEN))) {
-    throw new ApiError("invalid_token", "The operator token is not valid.", { headers: CHALLENGE });
+  const presented = /^Bearer +(\S+) *$/i.exec(header)?.[1] ?? "";
+  const configured = c.env.OPERATOR_TOKEN ?? "";
+  if (configured.length < MIN_OPERATOR_TOKEN_LENGTH) {
+    log("error", "operator_token_misconfigured", { request_id: c.var.requestId });
   }
-  await next();
+  const ok = (await constantTimeEqual(presented, configured)) && configured.length >= MIN_OPERATOR_TOKEN_LENGTH;
+  if (!ok) {
+    throw new ApiError("invalid_token", "Invalid operator credentials.", {
+      headers: { "WWW-Authenticate": 'Bearer realm="edgepay-admin", error="invalid_token"' },
+    });
+  }
+  return next();
 });
+
+/** An audit-log entry for an operator action on `targetId`, stamped with this request's id. */
+export function operatorAudit(
+  c: { var: { requestId: string } },
+  action: string,
+  targetId: string,
+  details: Record<string, unknown> = {},
+): AuditEntry {
+  return {
+    id: newId("aud"),
+    actor: OPERATOR_ACTOR,
+    action,
+    targetId,
+    requestId: c.var.requestId,
+    details,
+    created: nowSeconds(),
+  };
+}

@@ -7,12 +7,11 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { getDb } from "../db/client";
-import { insertAudit, nowSeconds } from "../db/merchants";
-import { newId } from "../lib/ids";
+import { insertAudit } from "../db/merchants";
 import { log } from "../lib/log";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { intParam } from "../lib/params";
-import { operatorAuth } from "../middleware/operator-auth";
+import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
 import { rotateVault } from "../vault";
 
@@ -44,7 +43,6 @@ const rotate = createRoute({
   tags: ["Operator"],
   summary: "Re-encrypt one batch of vault records under the newest key-encrypting key",
   security: [{ operatorToken: [] }],
-  middleware: [operatorAuth] as const,
   request: { body: formOrJsonBody(RotateBody) },
   responses: {
     200: { description: "Progress of the rotation", content: { "application/json": { schema: RotationSchema } } },
@@ -63,15 +61,7 @@ export function registerVaultAdmin(app: App): void {
       failed: result.failed.length,
       remaining: result.remaining,
     };
-    await insertAudit(getDb(c.env), {
-      id: newId("aud"),
-      actor: "operator",
-      action: "vault.rotate",
-      targetId: "vault",
-      requestId: c.var.requestId,
-      details,
-      created: nowSeconds(),
-    });
+    await insertAudit(getDb(c.env), operatorAudit(c, "vault.rotate", "vault", details));
     log("info", "vault_rotation_batch", { request_id: c.var.requestId, ...details });
     return c.json(
       {

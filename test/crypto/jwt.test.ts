@@ -11,11 +11,7 @@ import {
   type TokenConfig,
   verifyAccessToken,
 } from "../../src/crypto/jwt";
-
-async function privateJwk(kid: string) {
-  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  return { ...(await exportJWK(privateKey)), kid, alg: "ES256" };
-}
+import { signingJwk } from "../helpers/keys";
 
 async function config(jwks: object[]): Promise<TokenConfig> {
   return { issuer: "https://issuer.test", audience: "edgepay", keys: await importKeySet(JSON.stringify(jwks)) };
@@ -25,7 +21,7 @@ const request = { merchantId: "mer_1", clientId: "cli_1", scopes: ["payments:rea
 
 describe("signAccessToken", () => {
   it("writes an RFC 9068 header and the required claims", async () => {
-    const cfg = await config([await privateJwk("a")]);
+    const cfg = await config([await signingJwk("a")]);
     const now = 1_800_000_000;
     const token = await signAccessToken(cfg, request, now);
     expect(decodeProtectedHeader(token)).toEqual({ alg: "ES256", typ: "at+jwt", kid: "a" });
@@ -45,7 +41,7 @@ describe("signAccessToken", () => {
   });
 
   it("gives every token its own jti", async () => {
-    const cfg = await config([await privateJwk("a")]);
+    const cfg = await config([await signingJwk("a")]);
     const [a, b] = await Promise.all([signAccessToken(cfg, request), signAccessToken(cfg, request)]);
     const ra = await verifyAccessToken(cfg, a);
     const rb = await verifyAccessToken(cfg, b);
@@ -55,7 +51,7 @@ describe("signAccessToken", () => {
 
 describe("verifyAccessToken", () => {
   it("returns the merchant, client, scopes and token id", async () => {
-    const cfg = await config([await privateJwk("a")]);
+    const cfg = await config([await signingJwk("a")]);
     const result = await verifyAccessToken(cfg, await signAccessToken(cfg, request));
     expect(result).toMatchObject({
       ok: true,
@@ -64,13 +60,13 @@ describe("verifyAccessToken", () => {
   });
 
   it("reports an expired token as expired", async () => {
-    const cfg = await config([await privateJwk("a")]);
+    const cfg = await config([await signingJwk("a")]);
     const token = await signAccessToken(cfg, request, Math.floor(Date.now() / 1000) - 3600);
     expect(await verifyAccessToken(cfg, token)).toEqual({ ok: false, reason: "expired" });
   });
 
   it("refuses garbage without throwing", async () => {
-    const cfg = await config([await privateJwk("a")]);
+    const cfg = await config([await signingJwk("a")]);
     for (const junk of ["", "a.b.c", "x", "....", "eyJhbGciOiJFUzI1NiJ9.e30."]) {
       expect(await verifyAccessToken(cfg, junk)).toEqual({ ok: false, reason: "invalid" });
     }
@@ -79,8 +75,8 @@ describe("verifyAccessToken", () => {
 
 describe("key rotation", () => {
   it("signs with the first key and verifies tokens from every configured key", async () => {
-    const oldKey = await privateJwk("old");
-    const newKey = await privateJwk("new");
+    const oldKey = await signingJwk("old");
+    const newKey = await signingJwk("new");
     const before = await config([oldKey]);
     const during = await config([newKey, oldKey]);
     const oldToken = await signAccessToken(before, request);
@@ -91,15 +87,15 @@ describe("key rotation", () => {
   });
 
   it("refuses tokens of a key once it is removed", async () => {
-    const oldKey = await privateJwk("old");
-    const newKey = await privateJwk("new");
+    const oldKey = await signingJwk("old");
+    const newKey = await signingJwk("new");
     const oldToken = await signAccessToken(await config([oldKey]), request);
     const after = await config([newKey]);
     expect(await verifyAccessToken(after, oldToken)).toEqual({ ok: false, reason: "invalid" });
   });
 
   it("publishes only public key material", async () => {
-    const cfg = await config([await privateJwk("new"), await privateJwk("old")]);
+    const cfg = await config([await signingJwk("new"), await signingJwk("old")]);
     const { keys } = publicJwks(cfg.keys);
     expect(keys.map((k) => k.kid)).toEqual(["new", "old"]);
     for (const k of keys) {
@@ -112,7 +108,7 @@ describe("importKeySet", () => {
   it("rejects malformed configurations with a clear message", async () => {
     const { publicKey } = await generateKeyPair("ES256", { extractable: true });
     const pub = { ...(await exportJWK(publicKey)), kid: "p" };
-    const a = await privateJwk("a");
+    const a = await signingJwk("a");
     await expect(importKeySet("not json")).rejects.toThrow(/not valid JSON/);
     await expect(importKeySet("[]")).rejects.toThrow(/non-empty/);
     await expect(importKeySet(JSON.stringify([pub]))).rejects.toThrow(/private P-256/);

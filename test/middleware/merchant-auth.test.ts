@@ -68,6 +68,21 @@ describe("merchantAuth", () => {
     expect(body.error).toMatchObject({ type: "authentication_error", code: "invalid_token" });
   });
 
+  it("answers 401 before reading the body, so malformed bodies of strangers are never parsed", async () => {
+    const res = await call("/v1/account", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(res.status).toBe(401);
+    const admin = await call("/admin/v1/merchants", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(admin.status).toBe(401);
+  });
+
   it("never echoes the token in the error", async () => {
     const m = await newMerchant();
     const tampered = `${m.token.slice(0, -4)}AAAA`;

@@ -44,7 +44,7 @@ describe("POST /admin/v1/vault/rotate", () => {
       [{}, "authentication_required"],
       [{ authorization: "Bearer wrong" }, "invalid_token"],
       [{ authorization: `Bearer ${env.OPERATOR_TOKEN}x` }, "invalid_token"],
-      [{ authorization: `Basic ${env.OPERATOR_TOKEN}` }, "authentication_required"],
+      [{ authorization: `Basic ${env.OPERATOR_TOKEN}` }, "invalid_token"],
       [m.headers, "invalid_token"],
     ];
     for (const [headers, code] of cases) {

@@ -15,11 +15,9 @@ import {
   SignJWT,
 } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { forgetClient, forgetMerchant, STATUS_CACHE_TTL_MS } from "../../src/db/access-status";
-import { getDb } from "../../src/db/client";
-import { revokeClient, setMerchantStatus } from "../../src/db/merchants";
+import { STATUS_CACHE_TTL_MS } from "../../src/db/access-status";
 import { call, type ErrorBody } from "../helpers/http";
-import { newMerchant, type TestMerchant } from "../helpers/merchants";
+import { newMerchant, operator, type TestMerchant } from "../helpers/merchants";
 
 const configured = (JSON.parse(env.JWT_SIGNING_KEYS) as JWK[])[0] as JWK & { kid: string };
 const publicJwk: JWK = { kty: "EC", crv: "P-256", x: configured.x, y: configured.y };
@@ -156,17 +154,41 @@ describe("suspension and revocation", () => {
   it("refuses an unexpired token of a suspended merchant", async () => {
     const m = await newMerchant();
     expect((await call("/v1/account", { headers: m.headers })).status).toBe(200);
-    await setMerchantStatus(getDb(env), m.merchantId, "suspended");
-    forgetMerchant(m.merchantId);
+    await operator(`/admin/v1/merchants/${m.merchantId}/suspend`, {});
     await expectRefused(m.token);
+  });
+
+  it("accepts the same token again once the merchant is reactivated", async () => {
+    const m = await newMerchant();
+    await operator(`/admin/v1/merchants/${m.merchantId}/suspend`, {});
+    await expectRefused(m.token);
+    await operator(`/admin/v1/merchants/${m.merchantId}/reactivate`, {});
+    expect((await call("/v1/account", { headers: m.headers })).status).toBe(200);
   });
 
   it("refuses an unexpired token of a revoked client", async () => {
     const m = await newMerchant();
     expect((await call("/v1/account", { headers: m.headers })).status).toBe(200);
-    await revokeClient(getDb(env), m.merchantId, m.clientId);
-    forgetClient(m.clientId);
+    await operator(`/admin/v1/merchants/${m.merchantId}/clients/${m.clientId}/revoke`, {});
     await expectRefused(m.token);
+  });
+
+  it("refuses a merchant access token on the operator API", async () => {
+    const m = await newMerchant();
+    for (const [path, method] of [
+      ["/admin/v1/merchants", "GET"],
+      ["/admin/v1/merchants", "POST"],
+      [`/admin/v1/merchants/${m.merchantId}`, "GET"],
+      [`/admin/v1/merchants/${m.merchantId}/reactivate`, "POST"],
+    ] as const) {
+      const res = await call(path, {
+        method,
+        headers: { ...m.headers, "content-type": "application/json" },
+        body: method === "POST" ? "{}" : null,
+      });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as ErrorBody).error.code).toBe("invalid_token");
+    }
   });
 });
 
