@@ -27,6 +27,12 @@ export const ERROR_CODES = {
   route_not_found: { status: 404, type: "invalid_request_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   resource_missing: { status: 404, type: "invalid_request_error" },
+  // Card validation (Stripe answers these with 402 card_error on tokens and payment methods)
+  incorrect_number: { status: 402, type: "card_error" },
+  invalid_number: { status: 402, type: "card_error" },
+  invalid_expiry_month: { status: 402, type: "card_error" },
+  invalid_expiry_year: { status: 402, type: "card_error" },
+  invalid_cvc: { status: 402, type: "card_error" },
   // Identity
   authentication_required: { status: 401, type: "authentication_error" },
   invalid_token: { status: 401, type: "authentication_error" },
@@ -44,7 +50,6 @@ export const ERROR_CODES = {
   expired_card: { status: 402, type: "card_error" },
   incorrect_cvc: { status: 402, type: "card_error" },
   processing_error: { status: 402, type: "card_error" },
-  incorrect_number: { status: 402, type: "card_error" },
 } as const satisfies Record<string, { status: number; type: ErrorType }>;
 
 /** A member of the closed error-code set. */
