@@ -39,3 +39,45 @@ export async function unbalancedTransactions(merchantId: string): Promise<string
     .all();
   return rows.filter((r) => Number(r.total) !== 0).map((r) => r.txn);
 }
+
+/** Tokenizes a test card through `POST /v1/payment_methods` and returns its `pm_` id. */
+export async function paymentMethod(m: Pick<TestMerchant, "headers">, number: string): Promise<string> {
+  const cvc = /^3[47]/.test(number) ? "1234" : "123";
+  const res = await post(m, "/v1/payment_methods", {
+    type: "card",
+    "card[number]": number,
+    "card[exp_month]": "12",
+    "card[exp_year]": "2040",
+    "card[cvc]": cvc,
+  });
+  if (res.status !== 200) throw new Error(`payment method not created: ${res.body.error?.code}`);
+  return res.body.id;
+}
+
+/** Creates a single-use `tok_` for a test card through `POST /v1/tokens`. */
+export async function cardToken(m: Pick<TestMerchant, "headers">, number: string): Promise<string> {
+  const res = await post(m, "/v1/tokens", {
+    "card[number]": number,
+    "card[exp_month]": "12",
+    "card[exp_year]": "2040",
+    "card[cvc]": "123",
+  });
+  if (res.status !== 200) throw new Error(`token not created: ${res.body.error?.code}`);
+  return res.body.id;
+}
+
+/** Creates and confirms an intent paid with `number`; returns the HTTP status and body. */
+export async function pay(
+  m: Pick<TestMerchant, "headers">,
+  number: string,
+  fields: Record<string, string | number> = {},
+) {
+  const pm = await paymentMethod(m, number);
+  return post(m, "/v1/payment_intents", {
+    amount: 1000,
+    currency: "usd",
+    payment_method: pm,
+    confirm: "true",
+    ...fields,
+  });
+}
