@@ -18,15 +18,16 @@
  * keyless requests by a random shard, and every bucket is split so the shards add up to exactly q.
  *
  * Bucket state is deliberately not stored: writing it would put a durable commit (and the output
- * gate's wait for it, ~10 ms locally) on every request. It is lost only when the object is evicted,
- * which happens after it has been idle longer than any window refills (10 s for `card`), or on a
- * deploy or crash, which at worst grants one extra window's quota.
+ * gate's wait for it, ~10 ms locally) on every request. It is lost when the object is evicted,
+ * which happens only after a minute or more of idleness, when 1 s and 10 s buckets are full again
+ * anyway, or on a deploy or crash, which at worst grants one extra window's quota (for
+ * `client_auth`, 10 more attempts).
  *
  * Storage layout (SQLite, survives eviction and restarts):
  *
  *   idempotency_keys                     one row per (method, path, Idempotency-Key) of this shard
  *     scope        TEXT PRIMARY KEY      JSON ["<METHOD>", "<path>", "<key>"] (the object is the merchant scope)
- *     fingerprint  TEXT NOT NULL         SHA-256 of the canonical method, path and body
+ *     fingerprint  TEXT NOT NULL         SHA-256 of the canonical method, path, caller scopes and body
  *     state        TEXT NOT NULL         'running' (an attempt holds the lease) or 'done' (response saved)
  *     lease_id     TEXT                  the attempt that may complete the row; null once done
  *     lease_until  INTEGER NOT NULL      ms; after it another attempt may take the key over
