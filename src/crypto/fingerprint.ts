@@ -3,6 +3,8 @@
  * Keys are derived from `FINGERPRINT_KEY` with HKDF-SHA256: one per merchant for the fingerprint
  * merchants see (so two merchants cannot correlate a card), and one internal key for the
  * cross-merchant fingerprint kept for fraud velocity, which no response ever carries.
+ * The same derivation keys the idempotency request fingerprint: request bodies can carry a PAN
+ * and CVC, so their digest stored in Durable Object storage must be keyed too.
  */
 import { fromBase64Url, toBase64Url, utf8 } from "./encoding";
 
@@ -49,4 +51,21 @@ export async function cardFingerprints(secret: string, merchantId: string, pan: 
     hmac(await hmacKey(secret, "internal"), pan),
   ]);
   return { merchant: toBase64Url(merchant.slice(0, 12)), internal: toBase64Url(internal) };
+}
+
+const requestKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * Keyed fingerprint of a canonical request (idempotency parameter matching): HMAC-SHA256 under a
+ * key derived from FINGERPRINT_KEY for this purpose only, hex. A plain hash of a body that holds
+ * a PAN would be an unkeyed hash of card data (PCI DSS 3.5.1.1).
+ */
+export async function requestFingerprint(secret: string, canonicalText: string): Promise<string> {
+  let key = requestKeys.get(secret);
+  if (!key) {
+    key = hmacKey(secret, "idempotency-request");
+    requestKeys.set(secret, key);
+  }
+  const mac = await hmac(await key, canonicalText);
+  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
 }

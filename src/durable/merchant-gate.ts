@@ -27,7 +27,7 @@
  *
  *   idempotency_keys                     one row per (method, path, Idempotency-Key) of this shard
  *     scope        TEXT PRIMARY KEY      JSON ["<METHOD>", "<path>", "<key>"] (the object is the merchant scope)
- *     fingerprint  TEXT NOT NULL         SHA-256 of the canonical method, path, caller scopes and body
+ *     fingerprint  TEXT NOT NULL         HMAC-SHA256 (keyed, see crypto/fingerprint.ts) of the canonical method, path, caller scopes and body
  *     state        TEXT NOT NULL         'running' (an attempt holds the lease) or 'done' (response saved)
  *     lease_id     TEXT                  the attempt that may complete the row; null once done
  *     lease_until  INTEGER NOT NULL      ms; after it another attempt may take the key over

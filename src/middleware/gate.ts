@@ -12,7 +12,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
-import { sha256Hex } from "../crypto/request-digest";
+import { requestFingerprint } from "../crypto/fingerprint";
 import { canonicalRequest, keyProblem } from "../domain/idempotency";
 import { isCardTesting, merchantQuota, policiesFor, shardCount, shardOfKey, shardPolicies } from "../domain/limits";
 import type { BucketView, Policy } from "../domain/token-bucket";
@@ -66,7 +66,10 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
       ? undefined
       : {
           scope: JSON.stringify([method, path, rawKey]),
-          fingerprint: await sha256Hex(canonicalRequest(method, path, body, auth.scopes)),
+          fingerprint: await requestFingerprint(
+            c.env.FINGERPRINT_KEY,
+            canonicalRequest(method, path, body, auth.scopes),
+          ),
         };
 
   const stub = c.env.MERCHANT_GATE.getByName(gateName(auth.merchantId, shard));

@@ -1,7 +1,7 @@
 /** Keyed fingerprints: stable per merchant, unlinkable across merchants, dependent on the key. */
 import { describe, expect, it } from "vitest";
 import { toBase64Url } from "../../src/crypto/encoding";
-import { cardFingerprints } from "../../src/crypto/fingerprint";
+import { cardFingerprints, requestFingerprint } from "../../src/crypto/fingerprint";
 
 const KEY = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 const PAN = "4242424242424242";
@@ -37,5 +37,27 @@ describe("cardFingerprints", () => {
     const b = await cardFingerprints(other, "mer_A", PAN);
     expect(b.merchant).not.toBe(a.merchant);
     expect(b.internal).not.toBe(a.internal);
+  });
+});
+
+describe("requestFingerprint", () => {
+  const text = JSON.stringify(["POST", "/v1/payment_methods", [], { card: { number: PAN, cvc: "123" } }]);
+
+  it("is deterministic for one key and text, and differs for other text", async () => {
+    const a = await requestFingerprint(KEY, text);
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(await requestFingerprint(KEY, text)).toBe(a);
+    expect(await requestFingerprint(KEY, `${text} `)).not.toBe(a);
+  });
+
+  it("is keyed: not a plain SHA-256 of the request, and different under another FINGERPRINT_KEY", async () => {
+    const a = await requestFingerprint(KEY, text);
+    const plain = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    expect(a).not.toBe(plain);
+    const other = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+    expect(await requestFingerprint(other, text)).not.toBe(a);
   });
 });

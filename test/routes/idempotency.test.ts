@@ -8,9 +8,10 @@ import { env, exports } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
+import { requestFingerprint } from "../../src/crypto/fingerprint";
 import { getDb } from "../../src/db/client";
 import { paymentIntents, refunds } from "../../src/db/schema";
-import { LEASE_MS } from "../../src/domain/idempotency";
+import { canonicalRequest, LEASE_MS } from "../../src/domain/idempotency";
 import { shardCount, shardOfKey } from "../../src/domain/limits";
 import { gateName, type MerchantGate } from "../../src/durable/merchant-gate";
 import { call, type ErrorBody } from "../helpers/http";
@@ -223,5 +224,37 @@ describe("idempotent PaymentIntent creation", () => {
       .create({ amount: 200, currency: "usd" }, { idempotencyKey: "sdk-reuse" })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+  });
+});
+
+describe("stored idempotency fingerprints", () => {
+  it("are keyed HMACs of the request, so a body carrying a PAN leaves no unkeyed hash of it", async () => {
+    const m = await busyMerchant();
+    const key = "pm-fingerprint-1";
+    const body = { type: "card", card: { number: "4242424242424242", exp_month: 12, exp_year: 2040, cvc: "123" } };
+    const res = await call("/v1/payment_methods", {
+      method: "POST",
+      headers: { ...m.headers, "content-type": "application/json", "Idempotency-Key": key },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    const stored = await runInDurableObject(shardFor(m, key, 1000), (_instance: MerchantGate, state) => {
+      const rows = state.storage.sql
+        .exec<{ fingerprint: string }>(
+          "SELECT fingerprint FROM idempotency_keys WHERE scope = ?",
+          JSON.stringify(["POST", "/v1/payment_methods", key]),
+        )
+        .toArray();
+      return rows.map((r) => r.fingerprint);
+    });
+    expect(stored).toHaveLength(1);
+    const { scopes } = (await (await call("/v1/account", { headers: m.headers })).json()) as { scopes?: string[] };
+    const canonical = canonicalRequest("POST", "/v1/payment_methods", body, scopes ?? []);
+    const plain = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical))),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    expect(stored[0]).not.toBe(plain);
+    expect(stored[0]).toBe(await requestFingerprint(env.FINGERPRINT_KEY, canonical));
   });
 });
