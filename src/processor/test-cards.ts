@@ -2,6 +2,7 @@
  * What the built-in simulator does with each card number: Stripe's published test cards plus
  * edgepay's own cards for processor failures. Pure; the simulator (simulator.ts) applies it.
  */
+import { luhnValid } from "../domain/cards";
 
 /** A card's scripted behaviour at authorization. */
 export type CardBehaviour =
@@ -46,16 +47,6 @@ const DECLINES: Record<string, { code: DeclineCode; declineCode: string }> = {
   "4000000000000119": { code: "processing_error", declineCode: "processing_error" },
   "4100000000000019": { code: "card_declined", declineCode: "fraudulent" },
 };
-
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
 
 /** The simulator's behaviour for a card number; unknown valid numbers are approved. */
 export function behaviourFor(number: string): CardBehaviour {

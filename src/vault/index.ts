@@ -15,6 +15,7 @@ import type { ValidCard } from "../domain/cards";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import type { Metadata } from "../lib/params";
+import { cardSummary } from "./objects";
 
 export type { PaymentMethodRow, TokenRow } from "../db/vault";
 export { type RotationResult, rotateVault } from "./rotate";
@@ -146,17 +147,7 @@ export async function detachPaymentMethod(env: Env, merchantId: string, id: stri
 
 /** The card fields the payment flow may see. */
 export function chargeable(row: q.PaymentMethodRow): ChargeablePaymentMethod {
-  return {
-    id: row.id,
-    card: {
-      brand: row.brand,
-      last4: row.last4,
-      exp_month: row.expMonth,
-      exp_year: row.expYear,
-      fingerprint: row.fingerprint,
-      funding: row.funding,
-    },
-  };
+  return { id: row.id, card: cardSummary(row) };
 }
 
 /**

@@ -4,6 +4,18 @@ import type { PaymentMethodRow, TokenRow } from "../db/vault";
 import { BRAND_DISPLAY_NAMES, type CardBrand } from "../domain/cards";
 import type { BillingDetails } from "./index";
 
+/** The card fields anyone outside the vault may see: last4 and the merchant-scoped fingerprint, never more. */
+export function cardSummary(row: PaymentMethodRow) {
+  return {
+    brand: row.brand,
+    last4: row.last4,
+    exp_month: row.expMonth,
+    exp_year: row.expYear,
+    fingerprint: row.fingerprint,
+    funding: row.funding,
+  };
+}
+
 /** A `payment_method` object as the API returns it; card data stops at last4 and the merchant fingerprint. */
 export function paymentMethodObject(row: PaymentMethodRow, livemode: boolean) {
   return {
@@ -11,14 +23,7 @@ export function paymentMethodObject(row: PaymentMethodRow, livemode: boolean) {
     object: "payment_method" as const,
     type: "card" as const,
     billing_details: JSON.parse(row.billingDetails) as BillingDetails,
-    card: {
-      brand: row.brand,
-      last4: row.last4,
-      exp_month: row.expMonth,
-      exp_year: row.expYear,
-      fingerprint: row.fingerprint,
-      funding: row.funding,
-    },
+    card: cardSummary(row),
     created: row.created,
     livemode,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
