@@ -4,9 +4,11 @@
  * 2. Applies the local D1 migrations (the same files the tests and production use).
  * 3. Serves the gateway with `wrangler dev` on http://127.0.0.1:8787, offline and without telemetry,
  *    and prints a short banner once GET /health answers.
+ * 4. Seeds a demo merchant and API client once (kept in .dev-merchant.json) and prints a curl for a token.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
+import { seedDemoMerchant } from "./demo-merchant.ts";
 import { generateLocalSecrets } from "./local-secrets.ts";
 
 const HOST = "127.0.0.1";
@@ -79,4 +81,4 @@ async function main(afterStart: AfterStart[] = []): Promise<void> {
   console.log(`edgepay: ready on ${BASE}  (health: ${BASE}/health, docs: ${BASE}/docs)`);
 }
 
-await main();
+await main([seedDemoMerchant]);

@@ -3,19 +3,29 @@
  * 404/405 handling and the OpenAPI document, then mounts one route module per resource.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, internalErrorEnvelope } from "./errors";
 import { sendError } from "./lib/http";
 import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
+import { merchantAuth } from "./middleware/merchant-auth";
+import { operatorAuth } from "./middleware/operator-auth";
 import { requestId } from "./middleware/request-id";
+import { registerAccount } from "./routes/account";
+import { registerAdminClients } from "./routes/admin-clients";
+import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerDocs } from "./routes/docs";
 import { registerHealth } from "./routes/health";
+import { oauthError, registerOAuth } from "./routes/oauth";
 import type { App, AppEnv } from "./types";
 
 /** Largest request body accepted, in bytes; larger bodies get a 413 before any parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The OAuth2 token endpoint: the one `/v1` path that takes client credentials instead of a token. */
+export const TOKEN_PATH = "/v1/oauth/token";
 
 /** Builds the gateway app. Called once per isolate by the Worker entry, and by tests that need extra routes. */
 export function createApp(): App {
@@ -29,9 +39,18 @@ export function createApp(): App {
   });
 
   app.use("*", requestId);
+  // Authentication comes before body parsing: an unauthenticated caller gets its 401 without the
+  // gateway reading (up to MAX_BODY_BYTES of) its body. Every merchant route is authenticated by
+  // default; only the token endpoint is public.
+  app.use("/v1/*", except(TOKEN_PATH, merchantAuth));
+  app.use("/admin/v1/*", operatorAuth);
   app.use("*", parseBody(MAX_BODY_BYTES));
 
   registerHealth(app);
+  registerOAuth(app);
+  registerAccount(app);
+  registerAdminMerchants(app);
+  registerAdminClients(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
 
@@ -49,6 +68,10 @@ export function createApp(): App {
   });
 
   app.onError((err, c) => {
+    // The token endpoint speaks RFC 6749 errors, including for bodies the parser refused.
+    if (c.req.path === TOKEN_PATH && err instanceof ApiError && err.status < 500) {
+      return oauthError(c, "invalid_request", err.message);
+    }
     if (err instanceof ApiError) return sendError(c, err);
     if (err instanceof HTTPException && err.status === 415) {
       return sendError(c, new ApiError("unsupported_media_type", "Unsupported media type."));
@@ -56,16 +79,23 @@ export function createApp(): App {
     if (err instanceof HTTPException && err.status < 500) {
       return sendError(c, new ApiError("body_malformed", "The request could not be parsed."));
     }
-    // Never echo err.message: it may carry internals. Log the class and stack, not request data.
+    // Never echo err.message, in the response or the log: it may carry internals or request data.
+    // The class name and the stack frames (without the message line) locate the fault.
     log("error", "unhandled_error", {
       request_id: c.var.requestId ?? null,
       error: err instanceof Error ? err.name : typeof err,
-      stack: err instanceof Error ? (err.stack ?? null) : null,
+      frames: err instanceof Error ? stackFrames(err) : null,
     });
     return c.json(internalErrorEnvelope(c.var.requestId ?? "unknown"), 500);
   });
 
   return app;
+}
+
+/** The stack's "at …" lines only: the first line of `err.stack` repeats the message. */
+function stackFrames(err: Error): string | null {
+  const frames = (err.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
+  return frames.length > 0 ? frames.slice(0, 8).join("\n") : null;
 }
 
 /** Methods registered for a path other than the one used, for 405 answers and the `Allow` header. */

@@ -2,7 +2,7 @@
 
 import { env } from "cloudflare:workers";
 import { createRoute, z } from "@hono/zod-openapi";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createApp, MAX_BODY_BYTES } from "../src/app";
 import { formOrJsonBody } from "../src/lib/openapi";
 import { boolParam, intParam, metadataParam } from "../src/lib/params";
@@ -204,7 +204,8 @@ describe("validation errors", () => {
 
 describe("routing errors", () => {
   it("answers an unknown route with a 404 JSON envelope", async () => {
-    const res = await call("/v1/nothing_here");
+    // Outside /v1: unknown /v1 paths answer 401 until authenticated (test/middleware/merchant-auth.test.ts).
+    const res = await call("/nothing_here");
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
     expect(((await res.json()) as ErrorBody).error).toMatchObject({
@@ -221,8 +222,13 @@ describe("routing errors", () => {
 });
 
 describe("unexpected errors", () => {
-  it("become a 500 api_error with the request id and no internals", async () => {
-    const res = await testApp()("/test/boom");
+  it("become a 500 api_error with the request id and no internals, in the response and the log", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const res = await Promise.resolve(testApp()("/test/boom")).finally(() => spy.mockRestore());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(res.headers.get("Request-Id"));
+    expect(lines[0]).not.toMatch(/hunter2|password/);
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).not.toMatch(/hunter2|internal\.ts|stack|Error:/);

@@ -2,16 +2,21 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** A merchant account: the tenant every object belongs to. */
-export const merchants = sqliteTable("merchants", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  status: text("status", { enum: ["active", "suspended"] })
-    .notNull()
-    .default("active"),
-  /** Requests per second; null means the deployment default (RATE_LIMIT_DEFAULT). */
-  rateLimit: integer("rate_limit"),
-  created: integer("created").notNull(),
-});
+export const merchants = sqliteTable(
+  "merchants",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["active", "suspended"] })
+      .notNull()
+      .default("active"),
+    /** Requests per second; null means the deployment default (RATE_LIMIT_DEFAULT). */
+    rateLimit: integer("rate_limit"),
+    created: integer("created").notNull(),
+  },
+  // Lists are newest first with id as the tie-breaker (src/db/pagination.ts).
+  (t) => [index("merchants_created_idx").on(t.created, t.id)],
+);
 
 /** An OAuth2 client of a merchant. The secret is stored only as a keyed HMAC (`secret_hash`). */
 export const apiClients = sqliteTable(
@@ -30,7 +35,7 @@ export const apiClients = sqliteTable(
     created: integer("created").notNull(),
     lastUsed: integer("last_used"),
   },
-  (t) => [index("api_clients_merchant_idx").on(t.merchantId)],
+  (t) => [index("api_clients_merchant_idx").on(t.merchantId, t.created, t.clientId)],
 );
 
 /** Append-only record of every operator action: who, what, on which target, when, and the request id. */

@@ -1,0 +1,72 @@
+/**
+ * Client secrets and other bearer secrets: generation, keyed hashing and constant-time checks.
+ *
+ * Client secrets are 32 random bytes, so a single keyed HMAC-SHA256 under CLIENT_SECRET_PEPPER is
+ * enough to store them safely; a slow KDF (PBKDF2) would add nothing against brute force of
+ * 256-bit secrets and would blow the Workers CPU budget. Without the pepper a leaked table is useless.
+ */
+
+/** Bytes of randomness in a client secret. */
+export const CLIENT_SECRET_BYTES = 32;
+/** Prefix that makes client secrets recognisable to secret scanners. */
+export const CLIENT_SECRET_PREFIX = "eps_";
+
+const encoder = new TextEncoder();
+let pepperCache: { pepper: string; key: Promise<CryptoKey> } | undefined;
+
+function base64url(bytes: Uint8Array): string {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64url(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  try {
+    const bin = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+    return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+function pepperKey(pepper: string): Promise<CryptoKey> {
+  if (pepperCache?.pepper !== pepper) {
+    const raw = fromBase64url(pepper);
+    if (!raw || raw.length < 32) throw new Error("CLIENT_SECRET_PEPPER must be at least 32 bytes, base64url");
+    const key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    pepperCache = { pepper, key };
+  }
+  return pepperCache.key;
+}
+
+/** A new client secret: `eps_` plus 32 random bytes in base64url (43 characters). Shown once, never stored. */
+export function generateClientSecret(): string {
+  return CLIENT_SECRET_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(CLIENT_SECRET_BYTES)));
+}
+
+/** The stored verifier of a client secret: base64url HMAC-SHA256 under the pepper. */
+export async function hashClientSecret(pepper: string, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await pepperKey(pepper), encoder.encode(secret));
+  return base64url(new Uint8Array(mac));
+}
+
+/** True when `secret` matches the stored verifier; the comparison takes the same time wherever they differ. */
+export async function verifyClientSecret(pepper: string, secret: string, storedHash: string): Promise<boolean> {
+  const expected = fromBase64url(storedHash);
+  const actual = fromBase64url(await hashClientSecret(pepper, secret));
+  if (!expected || !actual || expected.length !== actual.length) return false;
+  return crypto.subtle.timingSafeEqual(expected, actual);
+}
+
+/**
+ * Constant-time equality of two strings of any length (e.g. a presented OPERATOR_TOKEN): both are
+ * hashed to 32 bytes first, so neither the content nor the length leaks through timing.
+ */
+export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
+  const [da, db] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(a)),
+    crypto.subtle.digest("SHA-256", encoder.encode(b)),
+  ]);
+  return crypto.subtle.timingSafeEqual(da, db);
+}

@@ -1,0 +1,114 @@
+/**
+ * Query helpers for merchants, their API clients and the operator audit log. Writers return
+ * unexecuted Drizzle queries so routes can put a change and its audit entry in one `db.batch`.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Db } from "./client";
+import { apiClients, auditLog, merchants } from "./schema";
+
+/** A merchant row as stored. */
+export type MerchantRow = typeof merchants.$inferSelect;
+/** An API client row as stored (`secretHash` never leaves the server). */
+export type ApiClientRow = typeof apiClients.$inferSelect;
+/** Merchant status values. */
+export type MerchantStatus = MerchantRow["status"];
+/** Client status values. */
+export type ClientStatus = ApiClientRow["status"];
+
+/** Unix seconds now; every timestamp in these tables uses it. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Inserts a merchant. */
+export function insertMerchant(db: Db, row: typeof merchants.$inferInsert) {
+  return db.insert(merchants).values(row);
+}
+
+/** The merchant with this id, or undefined. */
+export async function getMerchant(db: Db, id: string): Promise<MerchantRow | undefined> {
+  return db.select().from(merchants).where(eq(merchants.id, id)).get();
+}
+
+/** Sets a merchant's status; returns the updated row (empty when the merchant does not exist). */
+export function setMerchantStatus(db: Db, id: string, status: MerchantStatus) {
+  return db.update(merchants).set({ status }).where(eq(merchants.id, id)).returning();
+}
+
+/** Changes a merchant's name and rate limit (requests per second, null = deployment default); returns the row. */
+export function updateMerchant(db: Db, id: string, patch: Pick<MerchantRow, "name" | "rateLimit">) {
+  return db.update(merchants).set(patch).where(eq(merchants.id, id)).returning();
+}
+
+/** Inserts an API client. */
+export function insertClient(db: Db, row: typeof apiClients.$inferInsert) {
+  return db.insert(apiClients).values(row);
+}
+
+/** The client with this id belonging to this merchant, or undefined. */
+export async function getClient(db: Db, merchantId: string, clientId: string): Promise<ApiClientRow | undefined> {
+  return db
+    .select()
+    .from(apiClients)
+    .where(and(eq(apiClients.clientId, clientId), eq(apiClients.merchantId, merchantId)))
+    .get();
+}
+
+/** Revokes a merchant's client; returns the updated row (empty when there is no such client). */
+export function revokeClient(db: Db, merchantId: string, clientId: string) {
+  return db
+    .update(apiClients)
+    .set({ status: "revoked" })
+    .where(and(eq(apiClients.clientId, clientId), eq(apiClients.merchantId, merchantId)))
+    .returning();
+}
+
+/** A client together with its merchant's status: what token issuance and status checks need. */
+export interface ClientPrincipal {
+  clientId: string;
+  merchantId: string;
+  secretHash: string;
+  scopes: string;
+  clientStatus: ClientStatus;
+  merchantStatus: MerchantStatus;
+  lastUsed: number | null;
+}
+
+/** Looks up a client and its merchant's status in one query. */
+export async function findClientPrincipal(db: Db, clientId: string): Promise<ClientPrincipal | undefined> {
+  return db
+    .select({
+      clientId: apiClients.clientId,
+      merchantId: apiClients.merchantId,
+      secretHash: apiClients.secretHash,
+      scopes: apiClients.scopes,
+      clientStatus: apiClients.status,
+      merchantStatus: merchants.status,
+      lastUsed: apiClients.lastUsed,
+    })
+    .from(apiClients)
+    .innerJoin(merchants, eq(merchants.id, apiClients.merchantId))
+    .where(eq(apiClients.clientId, clientId))
+    .get();
+}
+
+/** Records that a client just obtained a token. */
+export function touchClient(db: Db, clientId: string, at: number) {
+  return db.update(apiClients).set({ lastUsed: at }).where(eq(apiClients.clientId, clientId));
+}
+
+/** One operator action to record. `details` must never hold secrets. */
+export interface AuditEntry {
+  id: string;
+  actor: string;
+  action: string;
+  targetId: string;
+  requestId: string;
+  details?: Record<string, unknown>;
+  created: number;
+}
+
+/** Inserts an audit-log entry; batch it with the change it describes. */
+export function insertAudit(db: Db, entry: AuditEntry) {
+  return db.insert(auditLog).values({ ...entry, details: JSON.stringify(entry.details ?? {}) });
+}

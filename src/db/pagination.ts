@@ -1,0 +1,56 @@
+/**
+ * Keyset pagination over any table with an id and a `created` column, newest first, ties broken
+ * by id. Cursors are object ids looked up inside the same scope, so a cursor from another merchant
+ * is simply "no such object".
+ */
+import { and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { ApiError } from "../errors";
+import type { Page, PageRequest } from "../lib/pagination";
+import type { Db } from "./client";
+
+/** What to list: a table, its id and created columns, and an optional scope (e.g. merchant). */
+export interface ListSource<T extends SQLiteTable> {
+  table: T;
+  id: SQLiteColumn;
+  created: SQLiteColumn;
+  scope?: SQL;
+}
+
+/** Fetches one page, newest first; an unknown cursor is a 404 `resource_missing` naming the parameter. */
+export async function listPage<T extends SQLiteTable>(
+  db: Db,
+  source: ListSource<T>,
+  page: PageRequest,
+): Promise<Page<T["$inferSelect"]>> {
+  const { table, id, created, scope } = source;
+  const cursorId = page.startingAfter ?? page.endingBefore;
+  let where = scope;
+  const backwards = page.endingBefore !== undefined;
+  if (cursorId !== undefined) {
+    const cursor = await db
+      .select({ created })
+      .from(table as SQLiteTable)
+      .where(and(eq(id, cursorId), scope))
+      .get();
+    if (!cursor) {
+      throw new ApiError("resource_missing", `No such object: '${cursorId}'`, {
+        param: backwards ? "ending_before" : "starting_after",
+      });
+    }
+    const cmp = backwards ? gt : lt;
+    where = and(scope, or(cmp(created, cursor.created), and(eq(created, cursor.created), cmp(id, cursorId))));
+  }
+  const order = backwards ? [asc(created), asc(id)] : [desc(created), desc(id)];
+  const rows = (await db
+    .select()
+    .from(table as SQLiteTable)
+    .where(where)
+    .orderBy(...order)
+    .limit(page.limit + 1)
+    .all()) as T["$inferSelect"][];
+  const hasMore = rows.length > page.limit;
+  const data = rows.slice(0, page.limit);
+  if (backwards) data.reverse();
+  return { data, hasMore };
+}

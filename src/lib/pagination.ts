@@ -1,0 +1,77 @@
+/**
+ * Stripe-style list endpoints: the query parameters (`limit` 1–100, default 10, and
+ * `starting_after` or `ending_before`), and the `{object: "list", url, has_more, data}` envelope.
+ * The query itself lives in src/db/pagination.ts.
+ */
+import { z } from "@hono/zod-openapi";
+import { ApiError } from "../errors";
+import { intParam } from "./params";
+
+/** Default page size when `limit` is omitted. */
+export const DEFAULT_LIMIT = 10;
+/** Largest page size a caller may ask for. */
+export const MAX_LIMIT = 100;
+
+/** Query parameters every list endpoint accepts; spread into a route's `z.strictObject({...})` to add filters. */
+export const listParams = {
+  limit: intParam()
+    .pipe(z.int().min(1).max(MAX_LIMIT))
+    .optional()
+    .openapi({ param: { name: "limit", in: "query" }, description: "Page size, 1 to 100 (default 10)." }),
+  starting_after: z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({ param: { name: "starting_after", in: "query" }, description: "Id of the object to list after." }),
+  ending_before: z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({ param: { name: "ending_before", in: "query" }, description: "Id of the object to list before." }),
+};
+
+/** The query schema of a list endpoint without extra filters. */
+export const ListQuery = z.strictObject(listParams);
+
+/** One page to fetch, newest first: at most `limit` objects after or before a cursor object. */
+export interface PageRequest {
+  limit: number;
+  startingAfter?: string;
+  endingBefore?: string;
+}
+
+/** A fetched page: the objects, newest first, and whether more exist in the direction of travel. */
+export interface Page<T> {
+  data: T[];
+  hasMore: boolean;
+}
+
+/** Turns validated list parameters into a PageRequest; both cursors at once is a 400. */
+export function pageRequest(q: { limit?: number; starting_after?: string; ending_before?: string }): PageRequest {
+  if (q.starting_after !== undefined && q.ending_before !== undefined) {
+    throw new ApiError(
+      "parameter_invalid",
+      "You may only specify one of these parameters: starting_after, ending_before.",
+      {
+        param: "ending_before",
+      },
+    );
+  }
+  return {
+    limit: q.limit ?? DEFAULT_LIMIT,
+    ...(q.starting_after !== undefined && { startingAfter: q.starting_after }),
+    ...(q.ending_before !== undefined && { endingBefore: q.ending_before }),
+  };
+}
+
+/** The list envelope for a page of already-serialized objects. */
+export function listEnvelope<T>(url: string, page: Page<T>) {
+  return { object: "list" as const, url, has_more: page.hasMore, data: page.data };
+}
+
+/** OpenAPI schema of the list envelope around `item`. */
+export function listSchema<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({ object: z.literal("list"), url: z.string(), has_more: z.boolean(), data: z.array(item) })
+    .openapi(name);
+}

@@ -1,0 +1,56 @@
+/**
+ * `GET /v1/account`: who am I. Returns the merchant behind the access token, plus the token's
+ * client and scopes, so an integration can check its credentials. Any valid token may call it.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { getDb } from "../db/client";
+import { getMerchant } from "../db/merchants";
+import { ApiError } from "../errors";
+import { errorResponses } from "../lib/openapi";
+import type { App } from "../types";
+
+const AccountSchema = z
+  .object({
+    id: z.string().openapi({ example: "mer_3fX9…" }),
+    object: z.literal("account"),
+    name: z.string(),
+    created: z.int(),
+    livemode: z.boolean(),
+    client_id: z.string().openapi({ description: "The API client the access token was issued to." }),
+    scopes: z.array(z.string()).openapi({ description: "Scopes of the access token." }),
+  })
+  .openapi("Account");
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/account",
+  tags: ["Account"],
+  summary: "Retrieve the merchant account behind the access token",
+  security: [{ merchantToken: [] }],
+  responses: {
+    200: { description: "The merchant", content: { "application/json": { schema: AccountSchema } } },
+    ...errorResponses(401),
+  },
+});
+
+/** Registers `GET /v1/account`. */
+export function registerAccount(app: App): void {
+  app.openapi(route, async (c) => {
+    const { merchantId, clientId, scopes } = c.var.auth;
+    const merchant = await getMerchant(getDb(c.env), merchantId);
+    // The token was valid a moment ago, so a missing row means it was deleted out of band.
+    if (!merchant) throw new ApiError("invalid_token", "The access token is invalid, expired or revoked.");
+    return c.json(
+      {
+        id: merchant.id,
+        object: "account" as const,
+        name: merchant.name,
+        created: merchant.created,
+        livemode: c.env.EDGEPAY_MODE === "live",
+        client_id: clientId,
+        scopes: [...scopes],
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,201 @@
+/**
+ * Operator API for merchants (`/admin/v1/merchants`): create, list, retrieve, update (name and
+ * rate limit), suspend and reactivate. Every change and its audit-log entry are one `db.batch`.
+ * Suspension and reactivation clear the isolate's status cache, so they apply at once here and
+ * within the cache TTL elsewhere (src/db/access-status.ts).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { forgetMerchant } from "../db/access-status";
+import { type Db, getDb } from "../db/client";
+import {
+  getMerchant,
+  insertAudit,
+  insertMerchant,
+  type MerchantRow,
+  nowSeconds,
+  setMerchantStatus,
+  updateMerchant,
+} from "../db/merchants";
+import { listPage } from "../db/pagination";
+import { merchants } from "../db/schema";
+import { ApiError } from "../errors";
+import { hasPrefix, newId } from "../lib/ids";
+import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { ListQuery, listEnvelope, listSchema, pageRequest } from "../lib/pagination";
+import { intParam } from "../lib/params";
+import { operatorAudit } from "../middleware/operator-auth";
+import type { App } from "../types";
+
+/** Highest per-merchant rate limit the operator may set, in requests per second. */
+export const MAX_RATE_LIMIT = 10_000;
+
+const MerchantSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("merchant"),
+    name: z.string(),
+    status: z.enum(["active", "suspended"]),
+    rate_limit: z.int().nullable().openapi({ description: "Requests per second; null = deployment default." }),
+    created: z.int(),
+  })
+  .openapi("Merchant");
+
+/** The API representation of a merchant. */
+export function merchantObject(row: MerchantRow): z.infer<typeof MerchantSchema> {
+  return {
+    id: row.id,
+    object: "merchant",
+    name: row.name,
+    status: row.status,
+    rate_limit: row.rateLimit,
+    created: row.created,
+  };
+}
+
+/** The merchant, or a 404 that names it only when the id is well formed. */
+export async function merchantOr404(db: Db, id: string): Promise<MerchantRow> {
+  const row = hasPrefix(id, "mer") ? await getMerchant(db, id) : undefined;
+  if (!row) {
+    throw new ApiError("resource_missing", hasPrefix(id, "mer") ? `No such merchant: '${id}'` : "No such merchant.", {
+      param: "id",
+    });
+  }
+  return row;
+}
+
+const rateLimit = intParam().pipe(z.int().min(1).max(MAX_RATE_LIMIT));
+const CreateMerchant = z
+  .strictObject({ name: z.string().trim().min(1).max(200), rate_limit: rateLimit.optional() })
+  .openapi("CreateMerchantParams");
+const UpdateMerchant = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    rate_limit: z
+      .union([z.literal(""), rateLimit])
+      .optional()
+      .openapi({ description: 'Requests per second; "" restores the deployment default.' }),
+  })
+  .openapi("UpdateMerchantParams");
+const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+
+const one = { description: "The merchant", content: { "application/json": { schema: MerchantSchema } } };
+const base = { tags: ["Operator"], security: [{ operatorToken: [] }] };
+
+const createMerchantRoute = createRoute({
+  ...base,
+  method: "post",
+  path: "/admin/v1/merchants",
+  summary: "Create a merchant",
+  request: { body: formOrJsonBody(CreateMerchant) },
+  responses: { 200: one, ...errorResponses(400, 401) },
+});
+const listMerchantsRoute = createRoute({
+  ...base,
+  method: "get",
+  path: "/admin/v1/merchants",
+  summary: "List merchants, newest first",
+  request: { query: ListQuery },
+  responses: {
+    200: {
+      description: "A page of merchants",
+      content: { "application/json": { schema: listSchema(MerchantSchema, "MerchantList") } },
+    },
+    ...errorResponses(400, 401, 404),
+  },
+});
+const getMerchantRoute = createRoute({
+  ...base,
+  method: "get",
+  path: "/admin/v1/merchants/{id}",
+  summary: "Retrieve a merchant",
+  request: { params: IdParam },
+  responses: { 200: one, ...errorResponses(401, 404) },
+});
+const updateMerchantRoute = createRoute({
+  ...base,
+  method: "post",
+  path: "/admin/v1/merchants/{id}",
+  summary: "Update a merchant's name or rate limit",
+  request: { params: IdParam, body: formOrJsonBody(UpdateMerchant) },
+  responses: { 200: one, ...errorResponses(400, 401, 404) },
+});
+const statusRoute = (action: "suspend" | "reactivate") =>
+  createRoute({
+    ...base,
+    method: "post",
+    path: `/admin/v1/merchants/{id}/${action}`,
+    summary: action === "suspend" ? "Suspend a merchant: its tokens stop working" : "Reactivate a suspended merchant",
+    request: { params: IdParam },
+    responses: { 200: one, ...errorResponses(401, 404) },
+  });
+
+/** Registers the operator's merchant routes. */
+export function registerAdminMerchants(app: App): void {
+  app.openapi(createMerchantRoute, async (c) => {
+    const { name, rate_limit } = c.req.valid("json");
+    const db = getDb(c.env);
+    const row: MerchantRow = {
+      id: newId("mer"),
+      name,
+      status: "active",
+      rateLimit: rate_limit ?? null,
+      created: nowSeconds(),
+    };
+    await db.batch([
+      insertMerchant(db, row),
+      insertAudit(db, operatorAudit(c, "merchant.created", row.id, { name, rate_limit: row.rateLimit })),
+    ]);
+    return c.json(merchantObject(row), 200);
+  });
+
+  app.openapi(listMerchantsRoute, async (c) => {
+    const page = await listPage(
+      getDb(c.env),
+      { table: merchants, id: merchants.id, created: merchants.created },
+      pageRequest(c.req.valid("query")),
+    );
+    return c.json(listEnvelope("/admin/v1/merchants", { ...page, data: page.data.map(merchantObject) }), 200);
+  });
+
+  app.openapi(getMerchantRoute, async (c) => {
+    return c.json(merchantObject(await merchantOr404(getDb(c.env), c.req.valid("param").id)), 200);
+  });
+
+  app.openapi(updateMerchantRoute, async (c) => {
+    const db = getDb(c.env);
+    const current = await merchantOr404(db, c.req.valid("param").id);
+    const { name, rate_limit } = c.req.valid("json");
+    const patch = {
+      name: name ?? current.name,
+      rateLimit: rate_limit === undefined ? current.rateLimit : rate_limit === "" ? null : rate_limit,
+    };
+    const [rows] = await db.batch([
+      updateMerchant(db, current.id, patch),
+      insertAudit(
+        db,
+        operatorAudit(c, "merchant.updated", current.id, { name: patch.name, rate_limit: patch.rateLimit }),
+      ),
+    ]);
+    return c.json(merchantObject(rows[0] ?? { ...current, ...patch }), 200);
+  });
+
+  for (const action of ["suspend", "reactivate"] as const) {
+    app.openapi(statusRoute(action), async (c) => {
+      const db = getDb(c.env);
+      const current = await merchantOr404(db, c.req.valid("param").id);
+      const status = action === "suspend" ? "suspended" : "active";
+      const [rows] = await db.batch([
+        setMerchantStatus(db, current.id, status),
+        insertAudit(
+          db,
+          operatorAudit(c, `merchant.${action === "suspend" ? "suspended" : "reactivated"}`, current.id, {
+            from: current.status,
+            to: status,
+          }),
+        ),
+      ]);
+      forgetMerchant(current.id);
+      return c.json(merchantObject(rows[0] ?? { ...current, status }), 200);
+    });
+  }
+}
