@@ -29,9 +29,10 @@ import {
 } from "./lib/report.ts";
 import { FLOOR_SCENARIOS, GATEWAY_SCENARIOS, openApiRoutes, type Pools, routeKey } from "./lib/scenarios.ts";
 import { call, describe, issueToken, type Seeded, seedMerchant } from "./lib/seed.ts";
-import { profileStartup } from "./lib/startup.ts";
+import { coldStarts, profileStartup } from "./lib/startup.ts";
 import {
   applySql,
+  type Bundle,
   buildBundle,
   migrationFiles,
   type RunningWorker,
@@ -42,8 +43,8 @@ import {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
 const PLAN = quick
-  ? { concurrencies: [1, 16], seconds: 2, warmupSeconds: 0.5 }
-  : { concurrencies: [1, 16, 64], seconds: 8, warmupSeconds: 1 };
+  ? { concurrencies: [1, 16], seconds: 2, warmupSeconds: 0.5, startupRuns: 1, coldRuns: 3 }
+  : { concurrencies: [1, 16, 64], seconds: 8, warmupSeconds: 1, startupRuns: 3, coldRuns: 5 };
 
 const running: RunningWorker[] = [];
 const tmp = mkdtempSync(join(tmpdir(), "edgepay-bench-"));
@@ -97,17 +98,10 @@ function machine(): BenchResults["machine"] {
   };
 }
 
-async function timedStart(
-  config: string,
-  bundle: Parameters<typeof serveBundle>[1],
-  secrets: Record<string, string>,
-  firstPath: string,
-) {
-  const t0 = performance.now();
+async function start(config: string, bundle: Bundle, secrets: Record<string, string>): Promise<RunningWorker> {
   const worker = await serveBundle(config, bundle, secrets, join(tmp, `persist-${running.length}`));
   running.push(worker);
-  await (await fetch(new URL(firstPath, worker.url))).arrayBuffer();
-  return { worker, firstResponseMs: performance.now() - t0 };
+  return worker;
 }
 
 /** Checks a payment method can be charged twice; if so every authorize reuses it. */
@@ -144,15 +138,26 @@ async function main(): Promise<void> {
   const gatewayBundle = buildBundle(gatewayConfig, join(tmp, "gateway-dist"), secretNames);
   const floorBundle = buildBundle(floorConfig, join(tmp, "floor-dist"));
   log("profiling startup (wrangler check startup)");
-  const startupGateway = profileStartup(gatewayConfig, tmp, secretNames);
-  const startupFloor = profileStartup(floorConfig, tmp);
+  const startupGateway = profileStartup(gatewayConfig, tmp, PLAN.startupRuns, secretNames);
+  const startupFloor = profileStartup(floorConfig, tmp, PLAN.startupRuns);
+  log("timing fresh workerd starts to the first answer");
+  const coldFloor = await coldStarts(floorConfig, floorBundle, {}, "/hello", PLAN.coldRuns, tmp, running);
+  const coldGateway = await coldStarts(
+    gatewayConfig,
+    gatewayBundle,
+    secrets,
+    "/__bench_first_request",
+    PLAN.coldRuns,
+    tmp,
+    running,
+  );
 
   log("starting workerd for the floor and the gateway");
-  const floor = await timedStart(floorConfig, floorBundle, {}, "/hello");
-  await applySql(floor.worker.mf, "DB", [join(ROOT, "bench/floor/schema.sql")]);
-  const gateway = await timedStart(gatewayConfig, gatewayBundle, secrets, "/__bench_first_request");
-  await applySql(gateway.worker.mf, "DB", migrationFiles(join(ROOT, "migrations")));
-  const base = gateway.worker.url;
+  const floor = await start(floorConfig, floorBundle, {});
+  await applySql(floor.mf, "DB", [join(ROOT, "bench/floor/schema.sql")]);
+  const gateway = await start(gatewayConfig, gatewayBundle, secrets);
+  await applySql(gateway.mf, "DB", migrationFiles(join(ROOT, "migrations")));
+  const base = gateway.url;
 
   const doc = await call(base, "GET", "/openapi.json");
   const routes = openApiRoutes(doc.body);
@@ -189,7 +194,7 @@ async function main(): Promise<void> {
     const plan = { ...PLAN, concurrency };
     for (const scenario of FLOOR_SCENARIOS) {
       log(`floor/${scenario.name} c=${concurrency}`);
-      floorRuns.push(await measure(floor.worker.url, floor.worker.pids, scenario, plan));
+      floorRuns.push(await measure(floor.url, floor.pids, scenario, plan));
     }
     if (seeded) {
       const fresh = await issueToken(base, seeded.clientId, seeded.clientSecret);
@@ -217,7 +222,7 @@ async function main(): Promise<void> {
       }
       scenario.expectStatus = first.status;
       log(`${s.name} c=${concurrency}`);
-      const m = await measure(base, gateway.worker.pids, scenario, plan);
+      const m = await measure(base, gateway.pids, scenario, plan);
       outcome.runs.push(compare(m, s.floor, floorRuns));
     }
   }
@@ -244,11 +249,11 @@ async function main(): Promise<void> {
     startup: {
       method:
         "wrangler check startup: CPU profile of the startup phase in a local workerd; active = sampled time not idle " +
-        "(includes wrangler's harness, hence the floor figure). First response: new Miniflare() to the first answer, " +
-        "including workerd boot.",
+        "(includes wrangler's harness, hence the floor figure); median of the runs. Cold: a fresh workerd from " +
+        "new Miniflare() to its first answer (wall, including workerd boot) and its CPU by then; median of the runs.",
       gateway: startupGateway,
       floor: startupFloor,
-      firstResponseMs: { gateway: gateway.firstResponseMs, floor: floor.firstResponseMs },
+      cold: { gateway: coldGateway, floor: coldFloor },
     },
     perRequest,
     floor: floorRuns,

@@ -48,7 +48,7 @@ export function renderMarkdown(r: BenchResults): string {
   );
   out.push(
     `- Startup (\`wrangler check startup\`, active CPU of the startup profile): gateway ${active(r.startup.gateway)}, floor ${active(r.startup.floor)}.` +
-      ` First response of a fresh workerd (includes its boot): gateway ${f(r.startup.firstResponseMs.gateway, 0)} ms, floor ${f(r.startup.firstResponseMs.floor, 0)} ms.`,
+      ` Fresh workerd to its first answer (median of ${r.startup.cold.gateway.runs}, includes workerd's boot): gateway ${f(r.startup.cold.gateway.firstResponseMs, 0)} ms wall / ${f(r.startup.cold.gateway.cpuMs, 0)} ms CPU, floor ${f(r.startup.cold.floor.firstResponseMs, 0)} ms / ${f(r.startup.cold.floor.cpuMs, 0)} ms.`,
   );
   if (typeof r.perRequest === "string") out.push(`- Calls per request: ${r.perRequest}.`);
   else {

@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Measurement } from "./load.ts";
-import type { StartupProfile } from "./startup.ts";
+import type { ColdStart, StartupProfile } from "./startup.ts";
 
 /** One gateway measurement with its comparison to the floor at the same concurrency. */
 export interface Compared extends Measurement {
@@ -46,7 +46,7 @@ export interface BenchResults {
     method: string;
     gateway: StartupProfile | string;
     floor: StartupProfile | string;
-    firstResponseMs: { gateway: number; floor: number };
+    cold: { gateway: ColdStart; floor: ColdStart };
   };
   perRequest: Record<string, { d1Calls: number; doCalls: number; note?: string }> | string;
   floor: Measurement[];
@@ -80,18 +80,26 @@ export function judgeTargets(r: Omit<BenchResults, "targets">): TargetVerdict[] 
       value: "authorize not measured",
       met: null,
     });
-    verdicts.push({ target: "authorize CPU <= 1 ms/request", value: "authorize not measured", met: null });
+    verdicts.push({
+      target: "authorize CPU <= 1 ms/request (workerd CPU over the all-three floor)",
+      value: "authorize not measured",
+      met: null,
+    });
   } else {
     const worstRatio = Math.min(...runs.map((x) => x.floorRatio ?? 0));
-    const worstCpu = Math.max(...runs.map((x) => x.cpuMsPerRequest ?? Number.POSITIVE_INFINITY));
+    // workerd's CPU includes the local D1 and Durable Object storage engines, which Workers bills no CPU for;
+    // subtracting the all-three floor (which does that storage work) leaves the gateway's own CPU.
+    const worstCpu = Math.max(...runs.map((x) => x.cpuOverFloorMs ?? Number.POSITIVE_INFINITY));
     verdicts.push({
       target: "authorize throughput >= 0.7x floor (all three)",
-      value: `worst ${fmt(worstRatio)}x (${runs.map((x) => `c=${x.concurrency} ${fmt(x.floorRatio)}x`).join(", ")})`,
+      value: `worst ${fmt(worstRatio)}x (${runs.map((x) => `${x.scenario} c=${x.concurrency} ${fmt(x.floorRatio)}x`).join(", ")})`,
       met: worstRatio >= 0.7,
     });
     verdicts.push({
-      target: "authorize CPU <= 1 ms/request",
-      value: `worst ${fmt(worstCpu)} ms (${runs.map((x) => `c=${x.concurrency} ${fmt(x.cpuMsPerRequest)}`).join(", ")})`,
+      target: "authorize CPU <= 1 ms/request (workerd CPU over the all-three floor)",
+      value:
+        `worst ${fmt(worstCpu)} ms over floor ` +
+        `(${runs.map((x) => `${x.scenario} c=${x.concurrency} ${fmt(x.cpuOverFloorMs)} of ${fmt(x.cpuMsPerRequest)} total`).join(", ")})`,
       met: worstCpu <= 1,
     });
   }
@@ -172,7 +180,7 @@ export function renderTable(r: BenchResults): string {
   const active = (p: StartupProfile | string) => (typeof p === "string" ? p : `${fmt(p.activeMs, 1)} ms`);
   out.push(`startup (wrangler check startup, active CPU): gateway ${active(su.gateway)}, floor ${active(su.floor)}`);
   out.push(
-    `first response of a fresh workerd: gateway ${fmt(su.firstResponseMs.gateway, 0)} ms, floor ${fmt(su.firstResponseMs.floor, 0)} ms`,
+    `fresh workerd to first answer (median of ${su.cold.gateway.runs}): gateway ${fmt(su.cold.gateway.firstResponseMs, 0)} ms wall / ${fmt(su.cold.gateway.cpuMs, 0)} ms CPU, floor ${fmt(su.cold.floor.firstResponseMs, 0)} ms / ${fmt(su.cold.floor.cpuMs, 0)} ms`,
   );
   if (typeof r.perRequest === "string") out.push(`per request: ${r.perRequest}`);
   else {
