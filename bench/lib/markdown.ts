@@ -54,6 +54,9 @@ export function renderMarkdown(r: BenchResults): string {
   else {
     const parts = Object.entries(r.perRequest).map(([k, v]) => `${k} ${f(v.d1Calls, 1)} D1 / ${f(v.doCalls, 1)} DO`);
     out.push(`- Calls per request (D1 round trips / Durable Object RPCs): ${parts.join("; ")}.`);
+    for (const [k, v] of Object.entries(r.perRequest)) {
+      if (v.calls && v.calls.length > 1) out.push(`  - ${k}: ${v.calls.map((c) => `\`${c}\``).join(" → ")}`);
+    }
   }
   out.push(`- Seed: ${r.setup.seeded}; merchant rate limit: ${r.setup.rateLimit ?? "-"}.`);
   out.push("");

@@ -2,7 +2,8 @@
  * Where the time goes: counts D1 round trips and Durable Object RPCs per request of each gateway
  * scenario. A separate workerd serves the same bundle behind a counting entry module (written to the
  * temp dir, never shipped) that wraps `DB` and `MERCHANT_GATE` and reports the counts in response
- * headers. Requests run one at a time, so the per-isolate counters belong to one request.
+ * headers, with the sequence of calls of the last request (`select payment_intents`, `batch[...]`,
+ * `DO admit`). Requests run one at a time, so the per-isolate counters belong to one request.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,10 +13,16 @@ import { call, seedMerchant } from "./seed.ts";
 import { applySql, type Bundle, migrationFiles, type RunningWorker, serveBundle } from "./workerd.ts";
 
 /** Counting entry: D1 round trips are batch/exec and first/all/run/raw on a statement; DO calls are stub methods. */
-const COUNTING_ENTRY = `
+const COUNTING_ENTRY = String.raw`
 import gateway from "./index.js";
 export * from "./index.js";
-const counts = { d1: 0, do: 0 };
+const counts = { d1: 0, do: 0, sql: [] };
+function shape(stmt) {
+  const text = String(stmt?.statement ?? "").replace(/\s+/g, " ").trim();
+  const verb = (/^\w+/.exec(text)?.[0] ?? "?").toLowerCase();
+  const table = /\b(?:from|into|update)\s+["\x60]?(\w+)/i.exec(text)?.[1];
+  return table ? verb + " " + table : text.slice(0, 24);
+}
 const patched = new WeakSet();
 function countStatements(stmt) {
   const proto = Object.getPrototypeOf(stmt);
@@ -23,7 +30,7 @@ function countStatements(stmt) {
   patched.add(proto);
   for (const name of ["first", "all", "run", "raw"]) {
     const original = proto[name];
-    if (typeof original === "function") proto[name] = function (...args) { counts.d1++; return Reflect.apply(original, this, args); };
+    if (typeof original === "function") proto[name] = function (...args) { counts.d1++; counts.sql.push(shape(this)); return Reflect.apply(original, this, args); };
   }
   return stmt;
 }
@@ -31,7 +38,8 @@ function wrapDb(db) {
   return new Proxy(db, { get(target, prop) {
     const value = Reflect.get(target, prop, target);
     if (typeof value !== "function") return value;
-    if (prop === "batch" || prop === "exec") return (...args) => { counts.d1++; return Reflect.apply(value, target, args); };
+    if (prop === "batch") return (...args) => { counts.d1++; counts.sql.push("batch[" + (args[0] ?? []).map(shape).join(", ") + "]"); return Reflect.apply(value, target, args); };
+    if (prop === "exec") return (...args) => { counts.d1++; counts.sql.push("exec"); return Reflect.apply(value, target, args); };
     if (prop === "prepare") return (...args) => countStatements(Reflect.apply(value, target, args));
     return value.bind(target);
   } });
@@ -40,7 +48,7 @@ function wrapStub(stub) {
   return new Proxy(stub, { get(target, prop) {
     const value = target[prop];
     if (typeof value !== "function" || prop === "then") return value;
-    return (...args) => { counts.do++; return Reflect.apply(value, target, args); };
+    return (...args) => { counts.do++; counts.sql.push("DO " + String(prop)); return Reflect.apply(value, target, args); };
   } });
 }
 function wrapNamespace(ns) {
@@ -59,19 +67,20 @@ function wrapEnv(env) {
 }
 export default {
   async fetch(request, env, ctx) {
-    counts.d1 = 0; counts.do = 0;
+    counts.d1 = 0; counts.do = 0; counts.sql = [];
     const response = await gateway.fetch(request, wrapEnv(env), ctx);
     const body = await response.arrayBuffer();
     const headers = new Headers(response.headers);
     headers.set("x-bench-d1", String(counts.d1));
     headers.set("x-bench-do", String(counts.do));
+    headers.set("x-bench-calls", JSON.stringify(counts.sql));
     return new Response(body, { status: response.status, headers });
   },
 };
 `;
 
 /** D1 round trips and DO RPCs per request, averaged over a few requests, per scenario. */
-export type PerRequestCounts = Record<string, { d1Calls: number; doCalls: number; note?: string }>;
+export type PerRequestCounts = Record<string, { d1Calls: number; doCalls: number; calls?: string[] }>;
 
 const SAMPLES = 4;
 
@@ -101,6 +110,7 @@ export async function countPerRequest(
     let d1 = 0;
     let calls = 0;
     let ok = 0;
+    let sequence: string[] = [];
     // Pool scenarios need their producer's output; produce at least SAMPLES per consumer.
     const n = s.name === "tokenize" ? SAMPLES * 2 : SAMPLES;
     for (let i = 0; i < n && (scenario.maxRequests?.() ?? 1) > 0; i++) {
@@ -116,8 +126,9 @@ export async function countPerRequest(
       ok++;
       d1 += Number(res.headers.get("x-bench-d1") ?? 0);
       calls += Number(res.headers.get("x-bench-do") ?? 0);
+      sequence = JSON.parse(res.headers.get("x-bench-calls") ?? "[]") as string[];
     }
-    if (ok > 0) counts[s.name] = { d1Calls: d1 / ok, doCalls: calls / ok };
+    if (ok > 0) counts[s.name] = { d1Calls: d1 / ok, doCalls: calls / ok, calls: sequence };
   }
   return Object.keys(counts).length > 0 ? counts : "no scenario answered 2xx";
 }

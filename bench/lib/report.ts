@@ -48,7 +48,7 @@ export interface BenchResults {
     floor: StartupProfile | string;
     cold: { gateway: ColdStart; floor: ColdStart };
   };
-  perRequest: Record<string, { d1Calls: number; doCalls: number; note?: string }> | string;
+  perRequest: Record<string, { d1Calls: number; doCalls: number; calls?: string[] }> | string;
   floor: Measurement[];
   scenarios: ScenarioOutcome[];
   targets: TargetVerdict[];
@@ -186,6 +186,9 @@ export function renderTable(r: BenchResults): string {
   else {
     const parts = Object.entries(r.perRequest).map(([k, v]) => `${k} ${v.d1Calls} D1/${v.doCalls} DO`);
     out.push(`per request (D1 round trips / DO RPCs): ${parts.join(", ")}`);
+    for (const [k, v] of Object.entries(r.perRequest)) {
+      if (v.calls && v.calls.length > 1) out.push(`  ${k}: ${v.calls.join(" > ")}`);
+    }
   }
   out.push(`seed: ${r.setup.seeded}; merchant rate limit: ${r.setup.rateLimit ?? "-"}`);
   out.push("");
