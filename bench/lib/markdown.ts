@@ -3,7 +3,7 @@
  * the README always shows the last full run (method and targets around it are written by hand).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import type { BenchResults } from "./report.ts";
+import { type BenchResults, explainCpu } from "./report.ts";
 import type { StartupProfile } from "./startup.ts";
 
 const START = "<!-- bench:results:start -->";
@@ -57,6 +57,11 @@ export function renderMarkdown(r: BenchResults): string {
     for (const [k, v] of Object.entries(r.perRequest)) {
       if (v.calls && v.calls.length > 1) out.push(`  - ${k}: ${v.calls.map((c) => `\`${c}\``).join(" → ")}`);
     }
+  }
+  const cpuLines = explainCpu(r);
+  if (cpuLines.length > 0) {
+    out.push("- CPU per request, modelled (each D1 round trip and DO RPC priced at the floor's cost over hello):");
+    for (const l of cpuLines) out.push(`  - ${l}`);
   }
   out.push(`- Seed: ${r.setup.seeded}; merchant rate limit: ${r.setup.rateLimit ?? "-"}.`);
   out.push("");

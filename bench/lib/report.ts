@@ -190,6 +190,8 @@ export function renderTable(r: BenchResults): string {
       if (v.calls && v.calls.length > 1) out.push(`  ${k}: ${v.calls.join(" > ")}`);
     }
   }
+  const cpuLines = explainCpu(r);
+  if (cpuLines.length > 0) out.push("CPU per request, modelled:", ...cpuLines.map((l) => `  ${l}`));
   out.push(`seed: ${r.setup.seeded}; merchant rate limit: ${r.setup.rateLimit ?? "-"}`);
   out.push("");
   out.push("targets:");
@@ -211,4 +213,32 @@ export function writeResults(dir: string, r: BenchResults, keep = 10): string {
     .sort();
   for (const old of files.slice(0, Math.max(0, files.length - keep))) rmSync(join(history, old));
   return join(dir, "latest.json");
+}
+
+/**
+ * Where the CPU of each payment-path run goes, from a simple model: every D1 round trip costs what the
+ * floor's d1_batch costs over hello, every DO RPC what do_write costs over hello (both at the same
+ * concurrency); what remains is the gateway's own work (routing, validation, JWT, crypto, JSON).
+ */
+export function explainCpu(r: Omit<BenchResults, "targets">): string[] {
+  if (typeof r.perRequest === "string") return [];
+  const lines: string[] = [];
+  for (const s of r.scenarios) {
+    const calls = r.perRequest[s.name];
+    if (!calls) continue;
+    for (const m of s.runs) {
+      const at = (name: string) => r.floor.find((f) => f.scenario === name && f.concurrency === m.concurrency);
+      const hello = at("hello")?.cpuMsPerRequest;
+      const d1 = at("d1_batch")?.cpuMsPerRequest;
+      const durable = at("do_write")?.cpuMsPerRequest;
+      if (m.cpuMsPerRequest === null || hello == null || d1 == null || durable == null) continue;
+      const storage = calls.d1Calls * (d1 - hello) + calls.doCalls * (durable - hello);
+      lines.push(
+        `${s.name} c=${m.concurrency}: ${fmt(m.cpuMsPerRequest)} ms = ${fmt(calls.d1Calls, 1)} D1 x ${fmt(d1 - hello)}` +
+          ` + ${fmt(calls.doCalls, 1)} DO x ${fmt(durable - hello)} (local storage, ${fmt(storage)} ms)` +
+          ` + ${fmt(m.cpuMsPerRequest - storage)} ms gateway code and request handling`,
+      );
+    }
+  }
+  return lines;
 }
