@@ -3,7 +3,7 @@
  * the README always shows the last full run (method and targets around it are written by hand).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { type BenchResults, explainCpu } from "./report.ts";
+import { type BenchResults, explainCpu, failedCell } from "./report.ts";
 import type { StartupProfile } from "./startup.ts";
 
 const START = "<!-- bench:results:start -->";
@@ -38,7 +38,7 @@ export function renderMarkdown(r: BenchResults): string {
     }
     for (const x of s.runs) {
       out.push(
-        `| ${s.name} | ${x.concurrency} | ${f(x.rps, 0)} | ${f(x.p50Ms)} | ${f(x.p99Ms)} | ${f(x.floorRatio)} (${x.floor}) | ${f(x.cpuMsPerRequest, 3)} | ${f(x.cpuOverFloorMs, 3)} | ${x.failed} |`,
+        `| ${s.name} | ${x.concurrency} | ${f(x.rps, 0)} | ${f(x.p50Ms)} | ${f(x.p99Ms)} | ${f(x.floorRatio)} (${x.floor}) | ${f(x.cpuMsPerRequest, 3)} | ${f(x.cpuOverFloorMs, 3)} | ${failedCell(x)} |`,
       );
     }
   }

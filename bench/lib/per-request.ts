@@ -47,7 +47,7 @@ function wrapDb(db) {
 function wrapStub(stub) {
   return new Proxy(stub, { get(target, prop) {
     const value = target[prop];
-    if (typeof value !== "function" || prop === "then") return value;
+    if (typeof value !== "function" || typeof prop === "symbol" || prop === "then") return value;
     return (...args) => { counts.do++; counts.sql.push("DO " + String(prop)); return Reflect.apply(value, target, args); };
   } });
 }

@@ -120,6 +120,18 @@ export function judgeTargets(r: Omit<BenchResults, "targets">): TargetVerdict[] 
   return verdicts;
 }
 
+/** The failed count, flagged with `!` (and the statuses) when over 1% of the answers. */
+export function failedCell(m: Measurement): string {
+  if (m.failed === 0) return "0";
+  const share = m.failed / (m.ok + m.failed);
+  if (share <= 0.01) return String(m.failed);
+  const statuses = Object.entries(m.statusCodes)
+    .filter(([code]) => !code.startsWith("2"))
+    .map(([code, n]) => `${code}x${n}`)
+    .join(" ");
+  return `${m.failed}! ${statuses}`.trim();
+}
+
 function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
 }
@@ -156,7 +168,7 @@ export function renderTable(r: BenchResults): string {
         `${fmt(m.floorRatio)} ${m.floor}`,
         fmt(m.cpuMsPerRequest, 3),
         fmt(m.cpuOverFloorMs, 3),
-        String(m.failed),
+        failedCell(m),
       ]);
     }
   }
