@@ -58,8 +58,8 @@ function bearer(seeded: Seeded | null): Record<string, string> {
   return { authorization: `Bearer ${seeded.token}` };
 }
 
-function basic(seeded: Seeded): string {
-  const pair = `${encodeURIComponent(seeded.clientId)}:${encodeURIComponent(seeded.clientSecret)}`;
+function basic(client: { clientId: string; clientSecret: string }): string {
+  const pair = `${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`;
   return `Basic ${Buffer.from(pair).toString("base64")}`;
 }
 
@@ -126,13 +126,14 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
   },
   {
     name: "token",
-    title: "token issuance (POST /v1/oauth/token, client_secret_basic)",
+    title: "token issuance (POST /v1/oauth/token, client_secret_basic, rotating over 16 clients)",
     floor: "d1_batch",
     routes: ["POST /v1/oauth/token"],
     authenticated: true,
     build: ({ seeded }) => {
       if (!seeded) return "needs the seeded merchant";
-      const authorization = basic(seeded);
+      const authorizations = seeded.tokenClients.map(basic);
+      let turn = 0;
       return {
         name: "token",
         floor: "d1_batch",
@@ -140,7 +141,7 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
         next: () => ({
           method: "POST",
           path: "/v1/oauth/token",
-          headers: { authorization },
+          headers: { authorization: authorizations[turn++ % authorizations.length] ?? "" },
           form: { grant_type: "client_credentials" },
         }),
       };

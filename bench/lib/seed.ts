@@ -62,6 +62,8 @@ export interface Seeded {
   clientId: string;
   clientSecret: string;
   token: string;
+  /** More clients of the merchant, for spreading token issuance (see TOKEN_CLIENTS). */
+  tokenClients: { clientId: string; clientSecret: string }[];
   /** The rate limit set on the merchant, or why it could not be set. */
   rateLimit: number | string;
 }
@@ -78,6 +80,13 @@ function str(body: Record<string, unknown>, ...keys: string[]): string | undefin
   }
   return undefined;
 }
+
+/**
+ * Clients the token scenario rotates through. The token endpoint throttles authentication attempts
+ * per client (the gate allows 10 in flight a minute, returned on success), which one client at
+ * c=16 exceeds; a merchant's fleet of services would use several clients.
+ */
+const TOKEN_CLIENTS = 16;
 
 /** Requests per second given to the bench merchant: far above what two cores can serve. */
 const BENCH_RATE_LIMITS = [1_000_000, 100_000, 10_000];
@@ -126,5 +135,13 @@ export async function seedMerchant(base: URL, operator: string): Promise<Seeded 
   const token = await issueToken(base, clientId, clientSecret);
   const accessToken = str(token.body, "access_token");
   if (token.status !== 200 || !accessToken) return { missing: `POST /v1/oauth/token: ${describe(token)}` };
-  return { merchantId, clientId, clientSecret, token: accessToken, rateLimit };
+  const tokenClients = [{ clientId, clientSecret }];
+  while (tokenClients.length < TOKEN_CLIENTS) {
+    const extra = await createClient(base, operator, merchantId);
+    const id = str(extra.body, "client_id", "id");
+    const secret = str(extra.body, "client_secret", "secret");
+    if (extra.status >= 300 || !id || !secret) break;
+    tokenClients.push({ clientId: id, clientSecret: secret });
+  }
+  return { merchantId, clientId, clientSecret, token: accessToken, tokenClients, rateLimit };
 }
