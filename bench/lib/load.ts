@@ -20,8 +20,6 @@ export interface RequestSpec {
 export interface Scenario {
   /** Stable key in results, e.g. `authorize_manual`. */
   name: string;
-  /** Which floor scenario it is compared with. */
-  floor: FloorName;
   /** Builds the next request. Called once per request. */
   next(): RequestSpec;
   /** The status a correct answer has. */

@@ -12,10 +12,10 @@ import type { Seeded } from "./seed.ts";
 
 /** The floor scenarios, in the order they run. */
 export const FLOOR_SCENARIOS: readonly Scenario[] = [
-  { name: "hello", floor: "hello", expectStatus: 200, next: () => ({ method: "GET", path: "/hello" }) },
-  { name: "do_write", floor: "do_write", expectStatus: 200, next: () => ({ method: "POST", path: "/do" }) },
-  { name: "d1_batch", floor: "d1_batch", expectStatus: 200, next: () => ({ method: "POST", path: "/d1" }) },
-  { name: "all_three", floor: "all_three", expectStatus: 200, next: () => ({ method: "POST", path: "/all" }) },
+  { name: "hello", expectStatus: 200, next: () => ({ method: "GET", path: "/hello" }) },
+  { name: "do_write", expectStatus: 200, next: () => ({ method: "POST", path: "/do" }) },
+  { name: "d1_batch", expectStatus: 200, next: () => ({ method: "POST", path: "/d1" }) },
+  { name: "all_three", expectStatus: 200, next: () => ({ method: "POST", path: "/all" }) },
 ];
 
 /** The card every payment method is made from (a simulator success card). */
@@ -86,7 +86,6 @@ function authorize(captureMethod: "manual" | "automatic"): GatewayScenario["buil
     });
     const base = {
       name: captureMethod === "manual" ? "authorize_manual" : "authorize_automatic",
-      floor: "all_three" as const,
       expectStatus: 200,
       idempotencyKey: true,
       onBody: (body: string) => {
@@ -119,7 +118,6 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
     authenticated: false,
     build: () => ({
       name: "health",
-      floor: "all_three",
       expectStatus: 200,
       next: () => ({ method: "GET", path: "/health" }),
     }),
@@ -136,7 +134,6 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
       let turn = 0;
       return {
         name: "token",
-        floor: "d1_batch",
         expectStatus: 200,
         next: () => ({
           method: "POST",
@@ -164,7 +161,6 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
       };
       return {
         name: "tokenize",
-        floor: "all_three",
         expectStatus: 200,
         idempotencyKey: true,
         onBody: (body) => {
@@ -199,11 +195,11 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
     authenticated: true,
     build: ({ seeded, pools }) => {
       const headers = bearer(seeded);
-      return fromPool(
-        pools.manualIntents,
-        { name: "capture", floor: "all_three", expectStatus: 200, idempotencyKey: true },
-        (id) => ({ method: "POST", path: `/v1/payment_intents/${id}/capture`, headers }),
-      );
+      return fromPool(pools.manualIntents, { name: "capture", expectStatus: 200, idempotencyKey: true }, (id) => ({
+        method: "POST",
+        path: `/v1/payment_intents/${id}/capture`,
+        headers,
+      }));
     },
   },
   {
@@ -214,11 +210,12 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
     authenticated: true,
     build: ({ seeded, pools }) => {
       const headers = bearer(seeded);
-      return fromPool(
-        pools.automaticIntents,
-        { name: "refund", floor: "all_three", expectStatus: 200, idempotencyKey: true },
-        (id) => ({ method: "POST", path: "/v1/refunds", headers, form: { payment_intent: id } }),
-      );
+      return fromPool(pools.automaticIntents, { name: "refund", expectStatus: 200, idempotencyKey: true }, (id) => ({
+        method: "POST",
+        path: "/v1/refunds",
+        headers,
+        form: { payment_intent: id },
+      }));
     },
   },
   {
@@ -231,7 +228,6 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
       const headers = bearer(seeded);
       return {
         name: "list",
-        floor: "all_three",
         expectStatus: 200,
         next: () => ({ method: "GET", path: "/v1/payment_intents?limit=10", headers }),
       };
