@@ -48,20 +48,39 @@ const PLAN = quick
 
 const running: RunningWorker[] = [];
 const tmp = mkdtempSync(join(tmpdir(), "edgepay-bench-"));
-let cleaned = false;
+let cleaning: Promise<void> | null = null;
 
-/** Stops the load, disposes every workerd this run started, and removes the temp dir. Idempotent. */
-async function cleanup(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  inFlight.instance?.stop();
-  const pids = running.flatMap((w) => w.pids);
-  await Promise.allSettled(running.map((w) => w.mf.dispose()));
-  for (const pid of pids) {
-    if (workerdChildren().includes(pid)) process.kill(pid, "SIGKILL");
+/** Stops the load, disposes every workerd this run started, and removes the temp dir. Every caller waits for the one clean-up. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    inFlight.instance?.stop();
+    const pids = running.flatMap((w) => w.pids);
+    await Promise.allSettled(running.map((w) => w.mf.dispose()));
+    for (const pid of pids) {
+      try {
+        if (workerdChildren().includes(pid)) process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+  })();
+  return cleaning;
+}
+
+// Last resort, also when something else ends the process (Miniflare exits on SIGINT by itself):
+// synchronous kills of the workerd pids this run recorded, and the temp dir.
+process.on("exit", () => {
+  const ours = new Set(workerdChildren()); // never signal a pid that is no longer our workerd child
+  for (const pid of running.flatMap((w) => w.pids).filter((p) => ours.has(p))) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
   }
   rmSync(tmp, { recursive: true, force: true });
-}
+});
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
