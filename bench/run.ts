@@ -225,6 +225,7 @@ async function main(): Promise<void> {
       const scenario = s.build({ seeded, pools });
       if (typeof scenario === "string") {
         log(`${s.name} c=${concurrency}: skipped, ${scenario}`);
+        outcome.reason = `skipped at c=${concurrency}: ${scenario}`;
         continue;
       }
       const first = await probe(base, scenario);
@@ -244,6 +245,10 @@ async function main(): Promise<void> {
       const m = await measure(base, gateway.pids, scenario, plan);
       outcome.runs.push(compare(m, s.floor, floorRuns));
     }
+  }
+
+  for (const outcome of outcomes.values()) {
+    if (outcome.status === "measured" && outcome.runs.length === 0) outcome.status = "skipped";
   }
 
   log("counting D1 and Durable Object calls per request");

@@ -16,11 +16,11 @@ export interface Compared extends Measurement {
   cpuOverFloorMs: number | null;
 }
 
-/** A gateway scenario's outcome: measured, missing (routes not served) or failing (probe not 2xx). */
+/** A gateway scenario's outcome: measured, missing (routes not served), failing (probe not 2xx) or skipped (nothing to consume). */
 export interface ScenarioOutcome {
   name: string;
   title: string;
-  status: "measured" | "missing" | "failing";
+  status: "measured" | "missing" | "failing" | "skipped";
   reason?: string;
   runs: Compared[];
 }
