@@ -15,7 +15,10 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { ...secrets, TEST_MIGRATIONS: migrations } },
+        miniflare: {
+          // PROPERTY_RUNS: how many runs the model-based payment test makes (more than the CI default).
+          bindings: { ...secrets, TEST_MIGRATIONS: migrations, PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "" },
+        },
       }),
     ],
     test: {

@@ -16,9 +16,16 @@ import { requestId } from "./middleware/request-id";
 import { registerAccount } from "./routes/account";
 import { registerAdminClients } from "./routes/admin-clients";
 import { registerAdminMerchants } from "./routes/admin-merchants";
+import { registerVaultAdmin } from "./routes/admin-vault";
+import { registerBalance } from "./routes/balance";
 import { registerDocs } from "./routes/docs";
 import { registerHealth } from "./routes/health";
 import { oauthError, registerOAuth } from "./routes/oauth";
+import { registerPaymentIntentActions } from "./routes/payment-intent-actions";
+import { registerPaymentIntents } from "./routes/payment-intents";
+import { registerPaymentMethods } from "./routes/payment-methods";
+import { registerRefunds } from "./routes/refunds";
+import { registerTokens } from "./routes/tokens";
 import type { App, AppEnv } from "./types";
 
 /** Largest request body accepted, in bytes; larger bodies get a 413 before any parsing. */
@@ -49,8 +56,15 @@ export function createApp(): App {
   registerHealth(app);
   registerOAuth(app);
   registerAccount(app);
+  registerPaymentIntents(app);
+  registerPaymentIntentActions(app);
+  registerRefunds(app);
+  registerBalance(app);
+  registerPaymentMethods(app);
+  registerTokens(app);
   registerAdminMerchants(app);
   registerAdminClients(app);
+  registerVaultAdmin(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
 

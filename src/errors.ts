@@ -27,6 +27,12 @@ export const ERROR_CODES = {
   route_not_found: { status: 404, type: "invalid_request_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   resource_missing: { status: 404, type: "invalid_request_error" },
+  // Card validation (Stripe answers these with 402 card_error on tokens and payment methods)
+  incorrect_number: { status: 402, type: "card_error" },
+  invalid_number: { status: 402, type: "card_error" },
+  invalid_expiry_month: { status: 402, type: "card_error" },
+  invalid_expiry_year: { status: 402, type: "card_error" },
+  invalid_cvc: { status: 402, type: "card_error" },
   // Identity
   authentication_required: { status: 401, type: "authentication_error" },
   invalid_token: { status: 401, type: "authentication_error" },
@@ -34,6 +40,16 @@ export const ERROR_CODES = {
   // Internal
   internal_error: { status: 500, type: "api_error" },
   service_unavailable: { status: 503, type: "api_error" },
+  // Payments: amounts and life cycle
+  amount_too_small: { status: 400, type: "invalid_request_error" },
+  amount_too_large: { status: 400, type: "invalid_request_error" },
+  payment_intent_unexpected_state: { status: 400, type: "invalid_request_error" },
+  charge_already_refunded: { status: 400, type: "invalid_request_error" },
+  // Payments: processor declines (402 card_error, with decline_code)
+  card_declined: { status: 402, type: "card_error" },
+  expired_card: { status: 402, type: "card_error" },
+  incorrect_cvc: { status: 402, type: "card_error" },
+  processing_error: { status: 402, type: "card_error" },
 } as const satisfies Record<string, { status: number; type: ErrorType }>;
 
 /** A member of the closed error-code set. */

@@ -2,5 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** Runs of the model-based payment property test; empty means the CI default. */
+    PROPERTY_RUNS: string;
   }
 }

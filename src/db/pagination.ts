@@ -3,7 +3,7 @@
  * by id. Cursors are object ids looked up inside the same scope, so a cursor from another merchant
  * is simply "no such object".
  */
-import { and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, lte, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { ApiError } from "../errors";
 import type { Page, PageRequest } from "../lib/pagination";
@@ -53,4 +53,12 @@ export async function listPage<T extends SQLiteTable>(
   const data = rows.slice(0, page.limit);
   if (backwards) data.reverse();
   return { data, hasMore };
+}
+
+/** The scope condition for `created[gte]` / `created[lte]` on `created`, if either is given. */
+export function createdRange(created: SQLiteColumn, q: { "created[gte]"?: number; "created[lte]"?: number }) {
+  return and(
+    q["created[gte]"] === undefined ? undefined : gte(created, q["created[gte]"]),
+    q["created[lte]"] === undefined ? undefined : lte(created, q["created[lte]"]),
+  );
 }

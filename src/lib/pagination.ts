@@ -75,3 +75,15 @@ export function listSchema<T extends z.ZodType>(item: T, name: string) {
     .object({ object: z.literal("list"), url: z.string(), has_more: z.boolean(), data: z.array(item) })
     .openapi(name);
 }
+
+/** `created[gte]` / `created[lte]` (unix seconds) for lists that filter by creation time. */
+export const createdParams = {
+  "created[gte]": intParam()
+    .pipe(z.int().min(0))
+    .optional()
+    .openapi({ param: { name: "created[gte]", in: "query" }, description: "Only objects created at or after." }),
+  "created[lte]": intParam()
+    .pipe(z.int().min(0))
+    .optional()
+    .openapi({ param: { name: "created[lte]", in: "query" }, description: "Only objects created at or before." }),
+};

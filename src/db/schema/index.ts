@@ -1,2 +1,4 @@
 /** The whole Drizzle schema; drizzle-kit generates migrations/ from these modules. */
 export * from "./merchants";
+export * from "./payments";
+export * from "./vault";

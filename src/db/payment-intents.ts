@@ -1,0 +1,161 @@
+/**
+ * Storage of PaymentIntents. Every change goes through `changeIntent`: one D1 batch that inserts
+ * the next row of payment_intent_versions (the compare-and-swap: its primary key refuses a second
+ * writer from the same version), updates the intent, and writes the ledger postings and any other
+ * rows of the same change. Either all of it lands or none does; D1 has no interactive transactions.
+ */
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { type Account, isBalanced, type Movement, postingsFor } from "../domain/ledger";
+import { newId } from "../lib/ids";
+import type { Db } from "./client";
+import { ledgerEntries, paymentIntents, paymentIntentVersions } from "./schema";
+
+/** A payment_intents row. */
+export type IntentRow = typeof paymentIntents.$inferSelect;
+
+/** Current time in unix seconds. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** True when a D1 error is a UNIQUE violation on `table` (the message names the table). */
+export function isUniqueViolation(err: unknown, table: string): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.message.includes("UNIQUE constraint failed") && e.message.includes(`${table}.`)) return true;
+  }
+  return false;
+}
+
+/**
+ * Inserts a new intent and its first version. On an idempotency-key conflict (a retry of the same
+ * create after a crash) returns the row that exists instead of creating a second one.
+ */
+export async function insertIntent(db: Db, row: IntentRow): Promise<IntentRow> {
+  try {
+    await db.batch([
+      db.insert(paymentIntents).values(row),
+      db
+        .insert(paymentIntentVersions)
+        .values({ intentId: row.id, version: row.version, kind: "created", amount: row.amount, created: row.created }),
+    ]);
+    return row;
+  } catch (err) {
+    if (row.idempotencyKey === null || !isUniqueViolation(err, "payment_intents")) throw err;
+    const existing = await db
+      .select()
+      .from(paymentIntents)
+      .where(and(eq(paymentIntents.merchantId, row.merchantId), eq(paymentIntents.idempotencyKey, row.idempotencyKey)))
+      .get();
+    if (!existing) throw err;
+    return existing;
+  }
+}
+
+/** The merchant's intent with this id, or undefined (another merchant's id is simply not found). */
+export function getIntent(db: Db, merchantId: string, id: string): Promise<IntentRow | undefined> {
+  return db
+    .select()
+    .from(paymentIntents)
+    .where(and(eq(paymentIntents.id, id), eq(paymentIntents.merchantId, merchantId)))
+    .get();
+}
+
+/** A change to apply to an intent read at `from.version`. */
+export interface IntentChange {
+  kind: string;
+  amount?: number;
+  patch: Partial<Omit<IntentRow, "id" | "merchantId" | "version" | "created">>;
+  /** The money movement this change records, if any, and the object it belongs to (intent or refund). */
+  ledger?: { movement: Movement; sourceId: string };
+  /** Further writes that must land together with the change (e.g. a refund row). */
+  extra?: BatchItem<"sqlite">[];
+}
+
+/**
+ * Applies `change` to the intent if it is still at `from.version`. Returns the new row, or
+ * undefined when another writer got there first (nothing was written; re-read and decide again).
+ */
+export async function changeIntent(db: Db, from: IntentRow, change: IntentChange): Promise<IntentRow | undefined> {
+  const version = from.version + 1;
+  const created = nowSeconds();
+  const ledger = change.ledger ? [ledgerInsert(db, from, change.ledger.movement, change.ledger.sourceId, created)] : [];
+  try {
+    await db.batch([
+      db
+        .insert(paymentIntentVersions)
+        .values({ intentId: from.id, version, kind: change.kind, amount: change.amount ?? null, created }),
+      db
+        .update(paymentIntents)
+        .set({ ...change.patch, version })
+        .where(and(eq(paymentIntents.id, from.id), eq(paymentIntents.version, from.version))),
+      ...ledger,
+      ...(change.extra ?? []),
+    ]);
+  } catch (err) {
+    if (isUniqueViolation(err, "payment_intent_versions")) return undefined;
+    throw err;
+  }
+  return { ...from, ...change.patch, version };
+}
+
+/** The insert of one balanced ledger transaction for `movement`. */
+function ledgerInsert(db: Db, from: IntentRow, movement: Movement, sourceId: string, created: number) {
+  const postings = postingsFor(movement);
+  if (!isBalanced(postings)) throw new Error("ledger: unbalanced postings");
+  const txnId = newId("txn");
+  return db.insert(ledgerEntries).values(
+    postings.map((p) => ({
+      id: newId("le"),
+      txnId,
+      merchantId: from.merchantId,
+      currency: from.currency,
+      account: p.account,
+      amount: p.amount,
+      kind: movement.kind,
+      sourceId,
+      created,
+    })),
+  );
+}
+
+/** Uncaptured intents authorized before `before` (unix seconds), oldest first, across merchants. */
+export function intentsAuthorizedBefore(db: Db, before: number, limit: number): Promise<IntentRow[]> {
+  return db
+    .select()
+    .from(paymentIntents)
+    .where(and(eq(paymentIntents.status, "requires_capture"), lt(paymentIntents.authorizedAt, before)))
+    .orderBy(asc(paymentIntents.authorizedAt))
+    .limit(limit)
+    .all();
+}
+
+/** Intents left `processing` whose last change is older than `before`: candidates for reconciliation. */
+export async function intentsProcessing(db: Db, before: number, limit: number): Promise<IntentRow[]> {
+  const rows = await db
+    .select({ intent: paymentIntents, changed: sql<number>`max(${paymentIntentVersions.created})` })
+    .from(paymentIntents)
+    .innerJoin(paymentIntentVersions, eq(paymentIntentVersions.intentId, paymentIntents.id))
+    .where(eq(paymentIntents.status, "processing"))
+    .groupBy(paymentIntents.id)
+    .having(sql`max(${paymentIntentVersions.created}) < ${before}`)
+    .limit(limit)
+    .all();
+  return rows.map((r) => r.intent);
+}
+
+/** Per-account balances of a merchant, by currency. */
+export async function balances(
+  db: Db,
+  merchantId: string,
+): Promise<{ currency: string; account: Account; amount: number }[]> {
+  const rows = await db
+    .select({
+      currency: ledgerEntries.currency,
+      account: ledgerEntries.account,
+      amount: sql<number>`sum(${ledgerEntries.amount})`,
+    })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.merchantId, merchantId))
+    .groupBy(ledgerEntries.currency, ledgerEntries.account)
+    .all();
+  return rows.map((r) => ({ ...r, account: r.account as Account, amount: Number(r.amount) }));
+}

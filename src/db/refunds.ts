@@ -1,0 +1,49 @@
+/** Storage of refunds: the row itself is written inside the intent's change batch (payment-intents.ts). */
+import { and, asc, eq, lt } from "drizzle-orm";
+import type { Db } from "./client";
+import { refunds } from "./schema";
+
+/** A refunds row. */
+export type RefundRow = typeof refunds.$inferSelect;
+
+/** The insert of a new refund, for the batch that reserves its amount on the intent. */
+export function insertRefund(db: Db, row: RefundRow) {
+  return db.insert(refunds).values(row);
+}
+
+/** Marks a pending refund finished; a refund that is no longer pending is left as it is. */
+export function finishRefund(db: Db, id: string, status: "succeeded" | "failed", failureReason: string | null = null) {
+  return db
+    .update(refunds)
+    .set({ status, failureReason })
+    .where(and(eq(refunds.id, id), eq(refunds.status, "pending")));
+}
+
+/** The merchant's refund with this id, or undefined. */
+export function getRefund(db: Db, merchantId: string, id: string): Promise<RefundRow | undefined> {
+  return db
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.id, id), eq(refunds.merchantId, merchantId)))
+    .get();
+}
+
+/** The merchant's refund created with this idempotency key, or undefined. */
+export function refundByIdempotencyKey(db: Db, merchantId: string, key: string): Promise<RefundRow | undefined> {
+  return db
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.merchantId, merchantId), eq(refunds.idempotencyKey, key)))
+    .get();
+}
+
+/** Refunds still `pending` (unknown processor outcome) created before `before`, oldest first. */
+export function refundsPendingBefore(db: Db, before: number, limit: number): Promise<RefundRow[]> {
+  return db
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.status, "pending"), lt(refunds.created, before)))
+    .orderBy(asc(refunds.created))
+    .limit(limit)
+    .all();
+}

@@ -1,0 +1,126 @@
+/**
+ * Payments: PaymentIntents, their append-only version log, refunds, the double-entry ledger and
+ * the built-in processor simulator's own records. See docs/schema.md.
+ */
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** A PaymentIntent. `version` is bumped by every change, through payment_intent_versions. */
+export const paymentIntents = sqliteTable(
+  "payment_intents",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status").notNull(),
+    captureMethod: text("capture_method").notNull(),
+    paymentMethod: text("payment_method"),
+    description: text("description"),
+    /** JSON object of string values. */
+    metadata: text("metadata").notNull().default("{}"),
+    statementDescriptor: text("statement_descriptor"),
+    amountCapturable: integer("amount_capturable").notNull().default(0),
+    amountReceived: integer("amount_received").notNull().default(0),
+    /** Sum of refunds not failed (pending ones reserve their amount). */
+    amountRefunded: integer("amount_refunded").notNull().default(0),
+    latestCharge: text("latest_charge"),
+    /** The processor's authorization reference; internal, never returned. */
+    processorReference: text("processor_reference"),
+    /** JSON of the last decline, as returned in `last_payment_error`. */
+    lastPaymentError: text("last_payment_error"),
+    cancellationReason: text("cancellation_reason"),
+    canceledAt: integer("canceled_at"),
+    authorizedAt: integer("authorized_at"),
+    /** JSON PendingOp while `status = processing`: the processor call whose outcome is not recorded. */
+    pendingOp: text("pending_op"),
+    version: integer("version").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    created: integer("created").notNull(),
+  },
+  (t) => [
+    uniqueIndex("payment_intents_idempotency_idx").on(t.merchantId, t.idempotencyKey),
+    index("payment_intents_list_idx").on(t.merchantId, t.created, t.id),
+    index("payment_intents_expiry_idx").on(t.status, t.authorizedAt),
+  ],
+);
+
+/**
+ * One row per intent version. Its primary key is the compare-and-swap: two writers that read the
+ * same version both try to insert version + 1, and the second batch fails as a whole.
+ */
+export const paymentIntentVersions = sqliteTable(
+  "payment_intent_versions",
+  {
+    intentId: text("intent_id").notNull(),
+    version: integer("version").notNull(),
+    /** What changed: created, updated, authorize_started, authorized, declined, captured, … */
+    kind: text("kind").notNull(),
+    amount: integer("amount"),
+    created: integer("created").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.intentId, t.version] })],
+);
+
+/** A refund of (part of) a succeeded PaymentIntent. Its id is the processor-side idempotency key. */
+export const refunds = sqliteTable(
+  "refunds",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull(),
+    paymentIntentId: text("payment_intent_id").notNull(),
+    charge: text("charge").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status").notNull(),
+    reason: text("reason"),
+    metadata: text("metadata").notNull().default("{}"),
+    failureReason: text("failure_reason"),
+    idempotencyKey: text("idempotency_key"),
+    created: integer("created").notNull(),
+  },
+  (t) => [
+    uniqueIndex("refunds_idempotency_idx").on(t.merchantId, t.idempotencyKey),
+    index("refunds_list_idx").on(t.merchantId, t.created, t.id),
+    index("refunds_intent_idx").on(t.paymentIntentId, t.created),
+  ],
+);
+
+/** One posting of a balanced ledger transaction (`txn_id`): the amounts of a transaction sum to 0. */
+export const ledgerEntries = sqliteTable(
+  "ledger_entries",
+  {
+    id: text("id").primaryKey(),
+    txnId: text("txn_id").notNull(),
+    merchantId: text("merchant_id").notNull(),
+    currency: text("currency").notNull(),
+    account: text("account").notNull(),
+    amount: integer("amount").notNull(),
+    /** The movement: authorize, capture, release or refund. */
+    kind: text("kind").notNull(),
+    /** The intent or refund the movement belongs to. */
+    sourceId: text("source_id").notNull(),
+    created: integer("created").notNull(),
+  },
+  (t) => [
+    index("ledger_entries_balance_idx").on(t.merchantId, t.currency, t.account),
+    index("ledger_entries_txn_idx").on(t.txnId),
+  ],
+);
+
+/** The built-in simulator's memory of each processor call, by its idempotency key. */
+export const simulatorOperations = sqliteTable(
+  "simulator_operations",
+  {
+    key: text("key").primaryKey(),
+    kind: text("kind").notNull(),
+    /** For authorizations: the reference handed out; for follow-ups: the authorization acted on. */
+    reference: text("reference").notNull(),
+    amount: integer("amount").notNull(),
+    /** 1 when every call's first attempt on this authorization must time out (edgepay timeout cards). */
+    flaky: integer("flaky").notNull().default(0),
+    /** The JSON answer given, or null while the request was "lost" before processing. */
+    answer: text("answer"),
+    created: integer("created").notNull(),
+  },
+  (t) => [index("simulator_operations_reference_idx").on(t.reference, t.kind)],
+);

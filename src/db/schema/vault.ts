@@ -1,0 +1,70 @@
+/**
+ * The card vault: payment methods with their encrypted card secrets, and single-use tokens.
+ * Card numbers and CVCs exist here only as AES-256-GCM ciphertext (see src/crypto/envelope.ts);
+ * no plaintext column ever holds more than the last four digits.
+ */
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { merchants } from "./merchants";
+
+/** A tokenized card of one merchant (`pm_…`), chargeable until detached. */
+export const paymentMethods = sqliteTable(
+  "payment_methods",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    type: text("type", { enum: ["card"] }).notNull(),
+    status: text("status", { enum: ["active", "detached"] }).notNull(),
+    /** 1 when created behind a `tok_…`: chargeable only by claiming that token, once. */
+    singleUse: integer("single_use", { mode: "boolean" }).notNull(),
+    brand: text("brand").notNull(),
+    last4: text("last4").notNull(),
+    expMonth: integer("exp_month").notNull(),
+    expYear: integer("exp_year").notNull(),
+    funding: text("funding").notNull(),
+    /** Merchant-scoped HMAC fingerprint; the one merchants see. */
+    fingerprint: text("fingerprint").notNull(),
+    /** Cross-merchant HMAC fingerprint for fraud velocity; never returned by the API. */
+    internalFingerprint: text("internal_fingerprint").notNull(),
+    /** JSON: Stripe's billing_details object. */
+    billingDetails: text("billing_details").notNull(),
+    /** JSON: string key/value metadata. */
+    metadata: text("metadata").notNull().default("{}"),
+    /** KEK version that wraps `wrapped_key`; null once the secrets are shredded on detach. */
+    keyVersion: integer("key_version"),
+    /** The record's data key, AES-GCM-wrapped by the KEK: base64url(IV ‖ ciphertext ‖ tag). */
+    wrappedKey: text("wrapped_key"),
+    /** The PAN under the data key: base64url(IV ‖ ciphertext ‖ tag). */
+    panCiphertext: text("pan_ciphertext"),
+    /** The CVC under the data key until the first authorization attempt or `cvc_expires_at`. */
+    cvcCiphertext: text("cvc_ciphertext"),
+    cvcExpiresAt: integer("cvc_expires_at"),
+    created: integer("created").notNull(),
+    detachedAt: integer("detached_at"),
+  },
+  (t) => [
+    index("payment_methods_merchant_idx").on(t.merchantId, t.created),
+    index("payment_methods_internal_fp_idx").on(t.internalFingerprint, t.created),
+    index("payment_methods_key_version_idx").on(t.keyVersion, t.id),
+    index("payment_methods_cvc_expiry_idx").on(t.cvcExpiresAt),
+  ],
+);
+
+/** A single-use card token (`tok_…`) wrapping a single-use payment method. */
+export const tokens = sqliteTable(
+  "tokens",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    paymentMethodId: text("payment_method_id")
+      .notNull()
+      .references(() => paymentMethods.id),
+    used: integer("used", { mode: "boolean" }).notNull().default(false),
+    created: integer("created").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("tokens_merchant_idx").on(t.merchantId, t.created)],
+);

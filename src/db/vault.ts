@@ -1,0 +1,157 @@
+/**
+ * Queries of the card vault tables. Every read and write is scoped by merchant id, so a row of
+ * another merchant behaves exactly like a missing one.
+ */
+import { and, asc, count, eq, gt, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { paymentMethods, tokens } from "./schema";
+
+/** A payment-method row as stored. */
+export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
+/** A token row as stored. */
+export type TokenRow = typeof tokens.$inferSelect;
+
+/** Most expired CVCs cleared per statement, so one request never does unbounded work. */
+export const CVC_PURGE_BATCH = 100;
+
+/** Clears CVC ciphertexts past their expiry (a bounded batch); part of every vault write. */
+export function purgeExpiredCvcs(db: Db, now: number) {
+  const expired = db
+    .select({ id: paymentMethods.id })
+    .from(paymentMethods)
+    .where(lte(paymentMethods.cvcExpiresAt, now))
+    .limit(CVC_PURGE_BATCH);
+  return db
+    .update(paymentMethods)
+    .set({ cvcCiphertext: null, cvcExpiresAt: null })
+    .where(inArray(paymentMethods.id, expired))
+    .returning({ id: paymentMethods.id });
+}
+
+/** Inserts a payment method (and its token, if any) atomically, purging expired CVCs in the same batch. */
+export async function insertPaymentMethod(db: Db, row: PaymentMethodRow, token?: TokenRow): Promise<void> {
+  const insertPm = db.insert(paymentMethods).values(row);
+  const purge = purgeExpiredCvcs(db, row.created);
+  if (token) await db.batch([insertPm, db.insert(tokens).values(token), purge]);
+  else await db.batch([insertPm, purge]);
+}
+
+/** The merchant's payment method with this id, or undefined (also for another merchant's id). */
+export function findPaymentMethod(db: Db, merchantId: string, id: string): Promise<PaymentMethodRow | undefined> {
+  return db
+    .select()
+    .from(paymentMethods)
+    .where(and(eq(paymentMethods.id, id), eq(paymentMethods.merchantId, merchantId)))
+    .get();
+}
+
+/** The merchant's token with this id, or undefined. */
+export function findToken(db: Db, merchantId: string, id: string): Promise<TokenRow | undefined> {
+  return db
+    .select()
+    .from(tokens)
+    .where(and(eq(tokens.id, id), eq(tokens.merchantId, merchantId)))
+    .get();
+}
+
+/**
+ * Marks an unused token of the merchant as used, in one conditional statement, if the payment
+ * method it wraps is still active. Returns the wrapped payment-method id, or undefined if another
+ * claim won, the token is unknown or foreign, or its payment method was detached.
+ */
+export async function consumeToken(db: Db, merchantId: string, id: string, now: number): Promise<string | undefined> {
+  const row = await db
+    .update(tokens)
+    .set({ used: true, usedAt: now })
+    .where(
+      and(
+        eq(tokens.id, id),
+        eq(tokens.merchantId, merchantId),
+        eq(tokens.used, false),
+        sql`exists (select 1 from ${paymentMethods} where ${paymentMethods.id} = ${tokens.paymentMethodId} and ${paymentMethods.status} = 'active')`,
+      ),
+    )
+    .returning({ paymentMethodId: tokens.paymentMethodId })
+    .get();
+  return row?.paymentMethodId;
+}
+
+/**
+ * Detaches the merchant's payment method and shreds its secrets (data key, PAN and CVC
+ * ciphertexts). Returns the row afterwards, or undefined if the merchant has no such method.
+ */
+export function detachPaymentMethod(
+  db: Db,
+  merchantId: string,
+  id: string,
+  now: number,
+): Promise<PaymentMethodRow | undefined> {
+  return db
+    .update(paymentMethods)
+    .set({
+      status: "detached",
+      detachedAt: sql`coalesce(${paymentMethods.detachedAt}, ${now})`,
+      keyVersion: null,
+      wrappedKey: null,
+      panCiphertext: null,
+      cvcCiphertext: null,
+      cvcExpiresAt: null,
+    })
+    .where(and(eq(paymentMethods.id, id), eq(paymentMethods.merchantId, merchantId)))
+    .returning()
+    .get();
+}
+
+/** Drops the held CVC of the merchant's payment method, if any. */
+export async function clearCvc(db: Db, merchantId: string, id: string): Promise<void> {
+  await db
+    .update(paymentMethods)
+    .set({ cvcCiphertext: null, cvcExpiresAt: null })
+    .where(and(eq(paymentMethods.id, id), eq(paymentMethods.merchantId, merchantId)));
+}
+
+/** Up to `limit` records still sealed under a KEK older than `current`, in id order after `after`. */
+export function staleRecords(db: Db, current: number, limit: number, after: string | undefined) {
+  return db
+    .select()
+    .from(paymentMethods)
+    .where(
+      and(
+        isNotNull(paymentMethods.keyVersion),
+        lt(paymentMethods.keyVersion, current),
+        after === undefined ? undefined : gt(paymentMethods.id, after),
+      ),
+    )
+    .orderBy(asc(paymentMethods.id))
+    .limit(limit)
+    .all();
+}
+
+/** How many records are still sealed under a KEK older than `current`. */
+export async function countStaleRecords(db: Db, current: number): Promise<number> {
+  const row = await db
+    .select({ n: count() })
+    .from(paymentMethods)
+    .where(and(isNotNull(paymentMethods.keyVersion), lt(paymentMethods.keyVersion, current)))
+    .get();
+  return row?.n ?? 0;
+}
+
+/** The new sealed columns of one record, applied only if the record is unchanged since it was read. */
+export function resealRecord(
+  db: Db,
+  before: Pick<PaymentMethodRow, "id" | "wrappedKey" | "cvcCiphertext">,
+  after: Pick<PaymentMethodRow, "keyVersion" | "wrappedKey" | "panCiphertext" | "cvcCiphertext" | "cvcExpiresAt">,
+) {
+  return db
+    .update(paymentMethods)
+    .set(after)
+    .where(
+      and(
+        eq(paymentMethods.id, before.id),
+        eq(paymentMethods.wrappedKey, before.wrappedKey ?? ""),
+        sql`${paymentMethods.cvcCiphertext} is ${before.cvcCiphertext}`,
+      ),
+    )
+    .returning({ id: paymentMethods.id });
+}

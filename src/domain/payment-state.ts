@@ -1,0 +1,133 @@
+/**
+ * The PaymentIntent state machine as pure decisions: given an intent's state and a requested action,
+ * say whether it is allowed and with which amounts. The storage layer applies the decision with a
+ * compare-and-swap on the intent's version; nothing here does I/O.
+ *
+ * requires_payment_method → requires_confirmation → processing → requires_capture → succeeded, or canceled.
+ * `processing` always carries a pending processor operation (authorize, capture or void) whose
+ * processor-side idempotency key lets a retry reconcile an unknown outcome instead of repeating it.
+ */
+import type { Currency } from "./currencies";
+import { type AmountError, checkAmount } from "./money";
+
+/** Stripe's PaymentIntent statuses (edgepay never enters requires_action: no 3-D Secure yet). */
+export type IntentStatus =
+  | "requires_payment_method"
+  | "requires_confirmation"
+  | "processing"
+  | "requires_capture"
+  | "succeeded"
+  | "canceled";
+
+/** A processor call that was started and whose outcome is not yet recorded. */
+export interface PendingOp {
+  kind: "authorize" | "capture" | "void";
+  /** Processor-side idempotency key of this attempt; a retry reuses it. */
+  key: string;
+  amount: number;
+}
+
+/** The fields of an intent the state machine reads. */
+export interface IntentState {
+  status: IntentStatus;
+  amount: number;
+  currency: Currency;
+  captureMethod: "automatic" | "manual";
+  paymentMethod: string | null;
+  amountCapturable: number;
+  amountReceived: number;
+  amountRefunded: number;
+  pendingOp: PendingOp | null;
+}
+
+/** Why an action is refused. */
+export type Refusal =
+  | { ok: false; code: "payment_intent_unexpected_state"; message: string }
+  | { ok: false; code: "charge_already_refunded"; message: string }
+  | { ok: false; code: "parameter_missing"; param: string; message: string }
+  | ({ param: string } & AmountError);
+
+/** A decision: allowed (with details) or refused. */
+export type Decision<T> = ({ ok: true } & T) | Refusal;
+
+const UNCONFIRMED: readonly IntentStatus[] = ["requires_payment_method", "requires_confirmation"];
+
+function unexpected(status: IntentStatus, action: string): Refusal {
+  return {
+    ok: false,
+    code: "payment_intent_unexpected_state",
+    message: `You cannot ${action} this PaymentIntent because it has a status of ${status}.`,
+  };
+}
+
+/** Status of an intent that has (or lacks) a payment method and is not confirmed. */
+export function unconfirmedStatus(paymentMethod: string | null): IntentStatus {
+  return paymentMethod ? "requires_confirmation" : "requires_payment_method";
+}
+
+/** May `amount`, `description` and `metadata` change? Only before confirmation. */
+export function decideUpdate(s: IntentState): Decision<object> {
+  return UNCONFIRMED.includes(s.status) ? { ok: true } : unexpected(s.status, "update");
+}
+
+/**
+ * Confirm: a fresh authorization from an unconfirmed status with a payment method, or the
+ * reconciliation of a pending operation left by an unknown outcome.
+ */
+export function decideConfirm(
+  s: IntentState,
+  newPaymentMethod: boolean,
+): Decision<{ mode: "authorize" } | { mode: "reconcile"; op: PendingOp }> {
+  if (s.status === "processing" && s.pendingOp) return { ok: true, mode: "reconcile", op: s.pendingOp };
+  if (!UNCONFIRMED.includes(s.status)) return unexpected(s.status, "confirm");
+  if (!s.paymentMethod && !newPaymentMethod) {
+    return {
+      ok: false,
+      code: "parameter_missing",
+      param: "payment_method",
+      message: "You must provide a payment_method to confirm this PaymentIntent.",
+    };
+  }
+  return { ok: true, mode: "authorize" };
+}
+
+/** Capture `amountToCapture` (default: all that is capturable) of an authorized intent. */
+export function decideCapture(s: IntentState, amountToCapture: number | undefined): Decision<{ amount: number }> {
+  if (s.status === "processing" && s.pendingOp?.kind === "capture") {
+    return { ok: true, amount: s.pendingOp.amount };
+  }
+  if (s.status !== "requires_capture") return unexpected(s.status, "capture");
+  const amount = amountToCapture ?? s.amountCapturable;
+  const checked = checkAmount(amount, s.currency, "part", s.amountCapturable);
+  if (!checked.ok) return { ...checked, param: "amount_to_capture" };
+  return { ok: true, amount };
+}
+
+/** Cancel: free before confirmation, a processor void from requires_capture, refused otherwise. */
+export function decideCancel(s: IntentState): Decision<{ mode: "simple" } | { mode: "void"; amount: number }> {
+  if (UNCONFIRMED.includes(s.status)) return { ok: true, mode: "simple" };
+  if (s.status === "requires_capture") return { ok: true, mode: "void", amount: s.amountCapturable };
+  if (s.status === "processing" && s.pendingOp?.kind === "void") {
+    return { ok: true, mode: "void", amount: s.pendingOp.amount };
+  }
+  return unexpected(s.status, "cancel");
+}
+
+/** Refund `amount` (default: all that remains) of a succeeded intent. */
+export function decideRefund(s: IntentState, amount: number | undefined): Decision<{ amount: number }> {
+  if (s.status !== "succeeded") {
+    return {
+      ok: false,
+      code: "payment_intent_unexpected_state",
+      message: `This PaymentIntent has a status of ${s.status}; only succeeded PaymentIntents can be refunded.`,
+    };
+  }
+  const remaining = s.amountReceived - s.amountRefunded;
+  if (remaining <= 0) {
+    return { ok: false, code: "charge_already_refunded", message: "This charge has already been refunded in full." };
+  }
+  const wanted = amount ?? remaining;
+  const checked = checkAmount(wanted, s.currency, "part", remaining);
+  if (!checked.ok) return { ...checked, param: "amount" };
+  return { ok: true, amount: wanted };
+}

@@ -1,0 +1,207 @@
+/**
+ * The PaymentIntent flow: decisions come from domain/payment-state.ts, every write is one
+ * compare-and-swap batch (db/payment-intents.ts), and every processor call runs as a *pending
+ * operation*: the intent is first moved to `processing` with the call's processor-side idempotency
+ * key (claim), then the processor is called, then the outcome is recorded (finish).
+ *
+ * Why this shape: only the request whose claim wins the compare-and-swap calls the processor, so
+ * two racing captures cannot both capture; and if the outcome is unknown (timeout, bad answer,
+ * Worker crash) the intent stays `processing` with the key, and any later confirm/capture/cancel or
+ * the scheduled sweep repeats the *same* call with the *same* key. The processor answers a repeated
+ * key with its first answer, so nothing is charged twice and no authorization is lost.
+ */
+import { getDb } from "../db/client";
+import { changeIntent, getIntent, type IntentChange, type IntentRow, nowSeconds } from "../db/payment-intents";
+import type { Currency } from "../domain/currencies";
+import type { Movement } from "../domain/ledger";
+import { amountMessage } from "../domain/money";
+import type { IntentState, PendingOp, Refusal } from "../domain/payment-state";
+import { ApiError } from "../errors";
+import { newId } from "../lib/ids";
+import { callProcessor } from "../processor/connector";
+import { processorFor } from "../processor/index";
+import { forgetCvc } from "../vault";
+import type { LastPaymentError } from "./serialize";
+
+/** Read-model of a row for the state machine. */
+export function stateOf(row: IntentRow): IntentState {
+  return {
+    status: row.status as IntentState["status"],
+    amount: row.amount,
+    currency: row.currency as Currency,
+    captureMethod: row.captureMethod as IntentState["captureMethod"],
+    paymentMethod: row.paymentMethod,
+    amountCapturable: row.amountCapturable,
+    amountReceived: row.amountReceived,
+    amountRefunded: row.amountRefunded,
+    pendingOp: row.pendingOp ? (JSON.parse(row.pendingOp) as PendingOp) : null,
+  };
+}
+
+/** The merchant's intent, or the 404 every foreign or unknown id gets. */
+export async function loadIntent(env: Env, merchantId: string, id: string, param?: string): Promise<IntentRow> {
+  const row = await getIntent(getDb(env), merchantId, id);
+  if (!row) throw new ApiError("resource_missing", `No such payment_intent: '${id}'`, param ? { param } : {});
+  return row;
+}
+
+/** Throws the ApiError for a refused decision. */
+export function refuse(d: Refusal, currency: string): never {
+  switch (d.code) {
+    case "amount_too_small":
+    case "amount_too_large":
+    case "parameter_invalid":
+      throw new ApiError(d.code, amountMessage(d, currency), { param: d.param });
+    case "parameter_missing":
+      throw new ApiError(d.code, d.message, { param: d.param });
+    default:
+      throw new ApiError(d.code, d.message);
+  }
+}
+
+/**
+ * Applies a change decided on a fresh read, retrying the read-decide-write cycle when another
+ * writer moved the intent first. `decide` returns the change, or throws an ApiError.
+ */
+export async function mutate(
+  env: Env,
+  merchantId: string,
+  id: string,
+  decide: (row: IntentRow) => Promise<IntentChange> | IntentChange,
+): Promise<IntentRow> {
+  const db = getDb(env);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const row = await loadIntent(env, merchantId, id);
+    const changed = await changeIntent(db, row, await decide(row));
+    if (changed) return changed;
+  }
+  throw new ApiError("service_unavailable", "The PaymentIntent is changing concurrently; retry the request.");
+}
+
+/** Moves the intent into `processing` with a new pending operation (the claim). */
+export function claim(row: IntentRow, kind: PendingOp["kind"], amount: number, patch: IntentChange["patch"] = {}) {
+  // One key per attempt, derived from the intent and the version the claim creates: stable across retries.
+  const op: PendingOp = { kind, key: `${row.id}_${kind}_${row.version + 1}`, amount };
+  return { kind: `${kind}_started`, amount, patch: { ...patch, status: "processing", pendingOp: JSON.stringify(op) } };
+}
+
+/**
+ * Executes the pending operation of a `processing` intent and records its outcome; returns the
+ * intent as it now stands (still `processing` if the outcome is unknown). A decline is recorded and
+ * then thrown as a 402 card_error.
+ */
+export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
+  const op = stateOf(row).pendingOp;
+  if (row.status !== "processing" || !op) return row;
+  const processor = processorFor(env);
+  const reference = row.processorReference ?? "";
+  const outcome =
+    op.kind === "authorize"
+      ? await callProcessor("authorize", op.amount, () =>
+          processor.authorize({
+            key: op.key,
+            merchantId: row.merchantId,
+            paymentMethod: row.paymentMethod ?? "",
+            amount: op.amount,
+            currency: row.currency,
+            statementDescriptor: row.statementDescriptor,
+          }),
+        )
+      : await callProcessor(op.kind, op.amount, () => {
+          const req = { key: op.key, reference, amount: op.amount };
+          return op.kind === "capture" ? processor.capture(req) : processor.void(req);
+        });
+  if (op.kind === "authorize" && row.paymentMethod) {
+    // PCI DSS 3.3: the CVC may not outlive the first authorization attempt.
+    await forgetCvc(env, row.merchantId, row.paymentMethod).catch(() => undefined);
+  }
+  if (outcome.kind === "unknown") return row;
+  const now = nowSeconds();
+  let change: IntentChange;
+  if (outcome.kind === "declined") {
+    const error: LastPaymentError = {
+      type: "card_error",
+      code: outcome.code,
+      decline_code: outcome.declineCode,
+      message: declineMessage(outcome.declineCode),
+      payment_method: row.paymentMethod ? { id: row.paymentMethod } : null,
+    };
+    const declined = await finish(env, row, {
+      kind: "declined",
+      patch: {
+        status: "requires_payment_method",
+        paymentMethod: null,
+        pendingOp: null,
+        lastPaymentError: JSON.stringify(error),
+      },
+    });
+    throw new ApiError(outcome.code, error.message, {
+      declineCode: outcome.declineCode,
+      extra: { payment_intent: { id: declined.id, status: declined.status } },
+    });
+  }
+  if (op.kind === "authorize") {
+    const authorized = { kind: "authorize", amount: op.amount } satisfies Movement;
+    const base = {
+      amountCapturable: op.amount,
+      processorReference: outcome.reference,
+      latestCharge: newId("ch"),
+      authorizedAt: now,
+      lastPaymentError: null,
+    };
+    if (row.captureMethod === "manual") {
+      change = {
+        kind: "authorized",
+        amount: op.amount,
+        patch: { ...base, status: "requires_capture", pendingOp: null },
+      };
+      change.ledger = { movement: authorized, sourceId: row.id };
+      return finish(env, row, change);
+    }
+    const next = claim({ ...row, ...base }, "capture", op.amount, base);
+    const capturing = await finish(env, row, { ...next, ledger: { movement: authorized, sourceId: row.id } });
+    return capturing.status === "processing" ? runPending(env, capturing) : capturing;
+  }
+  if (op.kind === "capture") {
+    change = {
+      kind: "captured",
+      amount: op.amount,
+      patch: { status: "succeeded", amountCapturable: 0, amountReceived: op.amount, pendingOp: null },
+      ledger: {
+        movement: { kind: "capture", authorized: row.amountCapturable, captured: op.amount },
+        sourceId: row.id,
+      },
+    };
+  } else {
+    change = {
+      kind: "voided",
+      amount: op.amount,
+      patch: { status: "canceled", amountCapturable: 0, canceledAt: now, pendingOp: null },
+      ledger: { movement: { kind: "release", amount: row.amountCapturable }, sourceId: row.id },
+    };
+  }
+  return finish(env, row, change);
+}
+
+/** Records an outcome; if another request recorded it first (same key, same answer), returns theirs. */
+async function finish(env: Env, row: IntentRow, change: IntentChange): Promise<IntentRow> {
+  const done = await changeIntent(getDb(env), row, change);
+  return done ?? loadIntent(env, row.merchantId, row.id);
+}
+
+function declineMessage(declineCode: string): string {
+  switch (declineCode) {
+    case "insufficient_funds":
+      return "Your card has insufficient funds.";
+    case "expired_card":
+      return "Your card has expired.";
+    case "incorrect_cvc":
+      return "Your card's security code is incorrect.";
+    case "processing_error":
+      return "An error occurred while processing your card. Try again in a little bit.";
+    case "incorrect_number":
+      return "Your card number is incorrect.";
+    default:
+      return "Your card was declined.";
+  }
+}

@@ -1,0 +1,63 @@
+/** The wire shapes of PaymentIntents and refunds (Stripe's field names), built from stored rows. */
+import type { IntentRow } from "../db/payment-intents";
+import type { RefundRow } from "../db/refunds";
+import type { IntentStatus } from "../domain/payment-state";
+import type { Metadata } from "../lib/params";
+
+/** Stripe's `last_payment_error` as stored on an intent. */
+export interface LastPaymentError {
+  type: "card_error";
+  code: string;
+  decline_code: string;
+  message: string;
+  payment_method: { id: string } | null;
+}
+
+/** The PaymentIntent object. `amount_refunded` is an edgepay extension (Stripe keeps it on the charge). */
+export function intentJson(row: IntentRow, livemode: boolean) {
+  return {
+    id: row.id,
+    object: "payment_intent" as const,
+    amount: row.amount,
+    amount_capturable: row.amountCapturable,
+    amount_received: row.amountReceived,
+    amount_refunded: row.amountRefunded,
+    canceled_at: row.canceledAt,
+    cancellation_reason: row.cancellationReason,
+    capture_method: row.captureMethod as "automatic" | "manual",
+    confirmation_method: "automatic" as const,
+    created: row.created,
+    currency: row.currency,
+    description: row.description,
+    last_payment_error: row.lastPaymentError ? (JSON.parse(row.lastPaymentError) as LastPaymentError) : null,
+    latest_charge: row.latestCharge,
+    livemode,
+    metadata: JSON.parse(row.metadata) as Metadata,
+    payment_method: row.paymentMethod,
+    payment_method_types: ["card"],
+    statement_descriptor: row.statementDescriptor,
+    status: row.status as IntentStatus,
+  };
+}
+
+/** The Refund object. */
+export function refundJson(row: RefundRow) {
+  return {
+    id: row.id,
+    object: "refund" as const,
+    amount: row.amount,
+    charge: row.charge,
+    created: row.created,
+    currency: row.currency,
+    failure_reason: row.failureReason,
+    metadata: JSON.parse(row.metadata) as Metadata,
+    payment_intent: row.paymentIntentId,
+    reason: row.reason,
+    status: row.status as "pending" | "succeeded" | "failed" | "canceled",
+  };
+}
+
+/** True when this deployment reports objects as live mode. */
+export function isLive(env: Pick<Env, "EDGEPAY_MODE">): boolean {
+  return env.EDGEPAY_MODE === "live";
+}

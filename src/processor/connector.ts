@@ -1,0 +1,110 @@
+/**
+ * The processor connector contract and the gateway's side of every call: a timeout, and strict
+ * validation of the answer. A processor's answer is untrusted input: anything that does not parse,
+ * names another amount, or arrives late becomes `unknown`, which the payment flow reconciles by
+ * retrying the same operation with the same processor-side idempotency key (never a new one).
+ */
+import { z } from "@hono/zod-openapi";
+import { log } from "../lib/log";
+import { DECLINE_CODES, type DeclineCode } from "./test-cards";
+
+/** An authorization request; the connector reads card data itself through the vault. */
+export interface AuthorizeRequest {
+  key: string;
+  merchantId: string;
+  paymentMethod: string;
+  amount: number;
+  currency: string;
+  statementDescriptor: string | null;
+}
+
+/** A capture, void or refund against an earlier authorization `reference`. */
+export interface FollowUpRequest {
+  key: string;
+  reference: string;
+  amount: number;
+}
+
+/**
+ * What a processor must offer. Every call must be idempotent on `key`: repeating a key returns
+ * the first answer and never moves money twice. Answers are `unknown` until validated.
+ */
+export interface ProcessorConnector {
+  authorize(req: AuthorizeRequest): Promise<unknown>;
+  capture(req: FollowUpRequest): Promise<unknown>;
+  void(req: FollowUpRequest): Promise<unknown>;
+  refund(req: FollowUpRequest): Promise<unknown>;
+}
+
+/** The validated result of one processor call. */
+export type Outcome =
+  | { kind: "approved"; reference: string }
+  | { kind: "declined"; code: DeclineCode; declineCode: string }
+  | { kind: "unknown" };
+
+/** How long the gateway waits for a processor answer before treating the outcome as unknown. */
+export const PROCESSOR_TIMEOUT_MS = 8000;
+
+const Answer = z.discriminatedUnion("status", [
+  z.strictObject({
+    status: z.literal("approved"),
+    reference: z.string().regex(/^[A-Za-z0-9_]{1,64}$/),
+    amount: z.int().nonnegative(),
+  }),
+  z.strictObject({
+    status: z.literal("declined"),
+    code: z.enum(DECLINE_CODES),
+    decline_code: z.string().regex(/^[a-z_]{1,40}$/),
+  }),
+]);
+
+/** Thrown by a connector (or the timeout) when the outcome of a call is not known. */
+export class ProcessorTimeout extends Error {
+  constructor() {
+    super("processor timeout");
+    this.name = "ProcessorTimeout";
+  }
+}
+
+/**
+ * Runs one processor call with a timeout and validates the answer against the amount asked for.
+ * Declines are only accepted for authorizations; a follow-up call never "declines" money that the
+ * gateway already holds, so any such answer is treated as unknown and logged.
+ */
+export async function callProcessor(
+  operation: "authorize" | "capture" | "void" | "refund",
+  expectedAmount: number,
+  call: () => Promise<unknown>,
+  timeoutMs = PROCESSOR_TIMEOUT_MS,
+): Promise<Outcome> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const answer = await Promise.race([
+      call(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ProcessorTimeout()), timeoutMs);
+      }),
+    ]);
+    const parsed = Answer.safeParse(answer);
+    if (!parsed.success) {
+      log("warn", "processor_answer_invalid", { operation });
+      return { kind: "unknown" };
+    }
+    const a = parsed.data;
+    if (a.status === "declined") {
+      if (operation === "authorize") return { kind: "declined", code: a.code, declineCode: a.decline_code };
+      log("warn", "processor_answer_invalid", { operation, reason: "decline_on_follow_up" });
+      return { kind: "unknown" };
+    }
+    if (a.amount !== expectedAmount) {
+      log("warn", "processor_answer_invalid", { operation, reason: "amount_mismatch" });
+      return { kind: "unknown" };
+    }
+    return { kind: "approved", reference: a.reference };
+  } catch (err) {
+    log("warn", "processor_outcome_unknown", { operation, error: err instanceof Error ? err.name : typeof err });
+    return { kind: "unknown" };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The built-in deterministic processor. It behaves like a real acquirer's API as far as the gateway
+ * can tell: idempotent on the request key (a repeated key returns the recorded answer and moves no
+ * money), authorization references, captures and voids bounded by the authorization, and the
+ * scripted failures of test-cards.ts. Its memory is the `simulator_operations` table.
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { simulatorOperations } from "../db/schema";
+import { newId } from "../lib/ids";
+import { type AuthorizeRequest, type FollowUpRequest, type ProcessorConnector, ProcessorTimeout } from "./connector";
+import { behaviourFor, SLOW_PROCESSOR_MS } from "./test-cards";
+
+/** Reads the card number of a payment method; in production this is the vault's `detokenize`. */
+export type CardReader = (merchantId: string, paymentMethod: string) => Promise<{ number: string }>;
+
+type Kind = "authorize" | "capture" | "void" | "refund";
+type Row = typeof simulatorOperations.$inferSelect;
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** The simulator as a ProcessorConnector over the given database and card reader. */
+export class SimulatedProcessor implements ProcessorConnector {
+  readonly #db: Db;
+  readonly #readCard: CardReader;
+
+  constructor(db: Db, readCard: CardReader) {
+    this.#db = db;
+    this.#readCard = readCard;
+  }
+
+  async authorize(req: AuthorizeRequest): Promise<unknown> {
+    const seen = await this.#replay(req.key);
+    if (seen) return seen;
+    const { number } = await this.#readCard(req.merchantId, req.paymentMethod);
+    const behaviour = behaviourFor(number);
+    if (behaviour.kind === "decline") {
+      const answer = { status: "declined", code: behaviour.code, decline_code: behaviour.declineCode };
+      return this.#record(req.key, "authorize", "none", req.amount, false, answer);
+    }
+    if (behaviour.kind === "slow") await new Promise((r) => setTimeout(r, SLOW_PROCESSOR_MS));
+    const flaky = behaviour.kind === "timeout_after_processing" || behaviour.kind === "timeout_before_processing";
+    const answer = { status: "approved", reference: newId("ch").replace("ch_", "auth_"), amount: req.amount };
+    if (behaviour.kind === "timeout_before_processing") {
+      // The request is "lost": remember only that it arrived, so a retry with the same key proceeds.
+      await this.#record(req.key, "authorize", answer.reference, req.amount, true, null);
+      throw new ProcessorTimeout();
+    }
+    const stored = await this.#record(req.key, "authorize", answer.reference, req.amount, flaky, answer);
+    if (flaky) throw new ProcessorTimeout();
+    return stored;
+  }
+
+  capture(req: FollowUpRequest): Promise<unknown> {
+    return this.#followUp("capture", req);
+  }
+
+  void(req: FollowUpRequest): Promise<unknown> {
+    return this.#followUp("void", req);
+  }
+
+  refund(req: FollowUpRequest): Promise<unknown> {
+    return this.#followUp("refund", req);
+  }
+
+  /** A stored answer for `key`; a "lost" first attempt is completed now, as a retry would be. */
+  async #replay(key: string): Promise<unknown> {
+    const row = await this.#db.select().from(simulatorOperations).where(eq(simulatorOperations.key, key)).get();
+    if (!row) return undefined;
+    if (row.answer !== null) return JSON.parse(row.answer);
+    const answer = { status: "approved", reference: row.reference, amount: row.amount };
+    await this.#db
+      .update(simulatorOperations)
+      .set({ answer: JSON.stringify(answer) })
+      .where(eq(simulatorOperations.key, key));
+    return answer;
+  }
+
+  async #followUp(kind: Exclude<Kind, "authorize">, req: FollowUpRequest): Promise<unknown> {
+    const seen = await this.#replay(req.key);
+    if (seen) return seen;
+    const auth = await this.#db
+      .select()
+      .from(simulatorOperations)
+      .where(and(eq(simulatorOperations.reference, req.reference), eq(simulatorOperations.kind, "authorize")))
+      .get();
+    if (!auth?.answer) return { status: "error", message: "no such authorization" };
+    if (!(await this.#withinBounds(kind, auth, req.amount))) return { status: "error", message: "amount exceeds" };
+    const answer = { status: "approved", reference: newId("ch").replace("ch_", `${kind}_`), amount: req.amount };
+    const stored = await this.#record(req.key, kind, req.reference, req.amount, false, answer);
+    if (auth.flaky) {
+      // edgepay's timeout cards also lose the first answer of every follow-up call: the money moved.
+      throw new ProcessorTimeout();
+    }
+    return stored;
+  }
+
+  /** Captures and voids happen once per authorization; refunds stay within what was captured. */
+  async #withinBounds(kind: Exclude<Kind, "authorize">, auth: Row, amount: number): Promise<boolean> {
+    const done = await this.#db
+      .select()
+      .from(simulatorOperations)
+      .where(
+        and(
+          eq(simulatorOperations.reference, auth.reference),
+          inArray(simulatorOperations.kind, ["capture", "void", "refund"]),
+        ),
+      )
+      .all();
+    const settled = done.filter((r) => r.kind === "capture" || r.kind === "void");
+    if (kind === "capture" || kind === "void") return settled.length === 0 && amount <= auth.amount;
+    const captured = done.filter((r) => r.kind === "capture").reduce((s, r) => s + r.amount, 0);
+    const refunded = done.filter((r) => r.kind === "refund").reduce((s, r) => s + r.amount, 0);
+    return refunded + amount <= captured;
+  }
+
+  /** Stores an answer under `key` unless one exists, and returns the answer that won. */
+  async #record(key: string, kind: string, reference: string, amount: number, flaky: boolean, answer: unknown) {
+    await this.#db
+      .insert(simulatorOperations)
+      .values({
+        key,
+        kind,
+        reference,
+        amount,
+        flaky: flaky ? 1 : 0,
+        answer: answer === null ? null : JSON.stringify(answer),
+        created: nowSeconds(),
+      })
+      .onConflictDoNothing();
+    const row = await this.#db.select().from(simulatorOperations).where(eq(simulatorOperations.key, key)).get();
+    return row?.answer ? JSON.parse(row.answer) : undefined;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * What the built-in simulator does with each card number: Stripe's published test cards plus
+ * edgepay's own cards for processor failures. Pure; the simulator (simulator.ts) applies it.
+ */
+
+/** A card's scripted behaviour at authorization. */
+export type CardBehaviour =
+  | { kind: "approve" }
+  | { kind: "decline"; code: DeclineCode; declineCode: string }
+  /** The processor authorizes but the answer is lost: the gateway sees a timeout (unknown outcome). */
+  | { kind: "timeout_after_processing" }
+  /** The request is lost before the processor acts: the first attempt times out, a retry works. */
+  | { kind: "timeout_before_processing" }
+  /** The processor answers (approves) only after SLOW_PROCESSOR_MS. */
+  | { kind: "slow" };
+
+/** Error codes a processor may answer a decline with; anything else is treated as untrusted. */
+export const DECLINE_CODES = [
+  "card_declined",
+  "expired_card",
+  "incorrect_cvc",
+  "incorrect_number",
+  "processing_error",
+] as const;
+
+/** One of the decline codes the gateway accepts from a processor. */
+export type DeclineCode = (typeof DECLINE_CODES)[number];
+
+/** How long the "slow processor" card makes the simulator wait, in milliseconds. */
+export const SLOW_PROCESSOR_MS = 1500;
+
+/** edgepay's own test cards (Luhn-valid, outside Stripe's published set). */
+export const EDGEPAY_CARDS = {
+  timeoutAfterProcessing: "4000000000007080",
+  slow: "4000000000007098",
+  timeoutBeforeProcessing: "4000000000007106",
+} as const;
+
+const DECLINES: Record<string, { code: DeclineCode; declineCode: string }> = {
+  "4000000000000002": { code: "card_declined", declineCode: "generic_decline" },
+  "4000000000009995": { code: "card_declined", declineCode: "insufficient_funds" },
+  "4000000000009987": { code: "card_declined", declineCode: "lost_card" },
+  "4000000000009979": { code: "card_declined", declineCode: "stolen_card" },
+  "4000000000000069": { code: "expired_card", declineCode: "expired_card" },
+  "4000000000000127": { code: "incorrect_cvc", declineCode: "incorrect_cvc" },
+  "4000000000000119": { code: "processing_error", declineCode: "processing_error" },
+  "4100000000000019": { code: "card_declined", declineCode: "fraudulent" },
+};
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** The simulator's behaviour for a card number; unknown valid numbers are approved. */
+export function behaviourFor(number: string): CardBehaviour {
+  const decline = DECLINES[number];
+  if (decline) return { kind: "decline", ...decline };
+  if (number === EDGEPAY_CARDS.timeoutAfterProcessing) return { kind: "timeout_after_processing" };
+  if (number === EDGEPAY_CARDS.timeoutBeforeProcessing) return { kind: "timeout_before_processing" };
+  if (number === EDGEPAY_CARDS.slow) return { kind: "slow" };
+  if (!/^\d{12,19}$/.test(number) || !luhnValid(number)) {
+    return { kind: "decline", code: "incorrect_number", declineCode: "incorrect_number" };
+  }
+  return { kind: "approve" };
+}

@@ -1,0 +1,79 @@
+/**
+ * `POST /admin/v1/vault/rotate`: the operator moves card records sealed under an older KEK to the
+ * newest one, one bounded batch per call. Call it with `starting_after = next_starting_after` until
+ * `has_more` is false; then `remaining` is 0 unless some records failed (listed in `failed`) or
+ * changed mid-batch (a new pass from the start picks those up). It can stop and resume at any
+ * point. Every call is written to the audit log.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { getDb } from "../db/client";
+import { insertAudit } from "../db/merchants";
+import { log } from "../lib/log";
+import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { intParam } from "../lib/params";
+import { operatorAudit } from "../middleware/operator-auth";
+import type { App } from "../types";
+import { rotateVault } from "../vault";
+
+/** Largest batch one call may re-encrypt: bounds the work, memory and D1 batch size of one request. */
+export const MAX_ROTATION_BATCH = 200;
+
+const RotateBody = z
+  .strictObject({
+    batch_size: intParam().pipe(z.int().min(1).max(MAX_ROTATION_BATCH)).optional(),
+    starting_after: z.string().max(255).optional(),
+  })
+  .openapi("VaultRotateRequest");
+
+const RotationSchema = z
+  .object({
+    object: z.literal("vault_rotation"),
+    key_version: z.int().openapi({ description: "The KEK version records are moved to (the newest)" }),
+    rotated: z.int(),
+    failed: z.array(z.string()).openapi({ description: "Payment methods that could not be decrypted; left as is" }),
+    remaining: z.int().openapi({ description: "Records still under an older KEK" }),
+    has_more: z.boolean(),
+    next_starting_after: z.string().nullable().openapi({ description: "Pass as starting_after to skip past failures" }),
+  })
+  .openapi("VaultRotation");
+
+const rotate = createRoute({
+  method: "post",
+  path: "/admin/v1/vault/rotate",
+  tags: ["Operator"],
+  summary: "Re-encrypt one batch of vault records under the newest key-encrypting key",
+  security: [{ operatorToken: [] }],
+  request: { body: formOrJsonBody(RotateBody) },
+  responses: {
+    200: { description: "Progress of the rotation", content: { "application/json": { schema: RotationSchema } } },
+    ...errorResponses(400, 401),
+  },
+});
+
+/** Registers the operator's vault routes. */
+export function registerVaultAdmin(app: App): void {
+  app.openapi(rotate, async (c) => {
+    const body = c.req.valid("json");
+    const result = await rotateVault(c.env, body.batch_size ?? 100, body.starting_after);
+    const details = {
+      key_version: result.keyVersion,
+      rotated: result.rotated,
+      failed: result.failed.length,
+      remaining: result.remaining,
+    };
+    await insertAudit(getDb(c.env), operatorAudit(c, "vault.rotate", "vault", details));
+    log("info", "vault_rotation_batch", { request_id: c.var.requestId, ...details });
+    return c.json(
+      {
+        object: "vault_rotation" as const,
+        key_version: result.keyVersion,
+        rotated: result.rotated,
+        failed: result.failed,
+        remaining: result.remaining,
+        has_more: result.nextStartingAfter !== null,
+        next_starting_after: result.nextStartingAfter,
+      },
+      200,
+    );
+  });
+}

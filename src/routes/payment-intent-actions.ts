@@ -1,0 +1,73 @@
+/** PaymentIntent life-cycle actions: confirm, capture (full or partial) and cancel. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { intParam } from "../lib/params";
+import { requireScope } from "../middleware/merchant-auth";
+import { CANCELLATION_REASONS, cancelIntent, captureIntent, confirmIntent } from "../payments/actions";
+import { intentJson, isLive } from "../payments/serialize";
+import type { App } from "../types";
+import { IntentIdParam, PaymentIntentSchema, paymentMethodRef } from "./payment-intent-schemas";
+
+const ConfirmBody = z.strictObject({ payment_method: paymentMethodRef.optional() }).openapi("PaymentIntentConfirm");
+const CaptureBody = z
+  .strictObject({ amount_to_capture: intParam().optional() })
+  .openapi("PaymentIntentCapture", { description: "amount_to_capture defaults to all of amount_capturable." });
+const CancelBody = z
+  .strictObject({ cancellation_reason: z.enum(CANCELLATION_REASONS).optional() })
+  .openapi("PaymentIntentCancel");
+
+const ok = (description: string) => ({
+  200: { description, content: { "application/json": { schema: PaymentIntentSchema } } },
+});
+
+function action<B extends z.ZodType>(name: string, summary: string, body: B, errors: number[]) {
+  return createRoute({
+    tags: ["PaymentIntents"],
+    security: [{ merchantToken: [] }],
+    method: "post",
+    path: `/v1/payment_intents/{id}/${name}`,
+    summary,
+    middleware: [requireScope("payments:write")] as const,
+    request: { params: IntentIdParam, body: formOrJsonBody(body) },
+    responses: { ...ok("The PaymentIntent"), ...errorResponses(...errors) },
+  });
+}
+
+const confirmRoute = action(
+  "confirm",
+  "Confirm: authorize (and capture when capture_method=automatic); also reconciles a processing intent",
+  ConfirmBody,
+  [400, 401, 402, 403, 404],
+);
+const captureRoute = action("capture", "Capture all or part of an authorization", CaptureBody, [400, 401, 403, 404]);
+const cancelRoute = action(
+  "cancel",
+  "Cancel; voids the authorization if there is one",
+  CancelBody,
+  [400, 401, 403, 404],
+);
+
+/** Registers confirm, capture and cancel. */
+export function registerPaymentIntentActions(app: App): void {
+  app.openapi(confirmRoute, async (c) => {
+    const row = await confirmIntent(
+      c.env,
+      c.var.auth.merchantId,
+      c.req.valid("param").id,
+      c.req.valid("json").payment_method,
+    );
+    return c.json(intentJson(row, isLive(c.env)), 200);
+  });
+
+  app.openapi(captureRoute, async (c) => {
+    const amount = c.req.valid("json").amount_to_capture;
+    const row = await captureIntent(c.env, c.var.auth.merchantId, c.req.valid("param").id, amount);
+    return c.json(intentJson(row, isLive(c.env)), 200);
+  });
+
+  app.openapi(cancelRoute, async (c) => {
+    const reason = c.req.valid("json").cancellation_reason ?? null;
+    const row = await cancelIntent(c.env, c.var.auth.merchantId, c.req.valid("param").id, reason);
+    return c.json(intentJson(row, isLive(c.env)), 200);
+  });
+}

@@ -1,0 +1,83 @@
+/** Wire schemas shared by the PaymentIntent route modules, and the intent-scoped request helpers. */
+import { z } from "@hono/zod-openapi";
+import { isCurrency } from "../domain/currencies";
+import { ApiError } from "../errors";
+import type { Metadata } from "../lib/params";
+
+/** The PaymentIntent object as documented in the OpenAPI document. */
+export const PaymentIntentSchema = z
+  .object({
+    id: z.string().openapi({ example: "pi_3fX9…" }),
+    object: z.literal("payment_intent"),
+    amount: z.int(),
+    amount_capturable: z.int(),
+    amount_received: z.int(),
+    amount_refunded: z.int().openapi({ description: "edgepay extension: total of refunds not failed." }),
+    canceled_at: z.int().nullable(),
+    cancellation_reason: z.string().nullable(),
+    capture_method: z.enum(["automatic", "manual"]),
+    confirmation_method: z.literal("automatic"),
+    created: z.int(),
+    currency: z.string(),
+    description: z.string().nullable(),
+    last_payment_error: z
+      .object({
+        type: z.literal("card_error"),
+        code: z.string(),
+        decline_code: z.string(),
+        message: z.string(),
+        payment_method: z.object({ id: z.string() }).nullable(),
+      })
+      .nullable(),
+    latest_charge: z.string().nullable(),
+    livemode: z.boolean(),
+    metadata: z.record(z.string(), z.string()),
+    payment_method: z.string().nullable(),
+    payment_method_types: z.array(z.string()),
+    statement_descriptor: z.string().nullable(),
+    status: z.enum([
+      "requires_payment_method",
+      "requires_confirmation",
+      "processing",
+      "requires_capture",
+      "succeeded",
+      "canceled",
+    ]),
+  })
+  .openapi("PaymentIntent");
+
+/** `{id}` path parameter of intent routes. */
+export const IntentIdParam = z.object({
+  id: z
+    .string()
+    .max(100)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+/** Statement descriptor rules: 5–22 characters, a letter, none of `< > \ ' " *`. */
+export const statementDescriptorParam = z
+  .string()
+  .min(5)
+  .max(22)
+  .regex(/^[^<>\\'"*]*[A-Za-z][^<>\\'"*]*$/, "must contain a letter and none of < > \\ ' \" *");
+
+/** A payment_method reference: a pm_ or tok_ id. */
+export const paymentMethodRef = z.string().regex(/^(pm|tok)_[0-9A-Za-z]{1,64}$/, "must be a pm_ or tok_ id");
+
+/** Lowercases and checks a currency code, or throws a parameter_invalid naming `currency`. */
+export function parseCurrency(code: string): string {
+  const lower = code.toLowerCase();
+  if (!isCurrency(lower))
+    throw new ApiError("parameter_invalid", `Invalid currency: ${lower.slice(0, 10)}.`, { param: "currency" });
+  return lower;
+}
+
+/** Applies a metadata update: keys set to "" are removed. */
+export function mergeMetadata(current: Metadata, update: Metadata | undefined): Metadata {
+  const out = { ...current };
+  for (const [k, v] of Object.entries(update ?? {})) {
+    if (v === "") delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,191 @@
+/**
+ * `/v1/payment_methods`: tokenize a card into a `pm_…` (create), retrieve it, detach it. Card
+ * numbers are validated here (Stripe's 402 card errors), sealed by the vault, and never echoed:
+ * responses carry only brand, last4, expiry, funding and the merchant-scoped fingerprint.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { validateCard } from "../domain/cards";
+import { ApiError } from "../errors";
+import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { metadataParam } from "../lib/params";
+import { requireScope } from "../middleware/merchant-auth";
+import type { App } from "../types";
+import {
+  type BillingDetails,
+  createPaymentMethod,
+  detachPaymentMethod,
+  getPaymentMethod,
+  type NewCard,
+} from "../vault";
+import { paymentMethodObject } from "../vault/objects";
+
+const text = (max: number) => z.string().max(max);
+const digitsOrNumber = z.union([z.string().max(8), z.int()]);
+
+/** The `card[...]` parameters shared by payment methods and tokens; the card rules run after parsing. */
+export const CardParams = z
+  .strictObject({
+    number: z.string().max(64),
+    exp_month: digitsOrNumber,
+    exp_year: digitsOrNumber,
+    cvc: digitsOrNumber.optional(),
+  })
+  .openapi("CardParams");
+
+const AddressParams = z.strictObject({
+  city: text(200).optional(),
+  country: text(2).optional(),
+  line1: text(200).optional(),
+  line2: text(200).optional(),
+  postal_code: text(20).optional(),
+  state: text(200).optional(),
+});
+
+const BillingDetailsParams = z
+  .strictObject({
+    address: AddressParams.optional(),
+    email: z.email().max(800).optional(),
+    name: text(200).optional(),
+    phone: text(40).optional(),
+  })
+  .openapi("BillingDetailsParams");
+
+const CreateBody = z
+  .strictObject({
+    type: z.literal("card"),
+    card: CardParams,
+    billing_details: BillingDetailsParams.optional(),
+    metadata: metadataParam.optional(),
+  })
+  .openapi("CreatePaymentMethod");
+
+const BillingDetailsSchema = z
+  .object({
+    address: z.object({
+      city: z.string().nullable(),
+      country: z.string().nullable(),
+      line1: z.string().nullable(),
+      line2: z.string().nullable(),
+      postal_code: z.string().nullable(),
+      state: z.string().nullable(),
+    }),
+    email: z.string().nullable(),
+    name: z.string().nullable(),
+    phone: z.string().nullable(),
+  })
+  .openapi("BillingDetails");
+
+const PaymentMethodSchema = z
+  .object({
+    id: z.string().openapi({ example: "pm_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
+    object: z.literal("payment_method"),
+    type: z.literal("card"),
+    billing_details: BillingDetailsSchema,
+    card: z.object({
+      brand: z.string().openapi({ example: "visa" }),
+      last4: z.string().openapi({ example: "4242" }),
+      exp_month: z.int(),
+      exp_year: z.int(),
+      fingerprint: z.string().openapi({ description: "HMAC of the card number, scoped to your account" }),
+      funding: z.string(),
+    }),
+    created: z.int(),
+    livemode: z.boolean(),
+    metadata: z.record(z.string(), z.string()),
+  })
+  .openapi("PaymentMethod");
+
+const IdParams = z.object({
+  id: z
+    .string()
+    .max(255)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+/** Runs the card rules; a failure becomes Stripe's 402 card error naming `card[field]`, without card data. */
+export function checkedCard(card: z.infer<typeof CardParams>): NewCard["card"] {
+  const result = validateCard(card, new Date());
+  if (!result.ok) throw new ApiError(result.error.code, result.error.message, { param: `card[${result.error.field}]` });
+  return result.value;
+}
+
+/** Billing details as stored: every field present, null when not given. Empty metadata values are dropped. */
+export function storedDetails(
+  billing: z.infer<typeof BillingDetailsParams> | undefined,
+  metadata: Record<string, string> | undefined,
+): Pick<NewCard, "billingDetails" | "metadata"> {
+  const a = billing?.address;
+  const billingDetails: BillingDetails = {
+    address: {
+      city: a?.city ?? null,
+      country: a?.country ?? null,
+      line1: a?.line1 ?? null,
+      line2: a?.line2 ?? null,
+      postal_code: a?.postal_code ?? null,
+      state: a?.state ?? null,
+    },
+    email: billing?.email ?? null,
+    name: billing?.name ?? null,
+    phone: billing?.phone ?? null,
+  };
+  return { billingDetails, metadata: Object.fromEntries(Object.entries(metadata ?? {}).filter(([, v]) => v !== "")) };
+}
+
+const ok = (description: string) => ({
+  200: { description, content: { "application/json": { schema: PaymentMethodSchema } } },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/payment_methods",
+  tags: ["Payment methods"],
+  summary: "Tokenize a card into a payment method",
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:write")] as const,
+  request: { body: formOrJsonBody(CreateBody) },
+  responses: { ...ok("The new payment method"), ...errorResponses(400, 401, 402, 403) },
+});
+
+const retrieve = createRoute({
+  method: "get",
+  path: "/v1/payment_methods/{id}",
+  tags: ["Payment methods"],
+  summary: "Retrieve a payment method",
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:read")] as const,
+  request: { params: IdParams },
+  responses: { ...ok("The payment method"), ...errorResponses(401, 403, 404) },
+});
+
+const detach = createRoute({
+  method: "post",
+  path: "/v1/payment_methods/{id}/detach",
+  tags: ["Payment methods"],
+  summary: "Detach a payment method so it can no longer be charged; its card data is destroyed",
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:write")] as const,
+  request: { params: IdParams },
+  responses: { ...ok("The detached payment method"), ...errorResponses(400, 401, 403, 404) },
+});
+
+/** Registers the payment-method routes. */
+export function registerPaymentMethods(app: App): void {
+  app.openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const row = await createPaymentMethod(c.env, c.var.auth.merchantId, {
+      card: checkedCard(body.card),
+      ...storedDetails(body.billing_details, body.metadata),
+    });
+    return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+  });
+
+  app.openapi(retrieve, async (c) => {
+    const row = await getPaymentMethod(c.env, c.var.auth.merchantId, c.req.valid("param").id);
+    return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+  });
+
+  app.openapi(detach, async (c) => {
+    const row = await detachPaymentMethod(c.env, c.var.auth.merchantId, c.req.valid("param").id);
+    return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+  });
+}

@@ -1,0 +1,131 @@
+/** Refunds: create (full or partial, several per PaymentIntent), retrieve, and list (optionally by intent). */
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { createdRange, listPage } from "../db/pagination";
+import { refunds } from "../db/schema";
+import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { createdParams, listEnvelope, listParams, listSchema, pageRequest } from "../lib/pagination";
+import { intParam, metadataParam } from "../lib/params";
+import { requireScope } from "../middleware/merchant-auth";
+import { createRefund, loadRefund, REFUND_REASONS } from "../payments/refunds";
+import { refundJson } from "../payments/serialize";
+import type { App } from "../types";
+
+const RefundSchema = z
+  .object({
+    id: z.string().openapi({ example: "re_3fX9…" }),
+    object: z.literal("refund"),
+    amount: z.int(),
+    charge: z.string(),
+    created: z.int(),
+    currency: z.string(),
+    failure_reason: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    payment_intent: z.string(),
+    reason: z.string().nullable(),
+    status: z.enum(["pending", "succeeded", "failed", "canceled"]),
+  })
+  .openapi("Refund");
+
+const CreateBody = z
+  .strictObject({
+    payment_intent: z.string().max(100),
+    amount: intParam().optional(),
+    reason: z.enum(REFUND_REASONS).optional(),
+    metadata: metadataParam.optional(),
+  })
+  .openapi("RefundCreate");
+
+const common = { tags: ["Refunds"], security: [{ merchantToken: [] }] };
+const one = { 200: { description: "The refund", content: { "application/json": { schema: RefundSchema } } } };
+
+const createRefundRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/v1/refunds",
+  summary: "Refund all or part of a succeeded PaymentIntent",
+  middleware: [requireScope("refunds:write")] as const,
+  request: { body: formOrJsonBody(CreateBody) },
+  responses: { ...one, ...errorResponses(400, 401, 403, 404) },
+});
+
+const retrieveRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/v1/refunds/{id}",
+  summary: "Retrieve a refund",
+  middleware: [requireScope("refunds:read")] as const,
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(100)
+        .openapi({ param: { name: "id", in: "path" } }),
+    }),
+  },
+  responses: { ...one, ...errorResponses(401, 403, 404) },
+});
+
+const listRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/v1/refunds",
+  summary: "List refunds, newest first, optionally of one PaymentIntent",
+  middleware: [requireScope("refunds:read")] as const,
+  request: {
+    query: z.strictObject({
+      ...listParams,
+      ...createdParams,
+      payment_intent: z
+        .string()
+        .max(100)
+        .optional()
+        .openapi({
+          param: { name: "payment_intent", in: "query" },
+          description: "Only refunds of this PaymentIntent.",
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of refunds",
+      content: {
+        "application/json": {
+          schema: listSchema(RefundSchema, "RefundList"),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+/** Registers the refund routes. */
+export function registerRefunds(app: App): void {
+  app.openapi(createRefundRoute, async (c) => {
+    const body = c.req.valid("json");
+    const row = await createRefund(
+      c.env,
+      c.var.auth.merchantId,
+      { paymentIntent: body.payment_intent, amount: body.amount, reason: body.reason, metadata: body.metadata },
+      c.var.idempotencyKey,
+    );
+    return c.json(refundJson(row), 200);
+  });
+
+  app.openapi(retrieveRoute, async (c) => {
+    return c.json(refundJson(await loadRefund(c.env, c.var.auth.merchantId, c.req.valid("param").id)), 200);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const query = c.req.valid("query");
+    const t = refunds;
+    const scope = and(
+      eq(t.merchantId, c.var.auth.merchantId),
+      query.payment_intent === undefined ? undefined : eq(t.paymentIntentId, query.payment_intent),
+      createdRange(t.created, query),
+    );
+    const page = await listPage(getDb(c.env), { table: t, id: t.id, created: t.created, scope }, pageRequest(query));
+    return c.json(listEnvelope("/v1/refunds", { ...page, data: page.data.map(refundJson) }), 200);
+  });
+}

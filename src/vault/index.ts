@@ -1,0 +1,219 @@
+/**
+ * The card vault: the only module that turns card data into sealed records and back. Routes use
+ * `createPaymentMethod`, `createToken`, `getPaymentMethod` and `detachPaymentMethod`; the payment
+ * flow uses `claimPaymentMethod`, and only the processor connector calls `detokenize` (no HTTP
+ * route ever returns a PAN). Unknown, foreign, detached and used ids all throw the same 404.
+ */
+
+import { openCard, sealCard } from "../crypto/envelope";
+import { cardFingerprints } from "../crypto/fingerprint";
+import { loadKeyring } from "../crypto/keyring";
+import { getDb } from "../db/client";
+import { nowSeconds } from "../db/merchants";
+import * as q from "../db/vault";
+import type { ValidCard } from "../domain/cards";
+import { ApiError } from "../errors";
+import { newId } from "../lib/ids";
+import type { Metadata } from "../lib/params";
+
+export type { PaymentMethodRow, TokenRow } from "../db/vault";
+export { type RotationResult, rotateVault } from "./rotate";
+
+/** How long a CVC may be held, encrypted, before the first authorization attempt (PCI DSS 3.3). */
+export const CVC_TTL_SECONDS = 30 * 60;
+
+/** A card as the payment flow may see it: never the PAN or CVC. */
+export interface ChargeablePaymentMethod {
+  id: string;
+  card: { brand: string; last4: string; exp_month: number; exp_year: number; fingerprint: string; funding: string };
+}
+
+/** Stripe's billing_details, every field present (null when unknown). */
+export interface BillingDetails {
+  address: {
+    city: string | null;
+    country: string | null;
+    line1: string | null;
+    line2: string | null;
+    postal_code: string | null;
+    state: string | null;
+  };
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+}
+
+/** What a merchant hands in to tokenize a card (already validated). */
+export interface NewCard {
+  card: ValidCard;
+  billingDetails: BillingDetails;
+  metadata: Metadata;
+}
+
+/** The 404 for any id the merchant may not use; it never says whether the id exists elsewhere. */
+export function noSuchPaymentMethod(param = "payment_method"): ApiError {
+  return new ApiError("resource_missing", "No such payment method.", { param });
+}
+
+async function buildRecord(env: Env, merchantId: string, input: NewCard, singleUse: boolean, now: number) {
+  const id = newId("pm");
+  const { card } = input;
+  const [sealed, fingerprints] = await Promise.all([
+    loadKeyring(env.VAULT_KEKS).then((ring) =>
+      sealCard(ring, { merchantId, paymentMethodId: id }, { pan: card.pan, cvc: card.cvc }),
+    ),
+    cardFingerprints(env.FINGERPRINT_KEY, merchantId, card.pan),
+  ]);
+  const row: q.PaymentMethodRow = {
+    id,
+    merchantId,
+    type: "card",
+    status: "active",
+    singleUse,
+    brand: card.brand,
+    last4: card.last4,
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    funding: card.funding,
+    fingerprint: fingerprints.merchant,
+    internalFingerprint: fingerprints.internal,
+    billingDetails: JSON.stringify(input.billingDetails),
+    metadata: JSON.stringify(input.metadata),
+    keyVersion: sealed.keyVersion,
+    wrappedKey: sealed.wrappedKey,
+    panCiphertext: sealed.pan,
+    cvcCiphertext: sealed.cvc,
+    cvcExpiresAt: sealed.cvc === null ? null : now + CVC_TTL_SECONDS,
+    created: now,
+    detachedAt: null,
+  };
+  return row;
+}
+
+/** Tokenizes a card into a reusable payment method (`pm_…`) of the merchant. */
+export async function createPaymentMethod(env: Env, merchantId: string, input: NewCard): Promise<q.PaymentMethodRow> {
+  const row = await buildRecord(env, merchantId, input, false, nowSeconds());
+  await q.insertPaymentMethod(getDb(env), row);
+  return row;
+}
+
+/** Tokenizes a card into a single-use token (`tok_…`) wrapping a payment method only the token can charge. */
+export async function createToken(
+  env: Env,
+  merchantId: string,
+  input: NewCard,
+): Promise<{ token: q.TokenRow; paymentMethod: q.PaymentMethodRow }> {
+  const now = nowSeconds();
+  const paymentMethod = await buildRecord(env, merchantId, input, true, now);
+  const token: q.TokenRow = {
+    id: newId("tok"),
+    merchantId,
+    paymentMethodId: paymentMethod.id,
+    used: false,
+    created: now,
+    usedAt: null,
+  };
+  await q.insertPaymentMethod(getDb(env), paymentMethod, token);
+  return { token, paymentMethod };
+}
+
+/** The merchant's payment method, detached ones included; 404 for unknown or foreign ids. */
+export async function getPaymentMethod(env: Env, merchantId: string, id: string): Promise<q.PaymentMethodRow> {
+  const row = await q.findPaymentMethod(getDb(env), merchantId, id);
+  if (!row) throw noSuchPaymentMethod("id");
+  return row;
+}
+
+/** The merchant's token and the payment method it wraps; 404 for unknown or foreign ids. */
+export async function getToken(
+  env: Env,
+  merchantId: string,
+  id: string,
+): Promise<{ token: q.TokenRow; paymentMethod: q.PaymentMethodRow }> {
+  const db = getDb(env);
+  const token = await q.findToken(db, merchantId, id);
+  const paymentMethod = token && (await q.findPaymentMethod(db, merchantId, token.paymentMethodId));
+  if (!token || !paymentMethod) throw new ApiError("resource_missing", "No such token.", { param: "id" });
+  return { token, paymentMethod };
+}
+
+/** Detaches the merchant's payment method for good and shreds its card secrets; repeating it is harmless. */
+export async function detachPaymentMethod(env: Env, merchantId: string, id: string): Promise<q.PaymentMethodRow> {
+  const row = await q.detachPaymentMethod(getDb(env), merchantId, id, nowSeconds());
+  if (!row) throw noSuchPaymentMethod("id");
+  return row;
+}
+
+/** The card fields the payment flow may see. */
+export function chargeable(row: q.PaymentMethodRow): ChargeablePaymentMethod {
+  return {
+    id: row.id,
+    card: {
+      brand: row.brand,
+      last4: row.last4,
+      exp_month: row.expMonth,
+      exp_year: row.expYear,
+      fingerprint: row.fingerprint,
+      funding: row.funding,
+    },
+  };
+}
+
+/**
+ * Resolves a pm_ or tok_ id of merchantId for charging. A tok_ is single-use: claiming consumes it
+ * atomically (two concurrent claims → exactly one wins) and returns the pm_ it wraps. Detached,
+ * consumed, unknown or other-merchant ids throw ApiError("resource_missing", …, { param:
+ * "payment_method" }), a 404 that does not reveal whether the id exists elsewhere.
+ */
+export async function claimPaymentMethod(env: Env, merchantId: string, id: string): Promise<ChargeablePaymentMethod> {
+  const db = getDb(env);
+  let pmId: string | undefined;
+  if (id.startsWith("tok_")) pmId = await q.consumeToken(db, merchantId, id, nowSeconds());
+  else if (id.startsWith("pm_")) pmId = id;
+  const row = pmId === undefined ? undefined : await q.findPaymentMethod(db, merchantId, pmId);
+  // A token's payment method is reachable only through the token it was claimed with.
+  const usable = row && row.status === "active" && (!row.singleUse || id !== pmId);
+  if (!row || !usable) throw noSuchPaymentMethod();
+  return chargeable(row);
+}
+
+/** The processor connector's only way to read card data; the CVC is null once forgotten or expired. */
+export async function detokenize(
+  env: Env,
+  merchantId: string,
+  paymentMethodId: string,
+): Promise<{ number: string; exp_month: number; exp_year: number; cvc: string | null }> {
+  const row = await q.findPaymentMethod(getDb(env), merchantId, paymentMethodId);
+  if (row?.status !== "active" || row.keyVersion === null || !row.wrappedKey || !row.panCiphertext) {
+    throw noSuchPaymentMethod();
+  }
+  const cvcLive = row.cvcCiphertext !== null && (row.cvcExpiresAt ?? 0) > nowSeconds();
+  const secrets = await openCard(
+    await loadKeyring(env.VAULT_KEKS),
+    { merchantId, paymentMethodId },
+    {
+      keyVersion: row.keyVersion,
+      wrappedKey: row.wrappedKey,
+      pan: row.panCiphertext,
+      cvc: cvcLive ? row.cvcCiphertext : null,
+    },
+  );
+  return { number: secrets.pan, exp_month: row.expMonth, exp_year: row.expYear, cvc: secrets.cvc };
+}
+
+/** Clears every CVC past its expiry in bounded batches; run by the cron trigger so expiry holds without traffic. */
+export async function sweepExpiredCvcs(env: Env, maxBatches = 50): Promise<number> {
+  const db = getDb(env);
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const cleared = await q.purgeExpiredCvcs(db, nowSeconds());
+    total += cleared.length;
+    if (cleared.length < q.CVC_PURGE_BATCH) break;
+  }
+  return total;
+}
+
+/** Discards the held CVC after the first authorization attempt (PCI DSS 3.3). */
+export async function forgetCvc(env: Env, merchantId: string, paymentMethodId: string): Promise<void> {
+  await q.clearCvc(getDb(env), merchantId, paymentMethodId);
+}

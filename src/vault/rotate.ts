@@ -1,0 +1,80 @@
+/**
+ * Key rotation: re-encrypts records sealed under an older KEK with a fresh data key wrapped by the
+ * newest KEK, in bounded batches. Progress lives in the rows themselves (their `key_version`), so
+ * the operation can stop at any point and be resumed, or run again from the start, safely. Each
+ * update applies only if the record is unchanged since it was read (concurrent detach or forgetCvc
+ * wins; the record is picked up by the next batch if still stale).
+ */
+import { openCard, sealCard } from "../crypto/envelope";
+import { loadKeyring } from "../crypto/keyring";
+import { getDb } from "../db/client";
+import { nowSeconds } from "../db/merchants";
+import * as q from "../db/vault";
+import { log } from "../lib/log";
+
+/** Outcome of one rotation batch, as reported to the operator. */
+export interface RotationResult {
+  /** The KEK version records are moved to. */
+  keyVersion: number;
+  rotated: number;
+  /** Ids of records that could not be opened (missing KEK version or tampered); they are left as they are. */
+  failed: string[];
+  /** Records still under an older KEK after this batch, failed ones included. */
+  remaining: number;
+  /** Pass as `starting_after` to continue past records that failed; null when this batch saw the end. */
+  nextStartingAfter: string | null;
+}
+
+/** Re-encrypts up to `limit` stale records (ids after `startingAfter`) under the newest KEK. */
+export async function rotateVault(env: Env, limit: number, startingAfter?: string): Promise<RotationResult> {
+  const db = getDb(env);
+  const ring = await loadKeyring(env.VAULT_KEKS);
+  const rows = await q.staleRecords(db, ring.current, limit, startingAfter);
+  const now = nowSeconds();
+  const failed: string[] = [];
+  const updates: ReturnType<typeof q.resealRecord>[] = [];
+
+  for (const row of rows) {
+    if (row.keyVersion === null || !row.wrappedKey || !row.panCiphertext) continue;
+    const ctx = { merchantId: row.merchantId, paymentMethodId: row.id };
+    // An expired CVC is dropped rather than carried to the new key.
+    const cvcLive = row.cvcCiphertext !== null && (row.cvcExpiresAt ?? 0) > now;
+    try {
+      const secrets = await openCard(ring, ctx, {
+        keyVersion: row.keyVersion,
+        wrappedKey: row.wrappedKey,
+        pan: row.panCiphertext,
+        cvc: cvcLive ? row.cvcCiphertext : null,
+      });
+      const sealed = await sealCard(ring, ctx, secrets);
+      updates.push(
+        q.resealRecord(db, row, {
+          keyVersion: sealed.keyVersion,
+          wrappedKey: sealed.wrappedKey,
+          panCiphertext: sealed.pan,
+          cvcCiphertext: sealed.cvc,
+          cvcExpiresAt: sealed.cvc === null ? null : row.cvcExpiresAt,
+        }),
+      );
+    } catch {
+      failed.push(row.id);
+      log("error", "vault_rotation_record_failed", { payment_method: row.id, key_version: row.keyVersion });
+    }
+  }
+
+  let rotated = 0;
+  const [first, ...rest] = updates;
+  if (first) {
+    const results = await db.batch([first, ...rest]);
+    rotated = results.reduce((n, r) => n + r.length, 0);
+  }
+  const remaining = await q.countStaleRecords(db, ring.current);
+  const last = rows.at(-1);
+  return {
+    keyVersion: ring.current,
+    rotated,
+    failed,
+    remaining,
+    nextStartingAfter: rows.length === limit && last ? last.id : null,
+  };
+}

@@ -1,0 +1,88 @@
+/** The compare-and-swap of intent changes against real D1: a stale writer writes nothing at all. */
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "../../src/db/client";
+import { changeIntent, getIntent, type IntentRow, insertIntent } from "../../src/db/payment-intents";
+import { ledgerEntries, paymentIntentVersions, refunds } from "../../src/db/schema";
+import { newId } from "../../src/lib/ids";
+
+const db = getDb(env);
+
+function intent(): IntentRow {
+  return {
+    id: newId("pi"),
+    merchantId: newId("mer"),
+    amount: 1000,
+    currency: "usd",
+    status: "requires_capture",
+    captureMethod: "manual",
+    paymentMethod: "pm_1",
+    description: null,
+    metadata: "{}",
+    statementDescriptor: null,
+    amountCapturable: 1000,
+    amountReceived: 0,
+    amountRefunded: 0,
+    latestCharge: "ch_1",
+    processorReference: "auth_1",
+    lastPaymentError: null,
+    cancellationReason: null,
+    canceledAt: null,
+    authorizedAt: 1,
+    pendingOp: null,
+    version: 1,
+    idempotencyKey: null,
+    created: 1,
+  };
+}
+
+describe("changeIntent", () => {
+  it("applies the first change from a version and refuses the second, ledger and extras included", async () => {
+    const from = await insertIntent(db, intent());
+    const capture = {
+      kind: "captured",
+      patch: { status: "succeeded", amountCapturable: 0, amountReceived: 1000 },
+      ledger: { movement: { kind: "capture", authorized: 1000, captured: 1000 } as const, sourceId: from.id },
+    };
+    const first = await changeIntent(db, from, capture);
+    expect(first).toMatchObject({ version: 2, status: "succeeded" });
+    const refundRow = {
+      id: newId("re"),
+      merchantId: from.merchantId,
+      paymentIntentId: from.id,
+      charge: "ch_1",
+      amount: 10,
+      currency: "usd",
+      status: "pending",
+      reason: null,
+      metadata: "{}",
+      failureReason: null,
+      idempotencyKey: null,
+      created: 1,
+    };
+    // A stale writer (still at version 1) loses, and none of its writes land.
+    const stale = await changeIntent(db, from, { ...capture, extra: [db.insert(refunds).values(refundRow)] });
+    expect(stale).toBeUndefined();
+    expect(await db.select().from(refunds).where(eq(refunds.id, refundRow.id)).all()).toEqual([]);
+    const postings = await db.select().from(ledgerEntries).where(eq(ledgerEntries.sourceId, from.id)).all();
+    expect(postings).toHaveLength(4);
+    expect(new Set(postings.map((p) => p.txnId)).size).toBe(1);
+    expect(postings.reduce((s, p) => s + p.amount, 0)).toBe(0);
+    const versions = await db
+      .select()
+      .from(paymentIntentVersions)
+      .where(eq(paymentIntentVersions.intentId, from.id))
+      .all();
+    expect(versions.map((v) => [v.version, v.kind])).toEqual([
+      [1, "created"],
+      [2, "captured"],
+    ]);
+    expect(await getIntent(db, from.merchantId, from.id)).toMatchObject({ version: 2, amountReceived: 1000 });
+  });
+
+  it("reads another merchant's intent as missing", async () => {
+    const row = await insertIntent(db, intent());
+    expect(await getIntent(db, "mer_other", row.id)).toBeUndefined();
+  });
+});
