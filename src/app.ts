@@ -10,6 +10,7 @@ import { sendError } from "./lib/http";
 import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
+import { gate } from "./middleware/gate";
 import { merchantAuth } from "./middleware/merchant-auth";
 import { operatorAuth } from "./middleware/operator-auth";
 import { requestId } from "./middleware/request-id";
@@ -52,6 +53,9 @@ export function createApp(): App {
   app.use("/v1/*", except(TOKEN_PATH, merchantAuth));
   app.use("/admin/v1/*", operatorAuth);
   app.use("*", parseBody(MAX_BODY_BYTES));
+  // The gate (rate limits, idempotency) needs the parsed body for its fingerprint. It runs after
+  // authentication, so 401s are never counted, and after parsing, so a malformed body saves nothing.
+  app.use("/v1/*", except(TOKEN_PATH, gate));
 
   registerHealth(app);
   registerOAuth(app);

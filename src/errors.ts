@@ -37,6 +37,11 @@ export const ERROR_CODES = {
   authentication_required: { status: 401, type: "authentication_error" },
   invalid_token: { status: 401, type: "authentication_error" },
   insufficient_scope: { status: 403, type: "permission_error" },
+  // Idempotency and rate limits
+  idempotency_key_invalid: { status: 400, type: "invalid_request_error" },
+  idempotency_error: { status: 400, type: "idempotency_error" },
+  idempotency_key_in_use: { status: 409, type: "invalid_request_error" },
+  rate_limit: { status: 429, type: "rate_limit_error" },
   // Internal
   internal_error: { status: 500, type: "api_error" },
   service_unavailable: { status: 503, type: "api_error" },
@@ -62,6 +67,8 @@ export interface ApiErrorDetails {
   headers?: Record<string, string>;
   /** Extra top-level fields for the envelope's error object (e.g. `payment_intent`). */
   extra?: Record<string, unknown>;
+  /** The request was refused before its handler ran (validation), so an idempotency key saves nothing. */
+  beforeExecution?: boolean;
 }
 
 /** The one error class that becomes a client-visible response; its message must be safe to show. */

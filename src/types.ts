@@ -7,6 +7,8 @@ export interface MerchantAuth {
   clientId: string;
   scopes: ReadonlySet<string>;
   tokenId: string;
+  /** The merchant's operator-set requests/s (from the auth status cache); null or absent means RATE_LIMIT_DEFAULT. */
+  rateLimit?: number | null;
 }
 
 /** Per-request variables set by middleware. */

@@ -21,21 +21,32 @@ export const STATUS_CACHE_TTL_MS = 5_000;
 interface CachedStatus {
   merchantId: string;
   active: boolean;
+  /** The merchant's requests/s for the gate, cached with the status so the hot path reads nothing. */
+  rateLimit: number | null;
+}
+
+/** What a caller that may call is allowed: its merchant's rate limit (null = deployment default). */
+export interface CallerStatus {
+  rateLimit: number | null;
 }
 
 const cache = new TtlCache<string, CachedStatus>({ maxEntries: STATUS_CACHE_MAX_ENTRIES, ttlMs: STATUS_CACHE_TTL_MS });
 
-/** True when the client exists, is active, belongs to `merchantId`, and that merchant is active. */
-export async function clientMayCall(db: Db, clientId: string, merchantId: string): Promise<boolean> {
+/** The caller's status when the client exists, is active, belongs to `merchantId` and that merchant is active; else undefined. */
+export async function callerStatus(db: Db, clientId: string, merchantId: string): Promise<CallerStatus | undefined> {
   let status = cache.get(clientId);
   if (!status) {
     const row = await findClientPrincipal(db, clientId);
     status = row
-      ? { merchantId: row.merchantId, active: row.clientStatus === "active" && row.merchantStatus === "active" }
-      : { merchantId: "", active: false };
+      ? {
+          merchantId: row.merchantId,
+          active: row.clientStatus === "active" && row.merchantStatus === "active",
+          rateLimit: row.merchantRateLimit,
+        }
+      : { merchantId: "", active: false, rateLimit: null };
     cache.set(clientId, status);
   }
-  return status.active && status.merchantId === merchantId;
+  return status.active && status.merchantId === merchantId ? { rateLimit: status.rateLimit } : undefined;
 }
 
 /** Drops a client's remembered status, after it is revoked. */
@@ -43,7 +54,7 @@ export function forgetClient(clientId: string): void {
   cache.delete(clientId);
 }
 
-/** Drops the remembered status of every client of a merchant, after it is suspended or reactivated. */
+/** Drops the remembered status of every client of a merchant, after it is suspended or reactivated or its rate limit changes. */
 export function forgetMerchant(merchantId: string): void {
   cache.deleteWhere((s) => s.merchantId === merchantId);
 }

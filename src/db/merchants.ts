@@ -67,6 +67,8 @@ export function revokeClient(db: Db, merchantId: string, clientId: string) {
 export interface ClientPrincipal {
   clientId: string;
   merchantId: string;
+  /** The merchant's operator-set requests/s, null for the deployment default. */
+  merchantRateLimit: number | null;
   secretHash: string;
   scopes: string;
   clientStatus: ClientStatus;
@@ -80,6 +82,7 @@ export async function findClientPrincipal(db: Db, clientId: string): Promise<Cli
     .select({
       clientId: apiClients.clientId,
       merchantId: apiClients.merchantId,
+      merchantRateLimit: merchants.rateLimit,
       secretHash: apiClients.secretHash,
       scopes: apiClients.scopes,
       clientStatus: apiClients.status,

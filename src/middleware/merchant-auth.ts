@@ -8,7 +8,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import { tokenConfig, verifyAccessToken } from "../crypto/jwt";
-import { clientMayCall } from "../db/access-status";
+import { callerStatus } from "../db/access-status";
 import { getDb } from "../db/client";
 import { isScope, type Scope } from "../domain/scopes";
 import { ApiError } from "../errors";
@@ -38,8 +38,9 @@ export const merchantAuth = createMiddleware<AppEnv>(async (c, next) => {
   const result = await verifyAccessToken(await tokenConfig(c.env), token);
   if (!result.ok) throw invalidToken();
   const { merchantId, clientId, scopes, tokenId } = result.claims;
-  if (!(await clientMayCall(getDb(c.env), clientId, merchantId))) throw invalidToken();
-  c.set("auth", { merchantId, clientId, scopes: new Set(scopes), tokenId });
+  const status = await callerStatus(getDb(c.env), clientId, merchantId);
+  if (!status) throw invalidToken();
+  c.set("auth", { merchantId, clientId, scopes: new Set(scopes), tokenId, rateLimit: status.rateLimit });
   return next();
 });
 

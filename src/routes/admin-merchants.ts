@@ -176,6 +176,8 @@ export function registerAdminMerchants(app: App): void {
         operatorAudit(c, "merchant.updated", current.id, { name: patch.name, rate_limit: patch.rateLimit }),
       ),
     ]);
+    // The rate limit travels in the auth status cache: drop it so this isolate applies the change now.
+    if (patch.rateLimit !== current.rateLimit) forgetMerchant(current.id);
     return c.json(merchantObject(rows[0] ?? { ...current, ...patch }), 200);
   });
 

@@ -14,6 +14,7 @@ import { verifyClientSecret } from "../crypto/secrets";
 import { getDb } from "../db/client";
 import { type ClientPrincipal, findClientPrincipal, nowSeconds, touchClient } from "../db/merchants";
 import { formatScopes, isScope, parseScopes } from "../domain/scopes";
+import { clientAuthAttempt, clientAuthSucceeded } from "../lib/client-throttle";
 import { inBackground } from "../lib/http";
 import { log } from "../lib/log";
 import type { App, AppEnv } from "../types";
@@ -33,9 +34,17 @@ export function oauthError(c: Context<AppEnv>, error: OAuthErrorCode, descriptio
   return c.json(body, 401, headers);
 }
 
+/** 429 for a client id over its failed-authentication budget, in the RFC 6749 body, with Retry-After. */
+function throttled(c: Context<AppEnv>, retryAfterSec: number) {
+  const headers = { "Cache-Control": "no-store", "Request-Id": c.var.requestId, "Retry-After": String(retryAfterSec) };
+  const description = `Too many failed authentications for this client. Retry after ${retryAfterSec} seconds.`;
+  return c.json({ error: "slow_down" as const, error_description: description }, 429, headers);
+}
+
 /**
- * Hook for brute-force throttling: called on every failed client authentication. It logs the
- * event (never the secret); the rate limiter (branch `gate`) counts failures per client id here.
+ * Called on every failed client authentication: logs the event (never the secret). The counting
+ * itself happens before the secret is checked (clientAuthAttempt in the handler), so parallel
+ * guesses are bounded too.
  */
 export function recordClientAuthFailure(c: Context<AppEnv>, clientId: string | undefined): void {
   log("warn", "oauth_client_auth_failed", {
@@ -99,7 +108,7 @@ const TokenResponse = z
 
 const OAuthErrorSchema = z
   .object({
-    error: z.enum(["invalid_request", "invalid_client", "unsupported_grant_type", "invalid_scope"]),
+    error: z.enum(["invalid_request", "invalid_client", "unsupported_grant_type", "invalid_scope", "slow_down"]),
     error_description: z.string(),
   })
   .openapi("OAuthError");
@@ -135,6 +144,10 @@ const tokenRoute = createRoute({
       content: { "application/json": { schema: OAuthErrorSchema } },
     },
     401: { description: "invalid_client", content: { "application/json": { schema: OAuthErrorSchema } } },
+    429: {
+      description: "slow_down: too many failed authentications for this client id (see Retry-After)",
+      content: { "application/json": { schema: OAuthErrorSchema } },
+    },
   },
 });
 
@@ -179,6 +192,10 @@ export function registerOAuth(app: App): void {
       if (creds.error === "invalid_client") recordClientAuthFailure(c, undefined);
       return oauthError(c, creds.error, creds.why);
     }
+    // Brute-force throttle: each attempt takes from the client id's budget before the secret is
+    // checked (so parallel guesses are bounded too); a success gives it back below.
+    const attempt = await clientAuthAttempt(c.env, creds.id);
+    if (!attempt.allowed) return throttled(c, attempt.retryAfterSec);
     const db = getDb(c.env);
     const client = await findClientPrincipal(db, creds.id);
     const secretOk = await verifyClientSecret(
@@ -191,6 +208,7 @@ export function registerOAuth(app: App): void {
       return oauthError(c, "invalid_client", "Client authentication failed.");
     }
 
+    await clientAuthSucceeded(c.env, client.clientId);
     const granted = grantScopes(client, param("scope"));
     if (!granted.ok) return oauthError(c, "invalid_scope", granted.why);
 

@@ -31,9 +31,18 @@ export async function operator<T = Record<string, unknown>>(path: string, body?:
   return (await res.json()) as T;
 }
 
-/** Creates an active merchant and client (all scopes unless `scopes` is given) and a token for it. */
-export async function newMerchant(opts: { name?: string; scopes?: readonly string[] } = {}): Promise<TestMerchant> {
-  const merchant = await operator<{ id: string }>("/admin/v1/merchants", { name: opts.name ?? "Test merchant" });
+/**
+ * Creates an active merchant and client (all scopes unless `scopes` is given) and a token for it.
+ * `rateLimit` sets the merchant's requests/s through the operator API (default: RATE_LIMIT_DEFAULT);
+ * tests that burst more than that at one merchant must raise it, or they test the rate limiter.
+ */
+export async function newMerchant(
+  opts: { name?: string; scopes?: readonly string[]; rateLimit?: number } = {},
+): Promise<TestMerchant> {
+  const merchant = await operator<{ id: string }>("/admin/v1/merchants", {
+    name: opts.name ?? "Test merchant",
+    ...(opts.rateLimit === undefined ? {} : { rate_limit: opts.rateLimit }),
+  });
   const client = await operator<{ id: string; client_secret: string }>(
     `/admin/v1/merchants/${merchant.id}/clients`,
     opts.scopes ? { scopes: opts.scopes } : {},

@@ -1,0 +1,84 @@
+/**
+ * Which rate-limit policies apply to a request, and how a merchant's limits are split across the
+ * shards of its MerchantGate. Pure: the gate middleware and the Durable Object both use it.
+ *
+ * Throughput arithmetic (also in the README): one Durable Object serves roughly 500–1,000 simple
+ * requests/s, fewer when each request writes storage. A request with an Idempotency-Key costs the
+ * shard two storage commits (admit, then the saved response), one without a key one commit (its
+ * buckets). Sizing a shard for PER_SHARD_QUOTA = 100 admitted requests/s keeps it at ≤ 200
+ * commits/s, 3–5× below what an object sustains with writes. Storage bounds it too: an object holds
+ * at most 10 GB, and 100 keyed requests/s kept for 24 h with ~1 KB responses is 8.6 GB.
+ * A merchant allowed `q` requests/s gets ceil(q / 100) shards: the defaults (25 test, 100 live) are
+ * one shard and fully exact; 1,000 req/s is 10 shards, each holding a tenth of every bucket.
+ */
+import type { Policy } from "./token-bucket";
+
+/** Admitted requests/s one MerchantGate shard is sized for. */
+export const PER_SHARD_QUOTA = 100;
+
+/** Seconds of the stricter `card` window (tokenization and confirming with a new card). */
+export const CARD_WINDOW_SEC = 10;
+
+/** Failed client authentications allowed per client id per minute on the token endpoint. */
+export const CLIENT_AUTH_FAILURES: Policy = { name: "client_auth", quota: 10, windowSec: 60 };
+
+/** The merchant's requests/s: its operator-set limit, else the deployment default. */
+export function merchantQuota(override: number | null | undefined, deploymentDefault: string): number {
+  if (override !== null && override !== undefined && Number.isSafeInteger(override) && override >= 1) return override;
+  const fallback = Number(deploymentDefault);
+  if (!Number.isSafeInteger(fallback) || fallback < 1) throw new Error("RATE_LIMIT_DEFAULT must be a positive integer");
+  return fallback;
+}
+
+/** How many MerchantGate shards a merchant with this quota uses. */
+export function shardCount(quota: number): number {
+  return Math.max(1, Math.ceil(quota / PER_SHARD_QUOTA));
+}
+
+/** The shard that owns an idempotency key (FNV-1a over its UTF-16 code units, modulo `shards`). */
+export function shardOfKey(key: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+/** Shard `shard`'s part of `total`: the parts of all shards add up to exactly `total`. */
+export function shareOf(total: number, shards: number, shard: number): number {
+  return Math.floor(total / shards) + (shard < total % shards ? 1 : 0);
+}
+
+/**
+ * True for the requests card testers abuse: tokenizing a card, and confirming a payment (or
+ * creating one with `confirm=true`) with a new card: a single-use `tok_` token, or raw card details
+ * (`payment_method_data`, `card`) should a route accept them. Saved `pm_` methods are not new.
+ */
+export function isCardTesting(method: string, path: string, body: Record<string, unknown>): boolean {
+  if (method !== "POST") return false;
+  if (path === "/v1/payment_methods" || path === "/v1/tokens") return true;
+  const confirming =
+    /^\/v1\/payment_intents\/[^/]+\/confirm$/.test(path) ||
+    (path === "/v1/payment_intents" && String(body.confirm) === "true");
+  const newCard =
+    (typeof body.payment_method === "string" && body.payment_method.startsWith("tok_")) ||
+    body.payment_method_data !== undefined ||
+    body.card !== undefined;
+  return confirming && newCard;
+}
+
+/**
+ * The merchant-wide policies a request is charged against: `default` always, plus `card` for card
+ * testing targets. `card` allows the merchant's per-second quota once per 10 s window.
+ */
+export function policiesFor(quota: number, cardTesting: boolean): Policy[] {
+  const policies: Policy[] = [{ name: "default", quota, windowSec: 1 }];
+  if (cardTesting) policies.push({ name: "card", quota, windowSec: CARD_WINDOW_SEC });
+  return policies;
+}
+
+/** The same policies with each quota cut to one shard's share (never below 1 request). */
+export function shardPolicies(policies: Policy[], shards: number, shard: number): Policy[] {
+  return policies.map((p) => ({ ...p, quota: Math.max(1, shareOf(p.quota, shards, shard)) }));
+}

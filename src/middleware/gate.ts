@@ -1,0 +1,206 @@
+/**
+ * The merchant gate: rate limiting and idempotency for `/v1/*` merchant routes, mounted after
+ * merchantAuth. One MerchantGate RPC admits the request (buckets and key begin together); at most
+ * one more completes it (saves the response for the key, or refunds the token of a 401/403).
+ *
+ * A replay is answered from the saved status, headers and body, unchanged, plus
+ * `Idempotent-Replayed: true` and `Original-Request`. A saved 5xx also carries
+ * `Stripe-Should-Retry: false`: retrying the same key can only replay it. Every response carries the IETF
+ * `RateLimit-Policy` and `RateLimit` headers; a 429 adds `Retry-After`.
+ */
+
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { matchedRoutes } from "hono/route";
+import { sha256Hex } from "../crypto/request-digest";
+import { canonicalRequest, keyProblem } from "../domain/idempotency";
+import { isCardTesting, merchantQuota, policiesFor, shardCount, shardOfKey, shardPolicies } from "../domain/limits";
+import type { BucketView, Policy } from "../domain/token-bucket";
+import {
+  type AdmitResult,
+  type CompleteRequest,
+  gateName,
+  type MerchantGate,
+  type SavedResponse,
+} from "../durable/merchant-gate";
+import { ApiError } from "../errors";
+import { log } from "../lib/log";
+import type { AppEnv } from "../types";
+
+/** Response headers never saved with a key: they describe this delivery, not the result. */
+const UNSAVED_HEADERS = new Set([
+  "content-length",
+  "date",
+  "idempotency-key",
+  "idempotent-replayed",
+  "original-request",
+  "ratelimit",
+  "ratelimit-policy",
+  "request-id",
+  "retry-after",
+  "set-cookie",
+  "stripe-should-retry",
+]);
+
+/** Admits, replays or refuses a merchant request, and saves its outcome under its Idempotency-Key. */
+export const gate = createMiddleware<AppEnv>(async (c, next) => {
+  const auth = c.get("auth");
+  if (!auth) throw new Error("gate mounted on a route without merchantAuth");
+  const method = c.req.method;
+  const path = c.req.path;
+  const body = c.var.body;
+
+  const rawKey = method === "POST" ? c.req.header("idempotency-key") : undefined;
+  if (rawKey !== undefined) {
+    const problem = keyProblem(rawKey);
+    if (problem) throw new ApiError("idempotency_key_invalid", problem);
+  }
+
+  const quota = merchantQuota(auth.rateLimit, c.env.RATE_LIMIT_DEFAULT);
+  const shards = shardCount(quota);
+  const shard = rawKey !== undefined ? shardOfKey(rawKey, shards) : Math.floor(Math.random() * shards);
+  const merchantPolicies = policiesFor(quota, isCardTesting(method, path, body));
+  const policies = shardPolicies(merchantPolicies, shards, shard);
+  const key =
+    rawKey === undefined
+      ? undefined
+      : {
+          scope: JSON.stringify([method, path, rawKey]),
+          fingerprint: await sha256Hex(canonicalRequest(method, path, body, auth.scopes)),
+        };
+
+  const stub = c.env.MERCHANT_GATE.getByName(gateName(auth.merchantId, shard));
+  let admitted: AdmitResult;
+  try {
+    admitted = await stub.admit(key ? { policies, key } : { policies });
+  } catch (err) {
+    log("error", "gate_admit_failed", {
+      request_id: c.var.requestId,
+      error: err instanceof Error ? err.name : "unknown",
+    });
+    throw new ApiError("service_unavailable", "The service is temporarily unavailable. Retry the request.");
+  }
+  const limitHeaders = rateLimitHeaders(merchantPolicies, admitted.limits, shards, 0);
+  const keyHeader: Record<string, string> = rawKey === undefined ? {} : { "Idempotency-Key": rawKey };
+
+  switch (admitted.outcome) {
+    case "limited":
+      throw new ApiError(
+        "rate_limit",
+        "Too many requests hit the API too quickly. Retry after the Retry-After delay.",
+        {
+          headers: { ...limitHeaders, ...keyHeader, "Retry-After": String(admitted.retryAfterSec) },
+        },
+      );
+    case "mismatch":
+      throw new ApiError(
+        "idempotency_error",
+        "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than the one used for the original request.",
+        { headers: { ...limitHeaders, ...keyHeader } },
+      );
+    case "in_use":
+      throw new ApiError(
+        "idempotency_key_in_use",
+        "There is currently another in-progress request using this Idempotency-Key. Retry after it completes.",
+        { headers: { ...limitHeaders, ...keyHeader } },
+      );
+    case "replay":
+      return replay(c, admitted.response, admitted.requestId, { ...limitHeaders, ...keyHeader });
+    case "proceed":
+      break;
+  }
+
+  if (rawKey !== undefined) c.set("idempotencyKey", rawKey);
+  await next();
+
+  // 401 and 403 do not count: a 403 from requireScope runs after admission, so its token goes back.
+  const uncounted = c.res.status === 401 || c.res.status === 403;
+  const executed = !uncounted && handlerRan(c);
+  const leaseId = admitted.leaseId;
+  if (key && leaseId !== null) {
+    const response = executed ? await snapshot(c) : null;
+    await finish(
+      c,
+      stub,
+      { key: { scope: key.scope, leaseId, requestId: c.var.requestId, response } },
+      uncounted,
+      policies,
+    );
+  } else if (uncounted) {
+    await finish(c, stub, {}, true, policies);
+  }
+  const final = uncounted ? rateLimitHeaders(merchantPolicies, admitted.limits, shards, 1) : limitHeaders;
+  for (const [name, value] of Object.entries({ ...final, ...keyHeader })) c.res.headers.set(name, value);
+  if (key && executed && c.res.status >= 500) c.res.headers.set("Stripe-Should-Retry", "false");
+});
+
+/** True when a route handler began: not a validation failure, not an unknown route or method. */
+function handlerRan(c: Context<AppEnv>): boolean {
+  if (c.error instanceof ApiError && c.error.details.beforeExecution) return false;
+  return matchedRoutes(c).some((route) => route.method !== "ALL");
+}
+
+/** Reads the response once for saving and puts an identical copy back as the response. */
+async function snapshot(c: Context<AppEnv>): Promise<SavedResponse> {
+  const original = c.res;
+  const body = await original.arrayBuffer();
+  c.res = new Response(body, { status: original.status, headers: original.headers });
+  const headers: string[][] = [];
+  for (const [name, value] of original.headers)
+    if (!UNSAVED_HEADERS.has(name.toLowerCase())) headers.push([name, value]);
+  return { status: original.status, headers, body };
+}
+
+/** Sends `complete`; if it fails, the lease lapses and a retry re-runs the handler, which finds its own effect. */
+async function finish(
+  c: Context<AppEnv>,
+  stub: DurableObjectStub<MerchantGate>,
+  request: CompleteRequest,
+  refund: boolean,
+  policies: Policy[],
+): Promise<void> {
+  try {
+    await stub.complete(refund ? { ...request, refund: policies } : request);
+  } catch (err) {
+    log("warn", "gate_complete_failed", {
+      request_id: c.var.requestId,
+      error: err instanceof Error ? err.name : "unknown",
+    });
+  }
+}
+
+/** Builds a replayed response: the saved result, byte for byte, plus this delivery's headers. */
+function replay(c: Context<AppEnv>, saved: SavedResponse, originalRequestId: string, extra: Record<string, string>) {
+  const headers = new Headers(saved.headers);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  headers.set("Request-Id", c.var.requestId);
+  headers.set("Idempotent-Replayed", "true");
+  // A retry with this key could only replay this again: tell the stripe SDK not to spend retries on a 5xx.
+  if (saved.status >= 500) headers.set("Stripe-Should-Retry", "false");
+  if (originalRequestId) headers.set("Original-Request", originalRequestId);
+  return new Response(saved.body, { status: saved.status, headers });
+}
+
+/**
+ * The IETF `RateLimit-Policy` and `RateLimit` headers for the merchant-wide policies. With several
+ * shards, the serving shard's remaining tokens are scaled by the shard count (an estimate, capped
+ * at the quota); `refunded` adds back a token that was given back.
+ */
+export function rateLimitHeaders(
+  policies: Policy[],
+  views: BucketView[],
+  shards: number,
+  refunded: number,
+): Record<string, string> {
+  const policy = policies.map((p) => `"${p.name}";q=${p.quota};w=${p.windowSec}`).join(", ");
+  const remaining = policies
+    .map((p, i) => {
+      const v = views[i];
+      if (!v) return `"${p.name}";r=${p.quota};t=0`;
+      const shardRemaining = Math.min(v.policy.quota, v.remaining + refunded);
+      const reset = shardRemaining >= v.policy.quota ? 0 : v.resetSec;
+      return `"${p.name}";r=${Math.min(p.quota, shardRemaining * shards)};t=${reset}`;
+    })
+    .join(", ");
+  return { "RateLimit-Policy": policy, RateLimit: remaining };
+}

@@ -1,0 +1,161 @@
+/** MerchantGate over real RPC and SQLite storage: buckets, keys, leases, pruning, eviction, auth throttling. */
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { LEASE_MS, RETENTION_MS } from "../../src/domain/idempotency";
+import type { Policy } from "../../src/domain/token-bucket";
+import type { MerchantGate, SavedResponse } from "../../src/durable/merchant-gate";
+
+const policies: Policy[] = [{ name: "default", quota: 5, windowSec: 1 }];
+let seq = 0;
+
+/**
+ * A fresh gate object whose clock is frozen at `start` (moved through `clock.now`). The start lies a
+ * year ahead so alarms it schedules never come due on the real scheduler during the test.
+ */
+async function frozenGate(start = Date.now() + 365 * 24 * 3600 * 1000) {
+  const stub = env.MERCHANT_GATE.getByName(`test-gate-${++seq}`);
+  const clock = { now: start };
+  await runInDurableObject(stub, (instance: MerchantGate) => {
+    instance.clock = () => clock.now;
+  });
+  return { stub, clock };
+}
+
+function saved(text: string, status = 200): SavedResponse {
+  return {
+    status,
+    headers: [["content-type", "application/json"]],
+    body: new TextEncoder().encode(text).buffer as ArrayBuffer,
+  };
+}
+
+const key = (fingerprint = "fp") => ({ scope: "POST /v1/x k1", fingerprint });
+
+describe("rate limit", () => {
+  it("admits exactly the quota at one instant and then says when to retry", async () => {
+    const { stub, clock } = await frozenGate();
+    const results = await Promise.all(Array.from({ length: 8 }, () => stub.admit({ policies })));
+    expect(results.filter((r) => r.outcome === "proceed")).toHaveLength(5);
+    const limited = results.filter((r) => r.outcome === "limited");
+    expect(limited).toHaveLength(3);
+    expect(limited[0]).toMatchObject({ retryAfterSec: 1, limitedBy: "default" });
+    clock.now += 200; // one token per 200 ms at 5/s
+    expect((await stub.admit({ policies })).outcome).toBe("proceed");
+    expect((await stub.admit({ policies })).outcome).toBe("limited");
+  });
+
+  it("reports remaining tokens and refunds a token given back", async () => {
+    const { stub } = await frozenGate();
+    const first = await stub.admit({ policies });
+    expect(first.limits[0]).toMatchObject({ remaining: 4, resetSec: 1 });
+    await stub.complete({ refund: policies });
+    expect((await stub.admit({ policies })).limits[0]?.remaining).toBe(4);
+  });
+});
+
+describe("idempotency keys", () => {
+  it("begins, refuses a concurrent holder, saves and replays the exact bytes", async () => {
+    const { stub } = await frozenGate();
+    const begun = await stub.admit({ policies, key: key() });
+    expect(begun.outcome).toBe("proceed");
+    if (begun.outcome !== "proceed" || begun.leaseId === null) throw new Error("no lease");
+    expect((await stub.admit({ policies, key: key() })).outcome).toBe("in_use");
+    const body = '{"id":"pi_1","amount":100}';
+    await stub.complete({
+      key: { ...key(), leaseId: begun.leaseId, requestId: "req_first", response: saved(body, 402) },
+    });
+    const again = await stub.admit({ policies, key: key() });
+    expect(again.outcome).toBe("replay");
+    if (again.outcome !== "replay") return;
+    expect(again.response.status).toBe(402);
+    expect(new TextDecoder().decode(again.response.body)).toBe(body);
+    expect(again.requestId).toBe("req_first");
+    expect((await stub.admit({ policies, key: key("other") })).outcome).toBe("mismatch");
+  });
+
+  it("releases a key completed without a response, so it can be used again", async () => {
+    const { stub } = await frozenGate();
+    const begun = await stub.admit({ policies, key: key() });
+    if (begun.outcome !== "proceed" || begun.leaseId === null) throw new Error("no lease");
+    await stub.complete({ key: { ...key(), leaseId: begun.leaseId, requestId: "req_1", response: null } });
+    expect((await stub.admit({ policies, key: key("fixed body") })).outcome).toBe("proceed");
+  });
+
+  it("lets another attempt take over a lapsed lease, and ignores the stale attempt's completion", async () => {
+    const { stub, clock } = await frozenGate();
+    const first = await stub.admit({ policies, key: key() });
+    if (first.outcome !== "proceed" || first.leaseId === null) throw new Error("no lease");
+    clock.now += LEASE_MS - 1;
+    expect((await stub.admit({ policies, key: key() })).outcome).toBe("in_use");
+    clock.now += 1;
+    const second = await stub.admit({ policies, key: key() });
+    if (second.outcome !== "proceed" || second.leaseId === null) throw new Error("no takeover");
+    await stub.complete({ key: { ...key(), leaseId: first.leaseId, requestId: "req_old", response: saved("old") } });
+    expect((await stub.admit({ policies, key: key() })).outcome).toBe("in_use");
+    await stub.complete({ key: { ...key(), leaseId: second.leaseId, requestId: "req_new", response: saved("new") } });
+    const replay = await stub.admit({ policies, key: key() });
+    if (replay.outcome !== "replay") throw new Error(replay.outcome);
+    expect(new TextDecoder().decode(replay.response.body)).toBe("new");
+  });
+
+  it("prunes keys after 24 h with the alarm, and a pruned key acts as new", async () => {
+    const { stub, clock } = await frozenGate();
+    const begun = await stub.admit({ policies, key: key() });
+    if (begun.outcome !== "proceed" || begun.leaseId === null) throw new Error("no lease");
+    await stub.complete({ key: { ...key(), leaseId: begun.leaseId, requestId: "req_1", response: saved("x") } });
+    clock.now += RETENTION_MS / 2;
+    const later = { scope: "POST /v1/x k2", fingerprint: "fp" };
+    const begunLater = await stub.admit({ policies, key: later });
+    if (begunLater.outcome !== "proceed" || begunLater.leaseId === null) throw new Error("no lease");
+    await stub.complete({ key: { ...later, leaseId: begunLater.leaseId, requestId: "req_2", response: saved("y") } });
+
+    clock.now += RETENTION_MS / 2;
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const count = () =>
+      runInDurableObject(
+        stub,
+        (_i: MerchantGate, state) =>
+          state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM idempotency_keys").one().n,
+      );
+    expect(await count()).toBe(1);
+    // The alarm re-armed itself for the second key.
+    expect(await runInDurableObject(stub, (_i: MerchantGate, state) => state.storage.getAlarm())).toBe(
+      clock.now + RETENTION_MS / 2,
+    );
+    expect((await stub.admit({ policies, key: key("a different body") })).outcome).toBe("proceed");
+    expect((await stub.admit({ policies, key: later })).outcome).toBe("replay");
+    clock.now += RETENTION_MS / 2;
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await count()).toBe(1); // only the key begun after the first pruning is left
+  });
+
+  it("keeps saved responses across eviction", async () => {
+    const stub = env.MERCHANT_GATE.getByName(`test-gate-evict-${++seq}`);
+    const begun = await stub.admit({ policies, key: key() });
+    if (begun.outcome !== "proceed" || begun.leaseId === null) throw new Error("no lease");
+    await stub.complete({ key: { ...key(), leaseId: begun.leaseId, requestId: "req_1", response: saved("kept") } });
+    await evictDurableObject(stub);
+    const replay = await stub.admit({ policies, key: key() });
+    if (replay.outcome !== "replay") throw new Error(replay.outcome);
+    expect(new TextDecoder().decode(replay.response.body)).toBe("kept");
+    expect(replay.response.headers).toEqual([["content-type", "application/json"]]);
+  });
+});
+
+describe("client authentication throttle", () => {
+  it("allows 10 attempts per minute per client id; a success gives its attempt back", async () => {
+    const { stub, clock } = await frozenGate();
+    for (let i = 0; i < 3; i++) {
+      expect((await stub.clientAuthAttempt()).allowed).toBe(true);
+      await stub.clientAuthSucceeded();
+    }
+    const attempts = await Promise.all(Array.from({ length: 12 }, () => stub.clientAuthAttempt()));
+    expect(attempts.filter((a) => a.allowed)).toHaveLength(10);
+    expect(attempts.filter((a) => !a.allowed)[0]).toEqual({ allowed: false, retryAfterSec: 6 });
+    clock.now += 5_999;
+    expect((await stub.clientAuthAttempt()).allowed).toBe(false);
+    clock.now += 1;
+    expect(await stub.clientAuthAttempt()).toEqual({ allowed: true, retryAfterSec: 0 });
+  });
+});
