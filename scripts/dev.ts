@@ -64,7 +64,17 @@ async function main(afterStart: AfterStart[] = []): Promise<void> {
 
   const dev = spawn(
     "wrangler",
-    ["dev", "--ip", HOST, "--port", String(PORT), "--log-level", "warn", "--show-interactive-dev-session=false"],
+    [
+      "dev",
+      "--ip",
+      HOST,
+      "--port",
+      String(PORT),
+      "--log-level",
+      "warn",
+      "--show-interactive-dev-session=false",
+      "--test-scheduled",
+    ],
     { stdio: ["ignore", "inherit", "inherit"], env: quietEnv },
   );
   const stop = () => dev.kill("SIGTERM");
