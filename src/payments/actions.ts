@@ -3,7 +3,7 @@
  * expires week-old authorizations and retries operations whose outcome was unknown.
  */
 import { getDb } from "../db/client";
-import { intentsAuthorizedBefore, intentsProcessing } from "../db/payment-intents";
+import { type IntentRow, intentsAuthorizedBefore, intentsProcessing } from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
 import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
 import { ApiError } from "../errors";
@@ -18,20 +18,35 @@ export const CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_cu
 /** How long an uncaptured authorization lives before the sweep voids it. */
 export const AUTHORIZATION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-/** Confirms an intent (optionally attaching a pm_/tok_), or reconciles one left `processing`. */
-export async function confirmIntent(env: Env, merchantId: string, id: string, paymentMethod?: string) {
-  const current = await loadIntent(env, merchantId, id);
+/**
+ * Confirms an intent (optionally attaching a pm_/tok_), or reconciles one left `processing`.
+ * `known` is the intent if the caller just read or wrote it (saves a read).
+ */
+export async function confirmIntent(
+  env: Env,
+  merchantId: string,
+  id: string,
+  paymentMethod?: string,
+  known?: IntentRow,
+) {
+  const current = known ?? (await loadIntent(env, merchantId, id));
   const first = decideConfirm(stateOf(current), paymentMethod !== undefined);
   if (!first.ok) refuse(first, current.currency);
   if (first.mode === "reconcile") return runPending(env, current);
   // Claim the card before the intent, so an unusable pm_/tok_ is a 404 and nothing changes.
   const pm = paymentMethod === undefined ? undefined : (await claimPaymentMethod(env, merchantId, paymentMethod)).id;
-  const claimed = await mutate(env, merchantId, id, (row) => {
-    const d = decideConfirm(stateOf(row), pm !== undefined);
-    if (!d.ok) refuse(d, row.currency);
-    if (d.mode === "reconcile") throw conflict();
-    return claim(row, "authorize", row.amount, { paymentMethod: pm ?? row.paymentMethod, lastPaymentError: null });
-  });
+  const claimed = await mutate(
+    env,
+    merchantId,
+    id,
+    (row) => {
+      const d = decideConfirm(stateOf(row), pm !== undefined);
+      if (!d.ok) refuse(d, row.currency);
+      if (d.mode === "reconcile") throw conflict();
+      return claim(row, "authorize", row.amount, { paymentMethod: pm ?? row.paymentMethod, lastPaymentError: null });
+    },
+    current,
+  );
   return runPending(env, claimed);
 }
 
@@ -41,11 +56,17 @@ export async function captureIntent(env: Env, merchantId: string, id: string, am
   if (current.status === "processing" && stateOf(current).pendingOp?.kind === "capture") {
     return runPending(env, current);
   }
-  const claimed = await mutate(env, merchantId, id, (row) => {
-    const d = decideCapture(stateOf(row), amountToCapture);
-    if (!d.ok) refuse(d, row.currency);
-    return claim(row, "capture", d.amount);
-  });
+  const claimed = await mutate(
+    env,
+    merchantId,
+    id,
+    (row) => {
+      const d = decideCapture(stateOf(row), amountToCapture);
+      if (!d.ok) refuse(d, row.currency);
+      return claim(row, "capture", d.amount);
+    },
+    current,
+  );
   return runPending(env, claimed);
 }
 
@@ -55,15 +76,21 @@ export async function cancelIntent(env: Env, merchantId: string, id: string, rea
   if (current.status === "processing" && stateOf(current).pendingOp?.kind === "void") {
     return runPending(env, current);
   }
-  const changed = await mutate(env, merchantId, id, (row) => {
-    const d = decideCancel(stateOf(row));
-    if (!d.ok) refuse(d, row.currency);
-    if (d.mode === "void") return claim(row, "void", d.amount, { cancellationReason: reason });
-    return {
-      kind: "canceled",
-      patch: { status: "canceled", cancellationReason: reason, canceledAt: Math.floor(Date.now() / 1000) },
-    };
-  });
+  const changed = await mutate(
+    env,
+    merchantId,
+    id,
+    (row) => {
+      const d = decideCancel(stateOf(row));
+      if (!d.ok) refuse(d, row.currency);
+      if (d.mode === "void") return claim(row, "void", d.amount, { cancellationReason: reason });
+      return {
+        kind: "canceled",
+        patch: { status: "canceled", cancellationReason: reason, canceledAt: Math.floor(Date.now() / 1000) },
+      };
+    },
+    current,
+  );
   return runPending(env, changed);
 }
 

@@ -61,17 +61,20 @@ export function refuse(d: Refusal, currency: string): never {
 
 /**
  * Applies a change decided on a fresh read, retrying the read-decide-write cycle when another
- * writer moved the intent first. `decide` returns the change, or throws an ApiError.
+ * writer moved the intent first. `decide` returns the change, or throws an ApiError. `known` is a
+ * row this request already read or wrote: the first attempt decides on it instead of reading again
+ * (safe, since the write is a compare-and-swap on its version; a stale row just costs a retry).
  */
 export async function mutate(
   env: Env,
   merchantId: string,
   id: string,
   decide: (row: IntentRow) => Promise<IntentChange> | IntentChange,
+  known?: IntentRow,
 ): Promise<IntentRow> {
   const db = getDb(env);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const row = await loadIntent(env, merchantId, id);
+    const row = attempt === 0 && known ? known : await loadIntent(env, merchantId, id);
     const changed = await changeIntent(db, row, await decide(row));
     if (changed) return changed;
   }
