@@ -20,7 +20,7 @@ import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { callProcessor } from "../processor/connector";
 import { processorFor } from "../processor/index";
-import { forgetCvc } from "../vault";
+import { forgetCvc, forgetCvcStatement } from "../vault";
 import type { LastPaymentError } from "./serialize";
 
 /** Read-model of a row for the state machine. */
@@ -114,11 +114,13 @@ export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
           const req = { key: op.key, reference, amount: op.amount };
           return op.kind === "capture" ? processor.capture(req) : processor.void(req);
         });
-  if (op.kind === "authorize" && row.paymentMethod) {
-    // PCI DSS 3.3: the CVC may not outlive the first authorization attempt.
-    await forgetCvc(env, row.merchantId, row.paymentMethod).catch(() => undefined);
+  // PCI DSS 3.3: the CVC may not outlive the first authorization attempt. It goes in the batch that
+  // records the outcome, or on its own right now when there is no outcome to record (see `finish`).
+  const cvcOf = op.kind === "authorize" ? row.paymentMethod : null;
+  if (outcome.kind === "unknown") {
+    if (cvcOf) await forgetCvc(env, row.merchantId, cvcOf).catch(() => undefined);
+    return row;
   }
-  if (outcome.kind === "unknown") return row;
   const now = nowSeconds();
   let change: IntentChange;
   if (outcome.kind === "declined") {
@@ -129,7 +131,7 @@ export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
       message: declineMessage(outcome.declineCode),
       payment_method: row.paymentMethod ? { id: row.paymentMethod } : null,
     };
-    const declined = await finish(env, row, {
+    const declined = await finish(env, row, cvcOf, {
       kind: "declined",
       patch: {
         status: "requires_payment_method",
@@ -159,10 +161,10 @@ export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
         patch: { ...base, status: "requires_capture", pendingOp: null },
       };
       change.ledger = { movement: authorized, sourceId: row.id };
-      return finish(env, row, change);
+      return finish(env, row, cvcOf, change);
     }
     const next = claim({ ...row, ...base }, "capture", op.amount, base);
-    const capturing = await finish(env, row, { ...next, ledger: { movement: authorized, sourceId: row.id } });
+    const capturing = await finish(env, row, cvcOf, { ...next, ledger: { movement: authorized, sourceId: row.id } });
     return capturing.status === "processing" ? runPending(env, capturing) : capturing;
   }
   if (op.kind === "capture") {
@@ -183,13 +185,26 @@ export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
       ledger: { movement: { kind: "release", amount: row.amountCapturable }, sourceId: row.id },
     };
   }
-  return finish(env, row, change);
+  return finish(env, row, null, change);
 }
 
-/** Records an outcome; if another request recorded it first (same key, same answer), returns theirs. */
-async function finish(env: Env, row: IntentRow, change: IntentChange): Promise<IntentRow> {
-  const done = await changeIntent(getDb(env), row, change);
-  return done ?? loadIntent(env, row.merchantId, row.id);
+/**
+ * Records an outcome; if another request recorded it first (same key, same answer), returns theirs.
+ * `cvcOf` names the payment method whose CVC goes in the same batch; if the batch does not land,
+ * the CVC is discarded on its own, so it is gone after the attempt either way.
+ */
+async function finish(env: Env, row: IntentRow, cvcOf: string | null, change: IntentChange): Promise<IntentRow> {
+  const forget = cvcOf ? [forgetCvcStatement(env, row.merchantId, cvcOf)] : [];
+  const forgetAlone = () => (cvcOf ? forgetCvc(env, row.merchantId, cvcOf).catch(() => undefined) : undefined);
+  const done = await changeIntent(getDb(env), row, { ...change, extra: [...(change.extra ?? []), ...forget] }).catch(
+    async (err) => {
+      await forgetAlone();
+      throw err;
+    },
+  );
+  if (done) return done;
+  await forgetAlone();
+  return loadIntent(env, row.merchantId, row.id);
 }
 
 function declineMessage(declineCode: string): string {

@@ -206,5 +206,10 @@ export async function sweepExpiredCvcs(env: Env, maxBatches = 50): Promise<numbe
 
 /** Discards the held CVC after the first authorization attempt (PCI DSS 3.3). */
 export async function forgetCvc(env: Env, merchantId: string, paymentMethodId: string): Promise<void> {
-  await q.clearCvc(getDb(env), merchantId, paymentMethodId);
+  await forgetCvcStatement(env, merchantId, paymentMethodId);
+}
+
+/** `forgetCvc` as a statement, to join the batch that records the authorization attempt's outcome. */
+export function forgetCvcStatement(env: Env, merchantId: string, paymentMethodId: string) {
+  return q.clearCvc(getDb(env), merchantId, paymentMethodId);
 }
