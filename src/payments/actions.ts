@@ -8,7 +8,7 @@ import { refundsPendingBefore } from "../db/refunds";
 import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
-import { claimPaymentMethod } from "../vault";
+import { claimForCharge } from "../vault";
 import { claim, loadIntent, mutate, refuse, runPending, stateOf } from "./intents";
 import { runRefund } from "./refunds";
 
@@ -34,7 +34,8 @@ export async function confirmIntent(
   if (!first.ok) refuse(first, current.currency);
   if (first.mode === "reconcile") return runPending(env, current);
   // Claim the card before the intent, so an unusable pm_/tok_ is a 404 and nothing changes.
-  const pm = paymentMethod === undefined ? undefined : (await claimPaymentMethod(env, merchantId, paymentMethod)).id;
+  const card = paymentMethod === undefined ? undefined : await claimForCharge(env, merchantId, paymentMethod);
+  const pm = card?.method.id;
   const claimed = await mutate(
     env,
     merchantId,
@@ -47,7 +48,7 @@ export async function confirmIntent(
     },
     current,
   );
-  return runPending(env, claimed);
+  return runPending(env, claimed, card?.sealed);
 }
 
 /** Captures all or part (`amountToCapture`) of an authorization; the rest is released. */
