@@ -3,7 +3,7 @@
  * expires week-old authorizations and retries operations whose outcome was unknown.
  */
 import { getDb } from "../db/client";
-import { type IntentRow, intentsAuthorizedBefore, intentsProcessing } from "../db/payment-intents";
+import { type IntentRow, insertIntent, intentsAuthorizedBefore, intentsProcessing } from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
 import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
 import { ApiError } from "../errors";
@@ -49,6 +49,32 @@ export async function confirmIntent(
     current,
   );
   return runPending(env, claimed, card?.sealed);
+}
+
+/**
+ * Creates `draft` and confirms it with `paymentMethod`. For a pm_ (claiming it only reads it) the
+ * card is claimed first and the intent is inserted already claimed for authorization: one batch
+ * instead of create-then-claim. A tok_ (claiming consumes it) keeps create-then-confirm, so a
+ * failed create never burns the token. Either way, an unusable payment method leaves the intent
+ * created awaiting a payment method and answers 404, and a retried create (same idempotency key)
+ * resumes or returns the intent it created first.
+ */
+export async function createConfirmed(env: Env, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
+  const db = getDb(env);
+  const resume = (row: IntentRow) =>
+    row.version === 1 ? confirmIntent(env, row.merchantId, row.id, paymentMethod, row) : row;
+  if (!paymentMethod.startsWith("pm_")) return resume(await insertIntent(db, draft));
+  const card = await claimForCharge(env, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
+    const row = await insertIntent(db, draft);
+    if (row.id !== draft.id && row.version !== 1) return row; // a retry of a create that went further
+    throw err;
+  });
+  if (!("method" in card)) return card;
+  const d = decideConfirm(stateOf(draft), true);
+  if (!d.ok) refuse(d, draft.currency);
+  const next = claim(draft, "authorize", draft.amount, { paymentMethod: card.method.id, lastPaymentError: null });
+  const row = await insertIntent(db, draft, next);
+  return row.id === draft.id ? runPending(env, row, card.sealed) : resume(row);
 }
 
 /** Captures all or part (`amountToCapture`) of an authorization; the rest is released. */
