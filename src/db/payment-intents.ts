@@ -59,11 +59,16 @@ export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange
 
 /** The merchant's intent with this id, or undefined (another merchant's id is simply not found). */
 export function getIntent(db: Db, merchantId: string, id: string): Promise<IntentRow | undefined> {
+  return intentQuery(db, merchantId, id).get();
+}
+
+/** `getIntent` as a query (at most one row), to share a batch with other reads. */
+export function intentQuery(db: Db, merchantId: string, id: string) {
   return db
     .select()
     .from(paymentIntents)
     .where(and(eq(paymentIntents.id, id), eq(paymentIntents.merchantId, merchantId)))
-    .get();
+    .limit(1);
 }
 
 /** A change to apply to an intent read at `from.version`. */

@@ -40,9 +40,12 @@ export function stateOf(row: IntentRow): IntentState {
 
 /** The merchant's intent, or the 404 every foreign or unknown id gets. */
 export async function loadIntent(env: Env, merchantId: string, id: string, param?: string): Promise<IntentRow> {
-  const row = await getIntent(getDb(env), merchantId, id);
-  if (!row) throw new ApiError("resource_missing", `No such payment_intent: '${id}'`, param ? { param } : {});
-  return row;
+  return (await getIntent(getDb(env), merchantId, id)) ?? noSuchIntent(id, param);
+}
+
+/** Throws the 404 every foreign or unknown intent id gets. */
+export function noSuchIntent(id: string, param?: string): never {
+  throw new ApiError("resource_missing", `No such payment_intent: '${id}'`, param ? { param } : {});
 }
 
 /** Throws the ApiError for a refused decision. */

@@ -7,15 +7,22 @@
  * sweep (or the next refund on the intent) to retry with the same key.
  */
 import { getDb } from "../db/client";
-import { type IntentRow, isUniqueViolation, nowSeconds } from "../db/payment-intents";
-import { finishRefund, getRefund, insertRefund, type RefundRow, refundByIdempotencyKey } from "../db/refunds";
+import { type IntentRow, intentQuery, isUniqueViolation, nowSeconds } from "../db/payment-intents";
+import {
+  finishRefund,
+  getRefund,
+  insertRefund,
+  type RefundRow,
+  refundByIdempotencyKey,
+  refundByIdempotencyKeyQuery,
+} from "../db/refunds";
 import { decideRefund } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import type { Metadata } from "../lib/params";
 import { callProcessor } from "../processor/connector";
 import { processorFor } from "../processor/index";
-import { loadIntent, mutate, refuse, stateOf } from "./intents";
+import { loadIntent, mutate, noSuchIntent, refuse, stateOf } from "./intents";
 
 /** Reasons a merchant may give for a refund. */
 export const REFUND_REASONS = ["duplicate", "fraudulent", "requested_by_customer"] as const;
@@ -31,11 +38,18 @@ export interface RefundInput {
 /** Creates a refund and runs it; a retry with the same idempotency key returns the first refund. */
 export async function createRefund(env: Env, merchantId: string, input: RefundInput, idempotencyKey?: string) {
   const db = getDb(env);
+  let current: IntentRow | undefined;
   if (idempotencyKey) {
-    const seen = await refundByIdempotencyKey(db, merchantId, idempotencyKey);
-    if (seen) return seen;
+    // One round trip: the refund a retry would find, and the intent a first attempt needs.
+    const [seen, intent] = await db.batch([
+      refundByIdempotencyKeyQuery(db, merchantId, idempotencyKey),
+      intentQuery(db, merchantId, input.paymentIntent),
+    ]);
+    if (seen[0]) return seen[0];
+    current = intent[0] ?? noSuchIntent(input.paymentIntent, "payment_intent");
+  } else {
+    current = await loadIntent(env, merchantId, input.paymentIntent, "payment_intent");
   }
-  const current = await loadIntent(env, merchantId, input.paymentIntent, "payment_intent");
   let refund: RefundRow | undefined;
   let reserved: IntentRow;
   try {
