@@ -26,17 +26,24 @@ export function isUniqueViolation(err: unknown, table: string): boolean {
 }
 
 /**
- * Inserts a new intent and its first version. On an idempotency-key conflict (a retry of the same
- * create after a crash) returns the row that exists instead of creating a second one.
+ * Inserts a new intent and its first version; with `next`, that first change too (its version and
+ * patch), in the same batch. On an idempotency-key conflict (a retry of the same create after a
+ * crash) returns the row that exists instead of creating a second one.
  */
-export async function insertIntent(db: Db, row: IntentRow): Promise<IntentRow> {
+export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange): Promise<IntentRow> {
+  if (next?.ledger || next?.extra) throw new Error("insertIntent: a first change moves no money");
+  const row = next ? { ...draft, ...next.patch, version: draft.version + 1 } : draft;
+  const created = {
+    intentId: row.id,
+    version: draft.version,
+    kind: "created",
+    amount: draft.amount,
+    created: row.created,
+  };
+  const versions: (typeof paymentIntentVersions.$inferInsert)[] = [created];
+  if (next) versions.push({ ...created, version: row.version, kind: next.kind, amount: next.amount ?? null });
   try {
-    await db.batch([
-      db.insert(paymentIntents).values(row),
-      db
-        .insert(paymentIntentVersions)
-        .values({ intentId: row.id, version: row.version, kind: "created", amount: row.amount, created: row.created }),
-    ]);
+    await db.batch([db.insert(paymentIntents).values(row), db.insert(paymentIntentVersions).values(versions)]);
     return row;
   } catch (err) {
     if (row.idempotencyKey === null || !isUniqueViolation(err, "payment_intents")) throw err;
@@ -52,11 +59,16 @@ export async function insertIntent(db: Db, row: IntentRow): Promise<IntentRow> {
 
 /** The merchant's intent with this id, or undefined (another merchant's id is simply not found). */
 export function getIntent(db: Db, merchantId: string, id: string): Promise<IntentRow | undefined> {
+  return intentQuery(db, merchantId, id).get();
+}
+
+/** `getIntent` as a query (at most one row), to share a batch with other reads. */
+export function intentQuery(db: Db, merchantId: string, id: string) {
   return db
     .select()
     .from(paymentIntents)
     .where(and(eq(paymentIntents.id, id), eq(paymentIntents.merchantId, merchantId)))
-    .get();
+    .limit(1);
 }
 
 /** A change to apply to an intent read at `from.version`. */

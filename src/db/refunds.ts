@@ -30,11 +30,16 @@ export function getRefund(db: Db, merchantId: string, id: string): Promise<Refun
 
 /** The merchant's refund created with this idempotency key, or undefined. */
 export function refundByIdempotencyKey(db: Db, merchantId: string, key: string): Promise<RefundRow | undefined> {
+  return refundByIdempotencyKeyQuery(db, merchantId, key).get();
+}
+
+/** `refundByIdempotencyKey` as a query (at most one row), to share a batch with other reads. */
+export function refundByIdempotencyKeyQuery(db: Db, merchantId: string, key: string) {
   return db
     .select()
     .from(refunds)
     .where(and(eq(refunds.merchantId, merchantId), eq(refunds.idempotencyKey, key)))
-    .get();
+    .limit(1);
 }
 
 /** Refunds still `pending` (unknown processor outcome) created before `before`, oldest first. */

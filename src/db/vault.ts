@@ -102,9 +102,9 @@ export function detachPaymentMethod(
     .get();
 }
 
-/** Drops the held CVC of the merchant's payment method, if any. */
-export async function clearCvc(db: Db, merchantId: string, id: string): Promise<void> {
-  await db
+/** The update that drops the held CVC of the merchant's payment method, if any (await it, or batch it). */
+export function clearCvc(db: Db, merchantId: string, id: string) {
+  return db
     .update(paymentMethods)
     .set({ cvcCiphertext: null, cvcExpiresAt: null })
     .where(and(eq(paymentMethods.id, id), eq(paymentMethods.merchantId, merchantId)));

@@ -20,7 +20,7 @@ import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { callProcessor } from "../processor/connector";
 import { processorFor } from "../processor/index";
-import { forgetCvc } from "../vault";
+import { forgetCvc, forgetCvcStatement, type PaymentMethodRow } from "../vault";
 import type { LastPaymentError } from "./serialize";
 
 /** Read-model of a row for the state machine. */
@@ -40,9 +40,12 @@ export function stateOf(row: IntentRow): IntentState {
 
 /** The merchant's intent, or the 404 every foreign or unknown id gets. */
 export async function loadIntent(env: Env, merchantId: string, id: string, param?: string): Promise<IntentRow> {
-  const row = await getIntent(getDb(env), merchantId, id);
-  if (!row) throw new ApiError("resource_missing", `No such payment_intent: '${id}'`, param ? { param } : {});
-  return row;
+  return (await getIntent(getDb(env), merchantId, id)) ?? noSuchIntent(id, param);
+}
+
+/** Throws the 404 every foreign or unknown intent id gets. */
+export function noSuchIntent(id: string, param?: string): never {
+  throw new ApiError("resource_missing", `No such payment_intent: '${id}'`, param ? { param } : {});
 }
 
 /** Throws the ApiError for a refused decision. */
@@ -61,17 +64,20 @@ export function refuse(d: Refusal, currency: string): never {
 
 /**
  * Applies a change decided on a fresh read, retrying the read-decide-write cycle when another
- * writer moved the intent first. `decide` returns the change, or throws an ApiError.
+ * writer moved the intent first. `decide` returns the change, or throws an ApiError. `known` is a
+ * row this request already read or wrote: the first attempt decides on it instead of reading again
+ * (safe, since the write is a compare-and-swap on its version; a stale row just costs a retry).
  */
 export async function mutate(
   env: Env,
   merchantId: string,
   id: string,
   decide: (row: IntentRow) => Promise<IntentChange> | IntentChange,
+  known?: IntentRow,
 ): Promise<IntentRow> {
   const db = getDb(env);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const row = await loadIntent(env, merchantId, id);
+    const row = attempt === 0 && known ? known : await loadIntent(env, merchantId, id);
     const changed = await changeIntent(db, row, await decide(row));
     if (changed) return changed;
   }
@@ -88,12 +94,13 @@ export function claim(row: IntentRow, kind: PendingOp["kind"], amount: number, p
 /**
  * Executes the pending operation of a `processing` intent and records its outcome; returns the
  * intent as it now stands (still `processing` if the outcome is unknown). A decline is recorded and
- * then thrown as a 402 card_error.
+ * then thrown as a 402 card_error. `claimed` is the payment method's record if this request just
+ * claimed it (saves the vault a read).
  */
-export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
+export async function runPending(env: Env, row: IntentRow, claimed?: PaymentMethodRow): Promise<IntentRow> {
   const op = stateOf(row).pendingOp;
   if (row.status !== "processing" || !op) return row;
-  const processor = processorFor(env);
+  const processor = processorFor(env, claimed);
   const reference = row.processorReference ?? "";
   const outcome =
     op.kind === "authorize"
@@ -111,11 +118,13 @@ export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
           const req = { key: op.key, reference, amount: op.amount };
           return op.kind === "capture" ? processor.capture(req) : processor.void(req);
         });
-  if (op.kind === "authorize" && row.paymentMethod) {
-    // PCI DSS 3.3: the CVC may not outlive the first authorization attempt.
-    await forgetCvc(env, row.merchantId, row.paymentMethod).catch(() => undefined);
+  // PCI DSS 3.3: the CVC may not outlive the first authorization attempt. It goes in the batch that
+  // records the outcome, or on its own right now when there is no outcome to record (see `finish`).
+  const cvcOf = op.kind === "authorize" ? row.paymentMethod : null;
+  if (outcome.kind === "unknown") {
+    if (cvcOf) await forgetCvc(env, row.merchantId, cvcOf).catch(() => undefined);
+    return row;
   }
-  if (outcome.kind === "unknown") return row;
   const now = nowSeconds();
   let change: IntentChange;
   if (outcome.kind === "declined") {
@@ -126,7 +135,7 @@ export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
       message: declineMessage(outcome.declineCode),
       payment_method: row.paymentMethod ? { id: row.paymentMethod } : null,
     };
-    const declined = await finish(env, row, {
+    const declined = await finish(env, row, cvcOf, {
       kind: "declined",
       patch: {
         status: "requires_payment_method",
@@ -156,10 +165,10 @@ export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
         patch: { ...base, status: "requires_capture", pendingOp: null },
       };
       change.ledger = { movement: authorized, sourceId: row.id };
-      return finish(env, row, change);
+      return finish(env, row, cvcOf, change);
     }
     const next = claim({ ...row, ...base }, "capture", op.amount, base);
-    const capturing = await finish(env, row, { ...next, ledger: { movement: authorized, sourceId: row.id } });
+    const capturing = await finish(env, row, cvcOf, { ...next, ledger: { movement: authorized, sourceId: row.id } });
     return capturing.status === "processing" ? runPending(env, capturing) : capturing;
   }
   if (op.kind === "capture") {
@@ -180,13 +189,26 @@ export async function runPending(env: Env, row: IntentRow): Promise<IntentRow> {
       ledger: { movement: { kind: "release", amount: row.amountCapturable }, sourceId: row.id },
     };
   }
-  return finish(env, row, change);
+  return finish(env, row, null, change);
 }
 
-/** Records an outcome; if another request recorded it first (same key, same answer), returns theirs. */
-async function finish(env: Env, row: IntentRow, change: IntentChange): Promise<IntentRow> {
-  const done = await changeIntent(getDb(env), row, change);
-  return done ?? loadIntent(env, row.merchantId, row.id);
+/**
+ * Records an outcome; if another request recorded it first (same key, same answer), returns theirs.
+ * `cvcOf` names the payment method whose CVC goes in the same batch; if the batch does not land,
+ * the CVC is discarded on its own, so it is gone after the attempt either way.
+ */
+async function finish(env: Env, row: IntentRow, cvcOf: string | null, change: IntentChange): Promise<IntentRow> {
+  const forget = cvcOf ? [forgetCvcStatement(env, row.merchantId, cvcOf)] : [];
+  const forgetAlone = () => (cvcOf ? forgetCvc(env, row.merchantId, cvcOf).catch(() => undefined) : undefined);
+  const done = await changeIntent(getDb(env), row, { ...change, extra: [...(change.extra ?? []), ...forget] }).catch(
+    async (err) => {
+      await forgetAlone();
+      throw err;
+    },
+  );
+  if (done) return done;
+  await forgetAlone();
+  return loadIntent(env, row.merchantId, row.id);
 }
 
 function declineMessage(declineCode: string): string {

@@ -4,7 +4,7 @@
  * money), authorization references, captures and voids bounded by the authorization, and the
  * scripted failures of test-cards.ts. Its memory is the `simulator_operations` table.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { asc, eq, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { simulatorOperations } from "../db/schema";
 import { newId } from "../lib/ids";
@@ -66,26 +66,35 @@ export class SimulatedProcessor implements ProcessorConnector {
   /** A stored answer for `key`; a "lost" first attempt is completed now, as a retry would be. */
   async #replay(key: string): Promise<unknown> {
     const row = await this.#db.select().from(simulatorOperations).where(eq(simulatorOperations.key, key)).get();
+    return this.#answerOf(row);
+  }
+
+  /** The answer recorded in `row` (undefined if none); completes a "lost" first attempt. */
+  async #answerOf(row: Row | undefined): Promise<unknown> {
     if (!row) return undefined;
     if (row.answer !== null) return JSON.parse(row.answer);
     const answer = { status: "approved", reference: row.reference, amount: row.amount };
     await this.#db
       .update(simulatorOperations)
       .set({ answer: JSON.stringify(answer) })
-      .where(eq(simulatorOperations.key, key));
+      .where(eq(simulatorOperations.key, row.key));
     return answer;
   }
 
   async #followUp(kind: Exclude<Kind, "authorize">, req: FollowUpRequest): Promise<unknown> {
-    const seen = await this.#replay(req.key);
-    if (seen) return seen;
-    const auth = await this.#db
+    // One read: the row of this key (a replay) and every operation on the authorization.
+    const rows = await this.#db
       .select()
       .from(simulatorOperations)
-      .where(and(eq(simulatorOperations.reference, req.reference), eq(simulatorOperations.kind, "authorize")))
-      .get();
+      .where(or(eq(simulatorOperations.key, req.key), eq(simulatorOperations.reference, req.reference)))
+      .orderBy(asc(sql`rowid`))
+      .all();
+    const seen = await this.#answerOf(rows.find((r) => r.key === req.key));
+    if (seen) return seen;
+    const auth = rows.find((r) => r.reference === req.reference && r.kind === "authorize");
     if (!auth?.answer) return { status: "error", message: "no such authorization" };
-    if (!(await this.#withinBounds(kind, auth, req.amount))) return { status: "error", message: "amount exceeds" };
+    const done = rows.filter((r) => r.reference === req.reference && r.kind !== "authorize");
+    if (!withinBounds(kind, auth, done, req.amount)) return { status: "error", message: "amount exceeds" };
     const answer = { status: "approved", reference: newId("ch").replace("ch_", `${kind}_`), amount: req.amount };
     const stored = await this.#record(req.key, kind, req.reference, req.amount, false, answer);
     if (auth.flaky) {
@@ -95,40 +104,27 @@ export class SimulatedProcessor implements ProcessorConnector {
     return stored;
   }
 
-  /** Captures and voids happen once per authorization; refunds stay within what was captured. */
-  async #withinBounds(kind: Exclude<Kind, "authorize">, auth: Row, amount: number): Promise<boolean> {
-    const done = await this.#db
-      .select()
-      .from(simulatorOperations)
-      .where(
-        and(
-          eq(simulatorOperations.reference, auth.reference),
-          inArray(simulatorOperations.kind, ["capture", "void", "refund"]),
-        ),
-      )
-      .all();
-    const settled = done.filter((r) => r.kind === "capture" || r.kind === "void");
-    if (kind === "capture" || kind === "void") return settled.length === 0 && amount <= auth.amount;
-    const captured = done.filter((r) => r.kind === "capture").reduce((s, r) => s + r.amount, 0);
-    const refunded = done.filter((r) => r.kind === "refund").reduce((s, r) => s + r.amount, 0);
-    return refunded + amount <= captured;
-  }
-
   /** Stores an answer under `key` unless one exists, and returns the answer that won. */
   async #record(key: string, kind: string, reference: string, amount: number, flaky: boolean, answer: unknown) {
-    await this.#db
+    const text = answer === null ? null : JSON.stringify(answer);
+    const inserted = await this.#db
       .insert(simulatorOperations)
-      .values({
-        key,
-        kind,
-        reference,
-        amount,
-        flaky: flaky ? 1 : 0,
-        answer: answer === null ? null : JSON.stringify(answer),
-        created: nowSeconds(),
-      })
-      .onConflictDoNothing();
+      .values({ key, kind, reference, amount, flaky: flaky ? 1 : 0, answer: text, created: nowSeconds() })
+      .onConflictDoNothing()
+      .returning({ key: simulatorOperations.key })
+      .get();
+    // Ours won: our answer is the one stored. Otherwise another attempt recorded first: read its answer.
+    if (inserted) return text === null ? undefined : JSON.parse(text);
     const row = await this.#db.select().from(simulatorOperations).where(eq(simulatorOperations.key, key)).get();
     return row?.answer ? JSON.parse(row.answer) : undefined;
   }
+}
+
+/** Captures and voids happen once per authorization; refunds stay within what was captured. */
+function withinBounds(kind: Exclude<Kind, "authorize">, auth: Row, done: Row[], amount: number): boolean {
+  const settled = done.filter((r) => r.kind === "capture" || r.kind === "void");
+  if (kind === "capture" || kind === "void") return settled.length === 0 && amount <= auth.amount;
+  const captured = done.filter((r) => r.kind === "capture").reduce((s, r) => s + r.amount, 0);
+  const refunded = done.filter((r) => r.kind === "refund").reduce((s, r) => s + r.amount, 0);
+  return refunded + amount <= captured;
 }

@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { createdRange, listPage } from "../db/pagination";
-import { insertIntent, nowSeconds } from "../db/payment-intents";
+import { type IntentRow, insertIntent, nowSeconds } from "../db/payment-intents";
 import { paymentIntents } from "../db/schema";
 import type { Currency } from "../domain/currencies";
 import { checkAmount } from "../domain/money";
@@ -17,7 +17,7 @@ import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { createdParams, listEnvelope, listParams, listSchema, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, type Metadata, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
-import { confirmIntent } from "../payments/actions";
+import { createConfirmed } from "../payments/actions";
 import { loadIntent, mutate, refuse, stateOf } from "../payments/intents";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
@@ -127,7 +127,7 @@ export function registerPaymentIntents(app: App): void {
         param: "payment_method",
       });
     }
-    const row = await insertIntent(getDb(c.env), {
+    const draft: IntentRow = {
       id: newId("pi"),
       merchantId,
       amount,
@@ -151,12 +151,12 @@ export function registerPaymentIntents(app: App): void {
       version: 1,
       idempotencyKey: c.var.idempotencyKey ?? null,
       created: nowSeconds(),
-    });
+    };
+    if (body.confirm && pm) return c.json(intentJson(await createConfirmed(c.env, draft, pm), isLive(c.env)), 200);
+    const row = await insertIntent(getDb(c.env), draft);
     // Version 1 is the intent as inserted: a retry after a crash resumes here, a later retry returns the row.
     if (row.version === 1 && pm) {
-      const done = body.confirm
-        ? await confirmIntent(c.env, merchantId, row.id, pm)
-        : await attachPaymentMethod(c.env, merchantId, row.id, pm);
+      const done = await attachPaymentMethod(c.env, merchantId, row, pm);
       return c.json(intentJson(done, isLive(c.env)), 200);
     }
     return c.json(intentJson(row, isLive(c.env)), 200);
@@ -198,11 +198,17 @@ export function registerPaymentIntents(app: App): void {
 }
 
 /** Attaches a payment method without confirming: the intent then requires confirmation. */
-async function attachPaymentMethod(env: Env, merchantId: string, id: string, pm: string) {
+async function attachPaymentMethod(env: Env, merchantId: string, intent: IntentRow, pm: string) {
   const card = await claimPaymentMethod(env, merchantId, pm);
-  return mutate(env, merchantId, id, (row) => {
-    const d = decideUpdate(stateOf(row));
-    if (!d.ok) refuse(d, row.currency);
-    return { kind: "payment_method_attached", patch: { paymentMethod: card.id, status: "requires_confirmation" } };
-  });
+  return mutate(
+    env,
+    merchantId,
+    intent.id,
+    (row) => {
+      const d = decideUpdate(stateOf(row));
+      if (!d.ok) refuse(d, row.currency);
+      return { kind: "payment_method_attached", patch: { paymentMethod: card.id, status: "requires_confirmation" } };
+    },
+    intent,
+  );
 }

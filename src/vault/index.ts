@@ -157,6 +157,18 @@ export function chargeable(row: q.PaymentMethodRow): ChargeablePaymentMethod {
  * "payment_method" }), a 404 that does not reveal whether the id exists elsewhere.
  */
 export async function claimPaymentMethod(env: Env, merchantId: string, id: string): Promise<ChargeablePaymentMethod> {
+  return (await claimForCharge(env, merchantId, id)).method;
+}
+
+/**
+ * `claimPaymentMethod` for the payment flow: also the sealed record as the claim read it
+ * (ciphertexts only), which the same request's `detokenize` may reuse instead of reading again.
+ */
+export async function claimForCharge(
+  env: Env,
+  merchantId: string,
+  id: string,
+): Promise<{ method: ChargeablePaymentMethod; sealed: q.PaymentMethodRow }> {
   const db = getDb(env);
   let pmId: string | undefined;
   if (id.startsWith("tok_")) pmId = await q.consumeToken(db, merchantId, id, nowSeconds());
@@ -165,16 +177,23 @@ export async function claimPaymentMethod(env: Env, merchantId: string, id: strin
   // A token's payment method is reachable only through the token it was claimed with.
   const usable = row && row.status === "active" && (!row.singleUse || id !== pmId);
   if (!row || !usable) throw noSuchPaymentMethod();
-  return chargeable(row);
+  return { method: chargeable(row), sealed: row };
 }
 
-/** The processor connector's only way to read card data; the CVC is null once forgotten or expired. */
+/**
+ * The processor connector's only way to read card data; the CVC is null once forgotten or expired.
+ * `claimed` is the record a claim read earlier in the same request: it is used instead of a fresh
+ * read only once it holds no CVC (the sealed PAN never changes), so a CVC forgotten meanwhile by
+ * another authorization attempt is never used.
+ */
 export async function detokenize(
   env: Env,
   merchantId: string,
   paymentMethodId: string,
+  claimed?: q.PaymentMethodRow,
 ): Promise<{ number: string; exp_month: number; exp_year: number; cvc: string | null }> {
-  const row = await q.findPaymentMethod(getDb(env), merchantId, paymentMethodId);
+  const reuse = claimed?.id === paymentMethodId && claimed.merchantId === merchantId && claimed.cvcCiphertext === null;
+  const row = reuse ? claimed : await q.findPaymentMethod(getDb(env), merchantId, paymentMethodId);
   if (row?.status !== "active" || row.keyVersion === null || !row.wrappedKey || !row.panCiphertext) {
     throw noSuchPaymentMethod();
   }
@@ -206,5 +225,10 @@ export async function sweepExpiredCvcs(env: Env, maxBatches = 50): Promise<numbe
 
 /** Discards the held CVC after the first authorization attempt (PCI DSS 3.3). */
 export async function forgetCvc(env: Env, merchantId: string, paymentMethodId: string): Promise<void> {
-  await q.clearCvc(getDb(env), merchantId, paymentMethodId);
+  await forgetCvcStatement(env, merchantId, paymentMethodId);
+}
+
+/** `forgetCvc` as a statement, to join the batch that records the authorization attempt's outcome. */
+export function forgetCvcStatement(env: Env, merchantId: string, paymentMethodId: string) {
+  return q.clearCvc(getDb(env), merchantId, paymentMethodId);
 }

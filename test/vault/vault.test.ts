@@ -10,6 +10,7 @@ import { getDb } from "../../src/db/client";
 import { paymentMethods, tokens } from "../../src/db/schema";
 import { ApiError } from "../../src/errors";
 import {
+  claimForCharge,
   claimPaymentMethod,
   createPaymentMethod,
   createToken,
@@ -117,6 +118,23 @@ describe("detokenize and forgetCvc", () => {
     expect((await detokenize(env, m, pm.id)).cvc).toBeNull();
     const row = await getDb(env).select().from(paymentMethods).where(eq(paymentMethods.id, pm.id)).get();
     expect(row).toMatchObject({ cvcCiphertext: null, cvcExpiresAt: null });
+  });
+
+  it("reuses a claimed record only once it holds no CVC", async () => {
+    const m = (await newMerchant()).merchantId;
+    const pm = await createPaymentMethod(env, m, vaultCard(CARDS.visa.number));
+    const withCvc = (await claimForCharge(env, m, pm.id)).sealed;
+    await forgetCvc(env, m, pm.id);
+    // The claim still holds the CVC, but it was forgotten since: the vault reads afresh.
+    expect((await detokenize(env, m, pm.id, withCvc)).cvc).toBeNull();
+    const noCvc = (await claimForCharge(env, m, pm.id)).sealed;
+    await detachPaymentMethod(env, m, pm.id);
+    // Without a CVC the claimed record is used as read (the detach came after this request's claim).
+    expect((await detokenize(env, m, pm.id, noCvc)).number).toBe(CARDS.visa.number);
+    await expect404(detokenize(env, m, pm.id));
+    // Another merchant's id never matches the claimed record.
+    const other = (await newMerchant()).merchantId;
+    await expect404(detokenize(env, other, pm.id, noCvc));
   });
 
   it("forgetCvc of another merchant changes nothing", async () => {

@@ -1,0 +1,89 @@
+/**
+ * Create with confirm=true (createConfirmed): a pm_ intent is inserted already claimed for
+ * authorization in one batch, with the same versions, 404s and retry behaviour as create-then-confirm.
+ */
+import { env } from "cloudflare:workers";
+import { asc, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "../../src/db/client";
+import { getIntent, type IntentRow, insertIntent } from "../../src/db/payment-intents";
+import { paymentIntentVersions, simulatorOperations } from "../../src/db/schema";
+import { createConfirmed } from "../../src/payments/actions";
+import { detachPaymentMethod } from "../../src/vault";
+import { newMerchant } from "../helpers/merchants";
+import { paymentMethod } from "../helpers/payments";
+
+function draft(merchantId: string, id: string, idempotencyKey: string): IntentRow {
+  return {
+    id,
+    merchantId,
+    amount: 1500,
+    currency: "usd",
+    status: "requires_payment_method",
+    captureMethod: "manual",
+    paymentMethod: null,
+    description: null,
+    metadata: "{}",
+    statementDescriptor: null,
+    amountCapturable: 0,
+    amountReceived: 0,
+    amountRefunded: 0,
+    latestCharge: null,
+    processorReference: null,
+    lastPaymentError: null,
+    cancellationReason: null,
+    canceledAt: null,
+    authorizedAt: null,
+    pendingOp: null,
+    version: 1,
+    idempotencyKey,
+    created: Math.floor(Date.now() / 1000),
+  };
+}
+
+const versionsOf = async (id: string) =>
+  (
+    await getDb(env)
+      .select()
+      .from(paymentIntentVersions)
+      .where(eq(paymentIntentVersions.intentId, id))
+      .orderBy(asc(paymentIntentVersions.version))
+      .all()
+  ).map((v) => `${v.version}:${v.kind}`);
+
+const authorizations = async () =>
+  (await getDb(env).select().from(simulatorOperations).where(eq(simulatorOperations.kind, "authorize")).all()).length;
+
+describe("createConfirmed", () => {
+  it("records created and authorize_started as versions 1 and 2, and a retry authorizes nothing more", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    const before = await authorizations();
+    const done = await createConfirmed(env, draft(m.merchantId, "pi_cc_one", "cc-1"), pm);
+    expect(done).toMatchObject({ id: "pi_cc_one", status: "requires_capture", paymentMethod: pm, version: 3 });
+    expect(await versionsOf("pi_cc_one")).toEqual(["1:created", "2:authorize_started", "3:authorized"]);
+    const retry = await createConfirmed(env, draft(m.merchantId, "pi_cc_two", "cc-1"), pm);
+    expect(retry).toMatchObject({ id: "pi_cc_one", status: "requires_capture", version: 3 });
+    expect(await getIntent(getDb(env), m.merchantId, "pi_cc_two")).toBeUndefined();
+    expect((await authorizations()) - before).toBe(1);
+  });
+
+  it("an unusable payment method is a 404 that leaves the intent created, awaiting a payment method", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    await detachPaymentMethod(env, m.merchantId, pm);
+    const err = await createConfirmed(env, draft(m.merchantId, "pi_cc_gone", "cc-2"), pm).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "resource_missing", status: 404 });
+    const row = await getIntent(getDb(env), m.merchantId, "pi_cc_gone");
+    expect(row).toMatchObject({ status: "requires_payment_method", paymentMethod: null, version: 1 });
+  });
+
+  it("a retry of a create that stopped after the insert resumes and confirms it", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    await insertIntent(getDb(env), draft(m.merchantId, "pi_cc_half", "cc-3"));
+    const done = await createConfirmed(env, draft(m.merchantId, "pi_cc_new", "cc-3"), pm);
+    expect(done).toMatchObject({ id: "pi_cc_half", status: "requires_capture", version: 3 });
+    expect(await versionsOf("pi_cc_half")).toEqual(["1:created", "2:authorize_started", "3:authorized"]);
+  });
+});
