@@ -25,6 +25,36 @@ export function isUniqueViolation(err: unknown, table: string): boolean {
   return false;
 }
 
+/** The fields a new intent is created from; everything else starts empty at version 1. */
+export type IntentDraftFields = Pick<IntentRow, "merchantId" | "amount" | "currency"> & Partial<IntentRow>;
+
+/** A new intent row in `requires_payment_method`, with a fresh `pi_` id and no money moved yet. */
+export function draftIntent(fields: IntentDraftFields): IntentRow {
+  return {
+    id: newId("pi"),
+    status: "requires_payment_method",
+    captureMethod: "automatic",
+    paymentMethod: null,
+    description: null,
+    metadata: "{}",
+    statementDescriptor: null,
+    amountCapturable: 0,
+    amountReceived: 0,
+    amountRefunded: 0,
+    latestCharge: null,
+    processorReference: null,
+    lastPaymentError: null,
+    cancellationReason: null,
+    canceledAt: null,
+    authorizedAt: null,
+    pendingOp: null,
+    version: 1,
+    idempotencyKey: null,
+    created: nowSeconds(),
+    ...fields,
+  };
+}
+
 /**
  * Inserts a new intent and its first version; with `next`, that first change too (its version and
  * patch), in the same batch. On an idempotency-key conflict (a retry of the same create after a

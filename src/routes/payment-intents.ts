@@ -6,13 +6,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { createdRange, listPage } from "../db/pagination";
-import { type IntentRow, insertIntent, nowSeconds } from "../db/payment-intents";
+import { draftIntent, type IntentRow, insertIntent } from "../db/payment-intents";
 import { paymentIntents } from "../db/schema";
 import type { Currency } from "../domain/currencies";
 import { checkAmount } from "../domain/money";
 import { decideUpdate } from "../domain/payment-state";
 import { ApiError } from "../errors";
-import { newId } from "../lib/ids";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { createdParams, listEnvelope, listParams, listSchema, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, type Metadata, metadataParam } from "../lib/params";
@@ -127,31 +126,16 @@ export function registerPaymentIntents(app: App): void {
         param: "payment_method",
       });
     }
-    const draft: IntentRow = {
-      id: newId("pi"),
+    const draft = draftIntent({
       merchantId,
       amount,
       currency,
-      status: "requires_payment_method",
       captureMethod: body.capture_method ?? "automatic",
-      paymentMethod: null,
       description: body.description ?? null,
       metadata: JSON.stringify(metadata),
       statementDescriptor: body.statement_descriptor ?? null,
-      amountCapturable: 0,
-      amountReceived: 0,
-      amountRefunded: 0,
-      latestCharge: null,
-      processorReference: null,
-      lastPaymentError: null,
-      cancellationReason: null,
-      canceledAt: null,
-      authorizedAt: null,
-      pendingOp: null,
-      version: 1,
       idempotencyKey: c.var.idempotencyKey ?? null,
-      created: nowSeconds(),
-    };
+    });
     if (body.confirm && pm) return c.json(intentJson(await createConfirmed(c.env, draft, pm), isLive(c.env)), 200);
     const row = await insertIntent(getDb(c.env), draft);
     // Version 1 is the intent as inserted: a retry after a crash resumes here, a later retry returns the row.

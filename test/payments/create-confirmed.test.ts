@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
-import { getIntent, type IntentRow, insertIntent } from "../../src/db/payment-intents";
+import { draftIntent, getIntent, type IntentRow, insertIntent } from "../../src/db/payment-intents";
 import { paymentIntentVersions, simulatorOperations } from "../../src/db/schema";
 import { createConfirmed } from "../../src/payments/actions";
 import { detachPaymentMethod } from "../../src/vault";
@@ -14,31 +14,7 @@ import { newMerchant } from "../helpers/merchants";
 import { paymentMethod } from "../helpers/payments";
 
 function draft(merchantId: string, id: string, idempotencyKey: string): IntentRow {
-  return {
-    id,
-    merchantId,
-    amount: 1500,
-    currency: "usd",
-    status: "requires_payment_method",
-    captureMethod: "manual",
-    paymentMethod: null,
-    description: null,
-    metadata: "{}",
-    statementDescriptor: null,
-    amountCapturable: 0,
-    amountReceived: 0,
-    amountRefunded: 0,
-    latestCharge: null,
-    processorReference: null,
-    lastPaymentError: null,
-    cancellationReason: null,
-    canceledAt: null,
-    authorizedAt: null,
-    pendingOp: null,
-    version: 1,
-    idempotencyKey,
-    created: Math.floor(Date.now() / 1000),
-  };
+  return draftIntent({ id, merchantId, amount: 1500, currency: "usd", captureMethod: "manual", idempotencyKey });
 }
 
 const versionsOf = async (id: string) =>

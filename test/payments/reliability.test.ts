@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
-import { getIntent, insertIntent } from "../../src/db/payment-intents";
+import { draftIntent, getIntent, insertIntent } from "../../src/db/payment-intents";
 import { simulatorOperations } from "../../src/db/schema";
 import { AUTHORIZATION_TTL_SECONDS, sweepPayments } from "../../src/payments/actions";
 import { createRefund } from "../../src/payments/refunds";
@@ -117,31 +117,14 @@ describe("idempotency keys make creates exactly-once", () => {
   it("a second insert with the same key returns the first intent", async () => {
     const m = await newMerchant();
     const db = getDb(env);
-    const row = {
+    const row = draftIntent({
       id: "pi_idem1",
       merchantId: m.merchantId,
       amount: 1000,
       currency: "usd",
-      status: "requires_payment_method",
-      captureMethod: "automatic",
-      paymentMethod: null,
-      description: null,
-      metadata: "{}",
-      statementDescriptor: null,
-      amountCapturable: 0,
-      amountReceived: 0,
-      amountRefunded: 0,
-      latestCharge: null,
-      processorReference: null,
-      lastPaymentError: null,
-      cancellationReason: null,
-      canceledAt: null,
-      authorizedAt: null,
-      pendingOp: null,
-      version: 1,
       idempotencyKey: "key-1",
       created: now(),
-    };
+    });
     expect((await insertIntent(db, row)).id).toBe("pi_idem1");
     expect((await insertIntent(db, { ...row, id: "pi_idem2" })).id).toBe("pi_idem1");
     expect(await getIntent(db, m.merchantId, "pi_idem2")).toBeUndefined();
