@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   idempotency_error: { status: 400, type: "idempotency_error" },
   idempotency_key_in_use: { status: 409, type: "invalid_request_error" },
   rate_limit: { status: 429, type: "rate_limit_error" },
+  lock_timeout: { status: 429, type: "rate_limit_error" },
   // Internal
   internal_error: { status: 500, type: "api_error" },
   service_unavailable: { status: 503, type: "api_error" },
@@ -50,6 +51,7 @@ export const ERROR_CODES = {
   amount_too_large: { status: 400, type: "invalid_request_error" },
   payment_intent_unexpected_state: { status: 400, type: "invalid_request_error" },
   charge_already_refunded: { status: 400, type: "invalid_request_error" },
+  charge_expired_for_capture: { status: 400, type: "invalid_request_error" },
   // Payments: processor declines (402 card_error, with decline_code)
   card_declined: { status: 402, type: "card_error" },
   expired_card: { status: 402, type: "card_error" },
@@ -67,8 +69,11 @@ export interface ApiErrorDetails {
   headers?: Record<string, string>;
   /** Extra top-level fields for the envelope's error object (e.g. `payment_intent`). */
   extra?: Record<string, unknown>;
-  /** The request was refused before its handler ran (validation), so an idempotency key saves nothing. */
-  beforeExecution?: boolean;
+  /**
+   * The request changed nothing and may be sent again, as it is or corrected: the gate saves no
+   * response under its Idempotency-Key (validation errors, lock timeouts).
+   */
+  noEffect?: boolean;
 }
 
 /** The one error class that becomes a client-visible response; its message must be safe to show. */
@@ -86,6 +91,11 @@ export class ApiError extends Error {
     this.type = ERROR_CODES[code].type;
     this.details = details;
   }
+}
+
+/** A parameter check that needs no stored state failed: a 400 naming `param` that the gate never saves. */
+export function invalidParam(code: ErrorCode, message: string, param: string): ApiError {
+  return new ApiError(code, message, { param, noEffect: true });
 }
 
 /** The JSON error envelope, `{"error": {...}}`, shared by every failure response. */

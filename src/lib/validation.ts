@@ -27,10 +27,10 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 /** Turns the first zod issue into an ApiError with a code, a safe message and `param`. */
 export function validationError(error: z.ZodError, input: unknown): ApiError {
   const issue = error.issues[0];
-  if (!issue) return new ApiError("parameter_invalid", "Invalid request.", { beforeExecution: true });
+  if (!issue) return new ApiError("parameter_invalid", "Invalid request.", { noEffect: true });
   if (issue.code === "unrecognized_keys") {
     const param = paramName([...issue.path, issue.keys[0] ?? ""]);
-    return new ApiError("parameter_unknown", `Received unknown parameter: ${param}`, { param, beforeExecution: true });
+    return new ApiError("parameter_unknown", `Received unknown parameter: ${param}`, { param, noEffect: true });
   }
   const param = paramName(issue.path);
   const value = valueAt(input, issue.path);
@@ -47,5 +47,5 @@ export function validationError(error: z.ZodError, input: unknown): ApiError {
     code = issue.params.code;
     message = code === "parameter_invalid_integer" ? `Invalid integer for ${param}.` : message;
   }
-  return new ApiError(code, message, { param, beforeExecution: true });
+  return new ApiError(code, message, { param, noEffect: true });
 }

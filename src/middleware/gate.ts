@@ -139,7 +139,7 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
 
 /** True when a route handler began: not a validation failure, not an unknown route or method. */
 function handlerRan(c: Context<AppEnv>): boolean {
-  if (c.error instanceof ApiError && c.error.details.beforeExecution) return false;
+  if (c.error instanceof ApiError && c.error.details.noEffect) return false;
   return matchedRoutes(c).some((route) => route.method !== "ALL");
 }
 
