@@ -14,6 +14,7 @@ import { gate } from "./middleware/gate";
 import { merchantAuth } from "./middleware/merchant-auth";
 import { operatorAuth } from "./middleware/operator-auth";
 import { requestId } from "./middleware/request-id";
+import { type PaymentOverrides, paymentDeps } from "./payments/deps";
 import { registerAccount } from "./routes/account";
 import { registerAdminClients } from "./routes/admin-clients";
 import { registerAdminMerchants } from "./routes/admin-merchants";
@@ -35,8 +36,14 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** The OAuth2 token endpoint: the one `/v1` path that takes client credentials instead of a token. */
 export const TOKEN_PATH = "/v1/oauth/token";
 
-/** Builds the gateway app. Called once per isolate by the Worker entry, and by tests that need extra routes. */
-export function createApp(): App {
+/** What a test (or a future deployment choice) may replace when building the app. */
+export interface AppOptions {
+  /** The payment services' processor and clock (see payments/deps.ts). */
+  payments?: PaymentOverrides;
+}
+
+/** Builds the gateway app. Called once per isolate by the Worker entry, and by tests that need extra routes or a processor that fails. */
+export function createApp(options: AppOptions = {}): App {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -47,6 +54,10 @@ export function createApp(): App {
   });
 
   app.use("*", requestId);
+  app.use("*", async (c, next) => {
+    c.set("payments", paymentDeps(c.env, options.payments));
+    await next();
+  });
   // Authentication comes before body parsing: an unauthenticated caller gets its 401 without the
   // gateway reading (up to MAX_BODY_BYTES of) its body. Every merchant route is authenticated by
   // default; only the token endpoint is public.

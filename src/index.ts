@@ -2,6 +2,7 @@
 import { createApp } from "./app";
 import { log } from "./lib/log";
 import { sweepPayments } from "./payments/actions";
+import { paymentDeps } from "./payments/deps";
 import { sweepExpiredCvcs } from "./vault";
 
 export { MerchantGate } from "./durable/merchant-gate";
@@ -20,6 +21,6 @@ export default {
         failed("vault_cvc_sweep_failed"),
       ),
     );
-    ctx.waitUntil(sweepPayments(env).then(() => undefined, failed("payments_sweep_failed")));
+    ctx.waitUntil(sweepPayments(paymentDeps(env)).then(() => undefined, failed("payments_sweep_failed")));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,5 +1,6 @@
 /** Hono context types shared by the app factory, middleware and route modules. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { PaymentDeps } from "./payments/deps";
 
 /** The authenticated merchant caller, set by the merchant auth middleware. */
 export interface MerchantAuth {
@@ -19,6 +20,8 @@ export interface AppVariables {
   body: Record<string, unknown>;
   /** Present on merchant routes once the access token has been verified. */
   auth: MerchantAuth;
+  /** What the payment services run on (db, processor, clock), built once per request. */
+  payments: PaymentDeps;
   /** The request's `Idempotency-Key`, once the idempotency layer has admitted it. */
   idempotencyKey: string | undefined;
 }

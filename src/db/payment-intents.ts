@@ -8,7 +8,10 @@ import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type Account, isBalanced, type Movement, postingsFor } from "../domain/ledger";
 import { newId } from "../lib/ids";
+import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
+import { isUniqueViolation } from "./errors";
+import { createdRange, listPage } from "./pagination";
 import { ledgerEntries, paymentIntents, paymentIntentVersions } from "./schema";
 
 /** A payment_intents row. */
@@ -17,13 +20,7 @@ export type IntentRow = typeof paymentIntents.$inferSelect;
 /** Current time in unix seconds. */
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** True when a D1 error is a UNIQUE violation on `table` (the message names the table). */
-export function isUniqueViolation(err: unknown, table: string): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.message.includes("UNIQUE constraint failed") && e.message.includes(`${table}.`)) return true;
-  }
-  return false;
-}
+export { isUniqueViolation } from "./errors";
 
 /** The fields a new intent is created from; everything else starts empty at version 1. */
 export type IntentDraftFields = Pick<IntentRow, "merchantId" | "amount" | "currency"> & Partial<IntentRow>;
@@ -61,7 +58,7 @@ export function draftIntent(fields: IntentDraftFields): IntentRow {
  * crash) returns the row that exists instead of creating a second one.
  */
 export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange): Promise<IntentRow> {
-  if (next?.ledger || next?.extra) throw new Error("insertIntent: a first change moves no money");
+  if (next?.ledger) throw new Error("insertIntent: a first change moves no money");
   const row = next ? { ...draft, ...next.patch, version: draft.version + 1 } : draft;
   const created = {
     intentId: row.id,
@@ -73,7 +70,11 @@ export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange
   const versions: (typeof paymentIntentVersions.$inferInsert)[] = [created];
   if (next) versions.push({ ...created, version: row.version, kind: next.kind, amount: next.amount ?? null });
   try {
-    await db.batch([db.insert(paymentIntents).values(row), db.insert(paymentIntentVersions).values(versions)]);
+    await db.batch([
+      db.insert(paymentIntents).values(row),
+      db.insert(paymentIntentVersions).values(versions),
+      ...(next?.extra ?? []),
+    ]);
     return row;
   } catch (err) {
     if (row.idempotencyKey === null || !isUniqueViolation(err, "payment_intents")) throw err;
@@ -116,10 +117,20 @@ export interface IntentChange {
  * Applies `change` to the intent if it is still at `from.version`. Returns the new row, or
  * undefined when another writer got there first (nothing was written; re-read and decide again).
  */
-export async function changeIntent(db: Db, from: IntentRow, change: IntentChange): Promise<IntentRow | undefined> {
+export async function changeIntent(
+  db: Db,
+  from: IntentRow,
+  change: IntentChange,
+  created = nowSeconds(),
+): Promise<IntentRow | undefined> {
   const version = from.version + 1;
-  const created = nowSeconds();
-  const ledger = change.ledger ? [ledgerInsert(db, from, change.ledger.movement, change.ledger.sourceId, created)] : [];
+  const ledger = change.ledger
+    ? postMovement(
+        db,
+        { merchantId: from.merchantId, currency: from.currency, sourceId: change.ledger.sourceId, created },
+        change.ledger.movement,
+      )
+    : [];
   try {
     await db.batch([
       db
@@ -139,24 +150,31 @@ export async function changeIntent(db: Db, from: IntentRow, change: IntentChange
   return { ...from, ...change.patch, version };
 }
 
-/** The insert of one balanced ledger transaction for `movement`. */
-function ledgerInsert(db: Db, from: IntentRow, movement: Movement, sourceId: string, created: number) {
+/** TEMPORARY until the ledger branch lands: the statements of one balanced ledger transaction. */
+export function postMovement(
+  db: Db,
+  at: { merchantId: string; currency: string; sourceId: string; created: number },
+  movement: Movement,
+) {
   const postings = postingsFor(movement);
   if (!isBalanced(postings)) throw new Error("ledger: unbalanced postings");
+  if (postings.length === 0) return [];
   const txnId = newId("txn");
-  return db.insert(ledgerEntries).values(
-    postings.map((p) => ({
-      id: newId("le"),
-      txnId,
-      merchantId: from.merchantId,
-      currency: from.currency,
-      account: p.account,
-      amount: p.amount,
-      kind: movement.kind,
-      sourceId,
-      created,
-    })),
-  );
+  return [
+    db.insert(ledgerEntries).values(
+      postings.map((p) => ({
+        id: newId("le"),
+        txnId,
+        merchantId: at.merchantId,
+        currency: at.currency,
+        account: p.account,
+        amount: p.amount,
+        kind: movement.kind,
+        sourceId: at.sourceId,
+        created: at.created,
+      })),
+    ),
+  ];
 }
 
 /** Uncaptured intents authorized before `before` (unix seconds), oldest first, across merchants. */
@@ -179,6 +197,7 @@ export async function intentsProcessing(db: Db, before: number, limit: number): 
     .where(eq(paymentIntents.status, "processing"))
     .groupBy(paymentIntents.id)
     .having(sql`max(${paymentIntentVersions.created}) < ${before}`)
+    .orderBy(sql`max(${paymentIntentVersions.created})`)
     .limit(limit)
     .all();
   return rows.map((r) => r.intent);
@@ -200,4 +219,16 @@ export async function balances(
     .groupBy(ledgerEntries.currency, ledgerEntries.account)
     .all();
   return rows.map((r) => ({ ...r, account: r.account as Account, amount: Number(r.amount) }));
+}
+
+/** A page of the merchant's intents, newest first, within an optional `created` range. */
+export function listIntents(
+  db: Db,
+  merchantId: string,
+  range: { "created[gte]"?: number; "created[lte]"?: number },
+  page: PageRequest,
+) {
+  const t = paymentIntents;
+  const scope = and(eq(t.merchantId, merchantId), createdRange(t.created, range));
+  return listPage(db, { table: t, id: t.id, created: t.created, scope }, page);
 }

@@ -1,6 +1,8 @@
 /** Storage of refunds: the row itself is written inside the intent's change batch (payment-intents.ts). */
 import { and, asc, eq, lt } from "drizzle-orm";
+import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
+import { createdRange, listPage } from "./pagination";
 import { refunds } from "./schema";
 
 /** A refunds row. */
@@ -12,7 +14,12 @@ export function insertRefund(db: Db, row: RefundRow) {
 }
 
 /** Marks a pending refund finished; a refund that is no longer pending is left as it is. */
-export function finishRefund(db: Db, id: string, status: "succeeded" | "failed", failureReason: string | null = null) {
+export function setRefundStatus(
+  db: Db,
+  id: string,
+  status: "succeeded" | "failed",
+  failureReason: string | null = null,
+) {
   return db
     .update(refunds)
     .set({ status, failureReason })
@@ -51,4 +58,20 @@ export function refundsPendingBefore(db: Db, before: number, limit: number): Pro
     .orderBy(asc(refunds.created))
     .limit(limit)
     .all();
+}
+
+/** A page of the merchant's refunds, newest first, optionally of one intent and within a `created` range. */
+export function listRefunds(
+  db: Db,
+  merchantId: string,
+  filter: { paymentIntent?: string; "created[gte]"?: number; "created[lte]"?: number },
+  page: PageRequest,
+) {
+  const t = refunds;
+  const scope = and(
+    eq(t.merchantId, merchantId),
+    filter.paymentIntent === undefined ? undefined : eq(t.paymentIntentId, filter.paymentIntent),
+    createdRange(t.created, filter),
+  );
+  return listPage(db, { table: t, id: t.id, created: t.created, scope }, page);
 }

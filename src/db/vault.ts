@@ -4,7 +4,8 @@
  */
 import { and, asc, count, eq, gt, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { paymentMethods, tokens } from "./schema";
+import { isUniqueViolation } from "./errors";
+import { paymentMethods, tokenRedemptions, tokens } from "./schema";
 
 /** A payment-method row as stored. */
 export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
@@ -55,25 +56,22 @@ export function findToken(db: Db, merchantId: string, id: string): Promise<Token
 }
 
 /**
- * Marks an unused token of the merchant as used, in one conditional statement, if the payment
- * method it wraps is still active. Returns the wrapped payment-method id, or undefined if another
- * claim won, the token is unknown or foreign, or its payment method was detached.
+ * The statements that spend the merchant's token inside the batch of the claim that uses it: the
+ * token_redemptions primary key makes a second spend fail that whole batch (see `isTokenSpent`).
  */
-export async function consumeToken(db: Db, merchantId: string, id: string, now: number): Promise<string | undefined> {
-  const row = await db
-    .update(tokens)
-    .set({ used: true, usedAt: now })
-    .where(
-      and(
-        eq(tokens.id, id),
-        eq(tokens.merchantId, merchantId),
-        eq(tokens.used, false),
-        sql`exists (select 1 from ${paymentMethods} where ${paymentMethods.id} = ${tokens.paymentMethodId} and ${paymentMethods.status} = 'active')`,
-      ),
-    )
-    .returning({ paymentMethodId: tokens.paymentMethodId })
-    .get();
-  return row?.paymentMethodId;
+export function spendTokenStatements(db: Db, merchantId: string, tokenId: string, usedBy: string, now: number) {
+  return [
+    db.insert(tokenRedemptions).values({ tokenId, merchantId, usedBy, created: now }),
+    db
+      .update(tokens)
+      .set({ used: true, usedAt: now })
+      .where(and(eq(tokens.id, tokenId), eq(tokens.merchantId, merchantId))),
+  ] as const;
+}
+
+/** True when a batch failed because the token it spends was spent by another batch first. */
+export function isTokenSpent(err: unknown): boolean {
+  return isUniqueViolation(err, "token_redemptions");
 }
 
 /**

@@ -40,7 +40,9 @@ export type Movement =
   | { kind: "authorize"; amount: number }
   | { kind: "capture"; authorized: number; captured: number }
   | { kind: "release"; amount: number }
-  | { kind: "refund"; amount: number };
+  | { kind: "refund_reserve"; amount: number }
+  | { kind: "refund"; amount: number }
+  | { kind: "refund_failure"; amount: number };
 
 /** The balanced postings for a movement. Throws on a non-positive or non-integer amount (a bug, not input). */
 export function postingsFor(m: Movement): Posting[] {
@@ -68,10 +70,17 @@ export function postingsFor(m: Movement): Posting[] {
         { account: "pending_balance", amount: m.captured },
         { account: "processor", amount: -m.captured },
       ];
-    case "refund":
+    case "refund_reserve":
       return [
         { account: "pending_balance", amount: -m.amount },
         { account: "refunds", amount: m.amount },
+      ];
+    case "refund":
+      return [];
+    case "refund_failure":
+      return [
+        { account: "pending_balance", amount: m.amount },
+        { account: "refunds", amount: -m.amount },
       ];
   }
 }

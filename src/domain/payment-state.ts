@@ -29,6 +29,7 @@ export interface PendingOp {
 
 /** The fields of an intent the state machine reads. */
 export interface IntentState {
+  id: string;
   status: IntentStatus;
   amount: number;
   currency: Currency;
@@ -50,6 +51,13 @@ export type Refusal =
 /** A decision: allowed (with details) or refused. */
 export type Decision<T> = ({ ok: true } & T) | Refusal;
 
+/**
+ * What an action does when the intent already has a pending operation: the request's own operation
+ * (a retry) returns that operation's result; any other first finishes it with its own key, then
+ * the request is decided again on the state it leaves. Nothing ever replaces a pending operation.
+ */
+export type Resume = { ok: true; mode: "resume"; own: boolean };
+
 const UNCONFIRMED: readonly IntentStatus[] = ["requires_payment_method", "requires_confirmation"];
 
 function unexpected(status: IntentStatus, action: string): Refusal {
@@ -65,20 +73,23 @@ export function unconfirmedStatus(paymentMethod: string | null): IntentStatus {
   return paymentMethod ? "requires_confirmation" : "requires_payment_method";
 }
 
-/** May `amount`, `description` and `metadata` change? Only before confirmation. */
-export function decideUpdate(s: IntentState): Decision<object> {
-  return UNCONFIRMED.includes(s.status) ? { ok: true } : unexpected(s.status, "update");
+/** May the intent change? `amount` only before confirmation; description and metadata until it is canceled. */
+export function decideUpdate(s: IntentState, changesAmount: boolean): Decision<object> {
+  if (s.status === "canceled") return unexpected(s.status, "update");
+  if (!changesAmount || UNCONFIRMED.includes(s.status)) return { ok: true };
+  return unexpected(s.status, "update the amount of");
 }
 
 /**
- * Confirm: a fresh authorization from an unconfirmed status with a payment method, or the
- * reconciliation of a pending operation left by an unknown outcome.
+ * Confirm: a fresh authorization from an unconfirmed status with a payment method. A pending
+ * authorization (or the automatic capture that follows it) is this action's own operation: a
+ * confirm retried after an unknown outcome reconciles it.
  */
-export function decideConfirm(
-  s: IntentState,
-  newPaymentMethod: boolean,
-): Decision<{ mode: "authorize" } | { mode: "reconcile"; op: PendingOp }> {
-  if (s.status === "processing" && s.pendingOp) return { ok: true, mode: "reconcile", op: s.pendingOp };
+export function decideConfirm(s: IntentState, newPaymentMethod: boolean): Decision<{ mode: "authorize" }> | Resume {
+  if (s.pendingOp) {
+    const own = s.pendingOp.kind === "authorize" || (s.pendingOp.kind === "capture" && s.captureMethod === "automatic");
+    return { ok: true, mode: "resume", own: own && !newPaymentMethod };
+  }
   if (!UNCONFIRMED.includes(s.status)) return unexpected(s.status, "confirm");
   if (!s.paymentMethod && !newPaymentMethod) {
     return {
@@ -91,25 +102,36 @@ export function decideConfirm(
   return { ok: true, mode: "authorize" };
 }
 
-/** Capture `amountToCapture` (default: all that is capturable) of an authorized intent. */
-export function decideCapture(s: IntentState, amountToCapture: number | undefined): Decision<{ amount: number }> {
-  if (s.status === "processing" && s.pendingOp?.kind === "capture") {
-    return { ok: true, amount: s.pendingOp.amount };
+/**
+ * Capture `amountToCapture` (default: all that is capturable) of an authorized intent. The amount is
+ * checked against what the authorization holds before anything else, so an over-capture is a 400
+ * even while another capture is pending.
+ */
+export function decideCapture(
+  s: IntentState,
+  amountToCapture: number | undefined,
+): Decision<{ mode: "capture"; amount: number }> | Resume {
+  if (amountToCapture !== undefined && s.amountCapturable > 0) {
+    const checked = checkAmount(amountToCapture, s.currency, "part", s.amountCapturable);
+    if (!checked.ok) return { ...checked, param: "amount_to_capture" };
+  }
+  if (s.pendingOp) {
+    const op = s.pendingOp;
+    const own = op.kind === "capture" && s.captureMethod === "manual" && (amountToCapture ?? op.amount) === op.amount;
+    return { ok: true, mode: "resume", own };
   }
   if (s.status !== "requires_capture") return unexpected(s.status, "capture");
   const amount = amountToCapture ?? s.amountCapturable;
   const checked = checkAmount(amount, s.currency, "part", s.amountCapturable);
   if (!checked.ok) return { ...checked, param: "amount_to_capture" };
-  return { ok: true, amount };
+  return { ok: true, mode: "capture", amount };
 }
 
 /** Cancel: free before confirmation, a processor void from requires_capture, refused otherwise. */
-export function decideCancel(s: IntentState): Decision<{ mode: "simple" } | { mode: "void"; amount: number }> {
+export function decideCancel(s: IntentState): Decision<{ mode: "simple" } | { mode: "void"; amount: number }> | Resume {
+  if (s.pendingOp) return { ok: true, mode: "resume", own: s.pendingOp.kind === "void" };
   if (UNCONFIRMED.includes(s.status)) return { ok: true, mode: "simple" };
   if (s.status === "requires_capture") return { ok: true, mode: "void", amount: s.amountCapturable };
-  if (s.status === "processing" && s.pendingOp?.kind === "void") {
-    return { ok: true, mode: "void", amount: s.pendingOp.amount };
-  }
   return unexpected(s.status, "cancel");
 }
 

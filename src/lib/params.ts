@@ -35,6 +35,9 @@ export function boolParam() {
     .openapi({ type: "boolean" });
 }
 
+/** Most keys an object's metadata may hold, after every update. */
+export const MAX_METADATA_KEYS = 50;
+
 /** Stripe's metadata rules: ≤ 50 keys, keys ≤ 40 chars without brackets, string values ≤ 500 chars. */
 export const metadataParam = z
   .record(
@@ -45,7 +48,7 @@ export const metadataParam = z
       .regex(/^[^[\]]+$/, "must not contain brackets"),
     z.string().max(500),
   )
-  .refine((m) => Object.keys(m).length <= 50, "at most 50 keys")
+  .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, "at most 50 keys")
   .openapi("Metadata", {
     description: 'Up to 50 string key/value pairs. Keys ≤ 40 characters, values ≤ 500. Set a key to "" to remove it.',
   });

@@ -1,15 +1,16 @@
 /**
- * The PaymentIntent actions merchants call (confirm, capture, cancel) and the scheduled sweep that
- * expires week-old authorizations and retries operations whose outcome was unknown.
+ * The PaymentIntent actions merchants call (confirm, create-and-confirm, capture, cancel, update)
+ * and the scheduled sweep. Every one is a decision from domain/payment-state.ts run through `act`
+ * (intents.ts), so a race, a retry and the sweep all take the same path.
  */
-import { getDb } from "../db/client";
 import { type IntentRow, insertIntent, intentsAuthorizedBefore, intentsProcessing } from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
-import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
+import { decideCancel, decideCapture, decideConfirm, decideUpdate } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
-import { claimForCharge } from "../vault";
-import { claim, loadIntent, mutate, refuse, runPending, stateOf } from "./intents";
+import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge } from "../vault";
+import type { PaymentDeps } from "./deps";
+import { act, answer, claim, refuse, runPending, type Step, stateOf } from "./intents";
 import { runRefund } from "./refunds";
 
 /** Cancellation reasons a merchant may give (`automatic` is reserved for expiry). */
@@ -18,140 +19,180 @@ export const CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_cu
 /** How long an uncaptured authorization lives before the sweep voids it. */
 export const AUTHORIZATION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-/**
- * Confirms an intent (optionally attaching a pm_/tok_), or reconciles one left `processing`.
- * `known` is the intent if the caller just read or wrote it (saves a read).
- */
-export async function confirmIntent(
-  env: Env,
-  merchantId: string,
-  id: string,
-  paymentMethod?: string,
-  known?: IntentRow,
-) {
-  const current = known ?? (await loadIntent(env, merchantId, id));
-  const first = decideConfirm(stateOf(current), paymentMethod !== undefined);
-  if (!first.ok) refuse(first, current.currency);
-  if (first.mode === "reconcile") return runPending(env, current);
-  // Claim the card before the intent, so an unusable pm_/tok_ is a 404 and nothing changes.
-  const card = paymentMethod === undefined ? undefined : await claimForCharge(env, merchantId, paymentMethod);
-  const pm = card?.method.id;
-  const claimed = await mutate(
-    env,
-    merchantId,
-    id,
-    (row) => {
-      const d = decideConfirm(stateOf(row), pm !== undefined);
-      if (!d.ok) refuse(d, row.currency);
-      if (d.mode === "reconcile") throw conflict();
-      return claim(row, "authorize", row.amount, { paymentMethod: pm ?? row.paymentMethod, lastPaymentError: null });
-    },
-    current,
-  );
-  return runPending(env, claimed, card?.sealed);
+/** A batch that lost its token to another claim: the token is spent, as if it never existed. */
+function tokenLost(err: unknown): never {
+  throw isTokenSpent(err) ? noSuchPaymentMethod() : err;
+}
+
+/** The claim of an authorization with `card` (spending a tok_ in the same batch). */
+function authorizeClaim(row: IntentRow, card: ChargeCard | undefined, now: number) {
+  const change = claim(row, "authorize", row.amount, {
+    paymentMethod: card?.method.id ?? row.paymentMethod,
+    lastPaymentError: null,
+  });
+  if (card) change.extra = card.spend(row.id, now);
+  return change;
+}
+
+/** Decides a confirm on `row`; the one authorize path for confirm and create-with-confirm. */
+function confirmStep(row: IntentRow, card: ChargeCard | undefined, now: number): Step {
+  const d = decideConfirm(stateOf(row), card !== undefined);
+  if (!d.ok) refuse(d, row.currency);
+  if (d.mode === "resume") return { kind: "resume", own: d.own, action: "confirm" };
+  return { kind: "change", change: authorizeClaim(row, card, now) };
 }
 
 /**
- * Creates `draft` and confirms it with `paymentMethod`. For a pm_ (claiming it only reads it) the
- * card is claimed first and the intent is inserted already claimed for authorization: one batch
- * instead of create-then-claim. A tok_ (claiming consumes it) keeps create-then-confirm, so a
- * failed create never burns the token. Either way, an unusable payment method leaves the intent
- * created awaiting a payment method and answers 404, and a retried create (same idempotency key)
- * resumes or returns the intent it created first.
+ * Confirms an intent (optionally with a new pm_/tok_), or reconciles its pending authorization.
+ * The card is resolved first, so an unusable pm_/tok_ is a 404 and nothing changes; a tok_ is
+ * spent in the claim's own batch, so a claim that loses a race spends nothing.
  */
-export async function createConfirmed(env: Env, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
-  const db = getDb(env);
-  const resume = (row: IntentRow) =>
-    row.version === 1 ? confirmIntent(env, row.merchantId, row.id, paymentMethod, row) : row;
-  if (!paymentMethod.startsWith("pm_")) return resume(await insertIntent(db, draft));
-  const card = await claimForCharge(env, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
-    const row = await insertIntent(db, draft);
-    if (row.id !== draft.id && row.version !== 1) return row; // a retry of a create that went further
-    throw err;
+export async function confirmIntent(deps: PaymentDeps, merchantId: string, id: string, paymentMethod?: string) {
+  const known = await loadIntent(deps, merchantId, id);
+  // A confirm the intent's state refuses is refused before the card is looked at.
+  const d = decideConfirm(stateOf(known), paymentMethod !== undefined);
+  if (!d.ok) refuse(d, known.currency);
+  const card = paymentMethod === undefined ? undefined : await resolveForCharge(deps.env, merchantId, paymentMethod);
+  return act(deps, merchantId, id, (row) => confirmStep(row, card, deps.now()), {
+    known,
+    card: card?.sealed,
+    onBatchError: tokenLost,
   });
-  if (!("method" in card)) return card;
-  const d = decideConfirm(stateOf(draft), true);
-  if (!d.ok) refuse(d, draft.currency);
-  const next = claim(draft, "authorize", draft.amount, { paymentMethod: card.method.id, lastPaymentError: null });
-  const row = await insertIntent(db, draft, next);
-  return row.id === draft.id ? runPending(env, row, card.sealed) : resume(row);
+}
+
+/**
+ * Creates `draft` already claimed for authorization with `paymentMethod`: one batch inserts the
+ * intent, its claim and the token's spend, then the same path as confirm runs it. An unusable
+ * payment method creates nothing (404). A retry with the same idempotency key finds the intent the
+ * first attempt created and resumes it.
+ */
+export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
+  const card = await resolveForCharge(deps.env, draft.merchantId, paymentMethod);
+  const step = confirmStep(draft, card, deps.now());
+  if (step.kind !== "change") throw new Error("a new intent has no pending operation");
+  const row = await insertIntent(deps.db, draft, step.change).catch(tokenLost);
+  if (row.id !== draft.id) {
+    // A retry of a create that happened: the request's own operation, resumed with its key.
+    const ran = await runPending(deps, row);
+    return answer(ran.row, ran.answer);
+  }
+  const ran = await runPending(deps, row, card.sealed);
+  return answer(ran.row, ran.answer);
 }
 
 /** Captures all or part (`amountToCapture`) of an authorization; the rest is released. */
-export async function captureIntent(env: Env, merchantId: string, id: string, amountToCapture?: number) {
-  const current = await loadIntent(env, merchantId, id);
-  if (current.status === "processing" && stateOf(current).pendingOp?.kind === "capture") {
-    return runPending(env, current);
-  }
-  const claimed = await mutate(
-    env,
-    merchantId,
-    id,
-    (row) => {
-      const d = decideCapture(stateOf(row), amountToCapture);
-      if (!d.ok) refuse(d, row.currency);
-      return claim(row, "capture", d.amount);
-    },
-    current,
-  );
-  return runPending(env, claimed);
+export function captureIntent(deps: PaymentDeps, merchantId: string, id: string, amountToCapture?: number) {
+  return act(deps, merchantId, id, (row) => {
+    const d = decideCapture(stateOf(row), amountToCapture);
+    if (!d.ok) refuse(d, row.currency);
+    if (d.mode === "resume") return { kind: "resume", own: d.own, action: "capture" };
+    return { kind: "change", change: claim(row, "capture", d.amount) };
+  });
 }
 
 /** Cancels an intent: immediately before confirmation, through a processor void once authorized. */
-export async function cancelIntent(env: Env, merchantId: string, id: string, reason: string | null) {
-  const current = await loadIntent(env, merchantId, id);
-  if (current.status === "processing" && stateOf(current).pendingOp?.kind === "void") {
-    return runPending(env, current);
-  }
-  const changed = await mutate(
-    env,
-    merchantId,
-    id,
-    (row) => {
-      const d = decideCancel(stateOf(row));
-      if (!d.ok) refuse(d, row.currency);
-      if (d.mode === "void") return claim(row, "void", d.amount, { cancellationReason: reason });
-      return {
-        kind: "canceled",
-        patch: { status: "canceled", cancellationReason: reason, canceledAt: Math.floor(Date.now() / 1000) },
-      };
-    },
-    current,
-  );
-  return runPending(env, changed);
+export function cancelIntent(deps: PaymentDeps, merchantId: string, id: string, reason: string | null) {
+  return act(deps, merchantId, id, (row) => {
+    const d = decideCancel(stateOf(row));
+    if (!d.ok) refuse(d, row.currency);
+    switch (d.mode) {
+      case "resume":
+        return { kind: "resume", own: d.own, action: "cancel" };
+      case "void":
+        return { kind: "change", change: claim(row, "void", d.amount, { cancellationReason: reason }) };
+      case "simple":
+        return {
+          kind: "change",
+          change: {
+            kind: "canceled",
+            patch: { status: "canceled", cancellationReason: reason, canceledAt: deps.now() },
+          },
+        };
+    }
+  });
+}
+
+/** Fields an update may change; amount only before confirmation (checked against the stored currency). */
+export interface IntentUpdate {
+  amount?: number;
+  description?: string | null;
+  /** The merged metadata, computed from the stored metadata by `merge`. */
+  merge?: (stored: string) => string;
+}
+
+/** Updates amount, description or metadata; concurrent updates retry until each lands once. */
+export function updateIntent(
+  deps: PaymentDeps,
+  merchantId: string,
+  id: string,
+  update: IntentUpdate,
+  checkAmount: (amount: number, currency: string) => void,
+) {
+  return act(deps, merchantId, id, (row) => {
+    const d = decideUpdate(stateOf(row), update.amount !== undefined);
+    if (!d.ok) refuse(d, row.currency);
+    const patch: { amount?: number; description?: string | null; metadata?: string } = {};
+    if (update.amount !== undefined) {
+      checkAmount(update.amount, row.currency);
+      patch.amount = update.amount;
+    }
+    if (update.description !== undefined) patch.description = update.description;
+    if (update.merge) patch.metadata = update.merge(row.metadata);
+    return { kind: "change", change: { kind: "updated", amount: patch.amount, patch } };
+  });
+}
+
+/** What one sweep did, for logs and tests. */
+export interface SweepReport {
+  expired: number;
+  reconciled: number;
+  failed: number;
+  /** True when the time budget ran out before every candidate was seen. */
+  truncated: boolean;
 }
 
 /**
  * The scheduled sweep: voids authorizations older than 7 days (cancellation_reason `automatic`) and
- * re-runs pending operations whose outcome was unknown. Returns what it did, for logs and tests.
+ * finishes pending operations and refunds whose outcome was unknown, through the same paths as
+ * requests. Oldest first, one row at a time (a failing row is logged and skipped), within a time
+ * budget; running it twice at once is safe (compare-and-swap, same processor keys).
  */
-export async function sweepPayments(env: Env, now = Math.floor(Date.now() / 1000), batch = 100) {
-  const db = getDb(env);
-  let expired = 0;
-  let reconciled = 0;
-  for (const row of await intentsAuthorizedBefore(db, now - AUTHORIZATION_TTL_SECONDS, batch)) {
-    try {
-      const done = await cancelIntent(env, row.merchantId, row.id, "automatic");
-      if (done.status === "canceled") expired++;
-    } catch (err) {
-      // Another request captured or cancelled it meanwhile: nothing left to expire.
-      if (!(err instanceof ApiError)) throw err;
+export async function sweepPayments(
+  deps: PaymentDeps,
+  options: { batch?: number; budgetMs?: number; graceSeconds?: number } = {},
+): Promise<SweepReport> {
+  const { batch = 100, budgetMs = 20_000, graceSeconds = 60 } = options;
+  const deadline = Date.now() + budgetMs;
+  const now = deps.now();
+  const report: SweepReport = { expired: 0, reconciled: 0, failed: 0, truncated: false };
+  const each = async <T extends { id: string }>(rows: T[], work: (row: T) => Promise<boolean>) => {
+    for (const row of rows) {
+      if (Date.now() > deadline) {
+        report.truncated = true;
+        return;
+      }
+      try {
+        if (await work(row)) report.reconciled++;
+      } catch (err) {
+        // A refusal is an answer (recorded on the intent); anything else is logged and skipped.
+        if (err instanceof ApiError && err.status < 500 && err.code !== "lock_timeout") continue;
+        report.failed++;
+        log("warn", "payments_sweep_row_failed", { id: row.id, error: err instanceof Error ? err.name : "unknown" });
+      }
     }
-  }
-  for (const row of await intentsProcessing(db, now - 60, batch)) {
-    const done = await runPending(env, row).catch((err) => {
-      if (err instanceof ApiError) return undefined; // a decline, now recorded on the intent
-      throw err;
-    });
-    if (done?.status !== "processing") reconciled++;
-  }
-  for (const refund of await refundsPendingBefore(db, now - 60, batch)) {
-    if ((await runRefund(env, refund)).status !== "pending") reconciled++;
-  }
-  log("info", "payments_sweep", { expired, reconciled });
-  return { expired, reconciled };
-}
-
-function conflict(): ApiError {
-  return new ApiError("payment_intent_unexpected_state", "This PaymentIntent is being processed; retry the request.");
+  };
+  await each(await intentsProcessing(deps.db, now - graceSeconds, batch), async (row) => {
+    const ran = await runPending(deps, row);
+    return ran.row.status !== "processing";
+  });
+  await each(await refundsPendingBefore(deps.db, now - graceSeconds, batch), async (refund) => {
+    return (await runRefund(deps, refund)).status !== "pending";
+  });
+  await each(await intentsAuthorizedBefore(deps.db, now - AUTHORIZATION_TTL_SECONDS, batch), async (row) => {
+    const done = await cancelIntent(deps, row.merchantId, row.id, "automatic");
+    if (done.status === "canceled") report.expired++;
+    return false;
+  });
+  log("info", "payments_sweep", { ...report });
+  return report;
 }

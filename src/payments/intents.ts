@@ -1,31 +1,37 @@
 /**
- * The PaymentIntent flow: decisions come from domain/payment-state.ts, every write is one
- * compare-and-swap batch (db/payment-intents.ts), and every processor call runs as a *pending
- * operation*: the intent is first moved to `processing` with the call's processor-side idempotency
- * key (claim), then the processor is called, then the outcome is recorded (finish).
+ * The engine of every PaymentIntent action. Decisions come from domain/payment-state.ts and
+ * domain/outcome.ts; every write is one compare-and-swap batch (db/payment-intents.ts); every
+ * processor call runs as the intent's one *pending operation*: the claim moves the intent to
+ * `processing` with the operation and its processor-side key, the processor is called, and the
+ * outcome is recorded.
  *
- * Why this shape: only the request whose claim wins the compare-and-swap calls the processor, so
- * two racing captures cannot both capture; and if the outcome is unknown (timeout, bad answer,
- * Worker crash) the intent stays `processing` with the key, and any later confirm/capture/cancel or
- * the scheduled sweep repeats the *same* call with the *same* key. The processor answers a repeated
- * key with its first answer, so nothing is charged twice and no authorization is lost.
+ * The rules that keep money from getting lost:
+ * - Only one pending operation exists per intent, and nothing replaces it. A request that finds
+ *   one finishes it with its same key (the processor answers a repeated key with its first answer)
+ *   before deciding anything else, so a racing request can only see a final state.
+ * - Every outcome has a terminal change (approved, declined, refused); only `unknown` leaves the
+ *   intent `processing`, for a retry or the sweep to repeat the same key.
+ * - Version conflicts retry with jittered backoff; past the budget the answer is 429 `lock_timeout`,
+ *   which changed nothing and which the gate never saves.
  */
-import { getDb } from "../db/client";
-import { changeIntent, getIntent, type IntentChange, type IntentRow, nowSeconds } from "../db/payment-intents";
+import { changeIntent, getIntent, type IntentChange, type IntentRow } from "../db/payment-intents";
 import type { Currency } from "../domain/currencies";
 import type { Movement } from "../domain/ledger";
 import { amountMessage } from "../domain/money";
+import { type OutcomeAnswer, type OutcomePatch, resolve } from "../domain/outcome";
 import type { IntentState, PendingOp, Refusal } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
-import { callProcessor } from "../processor/connector";
-import { processorFor } from "../processor/index";
-import { forgetCvc, forgetCvcStatement, type PaymentMethodRow } from "../vault";
+import { log } from "../lib/log";
+import { callProcessor, type Outcome } from "../processor/connector";
+import { forgetCvcStatement, type PaymentMethodRow } from "../vault";
+import type { PaymentDeps } from "./deps";
 import type { LastPaymentError } from "./serialize";
 
 /** Read-model of a row for the state machine. */
 export function stateOf(row: IntentRow): IntentState {
   return {
+    id: row.id,
     status: row.status as IntentState["status"],
     amount: row.amount,
     currency: row.currency as Currency,
@@ -39,8 +45,13 @@ export function stateOf(row: IntentRow): IntentState {
 }
 
 /** The merchant's intent, or the 404 every foreign or unknown id gets. */
-export async function loadIntent(env: Env, merchantId: string, id: string, param?: string): Promise<IntentRow> {
-  return (await getIntent(getDb(env), merchantId, id)) ?? noSuchIntent(id, param);
+export async function loadIntent(
+  deps: PaymentDeps,
+  merchantId: string,
+  id: string,
+  param?: string,
+): Promise<IntentRow> {
+  return (await getIntent(deps.db, merchantId, id)) ?? noSuchIntent(id, param);
 }
 
 /** Throws the 404 every foreign or unknown intent id gets. */
@@ -48,167 +59,272 @@ export function noSuchIntent(id: string, param?: string): never {
   throw new ApiError("resource_missing", `No such payment_intent: '${id}'`, param ? { param } : {});
 }
 
-/** Throws the ApiError for a refused decision. */
+/**
+ * Throws the ApiError for a refused decision. Amount and parameter refusals changed nothing and
+ * are corrected by the caller, so the gate saves none of them (`noEffect`); state refusals are saved.
+ */
 export function refuse(d: Refusal, currency: string): never {
   switch (d.code) {
     case "amount_too_small":
     case "amount_too_large":
     case "parameter_invalid":
-      throw new ApiError(d.code, amountMessage(d, currency), { param: d.param });
+      throw new ApiError(d.code, amountMessage(d, currency), { param: d.param, noEffect: true });
     case "parameter_missing":
-      throw new ApiError(d.code, d.message, { param: d.param });
-    default:
+      throw new ApiError(d.code, d.message, { param: d.param, noEffect: true });
+    case "payment_intent_unexpected_state":
+    case "charge_already_refunded":
       throw new ApiError(d.code, d.message);
   }
 }
 
+/** Most compare-and-swap attempts one request makes before answering `lock_timeout`. */
+export const MAX_ATTEMPTS = 12;
+
+/** The 429 for contention that outlasted the retry budget: nothing changed, retry the same request. */
+export function lockTimeout(): ApiError {
+  return new ApiError(
+    "lock_timeout",
+    "This object is being changed by other requests at the same time. Retry the request.",
+    { noEffect: true, headers: { "Stripe-Should-Retry": "true" } },
+  );
+}
+
+/** Waits before attempt `n` (1-based): full jitter over 5·2ⁿ ms, capped at 200 ms (≈ 1.4 s in all). */
+export function backoff(n: number): Promise<void> {
+  const ms = Math.random() * Math.min(200, 5 * 2 ** n);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /**
- * Applies a change decided on a fresh read, retrying the read-decide-write cycle when another
- * writer moved the intent first. `decide` returns the change, or throws an ApiError. `known` is a
- * row this request already read or wrote: the first attempt decides on it instead of reading again
- * (safe, since the write is a compare-and-swap on its version; a stale row just costs a retry).
+ * Applies a change decided on a fresh read, retrying the read-decide-write cycle (with backoff)
+ * when another writer moved the intent first. `decide` returns the change or throws an ApiError.
+ * `known` is a row this request already holds: the first attempt decides on it.
  */
 export async function mutate(
-  env: Env,
+  deps: PaymentDeps,
   merchantId: string,
   id: string,
   decide: (row: IntentRow) => Promise<IntentChange> | IntentChange,
   known?: IntentRow,
 ): Promise<IntentRow> {
-  const db = getDb(env);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const row = attempt === 0 && known ? known : await loadIntent(env, merchantId, id);
-    const changed = await changeIntent(db, row, await decide(row));
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt);
+    const row = attempt === 0 && known ? known : await loadIntent(deps, merchantId, id);
+    const changed = await changeIntent(deps.db, row, await decide(row), deps.now());
     if (changed) return changed;
   }
-  throw new ApiError("service_unavailable", "The PaymentIntent is changing concurrently; retry the request.");
+  throw lockTimeout();
+}
+
+/** What an action does on the intent as it stands. */
+export type Step =
+  /** Finish the pending operation first; `own`: it is this request's operation, answer with its result. */
+  | { kind: "resume"; own: boolean; action: string }
+  /** Write this change; if it claims an operation (status `processing`), run it. */
+  | { kind: "change"; change: IntentChange };
+
+/** Extra inputs of an action: a card record the request resolved, and how a lost token shows. */
+export interface ActOptions {
+  known?: IntentRow;
+  card?: PaymentMethodRow;
+  /** Maps a batch failure of the change (e.g. a token spent by another claim) to an answer. */
+  onBatchError?: (err: unknown) => never;
+}
+
+/**
+ * Runs an action to its end: decides on the intent; finishes a pending operation first (with its
+ * own key); writes the change with compare-and-swap, retrying with backoff on conflicts; and runs
+ * the operation the change claimed. Returns the intent, or throws the answer's ApiError.
+ */
+export async function act(
+  deps: PaymentDeps,
+  merchantId: string,
+  id: string,
+  decide: (row: IntentRow) => Step,
+  options: ActOptions = {},
+): Promise<IntentRow> {
+  let row = options.known ?? (await loadIntent(deps, merchantId, id));
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const step = decide(row);
+    if (step.kind === "resume") {
+      const ran = await runPending(deps, row);
+      if (step.own) return answer(ran.row, ran.answer);
+      if (ran.row.status === "processing") {
+        // Another operation whose outcome is still unknown: nothing else may happen meanwhile.
+        throw new ApiError(
+          "payment_intent_unexpected_state",
+          `You cannot ${step.action} this PaymentIntent because it has a status of processing.`,
+        );
+      }
+      row = ran.row;
+      continue;
+    }
+    const changed = await changeIntent(deps.db, row, step.change, deps.now()).catch((err: unknown) =>
+      options.onBatchError ? options.onBatchError(err) : Promise.reject(err),
+    );
+    if (changed) {
+      const ran = await runPending(deps, changed, options.card);
+      return answer(ran.row, ran.answer);
+    }
+    await backoff(attempt + 1);
+    row = await loadIntent(deps, merchantId, id);
+  }
+  throw lockTimeout();
 }
 
 /** Moves the intent into `processing` with a new pending operation (the claim). */
-export function claim(row: IntentRow, kind: PendingOp["kind"], amount: number, patch: IntentChange["patch"] = {}) {
-  // One key per attempt, derived from the intent and the version the claim creates: stable across retries.
+export function claim(
+  row: IntentRow,
+  kind: PendingOp["kind"],
+  amount: number,
+  patch: IntentChange["patch"] = {},
+): IntentChange {
+  // One key per operation, derived from the intent and the version the claim creates.
   const op: PendingOp = { kind, key: `${row.id}_${kind}_${row.version + 1}`, amount };
   return { kind: `${kind}_started`, amount, patch: { ...patch, status: "processing", pendingOp: JSON.stringify(op) } };
 }
 
-/**
- * Executes the pending operation of a `processing` intent and records its outcome; returns the
- * intent as it now stands (still `processing` if the outcome is unknown). A decline is recorded and
- * then thrown as a 402 card_error. `claimed` is the payment method's record if this request just
- * claimed it (saves the vault a read).
- */
-export async function runPending(env: Env, row: IntentRow, claimed?: PaymentMethodRow): Promise<IntentRow> {
-  const op = stateOf(row).pendingOp;
-  if (row.status !== "processing" || !op) return row;
-  const processor = processorFor(env, claimed);
-  const reference = row.processorReference ?? "";
-  const outcome =
-    op.kind === "authorize"
-      ? await callProcessor("authorize", op.amount, () =>
-          processor.authorize({
-            key: op.key,
-            merchantId: row.merchantId,
-            paymentMethod: row.paymentMethod ?? "",
-            amount: op.amount,
-            currency: row.currency,
-            statementDescriptor: row.statementDescriptor,
-          }),
-        )
-      : await callProcessor(op.kind, op.amount, () => {
-          const req = { key: op.key, reference, amount: op.amount };
-          return op.kind === "capture" ? processor.capture(req) : processor.void(req);
-        });
-  // PCI DSS 3.3: the CVC may not outlive the first authorization attempt. It goes in the batch that
-  // records the outcome, or on its own right now when there is no outcome to record (see `finish`).
-  const cvcOf = op.kind === "authorize" ? row.paymentMethod : null;
-  if (outcome.kind === "unknown") {
-    if (cvcOf) await forgetCvc(env, row.merchantId, cvcOf).catch(() => undefined);
-    return row;
-  }
-  const now = nowSeconds();
-  let change: IntentChange;
-  if (outcome.kind === "declined") {
-    const error: LastPaymentError = {
-      type: "card_error",
-      code: outcome.code,
-      decline_code: outcome.declineCode,
-      message: declineMessage(outcome.declineCode),
-      payment_method: row.paymentMethod ? { id: row.paymentMethod } : null,
-    };
-    const declined = await finish(env, row, cvcOf, {
-      kind: "declined",
-      patch: {
-        status: "requires_payment_method",
-        paymentMethod: null,
-        pendingOp: null,
-        lastPaymentError: JSON.stringify(error),
-      },
-    });
-    throw new ApiError(outcome.code, error.message, {
-      declineCode: outcome.declineCode,
-      extra: { payment_intent: { id: declined.id, status: declined.status } },
-    });
-  }
-  if (op.kind === "authorize") {
-    const authorized = { kind: "authorize", amount: op.amount } satisfies Movement;
-    const base = {
-      amountCapturable: op.amount,
-      processorReference: outcome.reference,
-      latestCharge: newId("ch"),
-      authorizedAt: now,
-      lastPaymentError: null,
-    };
-    if (row.captureMethod === "manual") {
-      change = {
-        kind: "authorized",
-        amount: op.amount,
-        patch: { ...base, status: "requires_capture", pendingOp: null },
-      };
-      change.ledger = { movement: authorized, sourceId: row.id };
-      return finish(env, row, cvcOf, change);
-    }
-    const next = claim({ ...row, ...base }, "capture", op.amount, base);
-    const capturing = await finish(env, row, cvcOf, { ...next, ledger: { movement: authorized, sourceId: row.id } });
-    return capturing.status === "processing" ? runPending(env, capturing) : capturing;
-  }
-  if (op.kind === "capture") {
-    change = {
-      kind: "captured",
-      amount: op.amount,
-      patch: { status: "succeeded", amountCapturable: 0, amountReceived: op.amount, pendingOp: null },
-      ledger: {
-        movement: { kind: "capture", authorized: row.amountCapturable, captured: op.amount },
-        sourceId: row.id,
-      },
-    };
-  } else {
-    change = {
-      kind: "voided",
-      amount: op.amount,
-      patch: { status: "canceled", amountCapturable: 0, canceledAt: now, pendingOp: null },
-      ledger: { movement: { kind: "release", amount: row.amountCapturable }, sourceId: row.id },
-    };
-  }
-  return finish(env, row, null, change);
+/** A pending operation's run: the intent as it now stands and what the request is answered. */
+export interface Ran {
+  row: IntentRow;
+  /** Null when nothing was decided (unknown outcome, or no pending operation). */
+  answer: OutcomeAnswer | null;
 }
 
 /**
- * Records an outcome; if another request recorded it first (same key, same answer), returns theirs.
- * `cvcOf` names the payment method whose CVC goes in the same batch; if the batch does not land,
- * the CVC is discarded on its own, so it is gone after the attempt either way.
+ * Executes the pending operation of a `processing` intent and records its outcome, chaining the
+ * automatic capture after an approved authorization. `card` is the payment method's record if
+ * this request just resolved it (saves the vault a read).
  */
-async function finish(env: Env, row: IntentRow, cvcOf: string | null, change: IntentChange): Promise<IntentRow> {
-  const forget = cvcOf ? [forgetCvcStatement(env, row.merchantId, cvcOf)] : [];
-  const forgetAlone = () => (cvcOf ? forgetCvc(env, row.merchantId, cvcOf).catch(() => undefined) : undefined);
-  const done = await changeIntent(getDb(env), row, { ...change, extra: [...(change.extra ?? []), ...forget] }).catch(
-    async (err) => {
-      await forgetAlone();
+export async function runPending(deps: PaymentDeps, row: IntentRow, card?: PaymentMethodRow): Promise<Ran> {
+  const op = stateOf(row).pendingOp;
+  if (row.status !== "processing" || !op) return { row, answer: null };
+  const outcome = await callFor(deps, row, op, card);
+  // PCI DSS 3.3: the CVC may not outlive the first authorization attempt. It goes in the batch that
+  // records the outcome, or on its own now when there is no outcome to record.
+  const cvcOf = op.kind === "authorize" ? row.paymentMethod : null;
+  const forget = () =>
+    cvcOf
+      ? forgetCvcStatement(deps.env, row.merchantId, cvcOf).then(
+          () => undefined,
+          () => undefined,
+        )
+      : undefined;
+  const first = resolve(stateOf(row), op, outcome, row.version, deps.now());
+  if (!first) {
+    await forget();
+    return { row, answer: null };
+  }
+  let current = row;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) {
+      await backoff(attempt);
+      current = await loadIntent(deps, row.merchantId, row.id);
+    }
+    // Recorded by another request that ran the same key (same answer), or already moved on.
+    if (stateOf(current).pendingOp?.key !== op.key) {
+      await forget();
+      return { row: current, answer: first.answer };
+    }
+    const r = resolve(stateOf(current), op, outcome, current.version, deps.now()) ?? first;
+    const change = toChange(current, r.kind, r.patch, r.movement);
+    if (cvcOf) change.extra = [forgetCvcStatement(deps.env, current.merchantId, cvcOf)];
+    const done = await changeIntent(deps.db, current, change, deps.now()).catch(async (err: unknown) => {
+      await forget();
       throw err;
-    },
-  );
-  if (done) return done;
-  await forgetAlone();
-  return loadIntent(env, row.merchantId, row.id);
+    });
+    if (!done) continue;
+    const next = stateOf(done).pendingOp;
+    // An approved authorization of an automatic-capture intent claimed its capture: run it now.
+    if (next && next.key !== op.key) return runPending(deps, done);
+    return { row: done, answer: r.answer };
+  }
+  // The outcome is known but could not be written: the intent stays `processing` with the same
+  // key, and the next retry or the sweep records it. Nothing was lost; tell the caller to retry.
+  await forget();
+  log("warn", "payment_outcome_unrecorded", { intent: row.id, operation: op.kind });
+  throw lockTimeout();
+}
+
+/** Calls the processor for the pending operation. */
+function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: PaymentMethodRow): Promise<Outcome> {
+  const processor = deps.processor(card);
+  switch (op.kind) {
+    case "authorize":
+      return callProcessor("authorize", op.amount, () =>
+        processor.authorize({
+          key: op.key,
+          merchantId: row.merchantId,
+          paymentMethod: row.paymentMethod ?? "",
+          amount: op.amount,
+          currency: row.currency,
+          statementDescriptor: row.statementDescriptor,
+        }),
+      );
+    case "capture":
+    case "void": {
+      const req = { key: op.key, reference: row.processorReference ?? "", amount: op.amount };
+      return callProcessor(op.kind, op.amount, () =>
+        op.kind === "capture" ? processor.capture(req) : processor.void(req),
+      );
+    }
+  }
+}
+
+/** The storage change for an outcome's patch. */
+function toChange(row: IntentRow, kind: string, patch: OutcomePatch, movement: Movement | undefined): IntentChange {
+  const { pendingOp, lastPaymentError, ...plain } = patch;
+  const stored: IntentChange["patch"] = { ...plain, pendingOp: pendingOp ? JSON.stringify(pendingOp) : null };
+  // The charge comes into being with the authorization.
+  if (movement?.kind === "authorize") stored.latestCharge = newId("ch");
+  if (lastPaymentError !== undefined) {
+    const error: LastPaymentError | null = lastPaymentError && {
+      type: "card_error",
+      code: lastPaymentError.code,
+      decline_code: lastPaymentError.declineCode,
+      message: declineMessage(lastPaymentError.declineCode),
+      payment_method: row.paymentMethod ? { id: row.paymentMethod } : null,
+    };
+    stored.lastPaymentError = error && JSON.stringify(error);
+  }
+  const change: IntentChange = { kind, patch: stored };
+  if (movement) change.ledger = { movement, sourceId: row.id };
+  return change;
+}
+
+/** Returns the intent, or throws what the outcome answers the request. */
+export function answer(row: IntentRow, a: OutcomeAnswer | null): IntentRow {
+  const extra = { payment_intent: { id: row.id, status: row.status } };
+  if (a === null) return row;
+  switch (a.kind) {
+    case "ok":
+      return row;
+    case "declined":
+      throw new ApiError(a.code, declineMessage(a.declineCode), { declineCode: a.declineCode, extra });
+    case "payment_method_unavailable":
+      throw new ApiError("resource_missing", "No such payment method: it was detached.", {
+        param: "payment_method",
+        extra,
+      });
+    case "capture_refused":
+      throw new ApiError(
+        "processing_error",
+        "The processor refused the capture. The authorization still stands: capture again or cancel.",
+        { extra },
+      );
+    case "capture_expired":
+      throw new ApiError(
+        "charge_expired_for_capture",
+        "The authorization expired before it could be captured; the PaymentIntent is canceled.",
+        { extra },
+      );
+    case "void_refused":
+      throw new ApiError(
+        "processing_error",
+        "The processor refused to void the authorization. It is still capturable.",
+        { extra },
+      );
+  }
 }
 
 function declineMessage(declineCode: string): string {
@@ -223,6 +339,8 @@ function declineMessage(declineCode: string): string {
       return "An error occurred while processing your card. Try again in a little bit.";
     case "incorrect_number":
       return "Your card number is incorrect.";
+    case "payment_method_unavailable":
+      return "The payment method was detached before it could be charged.";
     default:
       return "Your card was declined.";
   }

@@ -1,27 +1,31 @@
 /**
- * Refunds. The amount is reserved on the intent (`amount_refunded`) in the same compare-and-swap
- * batch that inserts the refund as `pending`, so two racing refunds can never together exceed what
- * was captured: the loser re-reads and is decided again against the new total. The processor is
- * then called with the refund id as its idempotency key, and success writes the ledger entries and
- * the `succeeded` status in one more batch. An unknown outcome leaves the refund `pending` for the
- * sweep (or the next refund on the intent) to retry with the same key.
+ * Refunds. The amount is reserved on the intent (`amount_refunded`) and in the ledger
+ * (`refund_reserve`) in the same compare-and-swap batch that inserts the refund as `pending`, so
+ * racing refunds can never together exceed what was captured: a loser re-reads and is decided again.
+ * The processor is then called with the refund id as its idempotency key. Its outcome is terminal:
+ * approved → `succeeded` (the ledger nets the processor account), refused → `failed` with the
+ * reservation released in the same batch; unknown leaves it `pending` for the sweep.
+ *
+ * Once the refund row exists the request answers with it, whatever happens next: a merchant is
+ * never told that a refund failed when it exists.
  */
-import { getDb } from "../db/client";
-import { type IntentRow, intentQuery, isUniqueViolation, nowSeconds } from "../db/payment-intents";
+import { type IntentRow, intentQuery, isUniqueViolation, postMovement } from "../db/payment-intents";
 import {
-  finishRefund,
   getRefund,
   insertRefund,
   type RefundRow,
   refundByIdempotencyKey,
   refundByIdempotencyKeyQuery,
+  setRefundStatus,
 } from "../db/refunds";
+import { resolveRefund } from "../domain/outcome";
 import { decideRefund } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
+import { log } from "../lib/log";
 import type { Metadata } from "../lib/params";
 import { callProcessor } from "../processor/connector";
-import { processorFor } from "../processor/index";
+import type { PaymentDeps } from "./deps";
 import { loadIntent, mutate, noSuchIntent, refuse, stateOf } from "./intents";
 
 /** Reasons a merchant may give for a refund. */
@@ -35,26 +39,26 @@ export interface RefundInput {
   metadata?: Metadata;
 }
 
-/** Creates a refund and runs it; a retry with the same idempotency key returns the first refund. */
-export async function createRefund(env: Env, merchantId: string, input: RefundInput, idempotencyKey?: string) {
-  const db = getDb(env);
-  let current: IntentRow | undefined;
+/** Creates a refund and runs it; a retry with the same idempotency key returns (and resumes) the first refund. */
+export async function createRefund(deps: PaymentDeps, merchantId: string, input: RefundInput, idempotencyKey?: string) {
+  const db = deps.db;
+  let current: IntentRow;
   if (idempotencyKey) {
     // One round trip: the refund a retry would find, and the intent a first attempt needs.
     const [seen, intent] = await db.batch([
       refundByIdempotencyKeyQuery(db, merchantId, idempotencyKey),
       intentQuery(db, merchantId, input.paymentIntent),
     ]);
-    if (seen[0]) return seen[0];
+    if (seen[0]) return runRefund(deps, seen[0]);
     current = intent[0] ?? noSuchIntent(input.paymentIntent, "payment_intent");
   } else {
-    current = await loadIntent(env, merchantId, input.paymentIntent, "payment_intent");
+    current = await loadIntent(deps, merchantId, input.paymentIntent, "payment_intent");
   }
   let refund: RefundRow | undefined;
   let reserved: IntentRow;
   try {
     reserved = await mutate(
-      env,
+      deps,
       merchantId,
       input.paymentIntent,
       (row) => {
@@ -72,12 +76,13 @@ export async function createRefund(env: Env, merchantId: string, input: RefundIn
           metadata: JSON.stringify(input.metadata ?? {}),
           failureReason: null,
           idempotencyKey: idempotencyKey ?? null,
-          created: nowSeconds(),
+          created: deps.now(),
         };
         return {
           kind: "refund_started",
           amount: d.amount,
           patch: { amountRefunded: row.amountRefunded + d.amount },
+          ledger: { movement: { kind: "refund_reserve", amount: d.amount }, sourceId: refund.id },
           extra: [insertRefund(db, refund)],
         };
       },
@@ -87,58 +92,66 @@ export async function createRefund(env: Env, merchantId: string, input: RefundIn
     if (!idempotencyKey || !isUniqueViolation(err, "refunds")) throw err;
     const seen = await refundByIdempotencyKey(db, merchantId, idempotencyKey);
     if (!seen) throw err;
-    return seen;
+    return runRefund(deps, seen);
   }
   if (!refund) throw new Error("refund not built");
-  return runRefund(env, refund, reserved);
+  return runRefund(deps, refund, reserved);
 }
 
 /**
- * Calls the processor for a pending refund and records success; returns the refund as it stands.
- * `reserved` is the intent exactly as the batch that reserved this refund left it, when the caller
- * has it: it saves re-reading the intent and the refund (see below).
+ * Calls the processor for a pending refund and records its outcome; returns the refund as it
+ * stands. Never throws once the refund exists: a failure to finish leaves it `pending` (logged),
+ * and the sweep finishes it with the same key. `intent` saves a read when the caller has it.
  */
-export async function runRefund(env: Env, refund: RefundRow, reserved?: IntentRow): Promise<RefundRow> {
+export async function runRefund(deps: PaymentDeps, refund: RefundRow, intent?: IntentRow): Promise<RefundRow> {
   if (refund.status !== "pending") return refund;
-  const db = getDb(env);
-  const intent = reserved ?? (await loadIntent(env, refund.merchantId, refund.paymentIntentId));
-  const processor = processorFor(env);
-  const outcome = await callProcessor("refund", refund.amount, () =>
-    processor.refund({ key: refund.id, reference: intent.processorReference ?? "", amount: refund.amount }),
-  );
-  if (outcome.kind !== "approved") return refund;
-  const finished = await mutate(
-    env,
-    refund.merchantId,
-    refund.paymentIntentId,
-    async (row) => {
-      // Every finisher bumps the intent's version, so at the reserving version the refund is still
-      // pending. Otherwise read the refund after the intent: a finisher that committed first is visible.
-      if (row.version !== reserved?.version) {
-        const now = await getRefund(db, refund.merchantId, refund.id);
-        if (now?.status !== "pending") throw new AlreadyFinished();
-      }
-      return {
-        kind: "refunded",
-        amount: refund.amount,
-        patch: {},
-        ledger: { movement: { kind: "refund", amount: refund.amount }, sourceId: refund.id },
-        extra: [finishRefund(db, refund.id, "succeeded")],
-      };
-    },
-    reserved,
-  ).catch((err) => {
-    if (!(err instanceof AlreadyFinished)) throw err;
-    return undefined;
-  });
-  // Our batch moved the refund from pending to succeeded (and only such batches change a refund).
-  if (finished) return { ...refund, status: "succeeded", failureReason: null };
-  return (await getRefund(db, refund.merchantId, refund.id)) ?? refund;
+  try {
+    const held = intent ?? (await loadIntent(deps, refund.merchantId, refund.paymentIntentId));
+    const processor = deps.processor();
+    const outcome = await callProcessor("refund", refund.amount, () =>
+      processor.refund({ key: refund.id, reference: held.processorReference ?? "", amount: refund.amount }),
+    );
+    const r = resolveRefund(refund.amount, outcome);
+    if (!r) return refund;
+    const at = { merchantId: refund.merchantId, currency: refund.currency, sourceId: refund.id, created: deps.now() };
+    if (r.status === "succeeded") {
+      // Nothing on the intent changes (the amount was reserved): one batch, guarded by the refund's
+      // status and by the ledger's (source, kind) uniqueness, which refuses a second booking.
+      await deps.db.batch([setRefundStatus(deps.db, refund.id, "succeeded"), ...postMovement(deps.db, at, r.movement)]);
+      return { ...refund, status: "succeeded" };
+    }
+    // Failed: give the reservation back on the intent and in the ledger, in one batch.
+    await mutate(
+      deps,
+      refund.merchantId,
+      refund.paymentIntentId,
+      async (row) => {
+        if (row.version !== held.version || intent === undefined) {
+          const now = await getRefund(deps.db, refund.merchantId, refund.id);
+          if (now?.status !== "pending") throw new AlreadyFinished();
+        }
+        return {
+          kind: "refund_failed",
+          amount: refund.amount,
+          patch: { amountRefunded: row.amountRefunded - refund.amount },
+          ledger: { movement: r.movement, sourceId: refund.id },
+          extra: [setRefundStatus(deps.db, refund.id, "failed", r.failureReason)],
+        };
+      },
+      held,
+    );
+    return { ...refund, status: "failed", failureReason: r.failureReason };
+  } catch (err) {
+    if (!(err instanceof AlreadyFinished)) {
+      log("warn", "refund_unfinished", { refund: refund.id, error: err instanceof Error ? err.name : "unknown" });
+    }
+    return (await getRefund(deps.db, refund.merchantId, refund.id).catch(() => undefined)) ?? refund;
+  }
 }
 
 /** The merchant's refund, or a 404. */
-export async function loadRefund(env: Env, merchantId: string, id: string): Promise<RefundRow> {
-  const row = await getRefund(getDb(env), merchantId, id);
+export async function loadRefund(deps: PaymentDeps, merchantId: string, id: string): Promise<RefundRow> {
+  const row = await getRefund(deps.db, merchantId, id);
   if (!row) throw new ApiError("resource_missing", `No such refund: '${id}'`);
   return row;
 }

@@ -3,10 +3,12 @@
  * validation of the answer. A processor's answer is untrusted input: anything that does not parse,
  * names another amount, or arrives late becomes `unknown`, which the payment flow reconciles by
  * retrying the same operation with the same processor-side idempotency key (never a new one).
+ * A definite "no" is `declined` (an authorization the issuer refused) or `refused` (a capture, void
+ * or refund the processor will not do, or a card the gateway could not read before calling it).
  */
 import { z } from "@hono/zod-openapi";
+import { DECLINE_CODES, type Outcome } from "../domain/outcome";
 import { log } from "../lib/log";
-import { DECLINE_CODES, type DeclineCode } from "./test-cards";
 
 /** An authorization request; the connector reads card data itself through the vault. */
 export interface AuthorizeRequest {
@@ -36,11 +38,7 @@ export interface ProcessorConnector {
   refund(req: FollowUpRequest): Promise<unknown>;
 }
 
-/** The validated result of one processor call. */
-export type Outcome =
-  | { kind: "approved"; reference: string }
-  | { kind: "declined"; code: DeclineCode; declineCode: string }
-  | { kind: "unknown" };
+export type { Outcome } from "../domain/outcome";
 
 /** How long the gateway waits for a processor answer before treating the outcome as unknown. */
 export const PROCESSOR_TIMEOUT_MS = 8000;
@@ -50,6 +48,10 @@ const Answer = z.discriminatedUnion("status", [
     status: z.literal("approved"),
     reference: z.string().regex(/^[A-Za-z0-9_]{1,64}$/),
     amount: z.int().nonnegative(),
+  }),
+  z.strictObject({
+    status: z.literal("refused"),
+    reason: z.enum(["authorization_gone", "declined"]),
   }),
   z.strictObject({
     status: z.literal("declined"),
@@ -67,9 +69,19 @@ export class ProcessorTimeout extends Error {
 }
 
 /**
+ * Thrown by a connector's card reader when the payment method can no longer be read (detached):
+ * the connector sends nothing, so the outcome is a definite refusal, not an unknown.
+ */
+export class CardUnavailable extends Error {
+  constructor() {
+    super("card unavailable");
+    this.name = "CardUnavailable";
+  }
+}
+
+/**
  * Runs one processor call with a timeout and validates the answer against the amount asked for.
- * Declines are only accepted for authorizations; a follow-up call never "declines" money that the
- * gateway already holds, so any such answer is treated as unknown and logged.
+ * A decline answered to a follow-up call (capture, void, refund) is a refusal of that call.
  */
 export async function callProcessor(
   operation: "authorize" | "capture" | "void" | "refund",
@@ -93,15 +105,16 @@ export async function callProcessor(
     const a = parsed.data;
     if (a.status === "declined") {
       if (operation === "authorize") return { kind: "declined", code: a.code, declineCode: a.decline_code };
-      log("warn", "processor_answer_invalid", { operation, reason: "decline_on_follow_up" });
-      return { kind: "unknown" };
+      return { kind: "refused", reason: "declined" };
     }
+    if (a.status === "refused") return { kind: "refused", reason: a.reason };
     if (a.amount !== expectedAmount) {
       log("warn", "processor_answer_invalid", { operation, reason: "amount_mismatch" });
       return { kind: "unknown" };
     }
     return { kind: "approved", reference: a.reference };
   } catch (err) {
+    if (err instanceof CardUnavailable) return { kind: "refused", reason: "payment_method_unavailable" };
     log("warn", "processor_outcome_unknown", { operation, error: err instanceof Error ? err.name : typeof err });
     return { kind: "unknown" };
   } finally {

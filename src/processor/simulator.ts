@@ -92,9 +92,10 @@ export class SimulatedProcessor implements ProcessorConnector {
     const seen = await this.#answerOf(rows.find((r) => r.key === req.key));
     if (seen) return seen;
     const auth = rows.find((r) => r.reference === req.reference && r.kind === "authorize");
-    if (!auth?.answer) return { status: "error", message: "no such authorization" };
+    if (!auth?.answer) return { status: "refused", reason: "authorization_gone" };
     const done = rows.filter((r) => r.reference === req.reference && r.kind !== "authorize");
-    if (!withinBounds(kind, auth, done, req.amount)) return { status: "error", message: "amount exceeds" };
+    const refusal = refusalOf(kind, auth, done, req.amount);
+    if (refusal) return { status: "refused", reason: refusal };
     const answer = { status: "approved", reference: newId("ch").replace("ch_", `${kind}_`), amount: req.amount };
     const stored = await this.#record(req.key, kind, req.reference, req.amount, false, answer);
     if (auth.flaky) {
@@ -120,11 +121,21 @@ export class SimulatedProcessor implements ProcessorConnector {
   }
 }
 
-/** Captures and voids happen once per authorization; refunds stay within what was captured. */
-function withinBounds(kind: Exclude<Kind, "authorize">, auth: Row, done: Row[], amount: number): boolean {
-  const settled = done.filter((r) => r.kind === "capture" || r.kind === "void");
-  if (kind === "capture" || kind === "void") return settled.length === 0 && amount <= auth.amount;
+/**
+ * Why the simulator refuses a follow-up call, or null: captures and voids happen once per
+ * authorization (after a void the authorization is gone), and refunds stay within what was captured.
+ */
+function refusalOf(
+  kind: Exclude<Kind, "authorize">,
+  auth: Row,
+  done: Row[],
+  amount: number,
+): "authorization_gone" | "declined" | null {
   const captured = done.filter((r) => r.kind === "capture").reduce((s, r) => s + r.amount, 0);
+  if (kind === "capture" || kind === "void") {
+    if (done.some((r) => r.kind === "void")) return "authorization_gone";
+    return done.some((r) => r.kind === "capture") || amount > auth.amount ? "declined" : null;
+  }
   const refunded = done.filter((r) => r.kind === "refund").reduce((s, r) => s + r.amount, 0);
-  return refunded + amount <= captured;
+  return refunded + amount <= captured ? null : "declined";
 }

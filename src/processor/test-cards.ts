@@ -3,6 +3,7 @@
  * edgepay's own cards for processor failures. Pure; the simulator (simulator.ts) applies it.
  */
 import { luhnValid } from "../domain/cards";
+import type { DeclineCode } from "../domain/outcome";
 
 /** A card's scripted behaviour at authorization. */
 export type CardBehaviour =
@@ -14,18 +15,6 @@ export type CardBehaviour =
   | { kind: "timeout_before_processing" }
   /** The processor answers (approves) only after SLOW_PROCESSOR_MS. */
   | { kind: "slow" };
-
-/** Error codes a processor may answer a decline with; anything else is treated as untrusted. */
-export const DECLINE_CODES = [
-  "card_declined",
-  "expired_card",
-  "incorrect_cvc",
-  "incorrect_number",
-  "processing_error",
-] as const;
-
-/** One of the decline codes the gateway accepts from a processor. */
-export type DeclineCode = (typeof DECLINE_CODES)[number];
 
 /** How long the "slow processor" card makes the simulator wait, in milliseconds. */
 export const SLOW_PROCESSOR_MS = 1500;

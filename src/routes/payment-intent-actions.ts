@@ -51,7 +51,7 @@ const cancelRoute = action(
 export function registerPaymentIntentActions(app: App): void {
   app.openapi(confirmRoute, async (c) => {
     const row = await confirmIntent(
-      c.env,
+      c.var.payments,
       c.var.auth.merchantId,
       c.req.valid("param").id,
       c.req.valid("json").payment_method,
@@ -61,13 +61,13 @@ export function registerPaymentIntentActions(app: App): void {
 
   app.openapi(captureRoute, async (c) => {
     const amount = c.req.valid("json").amount_to_capture;
-    const row = await captureIntent(c.env, c.var.auth.merchantId, c.req.valid("param").id, amount);
+    const row = await captureIntent(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id, amount);
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
     const reason = c.req.valid("json").cancellation_reason ?? null;
-    const row = await cancelIntent(c.env, c.var.auth.merchantId, c.req.valid("param").id, reason);
+    const row = await cancelIntent(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id, reason);
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 }

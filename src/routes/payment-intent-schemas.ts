@@ -1,8 +1,8 @@
 /** Wire schemas shared by the PaymentIntent route modules, and the intent-scoped request helpers. */
 import { z } from "@hono/zod-openapi";
 import { isCurrency } from "../domain/currencies";
-import { ApiError } from "../errors";
-import type { Metadata } from "../lib/params";
+import { invalidParam } from "../errors";
+import { MAX_METADATA_KEYS, type Metadata } from "../lib/params";
 
 /** The PaymentIntent object as documented in the OpenAPI document. */
 export const PaymentIntentSchema = z
@@ -64,20 +64,29 @@ export const statementDescriptorParam = z
 /** A payment_method reference: a pm_ or tok_ id. */
 export const paymentMethodRef = z.string().regex(/^(pm|tok)_[0-9A-Za-z]{1,64}$/, "must be a pm_ or tok_ id");
 
-/** Lowercases and checks a currency code, or throws a parameter_invalid naming `currency`. */
-export function parseCurrency(code: string): string {
-  const lower = code.toLowerCase();
-  if (!isCurrency(lower))
-    throw new ApiError("parameter_invalid", `Invalid currency: ${lower.slice(0, 10)}.`, { param: "currency" });
-  return lower;
-}
+/** A currency code, lowercased; an unknown code is a 400 naming `currency` (before anything is saved). */
+export const currencyParam = z
+  .string()
+  .transform((code, ctx) => {
+    const lower = code.toLowerCase();
+    if (isCurrency(lower)) return lower;
+    ctx.issues.push({ code: "custom", message: "not a supported ISO 4217 currency", input: code });
+    return z.NEVER;
+  })
+  .openapi({ type: "string", example: "usd" });
 
-/** Applies a metadata update: keys set to "" are removed. */
-export function mergeMetadata(current: Metadata, update: Metadata | undefined): Metadata {
-  const out = { ...current };
+/**
+ * Applies a metadata update to the stored JSON (keys set to "" are removed) and returns the new
+ * JSON; the result must still hold at most 50 keys, or the update is a 400 naming `metadata`.
+ */
+export function mergeMetadata(stored: string, update: Metadata | undefined): string {
+  const out = new Map(Object.entries(JSON.parse(stored) as Metadata));
   for (const [k, v] of Object.entries(update ?? {})) {
-    if (v === "") delete out[k];
-    else out[k] = v;
+    if (v === "") out.delete(k);
+    else out.set(k, v);
   }
-  return out;
+  if (out.size > MAX_METADATA_KEYS) {
+    throw invalidParam("parameter_invalid", `Metadata can have at most ${MAX_METADATA_KEYS} keys.`, "metadata");
+  }
+  return JSON.stringify(Object.fromEntries(out));
 }

@@ -3,43 +3,57 @@
  * (confirm, capture, cancel) live in payment-intent-actions.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
-import { getDb } from "../db/client";
-import { createdRange, listPage } from "../db/pagination";
-import { draftIntent, type IntentRow, insertIntent } from "../db/payment-intents";
-import { paymentIntents } from "../db/schema";
-import type { Currency } from "../domain/currencies";
-import { checkAmount } from "../domain/money";
-import { decideUpdate } from "../domain/payment-state";
-import { ApiError } from "../errors";
+import { draftIntent, type IntentChange, insertIntent, listIntents } from "../db/payment-intents";
+import { type Currency, isCurrency } from "../domain/currencies";
+import { amountMessage, checkAmount } from "../domain/money";
+import { invalidParam } from "../errors";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { createdParams, listEnvelope, listParams, listSchema, pageRequest } from "../lib/pagination";
-import { boolParam, intParam, type Metadata, metadataParam } from "../lib/params";
+import { boolParam, intParam, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
-import { createConfirmed } from "../payments/actions";
-import { loadIntent, mutate, refuse, stateOf } from "../payments/intents";
+import { createConfirmed, updateIntent } from "../payments/actions";
+import { loadIntent } from "../payments/intents";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
-import { claimPaymentMethod } from "../vault";
+import { isTokenSpent, noSuchPaymentMethod, resolveForCharge } from "../vault";
 import {
+  currencyParam,
   IntentIdParam,
   mergeMetadata,
   PaymentIntentSchema,
-  parseCurrency,
   paymentMethodRef,
   statementDescriptorParam,
 } from "./payment-intent-schemas";
 
+/** Adds the amount rules of `currency` (minimum, maximum, step) as a validation issue on `amount`. */
+function amountIssue(amount: number, currency: string, ctx: z.RefinementCtx) {
+  if (!isCurrency(currency)) return;
+  const checked = checkAmount(amount, currency, "charge");
+  if (checked.ok) return;
+  ctx.addIssue({
+    code: "custom",
+    path: ["amount"],
+    message: amountMessage(checked, currency),
+    params: { code: checked.code },
+  });
+}
+
 const CreateBody = z
   .strictObject({
     amount: intParam(),
-    currency: z.string().min(3).max(3),
+    currency: currencyParam,
     payment_method: paymentMethodRef.optional(),
     confirm: boolParam().optional(),
     capture_method: z.enum(["automatic", "manual"]).optional(),
     description: z.string().max(1000).optional(),
     metadata: metadataParam.optional(),
     statement_descriptor: statementDescriptorParam.optional(),
+  })
+  .superRefine((body, ctx) => {
+    amountIssue(body.amount, body.currency, ctx);
+    if (body.confirm && body.payment_method === undefined) {
+      ctx.addIssue({ code: "custom", path: ["payment_method"], message: "required to confirm" });
+    }
   })
   .openapi("PaymentIntentCreate");
 
@@ -106,93 +120,70 @@ const listRoute = createRoute({
   },
 });
 
-function amountFor(amount: number, currency: string): number {
-  const checked = checkAmount(amount, currency as Currency, "charge");
-  if (!checked.ok) refuse({ ...checked, param: "amount" }, currency);
-  return amount;
-}
-
 /** Registers the PaymentIntent resource routes. */
 export function registerPaymentIntents(app: App): void {
   app.openapi(createIntentRoute, async (c) => {
     const body = c.req.valid("json");
-    const { merchantId } = c.var.auth;
-    const currency = parseCurrency(body.currency);
-    const amount = amountFor(body.amount, currency);
-    const metadata = mergeMetadata({}, body.metadata);
-    const pm = body.payment_method ?? null;
-    if (body.confirm && !pm) {
-      throw new ApiError("parameter_missing", "You must provide a payment_method to confirm a PaymentIntent.", {
-        param: "payment_method",
-      });
-    }
+    const deps = c.var.payments;
+    const metadata = mergeMetadata("{}", body.metadata);
     const draft = draftIntent({
-      merchantId,
-      amount,
-      currency,
+      merchantId: c.var.auth.merchantId,
+      amount: body.amount,
+      currency: body.currency,
       captureMethod: body.capture_method ?? "automatic",
       description: body.description ?? null,
-      metadata: JSON.stringify(metadata),
+      metadata,
       statementDescriptor: body.statement_descriptor ?? null,
       idempotencyKey: c.var.idempotencyKey ?? null,
+      created: deps.now(),
     });
-    if (body.confirm && pm) return c.json(intentJson(await createConfirmed(c.env, draft, pm), isLive(c.env)), 200);
-    const row = await insertIntent(getDb(c.env), draft);
-    // Version 1 is the intent as inserted: a retry after a crash resumes here, a later retry returns the row.
-    if (row.version === 1 && pm) {
-      const done = await attachPaymentMethod(c.env, merchantId, row, pm);
-      return c.json(intentJson(done, isLive(c.env)), 200);
+    const pm = body.payment_method;
+    if (body.confirm && pm !== undefined) {
+      return c.json(intentJson(await createConfirmed(deps, draft, pm), isLive(c.env)), 200);
     }
+    let attach: IntentChange | undefined;
+    if (pm !== undefined) {
+      // Attached, not confirmed: a tok_ is spent in the batch that creates the intent.
+      const card = await resolveForCharge(c.env, draft.merchantId, pm);
+      attach = {
+        kind: "payment_method_attached",
+        patch: { paymentMethod: card.method.id, status: "requires_confirmation" },
+        extra: card.spend(draft.id, deps.now()),
+      };
+    }
+    const row = await insertIntent(deps.db, draft, attach).catch((err: unknown) => {
+      throw isTokenSpent(err) ? noSuchPaymentMethod() : err;
+    });
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 
   app.openapi(updateRoute, async (c) => {
     const body = c.req.valid("json");
     const { id } = c.req.valid("param");
-    const row = await mutate(c.env, c.var.auth.merchantId, id, (current) => {
-      const d = decideUpdate(stateOf(current));
-      if (!d.ok) refuse(d, current.currency);
-      const patch: { amount?: number; description?: string | null; metadata?: string } = {};
-      if (body.amount !== undefined) patch.amount = amountFor(body.amount, current.currency);
-      if (body.description !== undefined) patch.description = body.description === "" ? null : body.description;
-      if (body.metadata !== undefined) {
-        patch.metadata = JSON.stringify(mergeMetadata(JSON.parse(current.metadata) as Metadata, body.metadata));
-      }
-      return { kind: "updated", amount: patch.amount, patch };
+    const update = {
+      amount: body.amount,
+      description: body.description === undefined ? undefined : body.description === "" ? null : body.description,
+      merge: body.metadata === undefined ? undefined : (stored: string) => mergeMetadata(stored, body.metadata),
+    };
+    const row = await updateIntent(c.var.payments, c.var.auth.merchantId, id, update, (amount, currency) => {
+      const checked = checkAmount(amount, currency as Currency, "charge");
+      if (!checked.ok) throw invalidParam(checked.code, amountMessage(checked, currency), "amount");
     });
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 
   app.openapi(retrieveRoute, async (c) => {
-    const row = await loadIntent(c.env, c.var.auth.merchantId, c.req.valid("param").id);
+    const row = await loadIntent(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const t = paymentIntents;
-    const scope = and(eq(t.merchantId, c.var.auth.merchantId), createdRange(t.created, query));
-    const page = await listPage(getDb(c.env), { table: t, id: t.id, created: t.created, scope }, pageRequest(query));
+    const page = await listIntents(c.var.payments.db, c.var.auth.merchantId, query, pageRequest(query));
     const live = isLive(c.env);
     return c.json(
       listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) }),
       200,
     );
   });
-}
-
-/** Attaches a payment method without confirming: the intent then requires confirmation. */
-async function attachPaymentMethod(env: Env, merchantId: string, intent: IntentRow, pm: string) {
-  const card = await claimPaymentMethod(env, merchantId, pm);
-  return mutate(
-    env,
-    merchantId,
-    intent.id,
-    (row) => {
-      const d = decideUpdate(stateOf(row));
-      if (!d.ok) refuse(d, row.currency);
-      return { kind: "payment_method_attached", patch: { paymentMethod: card.id, status: "requires_confirmation" } };
-    },
-    intent,
-  );
 }

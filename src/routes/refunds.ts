@@ -1,9 +1,6 @@
 /** Refunds: create (full or partial, several per PaymentIntent), retrieve, and list (optionally by intent). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
-import { getDb } from "../db/client";
-import { createdRange, listPage } from "../db/pagination";
-import { refunds } from "../db/schema";
+import { listRefunds } from "../db/refunds";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { createdParams, listEnvelope, listParams, listSchema, pageRequest } from "../lib/pagination";
 import { intParam, metadataParam } from "../lib/params";
@@ -105,7 +102,7 @@ export function registerRefunds(app: App): void {
   app.openapi(createRefundRoute, async (c) => {
     const body = c.req.valid("json");
     const row = await createRefund(
-      c.env,
+      c.var.payments,
       c.var.auth.merchantId,
       { paymentIntent: body.payment_intent, amount: body.amount, reason: body.reason, metadata: body.metadata },
       c.var.idempotencyKey,
@@ -114,18 +111,13 @@ export function registerRefunds(app: App): void {
   });
 
   app.openapi(retrieveRoute, async (c) => {
-    return c.json(refundJson(await loadRefund(c.env, c.var.auth.merchantId, c.req.valid("param").id)), 200);
+    return c.json(refundJson(await loadRefund(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id)), 200);
   });
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const t = refunds;
-    const scope = and(
-      eq(t.merchantId, c.var.auth.merchantId),
-      query.payment_intent === undefined ? undefined : eq(t.paymentIntentId, query.payment_intent),
-      createdRange(t.created, query),
-    );
-    const page = await listPage(getDb(c.env), { table: t, id: t.id, created: t.created, scope }, pageRequest(query));
+    const filter = { ...query, paymentIntent: query.payment_intent };
+    const page = await listRefunds(c.var.payments.db, c.var.auth.merchantId, filter, pageRequest(query));
     return c.json(listEnvelope("/v1/refunds", { ...page, data: page.data.map(refundJson) }), 200);
   });
 }

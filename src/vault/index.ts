@@ -1,10 +1,11 @@
 /**
  * The card vault: the only module that turns card data into sealed records and back. Routes use
  * `createPaymentMethod`, `createToken`, `getPaymentMethod` and `detachPaymentMethod`; the payment
- * flow uses `claimPaymentMethod`, and only the processor connector calls `detokenize` (no HTTP
+ * flow uses `resolveForCharge` (and `claimPaymentMethod` to attach), and only the processor connector calls `detokenize` (no HTTP
  * route ever returns a PAN). Unknown, foreign, detached and used ids all throw the same 404.
  */
 
+import type { BatchItem } from "drizzle-orm/batch";
 import { openCard, sealCard } from "../crypto/envelope";
 import { cardFingerprints } from "../crypto/fingerprint";
 import { loadKeyring } from "../crypto/keyring";
@@ -17,7 +18,7 @@ import { newId } from "../lib/ids";
 import type { Metadata } from "../lib/params";
 import { cardSummary } from "./objects";
 
-export type { PaymentMethodRow, TokenRow } from "../db/vault";
+export { isTokenSpent, type PaymentMethodRow, type TokenRow } from "../db/vault";
 export { type RotationResult, rotateVault } from "./rotate";
 
 /** How long a CVC may be held, encrypted, before the first authorization attempt (PCI DSS 3.3). */
@@ -150,34 +151,56 @@ export function chargeable(row: q.PaymentMethodRow): ChargeablePaymentMethod {
   return { id: row.id, card: cardSummary(row) };
 }
 
-/**
- * Resolves a pm_ or tok_ id of merchantId for charging. A tok_ is single-use: claiming consumes it
- * atomically (two concurrent claims → exactly one wins) and returns the pm_ it wraps. Detached,
- * consumed, unknown or other-merchant ids throw ApiError("resource_missing", …, { param:
- * "payment_method" }), a 404 that does not reveal whether the id exists elsewhere.
- */
-export async function claimPaymentMethod(env: Env, merchantId: string, id: string): Promise<ChargeablePaymentMethod> {
-  return (await claimForCharge(env, merchantId, id)).method;
+/** A payment method resolved for a charge, and what spending it takes. */
+export interface ChargeCard {
+  method: ChargeablePaymentMethod;
+  /** The sealed record as read (ciphertexts only); the same request's `detokenize` may reuse it. */
+  sealed: q.PaymentMethodRow;
+  /** For a tok_: the statements that spend it, for the batch of the claim that uses it; else none. */
+  spend: (usedBy: string, now: number) => BatchItem<"sqlite">[];
 }
 
 /**
- * `claimPaymentMethod` for the payment flow: also the sealed record as the claim read it
- * (ciphertexts only), which the same request's `detokenize` may reuse instead of reading again.
+ * Resolves a pm_ or tok_ id of merchantId for charging, without spending anything: a tok_ is spent
+ * by `spend`'s statements in the batch that claims the intent, so a claim that loses spends nothing
+ * (`isTokenSpent` recognises a batch that lost the token to another). Detached, spent, unknown or
+ * other-merchant ids throw ApiError("resource_missing", …, { param: "payment_method" }), a 404 that
+ * does not reveal whether the id exists elsewhere.
  */
-export async function claimForCharge(
-  env: Env,
-  merchantId: string,
-  id: string,
-): Promise<{ method: ChargeablePaymentMethod; sealed: q.PaymentMethodRow }> {
+export async function resolveForCharge(env: Env, merchantId: string, id: string): Promise<ChargeCard> {
   const db = getDb(env);
   let pmId: string | undefined;
-  if (id.startsWith("tok_")) pmId = await q.consumeToken(db, merchantId, id, nowSeconds());
-  else if (id.startsWith("pm_")) pmId = id;
+  let spend: ChargeCard["spend"] = () => [];
+  if (id.startsWith("tok_")) {
+    const token = await q.findToken(db, merchantId, id);
+    if (token && !token.used) {
+      pmId = token.paymentMethodId;
+      spend = (usedBy, now) => [...q.spendTokenStatements(db, merchantId, id, usedBy, now)];
+    }
+  } else if (id.startsWith("pm_")) pmId = id;
   const row = pmId === undefined ? undefined : await q.findPaymentMethod(db, merchantId, pmId);
   // A token's payment method is reachable only through the token it was claimed with.
   const usable = row && row.status === "active" && (!row.singleUse || id !== pmId);
   if (!row || !usable) throw noSuchPaymentMethod();
-  return { method: chargeable(row), sealed: row };
+  return { method: chargeable(row), sealed: row, spend };
+}
+
+/**
+ * Resolves a pm_ or tok_ id for use and spends a tok_ at once (two concurrent claims: exactly one
+ * wins). For attaching a payment method to an intent without charging it.
+ */
+export async function claimPaymentMethod(env: Env, merchantId: string, id: string): Promise<ChargeablePaymentMethod> {
+  const card = await resolveForCharge(env, merchantId, id);
+  const statements = card.spend(card.method.id, nowSeconds());
+  if (statements.length > 0) {
+    const [first, ...rest] = statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
+    await getDb(env)
+      .batch([first, ...rest])
+      .catch((err: unknown) => {
+        throw q.isTokenSpent(err) ? noSuchPaymentMethod() : err;
+      });
+  }
+  return card.method;
 }
 
 /**

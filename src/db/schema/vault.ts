@@ -68,3 +68,15 @@ export const tokens = sqliteTable(
   },
   (t) => [index("tokens_merchant_idx").on(t.merchantId, t.created)],
 );
+
+/**
+ * One row per spent token. Written in the same batch as the claim that uses the token: its primary
+ * key makes a second spend fail that whole batch, so a claim that loses spends nothing.
+ */
+export const tokenRedemptions = sqliteTable("token_redemptions", {
+  tokenId: text("token_id").primaryKey(),
+  merchantId: text("merchant_id").notNull(),
+  /** The object that spent the token (a PaymentIntent id). */
+  usedBy: text("used_by").notNull(),
+  created: integer("created").notNull(),
+});
