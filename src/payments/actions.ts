@@ -10,7 +10,7 @@ import { ApiError } from "../errors";
 import { log } from "../lib/log";
 import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge } from "../vault";
 import type { PaymentDeps } from "./deps";
-import { act, answer, claim, refuse, runPending, type Step, stateOf } from "./intents";
+import { act, answer, claim, loadIntent, refuse, runPending, type Step, stateOf } from "./intents";
 import { runRefund } from "./refunds";
 
 /** Cancellation reasons a merchant may give (`automatic` is reserved for expiry). */
@@ -72,7 +72,15 @@ export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, payme
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
   const row = await insertIntent(deps.db, draft, step.change).catch(tokenLost);
   if (row.id !== draft.id) {
-    // A retry of a create that happened: the request's own operation, resumed with its key.
+    // A retry of a create that happened: its own operation resumed with its key; an intent
+    // inserted without its claim (an older create) is confirmed now.
+    if (row.version === 1) {
+      return act(deps, row.merchantId, row.id, (r) => confirmStep(r, card, deps.now()), {
+        known: row,
+        card: card.sealed,
+        onBatchError: tokenLost,
+      });
+    }
     const ran = await runPending(deps, row);
     return answer(ran.row, ran.answer);
   }

@@ -3,6 +3,8 @@ import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "../../src/db/client";
 import { ledgerEntries } from "../../src/db/schema";
+import { type PaymentDeps, paymentDeps } from "../../src/payments/deps";
+import type { ProcessorFactory } from "../../src/processor/index";
 import { call } from "./http";
 import type { TestMerchant } from "./merchants";
 
@@ -80,4 +82,10 @@ export async function pay(
     confirm: "true",
     ...fields,
   });
+}
+
+/** The payment services' dependencies for a test: the real ones, optionally at another time or with another processor. */
+export function deps(opts: { at?: number; processor?: ProcessorFactory } = {}): PaymentDeps {
+  const { at, processor } = opts;
+  return paymentDeps(env, { ...(at === undefined ? {} : { now: () => at }), ...(processor ? { processor } : {}) });
 }

@@ -11,7 +11,7 @@ import { paymentIntentVersions, simulatorOperations } from "../../src/db/schema"
 import { createConfirmed } from "../../src/payments/actions";
 import { detachPaymentMethod } from "../../src/vault";
 import { newMerchant } from "../helpers/merchants";
-import { paymentMethod } from "../helpers/payments";
+import { deps, paymentMethod } from "../helpers/payments";
 
 function draft(merchantId: string, id: string, idempotencyKey: string): IntentRow {
   return draftIntent({ id, merchantId, amount: 1500, currency: "usd", captureMethod: "manual", idempotencyKey });
@@ -35,30 +35,29 @@ describe("createConfirmed", () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");
     const before = await authorizations();
-    const done = await createConfirmed(env, draft(m.merchantId, "pi_cc_one", "cc-1"), pm);
+    const done = await createConfirmed(deps(), draft(m.merchantId, "pi_cc_one", "cc-1"), pm);
     expect(done).toMatchObject({ id: "pi_cc_one", status: "requires_capture", paymentMethod: pm, version: 3 });
     expect(await versionsOf("pi_cc_one")).toEqual(["1:created", "2:authorize_started", "3:authorized"]);
-    const retry = await createConfirmed(env, draft(m.merchantId, "pi_cc_two", "cc-1"), pm);
+    const retry = await createConfirmed(deps(), draft(m.merchantId, "pi_cc_two", "cc-1"), pm);
     expect(retry).toMatchObject({ id: "pi_cc_one", status: "requires_capture", version: 3 });
     expect(await getIntent(getDb(env), m.merchantId, "pi_cc_two")).toBeUndefined();
     expect((await authorizations()) - before).toBe(1);
   });
 
-  it("an unusable payment method is a 404 that leaves the intent created, awaiting a payment method", async () => {
+  it("an unusable payment method is a 404 that creates nothing", async () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");
     await detachPaymentMethod(env, m.merchantId, pm);
-    const err = await createConfirmed(env, draft(m.merchantId, "pi_cc_gone", "cc-2"), pm).catch((e: unknown) => e);
+    const err = await createConfirmed(deps(), draft(m.merchantId, "pi_cc_gone", "cc-2"), pm).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "resource_missing", status: 404 });
-    const row = await getIntent(getDb(env), m.merchantId, "pi_cc_gone");
-    expect(row).toMatchObject({ status: "requires_payment_method", paymentMethod: null, version: 1 });
+    expect(await getIntent(getDb(env), m.merchantId, "pi_cc_gone")).toBeUndefined();
   });
 
   it("a retry of a create that stopped after the insert resumes and confirms it", async () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");
     await insertIntent(getDb(env), draft(m.merchantId, "pi_cc_half", "cc-3"));
-    const done = await createConfirmed(env, draft(m.merchantId, "pi_cc_new", "cc-3"), pm);
+    const done = await createConfirmed(deps(), draft(m.merchantId, "pi_cc_new", "cc-3"), pm);
     expect(done).toMatchObject({ id: "pi_cc_half", status: "requires_capture", version: 3 });
     expect(await versionsOf("pi_cc_half")).toEqual(["1:created", "2:authorize_started", "3:authorized"]);
   });

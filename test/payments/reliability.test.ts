@@ -12,7 +12,7 @@ import { AUTHORIZATION_TTL_SECONDS, sweepPayments } from "../../src/payments/act
 import { createRefund } from "../../src/payments/refunds";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { newMerchant } from "../helpers/merchants";
-import { get, pay, post, unbalancedTransactions } from "../helpers/payments";
+import { deps, get, pay, post, unbalancedTransactions } from "../helpers/payments";
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -55,7 +55,7 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
     const m = await newMerchant();
     const held = (await pay(m, EDGEPAY_CARDS.timeoutAfterProcessing, { capture_method: "manual" })).body;
     expect(held.status).toBe("processing");
-    await sweepPayments(env, now() + 120);
+    await sweepPayments(deps({ at: now() + 120 }));
     expect((await get(m, `/v1/payment_intents/${held.id}`)).body.status).toBe("requires_capture");
     const voiding = await post(m, `/v1/payment_intents/${held.id}/cancel`);
     expect(voiding.body.status).toBe("processing");
@@ -63,7 +63,7 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
     expect((await post(m, `/v1/payment_intents/${held.id}/capture`)).body.error.code).toBe(
       "payment_intent_unexpected_state",
     );
-    await sweepPayments(env, now() + 120);
+    await sweepPayments(deps({ at: now() + 120 }));
     expect((await get(m, `/v1/payment_intents/${held.id}`)).body).toMatchObject({
       status: "canceled",
       amount_received: 0,
@@ -78,7 +78,7 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
     expect((await post(m, "/v1/refunds", { payment_intent: paid.id, amount: 2001 })).body.error.code).toBe(
       "amount_too_large",
     );
-    await sweepPayments(env, now() + 120);
+    await sweepPayments(deps({ at: now() + 120 }));
     expect((await get(m, `/v1/refunds/${refund.id}`)).body.status).toBe("succeeded");
     expect((await get(m, "/v1/balance")).body).toMatchObject({
       pending: [{ amount: 2000, currency: "usd" }],
@@ -98,9 +98,9 @@ describe("authorization expiry", () => {
   it("voids uncaptured authorizations after 7 days, not before", async () => {
     const m = await newMerchant();
     const pi = (await pay(m, "4242424242424242", { capture_method: "manual", amount: 700 })).body;
-    await sweepPayments(env, now() + AUTHORIZATION_TTL_SECONDS - 60);
+    await sweepPayments(deps({ at: now() + AUTHORIZATION_TTL_SECONDS - 60 }));
     expect((await get(m, `/v1/payment_intents/${pi.id}`)).body.status).toBe("requires_capture");
-    const swept = await sweepPayments(env, now() + AUTHORIZATION_TTL_SECONDS + 1);
+    const swept = await sweepPayments(deps({ at: now() + AUTHORIZATION_TTL_SECONDS + 1 }));
     expect(swept.expired).toBeGreaterThanOrEqual(1);
     expect((await get(m, `/v1/payment_intents/${pi.id}`)).body).toMatchObject({
       status: "canceled",
@@ -136,8 +136,8 @@ describe("idempotency keys make creates exactly-once", () => {
   it("a refund retried with the same key is refunded once", async () => {
     const m = await newMerchant();
     const pi = (await pay(m, "4242424242424242", { amount: 2000 })).body;
-    const first = await createRefund(env, m.merchantId, { paymentIntent: pi.id, amount: 500 }, "refund-key");
-    const again = await createRefund(env, m.merchantId, { paymentIntent: pi.id, amount: 500 }, "refund-key");
+    const first = await createRefund(deps(), m.merchantId, { paymentIntent: pi.id, amount: 500 }, "refund-key");
+    const again = await createRefund(deps(), m.merchantId, { paymentIntent: pi.id, amount: 500 }, "refund-key");
     expect(again.id).toBe(first.id);
     expect((await get(m, `/v1/payment_intents/${pi.id}`)).body.amount_refunded).toBe(500);
     expect((await get(m, "/v1/balance")).body.refunded).toEqual([{ amount: 500, currency: "usd" }]);

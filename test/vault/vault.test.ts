@@ -10,13 +10,13 @@ import { getDb } from "../../src/db/client";
 import { paymentMethods, tokens } from "../../src/db/schema";
 import { ApiError } from "../../src/errors";
 import {
-  claimForCharge,
   claimPaymentMethod,
   createPaymentMethod,
   createToken,
   detachPaymentMethod,
   detokenize,
   forgetCvc,
+  resolveForCharge,
 } from "../../src/vault";
 import { CARDS, vaultCard } from "../helpers/cards";
 import { newMerchant } from "../helpers/merchants";
@@ -123,11 +123,11 @@ describe("detokenize and forgetCvc", () => {
   it("reuses a claimed record only once it holds no CVC", async () => {
     const m = (await newMerchant()).merchantId;
     const pm = await createPaymentMethod(env, m, vaultCard(CARDS.visa.number));
-    const withCvc = (await claimForCharge(env, m, pm.id)).sealed;
+    const withCvc = (await resolveForCharge(env, m, pm.id)).sealed;
     await forgetCvc(env, m, pm.id);
     // The claim still holds the CVC, but it was forgotten since: the vault reads afresh.
     expect((await detokenize(env, m, pm.id, withCvc)).cvc).toBeNull();
-    const noCvc = (await claimForCharge(env, m, pm.id)).sealed;
+    const noCvc = (await resolveForCharge(env, m, pm.id)).sealed;
     await detachPaymentMethod(env, m, pm.id);
     // Without a CVC the claimed record is used as read (the detach came after this request's claim).
     expect((await detokenize(env, m, pm.id, noCvc)).number).toBe(CARDS.visa.number);

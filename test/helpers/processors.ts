@@ -1,0 +1,63 @@
+/**
+ * Processors for failure tests, built on the real simulator through the dependency seam
+ * (payments/deps.ts): the call really reaches the simulator (or deliberately does not), and the
+ * answer the gateway sees is replaced. No binding is mocked and no row is edited.
+ */
+import type { FollowUpRequest, ProcessorConnector } from "../../src/processor/connector";
+import { type ProcessorFactory, processorFor } from "../../src/processor/index";
+
+/** A processor operation. */
+export type Operation = "authorize" | "capture" | "void" | "refund";
+
+/** What the gateway is made to see for an operation. */
+export type Fault =
+  /** A definite refusal, before the simulator is called (nothing moves). */
+  | { kind: "refuse"; reason: "authorization_gone" | "declined" }
+  /** The simulator acts, then the answer is lost (a timeout as the gateway sees it). */
+  | { kind: "lose_answer" }
+  /** The call never reaches the simulator, and the gateway sees a timeout. */
+  | { kind: "lose_request" }
+  /** The simulator acts, then the Worker "crashes": the call throws something that is not an answer. */
+  | { kind: "crash_after" };
+
+/** A switchboard of faults per operation, changeable while a test runs. */
+export class Faults {
+  readonly #faults = new Map<Operation, Fault>();
+  /** Calls that reached the simulator, per operation. */
+  readonly reached = new Map<Operation, number>();
+
+  set(op: Operation, fault: Fault | null): this {
+    if (fault) this.#faults.set(op, fault);
+    else this.#faults.delete(op);
+    return this;
+  }
+
+  clear(): this {
+    this.#faults.clear();
+    return this;
+  }
+
+  /** The processor factory to hand to `paymentDeps` or `createApp({ payments: { processor } })`. */
+  readonly factory: ProcessorFactory = (env, claimed) => {
+    const real = processorFor(env, claimed);
+    const wrap =
+      <R>(op: Operation, call: (req: R) => Promise<unknown>) =>
+      async (req: R): Promise<unknown> => {
+        const fault = this.#faults.get(op);
+        if (fault?.kind === "refuse") return { status: "refused", reason: fault.reason };
+        if (fault?.kind === "lose_request") throw new Error("timeout");
+        this.reached.set(op, (this.reached.get(op) ?? 0) + 1);
+        const answer = await call(req);
+        if (fault?.kind === "lose_answer") throw new Error("timeout");
+        if (fault?.kind === "crash_after") throw new TypeError("worker crashed");
+        return answer;
+      };
+    const connector: ProcessorConnector = {
+      authorize: wrap("authorize", (req) => real.authorize(req)),
+      capture: wrap("capture", (req: FollowUpRequest) => real.capture(req)),
+      void: wrap("void", (req: FollowUpRequest) => real.void(req)),
+      refund: wrap("refund", (req: FollowUpRequest) => real.refund(req)),
+    };
+    return connector;
+  };
+}
