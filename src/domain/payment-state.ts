@@ -111,8 +111,9 @@ export function decideCapture(
   s: IntentState,
   amountToCapture: number | undefined,
 ): Decision<{ mode: "capture"; amount: number }> | Resume {
-  if (amountToCapture !== undefined && s.amountCapturable > 0) {
-    const checked = checkAmount(amountToCapture, s.currency, "part", s.amountCapturable);
+  if (amountToCapture !== undefined) {
+    // More than the authorization holds (or, once nothing is capturable, than the intent's amount).
+    const checked = checkAmount(amountToCapture, s.currency, "part", s.amountCapturable || s.amount);
     if (!checked.ok) return { ...checked, param: "amount_to_capture" };
   }
   if (s.pendingOp) {

@@ -1,11 +1,15 @@
 /** Helpers that send requests through the real Worker entry (`exports.default.fetch`). */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 
 /** Base URL used for in-process requests. */
 export const BASE = "http://127.0.0.1:8787";
 
-/** Sends a request to the Worker under test. */
-export function call(path: string, init?: RequestInit): Promise<Response> {
+/** Something that answers requests like the Worker: the real entry, or an app built by a test. */
+export type Target = { request(input: string, init: RequestInit | undefined, env: Env): Response | Promise<Response> };
+
+/** Sends a request to the Worker under test, or to `app` (e.g. one built with a failing processor). */
+export function call(path: string, init?: RequestInit, app?: Target): Promise<Response> {
+  if (app) return Promise.resolve(app.request(`${BASE}${path}`, init, env));
   return exports.default.fetch(new Request(`${BASE}${path}`, init));
 }
 

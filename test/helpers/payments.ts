@@ -1,11 +1,12 @@
 /** Helpers for payment tests: send form requests as a merchant, and read the ledger. */
 import { env } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "../../src/db/client";
-import { ledgerEntries } from "../../src/db/schema";
+import { ledgerEntries, paymentIntents, refunds } from "../../src/db/schema";
+import { NON_NEGATIVE_ACCOUNTS } from "../../src/domain/ledger";
 import { type PaymentDeps, paymentDeps } from "../../src/payments/deps";
 import type { ProcessorFactory } from "../../src/processor/index";
-import { call } from "./http";
+import { call, type Target } from "./http";
 import type { TestMerchant } from "./merchants";
 
 /** POSTs a Stripe-style form body as the merchant and returns status and parsed JSON. */
@@ -13,20 +14,22 @@ export async function post(
   m: Pick<TestMerchant, "headers">,
   path: string,
   fields: Record<string, string | number> = {},
+  opts: { idempotencyKey?: string; app?: Target } = {},
 ) {
   const body = new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString();
-  const res = await call(path, {
-    method: "POST",
-    headers: { ...m.headers, "content-type": "application/x-www-form-urlencoded" },
-    body,
-  });
+  const key: Record<string, string> = opts.idempotencyKey ? { "idempotency-key": opts.idempotencyKey } : {};
+  const res = await call(
+    path,
+    { method: "POST", headers: { ...m.headers, ...key, "content-type": "application/x-www-form-urlencoded" }, body },
+    opts.app,
+  );
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response fields.
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
 /** GETs a path as the merchant. */
-export async function get(m: Pick<TestMerchant, "headers">, path: string) {
-  const res = await call(path, { headers: m.headers });
+export async function get(m: Pick<TestMerchant, "headers">, path: string, app?: Target) {
+  const res = await call(path, { headers: m.headers }, app);
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response fields.
   return { status: res.status, body: (await res.json()) as any };
 }
@@ -88,4 +91,57 @@ export async function pay(
 export function deps(opts: { at?: number; processor?: ProcessorFactory } = {}): PaymentDeps {
   const { at, processor } = opts;
   return paymentDeps(env, { ...(at === undefined ? {} : { now: () => at }), ...(processor ? { processor } : {}) });
+}
+
+/**
+ * Every way the merchant's ledger breaks its invariants, as readable strings (must always be
+ * empty): a transaction that does not sum to zero, an account below zero that must not be, and a
+ * movement booked twice for one source.
+ */
+export async function ledgerProblems(merchantId: string): Promise<string[]> {
+  const db = getDb(env);
+  const problems = (await unbalancedTransactions(merchantId)).map((txn) => `unbalanced ${txn}`);
+  const sums = await db
+    .select({
+      currency: ledgerEntries.currency,
+      account: ledgerEntries.account,
+      total: sql<number>`sum(${ledgerEntries.amount})`,
+    })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.merchantId, merchantId))
+    .groupBy(ledgerEntries.currency, ledgerEntries.account)
+    .all();
+  for (const s of sums) {
+    if ((NON_NEGATIVE_ACCOUNTS as readonly string[]).includes(s.account) && Number(s.total) < 0) {
+      problems.push(`negative ${s.account} ${s.currency} ${s.total}`);
+    }
+  }
+  const twice = await db
+    .select({
+      source: ledgerEntries.sourceId,
+      kind: ledgerEntries.kind,
+      n: sql<number>`count(distinct ${ledgerEntries.txnId})`,
+    })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.merchantId, merchantId))
+    .groupBy(ledgerEntries.sourceId, ledgerEntries.kind)
+    .all();
+  for (const t of twice) if (Number(t.n) > 1) problems.push(`booked twice ${t.kind} ${t.source}`);
+  return problems;
+}
+
+/** Intents and refunds of the merchant left in a non-terminal state (processing, pending). */
+export async function unfinished(merchantId: string): Promise<string[]> {
+  const db = getDb(env);
+  const intents = await db
+    .select({ id: paymentIntents.id })
+    .from(paymentIntents)
+    .where(and(eq(paymentIntents.merchantId, merchantId), eq(paymentIntents.status, "processing")))
+    .all();
+  const pending = await db
+    .select({ id: refunds.id })
+    .from(refunds)
+    .where(and(eq(refunds.merchantId, merchantId), eq(refunds.status, "pending")))
+    .all();
+  return [...intents, ...pending].map((r) => r.id);
 }
