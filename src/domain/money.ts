@@ -1,8 +1,9 @@
 /**
- * Amount rules in integer minor units: charge minimum and maximum per currency, the three-decimal
- * rule (last digit 0), and bounds for captures and refunds. Pure: returns a tagged Result.
+ * Amount rules in integer minor units: charge minimum and maximum per currency, the currency's
+ * amount step (three-decimal amounts end in 0, isk moves in whole krónur), and bounds for captures
+ * and refunds. Pure: returns a tagged Result.
  */
-import { type Currency, exponent } from "./currencies";
+import { amountStep, type Currency, exponent } from "./currencies";
 
 /** Largest amount of any single charge, capture or refund: Stripe's 8-digit limit, in minor units. */
 export const MAX_AMOUNT = 99_999_999;
@@ -11,25 +12,27 @@ export const MAX_AMOUNT = 99_999_999;
 export type AmountError =
   | { ok: false; code: "amount_too_small"; min: number }
   | { ok: false; code: "amount_too_large"; max: number }
-  | { ok: false; code: "parameter_invalid"; reason: "three_decimal_last_digit" | "not_positive" };
+  | { ok: false; code: "parameter_invalid"; reason: "not_positive" }
+  | { ok: false; code: "parameter_invalid"; reason: "amount_step"; step: number };
 
 /** A checked amount or the reason it was refused. */
 export type AmountResult = { ok: true; amount: number } | AmountError;
 
-/** The smallest charge: 0.50 in major units, rounded up to the currency's minor unit (50, 500 or 1). */
+/**
+ * The smallest charge: 0.50 in major units, rounded up to the currency's minor unit and then to its
+ * amount step (usd 50, jpy 1, kwd 500, isk 100).
+ */
 export function minimumCharge(currency: Currency): number {
   const e = exponent(currency);
-  return e === 0 ? 1 : 5 * 10 ** (e - 1);
-}
-
-/** The smallest movable amount: one minor unit, or 10 for three-decimal currencies. */
-export function smallestUnit(currency: Currency): number {
-  return exponent(currency) === 3 ? 10 : 1;
+  const half = e === 0 ? 1 : 5 * 10 ** (e - 1);
+  const step = amountStep(currency);
+  return Math.ceil(half / step) * step;
 }
 
 /**
  * Checks an amount for `currency`. `charge` amounts must reach the charge minimum; `part` amounts
- * (captures and refunds of an existing charge) only need to be positive; both respect `max`.
+ * (captures and refunds of an existing charge) only need to be positive; all respect `max` and the
+ * currency's amount step.
  */
 export function checkAmount(
   amount: number,
@@ -46,9 +49,8 @@ export function checkAmount(
     return { ok: false, code: "amount_too_small", min: minimumCharge(currency) };
   }
   if (amount > max) return { ok: false, code: "amount_too_large", max };
-  if (exponent(currency) === 3 && amount % 10 !== 0) {
-    return { ok: false, code: "parameter_invalid", reason: "three_decimal_last_digit" };
-  }
+  const step = amountStep(currency);
+  if (amount % step !== 0) return { ok: false, code: "parameter_invalid", reason: "amount_step", step };
   return { ok: true, amount };
 }
 
@@ -60,8 +62,11 @@ export function amountMessage(err: AmountError, currency: string): string {
     case "amount_too_large":
       return `Amount must be no more than ${err.max} (minor units of ${currency}).`;
     case "parameter_invalid":
-      return err.reason === "not_positive"
-        ? "Amount must be a positive integer."
-        : `Amounts in ${currency} have three decimals and must end in 0.`;
+      switch (err.reason) {
+        case "not_positive":
+          return "Amount must be a positive integer.";
+        case "amount_step":
+          return `Amounts in ${currency} must be a multiple of ${err.step} (minor units).`;
+      }
   }
 }

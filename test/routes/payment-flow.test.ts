@@ -198,4 +198,26 @@ describe("currencies", () => {
       { amount: 1000, currency: "kwd" },
     ]);
   });
+
+  it("isk moves in whole krónur (multiples of 100) through charge, capture and refund", async () => {
+    const m = await newMerchant();
+    const isk = (await pay(m, VISA, { amount: 1000, currency: "isk", capture_method: "manual" })).body;
+    expect(isk).toMatchObject({ status: "requires_capture", amount_capturable: 1000, currency: "isk" });
+    const odd = await post(m, `/v1/payment_intents/${isk.id}/capture`, { amount_to_capture: 950 });
+    expect([odd.status, odd.body.error.code, odd.body.error.param]).toEqual([
+      400,
+      "parameter_invalid",
+      "amount_to_capture",
+    ]);
+    expect(odd.body.error.message).toBe("Amounts in isk must be a multiple of 100 (minor units).");
+    const part = await post(m, `/v1/payment_intents/${isk.id}/capture`, { amount_to_capture: 900 });
+    expect(part.body).toMatchObject({ status: "succeeded", amount_received: 900 });
+    const fraction = await post(m, "/v1/refunds", { payment_intent: isk.id, amount: 50 });
+    expect([fraction.status, fraction.body.error.code, fraction.body.error.param]).toEqual([
+      400,
+      "parameter_invalid",
+      "amount",
+    ]);
+    expect((await post(m, "/v1/refunds", { payment_intent: isk.id, amount: 100 })).body.status).toBe("succeeded");
+  });
 });
