@@ -38,17 +38,28 @@ describe("SimulatedProcessor", () => {
 
   it("captures once, within the authorization, and refunds only what was captured", async () => {
     const { reference } = (await auth("4242424242424242")) as { reference: string };
-    expect(await sim.capture({ key: key(), reference, amount: 1001 })).toMatchObject({ status: "error" });
+    const declined = { status: "refused", reason: "declined" };
+    expect(await sim.capture({ key: key(), reference, amount: 1001 })).toEqual(declined);
     const ck = key();
     expect(await sim.capture({ key: ck, reference, amount: 600 })).toMatchObject({ status: "approved", amount: 600 });
     expect(await sim.capture({ key: ck, reference, amount: 600 })).toMatchObject({ status: "approved", amount: 600 });
-    expect(await sim.capture({ key: key(), reference, amount: 100 })).toMatchObject({ status: "error" });
-    expect(await sim.void({ key: key(), reference, amount: 1000 })).toMatchObject({ status: "error" });
+    expect(await sim.capture({ key: key(), reference, amount: 100 })).toEqual(declined);
+    expect(await sim.void({ key: key(), reference, amount: 1000 })).toEqual(declined);
     expect(await sim.refund({ key: key(), reference, amount: 500 })).toMatchObject({ status: "approved" });
-    expect(await sim.refund({ key: key(), reference, amount: 101 })).toMatchObject({ status: "error" });
+    expect(await sim.refund({ key: key(), reference, amount: 101 })).toEqual(declined);
     expect(await sim.refund({ key: key(), reference, amount: 100 })).toMatchObject({ status: "approved" });
-    expect(await sim.refund({ key: "k_unknown", reference: "auth_nope", amount: 1 })).toMatchObject({
-      status: "error",
+    expect(await sim.refund({ key: "k_unknown", reference: "auth_nope", amount: 1 })).toEqual({
+      status: "refused",
+      reason: "authorization_gone",
+    });
+  });
+
+  it("after a void the authorization is gone: a capture is refused as such", async () => {
+    const { reference } = (await auth("4242424242424242")) as { reference: string };
+    expect(await sim.void({ key: key(), reference, amount: 1000 })).toMatchObject({ status: "approved" });
+    expect(await sim.capture({ key: key(), reference, amount: 1000 })).toEqual({
+      status: "refused",
+      reason: "authorization_gone",
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callProcessor } from "../../src/processor/connector";
+import { CardUnavailable, callProcessor } from "../../src/processor/connector";
 import { behaviourFor, EDGEPAY_CARDS } from "../../src/processor/test-cards";
 
 describe("simulator test cards", () => {
@@ -48,10 +48,24 @@ describe("callProcessor treats answers as untrusted", () => {
     expect(await callProcessor("authorize", 100, async () => answer)).toEqual({ kind: "unknown" });
   });
 
-  it("maps a decline on a follow-up call, a throw, and a timeout to unknown", async () => {
+  it("maps a decline or refusal of a follow-up call to a definite refusal", async () => {
     const declined = { status: "declined", code: "card_declined", decline_code: "x" };
-    expect(await callProcessor("capture", 100, async () => declined)).toEqual({ kind: "unknown" });
+    expect(await callProcessor("capture", 100, async () => declined)).toEqual({ kind: "refused", reason: "declined" });
+    const gone = { status: "refused", reason: "authorization_gone" };
+    expect(await callProcessor("void", 100, async () => gone)).toEqual({
+      kind: "refused",
+      reason: "authorization_gone",
+    });
+    const odd = { status: "refused", reason: "because" };
+    expect(await callProcessor("refund", 100, async () => odd)).toEqual({ kind: "unknown" });
+  });
+
+  it("maps a throw and a timeout to unknown, and an unreadable card to a refusal before any call", async () => {
     expect(await callProcessor("void", 100, () => Promise.reject(new Error("boom")))).toEqual({ kind: "unknown" });
     expect(await callProcessor("refund", 100, () => new Promise(() => {}), 20)).toEqual({ kind: "unknown" });
+    expect(await callProcessor("authorize", 100, () => Promise.reject(new CardUnavailable()))).toEqual({
+      kind: "refused",
+      reason: "payment_method_unavailable",
+    });
   });
 });
