@@ -18,7 +18,9 @@ export type Fault =
   /** The call never reaches the simulator, and the gateway sees a timeout. */
   | { kind: "lose_request" }
   /** The simulator acts, then the Worker "crashes": the call throws something that is not an answer. */
-  | { kind: "crash_after" };
+  | { kind: "crash_after" }
+  /** The simulator answers after `ms`: widens the window in which other requests race the call. */
+  | { kind: "slow"; ms: number };
 
 /** A switchboard of faults per operation, changeable while a test runs. */
 export class Faults {
@@ -46,6 +48,7 @@ export class Faults {
         const fault = this.#faults.get(op);
         if (fault?.kind === "refuse") return { status: "refused", reason: fault.reason };
         if (fault?.kind === "lose_request") throw new Error("timeout");
+        if (fault?.kind === "slow") await scheduler.wait(fault.ms);
         this.reached.set(op, (this.reached.get(op) ?? 0) + 1);
         const answer = await call(req);
         if (fault?.kind === "lose_answer") throw new Error("timeout");

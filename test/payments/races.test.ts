@@ -6,10 +6,19 @@
 import { env } from "cloudflare:workers";
 import { like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
 import { getDb } from "../../src/db/client";
 import { simulatorOperations } from "../../src/db/schema";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
-import { cardToken, get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
+import {
+  cardToken,
+  get as getVia,
+  ledgerProblems,
+  paymentMethod,
+  post as postVia,
+  unfinished,
+} from "../helpers/payments";
+import { Faults } from "../helpers/processors";
 
 const VISA = "4242424242424242";
 const LOOPS = 3;
@@ -25,7 +34,14 @@ async function processorOps(intentId: string): Promise<string[]> {
   return rows.map((r) => r.kind).sort();
 }
 
+function slowApp() {
+  const faults = new Faults();
+  for (const op of ["authorize", "capture", "void", "refund"] as const) faults.set(op, { kind: "slow", ms: 40 });
+  return createApp({ payments: { processor: faults.factory } });
+}
+
 async function authorized(m: TestMerchant, amount = 1000) {
+  const post = postVia;
   const pm = await paymentMethod(m, VISA);
   const res = await post(m, "/v1/payment_intents", {
     amount,
@@ -50,164 +66,178 @@ async function settled(m: TestMerchant) {
   expect(await ledgerProblems(m.merchantId)).toEqual([]);
 }
 
-describe("racing actions on one intent", () => {
-  it(`${N} concurrent captures: one capture, every answer the final state or a 4xx (×${LOOPS})`, async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    for (let loop = 0; loop < LOOPS; loop++) {
-      const id = await authorized(m);
-      const answers = await Promise.all(Array.from({ length: N }, () => post(m, `/v1/payment_intents/${id}/capture`)));
-      for (const res of answers) expectFinalOr4xx(res, "succeeded");
-      expect(answers.some((r) => r.status === 200)).toBe(true);
-      expect(await processorOps(id)).toEqual(["authorize", "capture"]);
-      expect((await get(m, `/v1/payment_intents/${id}`)).body).toMatchObject({
-        status: "succeeded",
-        amount_received: 1000,
-      });
-      await settled(m);
-    }
-  });
-
-  it(`${N} concurrent cancels: one void (×${LOOPS})`, async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    for (let loop = 0; loop < LOOPS; loop++) {
-      const id = await authorized(m);
-      const answers = await Promise.all(Array.from({ length: N }, () => post(m, `/v1/payment_intents/${id}/cancel`)));
-      for (const res of answers) expectFinalOr4xx(res, "canceled");
-      expect(await processorOps(id)).toEqual(["authorize", "void"]);
-      expect((await get(m, `/v1/payment_intents/${id}`)).body).toMatchObject({
-        status: "canceled",
-        amount_capturable: 0,
-      });
-      await settled(m);
-    }
-  });
-
-  it(`${N} captures and cancels mixed: exactly one of them happens (×${LOOPS})`, async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    for (let loop = 0; loop < LOOPS; loop++) {
-      const id = await authorized(m);
-      const answers = await Promise.all(
-        Array.from({ length: N }, (_, i) => post(m, `/v1/payment_intents/${id}/${i % 2 ? "capture" : "cancel"}`)),
-      );
-      const final = (await get(m, `/v1/payment_intents/${id}`)).body.status;
-      expect(["succeeded", "canceled"]).toContain(final);
-      for (const res of answers) expectFinalOr4xx(res, final);
-      expect(await processorOps(id)).toEqual(["authorize", final === "succeeded" ? "capture" : "void"]);
-      await settled(m);
-    }
-  });
-
-  it("concurrent partial captures above the authorized amount are refused; one valid capture wins", async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    for (let loop = 0; loop < LOOPS; loop++) {
-      const id = await authorized(m, 1000);
-      const answers = await Promise.all(
-        Array.from({ length: 30 }, (_, i) =>
-          post(m, `/v1/payment_intents/${id}/capture`, { amount_to_capture: i % 3 === 0 ? 600 : 1001 + i }),
-        ),
-      );
-      answers.forEach((res, i) => {
-        if (i % 3 !== 0)
-          expect([res.status, res.body.error?.code, res.body.error?.param]).toEqual([
-            400,
-            "amount_too_large",
-            "amount_to_capture",
-          ]);
-        else expectFinalOr4xx(res, "succeeded");
-      });
-      expect((await get(m, `/v1/payment_intents/${id}`)).body).toMatchObject({
-        status: "succeeded",
-        amount_received: 600,
-      });
-      expect(await processorOps(id)).toEqual(["authorize", "capture"]);
-      await settled(m);
-    }
-  });
-
-  it("30 concurrent partial refunds never exceed the capture, and every refund that exists was answered 200", async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    for (let loop = 0; loop < LOOPS; loop++) {
-      const pm = await paymentMethod(m, VISA);
-      const pi = (
-        await post(m, "/v1/payment_intents", { amount: 2000, currency: "usd", payment_method: pm, confirm: "true" })
-      ).body;
-      const answers = await Promise.all(
-        Array.from({ length: 30 }, (_, i) =>
-          post(m, "/v1/refunds", { payment_intent: pi.id, amount: 150 }, { idempotencyKey: `r-${loop}-${i}` }),
-        ),
-      );
-      for (const res of answers) {
-        expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
-        if (res.status !== 200) expect(["amount_too_large", "charge_already_refunded"]).toContain(res.body.error.code);
+/**
+ * Each race runs twice: on the Worker as it is, and on an app whose processor answers every call
+ * after 40 ms, so the racing requests find the operation still pending (the window where a second
+ * claim used to replace the first one's key and leave the intent processing forever).
+ */
+for (const [speed, app] of [
+  ["fast processor", undefined],
+  ["slow processor", slowApp()],
+] as const)
+  describe(`racing actions on one intent (${speed})`, () => {
+    const post: typeof postVia = (m, path, fields, opts) => postVia(m, path, fields, { app, ...opts });
+    const get: typeof getVia = (m, path) => getVia(m, path, app);
+    it(`${N} concurrent captures: one capture, every answer the final state or a 4xx (×${LOOPS})`, async () => {
+      const m = await newMerchant({ rateLimit: 1000 });
+      for (let loop = 0; loop < LOOPS; loop++) {
+        const id = await authorized(m);
+        const answers = await Promise.all(
+          Array.from({ length: N }, () => post(m, `/v1/payment_intents/${id}/capture`)),
+        );
+        for (const res of answers) expectFinalOr4xx(res, "succeeded");
+        expect(answers.some((r) => r.status === 200)).toBe(true);
+        expect(await processorOps(id)).toEqual(["authorize", "capture"]);
+        expect((await get(m, `/v1/payment_intents/${id}`)).body).toMatchObject({
+          status: "succeeded",
+          amount_received: 1000,
+        });
+        await settled(m);
       }
-      const ok = answers.filter((r) => r.status === 200).map((r) => r.body.id as string);
-      expect(ok.length).toBe(13); // 13 × 150 = 1950 ≤ 2000 < 14 × 150
-      const listed = (await get(m, `/v1/refunds?payment_intent=${pi.id}&limit=100`)).body.data.map(
-        (r: { id: string }) => r.id,
-      );
-      expect(listed.sort()).toEqual([...ok].sort());
-      expect((await get(m, `/v1/payment_intents/${pi.id}`)).body.amount_refunded).toBe(1950);
-      await settled(m);
-    }
-  });
+    });
 
-  it("25 concurrent metadata updates all land", async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    const pi = (await post(m, "/v1/payment_intents", { amount: 1000, currency: "usd" })).body;
-    const answers = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => post(m, `/v1/payment_intents/${pi.id}`, { [`metadata[k${i}]`]: `v${i}` })),
-    );
-    expect(answers.map((r) => r.status)).toEqual(Array(25).fill(200));
-    const meta = (await get(m, `/v1/payment_intents/${pi.id}`)).body.metadata;
-    expect(Object.keys(meta).length).toBe(25);
-  });
+    it(`${N} concurrent cancels: one void (×${LOOPS})`, async () => {
+      const m = await newMerchant({ rateLimit: 1000 });
+      for (let loop = 0; loop < LOOPS; loop++) {
+        const id = await authorized(m);
+        const answers = await Promise.all(Array.from({ length: N }, () => post(m, `/v1/payment_intents/${id}/cancel`)));
+        for (const res of answers) expectFinalOr4xx(res, "canceled");
+        expect(await processorOps(id)).toEqual(["authorize", "void"]);
+        expect((await get(m, `/v1/payment_intents/${id}`)).body).toMatchObject({
+          status: "canceled",
+          amount_capturable: 0,
+        });
+        await settled(m);
+      }
+    });
 
-  it("a token that a confirm would use is not spent when a cancel wins the race", async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    for (let loop = 0; loop < 5; loop++) {
-      const tok = await cardToken(m, VISA);
+    it(`${N} captures and cancels mixed: exactly one of them happens (×${LOOPS})`, async () => {
+      const m = await newMerchant({ rateLimit: 1000 });
+      for (let loop = 0; loop < LOOPS; loop++) {
+        const id = await authorized(m);
+        const answers = await Promise.all(
+          Array.from({ length: N }, (_, i) => post(m, `/v1/payment_intents/${id}/${i % 2 ? "capture" : "cancel"}`)),
+        );
+        const final = (await get(m, `/v1/payment_intents/${id}`)).body.status;
+        expect(["succeeded", "canceled"]).toContain(final);
+        for (const res of answers) expectFinalOr4xx(res, final);
+        expect(await processorOps(id)).toEqual(["authorize", final === "succeeded" ? "capture" : "void"]);
+        await settled(m);
+      }
+    });
+
+    it("concurrent partial captures above the authorized amount are refused; one valid capture wins", async () => {
+      const m = await newMerchant({ rateLimit: 1000 });
+      for (let loop = 0; loop < LOOPS; loop++) {
+        const id = await authorized(m, 1000);
+        const answers = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            post(m, `/v1/payment_intents/${id}/capture`, { amount_to_capture: i % 3 === 0 ? 600 : 1001 + i }),
+          ),
+        );
+        answers.forEach((res, i) => {
+          if (i % 3 !== 0)
+            expect([res.status, res.body.error?.code, res.body.error?.param]).toEqual([
+              400,
+              "amount_too_large",
+              "amount_to_capture",
+            ]);
+          else expectFinalOr4xx(res, "succeeded");
+        });
+        expect((await get(m, `/v1/payment_intents/${id}`)).body).toMatchObject({
+          status: "succeeded",
+          amount_received: 600,
+        });
+        expect(await processorOps(id)).toEqual(["authorize", "capture"]);
+        await settled(m);
+      }
+    });
+
+    it("30 concurrent partial refunds never exceed the capture, and every refund that exists was answered 200", async () => {
+      const m = await newMerchant({ rateLimit: 1000 });
+      for (let loop = 0; loop < LOOPS; loop++) {
+        const pm = await paymentMethod(m, VISA);
+        const pi = (
+          await post(m, "/v1/payment_intents", { amount: 2000, currency: "usd", payment_method: pm, confirm: "true" })
+        ).body;
+        const answers = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            post(m, "/v1/refunds", { payment_intent: pi.id, amount: 150 }, { idempotencyKey: `r-${loop}-${i}` }),
+          ),
+        );
+        for (const res of answers) {
+          expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+          if (res.status !== 200)
+            expect(["amount_too_large", "charge_already_refunded"]).toContain(res.body.error.code);
+        }
+        const ok = answers.filter((r) => r.status === 200).map((r) => r.body.id as string);
+        expect(ok.length).toBe(13); // 13 × 150 = 1950 ≤ 2000 < 14 × 150
+        const listed = (await get(m, `/v1/refunds?payment_intent=${pi.id}&limit=100`)).body.data.map(
+          (r: { id: string }) => r.id,
+        );
+        expect(listed.sort()).toEqual([...ok].sort());
+        expect((await get(m, `/v1/payment_intents/${pi.id}`)).body.amount_refunded).toBe(1950);
+        await settled(m);
+      }
+    });
+
+    it("25 concurrent metadata updates all land", async () => {
+      const m = await newMerchant({ rateLimit: 1000 });
       const pi = (await post(m, "/v1/payment_intents", { amount: 1000, currency: "usd" })).body;
-      const [confirm, cancel] = await Promise.all([
-        post(m, `/v1/payment_intents/${pi.id}/confirm`, { payment_method: tok }),
-        post(m, `/v1/payment_intents/${pi.id}/cancel`),
-      ]);
-      const final = (await get(m, `/v1/payment_intents/${pi.id}`)).body;
-      const used = (await get(m, `/v1/tokens/${tok}`)).body.used;
-      // One of the two won: a confirm that paid (the cancel is refused), or a cancel before it.
-      if (confirm.status === 200) expect([final.status, cancel.status]).toEqual(["succeeded", 400]);
-      else expect([final.status, cancel.body.status, confirm.status]).toEqual(["canceled", "canceled", 400]);
-      // The token is spent exactly when an authorization was attempted with it.
-      expect(used).toBe((await processorOps(pi.id)).includes("authorize"));
-      await settled(m);
-    }
-  });
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => post(m, `/v1/payment_intents/${pi.id}`, { [`metadata[k${i}]`]: `v${i}` })),
+      );
+      expect(answers.map((r) => r.status)).toEqual(Array(25).fill(200));
+      const meta = (await get(m, `/v1/payment_intents/${pi.id}`)).body.metadata;
+      expect(Object.keys(meta).length).toBe(25);
+    });
 
-  it("detach racing confirm, and confirm with a detached method, leave the intent cancelable", async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    for (let loop = 0; loop < 5; loop++) {
+    it("a token that a confirm would use is not spent when a cancel wins the race", async () => {
+      const m = await newMerchant({ rateLimit: 1000 });
+      for (let loop = 0; loop < 5; loop++) {
+        const tok = await cardToken(m, VISA);
+        const pi = (await post(m, "/v1/payment_intents", { amount: 1000, currency: "usd" })).body;
+        const [confirm, cancel] = await Promise.all([
+          post(m, `/v1/payment_intents/${pi.id}/confirm`, { payment_method: tok }),
+          post(m, `/v1/payment_intents/${pi.id}/cancel`),
+        ]);
+        const final = (await get(m, `/v1/payment_intents/${pi.id}`)).body;
+        const used = (await get(m, `/v1/tokens/${tok}`)).body.used;
+        // One of the two won: a confirm that paid (the cancel is refused), or a cancel before it.
+        if (confirm.status === 200) expect([final.status, cancel.status]).toEqual(["succeeded", 400]);
+        else expect([final.status, cancel.body.status, confirm.status]).toEqual(["canceled", "canceled", 400]);
+        // The token is spent exactly when an authorization was attempted with it.
+        expect(used).toBe((await processorOps(pi.id)).includes("authorize"));
+        await settled(m);
+      }
+    });
+
+    it("detach racing confirm, and confirm with a detached method, leave the intent cancelable", async () => {
+      const m = await newMerchant({ rateLimit: 1000 });
+      for (let loop = 0; loop < 5; loop++) {
+        const pm = await paymentMethod(m, VISA);
+        const pi = (await post(m, "/v1/payment_intents", { amount: 1000, currency: "usd", capture_method: "manual" }))
+          .body;
+        const [confirm] = await Promise.all([
+          post(m, `/v1/payment_intents/${pi.id}/confirm`, { payment_method: pm }),
+          post(m, `/v1/payment_methods/${pm}/detach`),
+        ]);
+        expect(confirm.status, JSON.stringify(confirm.body)).toBeLessThan(500);
+        const status = (await get(m, `/v1/payment_intents/${pi.id}`)).body.status;
+        expect(["requires_capture", "requires_payment_method"]).toContain(status);
+        expect((await post(m, `/v1/payment_intents/${pi.id}/cancel`)).body.status).toBe("canceled");
+        await settled(m);
+      }
       const pm = await paymentMethod(m, VISA);
-      const pi = (await post(m, "/v1/payment_intents", { amount: 1000, currency: "usd", capture_method: "manual" }))
-        .body;
-      const [confirm] = await Promise.all([
-        post(m, `/v1/payment_intents/${pi.id}/confirm`, { payment_method: pm }),
-        post(m, `/v1/payment_methods/${pm}/detach`),
+      const pi = (await post(m, "/v1/payment_intents", { amount: 1000, currency: "usd" })).body;
+      await post(m, `/v1/payment_methods/${pm}/detach`);
+      const confirm = await post(m, `/v1/payment_intents/${pi.id}/confirm`, { payment_method: pm });
+      expect([confirm.status, confirm.body.error.code, confirm.body.error.param]).toEqual([
+        404,
+        "resource_missing",
+        "payment_method",
       ]);
-      expect(confirm.status, JSON.stringify(confirm.body)).toBeLessThan(500);
-      const status = (await get(m, `/v1/payment_intents/${pi.id}`)).body.status;
-      expect(["requires_capture", "requires_payment_method"]).toContain(status);
       expect((await post(m, `/v1/payment_intents/${pi.id}/cancel`)).body.status).toBe("canceled");
       await settled(m);
-    }
-    const pm = await paymentMethod(m, VISA);
-    const pi = (await post(m, "/v1/payment_intents", { amount: 1000, currency: "usd" })).body;
-    await post(m, `/v1/payment_methods/${pm}/detach`);
-    const confirm = await post(m, `/v1/payment_intents/${pi.id}/confirm`, { payment_method: pm });
-    expect([confirm.status, confirm.body.error.code, confirm.body.error.param]).toEqual([
-      404,
-      "resource_missing",
-      "payment_method",
-    ]);
-    expect((await post(m, `/v1/payment_intents/${pi.id}/cancel`)).body.status).toBe("canceled");
-    await settled(m);
+    });
   });
-});
