@@ -9,8 +9,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { shardOfKey } from "../../src/domain/limits";
-import { gateName, type MerchantGate } from "../../src/durable/merchant-gate";
+import { hashToShard } from "../../src/domain/limits";
+import { bucketShardName, type MerchantGate } from "../../src/durable/merchant-gate";
 import { ApiError } from "../../src/errors";
 import { formOrJsonBody } from "../../src/lib/openapi";
 import { intParam } from "../../src/lib/params";
@@ -91,7 +91,7 @@ function post(m: ReturnType<typeof merchant>, body: unknown, key?: string, extra
 
 /** Freezes the clock of a merchant's gate shard, so bucket arithmetic is exact in the test. */
 async function freeze(merchantId: string, shard = 0) {
-  const stub = env.MERCHANT_GATE.getByName(gateName(merchantId, shard));
+  const stub = env.MERCHANT_GATE.getByName(bucketShardName(merchantId, shard));
   const now = Date.now();
   await runInDurableObject(stub, (instance: MerchantGate) => {
     instance.clock = () => now;
@@ -320,7 +320,7 @@ describe("rate limiting through the gate", () => {
     await freeze(m.id, 1);
     const keys = Array.from({ length: 130 }, (_, i) => `split-${i}`);
     const perShard = [0, 0];
-    for (const k of keys) perShard[shardOfKey(k, 2)] = (perShard[shardOfKey(k, 2)] ?? 0) + 1;
+    for (const k of keys) perShard[hashToShard(k, 2)] = (perShard[hashToShard(k, 2)] ?? 0) + 1;
     const statuses = await Promise.all(
       keys.map(async (k) => (await req("/t/v1/charges", post(m, { amount: 1, currency: "usd" }, k))).status),
     );
