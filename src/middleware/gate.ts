@@ -4,9 +4,13 @@
  * shard, and for a keyed request `begin` on the key's key shard in parallel. A keyed request then
  * `complete`s its key (save or release); a 401/403 `refund`s its token.
  *
- * Once a handler has run, its answer is saved under the key (a response to a 401/403, a validation
- * failure or an unknown route is not; the key is released). A saved 5xx also carries
- * `Stripe-Should-Retry: false`: retrying the same key can only replay it.
+ * What is saved under an Idempotency-Key: 2xx answers, and 4xx answers of a handler that ran (402
+ * declines, 400 payment_intent_unexpected_state, ...). Never saved, the key released so a retry (the
+ * same request or a corrected one) runs again: an ApiError with `noEffect` (validation, invalidParam,
+ * lock_timeout), every 401, 403, 409 and 429, and every 5xx. A 5xx may follow an effect; the retry
+ * re-runs the handler, which finds its own effect (creates are unique per merchant and key in D1,
+ * actions find the intent's state). So a keyed 5xx carries `Stripe-Should-Retry: true`, as does
+ * every `lock_timeout`.
  *
  * A replay is answered from the saved status, headers and body, unchanged, plus
  * `Idempotent-Replayed: true` and `Original-Request`; like Stripe, it spends a rate-limit token.
@@ -110,7 +114,7 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
     });
     await release();
     throw new ApiError("service_unavailable", "The service is temporarily unavailable. Retry the request.", {
-      headers: keyHeader,
+      headers: keyed ? { ...keyHeader, "Stripe-Should-Retry": "true" } : {},
     });
   }
   const limitHeaders = rateLimitHeaders(merchantPolicies, admitted.value.limits, shards, 0);
@@ -151,15 +155,30 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
   const finishing: Promise<void>[] = [];
   if (uncounted) finishing.push(refundTokens(c, buckets, policies));
   if (keyed && leaseId !== null) {
-    const response = !uncounted && handlerRan(c) ? await snapshot(c) : null;
+    const response = savedUnderKey(c) ? await snapshot(c) : null;
     finishing.push(completeKey(c, keyed.stub, keyed.request.scope, leaseId, response));
   }
   await Promise.all(finishing);
   const final = uncounted ? rateLimitHeaders(merchantPolicies, admitted.value.limits, shards, 1) : limitHeaders;
   for (const [name, value] of Object.entries({ ...final, ...keyHeader })) c.res.headers.set(name, value);
-  if (keyed && leaseId !== null && !uncounted && handlerRan(c) && c.res.status >= 500)
-    c.res.headers.set("Stripe-Should-Retry", "false");
+  if (shouldRetry(c, keyed !== undefined)) c.res.headers.set("Stripe-Should-Retry", "true");
 });
+
+/**
+ * True when the answer is saved under its key: the handler ran and the answer is a 2xx or a 4xx
+ * other than 401, 403, 409 and 429. A 5xx is never saved: it may hide an effect the retry finds.
+ */
+function savedUnderKey(c: Context<AppEnv>): boolean {
+  const status = c.res.status;
+  if (status >= 500 || status === 401 || status === 403 || status === 409 || status === 429) return false;
+  return handlerRan(c);
+}
+
+/** True when a retry is safe and useful: a lock timeout, or a 5xx whose key was released. */
+function shouldRetry(c: Context<AppEnv>, keyed: boolean): boolean {
+  if (c.error instanceof ApiError && c.error.code === "lock_timeout") return true;
+  return keyed && c.res.status >= 500;
+}
 
 /** True when a route handler began: not a validation failure, not an unknown route or method. */
 function handlerRan(c: Context<AppEnv>): boolean {
@@ -214,8 +233,6 @@ function replay(c: Context<AppEnv>, saved: SavedResponse, originalRequestId: str
   for (const [name, value] of Object.entries(extra)) headers.set(name, value);
   headers.set("Request-Id", c.var.requestId);
   headers.set("Idempotent-Replayed", "true");
-  // A retry with this key could only replay this again: tell the stripe SDK not to spend retries on a 5xx.
-  if (saved.status >= 500) headers.set("Stripe-Should-Retry", "false");
   if (originalRequestId) headers.set("Original-Request", originalRequestId);
   return new Response(saved.body, { status: saved.status, headers });
 }
