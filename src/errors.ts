@@ -71,7 +71,8 @@ export interface ApiErrorDetails {
   extra?: Record<string, unknown>;
   /**
    * The request changed nothing and may be sent again, as it is or corrected: the gate saves no
-   * response under its Idempotency-Key (validation errors, lock timeouts).
+   * response under its Idempotency-Key and releases the key (validation errors, invalidParam,
+   * lock timeouts). The gate's full rule of what it saves is in middleware/gate.ts.
    */
   noEffect?: boolean;
 }

@@ -1,15 +1,20 @@
 /**
- * Which rate-limit policies apply to a request, and how a merchant's limits are split across the
- * shards of its MerchantGate. Pure: the gate middleware and the Durable Object both use it.
+ * Which rate-limit policies apply to a request, and how a merchant's MerchantGate work is spread
+ * over objects. Pure: the gate middleware and the Durable Object both use it.
+ *
+ * Two kinds of shard. Rate-limit buckets live on `bucketShardCount(q)` bucket shards, sized by the
+ * merchant's quota. Idempotency keys live on one of KEY_SHARDS key shards, chosen by the key alone,
+ * so changing the quota never moves a saved response.
  *
  * Throughput arithmetic (also in the README): one Durable Object serves roughly 500–1,000 simple
- * requests/s, fewer when each request writes storage. A request with an Idempotency-Key costs the
- * shard two storage commits (admit, then the saved response), one without a key one commit (its
- * buckets). Sizing a shard for PER_SHARD_QUOTA = 100 admitted requests/s keeps it at ≤ 200
- * commits/s, 3–5× below what an object sustains with writes. Storage bounds it too: an object holds
- * at most 10 GB, and 100 keyed requests/s kept for 24 h with ~1 KB responses is 8.6 GB.
- * A merchant allowed `q` requests/s gets ceil(q / 100) shards: the defaults (25 test, 100 live) are
- * one shard and fully exact; 1,000 req/s is 10 shards, each holding a tenth of every bucket.
+ * requests/s, fewer when each request writes storage. Buckets are kept in memory, so a bucket shard
+ * writes nothing; sizing it for PER_SHARD_QUOTA = 100 admitted requests/s keeps it far below the
+ * ceiling. A keyed request costs its key shard two commits (begin, then the saved response); with
+ * KEY_SHARDS = 128 even the operator maximum (10,000 req/s, all keyed) is ≤ 79 keyed requests/s per
+ * key shard: ≤ 157 commits/s, and ≤ 6.8 GB of ~1 KB responses kept 24 h, under the 10 GB an object
+ * may store. A merchant allowed `q` requests/s gets ceil(q / 100) bucket shards: the defaults
+ * (25 test, 100 live) are one shard and fully exact; 1,000 req/s is 10 shards, each holding a tenth
+ * of every bucket.
  */
 import type { Policy } from "./token-bucket";
 
@@ -30,13 +35,25 @@ export function merchantQuota(override: number | null | undefined, deploymentDef
   return fallback;
 }
 
-/** How many MerchantGate shards a merchant with this quota uses. */
-export function shardCount(quota: number): number {
+/**
+ * How many key shards every merchant has, whatever its quota. Changing it moves keys (their saved
+ * responses stop replaying; payments and refunds stay exactly-once through their D1 unique index),
+ * so it is a constant, sized for the operator maximum rate limit (see the module comment).
+ */
+export const KEY_SHARDS = 128;
+
+/** How many bucket shards (rate-limit buckets) a merchant with this quota uses. */
+export function bucketShardCount(quota: number): number {
   return Math.max(1, Math.ceil(quota / PER_SHARD_QUOTA));
 }
 
-/** The shard that owns an idempotency key (FNV-1a over its UTF-16 code units, modulo `shards`). */
-export function shardOfKey(key: string, shards: number): number {
+/** The key shard, in [0, KEY_SHARDS), that owns an idempotency key; it depends on the key only. */
+export function keyShardOf(key: string): number {
+  return hashToShard(key, KEY_SHARDS);
+}
+
+/** A stable shard in [0, shards) for a string (FNV-1a over its UTF-16 code units, modulo `shards`). */
+export function hashToShard(key: string, shards: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i);

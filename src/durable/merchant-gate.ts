@@ -2,20 +2,26 @@
  * MerchantGate: the per-merchant Durable Object that admits requests (rate limiting and
  * idempotency) and completes them. It exposes typed RPC methods only, never a fetch router.
  *
- * Addressing (see gateName): `m:<merchant_id>:<shard>` for merchant traffic, `client:<client_id>`
- * for failed-authentication throttling on the token endpoint, `health` for the liveness probe.
+ * Addressing (see the name functions at the end): one class, used in three roles.
+ *   `m:<merchant_id>:<i>`   bucket shard i of ceil(q / 100) (q = the merchant's quota): rate-limit
+ *                           buckets only (`admit`, `refund`); holds no storage
+ *   `m:<merchant_id>:k<j>`  key shard j of KEY_SHARDS, j = fnv1a(key) mod KEY_SHARDS: idempotency
+ *                           keys only (`begin`, `complete`); independent of the quota, so changing a
+ *                           merchant's rate limit never moves a saved response
+ *   `client:<client_id>`    failed-authentication throttling on the token endpoint; `health` for the
+ *                           liveness probe
  *
- * Cost: a request makes one RPC to be admitted (`admit`: buckets and idempotency begin together)
- * and at most one to finish (`complete`: saved response and/or a refunded token); a request without
- * an Idempotency-Key that needs no refund makes no second call.
+ * Cost: a keyless request makes one RPC (`admit` on a random bucket shard). A keyed request makes
+ * two in parallel (`admit` on the bucket shard fnv1a(key) mod N, `begin` on its key shard), so no
+ * sequential hop is added, and one to finish (`complete` on the key shard). A 401/403 adds a
+ * `refund` on the bucket shard, in parallel with `complete`.
  *
  * Throughput: one object serves roughly 500–1,000 simple requests/s, fewer with storage writes.
- * Buckets live in memory, so a keyless admit writes nothing and is one of those simple requests; a
- * keyed request commits twice (its key row at admit, its response at complete). A shard is sized
- * for PER_SHARD_QUOTA = 100 admitted requests/s: ≤ 200 commits/s (3–5× headroom), and ≤ 8.6 GB of
- * saved responses a day at ~1 KB each, under the 10 GB an object may store (domain/limits.ts).
- * A merchant with quota q uses ceil(q / 100) shards: its keys are spread by hash(key) mod N,
- * keyless requests by a random shard, and every bucket is split so the shards add up to exactly q.
+ * Buckets live in memory, so a bucket shard writes nothing and is sized for PER_SHARD_QUOTA = 100
+ * admitted requests/s. A key shard commits twice per keyed request (its key row at begin, its
+ * response at complete); with 128 key shards the operator maximum (10,000 req/s) is ≤ 79 keyed
+ * requests/s per key shard: ≤ 157 commits/s and ≤ 6.8 GB of ~1 KB responses a day, under the 10 GB
+ * an object may store (domain/limits.ts). Each bucket is split so the bucket shards add up to exactly q.
  *
  * Bucket state is deliberately not stored: writing it would put a durable commit (and the output
  * gate's wait for it, ~10 ms locally) on every request. It is lost when the object is evicted,
@@ -23,9 +29,9 @@
  * anyway, or on a deploy or crash, which at worst grants one extra window's quota (for
  * `client_auth`, 10 more attempts).
  *
- * Storage layout (SQLite, survives eviction and restarts):
+ * Storage layout (SQLite, survives eviction and restarts; only key shards write rows):
  *
- *   idempotency_keys                     one row per (method, path, Idempotency-Key) of this shard
+ *   idempotency_keys                     one row per (method, path, Idempotency-Key) of this key shard
  *     scope        TEXT PRIMARY KEY      JSON ["<METHOD>", "<path>", "<key>"] (the object is the merchant scope)
  *     fingerprint  TEXT NOT NULL         HMAC-SHA256 (keyed, see crypto/fingerprint.ts) of the canonical method, path, caller scopes and body
  *     state        TEXT NOT NULL         'running' (an attempt holds the lease) or 'done' (response saved)
@@ -62,23 +68,34 @@ export interface SavedResponse {
   body: ArrayBuffer;
 }
 
-/** What `admit` is asked: the shard's policies, and the key when the request carries one. */
+/** What `admit` is asked: the bucket shard's share of the request's policies. */
 export interface AdmitRequest {
   policies: Policy[];
-  key?: { scope: string; fingerprint: string };
 }
 
 /** What `admit` decided, with the buckets' state for the RateLimit headers. */
 export type AdmitResult =
-  | { outcome: "proceed"; leaseId: string | null; limits: BucketView[] }
-  | { outcome: "replay"; response: SavedResponse; requestId: string; limits: BucketView[] }
-  | { outcome: "mismatch" | "in_use"; limits: BucketView[] }
+  | { outcome: "proceed"; limits: BucketView[] }
   | { outcome: "limited"; retryAfterSec: number; limitedBy: string; limits: BucketView[] };
 
-/** What `complete` is told: the key's fate (a response to save, or null to release it) and tokens to refund. */
+/** What `begin` is asked: the key's scope and the request's fingerprint. */
+export interface BeginRequest {
+  scope: string;
+  fingerprint: string;
+}
+
+/** What `begin` decided for the key: run under a fresh lease, replay, or refuse. */
+export type BeginResult =
+  | { outcome: "begin"; leaseId: string }
+  | { outcome: "replay"; response: SavedResponse; requestId: string }
+  | { outcome: "mismatch" | "in_use" };
+
+/** What `complete` is told: the key's fate under the lease `begin` gave, a response to save or null to release it. */
 export interface CompleteRequest {
-  key?: { scope: string; leaseId: string; requestId: string; response: SavedResponse | null };
-  refund?: Policy[];
+  scope: string;
+  leaseId: string;
+  requestId: string;
+  response: SavedResponse | null;
 }
 
 /** Outcome of a throttle check or a recorded failure on the token endpoint. */
@@ -107,7 +124,7 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 CREATE INDEX IF NOT EXISTS idempotency_keys_expires ON idempotency_keys (expires);
 `;
 
-/** Per-merchant admission control, addressed by merchant id and shard (see gateName). */
+/** Per-merchant admission control: bucket shards and key shards of one merchant (see bucketShardName, keyShardName). */
 export class MerchantGate extends DurableObject<Env> {
   /** The object's clock in ms. Tests freeze it through runInDurableObject; it is not reachable over RPC. */
   clock: () => number = () => Date.now();
@@ -127,7 +144,7 @@ export class MerchantGate extends DurableObject<Env> {
     return "pong";
   }
 
-  /** Charges the rate limits and, for a keyed request, begins, replays or refuses its key; one atomic step. */
+  /** Bucket shard: charges one token of each policy, or says when to retry. */
   async admit(request: AdmitRequest): Promise<AdmitResult> {
     const now = this.clock();
     for (const policy of request.policies) assertPolicy(policy);
@@ -137,18 +154,28 @@ export class MerchantGate extends DurableObject<Env> {
       now,
     );
     for (const [i, p] of request.policies.entries()) this.#saveBucket(p.name, taken.states[i] as BucketState);
-    if (!taken.ok) {
-      return {
-        outcome: "limited",
-        retryAfterSec: taken.retryAfterSec,
-        limitedBy: taken.limitedBy.name,
-        limits: taken.views,
-      };
-    }
-    const limits = taken.views;
-    if (!request.key) return { outcome: "proceed", leaseId: null, limits };
+    if (taken.ok) return { outcome: "proceed", limits: taken.views };
+    return {
+      outcome: "limited",
+      retryAfterSec: taken.retryAfterSec,
+      limitedBy: taken.limitedBy.name,
+      limits: taken.views,
+    };
+  }
 
-    const { scope, fingerprint } = request.key;
+  /** Bucket shard: gives back the token `admit` took for each policy (a 401/403 does not count). */
+  async refund(policies: Policy[]): Promise<void> {
+    const now = this.clock();
+    for (const policy of policies) {
+      assertPolicy(policy);
+      this.#saveBucket(policy.name, giveBack(policy, this.#bucket(policy.name), now));
+    }
+  }
+
+  /** Key shard: begins the key under a fresh lease, or replays, or refuses it; one atomic step. */
+  async begin(key: BeginRequest): Promise<BeginResult> {
+    const now = this.clock();
+    const { scope, fingerprint } = key;
     const row = this.#keyRow(scope);
     const record = row && {
       fingerprint: row.fingerprint,
@@ -163,9 +190,9 @@ export class MerchantGate extends DurableObject<Env> {
         headers: JSON.parse(row.headers ?? "[]"),
         body: row.body ?? new ArrayBuffer(0),
       };
-      return { outcome: "replay", response, requestId: row.request_id ?? "", limits };
+      return { outcome: "replay", response, requestId: row.request_id ?? "" };
     }
-    if (decision === "mismatch" || decision === "in_use") return { outcome: decision, limits };
+    if (decision === "mismatch" || decision === "in_use") return { outcome: decision };
 
     const leaseId = crypto.randomUUID();
     // A takeover after a lapsed lease keeps the first attempt's retention; an expired row starts over.
@@ -182,22 +209,20 @@ export class MerchantGate extends DurableObject<Env> {
       created + RETENTION_MS,
     );
     await this.#armAlarm(created + RETENTION_MS);
-    return { outcome: "proceed", leaseId, limits };
+    return { outcome: "begin", leaseId };
   }
 
-  /** Saves or releases the key of an admitted request (only while its lease is the current one) and refunds tokens. */
+  /**
+   * Key shard: saves the response of a begun key, or releases the key when `response` is null.
+   * Acts only while `leaseId` holds a running row, so it never touches a saved response or a
+   * takeover's lease.
+   */
   async complete(request: CompleteRequest): Promise<void> {
-    const now = this.clock();
-    for (const policy of request.refund ?? []) {
-      this.#saveBucket(policy.name, giveBack(policy, this.#bucket(policy.name), now));
-    }
-    const key = request.key;
-    if (!key) return;
-    if (key.response === null) {
+    if (request.response === null) {
       this.ctx.storage.sql.exec(
         "DELETE FROM idempotency_keys WHERE scope = ? AND lease_id = ? AND state = 'running'",
-        key.scope,
-        key.leaseId,
+        request.scope,
+        request.leaseId,
       );
       return;
     }
@@ -205,12 +230,12 @@ export class MerchantGate extends DurableObject<Env> {
       `UPDATE idempotency_keys
           SET state = 'done', lease_id = NULL, status = ?, headers = ?, body = ?, request_id = ?
         WHERE scope = ? AND lease_id = ? AND state = 'running'`,
-      key.response.status,
-      JSON.stringify(key.response.headers),
-      key.response.body,
-      key.requestId,
-      key.scope,
-      key.leaseId,
+      request.response.status,
+      JSON.stringify(request.response.headers),
+      request.response.body,
+      request.requestId,
+      request.scope,
+      request.leaseId,
     );
   }
 
@@ -270,9 +295,14 @@ export class MerchantGate extends DurableObject<Env> {
   }
 }
 
-/** The object name of a merchant's gate shard. */
-export function gateName(merchantId: string, shard: number): string {
+/** The object name of a merchant's bucket shard `shard` (rate-limit buckets). */
+export function bucketShardName(merchantId: string, shard: number): string {
   return `m:${merchantId}:${shard}`;
+}
+
+/** The object name of a merchant's key shard `shard` (idempotency keys), see keyShardOf. */
+export function keyShardName(merchantId: string, shard: number): string {
+  return `m:${merchantId}:k${shard}`;
 }
 
 /** The object name that throttles failed authentications of one client id. */

@@ -1,12 +1,20 @@
 /**
  * The merchant gate: rate limiting and idempotency for `/v1/*` merchant routes, mounted after
- * merchantAuth. One MerchantGate RPC admits the request (buckets and key begin together); at most
- * one more completes it (saves the response for the key, or refunds the token of a 401/403).
+ * merchantAuth. A request is admitted by its merchant's MerchantGate objects: `admit` on a bucket
+ * shard, and for a keyed request `begin` on the key's key shard in parallel. A keyed request then
+ * `complete`s its key (save or release); a 401/403 `refund`s its token.
+ *
+ * What is saved under an Idempotency-Key: 2xx answers, and 4xx answers of a handler that ran (402
+ * declines, 400 payment_intent_unexpected_state, ...). Never saved, the key released so a retry (the
+ * same request or a corrected one) runs again: an ApiError with `noEffect` (validation, invalidParam,
+ * lock_timeout), every 401, 403, 409 and 429, and every 5xx. A 5xx may follow an effect; the retry
+ * re-runs the handler, which finds its own effect (creates are unique per merchant and key in D1,
+ * actions find the intent's state). So a keyed 5xx carries `Stripe-Should-Retry: true`, as does
+ * every `lock_timeout`.
  *
  * A replay is answered from the saved status, headers and body, unchanged, plus
- * `Idempotent-Replayed: true` and `Original-Request`. A saved 5xx also carries
- * `Stripe-Should-Retry: false`: retrying the same key can only replay it. Every response carries the IETF
- * `RateLimit-Policy` and `RateLimit` headers; a 429 adds `Retry-After`.
+ * `Idempotent-Replayed: true` and `Original-Request`; like Stripe, it spends a rate-limit token.
+ * Every response carries the IETF `RateLimit-Policy` and `RateLimit` headers; a 429 adds `Retry-After`.
  */
 
 import type { Context } from "hono";
@@ -14,12 +22,21 @@ import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { requestFingerprint } from "../crypto/fingerprint";
 import { canonicalRequest, keyProblem } from "../domain/idempotency";
-import { isCardTesting, merchantQuota, policiesFor, shardCount, shardOfKey, shardPolicies } from "../domain/limits";
+import {
+  bucketShardCount,
+  hashToShard,
+  isCardTesting,
+  keyShardOf,
+  merchantQuota,
+  policiesFor,
+  shardPolicies,
+} from "../domain/limits";
 import type { BucketView, Policy } from "../domain/token-bucket";
 import {
-  type AdmitResult,
-  type CompleteRequest,
-  gateName,
+  type BeginRequest,
+  type BeginResult,
+  bucketShardName,
+  keyShardName,
   type MerchantGate,
   type SavedResponse,
 } from "../durable/merchant-gate";
@@ -42,6 +59,8 @@ const UNSAVED_HEADERS = new Set([
   "stripe-should-retry",
 ]);
 
+type Stub = DurableObjectStub<MerchantGate>;
+
 /** Admits, replays or refuses a merchant request, and saves its outcome under its Idempotency-Key. */
 export const gate = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get("auth");
@@ -57,44 +76,58 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
   }
 
   const quota = merchantQuota(auth.rateLimit, c.env.RATE_LIMIT_DEFAULT);
-  const shards = shardCount(quota);
-  const shard = rawKey !== undefined ? shardOfKey(rawKey, shards) : Math.floor(Math.random() * shards);
+  const shards = bucketShardCount(quota);
+  // A keyed request's bucket shard follows its key, so tests (and retries) land deterministically.
+  const shard = rawKey !== undefined ? hashToShard(rawKey, shards) : Math.floor(Math.random() * shards);
   const merchantPolicies = policiesFor(quota, isCardTesting(method, path, body));
   const policies = shardPolicies(merchantPolicies, shards, shard);
-  const key =
+  const buckets = c.env.MERCHANT_GATE.getByName(bucketShardName(auth.merchantId, shard));
+  const keyed =
     rawKey === undefined
       ? undefined
       : {
-          scope: JSON.stringify([method, path, rawKey]),
-          fingerprint: await requestFingerprint(
-            c.env.FINGERPRINT_KEY,
-            canonicalRequest(method, path, body, auth.scopes),
-          ),
+          stub: c.env.MERCHANT_GATE.getByName(keyShardName(auth.merchantId, keyShardOf(rawKey))),
+          request: {
+            scope: JSON.stringify([method, path, rawKey]),
+            fingerprint: await requestFingerprint(
+              c.env.FINGERPRINT_KEY,
+              canonicalRequest(method, path, body, auth.scopes),
+            ),
+          } satisfies BeginRequest,
         };
+  const keyHeader: Record<string, string> = rawKey === undefined ? {} : { "Idempotency-Key": rawKey };
 
-  const stub = c.env.MERCHANT_GATE.getByName(gateName(auth.merchantId, shard));
-  let admitted: AdmitResult;
-  try {
-    admitted = await stub.admit(key ? { policies, key } : { policies });
-  } catch (err) {
+  // Buckets and key in parallel: a keyed request adds no sequential Durable Object hop.
+  const [admitted, begun] = await Promise.allSettled([
+    buckets.admit({ policies }),
+    keyed ? keyed.stub.begin(keyed.request) : Promise.resolve(null),
+  ]);
+  const leaseId = begun.status === "fulfilled" && begun.value?.outcome === "begin" ? begun.value.leaseId : null;
+  const release = async () => {
+    if (keyed && leaseId !== null) await completeKey(c, keyed.stub, keyed.request.scope, leaseId, null);
+  };
+  if (admitted.status === "rejected" || begun.status === "rejected") {
+    const err: unknown = admitted.status === "rejected" ? admitted.reason : (begun as PromiseRejectedResult).reason;
     log("error", "gate_admit_failed", {
       request_id: c.var.requestId,
       error: err instanceof Error ? err.name : "unknown",
     });
-    throw new ApiError("service_unavailable", "The service is temporarily unavailable. Retry the request.");
+    await release();
+    throw new ApiError("service_unavailable", "The service is temporarily unavailable. Retry the request.", {
+      headers: keyed ? { ...keyHeader, "Stripe-Should-Retry": "true" } : {},
+    });
   }
-  const limitHeaders = rateLimitHeaders(merchantPolicies, admitted.limits, shards, 0);
-  const keyHeader: Record<string, string> = rawKey === undefined ? {} : { "Idempotency-Key": rawKey };
+  const limitHeaders = rateLimitHeaders(merchantPolicies, admitted.value.limits, shards, 0);
 
-  switch (admitted.outcome) {
-    case "limited":
-      throw new ApiError(
-        "rate_limit",
-        "Too many requests hit the API too quickly. Retry after the Retry-After delay.",
-        {
-          headers: { ...limitHeaders, ...keyHeader, "Retry-After": String(admitted.retryAfterSec) },
-        },
-      );
+  // Rate limiting wins over every key outcome: a limited request neither replays nor keeps a key it began.
+  if (admitted.value.outcome === "limited") {
+    await release();
+    throw new ApiError("rate_limit", "Too many requests hit the API too quickly. Retry after the Retry-After delay.", {
+      headers: { ...limitHeaders, ...keyHeader, "Retry-After": String(admitted.value.retryAfterSec) },
+    });
+  }
+  const key: BeginResult | null = begun.value;
+  switch (key?.outcome) {
     case "mismatch":
       throw new ApiError(
         "idempotency_error",
@@ -108,8 +141,9 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
         { headers: { ...limitHeaders, ...keyHeader } },
       );
     case "replay":
-      return replay(c, admitted.response, admitted.requestId, { ...limitHeaders, ...keyHeader });
-    case "proceed":
+      return replay(c, key.response, key.requestId, { ...limitHeaders, ...keyHeader });
+    case "begin":
+    case undefined:
       break;
   }
 
@@ -118,24 +152,33 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
 
   // 401 and 403 do not count: a 403 from requireScope runs after admission, so its token goes back.
   const uncounted = c.res.status === 401 || c.res.status === 403;
-  const executed = !uncounted && handlerRan(c);
-  const leaseId = admitted.leaseId;
-  if (key && leaseId !== null) {
-    const response = executed ? await snapshot(c) : null;
-    await finish(
-      c,
-      stub,
-      { key: { scope: key.scope, leaseId, requestId: c.var.requestId, response } },
-      uncounted,
-      policies,
-    );
-  } else if (uncounted) {
-    await finish(c, stub, {}, true, policies);
+  const finishing: Promise<void>[] = [];
+  if (uncounted) finishing.push(refundTokens(c, buckets, policies));
+  if (keyed && leaseId !== null) {
+    const response = savedUnderKey(c) ? await snapshot(c) : null;
+    finishing.push(completeKey(c, keyed.stub, keyed.request.scope, leaseId, response));
   }
-  const final = uncounted ? rateLimitHeaders(merchantPolicies, admitted.limits, shards, 1) : limitHeaders;
+  await Promise.all(finishing);
+  const final = uncounted ? rateLimitHeaders(merchantPolicies, admitted.value.limits, shards, 1) : limitHeaders;
   for (const [name, value] of Object.entries({ ...final, ...keyHeader })) c.res.headers.set(name, value);
-  if (key && executed && c.res.status >= 500) c.res.headers.set("Stripe-Should-Retry", "false");
+  if (shouldRetry(c, keyed !== undefined)) c.res.headers.set("Stripe-Should-Retry", "true");
 });
+
+/**
+ * True when the answer is saved under its key: the handler ran and the answer is a 2xx or a 4xx
+ * other than 401, 403, 409 and 429. A 5xx is never saved: it may hide an effect the retry finds.
+ */
+function savedUnderKey(c: Context<AppEnv>): boolean {
+  const status = c.res.status;
+  if (status >= 500 || status === 401 || status === 403 || status === 409 || status === 429) return false;
+  return handlerRan(c);
+}
+
+/** True when a retry is safe and useful: a lock timeout, or a 5xx whose key was released. */
+function shouldRetry(c: Context<AppEnv>, keyed: boolean): boolean {
+  if (c.error instanceof ApiError && c.error.code === "lock_timeout") return true;
+  return keyed && c.res.status >= 500;
+}
 
 /** True when a route handler began: not a validation failure, not an unknown route or method. */
 function handlerRan(c: Context<AppEnv>): boolean {
@@ -154,18 +197,30 @@ async function snapshot(c: Context<AppEnv>): Promise<SavedResponse> {
   return { status: original.status, headers, body };
 }
 
-/** Sends `complete`; if it fails, the lease lapses and a retry re-runs the handler, which finds its own effect. */
-async function finish(
+/** Saves (or, with null, releases) the key; if it fails, the lease lapses and a retry re-runs the handler. */
+async function completeKey(
   c: Context<AppEnv>,
-  stub: DurableObjectStub<MerchantGate>,
-  request: CompleteRequest,
-  refund: boolean,
-  policies: Policy[],
+  stub: Stub,
+  scope: string,
+  leaseId: string,
+  response: SavedResponse | null,
 ): Promise<void> {
   try {
-    await stub.complete(refund ? { ...request, refund: policies } : request);
+    await stub.complete({ scope, leaseId, requestId: c.var.requestId, response });
   } catch (err) {
     log("warn", "gate_complete_failed", {
+      request_id: c.var.requestId,
+      error: err instanceof Error ? err.name : "unknown",
+    });
+  }
+}
+
+/** Gives a 401/403's tokens back to its bucket shard; if that fails, the merchant loses one token. */
+async function refundTokens(c: Context<AppEnv>, stub: Stub, policies: Policy[]): Promise<void> {
+  try {
+    await stub.refund(policies);
+  } catch (err) {
+    log("warn", "gate_refund_failed", {
       request_id: c.var.requestId,
       error: err instanceof Error ? err.name : "unknown",
     });
@@ -178,8 +233,6 @@ function replay(c: Context<AppEnv>, saved: SavedResponse, originalRequestId: str
   for (const [name, value] of Object.entries(extra)) headers.set(name, value);
   headers.set("Request-Id", c.var.requestId);
   headers.set("Idempotent-Replayed", "true");
-  // A retry with this key could only replay this again: tell the stripe SDK not to spend retries on a 5xx.
-  if (saved.status >= 500) headers.set("Stripe-Should-Retry", "false");
   if (originalRequestId) headers.set("Original-Request", originalRequestId);
   return new Response(saved.body, { status: saved.status, headers });
 }

@@ -2,15 +2,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  bucketShardCount,
+  hashToShard,
   isCardTesting,
+  KEY_SHARDS,
+  keyShardOf,
   merchantQuota,
   PER_SHARD_QUOTA,
   policiesFor,
-  shardCount,
-  shardOfKey,
   shardPolicies,
   shareOf,
 } from "../../src/domain/limits";
+import { MAX_RATE_LIMIT } from "../../src/routes/admin-merchants";
 
 describe("merchantQuota", () => {
   it("uses the operator's limit, else the deployment default", () => {
@@ -25,15 +28,15 @@ describe("merchantQuota", () => {
 describe("sharding", () => {
   it("uses one shard up to PER_SHARD_QUOTA and one more per started 100 req/s", () => {
     expect(PER_SHARD_QUOTA).toBe(100);
-    expect(shardCount(25)).toBe(1);
-    expect(shardCount(PER_SHARD_QUOTA)).toBe(1);
-    expect(shardCount(PER_SHARD_QUOTA + 1)).toBe(2);
-    expect(shardCount(1000)).toBe(10);
+    expect(bucketShardCount(25)).toBe(1);
+    expect(bucketShardCount(PER_SHARD_QUOTA)).toBe(1);
+    expect(bucketShardCount(PER_SHARD_QUOTA + 1)).toBe(2);
+    expect(bucketShardCount(1000)).toBe(10);
   });
   it("splits every quota so the shards add up to exactly the merchant's quota (property)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 100_000 }), fc.boolean(), (quota, card) => {
-        const shards = shardCount(quota);
+        const shards = bucketShardCount(quota);
         const policies = policiesFor(quota, card);
         for (const [i, p] of policies.entries()) {
           let sum = 0;
@@ -48,20 +51,35 @@ describe("sharding", () => {
     );
     expect([0, 1, 2].map((s) => shareOf(10, 3, s))).toEqual([4, 3, 3]);
   });
-  it("places a key on one stable shard in range", () => {
+  it("hashes a string to one stable shard in range", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 255 }), fc.integer({ min: 1, max: 64 }), (key, shards) => {
-        const s = shardOfKey(key, shards);
+        const s = hashToShard(key, shards);
         expect(s).toBeGreaterThanOrEqual(0);
         expect(s).toBeLessThan(shards);
-        expect(shardOfKey(key, shards)).toBe(s);
+        expect(hashToShard(key, shards)).toBe(s);
       }),
     );
   });
+  it("places a key on a key shard that depends on the key alone, never on the quota", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 255 }), (key) => {
+        const s = keyShardOf(key);
+        expect(s).toBeGreaterThanOrEqual(0);
+        expect(s).toBeLessThan(KEY_SHARDS);
+        expect(s).toBe(hashToShard(key, KEY_SHARDS));
+      }),
+    );
+  });
+  it("has enough key shards for the operator maximum at PER_SHARD_QUOTA keyed requests/s each", () => {
+    expect(KEY_SHARDS * PER_SHARD_QUOTA).toBeGreaterThanOrEqual(MAX_RATE_LIMIT);
+  });
   it("spreads keys roughly evenly", () => {
+    const keyShards = new Set(Array.from({ length: 4000 }, (_, i) => keyShardOf(`stripe-node-retry-${i}`)));
+    expect(keyShards.size).toBe(KEY_SHARDS);
     const counts = [0, 0, 0, 0];
     for (let i = 0; i < 4000; i++) {
-      const s = shardOfKey(`stripe-node-retry-${i}`, 4);
+      const s = hashToShard(`stripe-node-retry-${i}`, 4);
       counts[s] = (counts[s] ?? 0) + 1;
     }
     for (const n of counts) expect(n).toBeGreaterThan(800);

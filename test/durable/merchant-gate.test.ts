@@ -32,6 +32,13 @@ function saved(text: string, status = 200): SavedResponse {
 
 const key = (fingerprint = "fp") => ({ scope: "POST /v1/x k1", fingerprint });
 
+/** Begins `k` and returns its lease, failing the test if the key was not begun. */
+async function lease(stub: DurableObjectStub<MerchantGate>, k = key()): Promise<string> {
+  const begun = await stub.begin(k);
+  if (begun.outcome !== "begin") throw new Error(`not begun: ${begun.outcome}`);
+  return begun.leaseId;
+}
+
 describe("rate limit", () => {
   it("admits exactly the quota at one instant and then says when to retry", async () => {
     const { stub, clock } = await frozenGate();
@@ -49,7 +56,7 @@ describe("rate limit", () => {
     const { stub } = await frozenGate();
     const first = await stub.admit({ policies });
     expect(first.limits[0]).toMatchObject({ remaining: 4, resetSec: 1 });
-    await stub.complete({ refund: policies });
+    await stub.refund(policies);
     expect((await stub.admit({ policies })).limits[0]?.remaining).toBe(4);
   });
 });
@@ -57,58 +64,61 @@ describe("rate limit", () => {
 describe("idempotency keys", () => {
   it("begins, refuses a concurrent holder, saves and replays the exact bytes", async () => {
     const { stub } = await frozenGate();
-    const begun = await stub.admit({ policies, key: key() });
-    expect(begun.outcome).toBe("proceed");
-    if (begun.outcome !== "proceed" || begun.leaseId === null) throw new Error("no lease");
-    expect((await stub.admit({ policies, key: key() })).outcome).toBe("in_use");
+    const leaseId = await lease(stub);
+    expect((await stub.begin(key())).outcome).toBe("in_use");
     const body = '{"id":"pi_1","amount":100}';
-    await stub.complete({
-      key: { ...key(), leaseId: begun.leaseId, requestId: "req_first", response: saved(body, 402) },
-    });
-    const again = await stub.admit({ policies, key: key() });
+    await stub.complete({ ...key(), leaseId, requestId: "req_first", response: saved(body, 402) });
+    const again = await stub.begin(key());
     expect(again.outcome).toBe("replay");
     if (again.outcome !== "replay") return;
     expect(again.response.status).toBe(402);
     expect(new TextDecoder().decode(again.response.body)).toBe(body);
     expect(again.requestId).toBe("req_first");
-    expect((await stub.admit({ policies, key: key("other") })).outcome).toBe("mismatch");
+    expect((await stub.begin(key("other"))).outcome).toBe("mismatch");
   });
 
   it("releases a key completed without a response, so it can be used again", async () => {
     const { stub } = await frozenGate();
-    const begun = await stub.admit({ policies, key: key() });
-    if (begun.outcome !== "proceed" || begun.leaseId === null) throw new Error("no lease");
-    await stub.complete({ key: { ...key(), leaseId: begun.leaseId, requestId: "req_1", response: null } });
-    expect((await stub.admit({ policies, key: key("fixed body") })).outcome).toBe("proceed");
+    const leaseId = await lease(stub);
+    await stub.complete({ ...key(), leaseId, requestId: "req_1", response: null });
+    expect((await stub.begin(key("fixed body"))).outcome).toBe("begin");
+  });
+
+  it("never deletes a saved response when released, nor another attempt's lease", async () => {
+    const { stub } = await frozenGate();
+    const leaseId = await lease(stub);
+    await stub.complete({ ...key(), leaseId, requestId: "req_1", response: saved("kept") });
+    await stub.complete({ ...key(), leaseId, requestId: "req_1", response: null });
+    expect((await stub.begin(key())).outcome).toBe("replay");
+    const other = { scope: "POST /v1/x k-other", fingerprint: "fp" };
+    await lease(stub, other);
+    await stub.complete({ ...other, leaseId: "not-the-lease", requestId: "req_2", response: null });
+    expect((await stub.begin(other)).outcome).toBe("in_use");
   });
 
   it("lets another attempt take over a lapsed lease, and ignores the stale attempt's completion", async () => {
     const { stub, clock } = await frozenGate();
-    const first = await stub.admit({ policies, key: key() });
-    if (first.outcome !== "proceed" || first.leaseId === null) throw new Error("no lease");
+    const first = await lease(stub);
     clock.now += LEASE_MS - 1;
-    expect((await stub.admit({ policies, key: key() })).outcome).toBe("in_use");
+    expect((await stub.begin(key())).outcome).toBe("in_use");
     clock.now += 1;
-    const second = await stub.admit({ policies, key: key() });
-    if (second.outcome !== "proceed" || second.leaseId === null) throw new Error("no takeover");
-    await stub.complete({ key: { ...key(), leaseId: first.leaseId, requestId: "req_old", response: saved("old") } });
-    expect((await stub.admit({ policies, key: key() })).outcome).toBe("in_use");
-    await stub.complete({ key: { ...key(), leaseId: second.leaseId, requestId: "req_new", response: saved("new") } });
-    const replay = await stub.admit({ policies, key: key() });
+    const second = await lease(stub);
+    await stub.complete({ ...key(), leaseId: first, requestId: "req_old", response: saved("old") });
+    expect((await stub.begin(key())).outcome).toBe("in_use");
+    await stub.complete({ ...key(), leaseId: second, requestId: "req_new", response: saved("new") });
+    const replay = await stub.begin(key());
     if (replay.outcome !== "replay") throw new Error(replay.outcome);
     expect(new TextDecoder().decode(replay.response.body)).toBe("new");
   });
 
   it("prunes keys after 24 h with the alarm, and a pruned key acts as new", async () => {
     const { stub, clock } = await frozenGate();
-    const begun = await stub.admit({ policies, key: key() });
-    if (begun.outcome !== "proceed" || begun.leaseId === null) throw new Error("no lease");
-    await stub.complete({ key: { ...key(), leaseId: begun.leaseId, requestId: "req_1", response: saved("x") } });
+    const first = await lease(stub);
+    await stub.complete({ ...key(), leaseId: first, requestId: "req_1", response: saved("x") });
     clock.now += RETENTION_MS / 2;
     const later = { scope: "POST /v1/x k2", fingerprint: "fp" };
-    const begunLater = await stub.admit({ policies, key: later });
-    if (begunLater.outcome !== "proceed" || begunLater.leaseId === null) throw new Error("no lease");
-    await stub.complete({ key: { ...later, leaseId: begunLater.leaseId, requestId: "req_2", response: saved("y") } });
+    const second = await lease(stub, later);
+    await stub.complete({ ...later, leaseId: second, requestId: "req_2", response: saved("y") });
 
     clock.now += RETENTION_MS / 2;
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -123,8 +133,8 @@ describe("idempotency keys", () => {
     expect(await runInDurableObject(stub, (_i: MerchantGate, state) => state.storage.getAlarm())).toBe(
       clock.now + RETENTION_MS / 2,
     );
-    expect((await stub.admit({ policies, key: key("a different body") })).outcome).toBe("proceed");
-    expect((await stub.admit({ policies, key: later })).outcome).toBe("replay");
+    expect((await stub.begin(key("a different body"))).outcome).toBe("begin");
+    expect((await stub.begin(later)).outcome).toBe("replay");
     clock.now += RETENTION_MS / 2;
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await count()).toBe(1); // only the key begun after the first pruning is left
@@ -132,11 +142,10 @@ describe("idempotency keys", () => {
 
   it("keeps saved responses across eviction", async () => {
     const stub = env.MERCHANT_GATE.getByName(`test-gate-evict-${++seq}`);
-    const begun = await stub.admit({ policies, key: key() });
-    if (begun.outcome !== "proceed" || begun.leaseId === null) throw new Error("no lease");
-    await stub.complete({ key: { ...key(), leaseId: begun.leaseId, requestId: "req_1", response: saved("kept") } });
+    const leaseId = await lease(stub);
+    await stub.complete({ ...key(), leaseId, requestId: "req_1", response: saved("kept") });
     await evictDurableObject(stub);
-    const replay = await stub.admit({ policies, key: key() });
+    const replay = await stub.begin(key());
     if (replay.outcome !== "replay") throw new Error(replay.outcome);
     expect(new TextDecoder().decode(replay.response.body)).toBe("kept");
     expect(replay.response.headers).toEqual([["content-type", "application/json"]]);

@@ -9,9 +9,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { shardOfKey } from "../../src/domain/limits";
-import { gateName, type MerchantGate } from "../../src/durable/merchant-gate";
-import { ApiError } from "../../src/errors";
+import { hashToShard } from "../../src/domain/limits";
+import { bucketShardName, type MerchantGate } from "../../src/durable/merchant-gate";
+import { ApiError, invalidParam } from "../../src/errors";
 import { formOrJsonBody } from "../../src/lib/openapi";
 import { intParam } from "../../src/lib/params";
 import { gate } from "../../src/middleware/gate";
@@ -61,6 +61,11 @@ function testApp() {
       effects.set(c.var.auth.merchantId, list);
       if (amount === 402) return c.json({ error: { type: "card_error", code: "card_declined", id } }, 402);
       if (amount === 500) throw new Error("processor exploded");
+      // A handler's own parameter check, which changes nothing: never saved.
+      if (amount === 400) throw invalidParam("parameter_invalid", "Amount 400 is refused.", "amount");
+      // A handler 400 after looking at stored state (no noEffect): saved like a decline.
+      if (amount === 4000) throw new ApiError("payment_intent_unexpected_state", "Wrong state.");
+      if (amount === 429) throw new ApiError("lock_timeout", "Object busy. Retry.", { noEffect: true });
       c.header("X-Handler", "charges");
       return c.json({ id, amount, currency, key: c.var.idempotencyKey ?? null, at: Date.now() });
     },
@@ -91,7 +96,7 @@ function post(m: ReturnType<typeof merchant>, body: unknown, key?: string, extra
 
 /** Freezes the clock of a merchant's gate shard, so bucket arithmetic is exact in the test. */
 async function freeze(merchantId: string, shard = 0) {
-  const stub = env.MERCHANT_GATE.getByName(gateName(merchantId, shard));
+  const stub = env.MERCHANT_GATE.getByName(bucketShardName(merchantId, shard));
   const now = Date.now();
   await runInDurableObject(stub, (instance: MerchantGate) => {
     instance.clock = () => now;
@@ -183,24 +188,71 @@ describe("idempotency through the gate", () => {
     expect(effects.get(m.id)).toHaveLength(1);
   });
 
-  it("saves declines and 5xx and replays them unchanged", async () => {
+  it("saves declines and a handler's 400 without noEffect, and replays them unchanged", async () => {
     const req = testApp();
     const m = merchant();
-    for (const amount of [402, 500]) {
+    for (const amount of [402, 4000]) {
       const first = await req("/t/v1/charges", post(m, { amount, currency: "usd" }, `k-${amount}`));
-      expect(first.status).toBe(amount);
+      expect(first.status).toBe(amount === 402 ? 402 : 400);
       const text = await first.text();
       const again = await req("/t/v1/charges", post(m, { amount, currency: "usd" }, `k-${amount}`));
-      expect(again.status).toBe(amount);
+      expect(again.status).toBe(first.status);
       expect(again.headers.get("Idempotent-Replayed")).toBe("true");
       expect(await again.text()).toBe(text);
-      const retry = amount === 500 ? "false" : null;
       expect([first.headers.get("Stripe-Should-Retry"), again.headers.get("Stripe-Should-Retry")]).toEqual([
-        retry,
-        retry,
+        null,
+        null,
       ]);
     }
     expect(effects.get(m.id)).toHaveLength(2);
+  });
+
+  it("never saves a 5xx: the retry with the same key runs the handler again, and is told to retry", async () => {
+    const req = testApp();
+    const m = merchant();
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const res = await req("/t/v1/charges", post(m, { amount: 500, currency: "usd" }, "k-500"));
+      expect(res.status).toBe(500);
+      expect(res.headers.get("Idempotent-Replayed")).toBeNull();
+      expect(res.headers.get("Stripe-Should-Retry")).toBe("true");
+      expect(res.headers.get("Idempotency-Key")).toBe("k-500");
+      expect(effects.get(m.id)).toHaveLength(attempt);
+    }
+    // The key was released, not saved: the same key may carry a corrected request.
+    const fixed = await req("/t/v1/charges", post(m, { amount: 5, currency: "usd" }, "k-500"));
+    expect(fixed.status).toBe(200);
+    expect(fixed.headers.get("Idempotent-Replayed")).toBeNull();
+    // Without a key the gate cannot vouch for a retry, so it says nothing.
+    const keyless = await req("/t/v1/charges", post(m, { amount: 500, currency: "usd" }));
+    expect(keyless.status).toBe(500);
+    expect(keyless.headers.get("Stripe-Should-Retry")).toBeNull();
+  });
+
+  it("never saves a handler's noEffect 400: a corrected body under the same key runs", async () => {
+    const req = testApp();
+    const m = merchant();
+    const bad = await req("/t/v1/charges", post(m, { amount: 400, currency: "usd" }, "k-invalid"));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as ErrorBody).error).toMatchObject({ code: "parameter_invalid", param: "amount" });
+    const fixed = await req("/t/v1/charges", post(m, { amount: 40, currency: "usd" }, "k-invalid"));
+    expect(fixed.status).toBe(200);
+    expect(fixed.headers.get("Idempotent-Replayed")).toBeNull();
+    expect(await fixed.json()).toMatchObject({ amount: 40, key: "k-invalid" });
+    const replay = await req("/t/v1/charges", post(m, { amount: 40, currency: "usd" }, "k-invalid"));
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+  });
+
+  it("never saves a lock_timeout, and always tells the client to retry it", async () => {
+    const req = testApp();
+    const m = merchant();
+    for (const key of ["k-lock", "k-lock", undefined]) {
+      const res = await req("/t/v1/charges", post(m, { amount: 429, currency: "usd" }, key));
+      expect(res.status).toBe(429);
+      expect(((await res.json()) as ErrorBody).error.code).toBe("lock_timeout");
+      expect(res.headers.get("Idempotent-Replayed")).toBeNull();
+      expect(res.headers.get("Stripe-Should-Retry")).toBe("true");
+    }
+    expect(effects.get(m.id)).toHaveLength(3);
   });
 
   it("runs 50 concurrent identical requests once; every answer is the saved response or a 409", async () => {
@@ -320,7 +372,7 @@ describe("rate limiting through the gate", () => {
     await freeze(m.id, 1);
     const keys = Array.from({ length: 130 }, (_, i) => `split-${i}`);
     const perShard = [0, 0];
-    for (const k of keys) perShard[shardOfKey(k, 2)] = (perShard[shardOfKey(k, 2)] ?? 0) + 1;
+    for (const k of keys) perShard[hashToShard(k, 2)] = (perShard[hashToShard(k, 2)] ?? 0) + 1;
     const statuses = await Promise.all(
       keys.map(async (k) => (await req("/t/v1/charges", post(m, { amount: 1, currency: "usd" }, k))).status),
     );
@@ -338,5 +390,15 @@ describe("rate limiting through the gate", () => {
     const limited = await req("/t/v1/charges", post(m, { amount: 5, currency: "usd" }, "k-limited"));
     expect(limited.status).toBe(429);
     expect(effects.get(m.id)).toBeUndefined();
+    // The key shard had begun the key in parallel; the 429 released it, so once a token is back the
+    // same key runs at once instead of answering 409 for the rest of the lease.
+    await runInDurableObject(env.MERCHANT_GATE.getByName(bucketShardName(m.id, 0)), (instance: MerchantGate) => {
+      const later = instance.clock() + 1_000;
+      instance.clock = () => later;
+    });
+    const retry = await req("/t/v1/charges", post(m, { amount: 5, currency: "usd" }, "k-limited"));
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("Idempotent-Replayed")).toBeNull();
+    expect(effects.get(m.id)).toHaveLength(1);
   });
 });

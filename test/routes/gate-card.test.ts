@@ -2,14 +2,14 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { gateName, type MerchantGate } from "../../src/durable/merchant-gate";
+import { bucketShardName, type MerchantGate } from "../../src/durable/merchant-gate";
 import { call, type ErrorBody, form } from "../helpers/http";
 import { newMerchant, tokenFor } from "../helpers/merchants";
 import { cardToken, paymentMethod } from "../helpers/payments";
 
 async function freeze(merchantId: string) {
   const clock = { now: Date.now() };
-  await runInDurableObject(env.MERCHANT_GATE.getByName(gateName(merchantId, 0)), (instance: MerchantGate) => {
+  await runInDurableObject(env.MERCHANT_GATE.getByName(bucketShardName(merchantId, 0)), (instance: MerchantGate) => {
     instance.clock = () => clock.now;
   });
   return clock;

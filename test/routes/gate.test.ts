@@ -2,14 +2,14 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { gateName, type MerchantGate } from "../../src/durable/merchant-gate";
+import { bucketShardName, type MerchantGate } from "../../src/durable/merchant-gate";
 import { call, type ErrorBody } from "../helpers/http";
 import { newMerchant } from "../helpers/merchants";
 
 /** Freezes the clock of a merchant's (only) gate shard so a burst is one instant. */
 async function freeze(merchantId: string) {
   const now = Date.now();
-  await runInDurableObject(env.MERCHANT_GATE.getByName(gateName(merchantId, 0)), (instance: MerchantGate) => {
+  await runInDurableObject(env.MERCHANT_GATE.getByName(bucketShardName(merchantId, 0)), (instance: MerchantGate) => {
     instance.clock = () => now;
   });
 }

@@ -12,8 +12,8 @@ import { requestFingerprint } from "../../src/crypto/fingerprint";
 import { getDb } from "../../src/db/client";
 import { paymentIntents, refunds } from "../../src/db/schema";
 import { canonicalRequest, LEASE_MS } from "../../src/domain/idempotency";
-import { shardCount, shardOfKey } from "../../src/domain/limits";
-import { gateName, type MerchantGate } from "../../src/durable/merchant-gate";
+import { keyShardOf } from "../../src/domain/limits";
+import { keyShardName, type MerchantGate } from "../../src/durable/merchant-gate";
 import { call, type ErrorBody } from "../helpers/http";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { pay } from "../helpers/payments";
@@ -38,18 +38,18 @@ function busyMerchant(rateLimit = 1000) {
   return newMerchant({ rateLimit });
 }
 
-/** The gate shard that owns `key` for this merchant. */
-function shardFor(m: TestMerchant, key: string, rateLimit: number) {
-  return env.MERCHANT_GATE.getByName(gateName(m.merchantId, shardOfKey(key, shardCount(rateLimit))));
+/** The key shard that owns `key` for this merchant. */
+function shardFor(m: TestMerchant, key: string) {
+  return env.MERCHANT_GATE.getByName(keyShardName(m.merchantId, keyShardOf(key)));
 }
 
 /**
  * Puts a finished key back where a Worker that died after its D1 write leaves it: still running
  * under the dead attempt's lease, nothing saved. Freezes the shard's clock so the lease is exact.
  */
-async function crashAfterWrite(m: TestMerchant, rateLimit: number, path: string, key: string) {
+async function crashAfterWrite(m: TestMerchant, path: string, key: string) {
   const clock = { now: Date.now() };
-  await runInDurableObject(shardFor(m, key, rateLimit), (instance: MerchantGate, state) => {
+  await runInDurableObject(shardFor(m, key), (instance: MerchantGate, state) => {
     instance.clock = () => clock.now;
     const written = state.storage.sql.exec(
       `UPDATE idempotency_keys SET state = 'running', lease_id = 'dead-worker', lease_until = ?,
@@ -124,14 +124,13 @@ describe("idempotent PaymentIntent creation", () => {
   });
 
   it("after a crash between the D1 write and the saved response, the retry finds the first intent", async () => {
-    const rateLimit = 1000;
-    const m = await busyMerchant(rateLimit);
+    const m = await busyMerchant();
     const key = "crash-1";
     const first = await create(m, key);
     expect(first.status).toBe(200);
     const { id } = (await first.json()) as { id: string };
 
-    const clock = await crashAfterWrite(m, rateLimit, "/v1/payment_intents", key);
+    const clock = await crashAfterWrite(m, "/v1/payment_intents", key);
     const during = await create(m, key);
     expect(during.status).toBe(409);
     clock.now += LEASE_MS;
@@ -147,8 +146,7 @@ describe("idempotent PaymentIntent creation", () => {
   });
 
   it("after the same crash on a refund, the retry finds the first refund and refunds once", async () => {
-    const rateLimit = 1000;
-    const m = await busyMerchant(rateLimit);
+    const m = await busyMerchant();
     const paid = await pay(m, "4242424242424242", { amount: 3000 });
     expect(paid.status).toBe(200);
     const refund = (key: string) =>
@@ -161,7 +159,7 @@ describe("idempotent PaymentIntent creation", () => {
     expect(first.status).toBe(200);
     const { id } = (await first.json()) as { id: string };
 
-    const clock = await crashAfterWrite(m, rateLimit, "/v1/refunds", "refund-crash");
+    const clock = await crashAfterWrite(m, "/v1/refunds", "refund-crash");
     clock.now += LEASE_MS;
     const retry = await refund("refund-crash");
     expect(retry.status).toBe(200);
@@ -238,7 +236,7 @@ describe("stored idempotency fingerprints", () => {
       body: JSON.stringify(body),
     });
     expect(res.status).toBe(200);
-    const stored = await runInDurableObject(shardFor(m, key, 1000), (_instance: MerchantGate, state) => {
+    const stored = await runInDurableObject(shardFor(m, key), (_instance: MerchantGate, state) => {
       const rows = state.storage.sql
         .exec<{ fingerprint: string }>(
           "SELECT fingerprint FROM idempotency_keys WHERE scope = ?",
