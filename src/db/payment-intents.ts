@@ -1,15 +1,17 @@
 /**
  * Storage of PaymentIntents. Every change goes through `changeIntent`: one D1 batch that inserts
  * the next row of payment_intent_versions (the compare-and-swap: its primary key refuses a second
- * writer from the same version), updates the intent, and writes the ledger postings and any other
- * rows of the same change. Either all of it lands or none does; D1 has no interactive transactions.
+ * writer from the same version), updates the intent, and writes the ledger postings (built by
+ * ledger.ts) and any other rows of the same change. Either all of it lands or none does; D1 has no
+ * interactive transactions.
  */
 import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { type Account, isBalanced, type Movement, postingsFor } from "../domain/ledger";
+import type { Movement } from "../domain/ledger";
 import { newId } from "../lib/ids";
 import type { Db } from "./client";
-import { ledgerEntries, paymentIntents, paymentIntentVersions } from "./schema";
+import { postMovement } from "./ledger";
+import { paymentIntents, paymentIntentVersions } from "./schema";
 
 /** A payment_intents row. */
 export type IntentRow = typeof paymentIntents.$inferSelect;
@@ -119,7 +121,13 @@ export interface IntentChange {
 export async function changeIntent(db: Db, from: IntentRow, change: IntentChange): Promise<IntentRow | undefined> {
   const version = from.version + 1;
   const created = nowSeconds();
-  const ledger = change.ledger ? [ledgerInsert(db, from, change.ledger.movement, change.ledger.sourceId, created)] : [];
+  const ledger = change.ledger
+    ? postMovement(
+        db,
+        { merchantId: from.merchantId, currency: from.currency, sourceId: change.ledger.sourceId, created },
+        change.ledger.movement,
+      )
+    : [];
   try {
     await db.batch([
       db
@@ -137,26 +145,6 @@ export async function changeIntent(db: Db, from: IntentRow, change: IntentChange
     throw err;
   }
   return { ...from, ...change.patch, version };
-}
-
-/** The insert of one balanced ledger transaction for `movement`. */
-function ledgerInsert(db: Db, from: IntentRow, movement: Movement, sourceId: string, created: number) {
-  const postings = postingsFor(movement);
-  if (!isBalanced(postings)) throw new Error("ledger: unbalanced postings");
-  const txnId = newId("txn");
-  return db.insert(ledgerEntries).values(
-    postings.map((p) => ({
-      id: newId("le"),
-      txnId,
-      merchantId: from.merchantId,
-      currency: from.currency,
-      account: p.account,
-      amount: p.amount,
-      kind: movement.kind,
-      sourceId,
-      created,
-    })),
-  );
 }
 
 /** Uncaptured intents authorized before `before` (unix seconds), oldest first, across merchants. */
@@ -182,22 +170,4 @@ export async function intentsProcessing(db: Db, before: number, limit: number): 
     .limit(limit)
     .all();
   return rows.map((r) => r.intent);
-}
-
-/** Per-account balances of a merchant, by currency. */
-export async function balances(
-  db: Db,
-  merchantId: string,
-): Promise<{ currency: string; account: Account; amount: number }[]> {
-  const rows = await db
-    .select({
-      currency: ledgerEntries.currency,
-      account: ledgerEntries.account,
-      amount: sql<number>`sum(${ledgerEntries.amount})`,
-    })
-    .from(ledgerEntries)
-    .where(eq(ledgerEntries.merchantId, merchantId))
-    .groupBy(ledgerEntries.currency, ledgerEntries.account)
-    .all();
-  return rows.map((r) => ({ ...r, account: r.account as Account, amount: Number(r.amount) }));
 }

@@ -78,6 +78,7 @@ export async function createRefund(env: Env, merchantId: string, input: RefundIn
           kind: "refund_started",
           amount: d.amount,
           patch: { amountRefunded: row.amountRefunded + d.amount },
+          ledger: { movement: { kind: "refund_reserve", amount: d.amount }, sourceId: refund.id },
           extra: [insertRefund(db, refund)],
         };
       },
