@@ -63,7 +63,7 @@ export function postMovement(db: Db, at: PostingContext, movement: Movement): Ba
   return [entries, opened, ...updates];
 }
 
-/** Why D1 refused a batch that booked a movement, or null when the error is something else. */
+/** Why D1 refused a batch that booked a movement. */
 export type LedgerViolation = "double_booking" | "negative_balance";
 
 /**

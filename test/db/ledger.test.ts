@@ -5,11 +5,12 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
 import { balances, isLedgerViolation, type PostingContext, postMovement } from "../../src/db/ledger";
 import { ledgerBalances, ledgerEntries, refunds } from "../../src/db/schema";
-import type { Movement } from "../../src/domain/ledger";
+import { applyPostings, type Movement, postingsFor, violations, zeroBalances } from "../../src/domain/ledger";
 import { newId } from "../../src/lib/ids";
 
 const db = getDb(env);
@@ -171,5 +172,50 @@ describe("the database enforces the ledger", () => {
     expect(isLedgerViolation(err)).toBeNull();
     expect(isLedgerViolation(new Error("CHECK constraint failed: something_else"))).toBeNull();
     expect(isLedgerViolation("UNIQUE constraint failed: ledger_entries.source_id")).toBeNull();
+  });
+});
+
+/** Any movement (valid or not for the life cycle) on one of a few sources, with small amounts. */
+const anyMovement: fc.Arbitrary<{ source: number; movement: Movement }> = fc.record({
+  source: fc.integer({ min: 0, max: 2 }),
+  movement: fc.oneof(
+    ...(["authorize", "release", "refund_reserve", "refund", "refund_failure"] as const).map((kind) =>
+      fc.integer({ min: 0, max: 50 }).map((amount) => ({ kind, amount })),
+    ),
+    fc
+      .tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }))
+      .map(([a, b]) => ({ kind: "capture" as const, authorized: Math.max(a, b), captured: Math.min(a, b) })),
+  ),
+});
+
+describe("the database agrees with the domain (property)", () => {
+  it("refuses exactly the double bookings and the sign violations the domain predicts", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyMovement, { maxLength: 12 }), async (steps) => {
+        const merchantId = newId("mer");
+        const sources = [newId("pi"), newId("pi"), newId("re")];
+        const booked = new Set<string>();
+        let model = zeroBalances();
+        for (const { source, movement } of steps) {
+          const at = { merchantId, currency: "usd", sourceId: sources[source] ?? "", created: 1 };
+          const postings = postingsFor(movement);
+          const next = applyPostings(model, postings);
+          const key = `${source}:${movement.kind}`;
+          const expected = booked.has(key) ? "double_booking" : violations(next).length > 0 ? "negative_balance" : null;
+          const got = await db.batch(asBatch(postMovement(db, at, movement))).then(
+            () => null,
+            (err: unknown) => isLedgerViolation(err) ?? err,
+          );
+          expect(got).toBe(expected);
+          if (got === null) {
+            booked.add(key);
+            model = next;
+          }
+        }
+        const stored = await balances(db, merchantId);
+        expect(stored[0]?.accounts ?? zeroBalances()).toEqual(model);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
