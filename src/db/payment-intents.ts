@@ -1,18 +1,20 @@
 /**
  * Storage of PaymentIntents. Every change goes through `changeIntent`: one D1 batch that inserts
  * the next row of payment_intent_versions (the compare-and-swap: its primary key refuses a second
- * writer from the same version), updates the intent, and writes the ledger postings and any other
- * rows of the same change. Either all of it lands or none does; D1 has no interactive transactions.
+ * writer from the same version), updates the intent, and writes the ledger postings (built by
+ * ledger.ts) and any other rows of the same change. Either all of it lands or none does; D1 has no
+ * interactive transactions.
  */
 import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { type Account, isBalanced, type Movement, postingsFor } from "../domain/ledger";
+import type { Movement } from "../domain/ledger";
 import { newId } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { isUniqueViolation } from "./errors";
+import { postMovement } from "./ledger";
 import { createdRange, listPage } from "./pagination";
-import { ledgerEntries, paymentIntents, paymentIntentVersions } from "./schema";
+import { paymentIntents, paymentIntentVersions } from "./schema";
 
 /** A payment_intents row. */
 export type IntentRow = typeof paymentIntents.$inferSelect;
@@ -150,33 +152,6 @@ export async function changeIntent(
   return { ...from, ...change.patch, version };
 }
 
-/** TEMPORARY until the ledger branch lands: the statements of one balanced ledger transaction. */
-export function postMovement(
-  db: Db,
-  at: { merchantId: string; currency: string; sourceId: string; created: number },
-  movement: Movement,
-) {
-  const postings = postingsFor(movement);
-  if (!isBalanced(postings)) throw new Error("ledger: unbalanced postings");
-  if (postings.length === 0) return [];
-  const txnId = newId("txn");
-  return [
-    db.insert(ledgerEntries).values(
-      postings.map((p) => ({
-        id: newId("le"),
-        txnId,
-        merchantId: at.merchantId,
-        currency: at.currency,
-        account: p.account,
-        amount: p.amount,
-        kind: movement.kind,
-        sourceId: at.sourceId,
-        created: at.created,
-      })),
-    ),
-  ];
-}
-
 /** Uncaptured intents authorized before `before` (unix seconds), oldest first, across merchants. */
 export function intentsAuthorizedBefore(db: Db, before: number, limit: number): Promise<IntentRow[]> {
   return db
@@ -201,24 +176,6 @@ export async function intentsProcessing(db: Db, before: number, limit: number): 
     .limit(limit)
     .all();
   return rows.map((r) => r.intent);
-}
-
-/** Per-account balances of a merchant, by currency. */
-export async function balances(
-  db: Db,
-  merchantId: string,
-): Promise<{ currency: string; account: Account; amount: number }[]> {
-  const rows = await db
-    .select({
-      currency: ledgerEntries.currency,
-      account: ledgerEntries.account,
-      amount: sql<number>`sum(${ledgerEntries.amount})`,
-    })
-    .from(ledgerEntries)
-    .where(eq(ledgerEntries.merchantId, merchantId))
-    .groupBy(ledgerEntries.currency, ledgerEntries.account)
-    .all();
-  return rows.map((r) => ({ ...r, account: r.account as Account, amount: Number(r.amount) }));
 }
 
 /** A page of the merchant's intents, newest first, within an optional `created` range. */

@@ -9,7 +9,8 @@
  * Once the refund row exists the request answers with it, whatever happens next: a merchant is
  * never told that a refund failed when it exists.
  */
-import { type IntentRow, intentQuery, isUniqueViolation, postMovement } from "../db/payment-intents";
+import { postMovement } from "../db/ledger";
+import { type IntentRow, intentQuery, isUniqueViolation } from "../db/payment-intents";
 import {
   getRefund,
   insertRefund,

@@ -1,10 +1,11 @@
 /**
  * `GET /v1/balance`: the merchant's ledger balances per currency, in Stripe's Balance shape
- * (`available`, `pending`), plus edgepay's `authorized` (uncaptured holds) and `refunded` totals.
+ * (`available`, `pending`), plus edgepay's `authorized` (uncaptured holds), `refund_reserved`
+ * (refunds awaiting the processor) and `refunded` (succeeded refunds) totals. See docs/ledger.md.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { getDb } from "../db/client";
-import { balances } from "../db/payment-intents";
+import { balances } from "../db/ledger";
 import type { Account } from "../domain/ledger";
 import { errorResponses } from "../lib/openapi";
 import { requireScope } from "../middleware/merchant-auth";
@@ -16,10 +17,13 @@ const Amounts = z.array(z.object({ amount: z.int(), currency: z.string() }));
 const BalanceSchema = z
   .object({
     object: z.literal("balance"),
-    available: Amounts,
-    pending: Amounts,
+    available: Amounts.openapi({ description: "Settled funds (nothing settles yet: always 0)." }),
+    pending: Amounts.openapi({ description: "Captured funds not yet settled, less refunds reserved or paid." }),
     authorized: Amounts.openapi({ description: "edgepay extension: authorized, not yet captured or released." }),
-    refunded: Amounts.openapi({ description: "edgepay extension: total refunded." }),
+    refund_reserved: Amounts.openapi({
+      description: "edgepay extension: refunds created and not yet answered by the processor.",
+    }),
+    refunded: Amounts.openapi({ description: "edgepay extension: total of succeeded refunds." }),
     livemode: z.boolean(),
   })
   .openapi("Balance");
@@ -41,19 +45,15 @@ const route = createRoute({
 export function registerBalance(app: App): void {
   app.openapi(route, async (c) => {
     const rows = await balances(getDb(c.env), c.var.auth.merchantId);
-    const currencies = [...new Set(rows.map((r) => r.currency))].sort();
-    const of = (account: Account) =>
-      currencies.map((currency) => ({
-        amount: rows.find((r) => r.currency === currency && r.account === account)?.amount ?? 0,
-        currency,
-      }));
+    const of = (account: Account) => rows.map((r) => ({ amount: r.accounts[account], currency: r.currency }));
     return c.json(
       {
         object: "balance" as const,
         available: of("available_balance"),
         pending: of("pending_balance"),
         authorized: of("authorized_holds"),
-        refunded: of("refunds"),
+        refund_reserved: of("refund_reserve"),
+        refunded: rows.map((r) => ({ amount: r.refunded, currency: r.currency })),
         livemode: isLive(c.env),
       },
       200,

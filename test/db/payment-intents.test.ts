@@ -39,14 +39,21 @@ function intent(): IntentRow {
 
 describe("changeIntent", () => {
   it("applies the first change from a version and refuses the second, ledger and extras included", async () => {
-    const from = await insertIntent(db, intent());
+    const authorized = await insertIntent(db, intent());
+    // The hold a capture releases must be on the ledger first, or the capture would overdraw it.
+    const from = await changeIntent(db, authorized, {
+      kind: "authorized",
+      patch: {},
+      ledger: { movement: { kind: "authorize", amount: 1000 }, sourceId: authorized.id },
+    });
+    if (!from) throw new Error("authorize lost its race");
     const capture = {
       kind: "captured",
       patch: { status: "succeeded", amountCapturable: 0, amountReceived: 1000 },
       ledger: { movement: { kind: "capture", authorized: 1000, captured: 1000 } as const, sourceId: from.id },
     };
     const first = await changeIntent(db, from, capture);
-    expect(first).toMatchObject({ version: 2, status: "succeeded" });
+    expect(first).toMatchObject({ version: 3, status: "succeeded" });
     const refundRow = {
       id: newId("re"),
       merchantId: from.merchantId,
@@ -61,13 +68,20 @@ describe("changeIntent", () => {
       idempotencyKey: null,
       created: 1,
     };
-    // A stale writer (still at version 1) loses, and none of its writes land.
+    // A stale writer (still at version 2) loses, and none of its writes land.
     const stale = await changeIntent(db, from, { ...capture, extra: [db.insert(refunds).values(refundRow)] });
     expect(stale).toBeUndefined();
     expect(await db.select().from(refunds).where(eq(refunds.id, refundRow.id)).all()).toEqual([]);
     const postings = await db.select().from(ledgerEntries).where(eq(ledgerEntries.sourceId, from.id)).all();
-    expect(postings).toHaveLength(4);
-    expect(new Set(postings.map((p) => p.txnId)).size).toBe(1);
+    expect(postings.map((p) => p.kind).sort()).toEqual([
+      "authorize",
+      "authorize",
+      "capture",
+      "capture",
+      "capture",
+      "capture",
+    ]);
+    expect(new Set(postings.map((p) => p.txnId)).size).toBe(2);
     expect(postings.reduce((s, p) => s + p.amount, 0)).toBe(0);
     const versions = await db
       .select()
@@ -76,9 +90,10 @@ describe("changeIntent", () => {
       .all();
     expect(versions.map((v) => [v.version, v.kind])).toEqual([
       [1, "created"],
-      [2, "captured"],
+      [2, "authorized"],
+      [3, "captured"],
     ]);
-    expect(await getIntent(db, from.merchantId, from.id)).toMatchObject({ version: 2, amountReceived: 1000 });
+    expect(await getIntent(db, from.merchantId, from.id)).toMatchObject({ version: 3, amountReceived: 1000 });
   });
 
   it("reads another merchant's intent as missing", async () => {

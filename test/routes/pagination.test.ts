@@ -79,6 +79,7 @@ describe("GET /v1/balance", () => {
       available: [],
       pending: [],
       authorized: [],
+      refund_reserved: [],
       refunded: [],
       livemode: false,
     });

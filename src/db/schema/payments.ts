@@ -2,7 +2,9 @@
  * Payments: PaymentIntents, their append-only version log, refunds, the double-entry ledger and
  * the built-in processor simulator's own records. See docs/schema.md.
  */
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type Account, NON_NEGATIVE_ACCOUNTS, NON_POSITIVE_ACCOUNTS } from "../../domain/ledger";
 
 /** A PaymentIntent. `version` is bumped by every change, through payment_intent_versions. */
 export const paymentIntents = sqliteTable(
@@ -85,7 +87,11 @@ export const refunds = sqliteTable(
   ],
 );
 
-/** One posting of a balanced ledger transaction (`txn_id`): the amounts of a transaction sum to 0. */
+/**
+ * One posting of a balanced ledger transaction (`txn_id`): the amounts of a transaction sum to 0.
+ * The unique (source_id, kind, account) index refuses a second booking of the same movement for
+ * the same intent or refund, and with it the whole batch it was part of.
+ */
 export const ledgerEntries = sqliteTable(
   "ledger_entries",
   {
@@ -95,7 +101,7 @@ export const ledgerEntries = sqliteTable(
     currency: text("currency").notNull(),
     account: text("account").notNull(),
     amount: integer("amount").notNull(),
-    /** The movement: authorize, capture, release or refund. */
+    /** The movement (`MovementKind`): authorize, release, capture, refund_reserve, refund, refund_failure. */
     kind: text("kind").notNull(),
     /** The intent or refund the movement belongs to. */
     sourceId: text("source_id").notNull(),
@@ -104,6 +110,37 @@ export const ledgerEntries = sqliteTable(
   (t) => [
     index("ledger_entries_balance_idx").on(t.merchantId, t.currency, t.account),
     index("ledger_entries_txn_idx").on(t.txnId),
+    uniqueIndex("ledger_entries_movement_idx").on(t.sourceId, t.kind, t.account),
+    // A refund is settled once: paid back or failed, never both (both post to refund_reserve).
+    uniqueIndex("ledger_entries_refund_settled_idx")
+      .on(t.sourceId, t.account)
+      .where(sql`${t.kind} in ('refund', 'refund_failure')`),
+  ],
+);
+
+/** SQL list of account names, for the sign CHECK (names come from the domain, never from input). */
+const accountList = (accounts: readonly Account[]) => sql.raw(accounts.map((a) => `'${a}'`).join(", "));
+
+/**
+ * The running balance of each account of a merchant in one currency: the sum of its postings,
+ * kept by an upsert in the same batch as the postings. The CHECK holds every account on its side
+ * of zero (`accountSign`) and refuses unknown accounts, so a posting that would overdraw an
+ * account fails its whole batch.
+ */
+export const ledgerBalances = sqliteTable(
+  "ledger_balances",
+  {
+    merchantId: text("merchant_id").notNull(),
+    currency: text("currency").notNull(),
+    account: text("account").notNull(),
+    balance: integer("balance").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.merchantId, t.currency, t.account] }),
+    check(
+      "ledger_balances_sign_check",
+      sql`(${sql.identifier("account")} IN (${accountList(NON_NEGATIVE_ACCOUNTS)}) AND ${sql.identifier("balance")} >= 0) OR (${sql.identifier("account")} IN (${accountList(NON_POSITIVE_ACCOUNTS)}) AND ${sql.identifier("balance")} <= 0)`,
+    ),
   ],
 );
 
