@@ -190,8 +190,15 @@ export async function sweepPayments(
     }
   };
   await each(await intentsProcessing(deps.db, now - graceSeconds, batch), async (row) => {
-    const ran = await runPending(deps, row);
-    return ran.row.status !== "processing";
+    // An outcome may start the next operation (an authorization its automatic capture): follow
+    // the chain while each step decides something, so one sweep finishes what it can.
+    let current = row;
+    for (let step = 0; step < 3 && current.status === "processing"; step++) {
+      const before = current.pendingOp;
+      current = (await runPending(deps, current)).row;
+      if (current.pendingOp === before) break;
+    }
+    return current.status !== "processing";
   });
   await each(await refundsPendingBefore(deps.db, now - graceSeconds, batch), async (refund) => {
     return (await runRefund(deps, refund)).status !== "pending";

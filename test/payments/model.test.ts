@@ -1,18 +1,48 @@
 /**
- * Model-based property test: random sequences of create, confirm, capture, cancel and refund across
- * two merchants and three currencies (two-, zero- and three-decimal), run through the real Worker
- * and compared with a tiny model after every step. Invariants: every ledger transaction sums to 0,
- * captured ≤ authorized, refunded ≤ captured, GET agrees with the model, and the balance per
- * merchant and currency equals what the model says (never negative).
- * Runs: 10 in CI; set PROPERTY_RUNS=200 (for example) for a longer search.
+ * Model-based property test: random sequences of create, confirm, capture, cancel, refund, update,
+ * sweep and idempotent replays across two merchants and three currencies (two-, zero- and
+ * three-decimal), run through the real Worker and compared with a small model after every step.
+ *
+ * The model predicts every answer, including
+ * - decline cards (402 with code and decline_code, the intent back to requires_payment_method);
+ * - the timeout card 4000000000007080: the authorization's answer is lost (200 `processing`), and
+ *   so is the first answer of every follow-up call on that authorization. The model holds such an
+ *   intent (or refund) as *unknown* until a retry of its own operation, another action on the
+ *   intent (which finishes the pending operation first) or the sweep resolves it;
+ * - processor refusals injected through a Faults processor (capture declined / authorization gone,
+ *   void declined, refund declined);
+ * - updates of metadata (merge, "" removes, at most 50 keys after every merge) and amount (only
+ *   before confirmation);
+ * - Idempotency-Keys: a keyed request repeated exactly replays (same status and body, header
+ *   Idempotent-Replayed: true); a keyed request refused by validation, then sent corrected under
+ *   the same key, runs.
+ * Invariants after every step, for each merchant the step sent requests for (all after a sweep):
+ * GET (lists of intents and refunds) agrees with the model, captured ≤
+ * authorized, refunded ≤ captured, the ledger has no problem (ledgerProblems), nothing is
+ * `processing`/`pending` unless the model says its outcome is unknown, and the balance's
+ * `authorized` (and `pending`, where no refund is pending) equals the model. Each run ends with a
+ * sweep after which nothing may be unfinished.
+ * Runs: 50 by default (about 85 s on 2 cores with maxCommands 16); set PROPERTY_RUNS=500 (for
+ * example) for a longer search.
  */
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { sweepPayments } from "../../src/payments/actions";
+import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
-import { get, paymentMethod, post, unbalancedTransactions } from "../helpers/payments";
+import { deps, get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
+import { Faults } from "../helpers/processors";
 
-type Status = "requires_payment_method" | "requires_confirmation" | "requires_capture" | "succeeded" | "canceled";
+type Status =
+  | "requires_payment_method"
+  | "requires_confirmation"
+  | "processing"
+  | "requires_capture"
+  | "succeeded"
+  | "canceled";
+type Op = "authorize" | "capture" | "void";
 interface ModelIntent {
   id: string;
   merchant: number;
@@ -22,55 +52,247 @@ interface ModelIntent {
   status: Status;
   capturable: number;
   received: number;
+  /** Reserved by refunds that are pending or succeeded (what `amount_refunded` shows). */
   refunded: number;
+  metadata: Record<string, string>;
+  /** decline_code of last_payment_error, or null. */
+  lastError: string | null;
+  /** The operation whose outcome is unknown (the intent is `processing`), or null. */
+  pending: Op | null;
+  pendingAmount: number;
+  /** Authorized with a timeout card: the first answer of every processor call on it is lost. */
+  flaky: boolean;
+}
+interface ModelRefund {
+  id: string;
+  merchant: number;
+  intent: string;
+  currency: string;
+  amount: number;
+  status: "pending" | "succeeded" | "failed";
+}
+/** The last keyed request whose answer the gate saved: repeating it must replay that answer. */
+interface Saved {
+  merchant: number;
+  path: string;
+  fields: Record<string, string | number>;
+  key: string;
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: a saved response body.
+  body: any;
 }
 interface Model {
   intents: ModelIntent[];
+  refunds: ModelRefund[];
+  saved?: Saved;
 }
 interface Real {
-  merchants: { m: TestMerchant; good: string; bad: string }[];
+  merchants: { m: TestMerchant; pms: Map<string, string> }[];
+  faults: Faults;
+  app: ReturnType<typeof createApp>;
+  keys: number;
+  /** Merchants a step sent requests for: the ones checked after it. */
+  touched: Set<number>;
 }
 
 const CURRENCIES = ["usd", "jpy", "kwd"];
-const RUNS = Number(env.PROPERTY_RUNS) || 10;
+const RUNS = Number(env.PROPERTY_RUNS) || 50;
 /** Amounts that are valid in every test currency: ≥ 500 and multiples of 10. */
 const tens = (n: number) => Math.floor(n / 10) * 10;
+const GOOD = "4242424242424242";
+/** Decline cards: number, code, decline_code. */
+const DECLINES: [string, string, string][] = [
+  ["4000000000000002", "card_declined", "generic_decline"],
+  ["4000000000009995", "card_declined", "insufficient_funds"],
+  ["4000000000000069", "expired_card", "expired_card"],
+  ["4000000000000127", "incorrect_cvc", "incorrect_cvc"],
+  ["4000000000000119", "processing_error", "processing_error"],
+];
+/** "none" (no payment method), "good", "timeout" (4000000000007080) or "d<n>" (DECLINES[n]). */
+type Card = string;
+const cardArb = fc.constantFrom<Card>("none", "good", "good", "timeout", "d0", "d1", "d2", "d3", "d4");
+const UNCONFIRMED: Status[] = ["requires_payment_method", "requires_confirmation"];
+/** Error codes the gate never saves under a key (the request changed nothing). */
+const NO_EFFECT = [
+  "parameter_invalid",
+  "parameter_missing",
+  "parameter_unknown",
+  "parameter_invalid_integer",
+  "parameter_invalid_empty",
+  "amount_too_small",
+  "amount_too_large",
+  "lock_timeout",
+];
 
 function pick(model: Model, index: number): ModelIntent | undefined {
   return model.intents.length === 0 ? undefined : model.intents[index % model.intents.length];
 }
 
-function expectError(res: { status: number; body: { error?: { code: string } } }, status: number, code: string) {
-  expect([res.status, res.body.error?.code]).toEqual([status, code]);
+function merchantOf(real: Real, n: number) {
+  const r = real.merchants[n];
+  if (!r) throw new Error("merchant");
+  return r;
 }
 
-/** Applies a successful authorization to the model. */
+/** The merchant's pm_ for `card` (tokenized on first use). */
+async function pmFor(real: Real, n: number, card: Card): Promise<string> {
+  const r = merchantOf(real, n);
+  const number = card === "good" ? GOOD : card === "timeout" ? EDGEPAY_CARDS.timeoutAfterProcessing : decline(card)[0];
+  const known = r.pms.get(number);
+  if (known) return known;
+  const pm = await paymentMethod(r.m, number);
+  r.pms.set(number, pm);
+  return pm;
+}
+
+function decline(card: Card): [string, string, string] {
+  const d = DECLINES[Number(card.slice(1))];
+  if (!d) throw new Error(`card ${card}`);
+  return d;
+}
+
+interface Res {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response fields.
+  body: any;
+}
+
+/** Sends a POST through the Faults app; a keyed one that the gate saves becomes `model.saved`. */
+async function send(
+  model: Model,
+  real: Real,
+  merchant: number,
+  path: string,
+  fields: Record<string, string | number>,
+  key: string | undefined,
+): Promise<Res> {
+  real.touched.add(merchant);
+  const res = await post(merchantOf(real, merchant).m, path, fields, { app: real.app, idempotencyKey: key });
+  if (key) {
+    expect(res.headers.get("idempotent-replayed")).toBeNull();
+    const saved = res.status < 400 || !NO_EFFECT.includes(res.body.error?.code);
+    if (saved) model.saved = { merchant, path, fields, key, status: res.status, body: res.body };
+  }
+  return res;
+}
+
+function expectError(res: Res, status: number, code: string, param?: string) {
+  expect([res.status, res.body.error?.code, res.body.error?.param]).toEqual([status, code, param]);
+}
+
+function expectOk(res: Res, i: ModelIntent) {
+  expect([res.status, res.body.error?.code, res.body.id, res.body.status]).toEqual([200, undefined, i.id, i.status]);
+}
+
+/** A 402/400 that names the intent and its status after the outcome. */
+function expectRefused(res: Res, status: number, code: string, i: ModelIntent, declineCode?: string) {
+  expect([res.status, res.body.error?.code, res.body.error?.decline_code, res.body.error?.payment_intent]).toEqual([
+    status,
+    code,
+    declineCode,
+    { id: i.id, status: i.status },
+  ]);
+}
+
+/** An authorization approved now (not a timeout card): automatic capture follows at once. */
 function authorized(i: ModelIntent) {
+  i.lastError = null;
   if (i.manual) Object.assign(i, { status: "requires_capture", capturable: i.amount });
   else Object.assign(i, { status: "succeeded", received: i.amount, capturable: 0 });
 }
 
-class Create implements fc.AsyncCommand<Model, Real> {
+/** Applies the outcome of the authorization `card` attempts (the claim already happened). */
+function authorizeWith(i: ModelIntent, card: Card) {
+  if (card === "good") return authorized(i);
+  if (card === "timeout") {
+    return Object.assign(i, { status: "processing", pending: "authorize", flaky: true, lastError: null });
+  }
+  Object.assign(i, { status: "requires_payment_method", lastError: decline(card)[2] });
+}
+
+/**
+ * The pending operation finished with its key (the processor replays its first answer: approved).
+ * An approved authorization of an automatic intent claims its capture, whose first answer is lost
+ * too (timeout card): the intent stays `processing` with the capture pending.
+ */
+function resolvePending(i: ModelIntent) {
+  switch (i.pending) {
+    case "authorize":
+      Object.assign(i, { capturable: i.amount, lastError: null });
+      if (i.manual) Object.assign(i, { status: "requires_capture", pending: null });
+      else Object.assign(i, { pending: "capture", pendingAmount: i.amount });
+      return;
+    case "capture":
+      Object.assign(i, { status: "succeeded", pending: null, received: i.pendingAmount, capturable: 0 });
+      return;
+    case "void":
+      Object.assign(i, { status: "canceled", pending: null, capturable: 0 });
+      return;
+    case null:
+      return;
+  }
+}
+
+/** Finishes a pending operation that is not the request's own: true if the intent is still processing. */
+function finishOther(i: ModelIntent): boolean {
+  resolvePending(i);
+  return i.status === "processing";
+}
+
+function newKey(real: Real): string {
+  real.keys += 1;
+  return `key-${real.keys}`;
+}
+
+/** A request that must fail validation (changing nothing), and what it is answered. */
+interface Bad {
+  merchant: number;
+  path: string;
+  fields: Record<string, string | number>;
+  code: string;
+  param: string;
+}
+
+/** A command that can run under a given key, and build a validation-failing twin of its request. */
+abstract class Keyed implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly keyed: boolean) {}
+  check = (m: Readonly<Model>) => m.intents.length > 0;
+  run(model: Model, real: Real) {
+    return this.exec(model, real, this.keyed ? newKey(real) : undefined);
+  }
+  abstract exec(model: Model, real: Real, key: string | undefined): Promise<void>;
+  abstract bad(model: Model): Bad | undefined;
+  abstract describe(): string;
+  toString = () => `${this.describe()}${this.keyed ? "+key" : ""}`;
+}
+
+class Create extends Keyed {
   constructor(
     readonly merchant: number,
     readonly currency: number,
     readonly units: number,
     readonly manual: boolean,
-    readonly card: "none" | "good" | "bad",
-  ) {}
-  check = () => true;
-  async run(model: Model, real: Real) {
-    const r = real.merchants[this.merchant];
-    if (!r) throw new Error("merchant");
-    const fields: Record<string, string | number> = {
+    readonly card: Card,
+    keyed: boolean,
+  ) {
+    super(keyed);
+  }
+  override check = () => true;
+  fields(): Record<string, string | number> {
+    return {
       amount: 500 + this.units * 10,
       currency: CURRENCIES[this.currency] ?? "usd",
       capture_method: this.manual ? "manual" : "automatic",
     };
-    if (this.card !== "none")
-      Object.assign(fields, { payment_method: this.card === "good" ? r.good : r.bad, confirm: "true" });
-    const res = await post(r.m, "/v1/payment_intents", fields);
-    const id = res.status === 402 ? res.body.error.payment_intent.id : res.body.id;
+  }
+  async exec(model: Model, real: Real, key: string | undefined) {
+    const fields = this.fields();
+    if (this.card !== "none") {
+      Object.assign(fields, { payment_method: await pmFor(real, this.merchant, this.card), confirm: "true" });
+    }
+    const res = await send(model, real, this.merchant, "/v1/payment_intents", fields, key);
+    const id = res.status === 402 ? res.body.error?.payment_intent?.id : res.body.id;
     const i: ModelIntent = {
       id,
       merchant: this.merchant,
@@ -81,169 +303,544 @@ class Create implements fc.AsyncCommand<Model, Real> {
       capturable: 0,
       received: 0,
       refunded: 0,
+      metadata: {},
+      lastError: null,
+      pending: null,
+      pendingAmount: 0,
+      flaky: false,
     };
-    if (this.card === "good") authorized(i);
-    expect(res.status).toBe(this.card === "bad" ? 402 : 200);
+    if (this.card !== "none") authorizeWith(i, this.card);
+    if (this.card.startsWith("d")) {
+      const [, code, declineCode] = decline(this.card);
+      expectRefused(res, 402, code, i, declineCode);
+    } else expectOk(res, i);
     model.intents.push(i);
   }
-  toString = () =>
+  bad(): Bad {
+    // Alternately an amount under the minimum and a confirm without a payment method.
+    return this.units % 2 === 0
+      ? {
+          merchant: this.merchant,
+          path: "/v1/payment_intents",
+          fields: { ...this.fields(), amount: 0 },
+          code: "amount_too_small",
+          param: "amount",
+        }
+      : {
+          merchant: this.merchant,
+          path: "/v1/payment_intents",
+          fields: { ...this.fields(), confirm: "true" },
+          code: "parameter_missing",
+          param: "payment_method",
+        };
+  }
+  describe = () =>
     `create(m${this.merchant}, ${CURRENCIES[this.currency]}, ${500 + this.units * 10}, ${this.manual ? "manual" : "auto"}, ${this.card})`;
 }
 
-class Confirm implements fc.AsyncCommand<Model, Real> {
+class Confirm extends Keyed {
   constructor(
     readonly index: number,
-    readonly good: boolean,
-  ) {}
-  check = (m: Readonly<Model>) => m.intents.length > 0;
-  async run(model: Model, real: Real) {
+    readonly card: Card,
+    keyed: boolean,
+  ) {
+    super(keyed);
+  }
+  async exec(model: Model, real: Real, key: string | undefined) {
     const i = pick(model, this.index);
-    const r = i && real.merchants[i.merchant];
-    if (!i || !r) throw new Error("intent");
-    const res = await post(r.m, `/v1/payment_intents/${i.id}/confirm`, { payment_method: this.good ? r.good : r.bad });
-    if (i.status !== "requires_payment_method" && i.status !== "requires_confirmation") {
+    if (!i) throw new Error("intent");
+    const fields: Record<string, string> = {};
+    if (this.card !== "none") fields.payment_method = await pmFor(real, i.merchant, this.card);
+    const res = await send(model, real, i.merchant, `/v1/payment_intents/${i.id}/confirm`, fields, key);
+    if (i.pending) {
+      // A retry without a new card is the pending authorization's (or its automatic capture's) own.
+      const own = this.card === "none" && (i.pending === "authorize" || (i.pending === "capture" && !i.manual));
+      if (own) {
+        resolvePending(i);
+        return expectOk(res, i);
+      }
+      finishOther(i);
       return expectError(res, 400, "payment_intent_unexpected_state");
     }
-    if (!this.good) return expect(res.status).toBe(402);
-    expect(res.status).toBe(200);
-    authorized(i);
+    if (!UNCONFIRMED.includes(i.status)) return expectError(res, 400, "payment_intent_unexpected_state");
+    if (this.card === "none") return expectError(res, 400, "parameter_missing", "payment_method");
+    authorizeWith(i, this.card);
+    if (this.card.startsWith("d")) {
+      const [, code, declineCode] = decline(this.card);
+      return expectRefused(res, 402, code, i, declineCode);
+    }
+    expectOk(res, i);
   }
-  toString = () => `confirm(#${this.index}, ${this.good ? "good" : "bad"})`;
+  bad(model: Model): Bad | undefined {
+    const i = pick(model, this.index);
+    return (
+      i && {
+        merchant: i.merchant,
+        path: `/v1/payment_intents/${i.id}/confirm`,
+        fields: { payment_method: "card_4242" },
+        code: "parameter_invalid",
+        param: "payment_method",
+      }
+    );
+  }
+  describe = () => `confirm(#${this.index}, ${this.card})`;
 }
 
-class Capture implements fc.AsyncCommand<Model, Real> {
+type CaptureFault = "none" | "declined" | "authorization_gone";
+
+class Capture extends Keyed {
   constructor(
     readonly index: number,
     readonly quarters: number,
-  ) {}
-  check = (m: Readonly<Model>) => m.intents.length > 0;
-  async run(model: Model, real: Real) {
+    readonly fault: CaptureFault,
+    keyed: boolean,
+  ) {
+    super(keyed);
+  }
+  async exec(model: Model, real: Real, key: string | undefined) {
     const i = pick(model, this.index);
-    const r = i && real.merchants[i.merchant];
-    if (!i || !r) throw new Error("intent");
+    if (!i) throw new Error("intent");
     // quarters 1–4 capture part or all; 5 asks for more than is capturable.
     const amount = this.quarters === 5 ? i.capturable + 10 : Math.max(10, tens((i.capturable * this.quarters) / 4));
-    const res = await post(r.m, `/v1/payment_intents/${i.id}/capture`, { amount_to_capture: amount });
+    // A refusal is injected only for a fresh capture call (not for finishing a pending operation).
+    const fault = i.pending ? "none" : this.fault;
+    if (fault !== "none") real.faults.set("capture", { kind: "refuse", reason: fault });
+    let res: Res;
+    try {
+      res = await send(
+        model,
+        real,
+        i.merchant,
+        `/v1/payment_intents/${i.id}/capture`,
+        { amount_to_capture: amount },
+        key,
+      );
+    } finally {
+      real.faults.clear();
+    }
+    // Checked against what the authorization holds before anything else.
+    if (amount > (i.capturable || i.amount)) return expectError(res, 400, "amount_too_large", "amount_to_capture");
+    if (i.pending) {
+      const own = i.pending === "capture" && i.manual && amount === i.pendingAmount;
+      if (own) {
+        resolvePending(i);
+        return expectOk(res, i);
+      }
+      if (finishOther(i)) return expectError(res, 400, "payment_intent_unexpected_state");
+    }
     if (i.status !== "requires_capture") return expectError(res, 400, "payment_intent_unexpected_state");
-    if (amount > i.capturable) return expectError(res, 400, "amount_too_large");
-    expect(res.status).toBe(200);
-    Object.assign(i, { status: "succeeded", received: amount, capturable: 0 });
+    if (amount > i.capturable) return expectError(res, 400, "amount_too_large", "amount_to_capture");
+    switch (fault) {
+      case "declined":
+        // The authorization still stands: capturable again, nothing captured.
+        return expectRefused(res, 402, "processing_error", i);
+      case "authorization_gone":
+        Object.assign(i, { status: "canceled", capturable: 0 });
+        return expectRefused(res, 400, "charge_expired_for_capture", i);
+      case "none":
+        if (i.flaky) Object.assign(i, { status: "processing", pending: "capture", pendingAmount: amount });
+        else Object.assign(i, { status: "succeeded", received: amount, capturable: 0 });
+        return expectOk(res, i);
+    }
   }
-  toString = () => `capture(#${this.index}, ${this.quarters}/4)`;
-}
-
-class Cancel implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly index: number) {}
-  check = (m: Readonly<Model>) => m.intents.length > 0;
-  async run(model: Model, real: Real) {
+  bad(model: Model): Bad | undefined {
     const i = pick(model, this.index);
-    const r = i && real.merchants[i.merchant];
-    if (!i || !r) throw new Error("intent");
-    const res = await post(r.m, `/v1/payment_intents/${i.id}/cancel`);
-    if (i.status === "succeeded" || i.status === "canceled")
-      return expectError(res, 400, "payment_intent_unexpected_state");
-    expect(res.status).toBe(200);
-    Object.assign(i, { status: "canceled", capturable: 0 });
+    return (
+      i && {
+        merchant: i.merchant,
+        path: `/v1/payment_intents/${i.id}/capture`,
+        fields: { amount_to_capture: i.amount + 10 },
+        code: "amount_too_large",
+        param: "amount_to_capture",
+      }
+    );
   }
-  toString = () => `cancel(#${this.index})`;
+  describe = () => `capture(#${this.index}, ${this.quarters}/4${this.fault === "none" ? "" : `, ${this.fault}`})`;
 }
 
-class Refund implements fc.AsyncCommand<Model, Real> {
+class Cancel extends Keyed {
+  constructor(
+    readonly index: number,
+    readonly refuse: boolean,
+    keyed: boolean,
+  ) {
+    super(keyed);
+  }
+  async exec(model: Model, real: Real, key: string | undefined) {
+    const i = pick(model, this.index);
+    if (!i) throw new Error("intent");
+    const refuse = this.refuse && !i.pending;
+    if (refuse) real.faults.set("void", { kind: "refuse", reason: "declined" });
+    let res: Res;
+    try {
+      res = await send(model, real, i.merchant, `/v1/payment_intents/${i.id}/cancel`, {}, key);
+    } finally {
+      real.faults.clear();
+    }
+    if (i.pending) {
+      if (i.pending === "void") {
+        resolvePending(i);
+        return expectOk(res, i);
+      }
+      if (finishOther(i)) return expectError(res, 400, "payment_intent_unexpected_state");
+    }
+    if (UNCONFIRMED.includes(i.status)) {
+      i.status = "canceled";
+      return expectOk(res, i);
+    }
+    if (i.status !== "requires_capture") return expectError(res, 400, "payment_intent_unexpected_state");
+    // A refused void leaves the authorization capturable.
+    if (refuse) return expectRefused(res, 402, "processing_error", i);
+    if (i.flaky) Object.assign(i, { status: "processing", pending: "void" });
+    else Object.assign(i, { status: "canceled", capturable: 0 });
+    expectOk(res, i);
+  }
+  bad(model: Model): Bad | undefined {
+    const i = pick(model, this.index);
+    return (
+      i && {
+        merchant: i.merchant,
+        path: `/v1/payment_intents/${i.id}/cancel`,
+        fields: { cancellation_reason: "bored" },
+        code: "parameter_invalid",
+        param: "cancellation_reason",
+      }
+    );
+  }
+  describe = () => `cancel(#${this.index}${this.refuse ? ", void declined" : ""})`;
+}
+
+class Refund extends Keyed {
   constructor(
     readonly index: number,
     readonly quarters: number,
-  ) {}
-  check = (m: Readonly<Model>) => m.intents.length > 0;
-  async run(model: Model, real: Real) {
+    readonly refuse: boolean,
+    keyed: boolean,
+  ) {
+    super(keyed);
+  }
+  async exec(model: Model, real: Real, key: string | undefined) {
     const i = pick(model, this.index);
-    const r = i && real.merchants[i.merchant];
-    if (!i || !r) throw new Error("intent");
+    if (!i) throw new Error("intent");
     const remaining = i.received - i.refunded;
     const amount = this.quarters === 5 ? remaining + 10 : Math.max(10, tens((remaining * this.quarters) / 4));
-    const res = await post(r.m, "/v1/refunds", { payment_intent: i.id, amount });
+    if (this.refuse) real.faults.set("refund", { kind: "refuse", reason: "declined" });
+    let res: Res;
+    try {
+      res = await send(model, real, i.merchant, "/v1/refunds", { payment_intent: i.id, amount }, key);
+    } finally {
+      real.faults.clear();
+    }
+    // Refunds never finish a pending intent operation: a processing intent is not refundable.
     if (i.status !== "succeeded") return expectError(res, 400, "payment_intent_unexpected_state");
     if (remaining === 0) return expectError(res, 400, "charge_already_refunded");
-    if (amount > remaining) return expectError(res, 400, "amount_too_large");
-    expect([res.status, res.body.status]).toEqual([200, "succeeded"]);
-    i.refunded += amount;
+    if (amount > remaining) return expectError(res, 400, "amount_too_large", "amount");
+    const status = this.refuse ? "failed" : i.flaky ? "pending" : "succeeded";
+    expect([res.status, res.body.status, res.body.amount, res.body.payment_intent]).toEqual([
+      200,
+      status,
+      amount,
+      i.id,
+    ]);
+    // A failed refund gives its reservation back in the same batch.
+    if (status !== "failed") i.refunded += amount;
+    model.refunds.push({ id: res.body.id, merchant: i.merchant, intent: i.id, currency: i.currency, amount, status });
   }
-  toString = () => `refund(#${this.index}, ${this.quarters}/4)`;
+  bad(model: Model): Bad | undefined {
+    const i = pick(model, this.index);
+    return (
+      i && {
+        merchant: i.merchant,
+        path: "/v1/refunds",
+        fields: { payment_intent: i.id, reason: "bored" },
+        code: "parameter_invalid",
+        param: "reason",
+      }
+    );
+  }
+  describe = () => `refund(#${this.index}, ${this.quarters}/4${this.refuse ? ", declined" : ""})`;
 }
 
-/** Compares every intent and every balance with the model, and checks the ledger. */
-async function checkInvariants(model: Model, real: Real) {
-  for (const i of model.intents) {
-    const r = real.merchants[i.merchant];
-    if (!r) throw new Error("merchant");
-    const got = (await get(r.m, `/v1/payment_intents/${i.id}`)).body;
-    expect({
-      id: got.id,
-      status: got.status,
-      capturable: got.amount_capturable,
-      received: got.amount_received,
-      refunded: got.amount_refunded,
-    }).toEqual({ id: i.id, status: i.status, capturable: i.capturable, received: i.received, refunded: i.refunded });
-    expect(got.amount_received).toBeLessThanOrEqual(got.amount);
-    expect(got.amount_refunded).toBeLessThanOrEqual(got.amount_received);
+/** What an update changes: a few metadata keys ("" removes), up to exactly 50 or 51 keys, or the amount. */
+type UpdateKind =
+  | { kind: "metadata"; entries: [number, string][] }
+  | { kind: "fill" }
+  | { kind: "overflow" }
+  | { kind: "amount"; units: number };
+
+class Update extends Keyed {
+  constructor(
+    readonly index: number,
+    readonly change: UpdateKind,
+    keyed: boolean,
+  ) {
+    super(keyed);
   }
-  for (const [n, r] of real.merchants.entries()) {
-    expect(await unbalancedTransactions(r.m.merchantId)).toEqual([]);
-    const balance = (await get(r.m, "/v1/balance")).body;
-    for (const currency of CURRENCIES) {
-      const mine = model.intents.filter((i) => i.merchant === n && i.currency === currency);
-      const amountIn = (list: { amount: number; currency: string }[]) =>
-        list.find((b) => b.currency === currency)?.amount ?? 0;
-      expect(amountIn(balance.pending)).toBe(mine.reduce((s, i) => s + i.received - i.refunded, 0));
-      expect(amountIn(balance.authorized)).toBe(mine.reduce((s, i) => s + i.capturable, 0));
-      expect(amountIn(balance.refunded)).toBe(mine.reduce((s, i) => s + i.refunded, 0));
-      for (const list of [balance.pending, balance.authorized, balance.refunded, balance.available]) {
-        expect(amountIn(list)).toBeGreaterThanOrEqual(0);
-      }
+  /** The metadata the update sends, given the intent's current metadata. */
+  metadata(current: Record<string, string>): Record<string, string> | undefined {
+    const size = Object.keys(current).length;
+    const fresh = (prefix: string, n: number) =>
+      Object.fromEntries(Array.from({ length: Math.max(0, n) }, (_, k) => [`${prefix}${size}_${k}`, "v"]));
+    switch (this.change.kind) {
+      case "metadata":
+        return Object.fromEntries(this.change.entries.map(([k, v]) => [`k${k}`, v]));
+      case "fill":
+        return fresh("f", 50 - size);
+      case "overflow":
+        return fresh("o", 51 - size);
+      case "amount":
+        return undefined;
     }
   }
+  async exec(model: Model, real: Real, key: string | undefined) {
+    const i = pick(model, this.index);
+    if (!i) throw new Error("intent");
+    const metadata = this.metadata(i.metadata);
+    const fields: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(metadata ?? {})) fields[`metadata[${k}]`] = v;
+    const amount = this.change.kind === "amount" ? 500 + this.change.units * 10 : undefined;
+    if (amount !== undefined) fields.amount = amount;
+    const res = await send(model, real, i.merchant, `/v1/payment_intents/${i.id}`, fields, key);
+    // More than 50 keys in the request itself fails validation before anything is looked at.
+    if (metadata && Object.keys(metadata).length > 50) return expectError(res, 400, "parameter_invalid", "metadata");
+    if (i.status === "canceled") return expectError(res, 400, "payment_intent_unexpected_state");
+    if (amount !== undefined && !UNCONFIRMED.includes(i.status)) {
+      return expectError(res, 400, "payment_intent_unexpected_state");
+    }
+    const merged = { ...i.metadata };
+    for (const [k, v] of Object.entries(metadata ?? {})) {
+      if (v === "") delete merged[k];
+      else merged[k] = v;
+    }
+    // At most 50 keys after the merge; nothing changes otherwise.
+    if (Object.keys(merged).length > 50) return expectError(res, 400, "parameter_invalid", "metadata");
+    i.metadata = merged;
+    if (amount !== undefined) i.amount = amount;
+    // The write goes through the engine, which finishes a pending operation it finds.
+    resolvePending(i);
+    expectOk(res, i);
+    expect(res.body.metadata).toEqual(i.metadata);
+  }
+  bad(model: Model): Bad | undefined {
+    const i = pick(model, this.index);
+    if (!i) return undefined;
+    if (UNCONFIRMED.includes(i.status) && this.change.kind === "amount") {
+      return {
+        merchant: i.merchant,
+        path: `/v1/payment_intents/${i.id}`,
+        fields: { amount: 0 },
+        code: "amount_too_small",
+        param: "amount",
+      };
+    }
+    // Over 50 keys after the merge (or in the request itself when the intent is canceled or empty).
+    const size = i.status === "canceled" ? 0 : Object.keys(i.metadata).length;
+    const fields: Record<string, string> = {};
+    for (let k = 0; k < 51 - size; k++) fields[`metadata[x${k}]`] = "v";
+    return {
+      merchant: i.merchant,
+      path: `/v1/payment_intents/${i.id}`,
+      fields,
+      code: "parameter_invalid",
+      param: "metadata",
+    };
+  }
+  describe = () => `update(#${this.index}, ${JSON.stringify(this.change)})`;
+}
+
+/** Repeats the last keyed request whose answer was saved: the same answer comes back, replayed. */
+class Replay implements fc.AsyncCommand<Model, Real> {
+  check = (m: Readonly<Model>) => m.saved !== undefined;
+  async run(model: Model, real: Real) {
+    const s = model.saved;
+    if (!s) throw new Error("saved");
+    real.touched.add(s.merchant);
+    const res = await post(merchantOf(real, s.merchant).m, s.path, s.fields, { app: real.app, idempotencyKey: s.key });
+    expect([res.status, res.headers.get("idempotent-replayed"), res.body]).toEqual([s.status, "true", s.body]);
+  }
+  toString = () => "replay";
+}
+
+/** A keyed request refused by validation, then sent corrected under the same key: the corrected one runs. */
+class Corrected implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly inner: Keyed) {}
+  check = (m: Readonly<Model>) => this.inner.check(m);
+  async run(model: Model, real: Real) {
+    const bad = this.inner.bad(model);
+    if (!bad) throw new Error("bad request");
+    const key = newKey(real);
+    const res = await send(model, real, bad.merchant, bad.path, bad.fields, key);
+    expectError(res, 400, bad.code, bad.param);
+    await this.inner.exec(model, real, key);
+  }
+  toString = () => `corrected(${this.inner.describe()})`;
+}
+
+/** The scheduled sweep, run "later": every operation and refund whose outcome was unknown is finished. */
+class Sweep implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(model: Model, real: Real) {
+    for (const n of real.merchants.keys()) real.touched.add(n);
+    await sweepPayments(deps({ at: Math.floor(Date.now() / 1000) + 120 }));
+    for (const i of model.intents) {
+      // Expected: after the sweep no intent is processing (an automatic capture claimed by the
+      // authorization the sweep finished is finished too).
+      while (i.pending) resolvePending(i);
+    }
+    for (const r of model.refunds) if (r.status === "pending") r.status = "succeeded";
+  }
+  toString = () => "sweep";
+}
+
+/** Compares every intent, refund and balance of the touched merchants with the model, and checks the ledger. */
+async function checkInvariants(model: Model, real: Real) {
+  const touched = [...real.touched];
+  real.touched.clear();
+  await Promise.all(
+    touched.map(async (n) => {
+      const r = merchantOf(real, n);
+      const [intents, refunds, balance, problems, open] = await Promise.all([
+        get(r.m, "/v1/payment_intents?limit=100"),
+        get(r.m, "/v1/refunds?limit=100"),
+        get(r.m, "/v1/balance"),
+        ledgerProblems(r.m.merchantId),
+        unfinished(r.m.merchantId),
+      ]);
+      const mine = model.intents.filter((i) => i.merchant === n);
+      const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+      // biome-ignore lint/suspicious/noExplicitAny: API objects.
+      const gotIntents = byId(intents.body.data as any[]).map((got) => {
+        expect(got.amount_received).toBeLessThanOrEqual(got.amount);
+        expect(got.amount_refunded).toBeLessThanOrEqual(got.amount_received);
+        return {
+          id: got.id,
+          status: got.status,
+          amount: got.amount,
+          capturable: got.amount_capturable,
+          received: got.amount_received,
+          refunded: got.amount_refunded,
+          metadata: got.metadata,
+          lastError: got.last_payment_error?.decline_code ?? null,
+        };
+      });
+      expect(gotIntents).toEqual(
+        byId(mine).map((i) => ({
+          id: i.id,
+          status: i.status,
+          amount: i.amount,
+          capturable: i.capturable,
+          received: i.received,
+          refunded: i.refunded,
+          metadata: i.metadata,
+          lastError: i.lastError,
+        })),
+      );
+      // Every refund that exists was answered 200 to its request (the model knows exactly those).
+      // biome-ignore lint/suspicious/noExplicitAny: API objects.
+      const gotRefunds = byId(refunds.body.data as any[]).map((f) => ({
+        id: f.id,
+        intent: f.payment_intent,
+        amount: f.amount,
+        status: f.status,
+      }));
+      const myRefunds = model.refunds.filter((f) => f.merchant === n);
+      expect(gotRefunds).toEqual(
+        byId(myRefunds).map((f) => ({ id: f.id, intent: f.intent, amount: f.amount, status: f.status })),
+      );
+      expect(problems).toEqual([]);
+      // Nothing is processing or pending unless its outcome is unknown to the model.
+      const unknown = [
+        ...mine.filter((i) => i.pending).map((i) => i.id),
+        ...myRefunds.filter((f) => f.status === "pending").map((f) => f.id),
+      ];
+      expect([...open].sort()).toEqual(unknown.sort());
+      for (const currency of CURRENCIES) {
+        const amountIn = (list: { amount: number; currency: string }[]) =>
+          list.find((b) => b.currency === currency)?.amount ?? 0;
+        const here = mine.filter((i) => i.currency === currency);
+        expect(amountIn(balance.body.authorized)).toBe(here.reduce((s, i) => s + i.capturable, 0));
+        // `pending` minus refunds: the same under either accounting while no refund is pending.
+        if (!myRefunds.some((f) => f.currency === currency && f.status === "pending")) {
+          expect(amountIn(balance.body.pending)).toBe(here.reduce((s, i) => s + i.received - i.refunded, 0));
+        }
+      }
+    }),
+  );
 }
 
 const index = fc.nat({ max: 50 });
+const keyed = fc.boolean();
+const createArb = fc
+  .tuple(fc.nat({ max: 1 }), fc.nat({ max: 2 }), fc.nat({ max: 300 }), fc.boolean(), cardArb, keyed)
+  .map(([m, c, u, manual, card, k]) => new Create(m, c, u, manual, card, k));
+const confirmArb = fc.tuple(index, cardArb, keyed).map(([i, card, k]) => new Confirm(i, card, k));
+const captureArb = fc
+  .tuple(
+    index,
+    fc.integer({ min: 1, max: 5 }),
+    fc.constantFrom<CaptureFault>("none", "none", "declined", "authorization_gone"),
+    keyed,
+  )
+  .map(([i, q, f, k]) => new Capture(i, q, f, k));
+const cancelArb = fc.tuple(index, fc.boolean(), keyed).map(([i, refuse, k]) => new Cancel(i, refuse, k));
+const refundArb = fc
+  .tuple(index, fc.integer({ min: 1, max: 5 }), fc.boolean(), keyed)
+  .map(([i, q, refuse, k]) => new Refund(i, q, refuse, k));
+const updateArb = fc
+  .tuple(
+    index,
+    fc.oneof(
+      fc
+        .array(fc.tuple(fc.nat({ max: 5 }), fc.constantFrom("", "a", "b")), { minLength: 1, maxLength: 4 })
+        .map((entries) => ({ kind: "metadata" as const, entries })),
+      fc.constant({ kind: "fill" as const }),
+      fc.constant({ kind: "overflow" as const }),
+      fc.nat({ max: 300 }).map((units) => ({ kind: "amount" as const, units })),
+    ),
+    keyed,
+  )
+  .map(([i, change, k]) => new Update(i, change, k));
 const commands = fc.commands(
   [
-    fc
-      .tuple(
-        fc.nat({ max: 1 }),
-        fc.nat({ max: 2 }),
-        fc.nat({ max: 300 }),
-        fc.boolean(),
-        fc.constantFrom("none", "good", "good", "bad"),
-      )
-      .map(([m, c, u, manual, card]) => new Create(m, c, u, manual, card as "none" | "good" | "bad")),
-    fc.tuple(index, fc.boolean()).map(([i, good]) => new Confirm(i, good)),
-    fc.tuple(index, fc.integer({ min: 1, max: 5 })).map(([i, q]) => new Capture(i, q)),
-    index.map((i) => new Cancel(i)),
-    fc.tuple(index, fc.integer({ min: 1, max: 5 })).map(([i, q]) => new Refund(i, q)),
+    createArb,
+    createArb,
+    confirmArb,
+    captureArb,
+    cancelArb,
+    refundArb,
+    updateArb,
+    fc.constant(new Replay()),
+    fc.constant(new Sweep()),
+    fc.oneof(createArb, confirmArb, captureArb, cancelArb, refundArb, updateArb).map((c) => new Corrected(c)),
   ],
-  { maxCommands: 24, size: "max" },
+  { maxCommands: 16, size: "max" },
 );
+
+// One app for the file: its processor is the simulator behind a switchboard each command sets and clears.
+const faults = new Faults();
+const app = createApp({ payments: { processor: faults.factory } });
 
 describe("payments model", () => {
   it(`agrees with the model after every step (${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(commands, async (cmds) => {
+        faults.clear();
         const merchants = [];
         for (let n = 0; n < 2; n++) {
           // Commands run back to back; a high limit keeps this a payments test, not a rate-limit test.
-          const m = await newMerchant({ rateLimit: 1000 });
-          merchants.push({
-            m,
-            good: await paymentMethod(m, "4242424242424242"),
-            bad: await paymentMethod(m, "4000000000000002"),
-          });
+          merchants.push({ m: await newMerchant({ rateLimit: 1000 }), pms: new Map<string, string>() });
         }
-        const real: Real = { merchants };
-        const model: Model = { intents: [] };
+        const real: Real = { merchants, faults, app, keys: 0, touched: new Set() };
+        const model: Model = { intents: [], refunds: [] };
         await fc.asyncModelRun(() => ({ model, real }), wrapped(cmds));
+        // The end of every run: a sweep leaves nothing unfinished.
+        await new Sweep().run(model, real);
+        for (const r of merchants) expect(await unfinished(r.m.merchantId)).toEqual([]);
+        await checkInvariants(model, real);
       }),
       { numRuns: RUNS },
     );
-  }, 600_000);
+  }, 900_000);
 });
 
 /** Wraps each command so the invariants are checked after it runs. */
