@@ -840,7 +840,7 @@ describe("payments model", () => {
       }),
       { numRuns: RUNS },
     );
-  }, 900_000);
+  }, Math.max(900_000, RUNS * 5_000));
 });
 
 /** Wraps each command so the invariants are checked after it runs. */
