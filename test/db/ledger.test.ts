@@ -140,6 +140,22 @@ describe("the database enforces the ledger", () => {
     });
   });
 
+  it("settles a refund once: paid back or failed, never both", async () => {
+    const intent = context();
+    await book(intent, { kind: "authorize", amount: 1000 }, { kind: "capture", authorized: 1000, captured: 1000 });
+    const refund = { ...intent, sourceId: newId("re") };
+    // Two reservations' worth in the reserve, so only the settle-once index can refuse the second.
+    await book(refund, { kind: "refund_reserve", amount: 300 });
+    await book({ ...intent, sourceId: newId("re") }, { kind: "refund_reserve", amount: 300 });
+    await book(refund, { kind: "refund", amount: 300 });
+    const err = await refusal(postMovement(db, refund, { kind: "refund_failure", amount: 300 }));
+    expect(isLedgerViolation(err)).toBe("double_booking");
+    expect((await balances(db, intent.merchantId))[0]).toMatchObject({
+      accounts: { pending_balance: 400, refund_reserve: 300 },
+      refunded: 300,
+    });
+  });
+
   it("refuses reserving more than the pending balance", async () => {
     const intent = context();
     await book(intent, { kind: "authorize", amount: 500 }, { kind: "capture", authorized: 500, captured: 500 });
