@@ -821,26 +821,30 @@ const faults = new Faults();
 const app = createApp({ payments: { processor: faults.factory } });
 
 describe("payments model", () => {
-  it(`agrees with the model after every step (${RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(commands, async (cmds) => {
-        faults.clear();
-        const merchants = [];
-        for (let n = 0; n < 2; n++) {
-          // Commands run back to back; a high limit keeps this a payments test, not a rate-limit test.
-          merchants.push({ m: await newMerchant({ rateLimit: 1000 }), pms: new Map<string, string>() });
-        }
-        const real: Real = { merchants, faults, app, keys: 0, touched: new Set() };
-        const model: Model = { intents: [], refunds: [] };
-        await fc.asyncModelRun(() => ({ model, real }), wrapped(cmds));
-        // The end of every run: a sweep leaves nothing unfinished.
-        await new Sweep().run(model, real);
-        for (const r of merchants) expect(await unfinished(r.m.merchantId)).toEqual([]);
-        await checkInvariants(model, real);
-      }),
-      { numRuns: RUNS },
-    );
-  }, Math.max(900_000, RUNS * 5_000));
+  it(
+    `agrees with the model after every step (${RUNS} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(commands, async (cmds) => {
+          faults.clear();
+          const merchants = [];
+          for (let n = 0; n < 2; n++) {
+            // Commands run back to back; a high limit keeps this a payments test, not a rate-limit test.
+            merchants.push({ m: await newMerchant({ rateLimit: 1000 }), pms: new Map<string, string>() });
+          }
+          const real: Real = { merchants, faults, app, keys: 0, touched: new Set() };
+          const model: Model = { intents: [], refunds: [] };
+          await fc.asyncModelRun(() => ({ model, real }), wrapped(cmds));
+          // The end of every run: a sweep leaves nothing unfinished.
+          await new Sweep().run(model, real);
+          for (const r of merchants) expect(await unfinished(r.m.merchantId)).toEqual([]);
+          await checkInvariants(model, real);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    Math.max(900_000, RUNS * 5_000),
+  );
 });
 
 /** Wraps each command so the invariants are checked after it runs. */
