@@ -5,7 +5,7 @@
  * ledger.ts) and any other rows of the same change. Either all of it lands or none does; D1 has no
  * interactive transactions.
  */
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, eq, lt } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Movement } from "../domain/ledger";
 import { newId } from "../lib/ids";
@@ -163,16 +163,21 @@ export function intentsAuthorizedBefore(db: Db, before: number, limit: number): 
     .all();
 }
 
-/** Intents left `processing` whose last change is older than `before`: candidates for reconciliation. */
+/** Intents left `processing` whose pending operation was claimed before `before`, oldest first: for the sweep. */
 export async function intentsProcessing(db: Db, before: number, limit: number): Promise<IntentRow[]> {
+  // The intent's current version is the claim of its pending operation: idle since then.
   const rows = await db
-    .select({ intent: paymentIntents, changed: sql<number>`max(${paymentIntentVersions.created})` })
+    .select({ intent: paymentIntents })
     .from(paymentIntents)
-    .innerJoin(paymentIntentVersions, eq(paymentIntentVersions.intentId, paymentIntents.id))
-    .where(eq(paymentIntents.status, "processing"))
-    .groupBy(paymentIntents.id)
-    .having(sql`max(${paymentIntentVersions.created}) < ${before}`)
-    .orderBy(sql`max(${paymentIntentVersions.created})`)
+    .innerJoin(
+      paymentIntentVersions,
+      and(
+        eq(paymentIntentVersions.intentId, paymentIntents.id),
+        eq(paymentIntentVersions.version, paymentIntents.version),
+      ),
+    )
+    .where(and(eq(paymentIntents.status, "processing"), lt(paymentIntentVersions.created, before)))
+    .orderBy(asc(paymentIntentVersions.created))
     .limit(limit)
     .all();
   return rows.map((r) => r.intent);
