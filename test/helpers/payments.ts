@@ -1,8 +1,8 @@
 /** Helpers for payment tests: send form requests as a merchant, and read the ledger. */
 import { env } from "cloudflare:workers";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, like, sql } from "drizzle-orm";
 import { getDb } from "../../src/db/client";
-import { ledgerEntries, paymentIntents, refunds } from "../../src/db/schema";
+import { ledgerEntries, paymentIntents, refunds, simulatorOperations } from "../../src/db/schema";
 import { NON_NEGATIVE_ACCOUNTS } from "../../src/domain/ledger";
 import { type PaymentDeps, paymentDeps } from "../../src/payments/deps";
 import type { ProcessorFactory } from "../../src/processor/index";
@@ -144,4 +144,17 @@ export async function unfinished(merchantId: string): Promise<string[]> {
     .where(and(eq(refunds.merchantId, merchantId), eq(refunds.status, "pending")))
     .all();
   return [...intents, ...pending].map((r) => r.id);
+}
+
+/**
+ * What the simulator really did, by kind, for processor keys starting with `prefix` (an intent's
+ * operations: `${intentId}_`; a refund: its id): proves how often money moved.
+ */
+export async function processorOps(prefix: string): Promise<string[]> {
+  const rows = await getDb(env)
+    .select()
+    .from(simulatorOperations)
+    .where(like(simulatorOperations.key, `${prefix}%`))
+    .all();
+  return rows.map((r) => r.kind).sort();
 }

@@ -1,18 +1,8 @@
-/**
- * Processor refusals, lost answers and crashes, injected through the dependency seam (a Faults
- * processor around the real simulator; see test/helpers/processors.ts). Each operation ends in its
- * terminal state with the ledger balanced, and a crash between claim and outcome is repaired by the
- * sweep exactly once, even with two sweeps running at the same time.
- */
-import { env } from "cloudflare:workers";
-import { like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { getDb } from "../../src/db/client";
-import { simulatorOperations } from "../../src/db/schema";
 import { sweepPayments } from "../../src/payments/actions";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
-import { deps, get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
+import { deps, get, ledgerProblems, paymentMethod, post, processorOps, unfinished } from "../helpers/payments";
 import { Faults, type Operation } from "../helpers/processors";
 
 const VISA = "4242424242424242";
@@ -22,16 +12,6 @@ const later = () => Math.floor(Date.now() / 1000) + 120;
 function faulty() {
   const faults = new Faults();
   return { faults, app: createApp({ payments: { processor: faults.factory } }) };
-}
-
-/** The simulator's operations whose key starts with `prefix` (an intent id or a refund id). */
-async function processorOps(prefix: string): Promise<string[]> {
-  const rows = await getDb(env)
-    .select()
-    .from(simulatorOperations)
-    .where(like(simulatorOperations.key, `${prefix}%`))
-    .all();
-  return rows.map((r) => r.kind).sort();
 }
 
 async function authorized(m: TestMerchant, app: ReturnType<typeof faulty>["app"], capture = "manual") {

@@ -3,28 +3,16 @@
  * no double charge, no lost authorization, exactly-once effects.
  */
 import { env } from "cloudflare:workers";
-import { like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
 import { draftIntent, getIntent, insertIntent } from "../../src/db/payment-intents";
-import { simulatorOperations } from "../../src/db/schema";
 import { AUTHORIZATION_TTL_SECONDS, sweepPayments } from "../../src/payments/actions";
 import { createRefund } from "../../src/payments/refunds";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { newMerchant } from "../helpers/merchants";
-import { deps, get, pay, post, unbalancedTransactions } from "../helpers/payments";
+import { deps, get, pay, post, processorOps, unbalancedTransactions } from "../helpers/payments";
 
 const now = () => Math.floor(Date.now() / 1000);
-
-/** The simulator's operations for an intent, by kind: proves what the processor really did. */
-async function processorCalls(intentId: string) {
-  const rows = await getDb(env)
-    .select()
-    .from(simulatorOperations)
-    .where(like(simulatorOperations.key, `${intentId}_%`))
-    .all();
-  return rows.map((r) => r.kind).sort();
-}
 
 describe("unknown outcomes are reconciled with the same processor key", () => {
   it("timeout after processing: processing → retry finds the authorization → capture → succeeded, charged once", async () => {
@@ -37,7 +25,7 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
     expect(second.body).toMatchObject({ status: "processing", amount_capturable: 2000 });
     const third = await post(m, `/v1/payment_intents/${first.id}/confirm`);
     expect(third.body).toMatchObject({ status: "succeeded", amount_received: 2000 });
-    expect(await processorCalls(first.id)).toEqual(["authorize", "capture"]);
+    expect(await processorOps(`${first.id}_`)).toEqual(["authorize", "capture"]);
     expect((await get(m, "/v1/balance")).body.pending).toEqual([{ amount: 2000, currency: "usd" }]);
     expect(await unbalancedTransactions(m.merchantId)).toEqual([]);
   });
@@ -48,7 +36,7 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
     expect(pi.status).toBe("processing");
     const again = await post(m, `/v1/payment_intents/${pi.id}/confirm`);
     expect(again.body).toMatchObject({ status: "requires_capture", amount_capturable: 1000 });
-    expect(await processorCalls(pi.id)).toEqual(["authorize"]);
+    expect(await processorOps(`${pi.id}_`)).toEqual(["authorize"]);
   });
 
   it("the sweep reconciles a stuck authorization, a stuck void and a stuck refund", async () => {
