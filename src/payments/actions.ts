@@ -9,8 +9,9 @@ import { decideCancel, decideCapture, decideConfirm, decideUpdate } from "../dom
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
 import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge } from "../vault";
+import { answer } from "./answers";
 import type { PaymentDeps } from "./deps";
-import { act, answer, claim, loadIntent, refuse, runPending, type Step, stateOf } from "./intents";
+import { act, claim, loadIntent, refuse, runPending, type Step, stateOf } from "./intents";
 import { runRefund } from "./refunds";
 
 /** Cancellation reasons a merchant may give (`automatic` is reserved for expiry). */

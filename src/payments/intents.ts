@@ -16,17 +16,15 @@
  */
 import { changeIntent, getIntent, type IntentChange, type IntentRow } from "../db/payment-intents";
 import type { Currency } from "../domain/currencies";
-import type { Movement } from "../domain/ledger";
 import { amountMessage } from "../domain/money";
-import { type OutcomeAnswer, type OutcomePatch, resolve } from "../domain/outcome";
+import { type OutcomeAnswer, resolve } from "../domain/outcome";
 import type { IntentState, PendingOp, Refusal } from "../domain/payment-state";
 import { ApiError } from "../errors";
-import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { callProcessor, type Outcome } from "../processor/connector";
 import { forgetCvcStatement, type PaymentMethodRow } from "../vault";
+import { answer, toChange } from "./answers";
 import type { PaymentDeps } from "./deps";
-import type { LastPaymentError } from "./serialize";
 
 /** Read-model of a row for the state machine. */
 export function stateOf(row: IntentRow): IntentState {
@@ -268,80 +266,5 @@ function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: Paymen
         op.kind === "capture" ? processor.capture(req) : processor.void(req),
       );
     }
-  }
-}
-
-/** The storage change for an outcome's patch. */
-function toChange(row: IntentRow, kind: string, patch: OutcomePatch, movement: Movement | undefined): IntentChange {
-  const { pendingOp, lastPaymentError, ...plain } = patch;
-  const stored: IntentChange["patch"] = { ...plain, pendingOp: pendingOp ? JSON.stringify(pendingOp) : null };
-  // The charge comes into being with the authorization.
-  if (movement?.kind === "authorize") stored.latestCharge = newId("ch");
-  if (lastPaymentError !== undefined) {
-    const error: LastPaymentError | null = lastPaymentError && {
-      type: "card_error",
-      code: lastPaymentError.code,
-      decline_code: lastPaymentError.declineCode,
-      message: declineMessage(lastPaymentError.declineCode),
-      payment_method: row.paymentMethod ? { id: row.paymentMethod } : null,
-    };
-    stored.lastPaymentError = error && JSON.stringify(error);
-  }
-  const change: IntentChange = { kind, patch: stored };
-  if (movement) change.ledger = { movement, sourceId: row.id };
-  return change;
-}
-
-/** Returns the intent, or throws what the outcome answers the request. */
-export function answer(row: IntentRow, a: OutcomeAnswer | null): IntentRow {
-  const extra = { payment_intent: { id: row.id, status: row.status } };
-  if (a === null) return row;
-  switch (a.kind) {
-    case "ok":
-      return row;
-    case "declined":
-      throw new ApiError(a.code, declineMessage(a.declineCode), { declineCode: a.declineCode, extra });
-    case "payment_method_unavailable":
-      throw new ApiError("resource_missing", "No such payment method: it was detached.", {
-        param: "payment_method",
-        extra,
-      });
-    case "capture_refused":
-      throw new ApiError(
-        "processing_error",
-        "The processor refused the capture. The authorization still stands: capture again or cancel.",
-        { extra },
-      );
-    case "capture_expired":
-      throw new ApiError(
-        "charge_expired_for_capture",
-        "The authorization expired before it could be captured; the PaymentIntent is canceled.",
-        { extra },
-      );
-    case "void_refused":
-      throw new ApiError(
-        "processing_error",
-        "The processor refused to void the authorization. It is still capturable.",
-        { extra },
-      );
-  }
-}
-
-function declineMessage(declineCode: string): string {
-  switch (declineCode) {
-    case "insufficient_funds":
-      return "Your card has insufficient funds.";
-    case "expired_card":
-      return "Your card has expired.";
-    case "incorrect_cvc":
-      return "Your card's security code is incorrect.";
-    case "processing_error":
-      return "An error occurred while processing your card. Try again in a little bit.";
-    case "incorrect_number":
-      return "Your card number is incorrect.";
-    case "payment_method_unavailable":
-      return "The payment method was detached before it could be charged.";
-    default:
-      return "Your card was declined.";
   }
 }
