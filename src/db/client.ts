@@ -1,4 +1,5 @@
 /** The Drizzle client over the `DB` D1 binding. */
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -9,3 +10,8 @@ export function getDb(env: Pick<Env, "DB">) {
 
 /** The Drizzle database type used by query modules. */
 export type Db = ReturnType<typeof getDb>;
+
+/** One trivial round trip to the database, for the health check. */
+export async function pingDb(db: Db): Promise<void> {
+  await db.run(sql`select 1`);
+}

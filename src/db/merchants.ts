@@ -3,7 +3,9 @@
  * unexecuted Drizzle queries so routes can put a change and its audit entry in one `db.batch`.
  */
 import { and, eq } from "drizzle-orm";
+import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
+import { listPage } from "./pagination";
 import { apiClients, auditLog, merchants } from "./schema";
 
 /** A merchant row as stored. */
@@ -114,4 +116,15 @@ export interface AuditEntry {
 /** Inserts an audit-log entry; batch it with the change it describes. */
 export function insertAudit(db: Db, entry: AuditEntry) {
   return db.insert(auditLog).values({ ...entry, details: JSON.stringify(entry.details ?? {}) });
+}
+
+/** A page of merchants, newest first. */
+export function listMerchants(db: Db, page: PageRequest) {
+  return listPage(db, { table: merchants, id: merchants.id, created: merchants.created }, page);
+}
+
+/** A page of the merchant's API clients, newest first. */
+export function listClients(db: Db, merchantId: string, page: PageRequest) {
+  const t = apiClients;
+  return listPage(db, { table: t, id: t.clientId, created: t.created, scope: eq(t.merchantId, merchantId) }, page);
 }

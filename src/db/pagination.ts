@@ -5,7 +5,6 @@
  */
 import { and, asc, desc, eq, gt, gte, lt, lte, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import { ApiError } from "../errors";
 import type { Page, PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 
@@ -17,12 +16,17 @@ export interface ListSource<T extends SQLiteTable> {
   scope?: SQL;
 }
 
-/** Fetches one page, newest first; an unknown cursor is a 404 `resource_missing` naming the parameter. */
+/** A page, or the cursor parameter that names no object in the scope. */
+export type PageResult<T> =
+  | { ok: true; page: Page<T> }
+  | { ok: false; param: "starting_after" | "ending_before"; cursor: string };
+
+/** Fetches one page, newest first; an unknown cursor is reported, not thrown. */
 export async function listPage<T extends SQLiteTable>(
   db: Db,
   source: ListSource<T>,
   page: PageRequest,
-): Promise<Page<T["$inferSelect"]>> {
+): Promise<PageResult<T["$inferSelect"]>> {
   const { table, id, created, scope } = source;
   const cursorId = page.startingAfter ?? page.endingBefore;
   let where = scope;
@@ -33,11 +37,7 @@ export async function listPage<T extends SQLiteTable>(
       .from(table as SQLiteTable)
       .where(and(eq(id, cursorId), scope))
       .get();
-    if (!cursor) {
-      throw new ApiError("resource_missing", `No such object: '${cursorId}'`, {
-        param: backwards ? "ending_before" : "starting_after",
-      });
-    }
+    if (!cursor) return { ok: false, param: backwards ? "ending_before" : "starting_after", cursor: cursorId };
     const cmp = backwards ? gt : lt;
     where = and(scope, or(cmp(created, cursor.created), and(eq(created, cursor.created), cmp(id, cursorId))));
   }
@@ -52,7 +52,7 @@ export async function listPage<T extends SQLiteTable>(
   const hasMore = rows.length > page.limit;
   const data = rows.slice(0, page.limit);
   if (backwards) data.reverse();
-  return { data, hasMore };
+  return { ok: true, page: { data, hasMore } };
 }
 
 /** The scope condition for `created[gte]` / `created[lte]` on `created`, if either is given. */

@@ -87,3 +87,11 @@ export const createdParams = {
     .optional()
     .openapi({ param: { name: "created[lte]", in: "query" }, description: "Only objects created at or before." }),
 };
+
+/** The page of a list query, or the 404 `resource_missing` naming the cursor parameter that found nothing. */
+export function pageOr404<T>(
+  result: { ok: true; page: Page<T> } | { ok: false; param: "starting_after" | "ending_before"; cursor: string },
+): Page<T> {
+  if (result.ok) return result.page;
+  throw new ApiError("resource_missing", `No such object: '${result.cursor}'`, { param: result.param });
+}

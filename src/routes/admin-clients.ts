@@ -4,18 +4,23 @@
  * isolate's status cache, so the client's unexpired tokens stop working (src/db/access-status.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { generateClientSecret, hashClientSecret } from "../crypto/secrets";
 import { forgetClient } from "../db/access-status";
 import { getDb } from "../db/client";
-import { type ApiClientRow, getClient, insertAudit, insertClient, nowSeconds, revokeClient } from "../db/merchants";
-import { listPage } from "../db/pagination";
-import { apiClients } from "../db/schema";
+import {
+  type ApiClientRow,
+  getClient,
+  insertAudit,
+  insertClient,
+  listClients,
+  nowSeconds,
+  revokeClient,
+} from "../db/merchants";
 import { parseScopes, SCOPES } from "../domain/scopes";
 import { ApiError } from "../errors";
 import { hasPrefix, newId } from "../lib/ids";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { ListQuery, listEnvelope, listSchema, pageRequest } from "../lib/pagination";
+import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
 import { merchantOr404 } from "./admin-merchants";
@@ -134,16 +139,7 @@ export function registerAdminClients(app: App): void {
   app.openapi(listClientsRoute, async (c) => {
     const db = getDb(c.env);
     const merchant = await merchantOr404(db, c.req.valid("param").id);
-    const page = await listPage(
-      db,
-      {
-        table: apiClients,
-        id: apiClients.clientId,
-        created: apiClients.created,
-        scope: eq(apiClients.merchantId, merchant.id),
-      },
-      pageRequest(c.req.valid("query")),
-    );
+    const page = pageOr404(await listClients(db, merchant.id, pageRequest(c.req.valid("query"))));
     const url = `/admin/v1/merchants/${merchant.id}/clients`;
     return c.json(listEnvelope(url, { ...page, data: page.data.map(clientObject) }), 200);
   });

@@ -11,17 +11,16 @@ import {
   getMerchant,
   insertAudit,
   insertMerchant,
+  listMerchants,
   type MerchantRow,
   nowSeconds,
   setMerchantStatus,
   updateMerchant,
 } from "../db/merchants";
-import { listPage } from "../db/pagination";
-import { merchants } from "../db/schema";
 import { ApiError } from "../errors";
 import { hasPrefix, newId } from "../lib/ids";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { ListQuery, listEnvelope, listSchema, pageRequest } from "../lib/pagination";
+import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
@@ -149,11 +148,7 @@ export function registerAdminMerchants(app: App): void {
   });
 
   app.openapi(listMerchantsRoute, async (c) => {
-    const page = await listPage(
-      getDb(c.env),
-      { table: merchants, id: merchants.id, created: merchants.created },
-      pageRequest(c.req.valid("query")),
-    );
+    const page = pageOr404(await listMerchants(getDb(c.env), pageRequest(c.req.valid("query"))));
     return c.json(listEnvelope("/admin/v1/merchants", { ...page, data: page.data.map(merchantObject) }), 200);
   });
 

@@ -1,7 +1,6 @@
 /** `GET /health`: liveness plus a real round trip to D1 and to a Durable Object. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
-import { getDb } from "../db/client";
+import { getDb, pingDb } from "../db/client";
 import type { App } from "../types";
 
 const HealthSchema = z
@@ -26,8 +25,7 @@ const route = createRoute({
 export function registerHealth(app: App): void {
   app.openapi(route, async (c) => {
     const [d1, durable] = await Promise.all([
-      getDb(c.env)
-        .run(sql`select 1`)
+      pingDb(getDb(c.env))
         .then(() => "ok" as const)
         .catch(() => "fail" as const),
       c.env.MERCHANT_GATE.getByName("health")

@@ -14,7 +14,7 @@ import { verifyClientSecret } from "../crypto/secrets";
 import { getDb } from "../db/client";
 import { type ClientPrincipal, findClientPrincipal, nowSeconds, touchClient } from "../db/merchants";
 import { formatScopes, isScope, parseScopes } from "../domain/scopes";
-import { clientAuthAttempt, clientAuthSucceeded } from "../lib/client-throttle";
+import { clientAuthAttempt, clientAuthSucceeded } from "../durable/client-throttle";
 import { inBackground } from "../lib/http";
 import { log } from "../lib/log";
 import type { App, AppEnv } from "../types";

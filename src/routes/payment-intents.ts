@@ -8,7 +8,7 @@ import { type Currency, isCurrency } from "../domain/currencies";
 import { amountMessage, checkAmount } from "../domain/money";
 import { invalidParam } from "../errors";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { createdParams, listEnvelope, listParams, listSchema, pageRequest } from "../lib/pagination";
+import { createdParams, listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
 import { createConfirmed, updateIntent } from "../payments/actions";
@@ -179,7 +179,7 @@ export function registerPaymentIntents(app: App): void {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const page = await listIntents(c.var.payments.db, c.var.auth.merchantId, query, pageRequest(query));
+    const page = pageOr404(await listIntents(c.var.payments.db, c.var.auth.merchantId, query, pageRequest(query)));
     const live = isLive(c.env);
     return c.json(
       listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) }),

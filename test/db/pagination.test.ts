@@ -8,6 +8,7 @@ import { listPage } from "../../src/db/pagination";
 import { apiClients } from "../../src/db/schema";
 import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
+import { pageOr404 } from "../../src/lib/pagination";
 
 const db = getDb(env);
 
@@ -46,7 +47,7 @@ describe("listPage", () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (;;) {
-      const page = await listPage(db, source, { limit: 3, ...(cursor && { startingAfter: cursor }) });
+      const page = pageOr404(await listPage(db, source, { limit: 3, ...(cursor && { startingAfter: cursor }) }));
       seen.push(...page.data.map((r) => r.clientId));
       if (!page.hasMore) break;
       cursor = page.data.at(-1)?.clientId;
@@ -57,17 +58,17 @@ describe("listPage", () => {
   it("walks backward with ending_before, keeping newest-first order inside each page", async () => {
     const { source, expected } = await seed(7);
     const last = expected.at(-1) as string;
-    const page = await listPage(db, source, { limit: 3, endingBefore: last });
+    const page = pageOr404(await listPage(db, source, { limit: 3, endingBefore: last }));
     expect(page).toEqual({ hasMore: true, data: expect.any(Array) });
     expect(page.data.map((r) => r.clientId)).toEqual(expected.slice(3, 6));
-    const first = await listPage(db, source, { limit: 10, endingBefore: expected[3] as string });
+    const first = pageOr404(await listPage(db, source, { limit: 10, endingBefore: expected[3] as string }));
     expect(first.hasMore).toBe(false);
     expect(first.data.map((r) => r.clientId)).toEqual(expected.slice(0, 3));
   });
 
   it("reports has_more false on an exact last page", async () => {
     const { source, expected } = await seed(4);
-    const page = await listPage(db, source, { limit: 4 });
+    const page = pageOr404(await listPage(db, source, { limit: 4 }));
     expect(page.hasMore).toBe(false);
     expect(page.data).toHaveLength(expected.length);
   });
@@ -75,8 +76,8 @@ describe("listPage", () => {
   it("treats a cursor outside the scope as missing", async () => {
     const a = await seed(1);
     const b = await seed(1);
-    await expect(listPage(db, a.source, { limit: 10, startingAfter: b.expected[0] as string })).rejects.toBeInstanceOf(
-      ApiError,
-    );
+    const missing = await listPage(db, a.source, { limit: 10, startingAfter: b.expected[0] as string });
+    expect(missing).toEqual({ ok: false, param: "starting_after", cursor: b.expected[0] });
+    expect(() => pageOr404(missing)).toThrow(ApiError);
   });
 });

@@ -4,7 +4,7 @@
  * its attempt back). Only well-formed client ids are throttled: any other string cannot name a
  * client, fails authentication anyway, and must not mint Durable Objects for an attacker.
  */
-import { clientThrottleName, type ThrottleResult } from "../durable/merchant-gate";
+import { clientThrottleName, type ThrottleResult } from "./merchant-gate";
 
 const CLIENT_ID = /^cli_[0-9A-Za-z]{1,64}$/;
 
