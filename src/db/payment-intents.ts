@@ -80,14 +80,19 @@ export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange
     return row;
   } catch (err) {
     if (row.idempotencyKey === null || !isUniqueViolation(err, "payment_intents")) throw err;
-    const existing = await db
-      .select()
-      .from(paymentIntents)
-      .where(and(eq(paymentIntents.merchantId, row.merchantId), eq(paymentIntents.idempotencyKey, row.idempotencyKey)))
-      .get();
+    const existing = await intentByIdempotencyKey(db, row.merchantId, row.idempotencyKey);
     if (!existing) throw err;
     return existing;
   }
+}
+
+/** The merchant's intent created with this idempotency key, or undefined. */
+export function intentByIdempotencyKey(db: Db, merchantId: string, key: string): Promise<IntentRow | undefined> {
+  return db
+    .select()
+    .from(paymentIntents)
+    .where(and(eq(paymentIntents.merchantId, merchantId), eq(paymentIntents.idempotencyKey, key)))
+    .get();
 }
 
 /** The merchant's intent with this id, or undefined (another merchant's id is simply not found). */

@@ -81,17 +81,20 @@ export function decideUpdate(s: IntentState, changesAmount: boolean): Decision<o
 }
 
 /**
- * Confirm: a fresh authorization from an unconfirmed status with a payment method. A pending
- * authorization (or the automatic capture that follows it) is this action's own operation: a
- * confirm retried after an unknown outcome reconciles it.
+ * Confirm: a fresh authorization from an unconfirmed status with a payment method. `requested` is
+ * the payment method the request names (a token resolved to the method it wraps), or null. A
+ * pending authorization (or the automatic capture that follows it) is this request's own operation
+ * when the request names no method or the intent's own: a confirm retried after an unknown outcome
+ * or a lost answer reconciles it instead of being refused.
  */
-export function decideConfirm(s: IntentState, newPaymentMethod: boolean): Decision<{ mode: "authorize" }> | Resume {
+export function decideConfirm(s: IntentState, requested: string | null): Decision<{ mode: "authorize" }> | Resume {
   if (s.pendingOp) {
-    const own = s.pendingOp.kind === "authorize" || (s.pendingOp.kind === "capture" && s.captureMethod === "automatic");
-    return { ok: true, mode: "resume", own: own && !newPaymentMethod };
+    const ours =
+      s.pendingOp.kind === "authorize" || (s.pendingOp.kind === "capture" && s.captureMethod === "automatic");
+    return { ok: true, mode: "resume", own: ours && (requested === null || requested === s.paymentMethod) };
   }
   if (!UNCONFIRMED.includes(s.status)) return unexpected(s.status, "confirm");
-  if (!s.paymentMethod && !newPaymentMethod) {
+  if (!s.paymentMethod && requested === null) {
     return {
       ok: false,
       code: "parameter_missing",

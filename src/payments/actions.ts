@@ -3,12 +3,18 @@
  * and the scheduled sweep. Every one is a decision from domain/payment-state.ts run through `act`
  * (intents.ts), so a race, a retry and the sweep all take the same path.
  */
-import { type IntentRow, insertIntent, intentsAuthorizedBefore, intentsProcessing } from "../db/payment-intents";
+import {
+  type IntentRow,
+  insertIntent,
+  intentByIdempotencyKey,
+  intentsAuthorizedBefore,
+  intentsProcessing,
+} from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
 import { decideCancel, decideCapture, decideConfirm, decideUpdate } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
-import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge } from "../vault";
+import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge, tokenPaymentMethod } from "../vault";
 import { answer } from "./answers";
 import type { PaymentDeps } from "./deps";
 import { act, claim, loadIntent, refuse, runPending, type Step, stateOf } from "./intents";
@@ -35,26 +41,39 @@ function authorizeClaim(row: IntentRow, card: ChargeCard | undefined, now: numbe
   return change;
 }
 
-/** Decides a confirm on `row`; the one authorize path for confirm and create-with-confirm. */
-function confirmStep(row: IntentRow, card: ChargeCard | undefined, now: number): Step {
-  const d = decideConfirm(stateOf(row), card !== undefined);
+/**
+ * Decides a confirm on `row`; the one authorize path for confirm and create-with-confirm.
+ * `requested` is the payment method the request names (null: none), `card` its resolved record.
+ */
+function confirmStep(row: IntentRow, requested: string | null, card: ChargeCard | undefined, now: number): Step {
+  const d = decideConfirm(stateOf(row), requested);
   if (!d.ok) refuse(d, row.currency);
   if (d.mode === "resume") return { kind: "resume", own: d.own, action: "confirm" };
   return { kind: "change", change: authorizeClaim(row, card, now) };
 }
 
 /**
- * Confirms an intent (optionally with a new pm_/tok_), or reconciles its pending authorization.
- * The card is resolved first, so an unusable pm_/tok_ is a 404 and nothing changes; a tok_ is
- * spent in the claim's own batch, so a claim that loses a race spends nothing.
+ * Confirms an intent (optionally with a pm_/tok_), or reconciles its pending authorization. A
+ * request that names the method the pending authorization uses (the same request sent again, its
+ * token already spent) is a retry of that authorization. Otherwise the card is resolved first, so
+ * an unusable pm_/tok_ is a 404 and nothing changes; a tok_ is spent in the claim's own batch, so a
+ * claim that loses a race spends nothing.
  */
 export async function confirmIntent(deps: PaymentDeps, merchantId: string, id: string, paymentMethod?: string) {
   const known = await loadIntent(deps, merchantId, id);
+  let requested = paymentMethod ?? null;
+  // A token names the method it wraps; read it only when a pending authorization could be ours.
+  if (paymentMethod?.startsWith("tok_") && known.pendingOp) {
+    requested = (await tokenPaymentMethod(deps.env, merchantId, paymentMethod)) ?? paymentMethod;
+  }
   // A confirm the intent's state refuses is refused before the card is looked at.
-  const d = decideConfirm(stateOf(known), paymentMethod !== undefined);
+  const d = decideConfirm(stateOf(known), requested);
   if (!d.ok) refuse(d, known.currency);
-  const card = paymentMethod === undefined ? undefined : await resolveForCharge(deps.env, merchantId, paymentMethod);
-  return act(deps, merchantId, id, (row) => confirmStep(row, card, deps.now()), {
+  const retry = d.mode === "resume" && d.own;
+  const card =
+    paymentMethod === undefined || retry ? undefined : await resolveForCharge(deps.env, merchantId, paymentMethod);
+  const named = card?.method.id ?? requested;
+  return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now()), {
     known,
     card: card?.sealed,
     onBatchError: tokenLost,
@@ -65,27 +84,37 @@ export async function confirmIntent(deps: PaymentDeps, merchantId: string, id: s
  * Creates `draft` already claimed for authorization with `paymentMethod`: one batch inserts the
  * intent, its claim and the token's spend, then the same path as confirm runs it. An unusable
  * payment method creates nothing (404). A retry with the same idempotency key finds the intent the
- * first attempt created and resumes it.
+ * first attempt created (also when that attempt spent the token) and resumes its operation.
  */
 export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
-  const card = await resolveForCharge(deps.env, draft.merchantId, paymentMethod);
-  const step = confirmStep(draft, card, deps.now());
+  const resolved = await resolveForCharge(deps.env, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
+    const key = draft.idempotencyKey;
+    const existing = key === null ? undefined : await intentByIdempotencyKey(deps.db, draft.merchantId, key);
+    if (existing) return existing;
+    throw err;
+  });
+  if (!("method" in resolved)) return resume(deps, resolved);
+  const step = confirmStep(draft, resolved.method.id, resolved, deps.now());
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
   const row = await insertIntent(deps.db, draft, step.change).catch(tokenLost);
   if (row.id !== draft.id) {
-    // A retry of a create that happened: its own operation resumed with its key; an intent
-    // inserted without its claim (an older create) is confirmed now.
+    // An intent inserted without its claim (an older create) is confirmed now.
     if (row.version === 1) {
-      return act(deps, row.merchantId, row.id, (r) => confirmStep(r, card, deps.now()), {
+      return act(deps, row.merchantId, row.id, (r) => confirmStep(r, resolved.method.id, resolved, deps.now()), {
         known: row,
-        card: card.sealed,
+        card: resolved.sealed,
         onBatchError: tokenLost,
       });
     }
-    const ran = await runPending(deps, row);
-    return answer(ran.row, ran.answer);
+    return resume(deps, row);
   }
-  const ran = await runPending(deps, row, card.sealed);
+  const ran = await runPending(deps, row, resolved.sealed);
+  return answer(ran.row, ran.answer);
+}
+
+/** A retried create: the first attempt's intent, its pending operation (if any) finished with its key. */
+async function resume(deps: PaymentDeps, row: IntentRow): Promise<IntentRow> {
+  const ran = await runPending(deps, row);
   return answer(ran.row, ran.answer);
 }
 
@@ -164,17 +193,20 @@ export interface SweepReport {
  * The scheduled sweep: voids authorizations older than 7 days (cancellation_reason `automatic`) and
  * finishes pending operations and refunds whose outcome was unknown, through the same paths as
  * requests. Oldest first, one row at a time (a failing row is logged and skipped), within a time
- * budget; running it twice at once is safe (compare-and-swap, same processor keys).
+ * budget shared out between the three passes (half, a quarter, a quarter, each unused part passed
+ * on); running it twice at once is safe (compare-and-swap, same processor keys).
  */
 export async function sweepPayments(
   deps: PaymentDeps,
   options: { batch?: number; budgetMs?: number; graceSeconds?: number } = {},
 ): Promise<SweepReport> {
   const { batch = 100, budgetMs = 20_000, graceSeconds = 60 } = options;
-  const deadline = Date.now() + budgetMs;
+  const start = Date.now();
   const now = deps.now();
   const report: SweepReport = { expired: 0, reconciled: 0, failed: 0, truncated: false };
-  const each = async <T extends { id: string }>(rows: T[], work: (row: T) => Promise<boolean>) => {
+  // Each pass has its own share of the budget, so slow processor calls in one cannot starve the next.
+  const each = async <T extends { id: string }>(share: number, rows: T[], work: (row: T) => Promise<boolean>) => {
+    const deadline = start + budgetMs * share;
     for (const row of rows) {
       if (Date.now() > deadline) {
         report.truncated = true;
@@ -190,7 +222,7 @@ export async function sweepPayments(
       }
     }
   };
-  await each(await intentsProcessing(deps.db, now - graceSeconds, batch), async (row) => {
+  await each(0.5, await intentsProcessing(deps.db, now - graceSeconds, batch), async (row) => {
     // An outcome may start the next operation (an authorization its automatic capture): follow
     // the chain while each step decides something, so one sweep finishes what it can.
     let current = row;
@@ -201,10 +233,10 @@ export async function sweepPayments(
     }
     return current.status !== "processing";
   });
-  await each(await refundsPendingBefore(deps.db, now - graceSeconds, batch), async (refund) => {
+  await each(0.75, await refundsPendingBefore(deps.db, now - graceSeconds, batch), async (refund) => {
     return (await runRefund(deps, refund)).status !== "pending";
   });
-  await each(await intentsAuthorizedBefore(deps.db, now - AUTHORIZATION_TTL_SECONDS, batch), async (row) => {
+  await each(1, await intentsAuthorizedBefore(deps.db, now - AUTHORIZATION_TTL_SECONDS, batch), async (row) => {
     const done = await cancelIntent(deps, row.merchantId, row.id, "automatic");
     if (done.status === "canceled") report.expired++;
     return false;

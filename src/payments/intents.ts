@@ -12,7 +12,8 @@
  * - Every outcome has a terminal change (approved, declined, refused); only `unknown` leaves the
  *   intent `processing`, for a retry or the sweep to repeat the same key.
  * - Version conflicts retry with jittered backoff; past the budget the answer is 429 `lock_timeout`,
- *   which changed nothing and which the gate never saves.
+ *   which the gate never saves: either nothing changed, or an outcome is known but not yet recorded,
+ *   and the same request sent again (or the sweep) records it with the operation's key.
  */
 import { changeIntent, getIntent, type IntentChange, type IntentRow } from "../db/payment-intents";
 import type { Currency } from "../domain/currencies";
@@ -78,7 +79,7 @@ export function refuse(d: Refusal, currency: string): never {
 /** Most compare-and-swap attempts one request makes before answering `lock_timeout`. */
 export const MAX_ATTEMPTS = 12;
 
-/** The 429 for contention that outlasted the retry budget: nothing changed, retry the same request. */
+/** The 429 for contention that outlasted the retry budget: send the same request again (it is never saved). */
 export function lockTimeout(): ApiError {
   return new ApiError(
     "lock_timeout",

@@ -54,7 +54,8 @@ export interface NewCard {
 
 /** The 404 for any id the merchant may not use; it never says whether the id exists elsewhere. */
 export function noSuchPaymentMethod(param = "payment_method"): ApiError {
-  return new ApiError("resource_missing", "No such payment method.", { param });
+  // Thrown before anything is written, so an idempotency key saves nothing: a corrected request may follow.
+  return new ApiError("resource_missing", "No such payment method.", { param, noEffect: true });
 }
 
 async function buildRecord(env: Env, merchantId: string, input: NewCard, singleUse: boolean, now: number) {
@@ -183,6 +184,11 @@ export async function resolveForCharge(env: Env, merchantId: string, id: string)
   const usable = row && row.status === "active" && (!row.singleUse || id !== pmId);
   if (!row || !usable) throw noSuchPaymentMethod();
   return { method: chargeable(row), sealed: row, spend };
+}
+
+/** The payment method a token of the merchant wraps, spent or not (undefined for an unknown token). */
+export async function tokenPaymentMethod(env: Env, merchantId: string, tokenId: string): Promise<string | undefined> {
+  return (await q.findToken(getDb(env), merchantId, tokenId))?.paymentMethodId;
 }
 
 /**

@@ -525,7 +525,7 @@ class Model {
         this.run(step.outcome);
         return;
       case "confirm": {
-        const d = decideConfirm(s, !s.paymentMethod);
+        const d = decideConfirm(s, s.paymentMethod ? null : "pm_new");
         if (!d.ok) return;
         if (d.mode === "resume") {
           this.run(step.outcome);

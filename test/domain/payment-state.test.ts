@@ -72,19 +72,19 @@ describe("decideUpdate", () => {
 
 describe("decideConfirm", () => {
   it("authorizes from an unconfirmed status, needs a payment method", () => {
-    expect(decideConfirm(at("requires_confirmation"), false)).toEqual({ ok: true, mode: "authorize" });
-    expect(decideConfirm(at("requires_payment_method", { paymentMethod: null }), false)).toMatchObject({
+    expect(decideConfirm(at("requires_confirmation"), null)).toEqual({ ok: true, mode: "authorize" });
+    expect(decideConfirm(at("requires_payment_method", { paymentMethod: null }), null)).toMatchObject({
       ok: false,
       code: "parameter_missing",
       param: "payment_method",
     });
-    expect(decideConfirm(at("requires_payment_method", { paymentMethod: null }), true)).toEqual({
+    expect(decideConfirm(at("requires_payment_method", { paymentMethod: null }), "pm_new")).toEqual({
       ok: true,
       mode: "authorize",
     });
     for (const s of ["requires_capture", "succeeded", "canceled"] as const) {
-      expect(decideConfirm(at(s), true)).toMatchObject({ code: "payment_intent_unexpected_state" });
-      expect(decideConfirm(at(s), false)).toMatchObject({ code: "payment_intent_unexpected_state" });
+      expect(decideConfirm(at(s), "pm_new")).toMatchObject({ code: "payment_intent_unexpected_state" });
+      expect(decideConfirm(at(s), null)).toMatchObject({ code: "payment_intent_unexpected_state" });
     }
   });
 });
@@ -213,11 +213,17 @@ describe("an intent with a pending operation", () => {
   }[] = [
     {
       action: "confirm",
-      run: (s) => decideConfirm(s, false),
+      run: (s) => decideConfirm(s, null),
       own: (k, m) => k === "authorize" || (k === "capture" && m === "automatic"),
     },
     // A confirm with a different payment method is a new request, not a retry of the pending one.
-    { action: "confirm with a new payment method", run: (s) => decideConfirm(s, true), own: () => false },
+    { action: "confirm with a new payment method", run: (s) => decideConfirm(s, "pm_new"), own: () => false },
+    // The same request sent again (naming the intent's own method, e.g. its spent token) is a retry.
+    {
+      action: "confirm naming the intent's own payment method",
+      run: (s) => decideConfirm(s, s.paymentMethod),
+      own: (k, m) => k === "authorize" || (k === "capture" && m === "automatic"),
+    },
     {
       action: "capture (no amount)",
       run: (s) => decideCapture(s, undefined),
@@ -277,7 +283,7 @@ describe("an intent with a pending operation", () => {
     fc.assert(
       fc.property(state, fc.boolean(), toCapture, (s, newPm, amount) => {
         const resume = { ok: true, mode: "resume" };
-        expect(decideConfirm(s, newPm)).toMatchObject(resume);
+        expect(decideConfirm(s, newPm ? "pm_new" : null)).toMatchObject(resume);
         expect(decideCancel(s)).toMatchObject(resume);
         const c = decideCapture(s, amount);
         if (c.ok) expect(c).toMatchObject(resume);

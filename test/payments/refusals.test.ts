@@ -1,8 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { sweepPayments } from "../../src/payments/actions";
+import { processorFor } from "../../src/processor/index";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
-import { deps, get, ledgerProblems, paymentMethod, post, processorOps, unfinished } from "../helpers/payments";
+import {
+  cardToken,
+  deps,
+  get,
+  ledgerProblems,
+  paymentMethod,
+  post,
+  processorOps,
+  unfinished,
+} from "../helpers/payments";
 import { Faults, type Operation } from "../helpers/processors";
 
 const VISA = "4242424242424242";
@@ -188,5 +198,67 @@ describe("crashes and lost answers between claim and outcome are repaired by the
     await sweepPayments(deps({ at: later() }));
     for (const id of [a, b]) expect((await get(m, `/v1/payment_intents/${id}`)).body.status).toBe("requires_capture");
     await settled(m);
+  });
+});
+
+describe("the same request sent again after a 5xx finds its own effect", () => {
+  /** An app whose processor factory throws once (a 500 after the claim was written), then works. */
+  function failingOnce() {
+    let failures = 1;
+    const app = createApp({
+      payments: {
+        processor: (env, claimed) => {
+          if (failures-- > 0) throw new TypeError("processor unavailable");
+          return processorFor(env, claimed);
+        },
+      },
+    });
+    return app;
+  }
+
+  for (const kind of ["tok", "pm"] as const) {
+    it(`create with confirm=true and a ${kind}_: the retry under the same key answers the payment`, async () => {
+      const m = await newMerchant();
+      const app = failingOnce();
+      const method = kind === "tok" ? await cardToken(m, VISA) : await paymentMethod(m, VISA);
+      const fields = { amount: 1000, currency: "usd", payment_method: method, confirm: "true" };
+      const first = await post(m, "/v1/payment_intents", fields, { app, idempotencyKey: `k-${kind}` });
+      expect([first.status, first.headers.get("stripe-should-retry")]).toEqual([500, "true"]);
+      const retry = await post(m, "/v1/payment_intents", fields, { app, idempotencyKey: `k-${kind}` });
+      expect([retry.status, retry.body.status, retry.body.amount_received]).toEqual([200, "succeeded", 1000]);
+      const replay = await post(m, "/v1/payment_intents", fields, { app, idempotencyKey: `k-${kind}` });
+      expect([replay.body.id, replay.headers.get("idempotent-replayed")]).toEqual([retry.body.id, "true"]);
+      expect(await processorOps(`${retry.body.id}_`)).toEqual(["authorize", "capture"]);
+      await settled(m);
+    });
+
+    it(`confirm with a ${kind}_: the retry under the same key answers the payment`, async () => {
+      const m = await newMerchant();
+      const app = failingOnce();
+      const method = kind === "tok" ? await cardToken(m, VISA) : await paymentMethod(m, VISA);
+      const pi = (await post(m, "/v1/payment_intents", { amount: 1000, currency: "usd" }, { app })).body;
+      const path = `/v1/payment_intents/${pi.id}/confirm`;
+      const first = await post(m, path, { payment_method: method }, { app, idempotencyKey: `c-${kind}` });
+      expect(first.status).toBe(500);
+      const retry = await post(m, path, { payment_method: method }, { app, idempotencyKey: `c-${kind}` });
+      expect([retry.status, retry.body.status]).toEqual([200, "succeeded"]);
+      expect(await processorOps(`${pi.id}_`)).toEqual(["authorize", "capture"]);
+      await settled(m);
+    });
+  }
+
+  it("an unusable payment method saves nothing: the corrected request under the same key succeeds", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, VISA);
+    const fields = { amount: 1000, currency: "usd", confirm: "true" };
+    const gone = await post(
+      m,
+      "/v1/payment_intents",
+      { ...fields, payment_method: "pm_nope123" },
+      { idempotencyKey: "u" },
+    );
+    expect([gone.status, gone.body.error.code]).toEqual([404, "resource_missing"]);
+    const fixed = await post(m, "/v1/payment_intents", { ...fields, payment_method: pm }, { idempotencyKey: "u" });
+    expect([fixed.status, fixed.body.status]).toEqual([200, "succeeded"]);
   });
 });
