@@ -29,7 +29,9 @@ export interface FollowUpRequest {
 
 /**
  * What a processor must offer. Every call must be idempotent on `key`: repeating a key returns
- * the first answer and never moves money twice. Answers are `unknown` until validated.
+ * the first answer and never moves money twice, and a repeated key is answered before the card is
+ * read (a card detached after its authorization must not turn that authorization into a refusal).
+ * Answers are `unknown` until validated.
  */
 export interface ProcessorConnector {
   authorize(req: AuthorizeRequest): Promise<unknown>;
