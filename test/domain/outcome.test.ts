@@ -466,6 +466,8 @@ class Model {
   version = 1;
   ledger = new Map<string, number>();
   claimed = new Set<string>();
+  /** Total of refunds the processor paid back (their reservation left for the processor). */
+  paid = 0;
 
   constructor(amount: number, captureMethod: Method) {
     this.s = {
@@ -584,6 +586,7 @@ class Model {
         if (!r) return; // pending: stays reserved
         this.post(r.movement);
         if (r.status === "failed") this.s = { ...this.s, amountRefunded: this.s.amountRefunded - d.amount };
+        else this.paid += d.amount;
         return;
       }
     }
@@ -602,11 +605,13 @@ class Model {
     if (s.status !== "succeeded") expect(s.amountReceived).toBe(0);
     // Account-agnostic: the ledger equals the one of a canonical history with the same amounts — an
     // authorization of everything ever held, a full capture of what was received, a reservation of
-    // what was refunded. So holds match amount_capturable and nothing is received twice.
+    // what was refunded, and a payout of the refunds paid back. So holds match amount_capturable
+    // and nothing is received twice.
     const canonical = net([
       ...postingsFor({ kind: "authorize", amount: s.amountCapturable + s.amountReceived }),
       ...postingsFor({ kind: "capture", authorized: s.amountReceived, captured: s.amountReceived }),
       ...postingsFor({ kind: "refund_reserve", amount: s.amountRefunded }),
+      ...postingsFor({ kind: "refund", amount: this.paid }),
     ]);
     for (const account of new Set([...canonical.keys(), ...this.ledger.keys()])) {
       expect(this.ledger.get(account) ?? 0, account).toBe(canonical.get(account) ?? 0);
@@ -634,6 +639,20 @@ describe("resolve: a model intent through any sequence of actions and outcomes",
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("keeps the ledger in step when a refund is paid back (fast-check counterexample, seed -1939902525)", () => {
+    const m = new Model(50, "automatic");
+    const approved = { kind: "approved", reference: " " } as const;
+    for (const step of [
+      { action: "confirm", outcome: approved },
+      { action: "cancel", outcome: approved },
+      { action: "refund", frac: 0, outcome: approved },
+    ] as const) {
+      m.apply(step);
+      m.check();
+    }
+    expect(m.paid).toBe(1);
   });
 
   it("reaches succeeded through the automatic capture chain", () => {
