@@ -29,20 +29,15 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import type { IntentStatus, PendingOp } from "../../src/domain/payment-state";
 import { sweepPayments } from "../../src/payments/actions";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { deps, get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
 
-type Status =
-  | "requires_payment_method"
-  | "requires_confirmation"
-  | "processing"
-  | "requires_capture"
-  | "succeeded"
-  | "canceled";
-type Op = "authorize" | "capture" | "void";
+type Status = IntentStatus;
+type Op = PendingOp["kind"];
 interface ModelIntent {
   id: string;
   merchant: number;
