@@ -68,11 +68,6 @@ function unexpected(status: IntentStatus, action: string): Refusal {
   };
 }
 
-/** Status of an intent that has (or lacks) a payment method and is not confirmed. */
-export function unconfirmedStatus(paymentMethod: string | null): IntentStatus {
-  return paymentMethod ? "requires_confirmation" : "requires_payment_method";
-}
-
 /** May the intent change? `amount` only before confirmation; description and metadata until it is canceled. */
 export function decideUpdate(s: IntentState, changesAmount: boolean): Decision<object> {
   if (s.status === "canceled") return unexpected(s.status, "update");

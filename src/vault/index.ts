@@ -1,7 +1,7 @@
 /**
  * The card vault: the only module that turns card data into sealed records and back. Routes use
  * `createPaymentMethod`, `createToken`, `getPaymentMethod` and `detachPaymentMethod`; the payment
- * flow uses `resolveForCharge` (and `claimPaymentMethod` to attach), and only the processor connector calls `detokenize` (no HTTP
+ * flow uses `resolveForCharge` (a token is spent in the batch that claims the intent), and only the processor connector calls `detokenize` (no HTTP
  * route ever returns a PAN). Unknown, foreign, detached and used ids all throw the same 404.
  */
 
@@ -192,8 +192,8 @@ export async function tokenPaymentMethod(env: Env, merchantId: string, tokenId: 
 }
 
 /**
- * Resolves a pm_ or tok_ id for use and spends a tok_ at once (two concurrent claims: exactly one
- * wins). For attaching a payment method to an intent without charging it.
+ * Resolves a pm_ or tok_ id for use and spends a tok_ at once, in its own batch (two concurrent
+ * claims: exactly one wins). For a use that has no batch of its own to join.
  */
 export async function claimPaymentMethod(env: Env, merchantId: string, id: string): Promise<ChargeablePaymentMethod> {
   const card = await resolveForCharge(env, merchantId, id);
