@@ -348,8 +348,10 @@ class Confirm extends Keyed {
     if (this.card !== "none") fields.payment_method = await pmFor(real, i.merchant, this.card);
     const res = await send(model, real, i.merchant, `/v1/payment_intents/${i.id}/confirm`, fields, key);
     if (i.pending) {
-      // A retry without a new card is the pending authorization's (or its automatic capture's) own.
-      const own = this.card === "none" && (i.pending === "authorize" || (i.pending === "capture" && !i.manual));
+      // A retry naming no card, or the card the pending authorization uses (only the timeout card
+      // leaves one pending), is that authorization's (or its automatic capture's) own.
+      const sameCard = this.card === "none" || (this.card === "timeout" && i.flaky);
+      const own = sameCard && (i.pending === "authorize" || (i.pending === "capture" && !i.manual));
       if (own) {
         resolvePending(i);
         return expectOk(res, i);
