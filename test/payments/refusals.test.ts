@@ -41,6 +41,31 @@ async function settled(m: TestMerchant) {
 }
 
 describe("definite refusals end in a terminal state", () => {
+  it("a refused authorization sends the intent back for another payment method; nothing is held", async () => {
+    const m = await newMerchant();
+    const { faults, app } = faulty();
+    faults.set("authorize", { kind: "refuse", reason: "declined" });
+    const res = await authorized(m, app);
+    expect([res.status, res.body.error.code, res.body.error.payment_intent.status]).toEqual([
+      402,
+      "card_declined",
+      "requires_payment_method",
+    ]);
+    const id = res.body.error.payment_intent.id;
+    expect((await get(m, `/v1/payment_intents/${id}`)).body).toMatchObject({
+      status: "requires_payment_method",
+      amount_capturable: 0,
+      last_payment_error: { code: "card_declined" },
+    });
+    expect(await processorOps(`${id}_`)).toEqual([]);
+    await settled(m);
+    faults.clear();
+    const pm = await paymentMethod(m, VISA);
+    const again = await post(m, `/v1/payment_intents/${id}/confirm`, { payment_method: pm }, { app });
+    expect(again.body.status).toBe("requires_capture");
+    await settled(m);
+  });
+
   it("a refused capture leaves the authorization capturable; capturing again works", async () => {
     const m = await newMerchant();
     const { faults, app } = faulty();
