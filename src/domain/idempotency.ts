@@ -64,13 +64,20 @@ export function canonicalRequest(
   return JSON.stringify([method.toUpperCase(), path, [...scopes].sort(), canonical(body)]);
 }
 
-function canonical(value: unknown): unknown {
+/**
+ * Deepest nesting `canonical` walks. The body middleware already refuses bodies nested deeper than
+ * 32 levels, so this only keeps the recursion bounded should a caller skip that check.
+ */
+const MAX_CANONICAL_DEPTH = 64;
+
+function canonical(value: unknown, depth = 0): unknown {
+  if (depth > MAX_CANONICAL_DEPTH) throw new RangeError("canonicalRequest: body nested too deeply");
   if (value === null || value === undefined) return null;
-  if (Array.isArray(value)) return value.map(canonical);
+  if (Array.isArray(value)) return value.map((v) => canonical(v, depth + 1));
   if (typeof value === "object") {
     // Sorted insertion; JSON.stringify then emits keys in one order (integer-like keys first, as JS does).
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
+    return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v, depth + 1)]));
   }
   return String(value);
 }

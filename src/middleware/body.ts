@@ -5,6 +5,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../errors";
+import { type BodyProblem, bodyProblem, MAX_BODY_DEPTH, MAX_BODY_KEYS } from "../lib/body-limits";
 import { decodeForm, FormShapeError } from "../lib/form";
 import type { AppEnv } from "../types";
 
@@ -24,6 +25,8 @@ export function parseBody(maxBytes: number) {
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 
     const body = parse(text, mediaType);
+    const problem = bodyProblem(body);
+    if (problem) throw refused(problem);
     c.set("body", body);
     // Hand the validators a JSON request carrying the normalized object.
     const headers = new Headers(c.req.raw.headers);
@@ -73,7 +76,14 @@ async function readCapped(stream: ReadableStream<Uint8Array> | null, maxBytes: n
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The client went away, the chunked framing broke, or Content-Length promised more than came.
+      throw new ApiError("body_malformed", "The request body could not be read in full.");
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
@@ -89,6 +99,26 @@ async function readCapped(stream: ReadableStream<Uint8Array> | null, maxBytes: n
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/** The 400 for a parsed body that breaks one of the limits in lib/body-limits. */
+function refused(problem: BodyProblem): ApiError {
+  switch (problem.reason) {
+    case "too_deep":
+      return new ApiError("parameter_invalid", `The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`, {
+        ...(problem.param && { param: problem.param }),
+      });
+    case "too_many_keys":
+      return new ApiError("body_malformed", `The request body has more than ${MAX_BODY_KEYS} keys and elements.`);
+    case "forbidden_key":
+      return new ApiError("parameter_invalid", "The keys __proto__, constructor and prototype are not accepted.", {
+        param: problem.param,
+      });
+    case "lone_surrogate":
+      return new ApiError("parameter_invalid", "Strings must be valid Unicode: this one has an unpaired surrogate.", {
+        ...(problem.param && { param: problem.param }),
+      });
+  }
 }
 
 function tooLarge(maxBytes: number): ApiError {

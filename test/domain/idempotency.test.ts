@@ -40,6 +40,16 @@ describe("decide", () => {
 });
 
 describe("canonicalRequest", () => {
+  it("walks a body as deep as the body middleware allows, and refuses deeper ones without exhausting the stack", () => {
+    const nest = (levels: number) => {
+      let v: unknown = "x";
+      for (let i = 0; i < levels; i++) v = { a: v };
+      return v as Record<string, unknown>;
+    };
+    expect(() => canonicalRequest("POST", "/p", nest(32))).not.toThrow();
+    expect(() => canonicalRequest("POST", "/p", nest(100_000))).toThrow(RangeError);
+    expect(() => canonicalRequest("POST", "/p", nest(100_000))).toThrow(/nested too deeply/);
+  });
   it("is the same for a form body and the equivalent JSON body", () => {
     const viaForm = decodeForm(
       "amount=1000&currency=usd&confirm=true&metadata[order]=42&expand[0]=a&expand[1]=b&card[exp_month]=12",
