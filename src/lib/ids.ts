@@ -27,3 +27,17 @@ export function newId(prefix: IdPrefix): string {
 export function hasPrefix(id: string, prefix: IdPrefix): boolean {
   return id.startsWith(`${prefix}_`) && /^[a-z]+_[0-9A-Za-z]{1,64}$/.test(id);
 }
+
+/** True when `id` has the shape of one of our ids (any prefix), so repeating it in a message echoes nothing else. */
+export function isWellFormedId(id: string): boolean {
+  return /^[a-z]+_[0-9A-Za-z]{1,64}$/.test(id);
+}
+
+/**
+ * The text of a 404 for `id`: `No such refund: 're_…'` when the id is well formed (with `prefix`,
+ * when given), else `No such refund.`, so a card number or hostile text sent as an id is never echoed.
+ */
+export function noSuchMessage(what: string, id: string, prefix?: IdPrefix): string {
+  const safe = prefix ? hasPrefix(id, prefix) : isWellFormedId(id);
+  return safe ? `No such ${what}: '${id}'` : `No such ${what}.`;
+}

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
+import { noSuchMessage } from "./ids";
 import { intParam } from "./params";
 
 /** Default page size when `limit` is omitted. */
@@ -93,5 +94,5 @@ export function pageOr404<T>(
   result: { ok: true; page: Page<T> } | { ok: false; param: "starting_after" | "ending_before"; cursor: string },
 ): Page<T> {
   if (result.ok) return result.page;
-  throw new ApiError("resource_missing", `No such object: '${result.cursor}'`, { param: result.param });
+  throw new ApiError("resource_missing", noSuchMessage("object", result.cursor), { param: result.param });
 }

@@ -21,6 +21,7 @@ import { amountMessage } from "../domain/money";
 import { type OutcomeAnswer, resolve } from "../domain/outcome";
 import type { IntentState, PendingOp, Refusal } from "../domain/payment-state";
 import { ApiError } from "../errors";
+import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
 import { callProcessor, type Outcome } from "../processor/connector";
 import { forgetCvcStatement, type PaymentMethodRow } from "../vault";
@@ -55,7 +56,7 @@ export async function loadIntent(
 
 /** Throws the 404 every foreign or unknown intent id gets. */
 export function noSuchIntent(id: string, param?: string): never {
-  throw new ApiError("resource_missing", `No such payment_intent: '${id}'`, param ? { param } : {});
+  throw new ApiError("resource_missing", noSuchMessage("payment_intent", id, "pi"), param ? { param } : {});
 }
 
 /**

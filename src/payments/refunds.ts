@@ -22,7 +22,7 @@ import {
 import { resolveRefund } from "../domain/outcome";
 import { decideRefund } from "../domain/payment-state";
 import { ApiError } from "../errors";
-import { newId } from "../lib/ids";
+import { newId, noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
 import type { Metadata } from "../lib/params";
 import { callProcessor } from "../processor/connector";
@@ -153,7 +153,7 @@ export async function runRefund(deps: PaymentDeps, refund: RefundRow, intent?: I
 /** The merchant's refund, or a 404. */
 export async function loadRefund(deps: PaymentDeps, merchantId: string, id: string): Promise<RefundRow> {
   const row = await getRefund(deps.db, merchantId, id);
-  if (!row) throw new ApiError("resource_missing", `No such refund: '${id}'`);
+  if (!row) throw new ApiError("resource_missing", noSuchMessage("refund", id, "re"));
   return row;
 }
 

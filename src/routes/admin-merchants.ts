@@ -18,7 +18,7 @@ import {
   updateMerchant,
 } from "../db/merchants";
 import { ApiError } from "../errors";
-import { hasPrefix, newId } from "../lib/ids";
+import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
@@ -55,7 +55,7 @@ export function merchantObject(row: MerchantRow): z.infer<typeof MerchantSchema>
 export async function merchantOr404(db: Db, id: string): Promise<MerchantRow> {
   const row = hasPrefix(id, "mer") ? await getMerchant(db, id) : undefined;
   if (!row) {
-    throw new ApiError("resource_missing", hasPrefix(id, "mer") ? `No such merchant: '${id}'` : "No such merchant.", {
+    throw new ApiError("resource_missing", noSuchMessage("merchant", id, "mer"), {
       param: "id",
     });
   }
