@@ -17,7 +17,13 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // PROPERTY_RUNS: how many runs the model-based payment test makes (more than the CI default).
-          bindings: { ...secrets, TEST_MIGRATIONS: migrations, PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "" },
+          // FUZZ_RUNS: cases per route of the OpenAPI-driven fuzz test.
+          bindings: {
+            ...secrets,
+            TEST_MIGRATIONS: migrations,
+            PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
+            FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+          },
         },
       }),
     ],

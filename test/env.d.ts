@@ -4,5 +4,6 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     /** Runs of the model-based payment property test; empty means the CI default. */
     PROPERTY_RUNS: string;
+    FUZZ_RUNS: string;
   }
 }
