@@ -24,8 +24,47 @@ export const PER_SHARD_QUOTA = 100;
 /** Seconds of the stricter `card` window (tokenization and confirming with a new card). */
 export const CARD_WINDOW_SEC = 10;
 
-/** Failed client authentications allowed per client id per minute on the token endpoint. */
-export const CLIENT_AUTH_FAILURES: Policy = { name: "client_auth", quota: 10, windowSec: 60 };
+/**
+ * Failed client authentications allowed per (client id, source IP) pair per minute on the token
+ * endpoint; over it that source is refused even the right secret. `name` is the prefix of the
+ * per-source bucket's name (see clientSourcePolicy).
+ */
+export const CLIENT_SOURCE_AUTH_FAILURES: Policy = { name: "client_pair", quota: 10, windowSec: 60 };
+
+/** Failed client authentications per client id per minute from all sources; over it only wrong secrets get 429. */
+export const CLIENT_AUTH_FAILURES: Policy = { name: "client_auth", quota: 100, windowSec: 60 };
+
+/** Failed client authentications per source IP per minute across all client ids; over it the source gets 429. */
+export const SOURCE_AUTH_FAILURES: Policy = { name: "source_auth", quota: 100, windowSec: 60 };
+
+/** The (client id, source) pair's policy, its bucket named after the source. */
+export function clientSourcePolicy(source: string): Policy {
+  return { ...CLIENT_SOURCE_AUTH_FAILURES, name: `${CLIENT_SOURCE_AUTH_FAILURES.name}:${source}` };
+}
+
+/**
+ * The throttling key of a request's source, from `CF-Connecting-IP`: an IPv4 address as is, an
+ * IPv6 address cut to its /64 (one subscriber's block, which it can rotate through freely), and
+ * "unknown" for a missing or malformed header (requests that did not come through Cloudflare).
+ */
+export function sourceKey(header: string | null | undefined): string {
+  const ip = header?.trim() ?? "";
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return ip;
+  if (ip.length > 45 || !/^[0-9A-Fa-f:]+$/.test(ip) || !ip.includes(":")) return "unknown";
+  const halves = ip.split("::");
+  if (halves.length > 2) return "unknown";
+  const groups = (part: string | undefined) => (part ? part.split(":") : []);
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 1 ? fill !== 0 : fill < 1) return "unknown";
+  const all = [...head, ...Array<string>(fill).fill("0"), ...tail];
+  if (all.some((g) => g.length < 1 || g.length > 4)) return "unknown";
+  return `${all
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(":")}::/64`;
+}
 
 /** The merchant's requests/s: its operator-set limit, else the deployment default. */
 export function merchantQuota(override: number | null | undefined, deploymentDefault: string): number {

@@ -8,8 +8,11 @@
  *   `m:<merchant_id>:k<j>`  key shard j of KEY_SHARDS, j = fnv1a(key) mod KEY_SHARDS: idempotency
  *                           keys only (`begin`, `complete`); independent of the quota, so changing a
  *                           merchant's rate limit never moves a saved response
- *   `client:<client_id>`    failed-authentication throttling on the token endpoint; `health` for the
- *                           liveness probe
+ *   `client:<client_id>`    failed client authentications on the token endpoint (`authAttempt`,
+ *                           `refund`): one bucket per (client id, source IP) pair and one per client
+ *                           id; `health` for the liveness probe
+ *   `ip:<source>`           failed client authentications from one source IP (an IPv6 /64) across
+ *                           all client ids (durable/client-throttle.ts has the policy)
  *
  * Cost: a keyless request makes one RPC (`admit` on a random bucket shard). A keyed request makes
  * two in parallel (`admit` on the bucket shard fnv1a(key) mod N, `begin` on its key shard), so no
@@ -27,7 +30,7 @@
  * gate's wait for it, ~10 ms locally) on every request. It is lost when the object is evicted,
  * which happens only after a minute or more of idleness, when 1 s and 10 s buckets are full again
  * anyway, or on a deploy or crash, which at worst grants one extra window's quota (for
- * `client_auth`, 10 more attempts).
+ * a (client, source) pair, 10 more attempts).
  *
  * Storage layout (SQLite, survives eviction and restarts; only key shards write rows):
  *
@@ -45,13 +48,13 @@
  *     expires      INTEGER NOT NULL      created + 24 h; the alarm deletes rows past it
  *   index idempotency_keys_expires (expires)
  *
- * In memory only: one token bucket per policy name (default, card, client_auth), see above.
+ * In memory only: one token bucket per policy name (default, card, client_auth, source_auth, and
+ * client_pair:<source> per source IP), see above; idle ones are dropped past MAX_IDLE_BUCKETS.
  *
  * The single alarm is set to the earliest `expires` and re-armed after each pruning pass.
  */
 import { DurableObject } from "cloudflare:workers";
 import { decide, LEASE_MS, RETENTION_MS } from "../domain/idempotency";
-import { CLIENT_AUTH_FAILURES } from "../domain/limits";
 import {
   assertPolicy,
   type BucketState,
@@ -98,11 +101,14 @@ export interface CompleteRequest {
   response: SavedResponse | null;
 }
 
-/** Outcome of a throttle check or a recorded failure on the token endpoint. */
-export interface ThrottleResult {
-  allowed: boolean;
+/** What `authAttempt` took: the first `taken` policies; when short of all, when to retry the next. */
+export interface AuthAttempt {
+  taken: number;
   retryAfterSec: number;
 }
+
+/** Above this many buckets, `authAttempt` drops those untouched for a window (they are full again). */
+const MAX_IDLE_BUCKETS = 1000;
 
 interface KeyRow extends Record<string, SqlStorageValue> {
   fingerprint: string;
@@ -251,24 +257,27 @@ export class MerchantGate extends DurableObject<Env> {
   }
 
   /**
-   * Token endpoint, before a client's secret is checked: takes one attempt from this client id's
-   * budget (CLIENT_AUTH_FAILURES), or refuses with the seconds to wait. Taking before checking bounds
-   * parallel guessing exactly; a successful authentication gives its attempt back.
+   * Token endpoint, before a secret is checked: takes one attempt from each failed-authentication
+   * budget in order (on `client:<id>`: the (client, source) pair, then the client id), stopping at
+   * the first that is empty, which is then not charged. `refund` gives the taken ones back after a
+   * success. Taking before checking bounds parallel guessing exactly.
    */
-  async clientAuthAttempt(): Promise<ThrottleResult> {
+  async authAttempt(policies: Policy[]): Promise<AuthAttempt> {
     const now = this.clock();
-    const taken = takeAll([CLIENT_AUTH_FAILURES], [this.#bucket(CLIENT_AUTH_FAILURES.name)], now);
-    this.#saveBucket(CLIENT_AUTH_FAILURES.name, taken.states[0] as BucketState);
-    return taken.ok ? { allowed: true, retryAfterSec: 0 } : { allowed: false, retryAfterSec: taken.retryAfterSec };
+    if (this.#buckets.size > MAX_IDLE_BUCKETS) this.#dropFull(policies, now);
+    for (const [taken, policy] of policies.entries()) {
+      assertPolicy(policy);
+      const result = takeAll([policy], [this.#bucket(policy.name)], now);
+      this.#saveBucket(policy.name, result.states[0] as BucketState);
+      if (!result.ok) return { taken, retryAfterSec: result.retryAfterSec };
+    }
+    return { taken: policies.length, retryAfterSec: 0 };
   }
 
-  /** Token endpoint: the client authenticated, so its attempt does not count as a failure. */
-  async clientAuthSucceeded(): Promise<void> {
-    const now = this.clock();
-    this.#saveBucket(
-      CLIENT_AUTH_FAILURES.name,
-      giveBack(CLIENT_AUTH_FAILURES, this.#bucket(CLIENT_AUTH_FAILURES.name), now),
-    );
+  /** Forgets buckets that are full again (per-source buckets of a `client:` object), so memory stays bounded. */
+  #dropFull(policies: Policy[], now: number): void {
+    const windowMs = Math.max(60, ...policies.map((p) => p.windowSec)) * 1000;
+    for (const [name, state] of this.#buckets) if (now - state.at >= windowMs) this.#buckets.delete(name);
   }
 
   #keyRow(scope: string): KeyRow | undefined {
@@ -308,4 +317,9 @@ export function keyShardName(merchantId: string, shard: number): string {
 /** The object name that throttles failed authentications of one client id. */
 export function clientThrottleName(clientId: string): string {
   return `client:${clientId}`;
+}
+
+/** The object name that throttles failed client authentications from one source (see sourceKey). */
+export function sourceThrottleName(source: string): string {
+  return `ip:${source}`;
 }

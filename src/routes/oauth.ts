@@ -13,8 +13,9 @@ import { accessTokenTtl, publicJwks, signAccessToken, tokenConfig } from "../cry
 import { verifyClientSecret } from "../crypto/secrets";
 import { getDb } from "../db/client";
 import { type ClientPrincipal, findClientPrincipal, nowSeconds, touchClient } from "../db/merchants";
+import { sourceKey } from "../domain/limits";
 import { formatScopes, isScope, parseScopes } from "../domain/scopes";
-import { clientAuthAttempt, clientAuthSucceeded } from "../durable/client-throttle";
+import { authVerdict, refundAuthBudgets, takeAuthBudgets } from "../durable/client-throttle";
 import { inBackground } from "../lib/http";
 import { log } from "../lib/log";
 import type { App, AppEnv } from "../types";
@@ -34,16 +35,16 @@ export function oauthError(c: Context<AppEnv>, error: OAuthErrorCode, descriptio
   return c.json(body, 401, headers);
 }
 
-/** 429 for a client id over its failed-authentication budget, in the RFC 6749 body, with Retry-After. */
+/** 429 for a source or client id over its failed-authentication budget, in the RFC 6749 body, with Retry-After. */
 function throttled(c: Context<AppEnv>, retryAfterSec: number) {
   const headers = { "Cache-Control": "no-store", "Request-Id": c.var.requestId, "Retry-After": String(retryAfterSec) };
-  const description = `Too many failed authentications for this client. Retry after ${retryAfterSec} seconds.`;
+  const description = `Too many failed client authentications. Retry after ${retryAfterSec} seconds.`;
   return c.json({ error: "slow_down" as const, error_description: description }, 429, headers);
 }
 
 /**
  * Called on every failed client authentication: logs the event (never the secret). The counting
- * itself happens before the secret is checked (clientAuthAttempt in the handler), so parallel
+ * itself happens before the secret is checked (takeAuthBudgets in the handler), so parallel
  * guesses are bounded too.
  */
 export function recordClientAuthFailure(c: Context<AppEnv>, clientId: string | undefined): void {
@@ -145,7 +146,8 @@ const tokenRoute = createRoute({
     },
     401: { description: "invalid_client", content: { "application/json": { schema: OAuthErrorSchema } } },
     429: {
-      description: "slow_down: too many failed authentications for this client id (see Retry-After)",
+      description:
+        "slow_down: too many failed authentications from this source, or wrong secrets for this client id (see Retry-After)",
       content: { "application/json": { schema: OAuthErrorSchema } },
     },
   },
@@ -192,23 +194,27 @@ export function registerOAuth(app: App): void {
       if (creds.error === "invalid_client") recordClientAuthFailure(c, undefined);
       return oauthError(c, creds.error, creds.why);
     }
-    // Brute-force throttle: each attempt takes from the client id's budget before the secret is
-    // checked (so parallel guesses are bounded too); a success gives it back below.
-    const attempt = await clientAuthAttempt(c.env, creds.id);
-    if (!attempt.allowed) return throttled(c, attempt.retryAfterSec);
+    // Brute-force throttle (durable/client-throttle.ts): the budgets are taken in parallel with the
+    // lookup and HMAC, and decide only what a failure, or a source over its own limit, is told.
     const db = getDb(c.env);
-    const client = await findClientPrincipal(db, creds.id);
+    const [budgets, client] = await Promise.all([
+      takeAuthBudgets(c.env, creds.id, sourceKey(c.req.header("cf-connecting-ip"))),
+      findClientPrincipal(db, creds.id),
+    ]);
     const secretOk = await verifyClientSecret(
       c.env.CLIENT_SECRET_PEPPER,
       creds.secret,
       client?.secretHash ?? DUMMY_HASH,
     );
+    const verdict = authVerdict(budgets);
+    if (verdict.kind === "source_limited") return throttled(c, verdict.retryAfterSec);
     if (!client || !secretOk || client.clientStatus !== "active" || client.merchantStatus !== "active") {
       recordClientAuthFailure(c, creds.id);
+      if (verdict.kind === "wrong_secret_limited") return throttled(c, verdict.retryAfterSec);
       return oauthError(c, "invalid_client", "Client authentication failed.");
     }
 
-    await clientAuthSucceeded(c.env, client.clientId);
+    inBackground(c, "client_auth_refund_failed", refundAuthBudgets(c.env, budgets));
     const granted = grantScopes(client, param("scope"));
     if (!granted.ok) return oauthError(c, "invalid_scope", granted.why);
 

@@ -12,6 +12,7 @@ import {
   policiesFor,
   shardPolicies,
   shareOf,
+  sourceKey,
 } from "../../src/domain/limits";
 import { MAX_RATE_LIMIT } from "../../src/routes/admin-merchants";
 
@@ -110,5 +111,18 @@ describe("card-testing targets", () => {
       { name: "card", quota: 25, windowSec: 10 },
     ]);
     expect(policiesFor(25, false)).toHaveLength(1);
+  });
+});
+
+describe("sourceKey", () => {
+  it("keeps IPv4, cuts IPv6 to its /64, and puts anything else in one bucket", () => {
+    expect(sourceKey("203.0.113.7")).toBe("203.0.113.7");
+    expect(sourceKey("2001:db8:0:1:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:0:1::/64");
+    expect(sourceKey("2001:DB8::1")).toBe("2001:db8:0:0::/64");
+    expect(sourceKey("2001:0db8:0000:0001::")).toBe("2001:db8:0:1::/64");
+    expect(sourceKey("::1")).toBe("0:0:0:0::/64");
+    for (const bad of [undefined, null, "", "unknown", "1:2:3", "1::2::3", "1:2:3:4:5:6:7:8:9", "12345::", "x.y"]) {
+      expect(sourceKey(bad)).toBe("unknown");
+    }
   });
 });

@@ -3,6 +3,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { LEASE_MS, RETENTION_MS } from "../../src/domain/idempotency";
+import { CLIENT_AUTH_FAILURES, clientSourcePolicy } from "../../src/domain/limits";
 import type { Policy } from "../../src/domain/token-bucket";
 import type { MerchantGate, SavedResponse } from "../../src/durable/merchant-gate";
 
@@ -153,18 +154,36 @@ describe("idempotency keys", () => {
 });
 
 describe("client authentication throttle", () => {
-  it("allows 10 attempts per minute per client id; a success gives its attempt back", async () => {
+  const pair = clientSourcePolicy("192.0.2.1");
+  const budgets = [pair, CLIENT_AUTH_FAILURES];
+
+  it("takes budgets in order, stopping at the first empty one; a refund gives the taken ones back", async () => {
     const { stub, clock } = await frozenGate();
     for (let i = 0; i < 3; i++) {
-      expect((await stub.clientAuthAttempt()).allowed).toBe(true);
-      await stub.clientAuthSucceeded();
+      expect(await stub.authAttempt(budgets)).toEqual({ taken: 2, retryAfterSec: 0 });
+      await stub.refund(budgets);
     }
-    const attempts = await Promise.all(Array.from({ length: 12 }, () => stub.clientAuthAttempt()));
-    expect(attempts.filter((a) => a.allowed)).toHaveLength(10);
-    expect(attempts.filter((a) => !a.allowed)[0]).toEqual({ allowed: false, retryAfterSec: 6 });
+    const attempts = await Promise.all(Array.from({ length: 12 }, () => stub.authAttempt(budgets)));
+    expect(attempts.filter((a) => a.taken === 2)).toHaveLength(10);
+    expect(attempts.filter((a) => a.taken === 0)[0]).toEqual({ taken: 0, retryAfterSec: 6 });
     clock.now += 5_999;
-    expect((await stub.clientAuthAttempt()).allowed).toBe(false);
+    expect((await stub.authAttempt(budgets)).taken).toBe(0);
     clock.now += 1;
-    expect(await stub.clientAuthAttempt()).toEqual({ allowed: true, retryAfterSec: 0 });
+    expect(await stub.authAttempt(budgets)).toEqual({ taken: 2, retryAfterSec: 0 });
+    // Another source has its own pair bucket, and shares the client id's 100 (89 left).
+    const other = [clientSourcePolicy("192.0.2.2"), CLIENT_AUTH_FAILURES];
+    expect(await stub.authAttempt(other)).toEqual({ taken: 2, retryAfterSec: 0 });
+  });
+
+  it("stops at the client id's budget after the pair's is taken", async () => {
+    const { stub } = await frozenGate();
+    for (let i = 0; i < 10; i++) {
+      const sources = Array.from({ length: 10 }, (_, j) => [
+        clientSourcePolicy(`10.0.${i}.${j}`),
+        CLIENT_AUTH_FAILURES,
+      ]);
+      await Promise.all(sources.map((p) => stub.authAttempt(p)));
+    }
+    expect(await stub.authAttempt(budgets)).toEqual({ taken: 1, retryAfterSec: 1 });
   });
 });
