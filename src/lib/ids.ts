@@ -38,6 +38,8 @@ export function isWellFormedId(id: string): boolean {
  * when given), else `No such refund.`, so a card number or hostile text sent as an id is never echoed.
  */
 export function noSuchMessage(what: string, id: string, prefix?: IdPrefix): string {
-  const safe = prefix ? hasPrefix(id, prefix) : isWellFormedId(id);
+  // A run of 12+ digits could be a card number pasted after a prefix: never repeated (a random id
+  // holds one with a chance of about 3·10⁻¹⁰, and then is just not named).
+  const safe = (prefix ? hasPrefix(id, prefix) : isWellFormedId(id)) && !/\d{12}/.test(id);
   return safe ? `No such ${what}: '${id}'` : `No such ${what}.`;
 }

@@ -16,10 +16,13 @@ async function getText(path: string) {
 }
 
 describe("ids in 404 messages", () => {
-  it("echoes a well-formed payment_intent id, even one that looks like a card number after its prefix", async () => {
+  it("echoes a well-formed payment_intent id, but not one carrying a card number after its prefix", async () => {
+    const good = await getText("/v1/payment_intents/pi_unknown123");
+    expect(JSON.parse(good.text).error.message).toBe("No such payment_intent: 'pi_unknown123'");
     const res = await getText("/v1/payment_intents/pi_4242424242424242");
     expect(res.status).toBe(404);
-    expect(JSON.parse(res.text).error.message).toBe("No such payment_intent: 'pi_4242424242424242'");
+    expect(res.text).not.toContain("4242424242424242");
+    expect(JSON.parse(res.text).error.message).toBe("No such payment_intent.");
   });
 
   it("does not echo a bare card number sent as a payment_intent id", async () => {
@@ -44,9 +47,10 @@ describe("ids in 404 messages", () => {
   });
 
   it("echoes a well-formed refund id and not a card number sent as one", async () => {
-    const good = await getText("/v1/refunds/re_4242424242424242");
+    const good = await getText("/v1/refunds/re_unknown123");
     expect(good.status).toBe(404);
-    expect(JSON.parse(good.text).error.message).toBe("No such refund: 're_4242424242424242'");
+    expect(JSON.parse(good.text).error.message).toBe("No such refund: 're_unknown123'");
+    expect((await getText("/v1/refunds/re_4242424242424242")).text).not.toContain("4242424242424242");
     const bad = await getText("/v1/refunds/4242424242424242");
     expect(bad.status).toBe(404);
     expect(bad.text).not.toContain("4242424242424242");
