@@ -88,12 +88,15 @@ export function createApp(options: AppOptions = {}): App {
     if (allowed.length > 0) {
       return sendError(
         c,
-        new ApiError("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}.`, {
+        new ApiError("method_not_allowed", `${c.req.method} is not allowed on ${shownPath(c.req.path)}.`, {
           headers: { Allow: allowed.join(", ") },
         }),
       );
     }
-    return sendError(c, new ApiError("route_not_found", `Unrecognized request URL (${c.req.method}: ${c.req.path}).`));
+    return sendError(
+      c,
+      new ApiError("route_not_found", `Unrecognized request URL (${c.req.method}: ${shownPath(c.req.path)}).`),
+    );
   });
 
   app.onError((err, c) => {
@@ -119,6 +122,14 @@ export function createApp(options: AppOptions = {}): App {
   });
 
   return app;
+}
+
+/**
+ * The request path as an error message may repeat it: a path that could carry a card number (a
+ * run of 12+ digits) or is unreasonably long is described instead.
+ */
+function shownPath(path: string): string {
+  return path.length > 200 || /\d{12}/.test(path) ? "(path not shown)" : path;
 }
 
 /** The stack's "at …" lines only: the first line of `err.stack` repeats the message. */
