@@ -6,6 +6,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, internalErrorEnvelope } from "./errors";
+import { mayEcho } from "./lib/echo";
 import { sendError } from "./lib/http";
 import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
@@ -129,7 +130,7 @@ export function createApp(options: AppOptions = {}): App {
  * run of 12+ digits) or is unreasonably long is described instead.
  */
 function shownPath(path: string): string {
-  return path.length > 200 || /\d{12}/.test(path) ? "(path not shown)" : path;
+  return mayEcho(path) ? path : "(path not shown)";
 }
 
 /** The stack's "at …" lines only: the first line of `err.stack` repeats the message. */

@@ -14,6 +14,14 @@ export class FormShapeError extends Error {
   }
 }
 
+/** Thrown when a form name or value, once percent-decoded, is not valid UTF-8. */
+export class FormEncodingError extends Error {
+  constructor() {
+    super("Invalid UTF-8 in a form body");
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const MAX_DEPTH = 8;
 const FORBIDDEN = new Set(["__proto__", "prototype", "constructor"]);
 
@@ -35,7 +43,7 @@ export function splitKey(key: string): string[] | null {
 /** Decodes a form body into a nested object. Arrays come from `x[]` or consecutive `x[0]`, `x[1]` keys. */
 export function decodeForm(body: string): Record<string, FormValue> {
   const root: Record<string, FormValue> = Object.create(null);
-  for (const [key, value] of new URLSearchParams(body)) {
+  for (const [key, value] of formPairs(body)) {
     const path = splitKey(key);
     if (!path || path[0] === "" || path.length > MAX_DEPTH || path.some((p) => FORBIDDEN.has(p))) {
       throw new FormShapeError(key);
@@ -80,4 +88,43 @@ function toPlain(value: FormValue): FormValue {
   const out: Record<string, FormValue> = {};
   for (const [k, v] of Object.entries(value)) out[k] = toPlain(v);
   return out;
+}
+
+/**
+ * The name/value pairs of an `application/x-www-form-urlencoded` body, parsed as the URL Standard
+ * does except that bytes which are not valid UTF-8 (`%FF`, an encoded surrogate) are refused with
+ * FormEncodingError instead of being replaced by U+FFFD: what is stored is what the client sent.
+ */
+function formPairs(body: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const part of body.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    pairs.push(
+      eq === -1 ? [percentDecode(part), ""] : [percentDecode(part.slice(0, eq)), percentDecode(part.slice(eq + 1))],
+    );
+  }
+  return pairs;
+}
+
+function percentDecode(text: string): string {
+  const spaced = text.replaceAll("+", " ");
+  if (!spaced.includes("%")) return spaced;
+  const bytes = new TextEncoder().encode(spaced);
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const hex = bytes[i] === 0x25 ? String.fromCharCode(bytes[i + 1] ?? 0, bytes[i + 2] ?? 0) : "";
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      out[n++] = Number.parseInt(hex, 16);
+      i += 2;
+    } else {
+      out[n++] = bytes[i] ?? 0;
+    }
+  }
+  try {
+    return STRICT_UTF8.decode(out.subarray(0, n));
+  } catch {
+    throw new FormEncodingError();
+  }
 }

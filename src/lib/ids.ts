@@ -1,4 +1,5 @@
 /** Prefixed random object ids (`pi_…`, `pm_…`) and other random tokens. */
+import { mayEcho } from "./echo";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -38,8 +39,7 @@ export function isWellFormedId(id: string): boolean {
  * when given), else `No such refund.`, so a card number or hostile text sent as an id is never echoed.
  */
 export function noSuchMessage(what: string, id: string, prefix?: IdPrefix): string {
-  // A run of 12+ digits could be a card number pasted after a prefix: never repeated (a random id
-  // holds one with a chance of about 3·10⁻¹⁰, and then is just not named).
-  const safe = (prefix ? hasPrefix(id, prefix) : isWellFormedId(id)) && !/\d{12}/.test(id);
+  // A random id holds a card-like digit run with a chance of about 3·10⁻¹⁰, and then is just not named.
+  const safe = (prefix ? hasPrefix(id, prefix) : isWellFormedId(id)) && mayEcho(id);
   return safe ? `No such ${what}: '${id}'` : `No such ${what}.`;
 }

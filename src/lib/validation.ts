@@ -4,15 +4,19 @@
  */
 import type { z } from "@hono/zod-openapi";
 import { ApiError, ERROR_CODES, type ErrorCode } from "../errors";
+import { redacted } from "./echo";
 
 function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && Object.hasOwn(ERROR_CODES, value);
 }
 
-/** Renders a zod path as a Stripe-style parameter name: `["card","number"]` → `card[number]`. */
+/**
+ * Renders a zod path as a Stripe-style parameter name: `["card","number"]` → `card[number]`. Keys
+ * are the client's own text, so the name is redacted (no card-like digit run, at most 100 characters).
+ */
 export function paramName(path: readonly PropertyKey[]): string {
   const [head, ...rest] = path.map(String);
-  return (head ?? "") + rest.map((p) => `[${p}]`).join("");
+  return redacted((head ?? "") + rest.map((p) => `[${p}]`).join(""), 100);
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -6,10 +6,15 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../errors";
 import { type BodyProblem, bodyProblem, MAX_BODY_DEPTH, MAX_BODY_KEYS } from "../lib/body-limits";
-import { decodeForm, FormShapeError } from "../lib/form";
+import { redacted } from "../lib/echo";
+import { decodeForm, FormEncodingError, FormShapeError } from "../lib/form";
 import type { AppEnv } from "../types";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** A parameter name built from the client's own keys, as an error may show it. */
+const shown = (param: string) => redacted(param, 100);
 
 /** Factory for the body middleware; `maxBytes` is checked when the app is built, not per request. */
 export function parseBody(maxBytes: number) {
@@ -21,7 +26,7 @@ export function parseBody(maxBytes: number) {
     const declared = Number(c.req.header("content-length") ?? "0");
     if (declared > maxBytes) throw tooLarge(maxBytes);
     const bytes = await readCapped(c.req.raw.body, maxBytes);
-    const text = new TextDecoder().decode(bytes);
+    const text = decodeUtf8(bytes);
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 
     const body = parse(text, mediaType);
@@ -58,9 +63,10 @@ function parse(text: string, mediaType: string): Record<string, unknown> {
     } catch (err) {
       if (err instanceof FormShapeError) {
         throw new ApiError("parameter_invalid", "A form parameter has an invalid or conflicting shape.", {
-          param: err.param,
+          param: shown(err.param),
         });
       }
+      if (err instanceof FormEncodingError) throw notUtf8();
       throw err;
     }
   }
@@ -68,6 +74,19 @@ function parse(text: string, mediaType: string): Record<string, unknown> {
     "unsupported_media_type",
     "Send the body as application/x-www-form-urlencoded or application/json.",
   );
+}
+
+/** The body as text; bytes that are not valid UTF-8 are refused, never replaced. */
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw notUtf8();
+  }
+}
+
+function notUtf8(): ApiError {
+  return new ApiError("body_malformed", "The request body is not valid UTF-8.");
 }
 
 async function readCapped(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
@@ -106,17 +125,17 @@ function refused(problem: BodyProblem): ApiError {
   switch (problem.reason) {
     case "too_deep":
       return new ApiError("parameter_invalid", `The request body is nested deeper than ${MAX_BODY_DEPTH} levels.`, {
-        ...(problem.param && { param: problem.param }),
+        ...(problem.param && { param: shown(problem.param) }),
       });
     case "too_many_keys":
       return new ApiError("body_malformed", `The request body has more than ${MAX_BODY_KEYS} keys and elements.`);
     case "forbidden_key":
       return new ApiError("parameter_invalid", "The keys __proto__, constructor and prototype are not accepted.", {
-        param: problem.param,
+        param: shown(problem.param),
       });
     case "lone_surrogate":
       return new ApiError("parameter_invalid", "Strings must be valid Unicode: this one has an unpaired surrogate.", {
-        ...(problem.param && { param: problem.param }),
+        ...(problem.param && { param: shown(problem.param) }),
       });
   }
 }

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeForm, FormShapeError, splitKey } from "../../src/lib/form";
+import { decodeForm, FormEncodingError, FormShapeError, splitKey } from "../../src/lib/form";
 
 describe("splitKey", () => {
   it("splits bracketed keys", () => {
@@ -54,5 +55,29 @@ describe("decodeForm", () => {
   it("caps nesting depth", () => {
     expect(() => decodeForm("a[b][c][d][e][f][g][h][i]=1")).toThrow(FormShapeError);
     expect(decodeForm("a[b][c][d][e][f][g][h]=1")).toBeTruthy();
+  });
+  it("decodes names and values exactly as URLSearchParams does for valid UTF-8", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "grapheme" }), (name, value) => {
+        fc.pre(/^[a-z]/.test(name) && !/[[\]]/.test(name) && !["prototype", "constructor"].includes(name));
+        const body = new URLSearchParams([[name, value]]).toString();
+        expect(decodeForm(body)).toEqual({ [name]: value });
+        // Hand-written escapes too: `+` is a space, a stray `%` stays literal.
+        expect(decodeForm(`a=${encodeURIComponent(value)}+%zz%`)).toEqual({ a: `${value} %zz%` });
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it("refuses bytes that are not UTF-8 instead of replacing them with U+FFFD", () => {
+    for (const bad of [
+      "description=%FF",
+      "description=x%C3",
+      "description=%ED%A0%80",
+      "a%FE=1",
+      "description=%C0%AF",
+    ]) {
+      expect(() => decodeForm(bad), bad).toThrow(FormEncodingError);
+    }
+    expect(decodeForm("description=%EF%BF%BD")).toEqual({ description: "\uFFFD" });
   });
 });

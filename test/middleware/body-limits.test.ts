@@ -163,3 +163,58 @@ describe("unreadable bodies", () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe("encoding and echoes", () => {
+  const PAN = "4242424242424242";
+
+  it("refuses a JSON body that is not valid UTF-8 instead of storing U+FFFD", async () => {
+    const bytes = new TextEncoder().encode('{"amount":100,"currency":"usd","description":"x?y"}');
+    bytes[bytes.indexOf(0x3f)] = 0xff;
+    const res = await call("/v1/payment_intents", {
+      method: "POST",
+      headers: { ...m.headers, "content-type": "application/json" },
+      body: bytes,
+    });
+    expect(res.status).toBe(400);
+    expect(await error(res)).toMatchObject({ code: "body_malformed", message: "The request body is not valid UTF-8." });
+  });
+
+  it("refuses a form value whose percent-escapes are not UTF-8", async () => {
+    for (const value of ["%FF", "x%C3", "%ED%A0%80"]) {
+      const res = await postForm(`amount=100&currency=usd&description=${value}`);
+      expect(res.status, value).toBe(400);
+      expect((await error(res)).code, value).toBe("body_malformed");
+    }
+    // A real U+FFFD sent as UTF-8 is a character like any other.
+    const ok = await postForm("amount=100&currency=usd&description=%EF%BF%BD");
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { description: string }).description).toBe("\uFFFD");
+  });
+
+  it("never repeats a card number sent as an unknown parameter name, and still names the parameter", async () => {
+    for (const body of [`amount=100&currency=usd&${PAN}=1`, `amount=100&currency=usd&x${PAN}x=1`]) {
+      const res = await postForm(body);
+      const text = await res.text();
+      expect(res.status).toBe(400);
+      expect(text).not.toContain(PAN);
+      const err = (JSON.parse(text) as ErrorBody).error;
+      expect(err.code).toBe("parameter_unknown");
+      expect(err.param).toContain("[redacted]");
+    }
+  });
+
+  it("caps the length of a parameter name it repeats", async () => {
+    const res = await postForm(`amount=100&currency=usd&${"k".repeat(5000)}=1`);
+    const err = await error(res);
+    expect(err.code).toBe("parameter_unknown");
+    expect(err.param?.length).toBeLessThanOrEqual(100);
+    expect(err.message.length).toBeLessThan(200);
+  });
+
+  it("never repeats a card number in the param of a refused key", async () => {
+    const res = await postJson(`{"amount":100,"currency":"usd","metadata":{"${PAN}":{"__proto__":{}}}}`);
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text).not.toContain(PAN);
+  });
+});

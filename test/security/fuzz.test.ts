@@ -48,6 +48,8 @@ const key = fc.oneof(
     "constructor",
     "expand",
     "limit",
+    PAN,
+    `x${PAN}`,
   ),
 );
 const value = fc.letrec((tie) => ({
@@ -67,7 +69,7 @@ function nested(depth: number): Record<string, unknown> {
 const body = fc.oneof(fc.dictionary(key, value, { maxKeys: 8 }), fc.integer({ min: 30, max: 3000 }));
 const id = fc.oneof(
   fc.string({ maxLength: 30 }),
-  fc.constantFrom(PAN, "pi_" + PAN, "pi_abc", "re_abc", "pm_abc", "tok_abc", "mer_abc", "%00", "..", "x".repeat(200)),
+  fc.constantFrom(PAN, `pi_${PAN}`, "pi_abc", "re_abc", "pm_abc", "tok_abc", "mer_abc", "%00", "..", "x".repeat(200)),
 );
 
 /** Encodes a body as a form the way the stripe SDK does (brackets), or as JSON. */
