@@ -277,6 +277,20 @@ export class MerchantGate extends DurableObject<Env> {
     return { taken: policies.length, retryAfterSec: 0 };
   }
 
+  /**
+   * Operator API: like `authAttempt` but takes nothing, so a burst of right credentials never
+   * drains a failure budget: how many of `policies`, in order, still have an attempt left.
+   */
+  async authPeek(policies: Policy[]): Promise<AuthAttempt> {
+    const now = this.clock();
+    for (const [open, policy] of policies.entries()) {
+      assertPolicy(policy);
+      const result = takeAll([policy], [this.#bucket(policy.name)], now);
+      if (!result.ok) return { taken: open, retryAfterSec: result.retryAfterSec };
+    }
+    return { taken: policies.length, retryAfterSec: 0 };
+  }
+
   /** Forgets buckets that are full again (per-source buckets of a `client:` object), so memory stays bounded. */
   #dropFull(policies: Policy[], now: number): void {
     const windowMs = Math.max(60, ...policies.map((p) => p.windowSec)) * 1000;

@@ -1,28 +1,39 @@
 /**
  * Throttling of the operator API (`/admin/v1`), on the MerchantGate objects the token endpoint uses:
  *   source IP   failed operator authentications, 30/min per source on `ip:<source>` (bucket
- *               `operator_source_auth`); taken before the credential is checked and given back
- *               on success, so only failures count. Over it the source gets 429 for everything,
- *               its guesses learn nothing, and a right credential from any other source still works.
+ *               `operator_source_auth`). Every request first checks the budget without taking
+ *               (in parallel with the credential lookup); only a failure is charged. Over it the
+ *               source gets 429 for everything, right credentials included, so its guesses learn
+ *               nothing; the same credential from any other source still works. Parallel guesses
+ *               may overshoot by the concurrency of one check (secrets are 256-bit: what matters
+ *               is that failures are counted and answered 429, not the exact bound).
  *   operator    every authenticated request, the operator's `rate_limit` per second (default
- *               OPERATOR_RATE_LIMIT_DEFAULT) on `operator:<op_…|root>`.
- * Cost: one RPC in parallel with the credential lookup, one `admit` after it, and a `refund` after
- * the response.
+ *               OPERATOR_RATE_LIMIT_DEFAULT) on `operator:<opr_…|root>`.
+ * Cost: a success makes one RPC in parallel with the credential lookup and one `admit` after it; a
+ * failure makes the parallel one and one `authAttempt`.
  */
 import { OPERATOR_SOURCE_AUTH_FAILURES, operatorPolicy } from "../domain/limits";
 import { type AdmitResult, operatorThrottleName, sourceThrottleName } from "./merchant-gate";
 
-/** Takes one failed-authentication attempt from `source`'s budget; true when there was one to take. */
-export async function takeOperatorAttempt(env: Env, source: string): Promise<{ ok: boolean; retryAfterSec: number }> {
-  const got = await env.MERCHANT_GATE.getByName(sourceThrottleName(source)).authAttempt([
-    OPERATOR_SOURCE_AUTH_FAILURES,
-  ]);
-  return { ok: got.taken === 1, retryAfterSec: got.retryAfterSec };
+/** Whether `source` may still try (its failure budget is not empty), and if not, when it may. */
+export type SourceBudget = { ok: true } | { ok: false; retryAfterSec: number };
+
+function budget(got: { taken: number; retryAfterSec: number }): SourceBudget {
+  return got.taken === 1 ? { ok: true } : { ok: false, retryAfterSec: got.retryAfterSec };
 }
 
-/** Gives back the attempt a successful authentication took. */
-export async function refundOperatorAttempt(env: Env, source: string): Promise<void> {
-  await env.MERCHANT_GATE.getByName(sourceThrottleName(source)).refund([OPERATOR_SOURCE_AUTH_FAILURES]);
+/** Checks `source`'s failed-authentication budget without taking from it. */
+export async function checkOperatorSource(env: Env, source: string): Promise<SourceBudget> {
+  return budget(
+    await env.MERCHANT_GATE.getByName(sourceThrottleName(source)).authPeek([OPERATOR_SOURCE_AUTH_FAILURES]),
+  );
+}
+
+/** Charges one failed authentication to `source`; not ok when its budget was already empty. */
+export async function chargeOperatorFailure(env: Env, source: string): Promise<SourceBudget> {
+  return budget(
+    await env.MERCHANT_GATE.getByName(sourceThrottleName(source)).authAttempt([OPERATOR_SOURCE_AUTH_FAILURES]),
+  );
 }
 
 /** Charges one request to the operator's (or root's) rate limit. */

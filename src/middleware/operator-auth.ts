@@ -14,9 +14,8 @@ import { getDb } from "../db/client";
 import { type AuditEntry, nowSeconds } from "../db/merchants";
 import { lookupCredential } from "../db/operators";
 import { sourceKey } from "../domain/limits";
-import { admitOperator, refundOperatorAttempt, takeOperatorAttempt } from "../durable/operator-throttle";
+import { admitOperator, chargeOperatorFailure, checkOperatorSource } from "../durable/operator-throttle";
 import { ApiError } from "../errors";
-import { inBackground } from "../lib/http";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import type { AppEnv, OperatorActor } from "../types";
@@ -55,24 +54,25 @@ export const operatorAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!rootConfigured) log("error", "operator_token_misconfigured", { request_id: c.var.requestId });
   const source = sourceKey(c.req.header("cf-connecting-ip"));
   const db = getDb(c.env);
-  const [attempt, found, rootMatches] = await Promise.all([
-    takeOperatorAttempt(c.env, source),
+  const [open, found, rootMatches] = await Promise.all([
+    checkOperatorSource(c.env, source),
     hashClientSecret(c.env.CLIENT_SECRET_PEPPER, presented).then((hash) => lookupCredential(db, hash)),
     constantTimeEqual(presented, c.env.OPERATOR_TOKEN ?? ""),
   ]);
-  if (!attempt.ok) throw tooMany("Too many failed operator authentications.", attempt.retryAfterSec);
+  if (!open.ok) throw tooMany("Too many failed operator authentications.", open.retryAfterSec);
 
   let actor: { id: string; rateLimit: number | null } | undefined;
   if (found.operator) actor = { id: found.operator.id, rateLimit: found.operator.rateLimit };
   else if (rootMatches && rootConfigured && !found.rootDisabled) actor = { id: ROOT_ACTOR, rateLimit: null };
   if (!actor) {
     log("warn", "operator_auth_failed", { request_id: c.var.requestId });
+    const charged = await chargeOperatorFailure(c.env, source);
+    if (!charged.ok) throw tooMany("Too many failed operator authentications.", charged.retryAfterSec);
     throw new ApiError("invalid_token", "Invalid operator credentials.", {
       headers: { "WWW-Authenticate": 'Bearer realm="edgepay-admin", error="invalid_token"' },
     });
   }
 
-  inBackground(c, "operator_auth_refund_failed", refundOperatorAttempt(c.env, source));
   const admitted = await admitOperator(c.env, actor.id, actor.rateLimit);
   if (admitted.outcome === "limited") throw tooMany("Too many operator requests.", admitted.retryAfterSec);
   c.set("operator", { id: actor.id });
