@@ -2,10 +2,11 @@
  * `npm run merchant -- create --name "Acme" [--scopes "payments:read payments:write"] [--json]`:
  * creates a merchant and an API client on the running local gateway (`npm start`) through the
  * operator API, and prints the new credentials. The client secret is shown only here.
- * Set EDGEPAY_URL to target another gateway (with OPERATOR_TOKEN in the environment).
+ * Set EDGEPAY_URL to target another gateway (with OPERATOR_TOKEN, root or a named operator's
+ * `eop_…` secret, in the environment).
  */
 import { parseArgs } from "node:util";
-import { createMerchant, describeCredentials, devVar } from "./operator-client.ts";
+import { createMerchant, describeCredentials, gatewayUrl, operatorCredential } from "./operator-client.ts";
 
 const USAGE = 'usage: npm run merchant -- create --name "Acme" [--scopes "payments:read refunds:write"] [--json]';
 
@@ -18,8 +19,8 @@ async function main(): Promise<void> {
     console.error(USAGE);
     process.exit(2);
   }
-  const base = process.env.EDGEPAY_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
-  const token = process.env.OPERATOR_TOKEN ?? devVar("OPERATOR_TOKEN");
+  const base = gatewayUrl();
+  const token = operatorCredential();
   const scopes = values.scopes?.split(/[\s,]+/).filter((s) => s !== "");
   const creds = await createMerchant(base, token, values.name, scopes);
   if (values.json) {

@@ -1,6 +1,7 @@
 /**
  * A tiny client of the local gateway's operator API and token endpoint, shared by `npm start`
- * (demo merchant) and `npm run merchant`. It reads OPERATOR_TOKEN from .dev.vars.
+ * (demo merchant), `npm run merchant` and `npm run operator`. The credential is OPERATOR_TOKEN from
+ * the environment (the root token or a named operator's `eop_…` secret), else from .dev.vars.
  */
 import { existsSync, readFileSync } from "node:fs";
 
@@ -23,15 +24,30 @@ export function devVar(name: string, file = ".dev.vars"): string {
   throw new Error(`${name} is not set in ${file}`);
 }
 
-async function operatorPost<T>(base: string, operatorToken: string, path: string, body: object): Promise<T> {
+/** The operator credential: OPERATOR_TOKEN from the environment, else from .dev.vars. */
+export function operatorCredential(): string {
+  return process.env.OPERATOR_TOKEN ?? devVar("OPERATOR_TOKEN");
+}
+
+/** The gateway to talk to: EDGEPAY_URL, else the local `npm start` one. */
+export function gatewayUrl(): string {
+  return process.env.EDGEPAY_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
+}
+
+/** One operator API call (a POST with a JSON body when `body` is given, else a GET); throws on a non-2xx. */
+export async function operatorCall<T>(base: string, operatorToken: string, path: string, body?: object): Promise<T> {
   const res = await fetch(`${base}${path}`, {
-    method: "POST",
+    method: body === undefined ? "GET" : "POST",
     headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
+    ...(body !== undefined && { body: JSON.stringify(body) }),
   });
-  if (!res.ok) throw new Error(`POST ${path} failed: ${res.status} ${await res.text()}`);
+  if (!res.ok)
+    throw new Error(`${body === undefined ? "GET" : "POST"} ${path} failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
+
+const operatorPost = <T>(base: string, token: string, path: string, body: object) =>
+  operatorCall<T>(base, token, path, body);
 
 /** Creates a merchant and one API client through the operator API. */
 export async function createMerchant(

@@ -1,10 +1,13 @@
 /**
- * `npm run test:scripts` (node:test): the deploy and secrets scripts, without Cloudflare. A fake
- * `npx` on PATH stands in for wrangler and records what it is given.
+ * `npm run test:scripts` (node:test): the deploy, secrets and operator scripts, without Cloudflare. A
+ * fake `npx` on PATH stands in for wrangler and records what it is given; a local HTTP server
+ * stands in for the gateway's operator API.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -92,5 +95,69 @@ describe("scripts/secrets.ts", () => {
     const jwks = JSON.parse(readFileSync(join(fake, "JWT_SIGNING_KEYS"), "utf8")) as { kty: string; d?: string }[];
     assert.equal(jwks[0]?.kty, "EC");
     assert.ok(jwks[0]?.d);
+  });
+});
+
+describe("scripts/operator.ts", () => {
+  /** Runs the script against a fake gateway that records each request and answers `reply`. */
+  async function withGateway(args: string[], reply: object, env: Record<string, string> = {}) {
+    const seen: { method?: string; url?: string; auth?: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(reply));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const child = spawn(process.execPath, ["scripts/operator.ts", ...args], {
+      env: { ...process.env, EDGEPAY_URL: url, OPERATOR_TOKEN: "op_root-token-from-env", ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    server.close();
+    return { status, stdout, stderr, seen };
+  }
+
+  test("create posts the name and rate limit with the credential from the environment, and prints the secret once", async () => {
+    const op = { id: "opr_1", name: "alice", status: "active", created_by: "root", secret: "eop_s3cret" };
+    const r = await withGateway(["create", "--name", "alice", "--rate-limit", "50"], op);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.seen, [
+      {
+        method: "POST",
+        url: "/admin/v1/operators",
+        auth: "Bearer op_root-token-from-env",
+        body: '{"name":"alice","rate_limit":"50"}',
+      },
+    ]);
+    assert.equal(r.stdout.split("eop_s3cret").length - 1, 2); // the secret line and the usage hint
+  });
+  test("disable and root-disable call their routes", async () => {
+    const d = await withGateway(["disable", "opr_1"], { id: "opr_1", name: "bob", status: "disabled" });
+    assert.equal(d.seen[0]?.url, "/admin/v1/operators/opr_1/disable");
+    assert.match(d.stdout, /is disabled/);
+    const r = await withGateway(["root-disable"], { status: "disabled" }, { OPERATOR_TOKEN: "eop_named" });
+    assert.deepEqual([r.seen[0]?.url, r.seen[0]?.auth], ["/admin/v1/root_token/disable", "Bearer eop_named"]);
+  });
+  test("a missing name or unknown command prints the usage and exits 2", async () => {
+    for (const args of [["create"], ["frobnicate"], []]) {
+      const r = await withGateway(args, {});
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /usage: npm run operator/);
+      assert.deepEqual(r.seen, []);
+    }
   });
 });

@@ -19,6 +19,7 @@ import { type PaymentOverrides, paymentDeps } from "./payments/deps";
 import { registerAccount } from "./routes/account";
 import { registerAdminClients } from "./routes/admin-clients";
 import { registerAdminMerchants } from "./routes/admin-merchants";
+import { registerAdminOperators } from "./routes/admin-operators";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerBalance } from "./routes/balance";
 import { registerDocs } from "./routes/docs";
@@ -80,6 +81,7 @@ export function createApp(options: AppOptions = {}): App {
   registerTokens(app);
   registerAdminMerchants(app);
   registerAdminClients(app);
+  registerAdminOperators(app);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.
   registerDocs(app);

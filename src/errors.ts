@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   idempotency_error: { status: 400, type: "idempotency_error" },
   idempotency_key_in_use: { status: 409, type: "invalid_request_error" },
   rate_limit: { status: 429, type: "rate_limit_error" },
+  // Operator API: a change that would leave no operator credential working
+  operator_lockout: { status: 400, type: "invalid_request_error" },
   lock_timeout: { status: 429, type: "rate_limit_error" },
   // Internal
   internal_error: { status: 500, type: "api_error" },

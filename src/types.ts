@@ -12,6 +12,12 @@ export interface MerchantAuth {
   rateLimit?: number | null;
 }
 
+/** The authenticated operator, set by the operator auth middleware on `/admin/v1`. */
+export interface OperatorActor {
+  /** `op_…` for a named operator, `root` for OPERATOR_TOKEN; recorded as the audit log's actor. */
+  id: string;
+}
+
 /** Per-request variables set by middleware. */
 export interface AppVariables {
   /** The `Request-Id` of this request (`req_…`). */
@@ -20,6 +26,8 @@ export interface AppVariables {
   body: Record<string, unknown>;
   /** Present on merchant routes once the access token has been verified. */
   auth: MerchantAuth;
+  /** Present on operator routes once the operator credential has been verified. */
+  operator: OperatorActor;
   /** What the payment services run on (db, processor, clock), built once per request. */
   payments: PaymentDeps;
   /** The request's `Idempotency-Key`, once the idempotency layer has admitted it. */

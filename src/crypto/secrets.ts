@@ -10,6 +10,8 @@
 export const CLIENT_SECRET_BYTES = 32;
 /** Prefix that makes client secrets recognisable to secret scanners. */
 export const CLIENT_SECRET_PREFIX = "eps_";
+/** Prefix that makes named operator secrets recognisable to secret scanners. */
+export const OPERATOR_SECRET_PREFIX = "eop_";
 
 const encoder = new TextEncoder();
 let pepperCache: { pepper: string; key: Promise<CryptoKey> } | undefined;
@@ -40,12 +42,20 @@ function pepperKey(pepper: string): Promise<CryptoKey> {
   return pepperCache.key;
 }
 
-/** A new client secret: `eps_` plus 32 random bytes in base64url (43 characters). Shown once, never stored. */
-export function generateClientSecret(): string {
-  return CLIENT_SECRET_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(CLIENT_SECRET_BYTES)));
+/**
+ * A new bearer secret: `prefix` (client `eps_`, operator `eop_`) plus 32 random bytes in base64url
+ * (43 characters). Shown once, never stored.
+ */
+export function generateSecret(prefix: typeof CLIENT_SECRET_PREFIX | typeof OPERATOR_SECRET_PREFIX): string {
+  return prefix + base64url(crypto.getRandomValues(new Uint8Array(CLIENT_SECRET_BYTES)));
 }
 
-/** The stored verifier of a client secret: base64url HMAC-SHA256 under the pepper. */
+/**
+ * The stored verifier of a client or operator secret: base64url HMAC-SHA256 under the pepper. The
+ * prefixes keep the two kinds apart. Operator secrets are looked up by this value (a unique index):
+ * without the pepper nobody can choose inputs whose HMACs approach a stored one, so the index's
+ * comparison timing reveals nothing about a secret.
+ */
 export async function hashClientSecret(pepper: string, secret: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await pepperKey(pepper), encoder.encode(secret));
   return base64url(new Uint8Array(mac));

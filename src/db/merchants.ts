@@ -2,7 +2,8 @@
  * Query helpers for merchants, their API clients and the operator audit log. Writers return
  * unexecuted Drizzle queries so routes can put a change and its audit entry in one `db.batch`.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { listPage } from "./pagination";
@@ -116,6 +117,30 @@ export interface AuditEntry {
 /** Inserts an audit-log entry; batch it with the change it describes. */
 export function insertAudit(db: Db, entry: AuditEntry) {
   return db.insert(auditLog).values({ ...entry, details: JSON.stringify(entry.details ?? {}) });
+}
+
+/**
+ * Inserts an audit-log entry only if the statement before it in the same `db.batch` changed a row
+ * (SQLite's `changes()`) and `table` has a row matching `where` (the changed one): for changes that
+ * are conditional on the database's state.
+ */
+export function insertAuditIfChanged(db: Db, entry: AuditEntry, table: SQLiteTable, where: SQL) {
+  const v = <T>(value: T, name: string) => sql<T>`${value}`.as(name);
+  return db.insert(auditLog).select(
+    db
+      .select({
+        id: v(entry.id, "id"),
+        actor: v(entry.actor, "actor"),
+        action: v(entry.action, "action"),
+        targetId: v(entry.targetId, "target_id"),
+        requestId: v(entry.requestId, "request_id"),
+        details: v(JSON.stringify(entry.details ?? {}), "details"),
+        created: v(entry.created, "created"),
+      })
+      .from(table)
+      .where(and(where, sql`changes() > 0`))
+      .limit(1),
+  );
 }
 
 /** A page of merchants, newest first. */

@@ -37,6 +37,17 @@ export const CLIENT_AUTH_FAILURES: Policy = { name: "client_auth", quota: 100, w
 /** Failed client authentications per source IP per minute across all client ids; over it the source gets 429. */
 export const SOURCE_AUTH_FAILURES: Policy = { name: "source_auth", quota: 100, windowSec: 60 };
 
+/** Failed operator authentications per source IP per minute on `/admin/v1`; over it the source gets 429 for everything. */
+export const OPERATOR_SOURCE_AUTH_FAILURES: Policy = { name: "operator_source_auth", quota: 30, windowSec: 60 };
+
+/** Requests per second an operator (or the root token) may make unless its own `rate_limit` says otherwise. */
+export const OPERATOR_RATE_LIMIT_DEFAULT = 100;
+
+/** The request budget of one operator: its own requests/s, else the default, over a 1 s window. */
+export function operatorPolicy(rateLimit: number | null): Policy {
+  return { name: "operator", quota: rateLimit ?? OPERATOR_RATE_LIMIT_DEFAULT, windowSec: 1 };
+}
+
 /** The (client id, source) pair's policy, its bucket named after the source. */
 export function clientSourcePolicy(source: string): Policy {
   return { ...CLIENT_SOURCE_AUTH_FAILURES, name: `${CLIENT_SOURCE_AUTH_FAILURES.name}:${source}` };

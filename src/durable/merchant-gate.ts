@@ -12,7 +12,10 @@
  *                           `refund`): one bucket per (client id, source IP) pair and one per client
  *                           id; `health` for the liveness probe
  *   `ip:<source>`           failed client authentications from one source IP (an IPv6 /64) across
- *                           all client ids (durable/client-throttle.ts has the policy)
+ *                           all client ids (durable/client-throttle.ts has the policy), and failed
+ *                           operator authentications from it (durable/operator-throttle.ts)
+ *   `operator:<actor>`      request rate limit of one operator (`op_…`) or of the root token
+ *                           (`root`): `admit` only (durable/operator-throttle.ts)
  *
  * Cost: a keyless request makes one RPC (`admit` on a random bucket shard). A keyed request makes
  * two in parallel (`admit` on the bucket shard fnv1a(key) mod N, `begin` on its key shard), so no
@@ -274,6 +277,20 @@ export class MerchantGate extends DurableObject<Env> {
     return { taken: policies.length, retryAfterSec: 0 };
   }
 
+  /**
+   * Operator API: like `authAttempt` but takes nothing, so a burst of right credentials never
+   * drains a failure budget: how many of `policies`, in order, still have an attempt left.
+   */
+  async authPeek(policies: Policy[]): Promise<AuthAttempt> {
+    const now = this.clock();
+    for (const [open, policy] of policies.entries()) {
+      assertPolicy(policy);
+      const result = takeAll([policy], [this.#bucket(policy.name)], now);
+      if (!result.ok) return { taken: open, retryAfterSec: result.retryAfterSec };
+    }
+    return { taken: policies.length, retryAfterSec: 0 };
+  }
+
   /** Forgets buckets that are full again (per-source buckets of a `client:` object), so memory stays bounded. */
   #dropFull(policies: Policy[], now: number): void {
     const windowMs = Math.max(60, ...policies.map((p) => p.windowSec)) * 1000;
@@ -322,4 +339,9 @@ export function clientThrottleName(clientId: string): string {
 /** The object name that throttles failed client authentications from one source (see sourceKey). */
 export function sourceThrottleName(source: string): string {
   return `ip:${source}`;
+}
+
+/** The object name that rate-limits one operator's requests (`root` for the root token). */
+export function operatorThrottleName(actor: string): string {
+  return `operator:${actor}`;
 }

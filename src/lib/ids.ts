@@ -4,7 +4,21 @@ import { mayEcho } from "./echo";
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** The object-id prefixes in use, so a typo in a prefix is a type error. */
-export type IdPrefix = "mer" | "cli" | "pm" | "tok" | "pi" | "ch" | "re" | "txn" | "le" | "req" | "aud" | "evt" | "we";
+export type IdPrefix =
+  | "mer"
+  | "cli"
+  | "pm"
+  | "tok"
+  | "pi"
+  | "ch"
+  | "re"
+  | "txn"
+  | "le"
+  | "req"
+  | "aud"
+  | "evt"
+  | "we"
+  | "opr";
 
 /** Random base62 string of `length` characters (about 5.95 bits each, rejection-sampled, unbiased). */
 export function randomBase62(length: number): string {

@@ -4,7 +4,7 @@
  * isolate's status cache, so the client's unexpired tokens stop working (src/db/access-status.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { generateClientSecret, hashClientSecret } from "../crypto/secrets";
+import { CLIENT_SECRET_PREFIX, generateSecret, hashClientSecret } from "../crypto/secrets";
 import { forgetClient } from "../db/access-status";
 import { getDb } from "../db/client";
 import {
@@ -115,7 +115,7 @@ export function registerAdminClients(app: App): void {
       throw new ApiError("parameter_invalid", `Unknown scope: ${parsed.unknown.slice(0, 64)}`, { param: "scopes" });
     if (parsed.scopes.length === 0)
       throw new ApiError("parameter_invalid", "Give the client at least one scope.", { param: "scopes" });
-    const secret = generateClientSecret();
+    const secret = generateSecret(CLIENT_SECRET_PREFIX);
     const row: ApiClientRow = {
       clientId: newId("cli"),
       merchantId: merchant.id,

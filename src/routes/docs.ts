@@ -13,7 +13,7 @@ export function registerDocs(app: App): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
     type: "http",
     scheme: "bearer",
-    description: "The deployment's OPERATOR_TOKEN secret.",
+    description: "A named operator's secret (`eop_…`), or the deployment's root OPERATOR_TOKEN while it is enabled.",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

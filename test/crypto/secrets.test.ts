@@ -2,17 +2,22 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
+  CLIENT_SECRET_PREFIX,
   constantTimeEqual,
-  generateClientSecret,
+  generateSecret,
   hashClientSecret,
+  OPERATOR_SECRET_PREFIX,
   verifyClientSecret,
 } from "../../src/crypto/secrets";
 
-describe("generateClientSecret", () => {
+const generateClientSecret = () => generateSecret(CLIENT_SECRET_PREFIX);
+
+describe("generateSecret", () => {
   it("carries 32 random bytes behind a recognisable prefix", () => {
     const a = generateClientSecret();
     expect(a).toMatch(/^eps_[A-Za-z0-9_-]{43}$/);
     expect(generateClientSecret()).not.toBe(a);
+    expect(generateSecret(OPERATOR_SECRET_PREFIX)).toMatch(/^eop_[A-Za-z0-9_-]{43}$/);
   });
 });
 

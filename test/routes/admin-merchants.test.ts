@@ -50,7 +50,7 @@ describe("operator merchants: happy path", () => {
     const [entry, ...rest] = await auditFor(m.id);
     expect(rest).toEqual([]);
     expect(entry).toMatchObject({
-      actor: "operator",
+      actor: "root",
       action: "merchant.created",
       request_id: res.headers.get("Request-Id"),
     });

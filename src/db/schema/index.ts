@@ -1,4 +1,5 @@
 /** The whole Drizzle schema; drizzle-kit generates migrations/ from these modules. */
 export * from "./merchants";
+export * from "./operators";
 export * from "./payments";
 export * from "./vault";
