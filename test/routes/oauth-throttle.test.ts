@@ -2,30 +2,13 @@
  * Brute-force throttling of client authentication on POST /v1/oauth/token: per (client id, source
  * IP), per client id and per source IP, such that failures from one source never lock out another.
  */
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { clientThrottleName, type MerchantGate, sourceThrottleName } from "../../src/durable/merchant-gate";
+import { clientThrottleName, sourceThrottleName } from "../../src/durable/merchant-gate";
 import { newMerchant } from "../helpers/merchants";
 import { basic, type OAuthErrorBody, tokenRequest } from "../helpers/oauth";
+import { freeze, newIp } from "../helpers/throttle";
 
-/** Freezes the clocks of the named throttle objects together; returns a handle to move them. */
-async function freeze(...names: string[]) {
-  const clock = { now: Date.now() };
-  for (const name of names) {
-    await runInDurableObject(env.MERCHANT_GATE.getByName(name), (instance: MerchantGate) => {
-      instance.clock = () => clock.now;
-    });
-  }
-  return clock;
-}
-
-let seq = 0;
-/** A source address of its own for each use, so tests never share an `ip:` object. */
-function newIp(): string {
-  seq++;
-  return `198.51.${Math.floor(Math.random() * 200)}.${seq % 250}`;
-}
+const seq = Math.random().toString(36).slice(2, 8);
 
 const grant = { grant_type: "client_credentials" };
 
@@ -37,7 +20,7 @@ function attempt(clientId: string, secret: string, ip: string): Promise<Response
 describe("failed client authentications", () => {
   it("allow 10 per minute per (client, source), then 429 for that source only; the right secret works elsewhere", async () => {
     const m = await newMerchant();
-    const [a, b] = [newIp(), newIp()];
+    const [a, b] = [newIp("198.51"), newIp("198.51")];
     const clock = await freeze(clientThrottleName(m.clientId), sourceThrottleName(a), sourceThrottleName(b));
     for (let i = 0; i < 10; i++) expect((await attempt(m.clientId, `wrong-${i}`, a)).status).toBe(401);
     const blocked = await attempt(m.clientId, "wrong-again", a);
@@ -56,14 +39,14 @@ describe("failed client authentications", () => {
 
   it("do not throttle a client that authenticates successfully", async () => {
     const m = await newMerchant();
-    const ip = newIp();
+    const ip = newIp("198.51");
     await freeze(clientThrottleName(m.clientId), sourceThrottleName(ip));
     for (let i = 0; i < 15; i++) expect((await attempt(m.clientId, m.clientSecret, ip)).status).toBe(200);
   });
 
   it("are counted per client id: another client is unaffected, even from the same source", async () => {
     const [a, b] = [await newMerchant(), await newMerchant()];
-    const ip = newIp();
+    const ip = newIp("198.51");
     await freeze(clientThrottleName(a.clientId), sourceThrottleName(ip));
     await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(a.clientId, `x${i}`, ip)));
     expect((await attempt(a.clientId, a.clientSecret, ip)).status).toBe(429);
@@ -72,7 +55,7 @@ describe("failed client authentications", () => {
 
   it("bound parallel guesses from one source exactly", async () => {
     const m = await newMerchant();
-    const ip = newIp();
+    const ip = newIp("198.51");
     await freeze(clientThrottleName(m.clientId), sourceThrottleName(ip));
     const statuses = (await Promise.all(Array.from({ length: 30 }, (_, i) => attempt(m.clientId, `p${i}`, ip)))).map(
       (r) => r.status,
@@ -83,7 +66,7 @@ describe("failed client authentications", () => {
 
   it("over 100 per minute per client id from all sources, answer wrong secrets 429 but still accept the right one", async () => {
     const m = await newMerchant();
-    const ips = Array.from({ length: 11 }, newIp);
+    const ips = Array.from({ length: 11 }, () => newIp("198.51"));
     await freeze(clientThrottleName(m.clientId), ...ips.map(sourceThrottleName));
     for (const ip of ips.slice(0, 10)) {
       const statuses = await Promise.all(Array.from({ length: 10 }, (_, i) => attempt(m.clientId, `d${i}`, ip)));
@@ -98,7 +81,7 @@ describe("failed client authentications", () => {
 
   it("over 100 per minute per source across client ids, answer that source 429, and only it", async () => {
     const m = await newMerchant();
-    const [sprayer, owner] = [newIp(), newIp()];
+    const [sprayer, owner] = [newIp("198.51"), newIp("198.51")];
     await freeze(sourceThrottleName(sprayer), sourceThrottleName(owner), clientThrottleName(m.clientId));
     const ids = Array.from({ length: 100 }, (_, i) => `cli_spray${seq}x${i}`);
     const statuses = await Promise.all(ids.map((id) => attempt(id, "guess", sprayer)));

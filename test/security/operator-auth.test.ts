@@ -3,13 +3,13 @@
  * configured, the lockout guards, the per-operator rate limit and the per-source throttle of failed
  * authentications. Disabling the root token is a D1 change, so these tests run in their own file.
  */
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { type MerchantGate, operatorThrottleName, sourceThrottleName } from "../../src/durable/merchant-gate";
+import { operatorThrottleName, sourceThrottleName } from "../../src/durable/merchant-gate";
 import { BASE, call, type ErrorBody, json } from "../helpers/http";
 import { operator, operatorHeaders } from "../helpers/merchants";
+import { freeze, newIp } from "../helpers/throttle";
 
 let seq = 0;
 const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
@@ -27,27 +27,10 @@ function post(path: string, headers: Record<string, string>, extra: Record<strin
   return call(path, { method: "POST", headers: { ...headers, ...extra } });
 }
 
-/** Freezes the clocks of the named throttle objects together; returns a handle to move them. */
-async function freeze(...names: string[]) {
-  const clock = { now: Date.now() };
-  for (const name of names) {
-    await runInDurableObject(env.MERCHANT_GATE.getByName(name), (instance: MerchantGate) => {
-      instance.clock = () => clock.now;
-    });
-  }
-  return clock;
-}
-
-/** A source address of its own for each use, so tests never share an `ip:` object. */
-function newIp(): string {
-  seq++;
-  return `203.0.${Math.floor(Math.random() * 200)}.${seq % 250}`;
-}
-
 describe("failed operator authentications, per source IP", () => {
   it("allow 30 a minute, then 429 for that source even with a right credential; other sources are unaffected", async () => {
     const op = await newOperator();
-    const [a, b] = [newIp(), newIp()];
+    const [a, b] = [newIp("203.0"), newIp("203.0")];
     const clock = await freeze(sourceThrottleName(a), sourceThrottleName(b));
     const from = (ip: string, headers: Record<string, string>) =>
       call("/admin/v1/operators", { headers: { ...headers, "cf-connecting-ip": ip } });
@@ -68,7 +51,7 @@ describe("failed operator authentications, per source IP", () => {
 
   it("count only failures: a burst of right credentials drains nothing", async () => {
     const op = await newOperator({ rate_limit: 1000 });
-    const ip = newIp();
+    const ip = newIp("203.0");
     await freeze(sourceThrottleName(ip));
     const burst = await Promise.all(
       Array.from({ length: 40 }, () =>
