@@ -6,6 +6,7 @@ import { paymentDeps } from "./payments/deps";
 import { sweepExpiredCvcs } from "./vault";
 
 export { MerchantGate } from "./durable/merchant-gate";
+export { SimulatorMemory } from "./durable/simulator-memory";
 
 const app = createApp();
 

@@ -30,7 +30,8 @@ export interface FollowUpRequest {
 /**
  * What a processor must offer. Every call must be idempotent on `key`: repeating a key returns
  * the first answer and never moves money twice, and a repeated key is answered before the card is
- * read (a card detached after its authorization must not turn that authorization into a refusal).
+ * read (a card detached after its authorization must not turn that authorization into a refusal;
+ * the stateless simulator keeps this for its scripted cards only, see simulator.ts).
  * Answers are `unknown` until validated.
  */
 export interface ProcessorConnector {

@@ -1,5 +1,4 @@
 /** The processor the gateway uses: the built-in simulator, reading cards only through the vault. */
-import { getDb } from "../db/client";
 import { ApiError } from "../errors";
 import { detokenize, type PaymentMethodRow } from "../vault";
 import { CardUnavailable, type ProcessorConnector } from "./connector";
@@ -13,7 +12,8 @@ export type ProcessorFactory = (env: Env, claimed?: PaymentMethodRow) => Process
  * `claimed` is a payment-method record this request already claimed (see `detokenize`).
  */
 export function processorFor(env: Env, claimed?: PaymentMethodRow): ProcessorConnector {
-  return new SimulatedProcessor(getDb(env), (merchantId, pm) =>
+  const memory = (digest: string) => env.SIMULATOR_MEMORY.getByName(digest);
+  return new SimulatedProcessor(memory, (merchantId, pm) =>
     detokenize(env, merchantId, pm, claimed).catch((err: unknown) => {
       // The vault's 404: the card was detached (shredded) after the intent was claimed.
       throw err instanceof ApiError ? new CardUnavailable() : err;

@@ -1,54 +1,113 @@
 /**
- * The built-in deterministic processor. It behaves like a real acquirer's API as far as the gateway
- * can tell: idempotent on the request key (a repeated key returns the recorded answer and moves no
- * money), authorization references, captures and voids bounded by the authorization, and the
- * scripted failures of test-cards.ts. Its memory is the `simulator_operations` table.
+ * The built-in deterministic processor. It behaves like an acquirer's API as far as the gateway can
+ * tell: idempotent on the request key, authorization references, follow-ups bounded by the
+ * authorized amount, and the scripted failures of test-cards.ts.
+ *
+ * Ordinary cards (approved, declined, slow) make no storage call: every answer is a function of the
+ * request. An authorization's reference is `auth_<h>_<amount>`, h being 96 bits of SHA-256(key) in
+ * hex, and a follow-up's is `<kind>_<h>` of its own key. So a repeated key gets the same answer by
+ * construction and moves nothing twice, and a follow-up refuses from the reference alone what an
+ * acquirer would: a reference it never issued (`authorization_gone`) and an amount above the
+ * authorization (`declined`). What needs an authorization's history (a second capture, a capture
+ * after a void, refunds beyond the capture) is not refused here: the gateway refuses it before
+ * calling, from its own rows, and tests inject such refusals with `Faults` (test/helpers/processors.ts).
+ *
+ * Scripted cards need memory (a retry must find the recorded answer; a lost first attempt must be
+ * completable): the SimulatorMemory Durable Object, one object per such authorization, whose
+ * reference carries `_t` so its follow-ups know to ask it. Only those cards pay for it.
+ *
+ * The connector contract says a repeated key is answered before the card is read. An ordinary
+ * authorization is not remembered, so its repeated key reads the card again; if the card was
+ * detached in between, the repeat is refused (`payment_method_unavailable`) although the first
+ * attempt was approved. That is safe here because the simulator holds no money: nothing is left
+ * behind. A scripted authorization keeps the contract: an unreadable card asks its memory first.
  */
-import { asc, eq, or, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { simulatorOperations } from "../db/schema";
-import { newId } from "../lib/ids";
-import { type AuthorizeRequest, type FollowUpRequest, type ProcessorConnector, ProcessorTimeout } from "./connector";
+import { sha256Hex } from "../crypto/digest";
+import type { SimulatorMemory } from "../durable/simulator-memory";
+import {
+  type AuthorizeRequest,
+  CardUnavailable,
+  type FollowUpRequest,
+  type ProcessorConnector,
+  ProcessorTimeout,
+} from "./connector";
 import { behaviourFor, SLOW_PROCESSOR_MS } from "./test-cards";
 
 /** Reads the card number of a payment method; in production this is the vault's `detokenize`. */
 export type CardReader = (merchantId: string, paymentMethod: string) => Promise<{ number: string }>;
 
-type Kind = "authorize" | "capture" | "void" | "refund";
-type Row = typeof simulatorOperations.$inferSelect;
+/** The memory object of one scripted authorization, by its digest; in production `SIMULATOR_MEMORY.getByName`. */
+export type MemoryFor = (digest: string) => Pick<SimulatorMemory, "attempt" | "recall">;
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+type FollowUp = "capture" | "void" | "refund";
 
-/** The simulator as a ProcessorConnector over the given database and card reader. */
+/** What an authorization reference carries: the key's digest, the amount, and whether the card is scripted. */
+interface Authorization {
+  digest: string;
+  amount: number;
+  scripted: boolean;
+}
+
+const REFERENCE = /^auth_([0-9a-f]{24})_(0|[1-9][0-9]{0,14})(_t)?$/;
+
+/** The reference handed out for an authorization. */
+function referenceOf(a: Authorization): string {
+  return `auth_${a.digest}_${a.amount}${a.scripted ? "_t" : ""}`;
+}
+
+/** The authorization a reference names, or null if the simulator never issues such a reference. */
+function parseReference(reference: string): Authorization | null {
+  const m = REFERENCE.exec(reference);
+  if (!m) return null;
+  return { digest: m[1] as string, amount: Number(m[2]), scripted: m[3] !== undefined };
+}
+
+/** 96 bits of SHA-256 of a processor key, as hex. */
+async function digestOf(key: string): Promise<string> {
+  return (await sha256Hex(key)).slice(0, 24);
+}
+
+/** The simulator as a ProcessorConnector over a card reader and the scripted cards' memory. */
 export class SimulatedProcessor implements ProcessorConnector {
-  readonly #db: Db;
+  readonly #memory: MemoryFor;
   readonly #readCard: CardReader;
 
-  constructor(db: Db, readCard: CardReader) {
-    this.#db = db;
+  constructor(memory: MemoryFor, readCard: CardReader) {
+    this.#memory = memory;
     this.#readCard = readCard;
   }
 
   async authorize(req: AuthorizeRequest): Promise<unknown> {
-    const seen = await this.#replay(req.key);
-    if (seen) return seen;
-    const { number } = await this.#readCard(req.merchantId, req.paymentMethod);
+    const digest = await digestOf(req.key);
+    let number: string;
+    try {
+      ({ number } = await this.#readCard(req.merchantId, req.paymentMethod));
+    } catch (err) {
+      if (!(err instanceof CardUnavailable)) throw err;
+      // Only a scripted authorization can have been recorded under this key; anything else is refused.
+      const recorded = await this.#memory(digest).recall(req.key);
+      if (recorded === null) throw err;
+      return JSON.parse(recorded);
+    }
     const behaviour = behaviourFor(number);
-    if (behaviour.kind === "decline") {
-      const answer = { status: "declined", code: behaviour.code, decline_code: behaviour.declineCode };
-      return this.#record(req.key, "authorize", "none", req.amount, false, answer);
+    const approved = (scripted: boolean) => ({
+      status: "approved",
+      reference: referenceOf({ digest, amount: req.amount, scripted }),
+      amount: req.amount,
+    });
+    switch (behaviour.kind) {
+      case "decline":
+        return { status: "declined", code: behaviour.code, decline_code: behaviour.declineCode };
+      case "approve":
+        return approved(false);
+      case "slow":
+        await scheduler.wait(SLOW_PROCESSOR_MS);
+        return approved(false);
+      case "timeout_after_processing":
+        return this.#scripted(digest, req.key, approved(true), false);
+      case "timeout_before_processing":
+        return this.#scripted(digest, req.key, approved(true), true);
     }
-    if (behaviour.kind === "slow") await new Promise((r) => setTimeout(r, SLOW_PROCESSOR_MS));
-    const flaky = behaviour.kind === "timeout_after_processing" || behaviour.kind === "timeout_before_processing";
-    const answer = { status: "approved", reference: newId("ch").replace("ch_", "auth_"), amount: req.amount };
-    if (behaviour.kind === "timeout_before_processing") {
-      // The request is "lost": remember only that it arrived, so a retry with the same key proceeds.
-      await this.#record(req.key, "authorize", answer.reference, req.amount, true, null);
-      throw new ProcessorTimeout();
-    }
-    const stored = await this.#record(req.key, "authorize", answer.reference, req.amount, flaky, answer);
-    if (flaky) throw new ProcessorTimeout();
-    return stored;
   }
 
   capture(req: FollowUpRequest): Promise<unknown> {
@@ -63,79 +122,20 @@ export class SimulatedProcessor implements ProcessorConnector {
     return this.#followUp("refund", req);
   }
 
-  /** A stored answer for `key`; a "lost" first attempt is completed now, as a retry would be. */
-  async #replay(key: string): Promise<unknown> {
-    const row = await this.#db.select().from(simulatorOperations).where(eq(simulatorOperations.key, key)).get();
-    return this.#answerOf(row);
+  /** A capture, void or refund: bounded by the authorized amount; a scripted authorization's go through its memory. */
+  async #followUp(kind: FollowUp, req: FollowUpRequest): Promise<unknown> {
+    const auth = parseReference(req.reference);
+    if (!auth) return { status: "refused", reason: "authorization_gone" };
+    if (req.amount > auth.amount) return { status: "refused", reason: "declined" };
+    const answer = { status: "approved", reference: `${kind}_${await digestOf(req.key)}`, amount: req.amount };
+    // edgepay's timeout cards also lose the first answer of every follow-up call: the money moved.
+    return auth.scripted ? this.#scripted(auth.digest, req.key, answer, false) : answer;
   }
 
-  /** The answer recorded in `row` (undefined if none); completes a "lost" first attempt. */
-  async #answerOf(row: Row | undefined): Promise<unknown> {
-    if (!row) return undefined;
-    if (row.answer !== null) return JSON.parse(row.answer);
-    const answer = { status: "approved", reference: row.reference, amount: row.amount };
-    await this.#db
-      .update(simulatorOperations)
-      .set({ answer: JSON.stringify(answer) })
-      .where(eq(simulatorOperations.key, row.key));
-    return answer;
+  /** Answers a scripted card's call from its memory; its first attempt times out (see SimulatorMemory.attempt). */
+  async #scripted(digest: string, key: string, answer: object, lost: boolean): Promise<unknown> {
+    const given = await this.#memory(digest).attempt(key, JSON.stringify(answer), lost);
+    if (given === null) throw new ProcessorTimeout();
+    return JSON.parse(given);
   }
-
-  async #followUp(kind: Exclude<Kind, "authorize">, req: FollowUpRequest): Promise<unknown> {
-    // One read: the row of this key (a replay) and every operation on the authorization.
-    const rows = await this.#db
-      .select()
-      .from(simulatorOperations)
-      .where(or(eq(simulatorOperations.key, req.key), eq(simulatorOperations.reference, req.reference)))
-      .orderBy(asc(sql`rowid`))
-      .all();
-    const seen = await this.#answerOf(rows.find((r) => r.key === req.key));
-    if (seen) return seen;
-    const auth = rows.find((r) => r.reference === req.reference && r.kind === "authorize");
-    if (!auth?.answer) return { status: "refused", reason: "authorization_gone" };
-    const done = rows.filter((r) => r.reference === req.reference && r.kind !== "authorize");
-    const refusal = refusalOf(kind, auth, done, req.amount);
-    if (refusal) return { status: "refused", reason: refusal };
-    const answer = { status: "approved", reference: newId("ch").replace("ch_", `${kind}_`), amount: req.amount };
-    const stored = await this.#record(req.key, kind, req.reference, req.amount, false, answer);
-    if (auth.flaky) {
-      // edgepay's timeout cards also lose the first answer of every follow-up call: the money moved.
-      throw new ProcessorTimeout();
-    }
-    return stored;
-  }
-
-  /** Stores an answer under `key` unless one exists, and returns the answer that won. */
-  async #record(key: string, kind: string, reference: string, amount: number, flaky: boolean, answer: unknown) {
-    const text = answer === null ? null : JSON.stringify(answer);
-    const inserted = await this.#db
-      .insert(simulatorOperations)
-      .values({ key, kind, reference, amount, flaky: flaky ? 1 : 0, answer: text, created: nowSeconds() })
-      .onConflictDoNothing()
-      .returning({ key: simulatorOperations.key })
-      .get();
-    // Ours won: our answer is the one stored. Otherwise another attempt recorded first: read its answer.
-    if (inserted) return text === null ? undefined : JSON.parse(text);
-    const row = await this.#db.select().from(simulatorOperations).where(eq(simulatorOperations.key, key)).get();
-    return row?.answer ? JSON.parse(row.answer) : undefined;
-  }
-}
-
-/**
- * Why the simulator refuses a follow-up call, or null: captures and voids happen once per
- * authorization (after a void the authorization is gone), and refunds stay within what was captured.
- */
-function refusalOf(
-  kind: Exclude<Kind, "authorize">,
-  auth: Row,
-  done: Row[],
-  amount: number,
-): "authorization_gone" | "declined" | null {
-  const captured = done.filter((r) => r.kind === "capture").reduce((s, r) => s + r.amount, 0);
-  if (kind === "capture" || kind === "void") {
-    if (done.some((r) => r.kind === "void")) return "authorization_gone";
-    return done.some((r) => r.kind === "capture") || amount > auth.amount ? "declined" : null;
-  }
-  const refunded = done.filter((r) => r.kind === "refund").reduce((s, r) => s + r.amount, 0);
-  return refunded + amount <= captured ? null : "declined";
 }

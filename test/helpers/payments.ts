@@ -1,13 +1,15 @@
 /** Helpers for payment tests: send form requests as a merchant, and read the ledger. */
 import { env } from "cloudflare:workers";
-import { and, eq, like, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import { createApp } from "../../src/app";
 import { getDb } from "../../src/db/client";
-import { ledgerEntries, paymentIntents, refunds, simulatorOperations } from "../../src/db/schema";
+import { ledgerEntries, paymentIntents, refunds } from "../../src/db/schema";
 import { NON_NEGATIVE_ACCOUNTS } from "../../src/domain/ledger";
 import { type PaymentDeps, paymentDeps } from "../../src/payments/deps";
 import type { ProcessorFactory } from "../../src/processor/index";
 import { call, type Target } from "./http";
 import type { TestMerchant } from "./merchants";
+import { approvedOps, recordedProcessor } from "./processors";
 
 /** POSTs a Stripe-style form body as the merchant and returns status and parsed JSON. */
 export async function post(
@@ -76,21 +78,27 @@ export async function pay(
   m: Pick<TestMerchant, "headers">,
   number: string,
   fields: Record<string, string | number> = {},
+  app?: Target,
 ) {
   const pm = await paymentMethod(m, number);
-  return post(m, "/v1/payment_intents", {
-    amount: 1000,
-    currency: "usd",
-    payment_method: pm,
-    confirm: "true",
-    ...fields,
-  });
+  return post(
+    m,
+    "/v1/payment_intents",
+    { amount: 1000, currency: "usd", payment_method: pm, confirm: "true", ...fields },
+    { app },
+  );
 }
 
-/** The payment services' dependencies for a test: the real ones, optionally at another time or with another processor. */
+/** The app as the Worker builds it, on the simulator noting what it approved (see `processorOps`). */
+export const recordedApp = createApp({ payments: { processor: recordedProcessor } });
+
+/**
+ * The payment services' dependencies for a test: the real ones (the simulator noting what it
+ * approved, see `processorOps`), optionally at another time or with another processor.
+ */
 export function deps(opts: { at?: number; processor?: ProcessorFactory } = {}): PaymentDeps {
-  const { at, processor } = opts;
-  return paymentDeps(env, { ...(at === undefined ? {} : { now: () => at }), ...(processor ? { processor } : {}) });
+  const { at, processor = recordedProcessor } = opts;
+  return paymentDeps(env, { ...(at === undefined ? {} : { now: () => at }), processor });
 }
 
 /**
@@ -148,13 +156,9 @@ export async function unfinished(merchantId: string): Promise<string[]> {
 
 /**
  * What the simulator really did, by kind, for processor keys starting with `prefix` (an intent's
- * operations: `${intentId}_`; a refund: its id): proves how often money moved.
+ * operations: `${intentId}_`; a refund: its id): proves how often money moved. Sees only calls made
+ * through `recordedProcessor` (the default of `deps`, every `Faults` app, `recordedApp`).
  */
 export async function processorOps(prefix: string): Promise<string[]> {
-  const rows = await getDb(env)
-    .select()
-    .from(simulatorOperations)
-    .where(like(simulatorOperations.key, `${prefix}%`))
-    .all();
-  return rows.map((r) => r.kind).sort();
+  return approvedOps(prefix);
 }

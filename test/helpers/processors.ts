@@ -2,12 +2,46 @@
  * Processors for failure tests, built on the real simulator through the dependency seam
  * (payments/deps.ts): the call really reaches the simulator (or deliberately does not), and the
  * answer the gateway sees is replaced. No binding is mocked and no row is edited.
+ *
+ * The simulator keeps no record of ordinary cards, so the processor side of a test is observed
+ * here: `recordedProcessor` is the real simulator, noting every key it approved (an approval is
+ * money moved; a key approved twice moved it once). Tests that count processor operations run
+ * their apps and sweeps on it (directly, or under `Faults`).
  */
 import type { FollowUpRequest, ProcessorConnector } from "../../src/processor/connector";
 import { type ProcessorFactory, processorFor } from "../../src/processor/index";
 
 /** A processor operation. */
 export type Operation = "authorize" | "capture" | "void" | "refund";
+
+/** Every processor key the simulator approved in this test file, with its operation. */
+const approved = new Map<string, Operation>();
+
+/** The operations the simulator approved for keys starting with `prefix`, one per key, sorted. */
+export function approvedOps(prefix: string): Operation[] {
+  return [...approved]
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([, op]) => op)
+    .sort();
+}
+
+/** The real simulator (`processorFor`), noting each approval for `approvedOps`. */
+export const recordedProcessor: ProcessorFactory = (env, claimed) => {
+  const real = processorFor(env, claimed);
+  const noted =
+    <R extends { key: string }>(op: Operation, call: (req: R) => Promise<unknown>) =>
+    async (req: R): Promise<unknown> => {
+      const answer = await call(req);
+      if ((answer as { status?: unknown } | null)?.status === "approved") approved.set(req.key, op);
+      return answer;
+    };
+  return {
+    authorize: noted("authorize", (req) => real.authorize(req)),
+    capture: noted("capture", (req: FollowUpRequest) => real.capture(req)),
+    void: noted("void", (req: FollowUpRequest) => real.void(req)),
+    refund: noted("refund", (req: FollowUpRequest) => real.refund(req)),
+  };
+};
 
 /** What the gateway is made to see for an operation. */
 export type Fault =
@@ -41,7 +75,7 @@ export class Faults {
 
   /** The processor factory to hand to `paymentDeps` or `createApp({ payments: { processor } })`. */
   readonly factory: ProcessorFactory = (env, claimed) => {
-    const real = processorFor(env, claimed);
+    const real = recordedProcessor(env, claimed);
     const wrap =
       <R>(op: Operation, call: (req: R) => Promise<unknown>) =>
       async (req: R): Promise<unknown> => {

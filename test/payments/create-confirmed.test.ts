@@ -7,11 +7,11 @@ import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
 import { draftIntent, getIntent, type IntentRow, insertIntent } from "../../src/db/payment-intents";
-import { paymentIntentVersions, simulatorOperations } from "../../src/db/schema";
+import { paymentIntentVersions } from "../../src/db/schema";
 import { createConfirmed } from "../../src/payments/actions";
 import { detachPaymentMethod } from "../../src/vault";
 import { newMerchant } from "../helpers/merchants";
-import { deps, paymentMethod } from "../helpers/payments";
+import { deps, paymentMethod, processorOps } from "../helpers/payments";
 
 function draft(merchantId: string, id: string, idempotencyKey: string): IntentRow {
   return draftIntent({ id, merchantId, amount: 1500, currency: "usd", captureMethod: "manual", idempotencyKey });
@@ -27,8 +27,8 @@ const versionsOf = async (id: string) =>
       .all()
   ).map((v) => `${v.version}:${v.kind}`);
 
-const authorizations = async () =>
-  (await getDb(env).select().from(simulatorOperations).where(eq(simulatorOperations.kind, "authorize")).all()).length;
+/** Authorizations the simulator approved for intents of this file (`deps()` notes them). */
+const authorizations = async () => (await processorOps("pi_cc_")).filter((op) => op === "authorize").length;
 
 describe("createConfirmed", () => {
   it("records created and authorize_started as versions 1 and 2, and a retry authorizes nothing more", async () => {

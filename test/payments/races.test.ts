@@ -8,6 +8,7 @@ import {
   paymentMethod,
   post as postVia,
   processorOps,
+  recordedApp,
   unfinished,
 } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
@@ -23,7 +24,7 @@ function slowApp() {
 }
 
 async function authorized(m: TestMerchant, amount = 1000) {
-  const post = postVia;
+  const post: typeof postVia = (m, path, fields) => postVia(m, path, fields, { app: recordedApp });
   const pm = await paymentMethod(m, VISA);
   const res = await post(m, "/v1/payment_intents", {
     amount,
@@ -49,12 +50,13 @@ async function settled(m: TestMerchant) {
 }
 
 /**
- * Each race runs twice: on the Worker as it is, and on an app whose processor answers every call
+ * Each race runs twice: on the app as the Worker builds it (its processor noting what it approved),
+ * and on an app whose processor answers every call
  * after 40 ms, so the racing requests find the operation still pending (the window where a second
  * claim used to replace the first one's key and leave the intent processing forever).
  */
 for (const [speed, app] of [
-  ["fast processor", undefined],
+  ["fast processor", recordedApp],
   ["slow processor", slowApp()],
 ] as const)
   describe(`racing actions on one intent (${speed})`, () => {

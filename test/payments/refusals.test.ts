@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { sweepPayments } from "../../src/payments/actions";
-import { processorFor } from "../../src/processor/index";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import {
   cardToken,
@@ -13,7 +12,7 @@ import {
   processorOps,
   unfinished,
 } from "../helpers/payments";
-import { Faults, type Operation } from "../helpers/processors";
+import { Faults, type Operation, recordedProcessor } from "../helpers/processors";
 
 const VISA = "4242424242424242";
 const later = () => Math.floor(Date.now() / 1000) + 120;
@@ -234,7 +233,7 @@ describe("the same request sent again after a 5xx finds its own effect", () => {
       payments: {
         processor: (env, claimed) => {
           if (failures-- > 0) throw new TypeError("processor unavailable");
-          return processorFor(env, claimed);
+          return recordedProcessor(env, claimed);
         },
       },
     });

@@ -10,20 +10,21 @@ import { AUTHORIZATION_TTL_SECONDS, sweepPayments } from "../../src/payments/act
 import { createRefund } from "../../src/payments/refunds";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { newMerchant } from "../helpers/merchants";
-import { deps, get, pay, post, processorOps, unbalancedTransactions } from "../helpers/payments";
+import { deps, get, pay, post, processorOps, recordedApp, unbalancedTransactions } from "../helpers/payments";
 
 const now = () => Math.floor(Date.now() / 1000);
 
 describe("unknown outcomes are reconciled with the same processor key", () => {
   it("timeout after processing: processing → retry finds the authorization → capture → succeeded, charged once", async () => {
     const m = await newMerchant();
-    const first = (await pay(m, EDGEPAY_CARDS.timeoutAfterProcessing, { amount: 2000 })).body;
+    const app = recordedApp;
+    const first = (await pay(m, EDGEPAY_CARDS.timeoutAfterProcessing, { amount: 2000 }, app)).body;
     expect(first).toMatchObject({ status: "processing", amount_received: 0 });
     expect((await get(m, `/v1/payment_intents/${first.id}`)).body.status).toBe("processing");
-    const second = await post(m, `/v1/payment_intents/${first.id}/confirm`);
+    const second = await post(m, `/v1/payment_intents/${first.id}/confirm`, {}, { app });
     // The authorization is found; the capture's first answer is lost too (flaky card).
     expect(second.body).toMatchObject({ status: "processing", amount_capturable: 2000 });
-    const third = await post(m, `/v1/payment_intents/${first.id}/confirm`);
+    const third = await post(m, `/v1/payment_intents/${first.id}/confirm`, {}, { app });
     expect(third.body).toMatchObject({ status: "succeeded", amount_received: 2000 });
     expect(await processorOps(`${first.id}_`)).toEqual(["authorize", "capture"]);
     expect((await get(m, "/v1/balance")).body.pending).toEqual([{ amount: 2000, currency: "usd" }]);
@@ -32,9 +33,9 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
 
   it("timeout before processing: the retry is processed once", async () => {
     const m = await newMerchant();
-    const pi = (await pay(m, EDGEPAY_CARDS.timeoutBeforeProcessing, { capture_method: "manual" })).body;
+    const pi = (await pay(m, EDGEPAY_CARDS.timeoutBeforeProcessing, { capture_method: "manual" }, recordedApp)).body;
     expect(pi.status).toBe("processing");
-    const again = await post(m, `/v1/payment_intents/${pi.id}/confirm`);
+    const again = await post(m, `/v1/payment_intents/${pi.id}/confirm`, {}, { app: recordedApp });
     expect(again.body).toMatchObject({ status: "requires_capture", amount_capturable: 1000 });
     expect(await processorOps(`${pi.id}_`)).toEqual(["authorize"]);
   });

@@ -1,14 +1,36 @@
-/** The built-in simulator against real D1: idempotent on keys, bounded follow-ups, scripted failures. */
+/**
+ * The built-in simulator: answers derived from the request for ordinary cards (no storage call),
+ * idempotent on keys, follow-ups bounded by the authorization, and the scripted cards' memory in
+ * the real SimulatorMemory Durable Object.
+ */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
+import { beforeEach, describe, expect, it } from "vitest";
 import { randomBase62 } from "../../src/lib/ids";
-import { callProcessor } from "../../src/processor/connector";
-import { SimulatedProcessor } from "../../src/processor/simulator";
-import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
+import { CardUnavailable, callProcessor, ProcessorTimeout } from "../../src/processor/connector";
+import { type MemoryFor, SimulatedProcessor } from "../../src/processor/simulator";
+import { EDGEPAY_CARDS, SLOW_PROCESSOR_MS } from "../../src/processor/test-cards";
 
-// The simulator is keyed on the card number it reads; here the "vault" maps pm ids to numbers.
-const sim = new SimulatedProcessor(getDb(env), async (_merchant, pm) => ({ number: pm.replace("pm_", "") }));
+const VISA = "4242424242424242";
+const REFERENCE = /^[A-Za-z0-9_]{1,64}$/;
+
+// Every use of the simulator's storage goes through `memory`, which counts it and hands out the
+// real binding's object. The "vault" maps pm ids to numbers; a detached pm cannot be read.
+const used = { memory: 0, cards: 0 };
+const detached = new Set<string>();
+const memory: MemoryFor = (digest) => {
+  used.memory++;
+  return env.SIMULATOR_MEMORY.getByName(digest);
+};
+const sim = new SimulatedProcessor(memory, async (_merchant, pm) => {
+  used.cards++;
+  if (detached.has(pm)) throw new CardUnavailable();
+  return { number: pm.replace("pm_", "") };
+});
+beforeEach(() => {
+  used.memory = 0;
+  used.cards = 0;
+});
+
 const key = () => `k_${randomBase62(12)}`;
 const auth = (number: string, k = key(), amount = 1000) =>
   sim.authorize({
@@ -19,50 +41,88 @@ const auth = (number: string, k = key(), amount = 1000) =>
     currency: "usd",
     statementDescriptor: null,
   });
+const referenceOf = async (number: string, amount = 1000) =>
+  ((await auth(number, key(), amount)) as { reference: string }).reference;
 
-describe("SimulatedProcessor", () => {
-  it("approves a good card once per key: a repeated key returns the first answer", async () => {
+describe("ordinary cards: answers derived from the request", () => {
+  it("a key always gets the same approval; another key gets another reference", async () => {
     const k = key();
-    const first = (await auth("4242424242424242", k)) as { reference: string };
+    const first = (await auth(VISA, k)) as { reference: string };
     expect(first).toMatchObject({ status: "approved", amount: 1000 });
-    expect(await auth("4242424242424242", k)).toEqual(first);
+    expect(first.reference).toMatch(REFERENCE);
+    expect(await auth(VISA, k)).toEqual(first);
+    expect(((await auth(VISA)) as { reference: string }).reference).not.toBe(first.reference);
   });
 
-  it("declines with the card's code", async () => {
-    expect(await auth("4000000000009995")).toEqual({
-      status: "declined",
-      code: "card_declined",
-      decline_code: "insufficient_funds",
-    });
+  it.each([
+    ["4000000000009995", "card_declined", "insufficient_funds"],
+    ["4000000000000069", "expired_card", "expired_card"],
+    ["4242424242424241", "incorrect_number", "incorrect_number"],
+  ])("declines %s with its code, the same way every time", async (number, code, declineCode) => {
+    const k = key();
+    const declined = { status: "declined", code, decline_code: declineCode };
+    expect(await auth(number, k)).toEqual(declined);
+    expect(await auth(number, k)).toEqual(declined);
   });
 
-  it("captures once, within the authorization, and refunds only what was captured", async () => {
-    const { reference } = (await auth("4242424242424242")) as { reference: string };
+  it("follow-ups approve within the authorized amount, idempotent on their key, and never read the card", async () => {
+    const reference = await referenceOf(VISA);
+    used.cards = 0;
+    const ck = key();
+    const capture = (await sim.capture({ key: ck, reference, amount: 600 })) as { reference: string };
+    expect(capture).toMatchObject({ status: "approved", amount: 600 });
+    expect(capture.reference).toMatch(REFERENCE);
+    expect(await sim.capture({ key: ck, reference, amount: 600 })).toEqual(capture);
+    expect(await sim.void({ key: key(), reference, amount: 1000 })).toMatchObject({ status: "approved" });
+    const refund = (await sim.refund({ key: key(), reference, amount: 1000 })) as { reference: string };
+    expect(refund).toMatchObject({ status: "approved", amount: 1000 });
+    expect(refund.reference).not.toBe(capture.reference);
+    expect(used.cards).toBe(0);
+  });
+
+  it("refuses an amount above the authorization, and a reference it never issued", async () => {
+    const reference = await referenceOf(VISA, 1000);
     const declined = { status: "refused", reason: "declined" };
     expect(await sim.capture({ key: key(), reference, amount: 1001 })).toEqual(declined);
-    const ck = key();
-    expect(await sim.capture({ key: ck, reference, amount: 600 })).toMatchObject({ status: "approved", amount: 600 });
-    expect(await sim.capture({ key: ck, reference, amount: 600 })).toMatchObject({ status: "approved", amount: 600 });
-    expect(await sim.capture({ key: key(), reference, amount: 100 })).toEqual(declined);
-    expect(await sim.void({ key: key(), reference, amount: 1000 })).toEqual(declined);
-    expect(await sim.refund({ key: key(), reference, amount: 500 })).toMatchObject({ status: "approved" });
-    expect(await sim.refund({ key: key(), reference, amount: 101 })).toEqual(declined);
-    expect(await sim.refund({ key: key(), reference, amount: 100 })).toMatchObject({ status: "approved" });
-    expect(await sim.refund({ key: "k_unknown", reference: "auth_nope", amount: 1 })).toEqual({
-      status: "refused",
-      reason: "authorization_gone",
+    expect(await sim.void({ key: key(), reference, amount: 1001 })).toEqual(declined);
+    expect(await sim.refund({ key: key(), reference, amount: 1001 })).toEqual(declined);
+    const gone = { status: "refused", reason: "authorization_gone" };
+    for (const bad of ["auth_nope", "", `${reference}0000000000000000`, reference.replace("auth_", "capture_")]) {
+      expect(await sim.capture({ key: key(), reference: bad, amount: 1 })).toEqual(gone);
+    }
+  });
+
+  it("make no storage call: every answer above, a decline and the slow card never reach the memory", async () => {
+    const reference = await referenceOf(VISA);
+    await auth("4000000000000002");
+    await sim.capture({ key: key(), reference, amount: 1000 });
+    await sim.void({ key: key(), reference, amount: 1000 });
+    await sim.refund({ key: key(), reference, amount: 1000 });
+    const started = Date.now();
+    const slow = await callProcessor("authorize", 1000, () => auth(EDGEPAY_CARDS.slow));
+    expect(slow).toMatchObject({ kind: "approved" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(SLOW_PROCESSOR_MS - 50);
+    expect(used).toEqual({ memory: 0, cards: 3 });
+  });
+
+  it("a repeated key whose card was detached since is refused: nothing was held (see simulator.ts)", async () => {
+    const number = "4000056655665556";
+    const k = key();
+    expect(await callProcessor("authorize", 1000, () => auth(number, k))).toMatchObject({ kind: "approved" });
+    detached.add(`pm_${number}`);
+    expect(await callProcessor("authorize", 1000, () => auth(number, k))).toEqual({
+      kind: "refused",
+      reason: "payment_method_unavailable",
     });
   });
 
-  it("after a void the authorization is gone: a capture is refused as such", async () => {
-    const { reference } = (await auth("4242424242424242")) as { reference: string };
-    expect(await sim.void({ key: key(), reference, amount: 1000 })).toMatchObject({ status: "approved" });
-    expect(await sim.capture({ key: key(), reference, amount: 1000 })).toEqual({
-      status: "refused",
-      reason: "authorization_gone",
-    });
+  it("keeps nothing in D1: the former simulator table is gone", async () => {
+    const table = await env.DB.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'simulator%'").all();
+    expect(table.results).toEqual([]);
   });
+});
 
+describe("scripted cards: memory in SimulatorMemory", () => {
   it("timeout after processing: the first answer is lost, the retry with the same key gets the authorization", async () => {
     const k = key();
     const call = () => callProcessor("authorize", 1000, () => auth(EDGEPAY_CARDS.timeoutAfterProcessing, k));
@@ -70,23 +130,45 @@ describe("SimulatedProcessor", () => {
     const retry = await call();
     expect(retry.kind).toBe("approved");
     expect(await call()).toEqual(retry);
+    expect(used.memory).toBe(3);
   });
 
-  it("timeout before processing: the retry is processed, and follow-ups also lose their first answer", async () => {
+  it("timeout before processing: the retry is processed, and every follow-up also loses its first answer", async () => {
     const k = key();
-    expect(await callProcessor("authorize", 1000, () => auth(EDGEPAY_CARDS.timeoutBeforeProcessing, k))).toEqual({
-      kind: "unknown",
-    });
-    const retry = await callProcessor("authorize", 1000, () => auth(EDGEPAY_CARDS.timeoutBeforeProcessing, k));
+    const call = () => callProcessor("authorize", 1000, () => auth(EDGEPAY_CARDS.timeoutBeforeProcessing, k));
+    expect(await call()).toEqual({ kind: "unknown" });
+    const retry = await call();
     if (retry.kind !== "approved") throw new Error("expected approval");
-    const ck = key();
-    const capture = () =>
-      callProcessor("capture", 1000, () => sim.capture({ key: ck, reference: retry.reference, amount: 1000 }));
-    expect(await capture()).toEqual({ kind: "unknown" });
-    expect((await capture()).kind).toBe("approved");
+    expect(await call()).toEqual(retry);
+    const { reference } = retry;
+    for (const op of ["capture", "void", "refund"] as const) {
+      const req = { key: key(), reference, amount: 1000 };
+      const once = () => callProcessor(op, 1000, () => sim[op](req));
+      expect(await once()).toEqual({ kind: "unknown" });
+      const answer = await once();
+      expect(answer.kind).toBe("approved");
+      expect(await once()).toEqual(answer);
+    }
+    expect(await sim.capture({ key: key(), reference, amount: 1001 })).toEqual({
+      status: "refused",
+      reason: "declined",
+    });
   });
 
-  it("the slow card answers (late) with an approval", async () => {
-    expect(await callProcessor("authorize", 1000, () => auth(EDGEPAY_CARDS.slow))).toMatchObject({ kind: "approved" });
+  it("a repeated key is answered from memory even after the card was detached; a lost one is refused", async () => {
+    const [after, before] = [EDGEPAY_CARDS.timeoutAfterProcessing, EDGEPAY_CARDS.timeoutBeforeProcessing];
+    const [ka, kb] = [key(), key()];
+    await expect(auth(after, ka)).rejects.toThrow(ProcessorTimeout);
+    await expect(auth(before, kb)).rejects.toThrow(ProcessorTimeout);
+    // The processor recorded the authorization: its answer survives the card.
+    const approved = await auth(after, ka);
+    detached.add(`pm_${after}`).add(`pm_${before}`);
+    expect(await auth(after, ka)).toEqual(approved);
+    // The lost request never reached the processor: there is nothing to answer without the card.
+    expect(await callProcessor("authorize", 1000, () => auth(before, kb))).toEqual({
+      kind: "refused",
+      reason: "payment_method_unavailable",
+    });
+    detached.clear();
   });
 });

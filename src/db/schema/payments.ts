@@ -1,6 +1,6 @@
 /**
- * Payments: PaymentIntents, their append-only version log, refunds, the double-entry ledger and
- * the built-in processor simulator's own records. See docs/schema.md.
+ * Payments: PaymentIntents, their append-only version log, refunds and the double-entry ledger.
+ * See docs/schema.md.
  */
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -142,22 +142,4 @@ export const ledgerBalances = sqliteTable(
       sql`(${sql.identifier("account")} IN (${accountList(NON_NEGATIVE_ACCOUNTS)}) AND ${sql.identifier("balance")} >= 0) OR (${sql.identifier("account")} IN (${accountList(NON_POSITIVE_ACCOUNTS)}) AND ${sql.identifier("balance")} <= 0)`,
     ),
   ],
-);
-
-/** The built-in simulator's memory of each processor call, by its idempotency key. */
-export const simulatorOperations = sqliteTable(
-  "simulator_operations",
-  {
-    key: text("key").primaryKey(),
-    kind: text("kind").notNull(),
-    /** For authorizations: the reference handed out; for follow-ups: the authorization acted on. */
-    reference: text("reference").notNull(),
-    amount: integer("amount").notNull(),
-    /** 1 when every call's first attempt on this authorization must time out (edgepay timeout cards). */
-    flaky: integer("flaky").notNull().default(0),
-    /** The JSON answer given, or null while the request was "lost" before processing. */
-    answer: text("answer"),
-    created: integer("created").notNull(),
-  },
-  (t) => [index("simulator_operations_reference_idx").on(t.reference, t.kind)],
 );
