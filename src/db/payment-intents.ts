@@ -5,16 +5,17 @@
  * ledger.ts) and any other rows of the same change. Either all of it lands or none does; D1 has no
  * interactive transactions.
  */
-import { and, asc, eq, lt } from "drizzle-orm";
+import { and, asc, eq, lt, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Movement } from "../domain/ledger";
 import { newId } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
-import { isUniqueViolation } from "./errors";
+import { isGuardMiss, isUniqueViolation } from "./errors";
 import { postMovement } from "./ledger";
 import { createdRange, listPage } from "./pagination";
 import { paymentIntents, paymentIntentVersions } from "./schema";
+import type { PaymentMethodRow } from "./vault";
 
 /** A payment_intents row. */
 export type IntentRow = typeof paymentIntents.$inferSelect;
@@ -83,6 +84,59 @@ export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange
     const existing = await intentByIdempotencyKey(db, row.merchantId, row.idempotencyKey);
     if (!existing) throw err;
     return existing;
+  }
+}
+
+/** The statements of a claim batch that charge a card (see `claimStatements` in the vault). */
+export interface CardStatements {
+  usable: SQL;
+  id: SQL;
+  read: BatchItem<"sqlite">;
+  clear: BatchItem<"sqlite">;
+  spend: BatchItem<"sqlite">[];
+}
+
+/**
+ * Inserts `draft` already claimed by `next` (its versions 1 and 2) to charge `card`, in one batch
+ * that reads nothing beforehand: the intent's id is `(select id where <card usable>)`, so an
+ * unusable card makes it NULL and D1 rolls the whole batch back (undefined: nothing written). The
+ * same batch reads the sealed card, clears its stored CVC and spends a token. Throws the batch's
+ * error otherwise (an idempotency-key conflict, a token spent by another batch).
+ */
+export async function insertClaimed(
+  db: Db,
+  draft: IntentRow,
+  next: IntentChange,
+  card: CardStatements,
+): Promise<{ row: IntentRow; card: PaymentMethodRow } | undefined> {
+  if (next.ledger) throw new Error("insertClaimed: a first change moves no money");
+  const row = { ...draft, ...next.patch, version: draft.version + 1 };
+  const created = {
+    intentId: row.id,
+    version: draft.version,
+    kind: "created",
+    amount: draft.amount,
+    created: row.created,
+  };
+  try {
+    const [, , read] = await db.batch([
+      db
+        .insert(paymentIntents)
+        .values({ ...row, id: sql`(select ${row.id} where ${card.usable})`, paymentMethod: card.id }),
+      db
+        .insert(paymentIntentVersions)
+        .values([created, { ...created, version: row.version, kind: next.kind, amount: next.amount ?? null }]),
+      card.read,
+      card.clear,
+      ...card.spend,
+      ...(next.extra ?? []),
+    ]);
+    const sealed = (read as PaymentMethodRow[])[0];
+    if (!sealed) throw new Error("insertClaimed: the claimed card was not read");
+    return { row: { ...row, paymentMethod: sealed.id }, card: sealed };
+  } catch (err) {
+    if (isGuardMiss(err, "payment_intents.id")) return undefined;
+    throw err;
   }
 }
 

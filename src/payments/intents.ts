@@ -24,7 +24,7 @@ import { ApiError } from "../errors";
 import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
 import { callProcessor, type Outcome } from "../processor/connector";
-import { forgetCvcStatement, type PaymentMethodRow } from "../vault";
+import { type ClaimedCard, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
 import type { PaymentDeps } from "./deps";
 
@@ -126,7 +126,7 @@ export type Step =
 /** Extra inputs of an action: a card record the request resolved, and how a lost token shows. */
 export interface ActOptions {
   known?: IntentRow;
-  card?: PaymentMethodRow;
+  card?: ClaimedCard;
   /** Maps a batch failure of the change (e.g. a token spent by another claim) to an answer. */
   onBatchError?: (err: unknown) => never;
 }
@@ -196,7 +196,7 @@ export interface Ran {
  * automatic capture after an approved authorization. `card` is the payment method's record if
  * this request just resolved it (saves the vault a read).
  */
-export async function runPending(deps: PaymentDeps, row: IntentRow, card?: PaymentMethodRow): Promise<Ran> {
+export async function runPending(deps: PaymentDeps, row: IntentRow, card?: ClaimedCard): Promise<Ran> {
   const op = stateOf(row).pendingOp;
   if (row.status !== "processing" || !op) return { row, answer: null };
   const outcome = await callFor(deps, row, op, card);
@@ -247,7 +247,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Payme
 }
 
 /** Calls the processor for the pending operation. */
-function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: PaymentMethodRow): Promise<Outcome> {
+function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: ClaimedCard): Promise<Outcome> {
   const processor = deps.processor(card);
   switch (op.kind) {
     case "authorize":

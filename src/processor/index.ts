@@ -1,18 +1,18 @@
 /** The processor the gateway uses: the built-in simulator, reading cards only through the vault. */
 import { getDb } from "../db/client";
 import { ApiError } from "../errors";
-import { detokenize, type PaymentMethodRow } from "../vault";
+import { type ClaimedCard, detokenize } from "../vault";
 import { CardUnavailable, type ProcessorConnector } from "./connector";
 import { SimulatedProcessor } from "./simulator";
 
-/** Builds the connector for one call; `claimed` is a payment-method record the request already read. */
-export type ProcessorFactory = (env: Env, claimed?: PaymentMethodRow) => ProcessorConnector;
+/** Builds the connector for one call; `claimed` is a card record the request already read (see `detokenize`). */
+export type ProcessorFactory = (env: Env, claimed?: ClaimedCard) => ProcessorConnector;
 
 /**
  * The connector for this environment. A real acquirer would be chosen here by configuration.
  * `claimed` is a payment-method record this request already claimed (see `detokenize`).
  */
-export function processorFor(env: Env, claimed?: PaymentMethodRow): ProcessorConnector {
+export function processorFor(env: Env, claimed?: ClaimedCard): ProcessorConnector {
   return new SimulatedProcessor(getDb(env), (merchantId, pm) =>
     detokenize(env, merchantId, pm, claimed).catch((err: unknown) => {
       // The vault's 404: the card was detached (shredded) after the intent was claimed.

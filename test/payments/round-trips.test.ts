@@ -1,0 +1,56 @@
+/**
+ * Issue 12: the money paths answer after exactly two D1 round trips of the gateway's own, both
+ * batches: the claim (before the processor call) and the outcome (after it). Counted on the real
+ * binding (test/helpers/d1-count.ts); the built-in simulator's own storage is left out.
+ */
+import { describe, expect, it } from "vitest";
+import { draftIntent } from "../../src/db/payment-intents";
+import { captureIntent, createConfirmed } from "../../src/payments/actions";
+import { createRefund } from "../../src/payments/refunds";
+import { type ProcessorFactory, processorFor } from "../../src/processor/index";
+import { detokenize } from "../../src/vault";
+import { countedDeps, gatewayTrips, type RoundTrip } from "../helpers/d1-count";
+import { newMerchant } from "../helpers/merchants";
+import { cardToken, ledgerProblems, paymentMethod } from "../helpers/payments";
+
+const kinds = (log: RoundTrip[]) => gatewayTrips(log).map((t) => t.kind);
+
+/** CVCs the processor read for each authorization (through the claimed record: no read of its own). */
+const cvcsSeen: (string | null)[] = [];
+
+/** The simulator, noting the CVC its card reader returns for each authorization. */
+const noting: ProcessorFactory = (env, claimed) => {
+  const real = processorFor(env, claimed);
+  return {
+    ...real,
+    authorize: async (req) => {
+      cvcsSeen.push((await detokenize(env, req.merchantId, req.paymentMethod, claimed)).cvc);
+      return real.authorize(req);
+    },
+    capture: (req) => real.capture(req),
+    void: (req) => real.void(req),
+    refund: (req) => real.refund(req),
+  };
+};
+
+async function authorize(merchantId: string, pm: string, captureMethod: "manual" | "automatic", log: RoundTrip[]) {
+  const key = crypto.randomUUID();
+  const draft = draftIntent({ merchantId, amount: 2000, currency: "usd", captureMethod, idempotencyKey: key });
+  return createConfirmed(countedDeps(log, noting), draft, pm);
+}
+
+describe("round trips of the money paths", () => {
+  it("authorize (manual) with a fresh pm_ (CVC held), a reused pm_ and a tok_: claim batch, outcome batch", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    for (const ref of [pm, pm, await cardToken(m, "4242424242424242")]) {
+      const log: RoundTrip[] = [];
+      const row = await authorize(m.merchantId, ref, "manual", log);
+      expect(row.status).toBe("requires_capture");
+      expect(kinds(log)).toEqual(["batch", "batch"]);
+    }
+    // The CVC read and cleared in the first claim reached the processor; the reuse had none left.
+    expect(cvcsSeen.splice(0).map((c) => c !== null)).toEqual([true, false, true]);
+    expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  });
+});
