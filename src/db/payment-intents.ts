@@ -172,6 +172,8 @@ export interface IntentChange {
   ledger?: { movement: Movement; sourceId: string };
   /** Further writes that must land together with the change (e.g. a refund row). */
   extra?: BatchItem<"sqlite">[];
+  /** A second change recorded at the next version in the same batch (an automatic capture after its authorization). */
+  next?: IntentChange;
 }
 
 /**
@@ -184,31 +186,93 @@ export async function changeIntent(
   change: IntentChange,
   created = nowSeconds(),
 ): Promise<IntentRow | undefined> {
-  const version = from.version + 1;
-  const ledger = change.ledger
-    ? postMovement(
-        db,
-        { merchantId: from.merchantId, currency: from.currency, sourceId: change.ledger.sourceId, created },
-        change.ledger.movement,
-      )
-    : [];
+  const changes = change.next ? [change, change.next] : [change];
+  if (change.next?.next) throw new Error("changeIntent: at most two changes in one batch");
+  const version = from.version + changes.length;
+  const patch = Object.assign({}, ...changes.map((c) => c.patch)) as IntentChange["patch"];
+  const at = { merchantId: from.merchantId, currency: from.currency, created };
+  const writes = changes.flatMap((c) => [
+    ...(c.ledger ? postMovement(db, { ...at, sourceId: c.ledger.sourceId }, c.ledger.movement) : []),
+    ...(c.extra ?? []),
+  ]);
   try {
     await db.batch([
-      db
-        .insert(paymentIntentVersions)
-        .values({ intentId: from.id, version, kind: change.kind, amount: change.amount ?? null, created }),
+      db.insert(paymentIntentVersions).values(
+        changes.map((c, i) => ({
+          intentId: from.id,
+          version: from.version + 1 + i,
+          kind: c.kind,
+          amount: c.amount ?? null,
+          created,
+        })),
+      ),
       db
         .update(paymentIntents)
-        .set({ ...change.patch, version })
+        .set({ ...patch, version })
         .where(and(eq(paymentIntents.id, from.id), eq(paymentIntents.version, from.version))),
-      ...ledger,
-      ...(change.extra ?? []),
+      ...writes,
     ]);
   } catch (err) {
     if (isUniqueViolation(err, "payment_intent_versions")) return undefined;
     throw err;
   }
-  return { ...from, ...change.patch, version };
+  return { ...from, ...patch, version };
+}
+
+/**
+ * Claims a processor operation on the merchant's intent `id` in one batch that reads nothing
+ * beforehand: the next version row takes its number from `(select version + 1 … where <guard>)`,
+ * so when `guard` (the SQL mirror of the decision, see intent-guards.ts) does not hold the batch
+ * rolls back and the result is undefined (read the row and decide). Otherwise the version row
+ * `kind` records `amount` (SQL over the row as it was); with `pending`, the intent moves to
+ * `processing` with that operation (key `<id>_<pending>_<version>`, the same as `claim` makes);
+ * `extra` lands in between (it sees the row as it was), and the claimed row is returned with the
+ * extra statements' results.
+ */
+export async function claimWhere(
+  db: Db,
+  target: { merchantId: string; id: string },
+  op: { kind: string; amount: SQL; created: number; pending?: "capture" | "void" },
+  guard: SQL,
+  extra: BatchItem<"sqlite">[] = [],
+  patch: Partial<Record<keyof IntentChange["patch"], SQL>> = {},
+): Promise<{ row: IntentRow; extra: unknown[] } | undefined> {
+  const t = paymentIntents;
+  const mine = and(eq(t.id, target.id), eq(t.merchantId, target.merchantId));
+  const key = sql`${t.id} || ${`_${op.pending}_`} || (${t.version} + 1)`;
+  try {
+    const [, ...results] = await db.batch([
+      db.insert(paymentIntentVersions).values({
+        intentId: target.id,
+        version: sql`(select ${t.version} + 1 from ${t} where ${mine} and ${guard})`,
+        kind: op.kind,
+        amount: sql`(select ${op.amount} from ${t} where ${mine})`,
+        created: op.created,
+      }),
+      ...extra,
+      db
+        .update(t)
+        .set({
+          ...patch,
+          ...(op.pending
+            ? {
+                status: "processing",
+                pendingOp: sql`json_object('kind', ${op.pending}, 'key', ${key}, 'amount', ${op.amount})`,
+              }
+            : {}),
+          version: sql`${t.version} + 1`,
+        })
+        .where(mine)
+        .returning(),
+    ]);
+    const rows = results.pop() as IntentRow[];
+    const row = rows[0];
+    if (!row) throw new Error("claimWhere: the claimed intent was not returned");
+    return { row, extra: results };
+  } catch (err) {
+    if (isGuardMiss(err, "payment_intent_versions.version")) return undefined;
+    throw err;
+  }
 }
 
 /** Uncaptured intents authorized before `before` (unix seconds), oldest first, across merchants. */

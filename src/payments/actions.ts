@@ -3,7 +3,10 @@
  * and the scheduled sweep. Every one is a decision from domain/payment-state.ts run through `act`
  * (intents.ts), so a race, a retry and the sweep all take the same path.
  */
+
+import { captureAmount, captureGuard, guardable } from "../db/intent-guards";
 import {
+  claimWhere,
   type IntentRow,
   insertClaimed,
   insertIntent,
@@ -146,8 +149,25 @@ async function resume(deps: PaymentDeps, row: IntentRow): Promise<IntentRow> {
   return answer(ran.row, ran.answer);
 }
 
-/** Captures all or part (`amountToCapture`) of an authorization; the rest is released. */
-export function captureIntent(deps: PaymentDeps, merchantId: string, id: string, amountToCapture?: number) {
+/**
+ * Captures all or part (`amountToCapture`) of an authorization; the rest is released. The claim is
+ * one guarded batch (`captureGuard` mirrors `decideCapture`); when it does not hold, the intent is
+ * read and decided: a refusal, a pending operation to finish first, or a race to retry.
+ */
+export async function captureIntent(deps: PaymentDeps, merchantId: string, id: string, amountToCapture?: number) {
+  if (guardable(amountToCapture)) {
+    const op = {
+      kind: "capture_started",
+      pending: "capture",
+      amount: captureAmount(amountToCapture),
+      created: deps.now(),
+    } as const;
+    const claimed = await claimWhere(deps.db, { merchantId, id }, op, captureGuard(amountToCapture));
+    if (claimed) {
+      const ran = await runPending(deps, claimed.row);
+      return answer(ran.row, ran.answer);
+    }
+  }
   return act(deps, merchantId, id, (row) => {
     const d = decideCapture(stateOf(row), amountToCapture);
     if (!d.ok) refuse(d, row.currency);

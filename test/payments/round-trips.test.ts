@@ -11,7 +11,7 @@ import { type ProcessorFactory, processorFor } from "../../src/processor/index";
 import { detokenize } from "../../src/vault";
 import { countedDeps, gatewayTrips, type RoundTrip } from "../helpers/d1-count";
 import { newMerchant } from "../helpers/merchants";
-import { cardToken, ledgerProblems, paymentMethod } from "../helpers/payments";
+import { cardToken, ledgerProblems, paymentMethod, processorOps } from "../helpers/payments";
 
 const kinds = (log: RoundTrip[]) => gatewayTrips(log).map((t) => t.kind);
 
@@ -51,6 +51,48 @@ describe("round trips of the money paths", () => {
     }
     // The CVC read and cleared in the first claim reached the processor; the reuse had none left.
     expect(cvcsSeen.splice(0).map((c) => c !== null)).toEqual([true, false, true]);
+    expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  });
+
+  it("capture (full and partial): claim batch, outcome batch", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    for (const amount of [undefined, 1500]) {
+      const authorized = await authorize(m.merchantId, pm, "manual", []);
+      const log: RoundTrip[] = [];
+      const row = await captureIntent(countedDeps(log), m.merchantId, authorized.id, amount);
+      expect(row).toMatchObject({ status: "succeeded", amountReceived: amount ?? 2000 });
+      expect(kinds(log)).toEqual(["batch", "batch"]);
+    }
+    expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  });
+
+  it("refund (full and partial, with and without a key): reserve batch, outcome batch", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    for (const [amount, key] of [
+      [undefined, "k"],
+      [700, undefined],
+    ] as const) {
+      const paid = await authorize(m.merchantId, pm, "manual", []);
+      await captureIntent(countedDeps([]), m.merchantId, paid.id);
+      const log: RoundTrip[] = [];
+      const input = { paymentIntent: paid.id, ...(amount === undefined ? {} : { amount }) };
+      const refund = await createRefund(countedDeps(log), m.merchantId, input, key && `${key}-${paid.id}`);
+      expect(refund).toMatchObject({ status: "succeeded", amount: amount ?? 2000, currency: "usd" });
+      expect(kinds(log)).toEqual(["batch", "batch"]);
+    }
+    expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  });
+
+  it("authorize (automatic): the capture's key is fixed by the claim, one outcome batch records both", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    const log: RoundTrip[] = [];
+    const row = await authorize(m.merchantId, pm, "automatic", log);
+    expect(row).toMatchObject({ status: "succeeded", amountReceived: 2000, amountCapturable: 0, version: 4 });
+    expect(kinds(log)).toEqual(["batch", "batch"]);
+    expect(await processorOps(`${row.id}_`)).toEqual(["authorize", "capture"]);
     expect(await ledgerProblems(m.merchantId)).toEqual([]);
   });
 });
