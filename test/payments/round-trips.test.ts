@@ -5,13 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { draftIntent } from "../../src/db/payment-intents";
-import { captureIntent, createConfirmed } from "../../src/payments/actions";
+import { captureIntent, createConfirmed, sweepPayments } from "../../src/payments/actions";
 import { createRefund } from "../../src/payments/refunds";
 import { type ProcessorFactory, processorFor } from "../../src/processor/index";
 import { detokenize } from "../../src/vault";
 import { countedDeps, gatewayTrips, type RoundTrip } from "../helpers/d1-count";
 import { newMerchant } from "../helpers/merchants";
-import { cardToken, ledgerProblems, paymentMethod, processorOps } from "../helpers/payments";
+import { cardToken, deps, ledgerProblems, paymentMethod, processorOps, unfinished } from "../helpers/payments";
+import { Faults } from "../helpers/processors";
 
 const kinds = (log: RoundTrip[]) => gatewayTrips(log).map((t) => t.kind);
 
@@ -92,6 +93,24 @@ describe("round trips of the money paths", () => {
     const row = await authorize(m.merchantId, pm, "automatic", log);
     expect(row).toMatchObject({ status: "succeeded", amountReceived: 2000, amountCapturable: 0, version: 4 });
     expect(kinds(log)).toEqual(["batch", "batch"]);
+    expect(await processorOps(`${row.id}_`)).toEqual(["authorize", "capture"]);
+    expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  });
+
+  it("automatic, capture answer lost: the authorization is recorded, the capture stays pending under its fixed key, the sweep finishes it once", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    const faults = new Faults().set("capture", { kind: "lose_answer" });
+    const key = crypto.randomUUID();
+    const draft = draftIntent({ merchantId: m.merchantId, amount: 2000, currency: "usd", idempotencyKey: key });
+    const log: RoundTrip[] = [];
+    const row = await createConfirmed(countedDeps(log, faults.factory), draft, pm);
+    expect(kinds(log)).toEqual(["batch", "batch"]);
+    expect(row).toMatchObject({ status: "processing", amountCapturable: 2000, version: 3 });
+    expect(JSON.parse(row.pendingOp ?? "null")).toEqual({ kind: "capture", key: `${row.id}_capture_3`, amount: 2000 });
+    faults.clear();
+    await sweepPayments(deps({ at: Math.floor(Date.now() / 1000) + 3600, processor: faults.factory }));
+    expect(await unfinished(m.merchantId)).toEqual([]);
     expect(await processorOps(`${row.id}_`)).toEqual(["authorize", "capture"]);
     expect(await ledgerProblems(m.merchantId)).toEqual([]);
   });
