@@ -7,3 +7,14 @@ export function isUniqueViolation(err: unknown, table: string): boolean {
   }
   return false;
 }
+
+/**
+ * True when a batch was aborted by a guard: a statement whose key is `(select … where <guard>)`
+ * inserts NULL into a NOT NULL column when the guard is false, which rolls the whole batch back.
+ */
+export function isGuardMiss(err: unknown, column: string): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.message.includes("NOT NULL constraint failed") && e.message.includes(column)) return true;
+  }
+  return false;
+}

@@ -6,9 +6,16 @@
  * index refuses a movement booked twice, and the CHECK on ledger_balances refuses an account pushed
  * to the wrong side of zero. Either failure rolls back the whole batch. See docs/ledger.md.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { type Account, isBalanced, type Movement, postingsFor, zeroBalances } from "../domain/ledger";
+import {
+  type Account,
+  isBalanced,
+  type Movement,
+  type MovementKind,
+  postingsFor,
+  zeroBalances,
+} from "../domain/ledger";
 import { newId } from "../lib/ids";
 import type { Db } from "./client";
 import { ledgerBalances, ledgerEntries } from "./schema";
@@ -59,6 +66,47 @@ export function postMovement(db: Db, at: PostingContext, movement: Movement): Ba
           eq(ledgerBalances.account, p.account),
         ),
       ),
+  );
+  return [entries, opened, ...updates];
+}
+
+/**
+ * `postMovement` for a one-amount movement whose amount and currency are SQL over a row an earlier
+ * statement of the same batch wrote (the refund a guarded claim inserts): the domain's postings
+ * for amount 1, scaled by `amount` in SQL, so they balance as the domain's do.
+ */
+export function postMovementOf(
+  db: Db,
+  at: Omit<PostingContext, "currency">,
+  kind: Exclude<MovementKind, "capture">,
+  of: { currency: SQL; amount: SQL },
+): BatchItem<"sqlite">[] {
+  const units = postingsFor({ kind, amount: 1 });
+  if (!isBalanced(units)) throw new Error(`ledger: unbalanced postings for ${kind}`);
+  const txnId = newId("txn");
+  const b = ledgerBalances;
+  const entries = db.insert(ledgerEntries).values(
+    units.map((p) => ({
+      id: newId("le"),
+      txnId,
+      merchantId: at.merchantId,
+      currency: of.currency,
+      account: p.account,
+      amount: sql`${p.amount} * ${of.amount}`,
+      kind,
+      sourceId: at.sourceId,
+      created: at.created,
+    })),
+  );
+  const opened = db
+    .insert(b)
+    .values(units.map((p) => ({ merchantId: at.merchantId, currency: of.currency, account: p.account, balance: 0 })))
+    .onConflictDoNothing();
+  const updates = units.map((p) =>
+    db
+      .update(b)
+      .set({ balance: sql`${b.balance} + ${p.amount} * ${of.amount}` })
+      .where(and(eq(b.merchantId, at.merchantId), eq(b.currency, of.currency), eq(b.account, p.account))),
   );
   return [entries, opened, ...updates];
 }

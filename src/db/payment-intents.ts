@@ -5,16 +5,17 @@
  * ledger.ts) and any other rows of the same change. Either all of it lands or none does; D1 has no
  * interactive transactions.
  */
-import { and, asc, eq, lt } from "drizzle-orm";
+import { and, asc, eq, lt, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Movement } from "../domain/ledger";
 import { newId } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
-import { isUniqueViolation } from "./errors";
+import { isGuardMiss, isUniqueViolation } from "./errors";
 import { postMovement } from "./ledger";
 import { createdRange, listPage } from "./pagination";
 import { paymentIntents, paymentIntentVersions } from "./schema";
+import type { PaymentMethodRow } from "./vault";
 
 /** A payment_intents row. */
 export type IntentRow = typeof paymentIntents.$inferSelect;
@@ -86,6 +87,59 @@ export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange
   }
 }
 
+/** The statements of a claim batch that charge a card (see `claimStatements` in the vault). */
+export interface CardStatements {
+  usable: SQL;
+  id: SQL;
+  read: BatchItem<"sqlite">;
+  clear: BatchItem<"sqlite">;
+  spend: BatchItem<"sqlite">[];
+}
+
+/**
+ * Inserts `draft` already claimed by `next` (its versions 1 and 2) to charge `card`, in one batch
+ * that reads nothing beforehand: the intent's id is `(select id where <card usable>)`, so an
+ * unusable card makes it NULL and D1 rolls the whole batch back (undefined: nothing written). The
+ * same batch reads the sealed card, clears its stored CVC and spends a token. Throws the batch's
+ * error otherwise (an idempotency-key conflict, a token spent by another batch).
+ */
+export async function insertClaimed(
+  db: Db,
+  draft: IntentRow,
+  next: IntentChange,
+  card: CardStatements,
+): Promise<{ row: IntentRow; card: PaymentMethodRow } | undefined> {
+  if (next.ledger) throw new Error("insertClaimed: a first change moves no money");
+  const row = { ...draft, ...next.patch, version: draft.version + 1 };
+  const created = {
+    intentId: row.id,
+    version: draft.version,
+    kind: "created",
+    amount: draft.amount,
+    created: row.created,
+  };
+  try {
+    const [, , read] = await db.batch([
+      db
+        .insert(paymentIntents)
+        .values({ ...row, id: sql`(select ${row.id} where ${card.usable})`, paymentMethod: card.id }),
+      db
+        .insert(paymentIntentVersions)
+        .values([created, { ...created, version: row.version, kind: next.kind, amount: next.amount ?? null }]),
+      card.read,
+      card.clear,
+      ...card.spend,
+      ...(next.extra ?? []),
+    ]);
+    const sealed = (read as PaymentMethodRow[])[0];
+    if (!sealed) throw new Error("insertClaimed: the claimed card was not read");
+    return { row: { ...row, paymentMethod: sealed.id }, card: sealed };
+  } catch (err) {
+    if (isGuardMiss(err, "payment_intents.id")) return undefined;
+    throw err;
+  }
+}
+
 /** The merchant's intent created with this idempotency key, or undefined. */
 export function intentByIdempotencyKey(db: Db, merchantId: string, key: string): Promise<IntentRow | undefined> {
   return db
@@ -118,6 +172,8 @@ export interface IntentChange {
   ledger?: { movement: Movement; sourceId: string };
   /** Further writes that must land together with the change (e.g. a refund row). */
   extra?: BatchItem<"sqlite">[];
+  /** A second change recorded at the next version in the same batch (an automatic capture after its authorization). */
+  next?: IntentChange;
 }
 
 /**
@@ -130,31 +186,93 @@ export async function changeIntent(
   change: IntentChange,
   created = nowSeconds(),
 ): Promise<IntentRow | undefined> {
-  const version = from.version + 1;
-  const ledger = change.ledger
-    ? postMovement(
-        db,
-        { merchantId: from.merchantId, currency: from.currency, sourceId: change.ledger.sourceId, created },
-        change.ledger.movement,
-      )
-    : [];
+  const changes = change.next ? [change, change.next] : [change];
+  if (change.next?.next) throw new Error("changeIntent: at most two changes in one batch");
+  const version = from.version + changes.length;
+  const patch = Object.assign({}, ...changes.map((c) => c.patch)) as IntentChange["patch"];
+  const at = { merchantId: from.merchantId, currency: from.currency, created };
+  const writes = changes.flatMap((c) => [
+    ...(c.ledger ? postMovement(db, { ...at, sourceId: c.ledger.sourceId }, c.ledger.movement) : []),
+    ...(c.extra ?? []),
+  ]);
   try {
     await db.batch([
-      db
-        .insert(paymentIntentVersions)
-        .values({ intentId: from.id, version, kind: change.kind, amount: change.amount ?? null, created }),
+      db.insert(paymentIntentVersions).values(
+        changes.map((c, i) => ({
+          intentId: from.id,
+          version: from.version + 1 + i,
+          kind: c.kind,
+          amount: c.amount ?? null,
+          created,
+        })),
+      ),
       db
         .update(paymentIntents)
-        .set({ ...change.patch, version })
+        .set({ ...patch, version })
         .where(and(eq(paymentIntents.id, from.id), eq(paymentIntents.version, from.version))),
-      ...ledger,
-      ...(change.extra ?? []),
+      ...writes,
     ]);
   } catch (err) {
     if (isUniqueViolation(err, "payment_intent_versions")) return undefined;
     throw err;
   }
-  return { ...from, ...change.patch, version };
+  return { ...from, ...patch, version };
+}
+
+/**
+ * Claims a processor operation on the merchant's intent `id` in one batch that reads nothing
+ * beforehand: the next version row takes its number from `(select version + 1 … where <guard>)`,
+ * so when `guard` (the SQL mirror of the decision, see intent-guards.ts) does not hold the batch
+ * rolls back and the result is undefined (read the row and decide). Otherwise the version row
+ * `kind` records `amount` (SQL over the row as it was); with `pending`, the intent moves to
+ * `processing` with that operation (key `<id>_<pending>_<version>`, the same as `claim` makes);
+ * `extra` lands in between (it sees the row as it was), and the claimed row is returned with the
+ * extra statements' results.
+ */
+export async function claimWhere(
+  db: Db,
+  target: { merchantId: string; id: string },
+  op: { kind: string; amount: SQL; created: number; pending?: "capture" | "void" },
+  guard: SQL,
+  extra: BatchItem<"sqlite">[] = [],
+  patch: Partial<Record<keyof IntentChange["patch"], SQL>> = {},
+): Promise<{ row: IntentRow; extra: unknown[] } | undefined> {
+  const t = paymentIntents;
+  const mine = and(eq(t.id, target.id), eq(t.merchantId, target.merchantId));
+  const key = sql`${t.id} || ${`_${op.pending}_`} || (${t.version} + 1)`;
+  try {
+    const [, ...results] = await db.batch([
+      db.insert(paymentIntentVersions).values({
+        intentId: target.id,
+        version: sql`(select ${t.version} + 1 from ${t} where ${mine} and ${guard})`,
+        kind: op.kind,
+        amount: sql`(select ${op.amount} from ${t} where ${mine})`,
+        created: op.created,
+      }),
+      ...extra,
+      db
+        .update(t)
+        .set({
+          ...patch,
+          ...(op.pending
+            ? {
+                status: "processing",
+                pendingOp: sql`json_object('kind', ${op.pending}, 'key', ${key}, 'amount', ${op.amount})`,
+              }
+            : {}),
+          version: sql`${t.version} + 1`,
+        })
+        .where(mine)
+        .returning(),
+    ]);
+    const rows = results.pop() as IntentRow[];
+    const row = rows[0];
+    if (!row) throw new Error("claimWhere: the claimed intent was not returned");
+    return { row, extra: results };
+  } catch (err) {
+    if (isGuardMiss(err, "payment_intent_versions.version")) return undefined;
+    throw err;
+  }
 }
 
 /** Uncaptured intents authorized before `before` (unix seconds), oldest first, across merchants. */

@@ -1,9 +1,10 @@
 /** Storage of refunds: the row itself is written inside the intent's change batch (payment-intents.ts). */
-import { and, asc, eq, lt } from "drizzle-orm";
+import { and, asc, eq, lt, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { createdRange, listPage } from "./pagination";
-import { refunds } from "./schema";
+import { paymentIntents, refunds } from "./schema";
 
 /** A refunds row. */
 export type RefundRow = typeof refunds.$inferSelect;
@@ -11,6 +12,36 @@ export type RefundRow = typeof refunds.$inferSelect;
 /** The insert of a new refund, for the batch that reserves its amount on the intent. */
 export function insertRefund(db: Db, row: RefundRow) {
   return db.insert(refunds).values(row);
+}
+
+/**
+ * The insert of a new refund of the merchant's intent whose amount (`amount`, SQL over the intent
+ * row), charge and currency come from the intent as the batch sees it, returning the row; and the
+ * refund's own amount and currency as SQL, for the statements after it in the batch.
+ */
+export function insertRefundOf(
+  db: Db,
+  row: Omit<RefundRow, "charge" | "amount" | "currency">,
+  amount: SQL,
+): { insert: BatchItem<"sqlite">; amount: SQL; currency: SQL } {
+  const pi = paymentIntents;
+  const of = (col: SQL) =>
+    sql`(select ${col} from ${pi} where ${pi.id} = ${row.paymentIntentId} and ${pi.merchantId} = ${row.merchantId})`;
+  const insert = db
+    .insert(refunds)
+    .values({
+      ...row,
+      charge: of(sql`coalesce(${pi.latestCharge}, '')`),
+      amount: of(amount),
+      currency: of(sql`${pi.currency}`),
+    })
+    .returning();
+  const mine = sql`${refunds.id} = ${row.id}`;
+  return {
+    insert,
+    amount: sql`(select ${refunds.amount} from ${refunds} where ${mine})`,
+    currency: sql`(select ${refunds.currency} from ${refunds} where ${mine})`,
+  };
 }
 
 /** Marks a pending refund finished; a refund that is no longer pending is left as it is. */

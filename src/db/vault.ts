@@ -2,7 +2,7 @@
  * Queries of the card vault tables. Every read and write is scoped by merchant id, so a row of
  * another merchant behaves exactly like a missing one.
  */
-import { and, asc, count, eq, gt, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, exists, gt, inArray, isNotNull, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { isUniqueViolation } from "./errors";
 import { paymentMethods, tokenRedemptions, tokens } from "./schema";
@@ -67,6 +67,32 @@ export function spendTokenStatements(db: Db, merchantId: string, tokenId: string
       .set({ used: true, usedAt: now })
       .where(and(eq(tokens.id, tokenId), eq(tokens.merchantId, merchantId))),
   ] as const;
+}
+
+/**
+ * The card a claim batch charges, as SQL over what the batch sees (nothing is read beforehand):
+ * `usable` holds when a pm_ is the merchant's, active and reusable, or a tok_ is the merchant's,
+ * unspent, and wraps an active method; `id` is the payment method's id; `read` returns the sealed
+ * record and `clear` drops its CVC. In that order in one batch they are the CVC's read-and-clear:
+ * only the claim that read it may send it.
+ */
+export function cardClaim(db: Db, merchantId: string, ref: string) {
+  const t = tokens;
+  const pm = paymentMethods;
+  const isToken = ref.startsWith("tok_");
+  const id: SQL = isToken
+    ? sql`(select ${t.paymentMethodId} from ${t} where ${t.id} = ${ref} and ${t.merchantId} = ${merchantId} and ${t.used} = 0)`
+    : sql`${ref}`;
+  const mine = and(eq(pm.id, id), eq(pm.merchantId, merchantId));
+  const usable = exists(
+    db
+      .select({ one: sql`1` })
+      .from(pm)
+      .where(and(mine, eq(pm.status, "active"), isToken ? undefined : eq(pm.singleUse, false))),
+  );
+  const read = db.select().from(pm).where(mine).limit(1);
+  const clear = db.update(pm).set({ cvcCiphertext: null, cvcExpiresAt: null }).where(mine);
+  return { usable, id, read, clear };
 }
 
 /** True when a batch failed because the token it spends was spent by another batch first. */

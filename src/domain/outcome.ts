@@ -130,8 +130,10 @@ function resolveAuthorize(s: IntentState, op: PendingOp, outcome: Known, version
           answer: { kind: "ok" },
         };
       }
-      // Automatic capture: the authorization is recorded together with the claim of its capture.
-      const capture: PendingOp = { kind: "capture", key: opKey(s.id, "capture", version + 1), amount: op.amount };
+      // Automatic capture: the authorization is recorded together with the claim of its capture,
+      // under the key its claim fixed (older claims: derived from the version, as that claim would).
+      const key = op.capture ?? opKey(s.id, "capture", version + 1);
+      const capture: PendingOp = { kind: "capture", key, amount: op.amount };
       return {
         kind: "authorized",
         patch: { ...held, status: "processing", pendingOp: capture },

@@ -25,6 +25,8 @@ export interface PendingOp {
   /** Processor-side idempotency key of this attempt; a retry reuses it. */
   key: string;
   amount: number;
+  /** For an authorization of an automatic-capture intent: the key of the capture that follows it. */
+  capture?: string;
 }
 
 /** The fields of an intent the state machine reads. */

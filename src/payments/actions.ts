@@ -3,18 +3,30 @@
  * and the scheduled sweep. Every one is a decision from domain/payment-state.ts run through `act`
  * (intents.ts), so a race, a retry and the sweep all take the same path.
  */
+
+import { captureAmount, captureGuard, guardable } from "../db/intent-guards";
 import {
+  claimWhere,
   type IntentRow,
+  insertClaimed,
   insertIntent,
   intentByIdempotencyKey,
   intentsAuthorizedBefore,
   intentsProcessing,
+  isUniqueViolation,
 } from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
 import { decideCancel, decideCapture, decideConfirm, decideUpdate } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
-import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge, tokenPaymentMethod } from "../vault";
+import {
+  type ChargeCard,
+  claimStatements,
+  isTokenSpent,
+  noSuchPaymentMethod,
+  resolveForCharge,
+  tokenPaymentMethod,
+} from "../vault";
 import { answer } from "./answers";
 import type { PaymentDeps } from "./deps";
 import { act, claim, loadIntent, refuse, runPending, type Step, stateOf } from "./intents";
@@ -81,12 +93,31 @@ export async function confirmIntent(deps: PaymentDeps, merchantId: string, id: s
 }
 
 /**
- * Creates `draft` already claimed for authorization with `paymentMethod`: one batch inserts the
- * intent, its claim and the token's spend, then the same path as confirm runs it. An unusable
- * payment method creates nothing (404). A retry with the same idempotency key finds the intent the
- * first attempt created (also when that attempt spent the token) and resumes its operation.
+ * Creates `draft` already claimed for authorization with `paymentMethod`, then runs it: one batch
+ * checks the card is usable, inserts the intent with its claim, reads the sealed card, clears its
+ * CVC and spends a token; the processor gets that card (no second read). Anything unusual (an
+ * unusable card, a retry under the same idempotency key, a token spent meanwhile) takes the path
+ * that reads first (`createConfirmedRead`), which answers it.
  */
 export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
+  const step = confirmStep(draft, paymentMethod, undefined, deps.now());
+  if (step.kind !== "change") throw new Error("a new intent has no pending operation");
+  const card = claimStatements(deps.db, draft.merchantId, paymentMethod, draft.id, deps.now());
+  const claimed = await insertClaimed(deps.db, draft, step.change, card).catch((err: unknown) => {
+    if (isUniqueViolation(err, "payment_intents") || isTokenSpent(err)) return undefined;
+    throw err;
+  });
+  if (!claimed) return createConfirmedRead(deps, draft, paymentMethod);
+  const ran = await runPending(deps, claimed.row, { record: claimed.card, ownsCvc: true });
+  return answer(ran.row, ran.answer);
+}
+
+/**
+ * `createConfirmed` reading first: an unusable payment method creates nothing (404); a retry with
+ * the same idempotency key finds the intent the first attempt created (also when that attempt
+ * spent the token) and resumes its operation.
+ */
+async function createConfirmedRead(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
   const resolved = await resolveForCharge(deps.env, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
     const key = draft.idempotencyKey;
     const existing = key === null ? undefined : await intentByIdempotencyKey(deps.db, draft.merchantId, key);
@@ -118,8 +149,25 @@ async function resume(deps: PaymentDeps, row: IntentRow): Promise<IntentRow> {
   return answer(ran.row, ran.answer);
 }
 
-/** Captures all or part (`amountToCapture`) of an authorization; the rest is released. */
-export function captureIntent(deps: PaymentDeps, merchantId: string, id: string, amountToCapture?: number) {
+/**
+ * Captures all or part (`amountToCapture`) of an authorization; the rest is released. The claim is
+ * one guarded batch (`captureGuard` mirrors `decideCapture`); when it does not hold, the intent is
+ * read and decided: a refusal, a pending operation to finish first, or a race to retry.
+ */
+export async function captureIntent(deps: PaymentDeps, merchantId: string, id: string, amountToCapture?: number) {
+  if (guardable(amountToCapture)) {
+    const op = {
+      kind: "capture_started",
+      pending: "capture",
+      amount: captureAmount(amountToCapture),
+      created: deps.now(),
+    } as const;
+    const claimed = await claimWhere(deps.db, { merchantId, id }, op, captureGuard(amountToCapture));
+    if (claimed) {
+      const ran = await runPending(deps, claimed.row);
+      return answer(ran.row, ran.answer);
+    }
+  }
   return act(deps, merchantId, id, (row) => {
     const d = decideCapture(stateOf(row), amountToCapture);
     if (!d.ok) refuse(d, row.currency);

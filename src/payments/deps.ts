@@ -7,7 +7,7 @@
 import { type Db, getDb } from "../db/client";
 import type { ProcessorConnector } from "../processor/connector";
 import { type ProcessorFactory, processorFor } from "../processor/index";
-import type { PaymentMethodRow } from "../vault";
+import type { ClaimedCard } from "../vault";
 
 /** What the payment services run on. */
 export interface PaymentDeps {
@@ -15,7 +15,7 @@ export interface PaymentDeps {
   env: Env;
   db: Db;
   /** The connector for one call; `claimed` is a card record the request already read. */
-  processor: (claimed?: PaymentMethodRow) => ProcessorConnector;
+  processor: (claimed?: ClaimedCard) => ProcessorConnector;
   /** Unix seconds. */
   now: () => number;
 }

@@ -18,13 +18,13 @@
 import { changeIntent, getIntent, type IntentChange, type IntentRow } from "../db/payment-intents";
 import type { Currency } from "../domain/currencies";
 import { amountMessage } from "../domain/money";
-import { type OutcomeAnswer, resolve } from "../domain/outcome";
+import { type OutcomeAnswer, opKey, resolve } from "../domain/outcome";
 import type { IntentState, PendingOp, Refusal } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
 import { callProcessor, type Outcome } from "../processor/connector";
-import { forgetCvcStatement, type PaymentMethodRow } from "../vault";
+import { type ClaimedCard, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
 import type { PaymentDeps } from "./deps";
 
@@ -126,7 +126,7 @@ export type Step =
 /** Extra inputs of an action: a card record the request resolved, and how a lost token shows. */
 export interface ActOptions {
   known?: IntentRow;
-  card?: PaymentMethodRow;
+  card?: ClaimedCard;
   /** Maps a batch failure of the change (e.g. a token spent by another claim) to an answer. */
   onBatchError?: (err: unknown) => never;
 }
@@ -179,8 +179,10 @@ export function claim(
   amount: number,
   patch: IntentChange["patch"] = {},
 ): IntentChange {
-  // One key per operation, derived from the intent and the version the claim creates.
-  const op: PendingOp = { kind, key: `${row.id}_${kind}_${row.version + 1}`, amount };
+  // One key per operation, derived from the intent and the version the claim creates; an automatic
+  // capture's key is fixed here too (the version its authorization's outcome creates).
+  const op: PendingOp = { kind, key: opKey(row.id, kind, row.version + 1), amount };
+  if (kind === "authorize" && row.captureMethod === "automatic") op.capture = opKey(row.id, "capture", row.version + 2);
   return { kind: `${kind}_started`, amount, patch: { ...patch, status: "processing", pendingOp: JSON.stringify(op) } };
 }
 
@@ -192,11 +194,11 @@ export interface Ran {
 }
 
 /**
- * Executes the pending operation of a `processing` intent and records its outcome, chaining the
- * automatic capture after an approved authorization. `card` is the payment method's record if
+ * Executes the pending operation of a `processing` intent and records its outcome, running the
+ * automatic capture right after an approved authorization and recording both in one batch. `card` is the payment method's record if
  * this request just resolved it (saves the vault a read).
  */
-export async function runPending(deps: PaymentDeps, row: IntentRow, card?: PaymentMethodRow): Promise<Ran> {
+export async function runPending(deps: PaymentDeps, row: IntentRow, card?: ClaimedCard): Promise<Ran> {
   const op = stateOf(row).pendingOp;
   if (row.status !== "processing" || !op) return { row, answer: null };
   const outcome = await callFor(deps, row, op, card);
@@ -215,6 +217,13 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Payme
     await forget();
     return { row, answer: null };
   }
+  // An approved authorization of an automatic-capture intent: its capture (key fixed by the claim)
+  // runs now, back to back, and one batch records both. An unknown capture leaves the intent
+  // `processing` with that capture for a retry or the sweep, as `resolve` says.
+  const capture = op.kind === "authorize" ? first.patch.pendingOp : null;
+  const captured = capture
+    ? await callFor(deps, { ...row, processorReference: first.patch.processorReference ?? null }, capture)
+    : undefined;
   let current = row;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) {
@@ -229,15 +238,19 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Payme
     const r = resolve(stateOf(current), op, outcome, current.version, deps.now()) ?? first;
     const change = toChange(current, r.kind, r.patch, r.movement);
     if (cvcOf) change.extra = [forgetCvcStatement(deps.env, current.merchantId, cvcOf)];
+    let answered = r.answer;
+    const after: IntentRow = { ...current, ...change.patch, version: current.version + 1 };
+    const then = stateOf(after).pendingOp;
+    const r2 = captured && then ? resolve(stateOf(after), then, captured, after.version, deps.now()) : null;
+    if (r2) {
+      change.next = toChange(after, r2.kind, r2.patch, r2.movement);
+      answered = r2.answer;
+    }
     const done = await changeIntent(deps.db, current, change, deps.now()).catch(async (err: unknown) => {
       await forget();
       throw err;
     });
-    if (!done) continue;
-    const next = stateOf(done).pendingOp;
-    // An approved authorization of an automatic-capture intent claimed its capture: run it now.
-    if (next && next.key !== op.key) return runPending(deps, done);
-    return { row: done, answer: r.answer };
+    if (done) return { row: done, answer: answered };
   }
   // The outcome is known but could not be written: the intent stays `processing` with the same
   // key, and the next retry or the sweep records it. Nothing was lost; tell the caller to retry.
@@ -247,7 +260,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Payme
 }
 
 /** Calls the processor for the pending operation. */
-function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: PaymentMethodRow): Promise<Outcome> {
+function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: ClaimedCard): Promise<Outcome> {
   const processor = deps.processor(card);
   switch (op.kind) {
     case "authorize":

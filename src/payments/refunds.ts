@@ -9,11 +9,13 @@
  * Once the refund row exists the request answers with it, whatever happens next: a merchant is
  * never told that a refund failed when it exists.
  */
-import { postMovement } from "../db/ledger";
-import { type IntentRow, intentQuery, isUniqueViolation } from "../db/payment-intents";
+import { guardable, refundAmount, refundGuard, refundReservation } from "../db/intent-guards";
+import { postMovement, postMovementOf } from "../db/ledger";
+import { claimWhere, type IntentRow, intentQuery, isUniqueViolation } from "../db/payment-intents";
 import {
   getRefund,
   insertRefund,
+  insertRefundOf,
   type RefundRow,
   refundByIdempotencyKey,
   refundByIdempotencyKeyQuery,
@@ -40,8 +42,62 @@ export interface RefundInput {
   metadata?: Metadata;
 }
 
-/** Creates a refund and runs it; a retry with the same idempotency key returns (and resumes) the first refund. */
+/**
+ * Creates a refund and runs it; a retry with the same idempotency key returns (and resumes) the
+ * first refund. The reservation is one guarded batch (`refundGuard` mirrors `decideRefund`) that
+ * inserts the refund with the amount, charge and currency of the intent as the batch sees it; when
+ * the guard does not hold, or the key was used, the intent (or the first refund) is read first.
+ */
 export async function createRefund(deps: PaymentDeps, merchantId: string, input: RefundInput, idempotencyKey?: string) {
+  if (guardable(input.amount)) {
+    const reserved = await reserveRefund(deps, merchantId, input, idempotencyKey).catch((err: unknown) => {
+      if (idempotencyKey && isUniqueViolation(err, "refunds")) return undefined;
+      throw err;
+    });
+    if (reserved) return runRefund(deps, reserved.refund, reserved.intent);
+  }
+  return createRefundRead(deps, merchantId, input, idempotencyKey);
+}
+
+/** The guarded reservation batch of `createRefund`; undefined when the guard does not hold (nothing written). */
+async function reserveRefund(deps: PaymentDeps, merchantId: string, input: RefundInput, idempotencyKey?: string) {
+  const db = deps.db;
+  const id = newId("re");
+  const created = deps.now();
+  const amount = refundAmount(input.amount);
+  const refund = insertRefundOf(
+    db,
+    {
+      id,
+      merchantId,
+      paymentIntentId: input.paymentIntent,
+      status: "pending",
+      reason: input.reason ?? null,
+      metadata: JSON.stringify(input.metadata ?? {}),
+      failureReason: null,
+      idempotencyKey: idempotencyKey ?? null,
+      created,
+    },
+    amount,
+  );
+  const ledger = postMovementOf(db, { merchantId, sourceId: id, created }, "refund_reserve", refund);
+  const claimed = await claimWhere(
+    db,
+    { merchantId, id: input.paymentIntent },
+    { kind: "refund_started", amount, created },
+    refundGuard(input.amount),
+    [refund.insert, ...ledger],
+    refundReservation(input.amount),
+  );
+  if (!claimed) return undefined;
+  const [rows] = claimed.extra as [RefundRow[]];
+  const row = rows[0];
+  if (!row) throw new Error("reserveRefund: the refund was not returned");
+  return { refund: row, intent: claimed.row };
+}
+
+/** `createRefund` reading the intent (and the refund a retry would find) first. */
+async function createRefundRead(deps: PaymentDeps, merchantId: string, input: RefundInput, idempotencyKey?: string) {
   const db = deps.db;
   let current: IntentRow;
   if (idempotencyKey) {

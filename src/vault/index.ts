@@ -9,7 +9,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { openCard, sealCard } from "../crypto/envelope";
 import { cardFingerprints } from "../crypto/fingerprint";
 import { loadKeyring } from "../crypto/keyring";
-import { getDb } from "../db/client";
+import { type Db, getDb } from "../db/client";
 import { nowSeconds } from "../db/merchants";
 import * as q from "../db/vault";
 import type { ValidCard } from "../domain/cards";
@@ -156,7 +156,7 @@ export function chargeable(row: q.PaymentMethodRow): ChargeablePaymentMethod {
 export interface ChargeCard {
   method: ChargeablePaymentMethod;
   /** The sealed record as read (ciphertexts only); the same request's `detokenize` may reuse it. */
-  sealed: q.PaymentMethodRow;
+  sealed: ClaimedCard;
   /** For a tok_: the statements that spend it, for the batch of the claim that uses it; else none. */
   spend: (usedBy: string, now: number) => BatchItem<"sqlite">[];
 }
@@ -183,7 +183,7 @@ export async function resolveForCharge(env: Env, merchantId: string, id: string)
   // A token's payment method is reachable only through the token it was claimed with.
   const usable = row && row.status === "active" && (!row.singleUse || id !== pmId);
   if (!row || !usable) throw noSuchPaymentMethod();
-  return { method: chargeable(row), sealed: row, spend };
+  return { method: chargeable(row), sealed: { record: row, ownsCvc: false }, spend };
 }
 
 /** The payment method a token of the merchant wraps, spent or not (undefined for an unknown token). */
@@ -210,19 +210,30 @@ export async function claimPaymentMethod(env: Env, merchantId: string, id: strin
 }
 
 /**
+ * A card record a request read for an authorization it claimed. `ownsCvc`: it was read in the
+ * claim batch that also cleared the stored CVC (`claimStatements`), so this request alone holds it.
+ */
+export interface ClaimedCard {
+  record: q.PaymentMethodRow;
+  ownsCvc: boolean;
+}
+
+/**
  * The processor connector's only way to read card data; the CVC is null once forgotten or expired.
- * `claimed` is the record a claim read earlier in the same request: it is used instead of a fresh
- * read only once it holds no CVC (the sealed PAN never changes), so a CVC forgotten meanwhile by
- * another authorization attempt is never used.
+ * `claimed` is a record this request read earlier: it is used instead of a fresh read when the
+ * request owns its CVC or it holds none (the sealed PAN never changes), so a CVC forgotten
+ * meanwhile by another authorization attempt is never used.
  */
 export async function detokenize(
   env: Env,
   merchantId: string,
   paymentMethodId: string,
-  claimed?: q.PaymentMethodRow,
+  claimed?: ClaimedCard,
 ): Promise<{ number: string; exp_month: number; exp_year: number; cvc: string | null }> {
-  const reuse = claimed?.id === paymentMethodId && claimed.merchantId === merchantId && claimed.cvcCiphertext === null;
-  const row = reuse ? claimed : await q.findPaymentMethod(getDb(env), merchantId, paymentMethodId);
+  const c = claimed?.record;
+  const reuse =
+    c?.id === paymentMethodId && c.merchantId === merchantId && (claimed?.ownsCvc === true || c.cvcCiphertext === null);
+  const row = reuse ? c : await q.findPaymentMethod(getDb(env), merchantId, paymentMethodId);
   if (row?.status !== "active" || row.keyVersion === null || !row.wrappedKey || !row.panCiphertext) {
     throw noSuchPaymentMethod();
   }
@@ -250,6 +261,18 @@ export async function sweepExpiredCvcs(env: Env, maxBatches = 50): Promise<numbe
     if (cleared.length < q.CVC_PURGE_BATCH) break;
   }
   return total;
+}
+
+/**
+ * The statements a claim batch charges the card `id` (pm_ or tok_) with, read nothing beforehand:
+ * `usable` (SQL: the card may be charged), `id` (SQL: its payment method), then, in this order in
+ * the batch, `read` (the sealed record, CVC included) and `clear` (the stored CVC dropped: the
+ * read-and-clear), and last `spend` (a tok_ spent by `usedBy`; its condition reads the token unspent).
+ */
+export function claimStatements(db: Db, merchantId: string, id: string, usedBy: string, now: number) {
+  const card = q.cardClaim(db, merchantId, id);
+  const spend = id.startsWith("tok_") ? [...q.spendTokenStatements(db, merchantId, id, usedBy, now)] : [];
+  return { ...card, spend };
 }
 
 /** Discards the held CVC after the first authorization attempt (PCI DSS 3.3). */

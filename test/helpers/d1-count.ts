@@ -1,0 +1,77 @@
+/**
+ * Counts the D1 round trips of the payment services: a wrapper around the real `DB` binding that
+ * records each call (a batch, or one statement's first/all/run/raw) with its SQL and passes it on
+ * unchanged. Nothing is faked; the wrapper only watches.
+ */
+import { env } from "cloudflare:workers";
+import { getDb } from "../../src/db/client";
+import type { PaymentDeps } from "../../src/payments/deps";
+import { type ProcessorFactory, processorFor } from "../../src/processor/index";
+import { deps } from "./payments";
+
+/** One round trip: its kind and the SQL of its statements. */
+export interface RoundTrip {
+  kind: "batch" | "first" | "all" | "run" | "raw" | "exec";
+  sql: string[];
+}
+
+const real = new WeakMap<object, D1PreparedStatement>();
+
+function watch(stmt: D1PreparedStatement, sql: string, log: RoundTrip[]): D1PreparedStatement {
+  const wrapped = {
+    sql,
+    bind: (...values: unknown[]) => watch(stmt.bind(...values), sql, log),
+    first: (col?: string) => {
+      log.push({ kind: "first", sql: [sql] });
+      return col === undefined ? stmt.first() : stmt.first(col);
+    },
+    all: () => {
+      log.push({ kind: "all", sql: [sql] });
+      return stmt.all();
+    },
+    run: () => {
+      log.push({ kind: "run", sql: [sql] });
+      return stmt.run();
+    },
+    raw: (options?: { columnNames?: boolean }) => {
+      log.push({ kind: "raw", sql: [sql] });
+      // biome-ignore lint/suspicious/noExplicitAny: raw's overloads differ only in the tuple shape.
+      return stmt.raw(options as any);
+    },
+  } as unknown as D1PreparedStatement;
+  real.set(wrapped, stmt);
+  return wrapped;
+}
+
+/** A `DB` that logs its round trips into `log`. */
+export function countingDb(log: RoundTrip[]): D1Database {
+  const db = env.DB;
+  return {
+    prepare: (sql: string) => watch(db.prepare(sql), sql, log),
+    batch: (stmts: D1PreparedStatement[]) => {
+      log.push({ kind: "batch", sql: stmts.map((s) => (s as unknown as { sql?: string }).sql ?? "?") });
+      return db.batch(stmts.map((s) => real.get(s) ?? s));
+    },
+    exec: (sql: string) => {
+      log.push({ kind: "exec", sql: [sql] });
+      return db.exec(sql);
+    },
+    dump: () => db.dump(),
+    withSession: (c?: string) => db.withSession(c),
+  } as unknown as D1Database;
+}
+
+/**
+ * Payment dependencies whose every D1 call (the payment services', the vault's and the
+ * processor's) is logged; `gateway(log)` leaves out the built-in simulator's own storage.
+ */
+export function countedDeps(log: RoundTrip[], processor?: ProcessorFactory): PaymentDeps {
+  const counted = { ...env, DB: countingDb(log) } as Env;
+  const factory = processor ?? processorFor;
+  return { ...deps(), env: counted, db: getDb(counted), processor: (claimed) => factory(counted, claimed) };
+}
+
+/** The round trips that are the gateway's own (not the simulator's storage). */
+export function gatewayTrips(log: RoundTrip[]): RoundTrip[] {
+  return log.filter((t) => !t.sql.every((s) => s.includes("simulator_operations")));
+}
