@@ -107,48 +107,56 @@ beforeAll(async () => {
 });
 
 describe("fuzzing every route of the OpenAPI document", () => {
-  it(`never answers 5xx, always the envelope, never echoes a card number (${RUNS} runs per route)`, async () => {
-    expect(operations.length).toBeGreaterThan(20);
-    for (const op of operations) {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(id, { minLength: 3, maxLength: 3 }),
-          body,
-          fc.dictionary(fc.string({ maxLength: 15 }), fc.oneof(fc.string({ maxLength: 30 }), fc.constant(PAN)), {
-            maxKeys: 3,
-          }),
-          fc.boolean(),
-          fc.option(fc.string({ minLength: 1, maxLength: 40 }), { nil: undefined }),
-          async (ids, generated, query, asForm, idempotencyKey) => {
-            const payload = typeof generated === "number" ? nested(generated) : generated;
-            let n = 0;
-            const path = op.path.replace(/\{[^}]+\}/g, () =>
-              new URLSearchParams({ v: ids[n++ % ids.length] ?? "x" }).toString().slice(2),
-            );
-            const qs = new URLSearchParams(query).toString();
-            const admin = op.path.startsWith("/admin/");
-            const headers: Record<string, string> = admin ? { ...operatorAuth } : { ...merchant.headers };
-            const init: RequestInit = { method: op.method, headers };
-            if (op.method !== "GET") {
-              const encoded = encode(payload, asForm);
-              headers["content-type"] = encoded.type;
-              init.body = encoded.text;
-              if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
-            }
-            const res = await call(`${path}${qs ? `?${qs}` : ""}`, init);
-            const text = await res.text();
-            const where = `${op.method} ${op.path} → ${res.status}`;
-            expect(res.status, `${where}: ${text.slice(0, 200)}`).toBeLessThan(500);
-            if (res.status >= 400 && res.headers.get("content-type")?.includes("json") && !op.path.includes("oauth")) {
-              const parsed = JSON.parse(text) as { error?: { request_id?: string; type?: string } };
-              expect(parsed.error?.request_id, where).toMatch(/^req_/);
-            }
-            // A card number sent in an id, query or body never comes back (a created object's own fields excepted: no route returns more than last4).
-            expect(text.includes(PAN), `${where} echoed a card number`).toBe(false);
-          },
-        ),
-        { numRuns: RUNS },
-      );
-    }
-  }, RUNS * 2_000);
+  it(
+    `never answers 5xx, always the envelope, never echoes a card number (${RUNS} runs per route)`,
+    async () => {
+      expect(operations.length).toBeGreaterThan(20);
+      for (const op of operations) {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(id, { minLength: 3, maxLength: 3 }),
+            body,
+            fc.dictionary(fc.string({ maxLength: 15 }), fc.oneof(fc.string({ maxLength: 30 }), fc.constant(PAN)), {
+              maxKeys: 3,
+            }),
+            fc.boolean(),
+            fc.option(fc.string({ minLength: 1, maxLength: 40 }), { nil: undefined }),
+            async (ids, generated, query, asForm, idempotencyKey) => {
+              const payload = typeof generated === "number" ? nested(generated) : generated;
+              let n = 0;
+              const path = op.path.replace(/\{[^}]+\}/g, () =>
+                new URLSearchParams({ v: ids[n++ % ids.length] ?? "x" }).toString().slice(2),
+              );
+              const qs = new URLSearchParams(query).toString();
+              const admin = op.path.startsWith("/admin/");
+              const headers: Record<string, string> = admin ? { ...operatorAuth } : { ...merchant.headers };
+              const init: RequestInit = { method: op.method, headers };
+              if (op.method !== "GET") {
+                const encoded = encode(payload, asForm);
+                headers["content-type"] = encoded.type;
+                init.body = encoded.text;
+                if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+              }
+              const res = await call(`${path}${qs ? `?${qs}` : ""}`, init);
+              const text = await res.text();
+              const where = `${op.method} ${op.path} → ${res.status}`;
+              expect(res.status, `${where}: ${text.slice(0, 200)}`).toBeLessThan(500);
+              if (
+                res.status >= 400 &&
+                res.headers.get("content-type")?.includes("json") &&
+                !op.path.includes("oauth")
+              ) {
+                const parsed = JSON.parse(text) as { error?: { request_id?: string; type?: string } };
+                expect(parsed.error?.request_id, where).toMatch(/^req_/);
+              }
+              // A card number sent in an id, query or body never comes back (a created object's own fields excepted: no route returns more than last4).
+              expect(text.includes(PAN), `${where} echoed a card number`).toBe(false);
+            },
+          ),
+          { numRuns: RUNS },
+        );
+      }
+    },
+    RUNS * 2_000,
+  );
 });
