@@ -16,8 +16,11 @@
  *
  * Cost: a keyless request makes one RPC (`admit` on a random bucket shard). A keyed request makes
  * two in parallel (`admit` on the bucket shard fnv1a(key) mod N, `begin` on its key shard), so no
- * sequential hop is added, and one to finish (`complete` on the key shard). A 401/403 adds a
- * `refund` on the bucket shard, in parallel with `complete`.
+ * sequential hop is added, and one to finish (`complete` on the key shard), sent before the answer
+ * but awaited after it (`waitUntil`), so it adds no hop to the answer. A 401/403 adds a `refund` on
+ * the bucket shard, in parallel with `complete`. A `complete` that never lands leaves the row
+ * `running`: `begin` answers `in_use` until its `lease_until` (LEASE_MS after begin), then lets a
+ * retry take over.
  *
  * Throughput: one object serves roughly 500–1,000 simple requests/s, fewer with storage writes.
  * Buckets live in memory, so a bucket shard writes nothing and is sized for PER_SHARD_QUOTA = 100
