@@ -112,6 +112,28 @@ describe("idempotency keys", () => {
     expect(new TextDecoder().decode(replay.response.body)).toBe("new");
   });
 
+  it("a begin racing the complete, each through its own stub, is in_use or replay, never begin (20 rounds)", async () => {
+    const name = `test-gate-race-${++seq}`;
+    const outcomes = { in_use: 0, replay: 0 };
+    for (let round = 0; round < 20; round++) {
+      const k = { scope: `POST /v1/x race-${round}`, fingerprint: "fp" };
+      const leaseId = await lease(env.MERCHANT_GATE.getByName(name), k);
+      const fresh = () => env.MERCHANT_GATE.getByName(name);
+      const before = Array.from({ length: 5 }, () => fresh().begin(k));
+      const completed = fresh().complete({ ...k, leaseId, requestId: `req_${round}`, response: saved("one") });
+      const after = Array.from({ length: 5 }, () => fresh().begin(k));
+      const results = await Promise.all([...before, ...after]);
+      await completed;
+      for (const r of results) {
+        expect(r.outcome === "in_use" || r.outcome === "replay").toBe(true);
+        if (r.outcome === "in_use" || r.outcome === "replay") outcomes[r.outcome]++;
+      }
+      expect((await fresh().begin(k)).outcome).toBe("replay");
+    }
+    expect(outcomes.in_use).toBeGreaterThan(0);
+    expect(outcomes.replay).toBeGreaterThan(0);
+  });
+
   it("prunes keys after 24 h with the alarm, and a pruned key acts as new", async () => {
     const { stub, clock } = await frozenGate();
     const first = await lease(stub);
