@@ -307,6 +307,42 @@ export class MerchantGate extends DurableObject<Env> {
   }
 }
 
+/** Cloudflare's Durable Object location hints, the values D1_PRIMARY_HINT may take. */
+const LOCATION_HINTS: ReadonlySet<string> = new Set<DurableObjectLocationHint>([
+  "wnam",
+  "enam",
+  "sam",
+  "weur",
+  "eeur",
+  "apac",
+  "apac-ne",
+  "apac-se",
+  "oc",
+  "afr",
+  "me",
+]);
+
+/** D1_PRIMARY_HINT as a location hint: empty or absent means none; an unknown value is a configuration error. */
+export function primaryHint(value: string | undefined): DurableObjectLocationHint | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!LOCATION_HINTS.has(value))
+    throw new Error(`D1_PRIMARY_HINT must be empty or one of ${[...LOCATION_HINTS].join(", ")}`);
+  return value as DurableObjectLocationHint;
+}
+
+/**
+ * The stub of the merchant gate object `name`. When D1_PRIMARY_HINT names the D1 primary's region,
+ * an object created by this call is placed near it (a hint: it applies only at creation, and an
+ * existing object never moves), so the Durable Object hop of a Worker running near D1 stays short.
+ */
+export function merchantGate(
+  env: Pick<Env, "MERCHANT_GATE" | "D1_PRIMARY_HINT">,
+  name: string,
+): DurableObjectStub<MerchantGate> {
+  const locationHint = primaryHint(env.D1_PRIMARY_HINT);
+  return locationHint ? env.MERCHANT_GATE.getByName(name, { locationHint }) : env.MERCHANT_GATE.getByName(name);
+}
+
 /** The object name of a merchant's bucket shard `shard` (rate-limit buckets). */
 export function bucketShardName(merchantId: string, shard: number): string {
   return `m:${merchantId}:${shard}`;

@@ -46,6 +46,7 @@ import {
   bucketShardName,
   keyShardName,
   type MerchantGate,
+  merchantGate,
   type SavedResponse,
 } from "../durable/merchant-gate";
 import { ApiError } from "../errors";
@@ -89,12 +90,12 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
   const shard = rawKey !== undefined ? hashToShard(rawKey, shards) : Math.floor(Math.random() * shards);
   const merchantPolicies = policiesFor(quota, isCardTesting(method, path, body));
   const policies = shardPolicies(merchantPolicies, shards, shard);
-  const buckets = c.env.MERCHANT_GATE.getByName(bucketShardName(auth.merchantId, shard));
+  const buckets = merchantGate(c.env, bucketShardName(auth.merchantId, shard));
   const keyed =
     rawKey === undefined
       ? undefined
       : {
-          stub: c.env.MERCHANT_GATE.getByName(keyShardName(auth.merchantId, keyShardOf(rawKey))),
+          stub: merchantGate(c.env, keyShardName(auth.merchantId, keyShardOf(rawKey))),
           request: {
             scope: JSON.stringify([method, path, rawKey]),
             fingerprint: await requestFingerprint(

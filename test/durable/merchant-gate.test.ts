@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { LEASE_MS, RETENTION_MS } from "../../src/domain/idempotency";
 import { CLIENT_AUTH_FAILURES, clientSourcePolicy } from "../../src/domain/limits";
 import type { Policy } from "../../src/domain/token-bucket";
-import type { MerchantGate, SavedResponse } from "../../src/durable/merchant-gate";
+import { type MerchantGate, merchantGate, primaryHint, type SavedResponse } from "../../src/durable/merchant-gate";
 
 const policies: Policy[] = [{ name: "default", quota: 5, windowSec: 1 }];
 let seq = 0;
@@ -207,5 +207,23 @@ describe("client authentication throttle", () => {
       await Promise.all(sources.map((p) => stub.authAttempt(p)));
     }
     expect(await stub.authAttempt(budgets)).toEqual({ taken: 1, retryAfterSec: 1 });
+  });
+});
+
+describe("placement near the D1 primary", () => {
+  it("reads D1_PRIMARY_HINT: empty is no hint, a Cloudflare location hint is used, anything else is refused", () => {
+    expect(primaryHint("")).toBeUndefined();
+    expect(primaryHint(undefined)).toBeUndefined();
+    expect(primaryHint("weur")).toBe("weur");
+    expect(primaryHint("apac-ne")).toBe("apac-ne");
+    for (const bad of ["WEUR", "eu", "us-east-1", " weur"]) expect(() => primaryHint(bad)).toThrow(/D1_PRIMARY_HINT/);
+  });
+
+  it("creates and reaches merchant gate objects with and without a hint", async () => {
+    const name = `test-gate-hint-${++seq}`;
+    const hinted = merchantGate({ MERCHANT_GATE: env.MERCHANT_GATE, D1_PRIMARY_HINT: "enam" }, name);
+    expect(await hinted.ping()).toBe("pong");
+    expect(await merchantGate(env, name).ping()).toBe("pong");
+    expect(hinted.id.equals(env.MERCHANT_GATE.idFromName(name))).toBe(true);
   });
 });
