@@ -173,9 +173,14 @@ export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; rea
 
 /**
  * Verifies an access token: ES256 only, the key chosen by `kid` from the configured set (an unknown
- * or missing kid fails), exact issuer and audience, `typ: at+jwt`, required claims, small clock tolerance.
+ * or missing kid fails), exact issuer and audience, `typ: at+jwt`, required claims, small clock
+ * tolerance; `now` (unix seconds) is the time it is checked at.
  */
-export async function verifyAccessToken(config: TokenConfig, token: string): Promise<VerifyResult> {
+export async function verifyAccessToken(
+  config: TokenConfig,
+  token: string,
+  now = Math.floor(Date.now() / 1000),
+): Promise<VerifyResult> {
   const getKey: JWTVerifyGetKey = (header) => {
     const key = typeof header.kid === "string" ? config.keys.byKid.get(header.kid) : undefined;
     if (!key) throw new errors.JWKSNoMatchingKey();
@@ -190,6 +195,7 @@ export async function verifyAccessToken(config: TokenConfig, token: string): Pro
       typ: ACCESS_TOKEN_TYP,
       requiredClaims: REQUIRED_CLAIMS,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      currentDate: new Date(now * 1000),
     }));
   } catch (err) {
     if (err instanceof errors.JWTExpired) return { ok: false, reason: "expired" };

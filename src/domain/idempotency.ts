@@ -13,7 +13,7 @@ export const RETENTION_MS = 24 * 60 * 60 * 1000;
  * How long an admitted request holds its key before another attempt may take over, in ms (60 s).
  * It must outlast a legitimate request (Workers wait on the processor and D1; processor calls
  * time out well under 30 s), and it bounds how long a key stays blocked after a Worker dies
- * mid-request: the stripe SDK's retries (0.5–5 s backoff) see 409 during the lease, and a later
+ * mid-request or its `complete`, sent after the answer (waitUntil), is lost: the stripe SDK's retries (0.5–5 s backoff) see 409 during the lease, and a later
  * retry takes over. Exactly-once effects never depend on the lease: the create handlers' unique
  * (merchant_id, idempotency_key) index makes a takeover find the first attempt's object.
  */

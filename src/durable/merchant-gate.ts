@@ -19,8 +19,11 @@
  *
  * Cost: a keyless request makes one RPC (`admit` on a random bucket shard). A keyed request makes
  * two in parallel (`admit` on the bucket shard fnv1a(key) mod N, `begin` on its key shard), so no
- * sequential hop is added, and one to finish (`complete` on the key shard). A 401/403 adds a
- * `refund` on the bucket shard, in parallel with `complete`.
+ * sequential hop is added, and one to finish (`complete` on the key shard), sent before the answer
+ * but awaited after it (`waitUntil`), so it adds no hop to the answer. A 401/403 adds a `refund` on
+ * the bucket shard, in parallel with `complete`. A `complete` that never lands leaves the row
+ * `running`: `begin` answers `in_use` until its `lease_until` (LEASE_MS after begin), then lets a
+ * retry take over.
  *
  * Throughput: one object serves roughly 500–1,000 simple requests/s, fewer with storage writes.
  * Buckets live in memory, so a bucket shard writes nothing and is sized for PER_SHARD_QUOTA = 100
@@ -319,6 +322,42 @@ export class MerchantGate extends DurableObject<Env> {
     this.#alarmAt = at;
     await this.ctx.storage.setAlarm(at);
   }
+}
+
+/** Cloudflare's Durable Object location hints, the values D1_PRIMARY_HINT may take. */
+const LOCATION_HINTS: ReadonlySet<string> = new Set<DurableObjectLocationHint>([
+  "wnam",
+  "enam",
+  "sam",
+  "weur",
+  "eeur",
+  "apac",
+  "apac-ne",
+  "apac-se",
+  "oc",
+  "afr",
+  "me",
+]);
+
+/** D1_PRIMARY_HINT as a location hint: empty or absent means none; an unknown value is a configuration error. */
+export function primaryHint(value: string | undefined): DurableObjectLocationHint | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!LOCATION_HINTS.has(value))
+    throw new Error(`D1_PRIMARY_HINT must be empty or one of ${[...LOCATION_HINTS].join(", ")}`);
+  return value as DurableObjectLocationHint;
+}
+
+/**
+ * The stub of the merchant gate object `name`. When D1_PRIMARY_HINT names the D1 primary's region,
+ * an object created by this call is placed near it (a hint: it applies only at creation, and an
+ * existing object never moves), so the Durable Object hop of a Worker running near D1 stays short.
+ */
+export function merchantGate(
+  env: Pick<Env, "MERCHANT_GATE" | "D1_PRIMARY_HINT">,
+  name: string,
+): DurableObjectStub<MerchantGate> {
+  const locationHint = primaryHint(env.D1_PRIMARY_HINT);
+  return locationHint ? env.MERCHANT_GATE.getByName(name, { locationHint }) : env.MERCHANT_GATE.getByName(name);
 }
 
 /** The object name of a merchant's bucket shard `shard` (rate-limit buckets). */

@@ -36,14 +36,14 @@ export class TtlCache<K, V> {
     return entry.value;
   }
 
-  /** Stores `value` for the TTL, evicting the oldest entry when full. */
-  set(key: K, value: V): void {
+  /** Stores `value` for the TTL (or `ttlMs`, never longer), evicting the oldest entry when full. */
+  set(key: K, value: V, ttlMs = this.#ttl): void {
     this.#entries.delete(key);
     if (this.#entries.size >= this.#max) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(key, { value, expires: this.#now() + this.#ttl });
+    this.#entries.set(key, { value, expires: this.#now() + Math.min(ttlMs, this.#ttl) });
   }
 
   /** Removes `key`. */

@@ -2,7 +2,15 @@
  * The merchant gate: rate limiting and idempotency for `/v1/*` merchant routes, mounted after
  * merchantAuth. A request is admitted by its merchant's MerchantGate objects: `admit` on a bucket
  * shard, and for a keyed request `begin` on the key's key shard in parallel. A keyed request then
- * `complete`s its key (save or release); a 401/403 `refund`s its token.
+ * `complete`s its key (save or release) and a 401/403 `refund`s its token, both sent before the
+ * answer and awaited after it (`waitUntil`): the only Durable Object hop on the critical path is
+ * admission.
+ *
+ * Deferring `complete` keeps exactly-once: until it lands the key's row stays `running` under this
+ * attempt's lease, so a retry that overtakes it gets 409 `idempotency_key_in_use` (what Stripe
+ * answers a concurrent duplicate) and never runs the handler. If it never lands (the isolate dies),
+ * the key is blocked until the lease lapses (LEASE_MS, 60 s after `begin`); then a retry takes over
+ * and re-runs the handler, which finds its own effect (see below).
  *
  * What is saved under an Idempotency-Key: 2xx answers, and 4xx answers of a handler that ran (402
  * declines, 400 payment_intent_unexpected_state, ...). Never saved, the key released so a retry (the
@@ -38,6 +46,7 @@ import {
   bucketShardName,
   keyShardName,
   type MerchantGate,
+  merchantGate,
   type SavedResponse,
 } from "../durable/merchant-gate";
 import { ApiError } from "../errors";
@@ -81,12 +90,12 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
   const shard = rawKey !== undefined ? hashToShard(rawKey, shards) : Math.floor(Math.random() * shards);
   const merchantPolicies = policiesFor(quota, isCardTesting(method, path, body));
   const policies = shardPolicies(merchantPolicies, shards, shard);
-  const buckets = c.env.MERCHANT_GATE.getByName(bucketShardName(auth.merchantId, shard));
+  const buckets = merchantGate(c.env, bucketShardName(auth.merchantId, shard));
   const keyed =
     rawKey === undefined
       ? undefined
       : {
-          stub: c.env.MERCHANT_GATE.getByName(keyShardName(auth.merchantId, keyShardOf(rawKey))),
+          stub: merchantGate(c.env, keyShardName(auth.merchantId, keyShardOf(rawKey))),
           request: {
             scope: JSON.stringify([method, path, rawKey]),
             fingerprint: await requestFingerprint(
@@ -104,7 +113,7 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
   ]);
   const leaseId = begun.status === "fulfilled" && begun.value?.outcome === "begin" ? begun.value.leaseId : null;
   const release = async () => {
-    if (keyed && leaseId !== null) await completeKey(c, keyed.stub, keyed.request.scope, leaseId, null);
+    if (keyed && leaseId !== null) await afterAnswer(c, completeKey(c, keyed.stub, keyed.request.scope, leaseId, null));
   };
   if (admitted.status === "rejected" || begun.status === "rejected") {
     const err: unknown = admitted.status === "rejected" ? admitted.reason : (begun as PromiseRejectedResult).reason;
@@ -158,7 +167,8 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
     const response = savedUnderKey(c) ? await snapshot(c) : null;
     finishing.push(completeKey(c, keyed.stub, keyed.request.scope, leaseId, response));
   }
-  await Promise.all(finishing);
+  // Both calls are sent now, before the answer leaves; only waiting for them is deferred.
+  if (finishing.length > 0) await afterAnswer(c, Promise.all(finishing));
   const final = uncounted ? rateLimitHeaders(merchantPolicies, admitted.value.limits, shards, 1) : limitHeaders;
   for (const [name, value] of Object.entries({ ...final, ...keyHeader })) c.res.headers.set(name, value);
   if (shouldRetry(c, keyed !== undefined)) c.res.headers.set("Stripe-Should-Retry", "true");
@@ -213,6 +223,22 @@ async function completeKey(
       error: err instanceof Error ? err.name : "unknown",
     });
   }
+}
+
+/**
+ * Lets `work` (already sent) finish after the answer is sent (`waitUntil`), so no Durable Object
+ * hop follows the handler on the critical path. Without an execution context (in-process
+ * `app.request` in tests) the answer waits for it instead, with the same guarantees.
+ */
+async function afterAnswer(c: Context<AppEnv>, work: Promise<unknown>): Promise<void> {
+  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined; // Hono throws when the request came without one
+  }
+  if (ctx) ctx.waitUntil(work);
+  else await work;
 }
 
 /** Gives a 401/403's tokens back to its bucket shard; if that fails, the merchant loses one token. */

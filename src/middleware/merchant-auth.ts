@@ -1,5 +1,6 @@
 /**
- * Merchant authentication for `/v1/*`: verifies the Bearer access token (RFC 9068 JWT), refuses a
+ * Merchant authentication for `/v1/*`: verifies the Bearer access token (RFC 9068 JWT; a token
+ * verified before in this isolate is taken from crypto/verified-tokens.ts), refuses a
  * suspended merchant or revoked client (from the per-isolate status cache, see db/access-status.ts),
  * and sets `c.var.auth`. `requireScope(scope)` then guards each route.
  *
@@ -7,9 +8,9 @@
  * and the token itself never appears in a response or log.
  */
 import { createMiddleware } from "hono/factory";
-import { tokenConfig, verifyAccessToken } from "../crypto/jwt";
+import { tokenConfig } from "../crypto/jwt";
+import { verifyAccessTokenCached } from "../crypto/verified-tokens";
 import { callerStatus } from "../db/access-status";
-import { getDb } from "../db/client";
 import { isScope, type Scope } from "../domain/scopes";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../types";
@@ -35,10 +36,11 @@ export const merchantAuth = createMiddleware<AppEnv>(async (c, next) => {
   }
   const token = BEARER.exec(header)?.[1];
   if (!token) throw invalidToken();
-  const result = await verifyAccessToken(await tokenConfig(c.env), token);
+  const result = await verifyAccessTokenCached(await tokenConfig(c.env), token);
   if (!result.ok) throw invalidToken();
   const { merchantId, clientId, scopes, tokenId } = result.claims;
-  const status = await callerStatus(getDb(c.env), clientId, merchantId);
+  // Checked on every request, cached token or not: revocation and suspension hold within its bound.
+  const status = await callerStatus(c.var.payments.db, clientId, merchantId);
   if (!status) throw invalidToken();
   c.set("auth", { merchantId, clientId, scopes: new Set(scopes), tokenId, rateLimit: status.rateLimit });
   return next();

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { LEASE_MS, RETENTION_MS } from "../../src/domain/idempotency";
 import { CLIENT_AUTH_FAILURES, clientSourcePolicy } from "../../src/domain/limits";
 import type { Policy } from "../../src/domain/token-bucket";
-import type { MerchantGate, SavedResponse } from "../../src/durable/merchant-gate";
+import { type MerchantGate, merchantGate, primaryHint, type SavedResponse } from "../../src/durable/merchant-gate";
 
 const policies: Policy[] = [{ name: "default", quota: 5, windowSec: 1 }];
 let seq = 0;
@@ -112,6 +112,28 @@ describe("idempotency keys", () => {
     expect(new TextDecoder().decode(replay.response.body)).toBe("new");
   });
 
+  it("a begin racing the complete, each through its own stub, is in_use or replay, never begin (20 rounds)", async () => {
+    const name = `test-gate-race-${++seq}`;
+    const outcomes = { in_use: 0, replay: 0 };
+    for (let round = 0; round < 20; round++) {
+      const k = { scope: `POST /v1/x race-${round}`, fingerprint: "fp" };
+      const leaseId = await lease(env.MERCHANT_GATE.getByName(name), k);
+      const fresh = () => env.MERCHANT_GATE.getByName(name);
+      const before = Array.from({ length: 5 }, () => fresh().begin(k));
+      const completed = fresh().complete({ ...k, leaseId, requestId: `req_${round}`, response: saved("one") });
+      const after = Array.from({ length: 5 }, () => fresh().begin(k));
+      const results = await Promise.all([...before, ...after]);
+      await completed;
+      for (const r of results) {
+        expect(r.outcome === "in_use" || r.outcome === "replay").toBe(true);
+        if (r.outcome === "in_use" || r.outcome === "replay") outcomes[r.outcome]++;
+      }
+      expect((await fresh().begin(k)).outcome).toBe("replay");
+    }
+    expect(outcomes.in_use).toBeGreaterThan(0);
+    expect(outcomes.replay).toBeGreaterThan(0);
+  });
+
   it("prunes keys after 24 h with the alarm, and a pruned key acts as new", async () => {
     const { stub, clock } = await frozenGate();
     const first = await lease(stub);
@@ -185,5 +207,23 @@ describe("client authentication throttle", () => {
       await Promise.all(sources.map((p) => stub.authAttempt(p)));
     }
     expect(await stub.authAttempt(budgets)).toEqual({ taken: 1, retryAfterSec: 1 });
+  });
+});
+
+describe("placement near the D1 primary", () => {
+  it("reads D1_PRIMARY_HINT: empty is no hint, a Cloudflare location hint is used, anything else is refused", () => {
+    expect(primaryHint("")).toBeUndefined();
+    expect(primaryHint(undefined)).toBeUndefined();
+    expect(primaryHint("weur")).toBe("weur");
+    expect(primaryHint("apac-ne")).toBe("apac-ne");
+    for (const bad of ["WEUR", "eu", "us-east-1", " weur"]) expect(() => primaryHint(bad)).toThrow(/D1_PRIMARY_HINT/);
+  });
+
+  it("creates and reaches merchant gate objects with and without a hint", async () => {
+    const name = `test-gate-hint-${++seq}`;
+    const hinted = merchantGate({ MERCHANT_GATE: env.MERCHANT_GATE, D1_PRIMARY_HINT: "enam" }, name);
+    expect(await hinted.ping()).toBe("pong");
+    expect(await merchantGate(env, name).ping()).toBe("pong");
+    expect(hinted.id.equals(env.MERCHANT_GATE.idFromName(name))).toBe(true);
   });
 });

@@ -3,14 +3,16 @@
  * (a test middleware that sets c.var.auth from test headers) and real MerchantGate objects.
  * End-to-end tests through the Worker's own fetch live in test/routes/.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { hashToShard } from "../../src/domain/limits";
-import { bucketShardName, type MerchantGate } from "../../src/durable/merchant-gate";
+import { requestFingerprint } from "../../src/crypto/fingerprint";
+import { canonicalRequest, LEASE_MS } from "../../src/domain/idempotency";
+import { hashToShard, keyShardOf } from "../../src/domain/limits";
+import { bucketShardName, keyShardName, type MerchantGate } from "../../src/durable/merchant-gate";
 import { ApiError, invalidParam } from "../../src/errors";
 import { formOrJsonBody } from "../../src/lib/openapi";
 import { intParam } from "../../src/lib/params";
@@ -71,8 +73,8 @@ function testApp() {
     },
   );
   app.get("/t/v1/things", (c) => c.json({ ok: true }));
-  return (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
-    app.request(`${BASE}${path}`, init, env);
+  return (path: string, init: RequestInit & { headers?: Record<string, string> } = {}, ctx?: ExecutionContext) =>
+    app.request(`${BASE}${path}`, init, env, ctx);
 }
 
 let seq = 0;
@@ -291,6 +293,116 @@ describe("idempotency through the gate", () => {
     const get = await req("/t/v1/things", { headers: { ...m.headers, "Idempotency-Key": "x" } });
     expect(get.status).toBe(200);
     expect(get.headers.get("Idempotency-Key")).toBeNull();
+  });
+});
+
+describe("the deferred complete (waitUntil)", () => {
+  /** A real execution context that also records whether each promise handed to waitUntil has settled. */
+  function watchedContext() {
+    const ctx = createExecutionContext();
+    const deferred: { settled: boolean }[] = [];
+    const waitUntil = ctx.waitUntil.bind(ctx);
+    ctx.waitUntil = (promise) => {
+      const entry = { settled: false };
+      deferred.push(entry);
+      waitUntil(promise.finally(() => (entry.settled = true)));
+    };
+    return { ctx, deferred };
+  }
+
+  it("answers before complete lands, and the key is saved once it has", async () => {
+    const req = testApp();
+    const m = merchant();
+    const { ctx, deferred } = watchedContext();
+    const first = await req("/t/v1/charges", post(m, { amount: 100, currency: "usd" }, "k-defer"), ctx);
+    // Checked with no I/O in between: the complete RPC cannot have come back yet.
+    expect(deferred.map((d) => d.settled)).toEqual([false]);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("Idempotency-Key")).toBe("k-defer");
+    await waitOnExecutionContext(ctx);
+    expect(deferred.map((d) => d.settled)).toEqual([true]);
+    const again = await req("/t/v1/charges", post(m, { amount: 100, currency: "usd" }, "k-defer"));
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await again.text()).toBe(await first.text());
+    expect(effects.get(m.id)).toHaveLength(1);
+  });
+
+  it("retries racing an attempt and its deferred complete get 409 or the replay, never a second effect (30 rounds)", async () => {
+    const req = testApp();
+    const m = merchant(1000);
+    const seen = { fresh: 0, replay: 0, in_use: 0 };
+    for (let round = 0; round < 30; round++) {
+      const key = `k-race-${round}`;
+      const send = (ctx?: ExecutionContext) =>
+        req("/t/v1/charges", post(m, { amount: 1 + round, currency: "usd" }, key), ctx);
+      const contexts = [createExecutionContext(), createExecutionContext(), createExecutionContext()];
+      let answered = false;
+      const first = Promise.resolve(send(contexts[0])).finally(() => {
+        answered = true;
+      });
+      // Two retry loops run until the first answer is out, then twice more each, none waiting for
+      // the deferred work: they hit the key before the handler, during it, and as its complete lands.
+      const loop = async (ctx: ExecutionContext) => {
+        const out: Response[] = [];
+        for (let after = 0; after < 2; after += answered ? 1 : 0) out.push(await send(ctx));
+        return out;
+      };
+      const [one, two, three] = await Promise.all([
+        first,
+        loop(contexts[1] as ExecutionContext),
+        loop(contexts[2] as ExecutionContext),
+      ]);
+      const all = [one, ...two, ...three];
+      const bodies = await Promise.all(all.map((r) => r.text()));
+      const saved = new Set<string>();
+      for (const [i, r] of all.entries()) {
+        if (r.status === 409) {
+          expect(JSON.parse(bodies[i] as string).error.code).toBe("idempotency_key_in_use");
+          seen.in_use++;
+          continue;
+        }
+        expect(r.status).toBe(200);
+        saved.add(bodies[i] as string);
+        if (r.headers.get("Idempotent-Replayed") === "true") seen.replay++;
+        else seen.fresh++;
+      }
+      expect(saved.size).toBe(1);
+      await Promise.all(contexts.map((ctx) => waitOnExecutionContext(ctx)));
+      expect(await (await send()).text()).toBe([...saved][0]);
+      expect(effects.get(m.id)).toHaveLength(round + 1);
+    }
+    expect(seen.fresh).toBe(30);
+  });
+
+  it("a complete that never lands (the isolate died) blocks the key for LEASE_MS, then a retry takes over", async () => {
+    const req = testApp();
+    const m = merchant();
+    const key = "k-lost";
+    const body = { amount: 100, currency: "usd" };
+    const stub = env.MERCHANT_GATE.getByName(keyShardName(m.id, keyShardOf(key)));
+    const clock = { now: Date.now() };
+    await runInDurableObject(stub, (instance: MerchantGate) => {
+      instance.clock = () => clock.now;
+    });
+    // What the gate would have begun for this request, with no complete ever following.
+    const fingerprint = await requestFingerprint(
+      env.FINGERPRINT_KEY,
+      canonicalRequest("POST", "/t/v1/charges", body, ["write"]),
+    );
+    const lost = await stub.begin({ scope: JSON.stringify(["POST", "/t/v1/charges", key]), fingerprint });
+    expect(lost.outcome).toBe("begin");
+
+    clock.now += LEASE_MS - 1;
+    const blocked = await req("/t/v1/charges", post(m, body, key));
+    expect(blocked.status).toBe(409);
+    expect(((await blocked.json()) as ErrorBody).error.code).toBe("idempotency_key_in_use");
+    expect(effects.get(m.id)).toBeUndefined();
+
+    clock.now += 1;
+    const takeover = await req("/t/v1/charges", post(m, body, key));
+    expect(takeover.status).toBe(200);
+    expect(takeover.headers.get("Idempotent-Replayed")).toBeNull();
+    expect(effects.get(m.id)).toHaveLength(1);
   });
 });
 

@@ -3,9 +3,10 @@ import { env } from "cloudflare:workers";
 import { createRoute } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { STATUS_CACHE_TTL_MS } from "../../src/db/access-status";
 import { requireScope } from "../../src/middleware/merchant-auth";
 import { BASE, call, type ErrorBody } from "../helpers/http";
-import { newMerchant, tokenFor } from "../helpers/merchants";
+import { newMerchant, operator, tokenFor } from "../helpers/merchants";
 
 /** The real app plus one route guarded by `payments:write`. */
 function appWithScopedRoute() {
@@ -90,6 +91,34 @@ describe("merchantAuth", () => {
     expect(res.status).toBe(401);
     const text = await res.text();
     for (const part of tampered.split(".")) expect(text).not.toContain(part);
+  });
+});
+
+describe("verified-token cache and revocation", () => {
+  it("refuses a revoked client's cached token at once in the isolate that revoked it", async () => {
+    const m = await newMerchant();
+    expect((await call("/v1/account", { headers: m.headers })).status).toBe(200);
+    await operator(`/admin/v1/merchants/${m.merchantId}/clients/${m.clientId}/revoke`, {});
+    expect((await call("/v1/account", { headers: m.headers })).status).toBe(401);
+  });
+
+  it("refuses a cached token within STATUS_CACHE_TTL_MS once another isolate revoked its client", async () => {
+    const m = await newMerchant();
+    expect((await call("/v1/account", { headers: m.headers })).status).toBe(200);
+    // Revoked in D1 by someone else: this isolate's caches are not told.
+    await env.DB.prepare("update api_clients set status = 'revoked' where client_id = ?").bind(m.clientId).run();
+    const revokedAt = Date.now();
+    let lastAdmittedAt = revokedAt;
+    let status = 200;
+    while (status === 200 && Date.now() - revokedAt < STATUS_CACHE_TTL_MS + 2_000) {
+      await scheduler.wait(250);
+      const sentAt = Date.now();
+      status = (await call("/v1/account", { headers: m.headers })).status;
+      if (status === 200) lastAdmittedAt = sentAt;
+    }
+    expect(status).toBe(401);
+    // Nothing sent later than the status cache's TTL after the revocation was admitted.
+    expect(lastAdmittedAt - revokedAt).toBeLessThan(STATUS_CACHE_TTL_MS);
   });
 });
 
