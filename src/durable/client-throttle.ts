@@ -20,7 +20,7 @@
  */
 import { CLIENT_AUTH_FAILURES, clientSourcePolicy, SOURCE_AUTH_FAILURES } from "../domain/limits";
 import type { Policy } from "../domain/token-bucket";
-import { type AuthAttempt, clientThrottleName, sourceThrottleName } from "./merchant-gate";
+import { type AuthAttempt, clientThrottleName, merchantGate, sourceThrottleName } from "./merchant-gate";
 
 const CLIENT_ID = /^cli_[0-9A-Za-z]{1,64}$/;
 
@@ -50,8 +50,8 @@ export async function takeAuthBudgets(env: Env, clientId: string, source: string
   const [client, ip] = await Promise.all([
     policies.length === 0
       ? { taken: 0, retryAfterSec: 0 }
-      : env.MERCHANT_GATE.getByName(clientThrottleName(clientId)).authAttempt(policies),
-    env.MERCHANT_GATE.getByName(sourceThrottleName(source)).authAttempt([SOURCE_AUTH_FAILURES]),
+      : merchantGate(env, clientThrottleName(clientId)).authAttempt(policies),
+    merchantGate(env, sourceThrottleName(source)).authAttempt([SOURCE_AUTH_FAILURES]),
   ]);
   return { clientId, source, client, ip };
 }
@@ -69,7 +69,7 @@ export function authVerdict(b: AuthBudgets): AuthVerdict {
 export async function refundAuthBudgets(env: Env, b: AuthBudgets): Promise<void> {
   const client = clientPolicies(b.clientId, b.source).slice(0, b.client.taken);
   await Promise.all([
-    client.length > 0 ? env.MERCHANT_GATE.getByName(clientThrottleName(b.clientId)).refund(client) : undefined,
-    env.MERCHANT_GATE.getByName(sourceThrottleName(b.source)).refund([SOURCE_AUTH_FAILURES].slice(0, b.ip.taken)),
+    client.length > 0 ? merchantGate(env, clientThrottleName(b.clientId)).refund(client) : undefined,
+    merchantGate(env, sourceThrottleName(b.source)).refund([SOURCE_AUTH_FAILURES].slice(0, b.ip.taken)),
   ]);
 }

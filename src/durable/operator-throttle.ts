@@ -13,7 +13,7 @@
  * failure makes the parallel one and one `authAttempt`.
  */
 import { OPERATOR_SOURCE_AUTH_FAILURES, operatorPolicy } from "../domain/limits";
-import { type AdmitResult, operatorThrottleName, sourceThrottleName } from "./merchant-gate";
+import { type AdmitResult, merchantGate, operatorThrottleName, sourceThrottleName } from "./merchant-gate";
 
 /** Whether `source` may still try (its failure budget is not empty), and if not, when it may. */
 export type SourceBudget = { ok: true } | { ok: false; retryAfterSec: number };
@@ -24,19 +24,15 @@ function budget(got: { taken: number; retryAfterSec: number }): SourceBudget {
 
 /** Checks `source`'s failed-authentication budget without taking from it. */
 export async function checkOperatorSource(env: Env, source: string): Promise<SourceBudget> {
-  return budget(
-    await env.MERCHANT_GATE.getByName(sourceThrottleName(source)).authPeek([OPERATOR_SOURCE_AUTH_FAILURES]),
-  );
+  return budget(await merchantGate(env, sourceThrottleName(source)).authPeek([OPERATOR_SOURCE_AUTH_FAILURES]));
 }
 
 /** Charges one failed authentication to `source`; not ok when its budget was already empty. */
 export async function chargeOperatorFailure(env: Env, source: string): Promise<SourceBudget> {
-  return budget(
-    await env.MERCHANT_GATE.getByName(sourceThrottleName(source)).authAttempt([OPERATOR_SOURCE_AUTH_FAILURES]),
-  );
+  return budget(await merchantGate(env, sourceThrottleName(source)).authAttempt([OPERATOR_SOURCE_AUTH_FAILURES]));
 }
 
 /** Charges one request to the operator's (or root's) rate limit. */
 export function admitOperator(env: Env, actor: string, rateLimit: number | null): Promise<AdmitResult> {
-  return env.MERCHANT_GATE.getByName(operatorThrottleName(actor)).admit({ policies: [operatorPolicy(rateLimit)] });
+  return merchantGate(env, operatorThrottleName(actor)).admit({ policies: [operatorPolicy(rateLimit)] });
 }
