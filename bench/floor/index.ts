@@ -160,10 +160,9 @@ async function authorize(env: FloorEnv, ctx: ExecutionContext, id: string): Prom
   const now = Math.floor(Date.now() / 1000);
   const [, , read] = await env.DB.batch<Record<string, unknown>>(claim(env.DB, id, now));
   await env.DB.batch(outcome(env.DB, id, now));
-  const body = new TextEncoder().encode(JSON.stringify({ ...read?.results[0], status: "requires_capture", version: 2 }))
-    .buffer as ArrayBuffer;
-  ctx.waitUntil(gate.complete(scope, leaseId, body));
-  return new Response(body, { headers: { "content-type": "application/json" } });
+  const json = JSON.stringify({ ...read?.results[0], status: "requires_capture", version: 2 });
+  ctx.waitUntil(gate.complete(scope, leaseId, new TextEncoder().encode(json).buffer as ArrayBuffer));
+  return new Response(json, { headers: { "content-type": "application/json" } });
 }
 
 export default {
