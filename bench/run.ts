@@ -228,6 +228,11 @@ async function main(): Promise<void> {
         continue;
       }
       scenario.expectStatus = first.status;
+      if ((scenario.maxRequests?.() ?? 1) <= 0) {
+        log(`${s.name} c=${concurrency}: skipped, the probe took the last prepared object`);
+        outcome.reason = `skipped at c=${concurrency}: the probe took the last prepared object`;
+        continue;
+      }
       log(`${s.name} c=${concurrency}`);
       const m = await measure(base, gateway.pids, scenario, plan);
       outcome.runs.push(compare(m, s.floor, floorRuns));

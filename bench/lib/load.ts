@@ -114,9 +114,11 @@ async function drive(
       if (status === scenario.expectStatus) latencies.push(ms);
     });
   }
-  const result = await instance;
-  current.instance = null;
-  return result;
+  try {
+    return await instance;
+  } finally {
+    current.instance = null;
+  }
 }
 
 /** The autocannon run in flight, so an interrupt can stop it. */
