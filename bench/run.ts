@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick]`: throughput, latency and CPU per request of the gateway's payment
+ * `npm run bench [-- --quick | --count]`: throughput, latency and CPU per request of the gateway's payment
  * paths, each read as a ratio to a floor Worker measured in the same run on the same machine.
  *
  * 1. Builds the gateway and bench/floor with `wrangler deploy --dry-run` (bundle sizes) and profiles
@@ -7,8 +7,10 @@
  * 2. Serves each bundle in its own workerd (Miniflare, 127.0.0.1, temp persistence), applies the D1
  *    migrations, and seeds a merchant through the operator API with secrets generated for this run.
  * 3. At each concurrency runs the floor scenarios, then every gateway scenario whose routes exist.
- * 4. Prints a table, writes bench/results/latest.json (+ history) and, on a full run, the figures
- *    in bench/README.md. Every process it started is stopped on exit, error or Ctrl-C.
+ * 4. Counts the storage calls per request in a counting build (bench/lib/per-request.ts).
+ * 5. Prints a table and the latency model, writes bench/results/latest.json (+ history) and, on a
+ *    full run, the figures in bench/README.md. Every process it started is stopped on exit, error or
+ *    Ctrl-C. `--count` does only the build and step 4 (a few seconds of load-free requests).
  */
 import { execSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -17,19 +19,20 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateLocalSecrets } from "../scripts/local-secrets.ts";
 import { inFlight, type Measurement, measure, probe } from "./lib/load.ts";
-import { updateReadme } from "./lib/markdown.ts";
+import { renderLatencyBlock, updateReadme } from "./lib/markdown.ts";
 import { countPerRequest } from "./lib/per-request.ts";
 import {
   type BenchResults,
   compare,
-  judgeTargets,
+  describeCounts,
   renderTable,
   type ScenarioOutcome,
   writeResults,
 } from "./lib/report.ts";
 import { FLOOR_SCENARIOS, GATEWAY_SCENARIOS, openApiRoutes, type Pools, routeKey } from "./lib/scenarios.ts";
-import { call, describe, issueToken, type Seeded, seedMerchant } from "./lib/seed.ts";
+import { call, describe, issueToken, probeReuse, seedMerchant } from "./lib/seed.ts";
 import { coldStarts, profileStartup } from "./lib/startup.ts";
+import { judgeTargets } from "./lib/targets.ts";
 import {
   applySql,
   type Bundle,
@@ -42,6 +45,7 @@ import {
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
+const countOnly = process.argv.includes("--count");
 const PLAN = quick
   ? { concurrencies: [1, 16], seconds: 2, warmupSeconds: 0.5, startupRuns: 1, coldRuns: 3 }
   : { concurrencies: [1, 16, 64], seconds: 8, warmupSeconds: 1, startupRuns: 3, coldRuns: 5 };
@@ -123,28 +127,6 @@ async function start(config: string, bundle: Bundle, secrets: Record<string, str
   return worker;
 }
 
-/** Checks a payment method can be charged twice; if so every authorize reuses it. */
-async function probeReuse(base: URL, seeded: Seeded): Promise<string | null> {
-  const pm = await call(base, "POST", "/v1/payment_methods", {
-    bearer: seeded.token,
-    form: {
-      type: "card",
-      "card[number]": "4242424242424242",
-      "card[exp_month]": "12",
-      "card[exp_year]": "2034",
-      "card[cvc]": "123",
-    },
-  });
-  const id = pm.body.id;
-  if (pm.status !== 200 || typeof id !== "string") return null;
-  const form = { amount: "2000", currency: "usd", payment_method: id, confirm: "true", capture_method: "manual" };
-  for (let i = 0; i < 2; i++) {
-    const pi = await call(base, "POST", "/v1/payment_intents", { bearer: seeded.token, form });
-    if (pi.status !== 200) return null;
-  }
-  return id;
-}
-
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machineInfo = machine();
@@ -153,8 +135,13 @@ async function main(): Promise<void> {
   const gatewayConfig = join(ROOT, "wrangler.toml");
   const floorConfig = join(ROOT, "bench/floor/wrangler.toml");
 
-  log(`${quick ? "quick" : "full"} run; building bundles (wrangler deploy --dry-run)`);
+  log(`${countOnly ? "count" : quick ? "quick" : "full"} run; building bundles (wrangler deploy --dry-run)`);
   const gatewayBundle = buildBundle(gatewayConfig, join(tmp, "gateway-dist"), secretNames);
+  if (countOnly) {
+    const counts = await countPerRequest(gatewayBundle, gatewayConfig, secrets, join(tmp, "persist-count"), running);
+    console.log(describeCounts(counts).join("\n"));
+    return;
+  }
   const floorBundle = buildBundle(floorConfig, join(tmp, "floor-dist"));
   log("profiling startup (wrangler check startup)");
   const startupGateway = profileStartup(gatewayConfig, tmp, PLAN.startupRuns, secretNames);
@@ -241,6 +228,11 @@ async function main(): Promise<void> {
         continue;
       }
       scenario.expectStatus = first.status;
+      if ((scenario.maxRequests?.() ?? 1) <= 0) {
+        log(`${s.name} c=${concurrency}: skipped, the probe took the last prepared object`);
+        outcome.reason = `skipped at c=${concurrency}: the probe took the last prepared object`;
+        continue;
+      }
       log(`${s.name} c=${concurrency}`);
       const m = await measure(base, gateway.pids, scenario, plan);
       outcome.runs.push(compare(m, s.floor, floorRuns));
@@ -285,6 +277,7 @@ async function main(): Promise<void> {
   };
   const results: BenchResults = { ...partial, targets: judgeTargets(partial) };
   console.log(renderTable(results));
+  console.log(`\nlatency model (bench/README.md):\n${renderLatencyBlock(results)}`);
   const file = writeResults(join(ROOT, "bench/results"), results);
   log(`wrote ${file}`);
   if (!quick) {

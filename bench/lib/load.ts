@@ -33,7 +33,7 @@ export interface Scenario {
 }
 
 /** The floor scenarios every gateway scenario is compared with. */
-export type FloorName = "hello" | "do_write" | "d1_batch" | "all_three";
+export type FloorName = "hello" | "do_write" | "d1_batch" | "all_three" | "authorize_floor";
 
 /** Measured figures of one scenario at one concurrency. */
 export interface Measurement {
@@ -114,9 +114,11 @@ async function drive(
       if (status === scenario.expectStatus) latencies.push(ms);
     });
   }
-  const result = await instance;
-  current.instance = null;
-  return result;
+  try {
+    return await instance;
+  } finally {
+    current.instance = null;
+  }
 }
 
 /** The autocannon run in flight, so an interrupt can stop it. */

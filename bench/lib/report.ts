@@ -1,10 +1,11 @@
 /**
- * Results: the JSON shape written to bench/results/, the targets of issue 7 judged against it, the
- * human table printed on stdout, and the short history kept next to latest.json.
+ * Results: the JSON shape written to bench/results/ (bench/lib/targets.ts judges it), the human
+ * table printed on stdout, and the short history kept next to latest.json.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Measurement } from "./load.ts";
+import { countFor, countLabel, describeCalls, type PerRequestCounts, perRequest } from "./per-request.ts";
 import type { ColdStart, StartupProfile } from "./startup.ts";
 
 /** One gateway measurement with its comparison to the floor at the same concurrency. */
@@ -48,7 +49,7 @@ export interface BenchResults {
     floor: StartupProfile | string;
     cold: { gateway: ColdStart; floor: ColdStart };
   };
-  perRequest: Record<string, { d1Calls: number; doCalls: number; calls?: string[] }> | string;
+  perRequest: PerRequestCounts;
   floor: Measurement[];
   scenarios: ScenarioOutcome[];
   targets: TargetVerdict[];
@@ -69,55 +70,17 @@ export function compare(m: Measurement, floorName: string, floor: readonly Measu
 const fmt = (n: number | null | undefined, digits = 2) =>
   n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits);
 
-/** Judges the issue's four targets. Authorize means both authorize scenarios; the worst run counts. */
-export function judgeTargets(r: Omit<BenchResults, "targets">): TargetVerdict[] {
-  const authorize = r.scenarios.filter((s) => s.name.startsWith("authorize") && s.status === "measured");
-  const runs = authorize.flatMap((s) => s.runs);
-  const verdicts: TargetVerdict[] = [];
-  if (runs.length === 0) {
-    verdicts.push({
-      target: "authorize throughput >= 0.7x floor (all three)",
-      value: "authorize not measured",
-      met: null,
-    });
-    verdicts.push({
-      target: "authorize CPU <= 1 ms/request (workerd CPU over the all-three floor)",
-      value: "authorize not measured",
-      met: null,
-    });
-  } else {
-    const worstRatio = Math.min(...runs.map((x) => x.floorRatio ?? 0));
-    // workerd's CPU includes the local D1 and Durable Object storage engines, which Workers bills no CPU for;
-    // subtracting the all-three floor (which does that storage work) leaves the gateway's own CPU.
-    const worstCpu = Math.max(...runs.map((x) => x.cpuOverFloorMs ?? Number.POSITIVE_INFINITY));
-    verdicts.push({
-      target: "authorize throughput >= 0.7x floor (all three)",
-      value: `worst ${fmt(worstRatio)}x (${runs.map((x) => `${x.scenario} c=${x.concurrency} ${fmt(x.floorRatio)}x`).join(", ")})`,
-      met: worstRatio >= 0.7,
-    });
-    verdicts.push({
-      target: "authorize CPU <= 1 ms/request (workerd CPU over the all-three floor)",
-      value:
-        `worst ${fmt(worstCpu)} ms over floor ` +
-        `(${runs.map((x) => `${x.scenario} c=${x.concurrency} ${fmt(x.cpuOverFloorMs)} of ${fmt(x.cpuMsPerRequest)} total`).join(", ")})`,
-      met: worstCpu <= 1,
-    });
-  }
-  const at16 = r.scenarios.flatMap((s) => s.runs).filter((x) => x.concurrency === 16);
-  const tails = at16.filter((x) => x.p99Ms > 3 * x.p50Ms);
-  verdicts.push({
-    target: "p99 <= 3x p50 at c=16 (every measured gateway scenario)",
-    value:
-      at16.length === 0
-        ? "no c=16 runs"
-        : tails.length === 0
-          ? `all ${at16.length} within (max ${fmt(Math.max(...at16.map((x) => x.p99Ms / x.p50Ms)))}x)`
-          : `over: ${tails.map((x) => `${x.scenario} ${fmt(x.p99Ms / x.p50Ms)}x`).join(", ")}`,
-    met: at16.length === 0 ? null : tails.length === 0,
-  });
-  const kib = r.bundle.gateway.gzipBytes / 1024;
-  verdicts.push({ target: "bundle <= 250 KiB gzipped", value: `${fmt(kib, 1)} KiB`, met: kib <= 250 });
-  return verdicts;
+/** p99 over p50 of a run: how far the tail reaches. */
+export const tailRatio = (m: Measurement): string => fmt(m.p99Ms / m.p50Ms, 1);
+
+/** One line per counted scenario: round trips, RPCs, depth, deferred calls, and the calls by hop. */
+export function describeCounts(counts: PerRequestCounts, quote?: (s: string) => string): string[] {
+  if (typeof counts === "string") return [counts];
+  return counts.map(
+    (c) =>
+      `${countLabel(c)}: depth ${perRequest(c.depth)}, ${perRequest(c.deferred)} deferred; ${perRequest(c.d1Calls)} D1 / ${perRequest(c.doCalls)} DO: ` +
+      describeCalls(c.calls, quote),
+  );
 }
 
 /** The failed count, flagged with `!` (and the statuses) when over 1% of the answers. */
@@ -138,7 +101,18 @@ function row(cells: string[], widths: number[]): string {
 
 /** The human table: floor, then every gateway scenario (missing ones named), then the targets. */
 export function renderTable(r: BenchResults): string {
-  const header = ["scenario", "c", "req/s", "p50 ms", "p99 ms", "x floor", "CPU ms/req", "over floor", "failed"];
+  const header = [
+    "scenario",
+    "c",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "p99/p50",
+    "x floor",
+    "CPU ms/req",
+    "over floor",
+    "failed",
+  ];
   const lines: string[][] = [];
   for (const m of r.floor) {
     lines.push([
@@ -147,6 +121,7 @@ export function renderTable(r: BenchResults): string {
       fmt(m.rps, 0),
       fmt(m.p50Ms),
       fmt(m.p99Ms),
+      tailRatio(m),
       "1.00",
       fmt(m.cpuMsPerRequest, 3),
       "",
@@ -155,7 +130,7 @@ export function renderTable(r: BenchResults): string {
   }
   for (const s of r.scenarios) {
     if (s.status !== "measured") {
-      lines.push([s.name, "", `${s.status.toUpperCase()}: ${s.reason ?? ""}`, "", "", "", "", "", ""]);
+      lines.push([s.name, "", `${s.status.toUpperCase()}: ${s.reason ?? ""}`, "", "", "", "", "", "", ""]);
       continue;
     }
     for (const m of s.runs) {
@@ -165,6 +140,7 @@ export function renderTable(r: BenchResults): string {
         fmt(m.rps, 0),
         fmt(m.p50Ms),
         fmt(m.p99Ms),
+        tailRatio(m),
         `${fmt(m.floorRatio)} ${m.floor}`,
         fmt(m.cpuMsPerRequest, 3),
         fmt(m.cpuOverFloorMs, 3),
@@ -194,14 +170,8 @@ export function renderTable(r: BenchResults): string {
   out.push(
     `fresh workerd to first answer (median of ${su.cold.gateway.runs}): gateway ${fmt(su.cold.gateway.firstResponseMs, 0)} ms wall / ${fmt(su.cold.gateway.cpuMs, 0)} ms CPU, floor ${fmt(su.cold.floor.firstResponseMs, 0)} ms / ${fmt(su.cold.floor.cpuMs, 0)} ms`,
   );
-  if (typeof r.perRequest === "string") out.push(`per request: ${r.perRequest}`);
-  else {
-    const parts = Object.entries(r.perRequest).map(([k, v]) => `${k} ${v.d1Calls} D1/${v.doCalls} DO`);
-    out.push(`per request (D1 round trips / DO RPCs): ${parts.join(", ")}`);
-    for (const [k, v] of Object.entries(r.perRequest)) {
-      if (v.calls && v.calls.length > 1) out.push(`  ${k}: ${v.calls.join(" > ")}`);
-    }
-  }
+  out.push("storage calls per request (counting build; depth = sequential hops before the response):");
+  out.push(...describeCounts(r.perRequest).map((l) => `  ${l}`));
   const cpuLines = explainCpu(r);
   if (cpuLines.length > 0) out.push("CPU per request, modelled:", ...cpuLines.map((l) => `  ${l}`));
   out.push(`seed: ${r.setup.seeded}; merchant rate limit: ${r.setup.rateLimit ?? "-"}`);
@@ -233,10 +203,9 @@ export function writeResults(dir: string, r: BenchResults, keep = 10): string {
  * concurrency); what remains is the gateway's own work (routing, validation, JWT, crypto, JSON).
  */
 export function explainCpu(r: Omit<BenchResults, "targets">): string[] {
-  if (typeof r.perRequest === "string") return [];
   const lines: string[] = [];
   for (const s of r.scenarios) {
-    const calls = r.perRequest[s.name];
+    const calls = countFor(r.perRequest, s.name, r.setup.paymentMethodReuse);
     if (!calls) continue;
     for (const m of s.runs) {
       const at = (name: string) => r.floor.find((f) => f.scenario === name && f.concurrency === m.concurrency);

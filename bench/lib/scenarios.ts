@@ -1,5 +1,5 @@
 /**
- * The scenarios: the floor Worker's four, and the gateway's payment paths written against the
+ * The scenarios: the floor Worker's five, and the gateway's payment paths written against the
  * Stripe-shaped contract (form bodies, Bearer JWT, an Idempotency-Key on every POST as the stripe SDK
  * sends). A gateway scenario runs only when every route it needs is in the served /openapi.json
  * and one probe request answers 2xx; otherwise it is reported as missing or failing, never faked.
@@ -8,7 +8,7 @@
  * authorizations, the manual-capture authorizations feed capture, the automatic ones feed refund.
  */
 import type { FloorName, RequestSpec, Scenario } from "./load.ts";
-import type { Seeded } from "./seed.ts";
+import { CARD_FORM, type Seeded } from "./seed.ts";
 
 /** The floor scenarios, in the order they run. */
 export const FLOOR_SCENARIOS: readonly Scenario[] = [
@@ -16,10 +16,8 @@ export const FLOOR_SCENARIOS: readonly Scenario[] = [
   { name: "do_write", expectStatus: 200, next: () => ({ method: "POST", path: "/do" }) },
   { name: "d1_batch", expectStatus: 200, next: () => ({ method: "POST", path: "/d1" }) },
   { name: "all_three", expectStatus: 200, next: () => ({ method: "POST", path: "/all" }) },
+  { name: "authorize_floor", expectStatus: 200, next: () => ({ method: "POST", path: "/authorize" }) },
 ];
-
-/** The card every payment method is made from (a simulator success card). */
-const CARD = { number: "4242424242424242", exp_month: "12", exp_year: "2034", cvc: "123" };
 
 /** Objects created by one scenario and consumed by another. */
 export interface Pools {
@@ -152,13 +150,6 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
     authenticated: true,
     build: ({ seeded, pools }) => {
       const headers = bearer(seeded);
-      const form = {
-        type: "card",
-        "card[number]": CARD.number,
-        "card[exp_month]": CARD.exp_month,
-        "card[exp_year]": CARD.exp_year,
-        "card[cvc]": CARD.cvc,
-      };
       return {
         name: "tokenize",
         expectStatus: 200,
@@ -167,14 +158,14 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
           const id = idOf(body);
           if (id) pools.paymentMethods.push(id);
         },
-        next: () => ({ method: "POST", path: "/v1/payment_methods", headers, form }),
+        next: () => ({ method: "POST", path: "/v1/payment_methods", headers, form: { ...CARD_FORM } }),
       };
     },
   },
   {
     name: "authorize_manual",
     title: "authorize: create with confirm=true, capture_method=manual",
-    floor: "all_three",
+    floor: "authorize_floor",
     routes: ["POST /v1/payment_intents", "POST /v1/payment_methods"],
     authenticated: true,
     build: authorize("manual"),
@@ -182,7 +173,7 @@ export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
   {
     name: "authorize_automatic",
     title: "authorize with automatic capture",
-    floor: "all_three",
+    floor: "authorize_floor",
     routes: ["POST /v1/payment_intents", "POST /v1/payment_methods"],
     authenticated: true,
     build: authorize("automatic"),

@@ -1,7 +1,8 @@
 /**
  * Seeds the bench merchant through the gateway's own operator API (with the OPERATOR_TOKEN this
  * harness generated), raises its rate limit so the load is never throttled, and gets an access
- * token over OAuth2 client credentials. Nothing is written to D1 behind the gateway's back.
+ * token over OAuth2 client credentials, and tokenizes cards for the payment scenarios. Nothing is
+ * written to D1 behind the gateway's back.
  */
 
 /** What a request to the gateway answered. */
@@ -144,4 +145,31 @@ export async function seedMerchant(base: URL, operator: string): Promise<Seeded 
     tokenClients.push({ clientId: id, clientSecret: secret });
   }
   return { merchantId, clientId, clientSecret, token: accessToken, tokenClients, rateLimit };
+}
+
+/** The card every payment method is made from (a simulator success card), as a form body. */
+export const CARD_FORM: Readonly<Record<string, string>> = {
+  type: "card",
+  "card[number]": "4242424242424242",
+  "card[exp_month]": "12",
+  "card[exp_year]": "2034",
+  "card[cvc]": "123",
+};
+
+/** Tokenizes the bench card; returns the new `pm_` id, or null if the gateway refused. */
+export async function tokenizeCard(base: URL, seeded: Seeded): Promise<string | null> {
+  const pm = await call(base, "POST", "/v1/payment_methods", { bearer: seeded.token, form: { ...CARD_FORM } });
+  return pm.status === 200 && typeof pm.body.id === "string" ? pm.body.id : null;
+}
+
+/** Checks a payment method can be charged twice; if so, returns it for every authorize to reuse. */
+export async function probeReuse(base: URL, seeded: Seeded): Promise<string | null> {
+  const id = await tokenizeCard(base, seeded);
+  if (id === null) return null;
+  const form = { amount: "2000", currency: "usd", payment_method: id, confirm: "true", capture_method: "manual" };
+  for (let i = 0; i < 2; i++) {
+    const pi = await call(base, "POST", "/v1/payment_intents", { bearer: seeded.token, form });
+    if (pi.status !== 200) return null;
+  }
+  return id;
 }
