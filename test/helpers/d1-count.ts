@@ -63,15 +63,10 @@ export function countingDb(log: RoundTrip[]): D1Database {
 
 /**
  * Payment dependencies whose every D1 call (the payment services', the vault's and the
- * processor's) is logged; `gateway(log)` leaves out the built-in simulator's own storage.
+ * processor's) is logged. The built-in simulator makes none of its own for ordinary cards.
  */
 export function countedDeps(log: RoundTrip[], processor?: ProcessorFactory): PaymentDeps {
   const counted = { ...env, DB: countingDb(log) } as Env;
   const factory = processor ?? processorFor;
   return { ...deps(), env: counted, db: getDb(counted), processor: (claimed) => factory(counted, claimed) };
-}
-
-/** The round trips that are the gateway's own (not the simulator's storage). */
-export function gatewayTrips(log: RoundTrip[]): RoundTrip[] {
-  return log.filter((t) => !t.sql.every((s) => s.includes("simulator_operations")));
 }
