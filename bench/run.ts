@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick | --count]`: throughput, latency and CPU per request of the gateway's payment
- * paths, each read as a ratio to a floor Worker measured in the same run on the same machine.
+ * `npm run bench [-- --quick | --count | --profile]`: throughput, latency and CPU per request of the
+ * gateway's payment paths, each read as a ratio to a floor Worker measured in the same run on the
+ * same machine.
  *
  * 1. Builds the gateway and bench/floor with `wrangler deploy --dry-run` (bundle sizes) and profiles
  *    their startup with `wrangler check startup`.
@@ -11,9 +12,11 @@
  * 5. Prints a table and the latency model, writes bench/results/latest.json (+ history) and, on a
  *    full run, the figures in bench/README.md. Every process it started is stopped on exit, error or
  *    Ctrl-C. `--count` does only the build and step 4 (a few seconds of load-free requests).
+ * `--profile` instead samples the CPU of authorizes with V8's profiler (bench/lib/profile.ts), prints
+ * µs per authorize by category and writes bench/results/profile-latest.json.
  */
 import { execSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +24,8 @@ import { generateLocalSecrets } from "../scripts/local-secrets.ts";
 import { inFlight, type Measurement, measure, probe } from "./lib/load.ts";
 import { renderLatencyBlock, updateReadme } from "./lib/markdown.ts";
 import { countPerRequest } from "./lib/per-request.ts";
+import { profileAuthorize } from "./lib/profile.ts";
+import { renderProfile } from "./lib/profile-report.ts";
 import {
   type BenchResults,
   compare,
@@ -46,6 +51,9 @@ import {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
 const countOnly = process.argv.includes("--count");
+const profileOnly = process.argv.includes("--profile");
+/** `--profile`: authorizes profiled per Worker after a warm-up, at modest concurrency, sampled every 50 µs. */
+const PROFILE_PLAN = { warmup: 300, requests: 2000, concurrency: 8, intervalUs: 50 };
 const PLAN = quick
   ? { concurrencies: [1, 16], seconds: 2, warmupSeconds: 0.5, startupRuns: 1, coldRuns: 3 }
   : { concurrencies: [1, 16, 64], seconds: 8, warmupSeconds: 1, startupRuns: 3, coldRuns: 5 };
@@ -134,6 +142,21 @@ async function main(): Promise<void> {
   const secretNames = Object.keys(secrets);
   const gatewayConfig = join(ROOT, "wrangler.toml");
   const floorConfig = join(ROOT, "bench/floor/wrangler.toml");
+  if (profileOnly) {
+    const summaries = await profileAuthorize({ root: ROOT, tmp, secrets, running, log }, PROFILE_PLAN);
+    console.log(renderProfile(summaries));
+    const file = join(ROOT, "bench/results/profile-latest.json");
+    const result = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      git: git(),
+      machine: machineInfo,
+      plan: PROFILE_PLAN,
+    };
+    writeFileSync(file, `${JSON.stringify({ ...result, profiles: summaries }, null, 2)}\n`);
+    log(`wrote ${file}`);
+    return;
+  }
 
   log(`${countOnly ? "count" : quick ? "quick" : "full"} run; building bundles (wrangler deploy --dry-run)`);
   const gatewayBundle = buildBundle(gatewayConfig, join(tmp, "gateway-dist"), secretNames);

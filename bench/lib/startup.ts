@@ -7,13 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type CpuProfile, selfTimes } from "./profile-report.ts";
 import { type Bundle, cpuMs, QUIET_ENV, type RunningWorker, serveBundle, wrangler } from "./workerd.ts";
-
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string } }[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 /** Startup profile of one Worker: CPU time not idle, and the window it was sampled over. */
 export interface StartupProfile {
@@ -29,11 +24,10 @@ export function activeTime(profile: CpuProfile): StartupProfile {
   const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === "(idle)").map((n) => n.id));
   let active = 0;
   let window = 0;
-  profile.samples.forEach((node, i) => {
-    const us = profile.timeDeltas[i + 1] ?? 0; // time until the next sample is spent where this one was
+  for (const [node, us] of selfTimes(profile)) {
     window += us;
     if (!idle.has(node)) active += us;
-  });
+  }
   return { activeMs: active / 1000, windowMs: window / 1000, samples: profile.samples.length };
 }
 

@@ -1,8 +1,8 @@
 /**
  * Builds a Worker exactly as `wrangler deploy` would (`--dry-run --outdir`), then serves that bundle
  * in workerd through Miniflare on 127.0.0.1 with the bindings of its wrangler config, persistence in a
- * temp dir, and no inspector or dev proxy in the request path. One Miniflare instance is one workerd
- * child process, whose /proc CPU times the harness reads.
+ * temp dir, and no inspector (unless the profile mode asks for one) or dev proxy in the request path.
+ * One Miniflare instance is one workerd child process, whose /proc CPU times the harness reads.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -48,12 +48,21 @@ export interface Bundle {
   extraModules?: string[];
 }
 
-/** Runs `wrangler deploy --dry-run --outdir <outdir>` for a config and measures the main module. */
-export function buildBundle(configPath: string, outdir: string, secretNames: readonly string[] = []): Bundle {
+/**
+ * Runs `wrangler deploy --dry-run --outdir <outdir>` for a config and measures the main module.
+ * `readable` builds it unminified with a source map (`index.js.map`), for profiles.
+ */
+export function buildBundle(
+  configPath: string,
+  outdir: string,
+  secretNames: readonly string[] = [],
+  readable = false,
+): Bundle {
   // wrangler checks `[secrets] required` against process.env; placeholder values never reach a Worker.
   const env: NodeJS.ProcessEnv = { ...QUIET_ENV };
   for (const name of secretNames) env[name] ??= "bench-build-placeholder";
-  const result = wrangler(["deploy", "--dry-run", "--config", configPath, "--outdir", outdir], env);
+  const args = ["deploy", "--dry-run", "--config", configPath, "--outdir", outdir];
+  const result = wrangler(readable ? [...args, "--no-minify", "--upload-source-maps"] : args, env);
   if (!result.ok) throw new Error(`wrangler deploy --dry-run failed:\n${result.output}`);
   const entry = join(outdir, "index.js");
   const code = readFileSync(entry);
@@ -73,12 +82,16 @@ type ConfigOptions = Pick<
   "compatibilityDate" | "compatibilityFlags" | "d1Databases" | "durableObjects" | "bindings"
 >;
 
-/** Serves a bundle in a fresh workerd with the bindings of `configPath` plus `secrets`. */
+/**
+ * Serves a bundle in a fresh workerd with the bindings of `configPath` plus `secrets`; with
+ * `inspectorPort` (0: any free port) workerd's V8 inspector listens there (`mf.getInspectorURL()`).
+ */
 export async function serveBundle(
   configPath: string,
   bundle: Bundle,
   secrets: Record<string, string>,
   persistDir: string,
+  inspectorPort?: number,
 ): Promise<RunningWorker> {
   Object.assign(process.env, secrets); // read by wrangler's config loader for `[secrets] required`
   // wrangler derives the bindings from the config (vars, D1, Durable Objects with SQLite) in Miniflare 4's
@@ -97,6 +110,7 @@ export async function serveBundle(
       modulesRoot: bundle.dir,
       host: "127.0.0.1",
       port: 0,
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
     }),
     resourcePersistencePath: persistDir,
   });
@@ -171,6 +185,29 @@ export function cpuMs(pids: readonly number[]): number {
   let total = 0;
   for (const pid of pids) total += readStat(pid)?.cpuMs ?? 0;
   return total;
+}
+
+/** On-CPU and run-queue time of a thread, in ms (`/proc/<pid>/task/<tid>/schedstat`, ns resolution). */
+export interface ThreadTimes {
+  tid: number;
+  cpuMs: number;
+  waitMs: number;
+}
+
+/** Every thread of the given processes with its on-CPU and run-queue times so far. */
+export function threadTimes(pids: readonly number[]): ThreadTimes[] {
+  const threads: ThreadTimes[] = [];
+  for (const pid of pids) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [cpu = 0, wait = 0] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
+        threads.push({ tid: Number(tid), cpuMs: cpu / 1e6, waitMs: wait / 1e6 });
+      } catch {
+        // the thread ended
+      }
+    }
+  }
+  return threads;
 }
 
 /** Length of one clock tick in ms: the resolution of cpuMs(). */
