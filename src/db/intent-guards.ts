@@ -3,7 +3,9 @@
  * claim batch can decide and write in one round trip: `captureGuard` holds exactly when
  * `decideCapture` answers mode `capture`, `refundGuard` exactly when `decideRefund` allows the
  * refund (test/db/intent-guards.test.ts checks both agree on generated states). Each comes with
- * the amount the decision takes, as SQL over the row before the claim changes it.
+ * the amount the decision takes, as SQL over the row before the claim changes it. The requested
+ * amount is the placeholder `requested` (`guardValues`), so a claim's statements are built once
+ * (db/prepared.ts) and every request binds its amount.
  */
 import { type SQL, sql } from "drizzle-orm";
 import { amountStep, CURRENCIES } from "../domain/currencies";
@@ -25,30 +27,28 @@ export function guardable(amount: number | undefined): boolean {
   return amount === undefined || Number.isSafeInteger(amount);
 }
 
-/** The amount a capture of `requested` (default: all that is capturable) takes. */
-export function captureAmount(requested: number | undefined): SQL {
-  return sql`coalesce(${requested ?? null}, ${t.amountCapturable})`;
+/** The requested amount, the guards' one placeholder (`requested`; NULL: the default amount). */
+const requested = sql.placeholder("requested");
+
+/** The values of the guards' placeholders for a request of `amount` (undefined: the default). */
+export function guardValues(amount: number | undefined): { requested: number | null } {
+  return { requested: amount ?? null };
 }
 
+/** The amount a capture of `requested` (default: all that is capturable) takes. */
+export const captureAmount: SQL = sql`coalesce(${requested}, ${t.amountCapturable})`;
+
 /** `decideCapture(row, requested)` is a new capture (not a refusal, not a resume). */
-export function captureGuard(requested: number | undefined): SQL {
-  return sql`(${t.status} = 'requires_capture' and ${t.pendingOp} is null and ${part(captureAmount(requested), sql`${t.amountCapturable}`)})`;
-}
+export const captureGuard: SQL = sql`(${t.status} = 'requires_capture' and ${t.pendingOp} is null and ${part(captureAmount, sql`${t.amountCapturable}`)})`;
 
 /** What remains to refund on the row. */
 const remaining = sql`(${t.amountReceived} - ${t.amountRefunded})`;
 
 /** The amount a refund of `requested` (default: all that remains) takes. */
-export function refundAmount(requested: number | undefined): SQL {
-  return sql`coalesce(${requested ?? null}, ${remaining})`;
-}
+export const refundAmount: SQL = sql`coalesce(${requested}, ${remaining})`;
 
 /** `decideRefund(row, requested)` allows the refund. */
-export function refundGuard(requested: number | undefined): SQL {
-  return sql`(${t.status} = 'succeeded' and ${remaining} > 0 and ${part(refundAmount(requested), remaining)})`;
-}
+export const refundGuard: SQL = sql`(${t.status} = 'succeeded' and ${remaining} > 0 and ${part(refundAmount, remaining)})`;
 
 /** The intent's change when a refund of `requested` reserves its amount (`amount_refunded` grows). */
-export function refundReservation(requested: number | undefined) {
-  return { amountRefunded: sql`${t.amountRefunded} + ${refundAmount(requested)}` };
-}
+export const refundReservation = { amountRefunded: sql`${t.amountRefunded} + ${refundAmount}` };

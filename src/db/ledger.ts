@@ -4,20 +4,22 @@
  * ledger_balances), for the caller to put in the same D1 batch as the state change they record.
  * The database then enforces the two rules the domain states: the unique (source_id, kind, account)
  * index refuses a movement booked twice, and the CHECK on ledger_balances refuses an account pushed
- * to the wrong side of zero. Either failure rolls back the whole batch. See docs/ledger.md.
+ * to the wrong side of zero. Either failure rolls back the whole batch. See docs/ledger.md. The
+ * statements are built once per number of postings and bound per movement (prepared.ts).
  */
 import { and, eq, type SQL, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import {
   type Account,
   isBalanced,
   type Movement,
   type MovementKind,
+  type Posting,
   postingsFor,
   zeroBalances,
 } from "../domain/ledger";
 import { newId } from "../lib/ids";
 import type { Db } from "./client";
+import { type Bound, bindAll, prepared, type Values } from "./prepared";
 import { ledgerBalances, ledgerEntries } from "./schema";
 
 /** Where a movement is booked: whose ledger, which currency, for which intent or refund, and when. */
@@ -30,85 +32,88 @@ export interface PostingContext {
   created: number;
 }
 
-/** The statements booking `movement` as one balanced transaction; throws if its postings are unbalanced. */
-export function postMovement(db: Db, at: PostingContext, movement: Movement): BatchItem<"sqlite">[] {
-  const postings = postingsFor(movement);
-  if (!isBalanced(postings)) throw new Error(`ledger: unbalanced postings for ${movement.kind}`);
-  const txnId = newId("txn");
+/**
+ * The statements booking `n` postings of one transaction, over placeholders: `txnId`,
+ * `merchantId`, `currency`, `kind`, `sourceId`, `created`, and per posting `le<i>` (its entry id),
+ * `account<i>` and `amount<i>`. With `of`, the currency and each amount (times `amount<i>`) are
+ * SQL over what the batch wrote before (see `postMovementOf`).
+ */
+function bookingShape(db: Db, n: number, of?: { currency: SQL; amount: SQL }) {
+  const p = sql.placeholder;
+  const b = ledgerBalances;
+  const currency = of?.currency ?? p("currency");
+  const amount = (i: number) => (of ? sql`${p(`amount${i}`)} * ${of.amount}` : p(`amount${i}`));
+  const each = Array.from({ length: n }, (_, i) => i);
   const entries = db.insert(ledgerEntries).values(
-    postings.map((p) => ({
-      id: newId("le"),
-      txnId,
-      merchantId: at.merchantId,
-      currency: at.currency,
-      account: p.account,
-      amount: p.amount,
-      kind: movement.kind,
-      sourceId: at.sourceId,
-      created: at.created,
+    each.map((i) => ({
+      id: p(`le${i}`),
+      txnId: p("txnId"),
+      merchantId: p("merchantId"),
+      currency,
+      account: p(`account${i}`),
+      amount: amount(i),
+      kind: p("kind"),
+      sourceId: p("sourceId"),
+      created: p("created"),
     })),
   );
   // Not one upsert per posting: SQLite checks the CHECK on the row an upsert proposes to insert
   // before it looks for the conflict, so a debit to an existing account would fail as a new row
   // with a negative balance. Create any missing account at 0 (which passes the CHECK), then add.
   const opened = db
-    .insert(ledgerBalances)
-    .values(postings.map((p) => ({ merchantId: at.merchantId, currency: at.currency, account: p.account, balance: 0 })))
+    .insert(b)
+    .values(each.map((i) => ({ merchantId: p("merchantId"), currency, account: p(`account${i}`), balance: 0 })))
     .onConflictDoNothing();
-  const updates = postings.map((p) =>
+  const updates = each.map((i) =>
     db
-      .update(ledgerBalances)
-      .set({ balance: sql`${ledgerBalances.balance} + ${p.amount}` })
-      .where(
-        and(
-          eq(ledgerBalances.merchantId, at.merchantId),
-          eq(ledgerBalances.currency, at.currency),
-          eq(ledgerBalances.account, p.account),
-        ),
-      ),
+      .update(b)
+      .set({ balance: sql`${b.balance} + ${amount(i)}` })
+      .where(and(eq(b.merchantId, p("merchantId")), eq(b.currency, currency), eq(b.account, p(`account${i}`)))),
   );
   return [entries, opened, ...updates];
+}
+
+/** The values of `bookingShape` for these postings, with fresh entry and transaction ids. */
+function bookingValues(at: Omit<PostingContext, "currency">, kind: MovementKind, postings: readonly Posting[]) {
+  const values: Values = {
+    txnId: newId("txn"),
+    merchantId: at.merchantId,
+    kind,
+    sourceId: at.sourceId,
+    created: at.created,
+  };
+  postings.forEach((posting, i) => {
+    values[`le${i}`] = newId("le");
+    values[`account${i}`] = posting.account;
+    values[`amount${i}`] = posting.amount;
+  });
+  return values;
+}
+
+/** The statements booking `movement` as one balanced transaction; throws if its postings are unbalanced. */
+export function postMovement(db: Db, at: PostingContext, movement: Movement): Bound[] {
+  const postings = postingsFor(movement);
+  if (!isBalanced(postings)) throw new Error(`ledger: unbalanced postings for ${movement.kind}`);
+  const shape = prepared(db, `ledger.post:${postings.length}`, () => bookingShape(db, postings.length));
+  return bindAll(shape, { ...bookingValues(at, movement.kind, postings), currency: at.currency });
 }
 
 /**
  * `postMovement` for a one-amount movement whose amount and currency are SQL over a row an earlier
  * statement of the same batch wrote (the refund a guarded claim inserts): the domain's postings
- * for amount 1, scaled by `amount` in SQL, so they balance as the domain's do.
+ * for amount 1, scaled by `amount` in SQL, so they balance as the domain's do. `key` names `of`
+ * (the statements are built once per key); its placeholders are bound with `values`.
  */
 export function postMovementOf(
   db: Db,
   at: Omit<PostingContext, "currency">,
   kind: Exclude<MovementKind, "capture">,
-  of: { currency: SQL; amount: SQL },
-): BatchItem<"sqlite">[] {
+  of: { key: string; currency: SQL; amount: SQL; values: Values },
+): Bound[] {
   const units = postingsFor({ kind, amount: 1 });
   if (!isBalanced(units)) throw new Error(`ledger: unbalanced postings for ${kind}`);
-  const txnId = newId("txn");
-  const b = ledgerBalances;
-  const entries = db.insert(ledgerEntries).values(
-    units.map((p) => ({
-      id: newId("le"),
-      txnId,
-      merchantId: at.merchantId,
-      currency: of.currency,
-      account: p.account,
-      amount: sql`${p.amount} * ${of.amount}`,
-      kind,
-      sourceId: at.sourceId,
-      created: at.created,
-    })),
-  );
-  const opened = db
-    .insert(b)
-    .values(units.map((p) => ({ merchantId: at.merchantId, currency: of.currency, account: p.account, balance: 0 })))
-    .onConflictDoNothing();
-  const updates = units.map((p) =>
-    db
-      .update(b)
-      .set({ balance: sql`${b.balance} + ${p.amount} * ${of.amount}` })
-      .where(and(eq(b.merchantId, at.merchantId), eq(b.currency, of.currency), eq(b.account, p.account))),
-  );
-  return [entries, opened, ...updates];
+  const shape = prepared(db, `ledger.postOf:${units.length}:${of.key}`, () => bookingShape(db, units.length, of));
+  return bindAll(shape, { ...of.values, ...bookingValues(at, kind, units) });
 }
 
 /** Why D1 refused a batch that booked a movement. */

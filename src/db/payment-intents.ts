@@ -3,19 +3,20 @@
  * the next row of payment_intent_versions (the compare-and-swap: its primary key refuses a second
  * writer from the same version), updates the intent, and writes the ledger postings (built by
  * ledger.ts) and any other rows of the same change. Either all of it lands or none does; D1 has no
- * interactive transactions.
+ * interactive transactions. The guarded claims that decide in SQL are in intent-claims.ts. The
+ * statements of the money paths are built once per shape and bound per request (prepared.ts).
  */
-import { and, asc, eq, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, lt, type Placeholder, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Movement } from "../domain/ledger";
 import { newId } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
-import { isGuardMiss, isUniqueViolation } from "./errors";
+import { isUniqueViolation } from "./errors";
 import { postMovement } from "./ledger";
 import { createdRange, listPage } from "./pagination";
+import { prepared, type Values } from "./prepared";
 import { paymentIntents, paymentIntentVersions } from "./schema";
-import type { PaymentMethodRow } from "./vault";
 
 /** A payment_intents row. */
 export type IntentRow = typeof paymentIntents.$inferSelect;
@@ -55,6 +56,44 @@ export function draftIntent(fields: IntentDraftFields): IntentRow {
   };
 }
 
+/** Every column of an intent row as a placeholder of the same name. */
+export function rowPlaceholders() {
+  return Object.fromEntries(
+    Object.keys(getTableColumns(paymentIntents)).map((k) => [k, sql.placeholder(k)]),
+  ) as unknown as Record<keyof IntentRow, Placeholder>;
+}
+
+/**
+ * The insert of `n` version rows of one intent over placeholders: `intentId`, `created`, and per
+ * row `version<i>`, `kind<i>`, `amount<i>` (`versionValues` gives them).
+ */
+export function versionsShape(db: Db, n: number) {
+  const p = sql.placeholder;
+  return db.insert(paymentIntentVersions).values(
+    Array.from({ length: n }, (_, i) => ({
+      intentId: p("intentId"),
+      version: p(`version${i}`),
+      kind: p(`kind${i}`),
+      amount: p(`amount${i}`),
+      created: p("created"),
+    })),
+  );
+}
+
+/** A version row of one intent: its number, what changed and the amount it records. */
+export type VersionRow = { version: number; kind: string; amount: number | null };
+
+/** The values of `versionsShape` for these rows. */
+export function versionValues(intentId: string, created: number, rows: VersionRow[]) {
+  const values: Values = { intentId, created };
+  rows.forEach((r, i) => {
+    values[`version${i}`] = r.version;
+    values[`kind${i}`] = r.kind;
+    values[`amount${i}`] = r.amount;
+  });
+  return values;
+}
+
 /**
  * Inserts a new intent and its first version; with `next`, that first change too (its version and
  * patch), in the same batch. On an idempotency-key conflict (a retry of the same create after a
@@ -63,80 +102,20 @@ export function draftIntent(fields: IntentDraftFields): IntentRow {
 export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange): Promise<IntentRow> {
   if (next?.ledger) throw new Error("insertIntent: a first change moves no money");
   const row = next ? { ...draft, ...next.patch, version: draft.version + 1 } : draft;
-  const created = {
-    intentId: row.id,
-    version: draft.version,
-    kind: "created",
-    amount: draft.amount,
-    created: row.created,
-  };
-  const versions: (typeof paymentIntentVersions.$inferInsert)[] = [created];
-  if (next) versions.push({ ...created, version: row.version, kind: next.kind, amount: next.amount ?? null });
+  const versions: VersionRow[] = [{ version: draft.version, kind: "created", amount: draft.amount }];
+  if (next) versions.push({ version: row.version, kind: next.kind, amount: next.amount ?? null });
+  const [insert, log] = prepared(db, `intents.insert:${versions.length}`, () => [
+    db.insert(paymentIntents).values(rowPlaceholders()),
+    versionsShape(db, versions.length),
+  ]);
   try {
-    await db.batch([
-      db.insert(paymentIntents).values(row),
-      db.insert(paymentIntentVersions).values(versions),
-      ...(next?.extra ?? []),
-    ]);
+    await db.batch([insert.bind(row), log.bind(versionValues(row.id, row.created, versions)), ...(next?.extra ?? [])]);
     return row;
   } catch (err) {
     if (row.idempotencyKey === null || !isUniqueViolation(err, "payment_intents")) throw err;
     const existing = await intentByIdempotencyKey(db, row.merchantId, row.idempotencyKey);
     if (!existing) throw err;
     return existing;
-  }
-}
-
-/** The statements of a claim batch that charge a card (see `claimStatements` in the vault). */
-export interface CardStatements {
-  usable: SQL;
-  id: SQL;
-  read: BatchItem<"sqlite">;
-  clear: BatchItem<"sqlite">;
-  spend: BatchItem<"sqlite">[];
-}
-
-/**
- * Inserts `draft` already claimed by `next` (its versions 1 and 2) to charge `card`, in one batch
- * that reads nothing beforehand: the intent's id is `(select id where <card usable>)`, so an
- * unusable card makes it NULL and D1 rolls the whole batch back (undefined: nothing written). The
- * same batch reads the sealed card, clears its stored CVC and spends a token. Throws the batch's
- * error otherwise (an idempotency-key conflict, a token spent by another batch).
- */
-export async function insertClaimed(
-  db: Db,
-  draft: IntentRow,
-  next: IntentChange,
-  card: CardStatements,
-): Promise<{ row: IntentRow; card: PaymentMethodRow } | undefined> {
-  if (next.ledger) throw new Error("insertClaimed: a first change moves no money");
-  const row = { ...draft, ...next.patch, version: draft.version + 1 };
-  const created = {
-    intentId: row.id,
-    version: draft.version,
-    kind: "created",
-    amount: draft.amount,
-    created: row.created,
-  };
-  try {
-    const [, , read] = await db.batch([
-      db
-        .insert(paymentIntents)
-        .values({ ...row, id: sql`(select ${row.id} where ${card.usable})`, paymentMethod: card.id }),
-      db
-        .insert(paymentIntentVersions)
-        .values([created, { ...created, version: row.version, kind: next.kind, amount: next.amount ?? null }]),
-      card.read,
-      card.clear,
-      ...card.spend,
-      ...(next.extra ?? []),
-    ]);
-    const sealed = (read as PaymentMethodRow[])[0];
-    if (!sealed) throw new Error("insertClaimed: the claimed card was not read");
-    return { row: { ...row, paymentMethod: sealed.id }, card: sealed };
-  } catch (err) {
-    if (isGuardMiss(err, "payment_intents.id")) return undefined;
-    throw err;
   }
 }
 
@@ -195,21 +174,24 @@ export async function changeIntent(
     ...(c.ledger ? postMovement(db, { ...at, sourceId: c.ledger.sourceId }, c.ledger.movement) : []),
     ...(c.extra ?? []),
   ]);
-  try {
-    await db.batch([
-      db.insert(paymentIntentVersions).values(
-        changes.map((c, i) => ({
-          intentId: from.id,
-          version: from.version + 1 + i,
-          kind: c.kind,
-          amount: c.amount ?? null,
-          created,
-        })),
-      ),
+  // The shape is the set of columns the change sets (undefined ones are left as they are).
+  const columns = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => patch[k] !== undefined).sort();
+  const [log, update] = prepared(db, `intents.change:${changes.length}:${columns.join(",")}`, () => {
+    const p = sql.placeholder;
+    const set = Object.fromEntries(columns.map((k) => [k, sql`${p(k)}`]));
+    return [
+      versionsShape(db, changes.length),
       db
         .update(paymentIntents)
-        .set({ ...patch, version })
-        .where(and(eq(paymentIntents.id, from.id), eq(paymentIntents.version, from.version))),
+        .set({ ...set, version: sql`${p("version")}` })
+        .where(and(eq(paymentIntents.id, p("intentId")), eq(paymentIntents.version, p("fromVersion")))),
+    ];
+  });
+  const versions = changes.map((c, i) => ({ version: from.version + 1 + i, kind: c.kind, amount: c.amount ?? null }));
+  try {
+    await db.batch([
+      log.bind(versionValues(from.id, created, versions)),
+      update.bind({ ...patch, version, intentId: from.id, fromVersion: from.version }),
       ...writes,
     ]);
   } catch (err) {
@@ -217,62 +199,6 @@ export async function changeIntent(
     throw err;
   }
   return { ...from, ...patch, version };
-}
-
-/**
- * Claims a processor operation on the merchant's intent `id` in one batch that reads nothing
- * beforehand: the next version row takes its number from `(select version + 1 … where <guard>)`,
- * so when `guard` (the SQL mirror of the decision, see intent-guards.ts) does not hold the batch
- * rolls back and the result is undefined (read the row and decide). Otherwise the version row
- * `kind` records `amount` (SQL over the row as it was); with `pending`, the intent moves to
- * `processing` with that operation (key `<id>_<pending>_<version>`, the same as `claim` makes);
- * `extra` lands in between (it sees the row as it was), and the claimed row is returned with the
- * extra statements' results.
- */
-export async function claimWhere(
-  db: Db,
-  target: { merchantId: string; id: string },
-  op: { kind: string; amount: SQL; created: number; pending?: "capture" | "void" },
-  guard: SQL,
-  extra: BatchItem<"sqlite">[] = [],
-  patch: Partial<Record<keyof IntentChange["patch"], SQL>> = {},
-): Promise<{ row: IntentRow; extra: unknown[] } | undefined> {
-  const t = paymentIntents;
-  const mine = and(eq(t.id, target.id), eq(t.merchantId, target.merchantId));
-  const key = sql`${t.id} || ${`_${op.pending}_`} || (${t.version} + 1)`;
-  try {
-    const [, ...results] = await db.batch([
-      db.insert(paymentIntentVersions).values({
-        intentId: target.id,
-        version: sql`(select ${t.version} + 1 from ${t} where ${mine} and ${guard})`,
-        kind: op.kind,
-        amount: sql`(select ${op.amount} from ${t} where ${mine})`,
-        created: op.created,
-      }),
-      ...extra,
-      db
-        .update(t)
-        .set({
-          ...patch,
-          ...(op.pending
-            ? {
-                status: "processing",
-                pendingOp: sql`json_object('kind', ${op.pending}, 'key', ${key}, 'amount', ${op.amount})`,
-              }
-            : {}),
-          version: sql`${t.version} + 1`,
-        })
-        .where(mine)
-        .returning(),
-    ]);
-    const rows = results.pop() as IntentRow[];
-    const row = rows[0];
-    if (!row) throw new Error("claimWhere: the claimed intent was not returned");
-    return { row, extra: results };
-  } catch (err) {
-    if (isGuardMiss(err, "payment_intent_versions.version")) return undefined;
-    throw err;
-  }
 }
 
 /** Uncaptured intents authorized before `before` (unix seconds), oldest first, across merchants. */

@@ -1,46 +1,60 @@
 /** Storage of refunds: the row itself is written inside the intent's change batch (payment-intents.ts). */
-import { and, asc, eq, lt, type SQL, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { and, asc, eq, getTableColumns, lt, type SQL, sql } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { createdRange, listPage } from "./pagination";
+import { type Bound, prepared1, type Values } from "./prepared";
 import { paymentIntents, refunds } from "./schema";
 
 /** A refunds row. */
 export type RefundRow = typeof refunds.$inferSelect;
 
+/** Every column of a refund row as a placeholder of the same name. */
+const refundPlaceholders = () =>
+  Object.fromEntries(Object.keys(getTableColumns(refunds)).map((k) => [k, sql.placeholder(k)])) as unknown as Record<
+    keyof RefundRow,
+    ReturnType<typeof sql.placeholder>
+  >;
+
 /** The insert of a new refund, for the batch that reserves its amount on the intent. */
-export function insertRefund(db: Db, row: RefundRow) {
-  return db.insert(refunds).values(row);
+export function insertRefund(db: Db, row: RefundRow): Bound {
+  return prepared1(db, "refunds.insert", () => db.insert(refunds).values(refundPlaceholders())).bind(row);
 }
 
 /**
  * The insert of a new refund of the merchant's intent whose amount (`amount`, SQL over the intent
  * row), charge and currency come from the intent as the batch sees it, returning the row; and the
- * refund's own amount and currency as SQL, for the statements after it in the batch.
+ * refund's own amount and currency as SQL, for the statements after it in the batch (under `key`,
+ * with their `values`, as `postMovementOf` takes them). `amount` is named by `key` (the insert is
+ * built once per key) and its placeholders are bound from `values`.
  */
 export function insertRefundOf(
   db: Db,
   row: Omit<RefundRow, "charge" | "amount" | "currency">,
-  amount: SQL,
-): { insert: BatchItem<"sqlite">; amount: SQL; currency: SQL } {
-  const pi = paymentIntents;
-  const of = (col: SQL) =>
-    sql`(select ${col} from ${pi} where ${pi.id} = ${row.paymentIntentId} and ${pi.merchantId} = ${row.merchantId})`;
-  const insert = db
-    .insert(refunds)
-    .values({
-      ...row,
-      charge: of(sql`coalesce(${pi.latestCharge}, '')`),
-      amount: of(amount),
-      currency: of(sql`${pi.currency}`),
-    })
-    .returning();
-  const mine = sql`${refunds.id} = ${row.id}`;
+  amount: { key: string; sql: SQL; values: Values },
+): { insert: Bound; key: string; amount: SQL; currency: SQL; values: Values } {
+  const insert = prepared1(db, `refunds.insertOf:${amount.key}`, () => {
+    const pi = paymentIntents;
+    const { charge: _c, amount: _a, currency: _cur, ...cols } = refundPlaceholders();
+    const of = (col: SQL) =>
+      sql`(select ${col} from ${pi} where ${pi.id} = ${cols.paymentIntentId} and ${pi.merchantId} = ${cols.merchantId})`;
+    return db
+      .insert(refunds)
+      .values({
+        ...cols,
+        charge: of(sql`coalesce(${pi.latestCharge}, '')`),
+        amount: of(amount.sql),
+        currency: of(sql`${pi.currency}`),
+      })
+      .returning();
+  });
+  const mine = sql`${refunds.id} = ${sql.placeholder("refundId")}`;
   return {
-    insert,
+    insert: insert.bind({ ...amount.values, ...row }),
+    key: "refund",
     amount: sql`(select ${refunds.amount} from ${refunds} where ${mine})`,
     currency: sql`(select ${refunds.currency} from ${refunds} where ${mine})`,
+    values: { refundId: row.id },
   };
 }
 
@@ -50,11 +64,13 @@ export function setRefundStatus(
   id: string,
   status: "succeeded" | "failed",
   failureReason: string | null = null,
-) {
-  return db
-    .update(refunds)
-    .set({ status, failureReason })
-    .where(and(eq(refunds.id, id), eq(refunds.status, "pending")));
+): Bound {
+  return prepared1(db, "refunds.setStatus", () =>
+    db
+      .update(refunds)
+      .set({ status: sql`${sql.placeholder("status")}`, failureReason: sql`${sql.placeholder("failureReason")}` })
+      .where(and(eq(refunds.id, sql.placeholder("id")), eq(refunds.status, "pending"))),
+  ).bind({ id, status, failureReason });
 }
 
 /** The merchant's refund with this id, or undefined. */

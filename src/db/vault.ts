@@ -5,6 +5,7 @@
 import { and, asc, count, eq, exists, gt, inArray, isNotNull, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { isUniqueViolation } from "./errors";
+import { type Bound, bindAll, prepared, prepared1 } from "./prepared";
 import { paymentMethods, tokenRedemptions, tokens } from "./schema";
 
 /** A payment-method row as stored. */
@@ -56,30 +57,47 @@ export function findToken(db: Db, merchantId: string, id: string): Promise<Token
 }
 
 /**
- * The statements that spend the merchant's token inside the batch of the claim that uses it: the
- * token_redemptions primary key makes a second spend fail that whole batch (see `isTokenSpent`).
+ * The statements that spend a token over placeholders (`tokenId`, `merchantId`, `usedBy`, `now`),
+ * for a claim's shape (`spendTokenStatements` binds them on their own).
  */
-export function spendTokenStatements(db: Db, merchantId: string, tokenId: string, usedBy: string, now: number) {
+export function spendTokenShape(db: Db) {
+  const p = sql.placeholder;
+  const mine = and(eq(tokens.id, p("tokenId")), eq(tokens.merchantId, p("merchantId")));
   return [
-    db.insert(tokenRedemptions).values({ tokenId, merchantId, usedBy, created: now }),
+    db
+      .insert(tokenRedemptions)
+      .values({ tokenId: p("tokenId"), merchantId: p("merchantId"), usedBy: p("usedBy"), created: p("now") }),
     db
       .update(tokens)
-      .set({ used: true, usedAt: now })
-      .where(and(eq(tokens.id, tokenId), eq(tokens.merchantId, merchantId))),
+      .set({ used: true, usedAt: sql`${p("now")}` })
+      .where(mine),
   ] as const;
 }
 
 /**
- * The card a claim batch charges, as SQL over what the batch sees (nothing is read beforehand):
- * `usable` holds when a pm_ is the merchant's, active and reusable, or a tok_ is the merchant's,
- * unspent, and wraps an active method; `id` is the payment method's id; `read` returns the sealed
- * record and `clear` drops its CVC. In that order in one batch they are the CVC's read-and-clear:
- * only the claim that read it may send it.
+ * The statements that spend the merchant's token inside the batch of the claim that uses it: the
+ * token_redemptions primary key makes a second spend fail that whole batch (see `isTokenSpent`).
  */
-export function cardClaim(db: Db, merchantId: string, ref: string) {
+export function spendTokenStatements(db: Db, merchantId: string, tokenId: string, usedBy: string, now: number) {
+  return bindAll(
+    prepared(db, "vault.spendToken", () => spendTokenShape(db)),
+    { tokenId, merchantId, usedBy, now },
+  );
+}
+
+/**
+ * The card a claim batch charges, as SQL over what the batch sees (nothing is read beforehand) and
+ * over placeholders (`cardRef`: the pm_ or tok_ id, `merchantId`), for a claim's shape: `usable`
+ * holds when a pm_ is the merchant's, active and reusable, or a tok_ is the merchant's, unspent,
+ * and wraps an active method; `id` is the payment method's id; `read` returns the sealed record
+ * and `clear` drops its CVC. In that order in one batch they are the CVC's read-and-clear: only the
+ * claim that read it may send it.
+ */
+export function cardClaim(db: Db, isToken: boolean) {
   const t = tokens;
   const pm = paymentMethods;
-  const isToken = ref.startsWith("tok_");
+  const ref = sql.placeholder("cardRef");
+  const merchantId = sql.placeholder("merchantId");
   const id: SQL = isToken
     ? sql`(select ${t.paymentMethodId} from ${t} where ${t.id} = ${ref} and ${t.merchantId} = ${merchantId} and ${t.used} = 0)`
     : sql`${ref}`;
@@ -127,11 +145,14 @@ export function detachPaymentMethod(
 }
 
 /** The update that drops the held CVC of the merchant's payment method, if any (await it, or batch it). */
-export function clearCvc(db: Db, merchantId: string, id: string) {
-  return db
-    .update(paymentMethods)
-    .set({ cvcCiphertext: null, cvcExpiresAt: null })
-    .where(and(eq(paymentMethods.id, id), eq(paymentMethods.merchantId, merchantId)));
+export function clearCvc(db: Db, merchantId: string, id: string): Bound {
+  const p = sql.placeholder;
+  return prepared1(db, "vault.clearCvc", () =>
+    db
+      .update(paymentMethods)
+      .set({ cvcCiphertext: null, cvcExpiresAt: null })
+      .where(and(eq(paymentMethods.id, p("id")), eq(paymentMethods.merchantId, p("merchantId")))),
+  ).bind({ id, merchantId });
 }
 
 /** Up to `limit` records still sealed under a KEK older than `current`, in id order after `after`. */

@@ -4,11 +4,10 @@
  * (intents.ts), so a race, a retry and the sweep all take the same path.
  */
 
-import { captureAmount, captureGuard, guardable } from "../db/intent-guards";
+import { type ClaimShape, claimWhere, insertClaimed } from "../db/intent-claims";
+import { captureAmount, captureGuard, guardable, guardValues } from "../db/intent-guards";
 import {
-  claimWhere,
   type IntentRow,
-  insertClaimed,
   insertIntent,
   intentByIdempotencyKey,
   intentsAuthorizedBefore,
@@ -19,14 +18,7 @@ import { refundsPendingBefore } from "../db/refunds";
 import { decideCancel, decideCapture, decideConfirm, decideUpdate } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
-import {
-  type ChargeCard,
-  claimStatements,
-  isTokenSpent,
-  noSuchPaymentMethod,
-  resolveForCharge,
-  tokenPaymentMethod,
-} from "../vault";
+import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge, tokenPaymentMethod } from "../vault";
 import { answer } from "./answers";
 import type { PaymentDeps } from "./deps";
 import { act, claim, loadIntent, refuse, runPending, type Step, stateOf } from "./intents";
@@ -102,7 +94,7 @@ export async function confirmIntent(deps: PaymentDeps, merchantId: string, id: s
 export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
   const step = confirmStep(draft, paymentMethod, undefined, deps.now());
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
-  const card = claimStatements(deps.db, draft.merchantId, paymentMethod, draft.id, deps.now());
+  const card = { ref: paymentMethod, usedBy: draft.id, now: deps.now() };
   const claimed = await insertClaimed(deps.db, draft, step.change, card).catch((err: unknown) => {
     if (isUniqueViolation(err, "payment_intents") || isTokenSpent(err)) return undefined;
     throw err;
@@ -149,6 +141,15 @@ async function resume(deps: PaymentDeps, row: IntentRow): Promise<IntentRow> {
   return answer(ran.row, ran.answer);
 }
 
+/** The guarded claim of a capture (`captureGuard` mirrors `decideCapture`). */
+const CAPTURE_CLAIM: ClaimShape = {
+  key: "capture",
+  kind: "capture_started",
+  pending: "capture",
+  amount: captureAmount,
+  guard: captureGuard,
+};
+
 /**
  * Captures all or part (`amountToCapture`) of an authorization; the rest is released. The claim is
  * one guarded batch (`captureGuard` mirrors `decideCapture`); when it does not hold, the intent is
@@ -156,13 +157,8 @@ async function resume(deps: PaymentDeps, row: IntentRow): Promise<IntentRow> {
  */
 export async function captureIntent(deps: PaymentDeps, merchantId: string, id: string, amountToCapture?: number) {
   if (guardable(amountToCapture)) {
-    const op = {
-      kind: "capture_started",
-      pending: "capture",
-      amount: captureAmount(amountToCapture),
-      created: deps.now(),
-    } as const;
-    const claimed = await claimWhere(deps.db, { merchantId, id }, op, captureGuard(amountToCapture));
+    const target = { merchantId, id };
+    const claimed = await claimWhere(deps.db, target, CAPTURE_CLAIM, deps.now(), guardValues(amountToCapture));
     if (claimed) {
       const ran = await runPending(deps, claimed.row);
       return answer(ran.row, ran.answer);

@@ -24,7 +24,7 @@ import { ApiError } from "../errors";
 import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
 import { callProcessor, type Outcome } from "../processor/connector";
-import { type ClaimedCard, forgetCvcStatement } from "../vault";
+import { type ClaimedCard, forgetCvc, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
 import type { PaymentDeps } from "./deps";
 
@@ -207,7 +207,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
   const cvcOf = op.kind === "authorize" ? row.paymentMethod : null;
   const forget = () =>
     cvcOf
-      ? forgetCvcStatement(deps.env, row.merchantId, cvcOf).then(
+      ? forgetCvc(deps.env, row.merchantId, cvcOf).then(
           () => undefined,
           () => undefined,
         )

@@ -9,9 +9,11 @@
  * Once the refund row exists the request answers with it, whatever happens next: a merchant is
  * never told that a refund failed when it exists.
  */
-import { guardable, refundAmount, refundGuard, refundReservation } from "../db/intent-guards";
+
+import { type ClaimShape, claimWhere } from "../db/intent-claims";
+import { guardable, guardValues, refundAmount, refundGuard, refundReservation } from "../db/intent-guards";
 import { postMovement, postMovementOf } from "../db/ledger";
-import { claimWhere, type IntentRow, intentQuery, isUniqueViolation } from "../db/payment-intents";
+import { type IntentRow, intentQuery, isUniqueViolation } from "../db/payment-intents";
 import {
   getRefund,
   insertRefund,
@@ -59,12 +61,21 @@ export async function createRefund(deps: PaymentDeps, merchantId: string, input:
   return createRefundRead(deps, merchantId, input, idempotencyKey);
 }
 
+/** The guarded claim of a refund (`refundGuard` mirrors `decideRefund`), which reserves its amount. */
+const REFUND_CLAIM: ClaimShape = {
+  key: "refund",
+  kind: "refund_started",
+  amount: refundAmount,
+  guard: refundGuard,
+  patch: refundReservation,
+};
+
 /** The guarded reservation batch of `createRefund`; undefined when the guard does not hold (nothing written). */
 async function reserveRefund(deps: PaymentDeps, merchantId: string, input: RefundInput, idempotencyKey?: string) {
   const db = deps.db;
   const id = newId("re");
   const created = deps.now();
-  const amount = refundAmount(input.amount);
+  const requested = guardValues(input.amount);
   const refund = insertRefundOf(
     db,
     {
@@ -78,17 +89,11 @@ async function reserveRefund(deps: PaymentDeps, merchantId: string, input: Refun
       idempotencyKey: idempotencyKey ?? null,
       created,
     },
-    amount,
+    { key: "refund", sql: refundAmount, values: requested },
   );
   const ledger = postMovementOf(db, { merchantId, sourceId: id, created }, "refund_reserve", refund);
-  const claimed = await claimWhere(
-    db,
-    { merchantId, id: input.paymentIntent },
-    { kind: "refund_started", amount, created },
-    refundGuard(input.amount),
-    [refund.insert, ...ledger],
-    refundReservation(input.amount),
-  );
+  const target = { merchantId, id: input.paymentIntent };
+  const claimed = await claimWhere(db, target, REFUND_CLAIM, created, requested, [refund.insert, ...ledger]);
   if (!claimed) return undefined;
   const [rows] = claimed.extra as [RefundRow[]];
   const row = rows[0];

@@ -9,8 +9,9 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { openCard, sealCard } from "../crypto/envelope";
 import { cardFingerprints } from "../crypto/fingerprint";
 import { loadKeyring } from "../crypto/keyring";
-import { type Db, getDb } from "../db/client";
+import { getDb } from "../db/client";
 import { nowSeconds } from "../db/merchants";
+import { runAlone } from "../db/prepared";
 import * as q from "../db/vault";
 import type { ValidCard } from "../domain/cards";
 import { ApiError } from "../errors";
@@ -211,7 +212,7 @@ export async function claimPaymentMethod(env: Env, merchantId: string, id: strin
 
 /**
  * A card record a request read for an authorization it claimed. `ownsCvc`: it was read in the
- * claim batch that also cleared the stored CVC (`claimStatements`), so this request alone holds it.
+ * claim batch that also cleared the stored CVC (`insertClaimed`), so this request alone holds it.
  */
 export interface ClaimedCard {
   record: q.PaymentMethodRow;
@@ -263,21 +264,9 @@ export async function sweepExpiredCvcs(env: Env, maxBatches = 50): Promise<numbe
   return total;
 }
 
-/**
- * The statements a claim batch charges the card `id` (pm_ or tok_) with, read nothing beforehand:
- * `usable` (SQL: the card may be charged), `id` (SQL: its payment method), then, in this order in
- * the batch, `read` (the sealed record, CVC included) and `clear` (the stored CVC dropped: the
- * read-and-clear), and last `spend` (a tok_ spent by `usedBy`; its condition reads the token unspent).
- */
-export function claimStatements(db: Db, merchantId: string, id: string, usedBy: string, now: number) {
-  const card = q.cardClaim(db, merchantId, id);
-  const spend = id.startsWith("tok_") ? [...q.spendTokenStatements(db, merchantId, id, usedBy, now)] : [];
-  return { ...card, spend };
-}
-
 /** Discards the held CVC after the first authorization attempt (PCI DSS 3.3). */
 export async function forgetCvc(env: Env, merchantId: string, paymentMethodId: string): Promise<void> {
-  await forgetCvcStatement(env, merchantId, paymentMethodId);
+  await runAlone(forgetCvcStatement(env, merchantId, paymentMethodId));
 }
 
 /** `forgetCvc` as a statement, to join the batch that records the authorization attempt's outcome. */

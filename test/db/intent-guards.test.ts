@@ -6,11 +6,11 @@
  * refund, and the amount SQL says the amount the decision takes.
  */
 import { env } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
-import { captureAmount, captureGuard, refundAmount, refundGuard } from "../../src/db/intent-guards";
+import { captureAmount, captureGuard, guardValues, refundAmount, refundGuard } from "../../src/db/intent-guards";
 import { draftIntent, type IntentRow } from "../../src/db/payment-intents";
 import { paymentIntents } from "../../src/db/schema";
 import { type Currency, isCurrency } from "../../src/domain/currencies";
@@ -62,14 +62,15 @@ function rowOf(s: GeneratedState): IntentRow {
   });
 }
 
-/** What D1 says of a guard and its amount on the stored row. */
-async function evaluate(row: IntentRow, guard: ReturnType<typeof sql>, amount: ReturnType<typeof sql>) {
+/** What D1 says of a guard and its amount on the stored row, for a request of `requested`. */
+async function evaluate(row: IntentRow, guard: SQL, amount: SQL, requested: number | undefined) {
   const db = getDb(env);
   const got = await db
     .select({ holds: sql<number>`${guard}`, amount: sql<number>`${amount}` })
     .from(paymentIntents)
     .where(eq(paymentIntents.id, row.id))
-    .get();
+    .prepare()
+    .get(guardValues(requested));
   if (!got) throw new Error("row not stored");
   return { holds: Number(got.holds) === 1, amount: Number(got.amount) };
 }
@@ -81,7 +82,7 @@ describe("the claim guards agree with the pure decisions", () => {
         const row = rowOf(s);
         await getDb(env).insert(paymentIntents).values(row);
         const d = decideCapture(stateOf(row), amt);
-        const sqlSays = await evaluate(row, captureGuard(amt), captureAmount(amt));
+        const sqlSays = await evaluate(row, captureGuard, captureAmount, amt);
         const decided = d.ok && d.mode === "capture";
         expect(sqlSays.holds).toBe(decided);
         if (d.ok && d.mode === "capture") expect(sqlSays.amount).toBe(d.amount);
@@ -96,7 +97,7 @@ describe("the claim guards agree with the pure decisions", () => {
         const row = rowOf(s);
         await getDb(env).insert(paymentIntents).values(row);
         const d = decideRefund(stateOf(row), amt);
-        const sqlSays = await evaluate(row, refundGuard(amt), refundAmount(amt));
+        const sqlSays = await evaluate(row, refundGuard, refundAmount, amt);
         expect(sqlSays.holds).toBe(d.ok);
         if (d.ok) expect(sqlSays.amount).toBe(d.amount);
       }),
