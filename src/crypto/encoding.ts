@@ -16,7 +16,11 @@ export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** One encoder for the isolate: it holds no state between calls. */
+const UTF8 = new TextEncoder();
+
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(new TextEncoder().encode(text));
+  // `encode` always returns a new array over its own ArrayBuffer; the lib types only say ArrayBufferLike.
+  return UTF8.encode(text) as Uint8Array<ArrayBuffer>;
 }

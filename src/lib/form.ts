@@ -22,6 +22,7 @@ export class FormEncodingError extends Error {
 }
 
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const UTF8 = new TextEncoder();
 const MAX_DEPTH = 8;
 const FORBIDDEN = new Set(["__proto__", "prototype", "constructor"]);
 
@@ -110,7 +111,7 @@ function formPairs(body: string): [string, string][] {
 function percentDecode(text: string): string {
   const spaced = text.replaceAll("+", " ");
   if (!spaced.includes("%")) return spaced;
-  const bytes = new TextEncoder().encode(spaced);
+  const bytes = UTF8.encode(spaced);
   const out = new Uint8Array(bytes.length);
   let n = 0;
   for (let i = 0; i < bytes.length; i++) {
