@@ -25,7 +25,7 @@ export function parseBody(maxBytes: number) {
 
     const declared = Number(c.req.header("content-length") ?? "0");
     if (declared > maxBytes) throw tooLarge(maxBytes);
-    const bytes = await readCapped(c.req.raw.body, maxBytes);
+    const bytes = declared > 0 ? await readDeclared(c.req.raw, maxBytes) : await readCapped(c.req.raw.body, maxBytes);
     const text = decodeUtf8(bytes);
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 
@@ -89,6 +89,24 @@ function notUtf8(): ApiError {
   return new ApiError("body_malformed", "The request body is not valid UTF-8.");
 }
 
+/**
+ * A body that declares its length (within the cap, checked before) in one native read: the
+ * runtime's HTTP framing ends the body at that length, and what was read is checked against the
+ * cap again, so a body longer than it declared is still refused. Cheaper than the stream reader
+ * for the small bodies of the API.
+ */
+async function readDeclared(request: Request, maxBytes: number): Promise<Uint8Array> {
+  let buffer: ArrayBuffer;
+  try {
+    buffer = await request.arrayBuffer();
+  } catch {
+    throw new ApiError("body_malformed", "The request body could not be read in full.");
+  }
+  if (buffer.byteLength > maxBytes) throw tooLarge(maxBytes);
+  return new Uint8Array(buffer);
+}
+
+/** A body of undeclared length, read chunk by chunk and refused as soon as it passes the cap. */
 async function readCapped(stream: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
   if (!stream) return new Uint8Array(0);
   const reader = stream.getReader();
