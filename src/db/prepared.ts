@@ -11,9 +11,10 @@
  * change): `SQLiteD1Session.batch` (d1/session.js) calls each item's `_prepare()` and uses what it
  * returns as a prepared query: `getQuery()` (its SQL and params), `stmt` (the D1 statement, bound
  * with the params) and `mapResult(result, true)`. A bound statement answers with the prepared
- * query's own, its params filled in by Drizzle's `fillPlaceholders`.
+ * query's own, its params filled in as Drizzle's `fillPlaceholders` fills them (a placeholder by
+ * its value, a column's placeholder through the column's encoder), resolved once per shape.
  */
-import { fillPlaceholders } from "drizzle-orm";
+import { is, Param, Placeholder } from "drizzle-orm";
 import type { RunnableQuery } from "drizzle-orm/runnable-query";
 import type { Db } from "./client";
 
@@ -48,11 +49,36 @@ function asD1Prepared(prepared: unknown): D1Prepared {
   return p as D1Prepared;
 }
 
+/** One param of a prepared query: a constant, or a placeholder's value (through a column's encoder). */
+type Slot = { value: unknown } | { name: string; encode?: (value: unknown) => unknown };
+
+/** `fillPlaceholders` of drizzle-orm 0.45.4, with the type checks of each param done once. */
+function slotsOf(params: unknown[]): Slot[] {
+  return params.map((p): Slot => {
+    if (is(p, Placeholder)) return { name: p.name };
+    if (is(p, Param) && is(p.value, Placeholder)) {
+      const encoder = p.encoder;
+      return { name: p.value.name, encode: (v) => encoder.mapToDriverValue(v) };
+    }
+    return { value: p };
+  });
+}
+
+function fill(slots: Slot[], values: Values): unknown[] {
+  return slots.map((slot) => {
+    if ("value" in slot) return slot.value;
+    if (!(slot.name in values)) throw new Error(`No value for placeholder "${slot.name}" was provided`);
+    const value = values[slot.name];
+    return slot.encode ? slot.encode(value) : value;
+  });
+}
+
 function statementOf(prepared: D1Prepared): Statement {
   const { sql, params } = prepared.getQuery();
+  const slots = slotsOf(params);
   return {
     bind<R>(values: Values) {
-      const query = { sql, params: fillPlaceholders(params, values) };
+      const query = { sql, params: fill(slots, values) };
       // D1 cannot bind undefined; say which statement, as Drizzle would not get this far.
       if (query.params.includes(undefined)) throw new Error(`prepared: an undefined value for ${sql}`);
       const item = {

@@ -4,12 +4,12 @@
  * fail if those change, before any payment path does.
  */
 import { env } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
+import { eq, fillPlaceholders, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
 import { draftIntent, type IntentRow } from "../../src/db/payment-intents";
 import { type Bound, bindAll, prepared, prepared1, runAlone } from "../../src/db/prepared";
-import { paymentIntents, paymentIntentVersions } from "../../src/db/schema";
+import { paymentIntents, paymentIntentVersions, tokens } from "../../src/db/schema";
 import { newId } from "../../src/lib/ids";
 
 const db = getDb(env);
@@ -79,6 +79,21 @@ describe("prepared statements in a batch", () => {
       .from(paymentIntentVersions)
       .where(eq(paymentIntentVersions.intentId, `${row.id}_x`));
     expect(left).toEqual([]);
+  });
+
+  it("fill their params as Drizzle's fillPlaceholders does: constants, placeholders, column encoders", () => {
+    const build = () =>
+      db
+        .insert(tokens)
+        .values({ id: p("id"), merchantId: "mer_const", paymentMethodId: sql`${p("pm")}`, used: p("used"), created: 7 })
+        .onConflictDoNothing();
+    const values = { id: "tok_1", pm: "pm_1", used: true };
+    const [statement] = prepared(db, "test.fill", () => [build()]);
+    // The batch's view of a bound item (drizzle-orm 0.45.4's SQLiteD1Session.batch reads `_prepare()`).
+    const item = statement.bind(values) as unknown as { _prepare(): { getQuery(): { params: unknown[] } } };
+    const expected = fillPlaceholders(build().toSQL().params, values);
+    expect(item._prepare().getQuery().params).toEqual(expected);
+    expect(expected).toEqual(["tok_1", "mer_const", "pm_1", 1, 7]);
   });
 
   it("refuse a missing or undefined value instead of binding it", () => {
