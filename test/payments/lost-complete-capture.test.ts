@@ -1,42 +1,19 @@
 /**
- * Review (issue 12): `decideCapture` counts a pending capture as the request's own only on a
- * manual-capture intent. An automatic-capture intent whose automatic capture was refused is
- * captured through `POST …/capture` like a manual one (captureGuard admits it), but a re-run of
- * that capture request (after a lost complete, a 5xx or a lock_timeout, all of which re-run the
- * handler) does not recognise its own pending capture: it finishes it and then refuses itself
- * with a 400 payment_intent_unexpected_state, which the gate saves for 24 h, although the capture
- * it asked for happened. The same sequence on a manual intent answers 200 succeeded.
+ * A re-run capture request finds its own pending capture, on manual and automatic intents alike.
+ * An automatic-capture intent whose automatic capture was refused is captured by hand through
+ * `POST …/capture`. Found by the issue 12 review: a re-run of that request (after a lost complete,
+ * a 5xx or a lock_timeout) did not count the pending capture as its own, finished it, then refused
+ * itself with a saved 400 payment_intent_unexpected_state although its capture happened.
  */
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { LEASE_MS } from "../../src/domain/idempotency";
-import { keyShardOf } from "../../src/domain/limits";
-import { keyShardName, type MerchantGate } from "../../src/durable/merchant-gate";
+import { loseComplete } from "../helpers/gate";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { paymentMethod, post, processorOps } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
 
 const VISA = "4242424242424242";
-
-/** Puts a saved key back where a Worker that died before its deferred complete landed leaves it. */
-async function loseComplete(m: TestMerchant, path: string, key: string) {
-  const clock = { now: Date.now() };
-  const stub = env.MERCHANT_GATE.getByName(keyShardName(m.merchantId, keyShardOf(key)));
-  await runInDurableObject(stub, (instance: MerchantGate, state) => {
-    instance.clock = () => clock.now;
-    const written = state.storage.sql.exec(
-      `UPDATE idempotency_keys SET state = 'running', lease_id = 'dead-worker', lease_until = ?,
-              status = NULL, headers = NULL, body = NULL, request_id = NULL
-        WHERE scope = ?`,
-      clock.now + LEASE_MS,
-      JSON.stringify(["POST", path, key]),
-    ).rowsWritten;
-    expect(written).toBe(1);
-  });
-  return clock;
-}
 
 /** An intent in requires_capture with `captureMethod`; an automatic one gets there by a refused automatic capture. */
 async function capturable(m: TestMerchant, faults: Faults, app: ReturnType<typeof createApp>, method: string) {
