@@ -118,7 +118,9 @@ export function decideCapture(
   }
   if (s.pendingOp) {
     const op = s.pendingOp;
-    const own = op.kind === "capture" && s.captureMethod === "manual" && (amountToCapture ?? op.amount) === op.amount;
+    // Any pending capture of the amount asked for is the request's own, whatever the capture method:
+    // a hand capture after a refused automatic one recognises itself when re-run.
+    const own = op.kind === "capture" && (amountToCapture ?? op.amount) === op.amount;
     return { ok: true, mode: "resume", own };
   }
   if (s.status !== "requires_capture") return unexpected(s.status, "capture");

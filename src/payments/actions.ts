@@ -110,12 +110,7 @@ export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, payme
  * spent the token) and resumes its operation.
  */
 async function createConfirmedRead(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
-  const resolved = await resolveForCharge(deps.env, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
-    const key = draft.idempotencyKey;
-    const existing = key === null ? undefined : await intentByIdempotencyKey(deps.db, draft.merchantId, key);
-    if (existing) return existing;
-    throw err;
-  });
+  const resolved = await resolveOrFind(deps, draft, paymentMethod);
   if (!("method" in resolved)) return resume(deps, resolved);
   const step = confirmStep(draft, resolved.method.id, resolved, deps.now());
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
@@ -133,6 +128,36 @@ async function createConfirmedRead(deps: PaymentDeps, draft: IntentRow, paymentM
   }
   const ran = await runPending(deps, row, resolved.sealed);
   return answer(ran.row, ran.answer);
+}
+
+/**
+ * The card `paymentMethod` names, ready to charge; or, when it cannot be (a tok_ already spent),
+ * the intent a first attempt of this create made under the same idempotency key (that attempt
+ * spent the token). Otherwise the vault's 404.
+ */
+async function resolveOrFind(deps: PaymentDeps, draft: IntentRow, paymentMethod: string) {
+  return resolveForCharge(deps.env, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
+    const key = draft.idempotencyKey;
+    const existing = key === null ? undefined : await intentByIdempotencyKey(deps.db, draft.merchantId, key);
+    if (existing) return existing;
+    throw err;
+  });
+}
+
+/**
+ * Creates an unconfirmed intent, with `paymentMethod` attached if given: a tok_ is spent in the
+ * batch that inserts the intent. A re-run of the create (after a lost answer) finds its first intent.
+ */
+export async function createIntent(deps: PaymentDeps, draft: IntentRow, paymentMethod?: string): Promise<IntentRow> {
+  if (paymentMethod === undefined) return insertIntent(deps.db, draft);
+  const card = await resolveOrFind(deps, draft, paymentMethod);
+  if (!("method" in card)) return card;
+  const attach = {
+    kind: "payment_method_attached",
+    patch: { paymentMethod: card.method.id, status: "requires_confirmation" },
+    extra: card.spend(draft.id, deps.now()),
+  } as const;
+  return insertIntent(deps.db, draft, attach).catch(tokenLost);
 }
 
 /** A retried create: the first attempt's intent, its pending operation (if any) finished with its key. */

@@ -3,7 +3,7 @@
  * (confirm, capture, cancel) live in payment-intent-actions.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { draftIntent, type IntentChange, insertIntent, listIntents } from "../db/payment-intents";
+import { draftIntent, listIntents } from "../db/payment-intents";
 import { type Currency, isCurrency } from "../domain/currencies";
 import { amountMessage, checkAmount } from "../domain/money";
 import { invalidParam } from "../errors";
@@ -11,11 +11,10 @@ import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { createdParams, listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
-import { createConfirmed, updateIntent } from "../payments/actions";
+import { createConfirmed, createIntent, updateIntent } from "../payments/actions";
 import { loadIntent } from "../payments/intents";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
-import { isTokenSpent, noSuchPaymentMethod, resolveForCharge } from "../vault";
 import {
   currencyParam,
   IntentIdParam,
@@ -141,19 +140,7 @@ export function registerPaymentIntents(app: App): void {
     if (body.confirm && pm !== undefined) {
       return c.json(intentJson(await createConfirmed(deps, draft, pm), isLive(c.env)), 200);
     }
-    let attach: IntentChange | undefined;
-    if (pm !== undefined) {
-      // Attached, not confirmed: a tok_ is spent in the batch that creates the intent.
-      const card = await resolveForCharge(c.env, draft.merchantId, pm);
-      attach = {
-        kind: "payment_method_attached",
-        patch: { paymentMethod: card.method.id, status: "requires_confirmation" },
-        extra: card.spend(draft.id, deps.now()),
-      };
-    }
-    const row = await insertIntent(deps.db, draft, attach).catch((err: unknown) => {
-      throw isTokenSpent(err) ? noSuchPaymentMethod() : err;
-    });
+    const row = await createIntent(deps, draft, pm);
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 

@@ -224,15 +224,14 @@ describe("an intent with a pending operation", () => {
       run: (s) => decideConfirm(s, s.paymentMethod),
       own: (k, m) => k === "authorize" || (k === "capture" && m === "automatic"),
     },
-    {
-      action: "capture (no amount)",
-      run: (s) => decideCapture(s, undefined),
-      own: (k, m) => k === "capture" && m === "manual",
-    },
+    // Any pending capture of the amount asked for answers a capture request, on automatic intents
+    // too: a hand capture after a refused automatic one must recognise itself when re-run, and a
+    // capture request that meets the automatic capture is answered by it instead of capturing again.
+    { action: "capture (no amount)", run: (s) => decideCapture(s, undefined), own: (k) => k === "capture" },
     {
       action: "capture (same amount)",
       run: (s) => decideCapture(s, s.pendingOp?.amount),
-      own: (k, m) => k === "capture" && m === "manual",
+      own: (k) => k === "capture",
     },
     { action: "capture (other amount)", run: (s) => decideCapture(s, 500), own: () => false },
     { action: "cancel", run: (s) => decideCancel(s), own: (k) => k === "void" },

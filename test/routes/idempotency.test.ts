@@ -14,6 +14,7 @@ import { paymentIntents, refunds } from "../../src/db/schema";
 import { canonicalRequest, LEASE_MS } from "../../src/domain/idempotency";
 import { keyShardOf } from "../../src/domain/limits";
 import { keyShardName, type MerchantGate } from "../../src/durable/merchant-gate";
+import { loseComplete } from "../helpers/gate";
 import { call, type ErrorBody } from "../helpers/http";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { pay } from "../helpers/payments";
@@ -47,22 +48,6 @@ function shardFor(m: TestMerchant, key: string) {
  * Puts a finished key back where a Worker that died after its D1 write leaves it: still running
  * under the dead attempt's lease, nothing saved. Freezes the shard's clock so the lease is exact.
  */
-async function crashAfterWrite(m: TestMerchant, path: string, key: string) {
-  const clock = { now: Date.now() };
-  await runInDurableObject(shardFor(m, key), (instance: MerchantGate, state) => {
-    instance.clock = () => clock.now;
-    const written = state.storage.sql.exec(
-      `UPDATE idempotency_keys SET state = 'running', lease_id = 'dead-worker', lease_until = ?,
-              status = NULL, headers = NULL, body = NULL, request_id = NULL
-        WHERE scope = ?`,
-      clock.now + LEASE_MS,
-      JSON.stringify(["POST", path, key]),
-    ).rowsWritten;
-    expect(written).toBe(1);
-  });
-  return clock;
-}
-
 describe("idempotent PaymentIntent creation", () => {
   it("50 concurrent identical requests create one intent; each answer is the saved response or a 409", async () => {
     const m = await busyMerchant();
@@ -130,7 +115,7 @@ describe("idempotent PaymentIntent creation", () => {
     expect(first.status).toBe(200);
     const { id } = (await first.json()) as { id: string };
 
-    const clock = await crashAfterWrite(m, "/v1/payment_intents", key);
+    const clock = await loseComplete(m, "/v1/payment_intents", key);
     const during = await create(m, key);
     expect(during.status).toBe(409);
     clock.now += LEASE_MS;
@@ -159,7 +144,7 @@ describe("idempotent PaymentIntent creation", () => {
     expect(first.status).toBe(200);
     const { id } = (await first.json()) as { id: string };
 
-    const clock = await crashAfterWrite(m, "/v1/refunds", "refund-crash");
+    const clock = await loseComplete(m, "/v1/refunds", "refund-crash");
     clock.now += LEASE_MS;
     const retry = await refund("refund-crash");
     expect(retry.status).toBe(200);
