@@ -42,6 +42,7 @@ import {
   applySql,
   type Bundle,
   buildBundle,
+  floorSqlFiles,
   migrationFiles,
   type RunningWorker,
   serveBundle,
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
 
   log("starting workerd for the floor and the gateway");
   const floor = await start(floorConfig, floorBundle, {});
-  await applySql(floor.mf, "DB", [join(ROOT, "bench/floor/schema.sql")]);
+  await applySql(floor.mf, "DB", floorSqlFiles(ROOT));
   const gateway = await start(gatewayConfig, gatewayBundle, secrets);
   await applySql(gateway.mf, "DB", migrationFiles(join(ROOT, "migrations")));
   const base = gateway.url;

@@ -14,6 +14,7 @@ import {
   applySql,
   type Bundle,
   buildBundle,
+  floorSqlFiles,
   migrationFiles,
   type RunningWorker,
   serveBundle,
@@ -131,7 +132,7 @@ export async function profileAuthorize(ctx: ProfileContext, plan: ProfilePlan): 
   const summaries = [await profileScenario(gateway.worker, gateway.bundle, ctx.root, authorize, plan)];
 
   const floor = await serve(join(ctx.root, "bench/floor/wrangler.toml"), "floor", {});
-  await applySql(floor.worker.mf, "DB", [join(ctx.root, "bench/floor/schema.sql")]);
+  await applySql(floor.worker.mf, "DB", floorSqlFiles(ctx.root));
   const authorizeFloor = FLOOR_SCENARIOS.find((s) => s.name === "authorize_floor");
   if (authorizeFloor) {
     ctx.log(`profiling ${plan.requests} authorize_floor`);

@@ -142,6 +142,15 @@ export function migrationFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/**
+ * The SQL files of the floor's D1, in order: the gateway's own migrations (so `authorize_floor`
+ * writes into the gateway's tables with every index the gateway pays, and follows each migration),
+ * then the floor's own tables (`bench/floor/schema.sql`).
+ */
+export function floorSqlFiles(root: string): string[] {
+  return [...migrationFiles(join(root, "migrations")), join(root, "bench/floor/schema.sql")];
+}
+
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 interface ProcStat {
