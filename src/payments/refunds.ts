@@ -61,6 +61,26 @@ export async function createRefund(deps: PaymentDeps, merchantId: string, input:
   return createRefundRead(deps, merchantId, input, idempotencyKey);
 }
 
+/** The fields of a new pending refund that come from the request (the intent's fill the rest). */
+function pendingRefund(
+  id: string,
+  merchantId: string,
+  input: RefundInput,
+  idempotencyKey: string | undefined,
+  created: number,
+) {
+  return {
+    id,
+    merchantId,
+    status: "pending",
+    reason: input.reason ?? null,
+    metadata: JSON.stringify(input.metadata ?? {}),
+    failureReason: null,
+    idempotencyKey: idempotencyKey ?? null,
+    created,
+  } as const;
+}
+
 /** The guarded claim of a refund (`refundGuard` mirrors `decideRefund`), which reserves its amount. */
 const REFUND_CLAIM: ClaimShape = {
   key: "refund",
@@ -78,17 +98,7 @@ async function reserveRefund(deps: PaymentDeps, merchantId: string, input: Refun
   const requested = guardValues(input.amount);
   const refund = insertRefundOf(
     db,
-    {
-      id,
-      merchantId,
-      paymentIntentId: input.paymentIntent,
-      status: "pending",
-      reason: input.reason ?? null,
-      metadata: JSON.stringify(input.metadata ?? {}),
-      failureReason: null,
-      idempotencyKey: idempotencyKey ?? null,
-      created,
-    },
+    { ...pendingRefund(id, merchantId, input, idempotencyKey, created), paymentIntentId: input.paymentIntent },
     { key: "refund", sql: refundAmount, values: requested },
   );
   const ledger = postMovementOf(db, { merchantId, sourceId: id, created }, "refund_reserve", refund);
@@ -127,18 +137,11 @@ async function createRefundRead(deps: PaymentDeps, merchantId: string, input: Re
         const d = decideRefund(stateOf(row), input.amount);
         if (!d.ok) refuse(d, row.currency);
         refund = {
-          id: newId("re"),
-          merchantId,
+          ...pendingRefund(newId("re"), merchantId, input, idempotencyKey, deps.now()),
           paymentIntentId: row.id,
           charge: row.latestCharge ?? "",
           amount: d.amount,
           currency: row.currency,
-          status: "pending",
-          reason: input.reason ?? null,
-          metadata: JSON.stringify(input.metadata ?? {}),
-          failureReason: null,
-          idempotencyKey: idempotencyKey ?? null,
-          created: deps.now(),
         };
         return {
           kind: "refund_started",
