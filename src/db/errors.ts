@@ -1,9 +1,22 @@
 /** Recognising D1 constraint failures, which the storage layer turns into results (never HTTP errors). */
 
-/** True when a D1 error is a UNIQUE (or PRIMARY KEY) violation on `table` (the message names the table). */
+/**
+ * A claim was refused because the intent already holds a claim under the same request
+ * Idempotency-Key: the request is a re-run, and its first run's operation is recorded (see
+ * `recordedAnswer`).
+ */
+export class RequestAlreadyRan extends Error {
+  constructor() {
+    super("this request already claimed an operation on the intent");
+    this.name = "RequestAlreadyRan";
+  }
+}
+
+/** True when a D1 error is a UNIQUE (or PRIMARY KEY) violation on `table` (the message names the table), or on `table.column`. */
 export function isUniqueViolation(err: unknown, table: string): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.message.includes("UNIQUE constraint failed") && e.message.includes(`${table}.`)) return true;
+    const named = table.includes(".") ? table : `${table}.`;
+    if (e.message.includes("UNIQUE constraint failed") && e.message.includes(named)) return true;
   }
   return false;
 }

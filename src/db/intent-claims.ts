@@ -4,10 +4,10 @@
  * under a guard (intent-guards.ts). A guard that does not hold writes NULL into a NOT NULL key,
  * which rolls the whole batch back. Built once per shape, bound per request (prepared.ts).
  */
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client";
-import { isGuardMiss } from "./errors";
+import { isGuardMiss, isUniqueViolation, RequestAlreadyRan } from "./errors";
 import { type IntentChange, type IntentRow, rowPlaceholders, versionsShape, versionValues } from "./payment-intents";
 import { type Bound, bindAll, prepared, type Values } from "./prepared";
 import { paymentIntents, paymentIntentVersions } from "./schema";
@@ -92,7 +92,8 @@ export interface ClaimShape {
  * the row and decide). Otherwise the version row records the shape's amount (SQL over the row as
  * it was); a `pending` operation gets the key `<id>_<pending>_<version>` (the same as `claim`
  * makes). `values` binds the shape's placeholders (the guard's); `extra` lands in between (it sees
- * the row as it was), and the claimed row is returned with the extra statements' results.
+ * the row as it was), and the claimed row is returned with the extra statements' results. The
+ * claim records `requestKey`; a second claim under it on this intent throws `RequestAlreadyRan`.
  */
 export async function claimWhere(
   db: Db,
@@ -101,6 +102,7 @@ export async function claimWhere(
   created: number,
   values: Values = {},
   extra: Bound[] = [],
+  requestKey: string | null = null,
 ): Promise<{ row: IntentRow; extra: unknown[] } | undefined> {
   const [log, update] = prepared(db, `intents.claim:${shape.key}`, () => {
     const t = paymentIntents;
@@ -114,6 +116,7 @@ export async function claimWhere(
         kind: shape.kind,
         amount: sql`(select ${shape.amount} from ${t} where ${mine})`,
         created: p("created"),
+        requestKey: p("requestKey"),
       }),
       db
         .update(t)
@@ -131,7 +134,7 @@ export async function claimWhere(
         .returning(),
     ];
   });
-  const claim = { ...values, intentId: target.id, merchantId: target.merchantId, created };
+  const claim = { ...values, intentId: target.id, merchantId: target.merchantId, created, requestKey };
   try {
     const [, ...results] = await db.batch([log.bind(claim), ...extra, update.bind(claim)]);
     const rows = results.pop() as IntentRow[];
@@ -140,6 +143,35 @@ export async function claimWhere(
     return { row, extra: results };
   } catch (err) {
     if (isGuardMiss(err, "payment_intent_versions.version")) return undefined;
+    if (isUniqueViolation(err, "payment_intent_versions.request_key")) throw new RequestAlreadyRan();
     throw err;
   }
+}
+
+/**
+ * What the operation that request `requestKey` claimed on the intent answered: `found` when such a
+ * claim exists; `answer` (JSON of an OutcomeAnswer) once its outcome is recorded, else null (the
+ * operation is still pending). The first outcome after the claim is its own: an intent has one
+ * pending operation at a time, and changes without an operation record no answer.
+ */
+export async function recordedAnswer(
+  db: Db,
+  intentId: string,
+  requestKey: string,
+): Promise<{ found: boolean; answer: string | null }> {
+  const v = paymentIntentVersions;
+  const claimed = db
+    .select({ version: v.version })
+    .from(v)
+    .where(and(eq(v.intentId, intentId), eq(v.requestKey, requestKey)));
+  const [rows, answers] = await db.batch([
+    claimed,
+    db
+      .select({ answer: v.answer })
+      .from(v)
+      .where(and(eq(v.intentId, intentId), gt(v.version, sql`(${claimed})`), isNotNull(v.answer)))
+      .orderBy(asc(v.version))
+      .limit(1),
+  ]);
+  return { found: rows.length > 0, answer: answers[0]?.answer ?? null };
 }

@@ -12,7 +12,7 @@ import type { Movement } from "../domain/ledger";
 import { newId } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
-import { isUniqueViolation } from "./errors";
+import { isUniqueViolation, RequestAlreadyRan } from "./errors";
 import { postMovement } from "./ledger";
 import { createdRange, listPage } from "./pagination";
 import { prepared, type Values } from "./prepared";
@@ -65,7 +65,7 @@ export function rowPlaceholders() {
 
 /**
  * The insert of `n` version rows of one intent over placeholders: `intentId`, `created`, and per
- * row `version<i>`, `kind<i>`, `amount<i>` (`versionValues` gives them).
+ * row `version<i>`, `kind<i>`, `amount<i>`, `requestKey<i>`, `answer<i>` (`versionValues` gives them).
  */
 export function versionsShape(db: Db, n: number) {
   const p = sql.placeholder;
@@ -76,12 +76,23 @@ export function versionsShape(db: Db, n: number) {
       kind: p(`kind${i}`),
       amount: p(`amount${i}`),
       created: p("created"),
+      requestKey: p(`requestKey${i}`),
+      answer: p(`answer${i}`),
     })),
   );
 }
 
-/** A version row of one intent: its number, what changed and the amount it records. */
-export type VersionRow = { version: number; kind: string; amount: number | null };
+/**
+ * A version row of one intent: its number, what changed and the amount it records; on a claim the
+ * Idempotency-Key of its request, on an operation's outcome the answer its request got.
+ */
+export type VersionRow = {
+  version: number;
+  kind: string;
+  amount: number | null;
+  requestKey?: string | null;
+  answer?: string | null;
+};
 
 /** The values of `versionsShape` for these rows. */
 export function versionValues(intentId: string, created: number, rows: VersionRow[]) {
@@ -90,6 +101,8 @@ export function versionValues(intentId: string, created: number, rows: VersionRo
     values[`version${i}`] = r.version;
     values[`kind${i}`] = r.kind;
     values[`amount${i}`] = r.amount;
+    values[`requestKey${i}`] = r.requestKey ?? null;
+    values[`answer${i}`] = r.answer ?? null;
   });
   return values;
 }
@@ -147,6 +160,10 @@ export interface IntentChange {
   kind: string;
   amount?: number;
   patch: Partial<Omit<IntentRow, "id" | "merchantId" | "version" | "created">>;
+  /** A claim's request Idempotency-Key: a second claim under it on this intent is refused (`RequestAlreadyRan`). */
+  requestKey?: string | null;
+  /** An outcome's answer to the request that ran the operation (JSON), kept for a re-run of that request. */
+  answer?: string;
   /** The money movement this change records, if any, and the object it belongs to (intent or refund). */
   ledger?: { movement: Movement; sourceId: string };
   /** Further writes that must land together with the change (e.g. a refund row). */
@@ -187,7 +204,13 @@ export async function changeIntent(
         .where(and(eq(paymentIntents.id, p("intentId")), eq(paymentIntents.version, p("fromVersion")))),
     ];
   });
-  const versions = changes.map((c, i) => ({ version: from.version + 1 + i, kind: c.kind, amount: c.amount ?? null }));
+  const versions = changes.map((c, i) => ({
+    version: from.version + 1 + i,
+    kind: c.kind,
+    amount: c.amount ?? null,
+    requestKey: c.requestKey,
+    answer: c.answer,
+  }));
   try {
     await db.batch([
       log.bind(versionValues(from.id, created, versions)),
@@ -195,6 +218,7 @@ export async function changeIntent(
       ...writes,
     ]);
   } catch (err) {
+    if (isUniqueViolation(err, "payment_intent_versions.request_key")) throw new RequestAlreadyRan();
     if (isUniqueViolation(err, "payment_intent_versions")) return undefined;
     throw err;
   }

@@ -4,6 +4,7 @@
  * (intents.ts), so a race, a retry and the sweep all take the same path.
  */
 
+import { RequestAlreadyRan } from "../db/errors";
 import { type ClaimShape, claimWhere, insertClaimed } from "../db/intent-claims";
 import { captureAmount, captureGuard, guardable, guardValues } from "../db/intent-guards";
 import {
@@ -21,7 +22,7 @@ import { log } from "../lib/log";
 import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge, tokenPaymentMethod } from "../vault";
 import { answer } from "./answers";
 import type { PaymentDeps } from "./deps";
-import { act, claim, loadIntent, refuse, runPending, type Step, stateOf } from "./intents";
+import { act, claim, loadIntent, recorded, refuse, runPending, type Step, stateOf } from "./intents";
 import { runRefund } from "./refunds";
 
 /** Cancellation reasons a merchant may give (`automatic` is reserved for expiry). */
@@ -63,7 +64,13 @@ function confirmStep(row: IntentRow, requested: string | null, card: ChargeCard 
  * an unusable pm_/tok_ is a 404 and nothing changes; a tok_ is spent in the claim's own batch, so a
  * claim that loses a race spends nothing.
  */
-export async function confirmIntent(deps: PaymentDeps, merchantId: string, id: string, paymentMethod?: string) {
+export async function confirmIntent(
+  deps: PaymentDeps,
+  merchantId: string,
+  id: string,
+  paymentMethod?: string,
+  requestKey?: string,
+) {
   const known = await loadIntent(deps, merchantId, id);
   let requested = paymentMethod ?? null;
   // A token names the method it wraps; read it only when a pending authorization could be ours.
@@ -81,6 +88,7 @@ export async function confirmIntent(deps: PaymentDeps, merchantId: string, id: s
     known,
     card: card?.sealed,
     onBatchError: tokenLost,
+    requestKey,
   });
 }
 
@@ -180,43 +188,74 @@ const CAPTURE_CLAIM: ClaimShape = {
  * one guarded batch (`captureGuard` mirrors `decideCapture`); when it does not hold, the intent is
  * read and decided: a refusal, a pending operation to finish first, or a race to retry.
  */
-export async function captureIntent(deps: PaymentDeps, merchantId: string, id: string, amountToCapture?: number) {
+export async function captureIntent(
+  deps: PaymentDeps,
+  merchantId: string,
+  id: string,
+  amountToCapture?: number,
+  requestKey?: string,
+) {
   if (guardable(amountToCapture)) {
     const target = { merchantId, id };
-    const claimed = await claimWhere(deps.db, target, CAPTURE_CLAIM, deps.now(), guardValues(amountToCapture));
+    const values = guardValues(amountToCapture);
+    let claimed: Awaited<ReturnType<typeof claimWhere>>;
+    try {
+      claimed = await claimWhere(deps.db, target, CAPTURE_CLAIM, deps.now(), values, [], requestKey);
+    } catch (err) {
+      if (err instanceof RequestAlreadyRan && requestKey) return recorded(deps, merchantId, id, requestKey);
+      throw err;
+    }
     if (claimed) {
       const ran = await runPending(deps, claimed.row);
       return answer(ran.row, ran.answer);
     }
   }
-  return act(deps, merchantId, id, (row) => {
-    const d = decideCapture(stateOf(row), amountToCapture);
-    if (!d.ok) refuse(d, row.currency);
-    if (d.mode === "resume") return { kind: "resume", own: d.own, action: "capture" };
-    return { kind: "change", change: claim(row, "capture", d.amount) };
-  });
+  return act(
+    deps,
+    merchantId,
+    id,
+    (row) => {
+      const d = decideCapture(stateOf(row), amountToCapture);
+      if (!d.ok) refuse(d, row.currency);
+      if (d.mode === "resume") return { kind: "resume", own: d.own, action: "capture" };
+      return { kind: "change", change: claim(row, "capture", d.amount) };
+    },
+    { requestKey },
+  );
 }
 
 /** Cancels an intent: immediately before confirmation, through a processor void once authorized. */
-export function cancelIntent(deps: PaymentDeps, merchantId: string, id: string, reason: string | null) {
-  return act(deps, merchantId, id, (row) => {
-    const d = decideCancel(stateOf(row));
-    if (!d.ok) refuse(d, row.currency);
-    switch (d.mode) {
-      case "resume":
-        return { kind: "resume", own: d.own, action: "cancel" };
-      case "void":
-        return { kind: "change", change: claim(row, "void", d.amount, { cancellationReason: reason }) };
-      case "simple":
-        return {
-          kind: "change",
-          change: {
-            kind: "canceled",
-            patch: { status: "canceled", cancellationReason: reason, canceledAt: deps.now() },
-          },
-        };
-    }
-  });
+export function cancelIntent(
+  deps: PaymentDeps,
+  merchantId: string,
+  id: string,
+  reason: string | null,
+  requestKey?: string,
+) {
+  return act(
+    deps,
+    merchantId,
+    id,
+    (row) => {
+      const d = decideCancel(stateOf(row));
+      if (!d.ok) refuse(d, row.currency);
+      switch (d.mode) {
+        case "resume":
+          return { kind: "resume", own: d.own, action: "cancel" };
+        case "void":
+          return { kind: "change", change: claim(row, "void", d.amount, { cancellationReason: reason }) };
+        case "simple":
+          return {
+            kind: "change",
+            change: {
+              kind: "canceled",
+              patch: { status: "canceled", cancellationReason: reason, canceledAt: deps.now() },
+            },
+          };
+      }
+    },
+    { requestKey },
+  );
 }
 
 /** Fields an update may change; amount only before confirmation (checked against the stored currency). */

@@ -15,6 +15,8 @@
  *   which the gate never saves: either nothing changed, or an outcome is known but not yet recorded,
  *   and the same request sent again (or the sweep) records it with the operation's key.
  */
+import { RequestAlreadyRan } from "../db/errors";
+import { recordedAnswer } from "../db/intent-claims";
 import { changeIntent, getIntent, type IntentChange, type IntentRow } from "../db/payment-intents";
 import type { Currency } from "../domain/currencies";
 import { amountMessage } from "../domain/money";
@@ -129,6 +131,8 @@ export interface ActOptions {
   card?: ClaimedCard;
   /** Maps a batch failure of the change (e.g. a token spent by another claim) to an answer. */
   onBatchError?: (err: unknown) => never;
+  /** The request's Idempotency-Key: a claim records it, and a re-run of the request answers what its first run got. */
+  requestKey?: string;
 }
 
 /**
@@ -159,9 +163,16 @@ export async function act(
       row = ran.row;
       continue;
     }
-    const changed = await changeIntent(deps.db, row, step.change, deps.now()).catch((err: unknown) =>
-      options.onBatchError ? options.onBatchError(err) : Promise.reject(err),
-    );
+    const key = options.requestKey;
+    const change = key && step.change.patch.status === "processing" ? { ...step.change, requestKey: key } : step.change;
+    let changed: IntentRow | undefined;
+    try {
+      changed = await changeIntent(deps.db, row, change, deps.now());
+    } catch (err) {
+      if (err instanceof RequestAlreadyRan && key) return recorded(deps, merchantId, id, key);
+      if (options.onBatchError) options.onBatchError(err);
+      throw err;
+    }
     if (changed) {
       const ran = await runPending(deps, changed, options.card);
       return answer(ran.row, ran.answer);
@@ -170,6 +181,23 @@ export async function act(
     row = await loadIntent(deps, merchantId, id);
   }
   throw lockTimeout();
+}
+
+/**
+ * The answer of a re-run request: its first run claimed an operation on the intent under
+ * `requestKey`. Once that operation's outcome is recorded, the same answer (against the intent as
+ * it is now); while it is pending, the operation finished with its own key.
+ */
+export async function recorded(
+  deps: PaymentDeps,
+  merchantId: string,
+  id: string,
+  requestKey: string,
+): Promise<IntentRow> {
+  const [row, first] = await Promise.all([loadIntent(deps, merchantId, id), recordedAnswer(deps.db, id, requestKey)]);
+  if (first.answer !== null) return answer(row, JSON.parse(first.answer) as OutcomeAnswer);
+  const ran = await runPending(deps, row);
+  return answer(ran.row, ran.answer);
 }
 
 /** Moves the intent into `processing` with a new pending operation (the claim). */
@@ -246,6 +274,10 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
       change.next = toChange(after, r2.kind, r2.patch, r2.movement);
       answered = r2.answer;
     }
+    // The answer is kept with the outcome that decides it, for a re-run of the claiming request
+    // (`recorded`); an authorization whose automatic capture is still unknown decides nothing yet.
+    const last = change.next ?? change;
+    if (last.patch.pendingOp === null) last.answer = JSON.stringify(answered);
     const done = await changeIntent(deps.db, current, change, deps.now()).catch(async (err: unknown) => {
       await forget();
       throw err;

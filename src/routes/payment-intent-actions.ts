@@ -55,19 +55,32 @@ export function registerPaymentIntentActions(app: App): void {
       c.var.auth.merchantId,
       c.req.valid("param").id,
       c.req.valid("json").payment_method,
+      c.var.idempotencyKey,
     );
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 
   app.openapi(captureRoute, async (c) => {
     const amount = c.req.valid("json").amount_to_capture;
-    const row = await captureIntent(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id, amount);
+    const row = await captureIntent(
+      c.var.payments,
+      c.var.auth.merchantId,
+      c.req.valid("param").id,
+      amount,
+      c.var.idempotencyKey,
+    );
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
     const reason = c.req.valid("json").cancellation_reason ?? null;
-    const row = await cancelIntent(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id, reason);
+    const row = await cancelIntent(
+      c.var.payments,
+      c.var.auth.merchantId,
+      c.req.valid("param").id,
+      reason,
+      c.var.idempotencyKey,
+    );
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 }

@@ -1,12 +1,10 @@
 /**
- * KNOWN BUG, found by the issue 12 review and not fixed yet (`it.fails` until it is): a `complete` that never lands (the isolate died after answering, as the
- * deferred complete allows) frees the key after LEASE_MS, and the retry re-runs the handler. The
- * brief and the README say that re-run "finds its own effect". For a create it does (the D1 unique
- * index on the key); for an action whose first attempt ended in a processor refusal that puts the
- * intent back where the action is allowed again (a declined confirm, a refused capture), it does
- * not: the retry under the same Idempotency-Key makes a second processor attempt, and can move
- * money the first answer (402) said was not moved. The fix: an action's claim records its
- * Idempotency-Key, so a re-run recognises its own attempt and answers its recorded outcome.
+ * A re-run after a lost complete answers what its first run got, and never runs the processor a
+ * second time: a confirm the processor declined, or a capture it refused, leaves the intent where
+ * the action is allowed again, so without a record the re-run (same Idempotency-Key, after
+ * LEASE_MS) would authorize or capture. The claim records the request's key on its version row
+ * (unique per intent) and the outcome records its answer; the re-run's claim is refused by that
+ * index and answers the recorded outcome. Found by the issue 12 review.
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
@@ -19,7 +17,7 @@ import { Faults } from "../helpers/processors";
 const VISA = "4242424242424242";
 
 describe("a retry after a lost complete re-runs an action whose first attempt was refused", () => {
-  it.fails("confirm: declined (402), complete lost; the retry under the same key authorizes the card", async () => {
+  it("confirm: declined (402), complete lost; the re-run under the same key answers the decline again and authorizes nothing", async () => {
     const m = await newMerchant({ rateLimit: 1000 });
     const faults = new Faults();
     const app = createApp({ payments: { processor: faults.factory } });
@@ -44,7 +42,6 @@ describe("a retry after a lost complete re-runs an action whose first attempt wa
     const retry = await post(m, path, { payment_method: pm }, { app, idempotencyKey: key });
 
     // Expected: the retry finds the first attempt's outcome (the 402), and no second authorization.
-    // Observed: 200, status requires_capture, and the simulator approved an authorization.
     expect({ status: retry.status, code: retry.body.error?.code, approved: await processorOps(`${id}_`) }).toEqual({
       status: 402,
       code: "card_declined",
@@ -53,36 +50,44 @@ describe("a retry after a lost complete re-runs an action whose first attempt wa
     expect(await ledgerProblems(m.merchantId)).toEqual([]);
   });
 
-  it.fails("capture: refused (402), complete lost; the retry under the same key captures", async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    const faults = new Faults();
-    const app = createApp({ payments: { processor: faults.factory } });
-    const pm = await paymentMethod(m, VISA);
-    const paid = await post(
-      m,
-      "/v1/payment_intents",
-      { amount: 1000, currency: "usd", capture_method: "manual", payment_method: pm, confirm: "true" },
-      { app },
-    );
-    expect(paid.body.status).toBe("requires_capture");
-    const id = paid.body.id as string;
-    const path = `/v1/payment_intents/${id}/capture`;
-    const key = "review-capture-1";
+  for (const [action, op, code] of [
+    ["capture", "capture", "processing_error"],
+    ["cancel", "void", "processing_error"],
+  ] as const) {
+    it(`${action}: refused (402), complete lost; the re-run under the same key answers the 402 again; nothing more is approved`, async () => {
+      const m = await newMerchant({ rateLimit: 1000 });
+      const faults = new Faults();
+      const app = createApp({ payments: { processor: faults.factory } });
+      const pm = await paymentMethod(m, VISA);
+      const paid = await post(
+        m,
+        "/v1/payment_intents",
+        { amount: 1000, currency: "usd", capture_method: "manual", payment_method: pm, confirm: "true" },
+        { app },
+      );
+      expect(paid.body.status).toBe("requires_capture");
+      const id = paid.body.id as string;
+      const path = `/v1/payment_intents/${id}/${action}`;
+      const key = `rerun-${action}-1`;
 
-    faults.set("capture", { kind: "refuse", reason: "declined" });
-    const first = await post(m, path, {}, { app, idempotencyKey: key });
-    expect([first.status, first.body.error?.code]).toEqual([402, "processing_error"]);
-    faults.clear();
+      faults.set(op, { kind: "refuse", reason: "declined" });
+      const first = await post(m, path, {}, { app, idempotencyKey: key });
+      expect([first.status, first.body.error?.code]).toEqual([402, code]);
+      faults.clear();
 
-    const clock = await loseComplete(m, path, key);
-    clock.now += LEASE_MS;
-    const retry = await post(m, path, {}, { app, idempotencyKey: key });
-
-    // Expected: the first attempt's answer (402, nothing captured). Observed: 200 succeeded, captured.
-    expect({
-      status: retry.status,
-      code: retry.body.error?.code,
-      captured: (await processorOps(`${id}_`)).filter((op) => op === "capture"),
-    }).toEqual({ status: 402, code: "processing_error", captured: [] });
-  });
+      const clock = await loseComplete(m, path, key);
+      clock.now += LEASE_MS;
+      const retry = await post(m, path, {}, { app, idempotencyKey: key });
+      expect({
+        status: retry.status,
+        code: retry.body.error?.code,
+        intent: retry.body.error?.payment_intent?.status,
+        calls: (await processorOps(`${id}_`)).filter((o) => o === op),
+      }).toEqual({ status: 402, code, intent: "requires_capture", calls: [] });
+      expect(await ledgerProblems(m.merchantId)).toEqual([]);
+      // Another key is a new request: it acts.
+      const other = await post(m, path, {}, { app, idempotencyKey: `${key}-new` });
+      expect(other.status).toBe(200);
+    });
+  }
 });

@@ -59,8 +59,15 @@ export const paymentIntentVersions = sqliteTable(
     kind: text("kind").notNull(),
     amount: integer("amount"),
     created: integer("created").notNull(),
+    /** On a claim: the Idempotency-Key of the request that claimed the operation (unique per intent). */
+    requestKey: text("request_key"),
+    /** On an operation's outcome: the answer its request got (JSON of an OutcomeAnswer). */
+    answer: text("answer"),
   },
-  (t) => [primaryKey({ columns: [t.intentId, t.version] })],
+  (t) => [
+    primaryKey({ columns: [t.intentId, t.version] }),
+    uniqueIndex("payment_intent_versions_request_key_idx").on(t.intentId, t.requestKey),
+  ],
 );
 
 /** A refund of (part of) a succeeded PaymentIntent. Its id is the processor-side idempotency key. */
