@@ -53,7 +53,9 @@ describe("prepared statements in a batch", () => {
     expect(expected[0]?.description).toBe("bound");
     expect(inserted.meta.changes).toBe(1);
     const versions = await db.select().from(paymentIntentVersions).where(eq(paymentIntentVersions.intentId, row.id));
-    expect(versions).toEqual([{ intentId: row.id, version: 2, kind: "updated", amount: null, created: 1 }]);
+    expect(versions).toEqual([
+      { intentId: row.id, version: 2, kind: "updated", amount: null, created: 1, requestKey: null, answer: null },
+    ]);
   });
 
   it("are built once per key, and a failing statement rolls back the whole batch", async () => {
