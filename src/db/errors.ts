@@ -6,10 +6,21 @@
  * `recordedAnswer`).
  */
 export class RequestAlreadyRan extends Error {
-  constructor() {
+  /** The recorded key the claim collided on (see `claimKey`). */
+  readonly requestKey: string;
+  constructor(requestKey: string) {
     super("this request already claimed an operation on the intent");
     this.name = "RequestAlreadyRan";
+    this.requestKey = requestKey;
   }
+}
+
+/**
+ * What a claim records as its request's key: the claim's kind and the Idempotency-Key, as the
+ * gate scopes keys by route (the same key sent to capture and then to cancel is two requests).
+ */
+export function claimKey(kind: string, idempotencyKey: string): string {
+  return `${kind}:${idempotencyKey}`;
 }
 
 /** True when a D1 error is a UNIQUE (or PRIMARY KEY) violation on `table` (the message names the table), or on `table.column`. */

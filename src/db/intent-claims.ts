@@ -7,7 +7,7 @@
 import { and, asc, eq, gt, isNotNull, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client";
-import { isGuardMiss, isUniqueViolation, RequestAlreadyRan } from "./errors";
+import { claimKey, isGuardMiss, isUniqueViolation, RequestAlreadyRan } from "./errors";
 import { type IntentChange, type IntentRow, rowPlaceholders, versionsShape, versionValues } from "./payment-intents";
 import { type Bound, bindAll, prepared, type Values } from "./prepared";
 import { paymentIntents, paymentIntentVersions } from "./schema";
@@ -93,7 +93,7 @@ export interface ClaimShape {
  * it was); a `pending` operation gets the key `<id>_<pending>_<version>` (the same as `claim`
  * makes). `values` binds the shape's placeholders (the guard's); `extra` lands in between (it sees
  * the row as it was), and the claimed row is returned with the extra statements' results. The
- * claim records `requestKey`; a second claim under it on this intent throws `RequestAlreadyRan`.
+ * claim records `requestKey` (as `claimKey`); a second such claim on this intent throws `RequestAlreadyRan`.
  */
 export async function claimWhere(
   db: Db,
@@ -134,7 +134,8 @@ export async function claimWhere(
         .returning(),
     ];
   });
-  const claim = { ...values, intentId: target.id, merchantId: target.merchantId, created, requestKey };
+  const recordedKey = requestKey === null ? null : claimKey(shape.kind, requestKey);
+  const claim = { ...values, intentId: target.id, merchantId: target.merchantId, created, requestKey: recordedKey };
   try {
     const [, ...results] = await db.batch([log.bind(claim), ...extra, update.bind(claim)]);
     const rows = results.pop() as IntentRow[];
@@ -143,7 +144,9 @@ export async function claimWhere(
     return { row, extra: results };
   } catch (err) {
     if (isGuardMiss(err, "payment_intent_versions.version")) return undefined;
-    if (isUniqueViolation(err, "payment_intent_versions.request_key")) throw new RequestAlreadyRan();
+    if (recordedKey && isUniqueViolation(err, "payment_intent_versions.request_key")) {
+      throw new RequestAlreadyRan(recordedKey);
+    }
     throw err;
   }
 }

@@ -218,7 +218,8 @@ export async function changeIntent(
       ...writes,
     ]);
   } catch (err) {
-    if (isUniqueViolation(err, "payment_intent_versions.request_key")) throw new RequestAlreadyRan();
+    const claimed = changes[0]?.requestKey;
+    if (claimed && isUniqueViolation(err, "payment_intent_versions.request_key")) throw new RequestAlreadyRan(claimed);
     if (isUniqueViolation(err, "payment_intent_versions")) return undefined;
     throw err;
   }

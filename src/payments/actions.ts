@@ -202,7 +202,7 @@ export async function captureIntent(
     try {
       claimed = await claimWhere(deps.db, target, CAPTURE_CLAIM, deps.now(), values, [], requestKey);
     } catch (err) {
-      if (err instanceof RequestAlreadyRan && requestKey) return recorded(deps, merchantId, id, requestKey);
+      if (err instanceof RequestAlreadyRan) return recorded(deps, merchantId, id, err.requestKey);
       throw err;
     }
     if (claimed) {

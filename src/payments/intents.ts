@@ -15,7 +15,7 @@
  *   which the gate never saves: either nothing changed, or an outcome is known but not yet recorded,
  *   and the same request sent again (or the sweep) records it with the operation's key.
  */
-import { RequestAlreadyRan } from "../db/errors";
+import { claimKey, RequestAlreadyRan } from "../db/errors";
 import { recordedAnswer } from "../db/intent-claims";
 import { changeIntent, getIntent, type IntentChange, type IntentRow } from "../db/payment-intents";
 import type { Currency } from "../domain/currencies";
@@ -164,12 +164,13 @@ export async function act(
       continue;
     }
     const key = options.requestKey;
-    const change = key && step.change.patch.status === "processing" ? { ...step.change, requestKey: key } : step.change;
+    const claims = key !== undefined && step.change.patch.status === "processing";
+    const change = claims ? { ...step.change, requestKey: claimKey(step.change.kind, key) } : step.change;
     let changed: IntentRow | undefined;
     try {
       changed = await changeIntent(deps.db, row, change, deps.now());
     } catch (err) {
-      if (err instanceof RequestAlreadyRan && key) return recorded(deps, merchantId, id, key);
+      if (err instanceof RequestAlreadyRan) return recorded(deps, merchantId, id, err.requestKey);
       if (options.onBatchError) options.onBatchError(err);
       throw err;
     }
@@ -184,8 +185,8 @@ export async function act(
 }
 
 /**
- * The answer of a re-run request: its first run claimed an operation on the intent under
- * `requestKey`. Once that operation's outcome is recorded, the same answer (against the intent as
+ * The answer of a re-run request: its first run claimed an operation on the intent, recorded
+ * under `requestKey` (a `claimKey`). Once that operation's outcome is recorded, the same answer (against the intent as
  * it is now); while it is pending, the operation finished with its own key.
  */
 export async function recorded(

@@ -90,4 +90,23 @@ describe("a retry after a lost complete re-runs an action whose first attempt wa
       expect(other.status).toBe(200);
     });
   }
+  it("one Idempotency-Key sent to capture and then to cancel is two requests: the cancel acts", async () => {
+    const m = await newMerchant({ rateLimit: 1000 });
+    const faults = new Faults();
+    const app = createApp({ payments: { processor: faults.factory } });
+    const pm = await paymentMethod(m, VISA);
+    const paid = await post(
+      m,
+      "/v1/payment_intents",
+      { amount: 1000, currency: "usd", capture_method: "manual", payment_method: pm, confirm: "true" },
+      { app },
+    );
+    const id = paid.body.id as string;
+    faults.set("capture", { kind: "refuse", reason: "declined" });
+    const refused = await post(m, `/v1/payment_intents/${id}/capture`, {}, { app, idempotencyKey: "shared-key" });
+    expect(refused.status).toBe(402);
+    faults.clear();
+    const canceled = await post(m, `/v1/payment_intents/${id}/cancel`, {}, { app, idempotencyKey: "shared-key" });
+    expect([canceled.status, canceled.body.status]).toEqual([200, "canceled"]);
+  });
 });
