@@ -11,6 +11,8 @@
  *   before deciding anything else, so a racing request can only see a final state.
  * - Every outcome has a terminal change (approved, declined, refused); only `unknown` leaves the
  *   intent `processing`, for a retry or the sweep to repeat the same key.
+ * - A claim records its request's Idempotency-Key and the outcome the answer, so a re-run of that
+ *   request (its saved answer lost) gets the same answer instead of a second operation (`recorded`).
  * - Version conflicts retry with jittered backoff; past the budget the answer is 429 `lock_timeout`,
  *   which the gate never saves: either nothing changed, or an outcome is known but not yet recorded,
  *   and the same request sent again (or the sweep) records it with the operation's key.
