@@ -30,12 +30,40 @@ export function purgeExpiredCvcs(db: Db, now: number) {
     .returning({ id: paymentMethods.id });
 }
 
-/** Inserts a payment method (and its token, if any) atomically, purging expired CVCs in the same batch. */
-export async function insertPaymentMethod(db: Db, row: PaymentMethodRow, token?: TokenRow): Promise<void> {
+/**
+ * Inserts a payment method (and its token, if any) atomically, purging expired CVCs in the same
+ * batch. When a create of the same kind under the row's idempotency key already made one, nothing
+ * is written and that one (with its token) is returned instead.
+ */
+export async function insertPaymentMethod(
+  db: Db,
+  row: PaymentMethodRow,
+  token?: TokenRow,
+): Promise<{ paymentMethod: PaymentMethodRow; token?: TokenRow } | undefined> {
   const insertPm = db.insert(paymentMethods).values(row);
   const purge = purgeExpiredCvcs(db, row.created);
-  if (token) await db.batch([insertPm, db.insert(tokens).values(token), purge]);
-  else await db.batch([insertPm, purge]);
+  try {
+    if (token) await db.batch([insertPm, db.insert(tokens).values(token), purge]);
+    else await db.batch([insertPm, purge]);
+    return undefined;
+  } catch (err) {
+    if (row.idempotencyKey === null || !isUniqueViolation(err, "payment_methods.idempotency_key")) throw err;
+    const pm = paymentMethods;
+    const [first] = await db
+      .select({ paymentMethod: pm, token: tokens })
+      .from(pm)
+      .leftJoin(tokens, eq(tokens.paymentMethodId, pm.id))
+      .where(
+        and(
+          eq(pm.merchantId, row.merchantId),
+          eq(pm.singleUse, row.singleUse),
+          eq(pm.idempotencyKey, row.idempotencyKey),
+        ),
+      )
+      .limit(1);
+    if (!first) throw err;
+    return { paymentMethod: first.paymentMethod, token: first.token ?? undefined };
+  }
 }
 
 /** The merchant's payment method with this id, or undefined (also for another merchant's id). */

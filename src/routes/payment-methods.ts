@@ -172,10 +172,15 @@ const detach = createRoute({
 export function registerPaymentMethods(app: App): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = await createPaymentMethod(c.env, c.var.auth.merchantId, {
-      card: checkedCard(body.card),
-      ...storedDetails(body.billing_details, body.metadata),
-    });
+    const row = await createPaymentMethod(
+      c.env,
+      c.var.auth.merchantId,
+      {
+        card: checkedCard(body.card),
+        ...storedDetails(body.billing_details, body.metadata),
+      },
+      c.var.idempotencyKey,
+    );
     return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
   });
 

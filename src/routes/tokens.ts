@@ -70,10 +70,15 @@ const retrieve = createRoute({
 export function registerTokens(app: App): void {
   app.openapi(create, async (c) => {
     const { card } = c.req.valid("json");
-    const { token, paymentMethod } = await createToken(c.env, c.var.auth.merchantId, {
-      card: checkedCard(card),
-      ...storedDetails(undefined, undefined),
-    });
+    const { token, paymentMethod } = await createToken(
+      c.env,
+      c.var.auth.merchantId,
+      {
+        card: checkedCard(card),
+        ...storedDetails(undefined, undefined),
+      },
+      c.var.idempotencyKey,
+    );
     return c.json(tokenObject(token, paymentMethod, c.env.EDGEPAY_MODE === "live"), 200);
   });
 

@@ -59,7 +59,14 @@ export function noSuchPaymentMethod(param = "payment_method"): ApiError {
   return new ApiError("resource_missing", "No such payment method.", { param, noEffect: true });
 }
 
-async function buildRecord(env: Env, merchantId: string, input: NewCard, singleUse: boolean, now: number) {
+async function buildRecord(
+  env: Env,
+  merchantId: string,
+  input: NewCard,
+  singleUse: boolean,
+  now: number,
+  idempotencyKey: string | null,
+) {
   const id = newId("pm");
   const { card } = input;
   const [sealed, fingerprints] = await Promise.all([
@@ -90,25 +97,35 @@ async function buildRecord(env: Env, merchantId: string, input: NewCard, singleU
     cvcExpiresAt: sealed.cvc === null ? null : now + CVC_TTL_SECONDS,
     created: now,
     detachedAt: null,
+    idempotencyKey,
   };
   return row;
 }
 
-/** Tokenizes a card into a reusable payment method (`pm_…`) of the merchant. */
-export async function createPaymentMethod(env: Env, merchantId: string, input: NewCard): Promise<q.PaymentMethodRow> {
-  const row = await buildRecord(env, merchantId, input, false, nowSeconds());
-  await q.insertPaymentMethod(getDb(env), row);
-  return row;
+/**
+ * Tokenizes a card into a reusable payment method (`pm_…`) of the merchant. A re-run of the create
+ * under the same `idempotencyKey` (its saved answer lost) returns the first one, sealing nothing.
+ */
+export async function createPaymentMethod(
+  env: Env,
+  merchantId: string,
+  input: NewCard,
+  idempotencyKey?: string,
+): Promise<q.PaymentMethodRow> {
+  const row = await buildRecord(env, merchantId, input, false, nowSeconds(), idempotencyKey ?? null);
+  const first = await q.insertPaymentMethod(getDb(env), row);
+  return first?.paymentMethod ?? row;
 }
 
-/** Tokenizes a card into a single-use token (`tok_…`) wrapping a payment method only the token can charge. */
+/** Tokenizes a card into a single-use token (`tok_…`) wrapping a payment method only the token can charge; a re-run under the same `idempotencyKey` returns the first. */
 export async function createToken(
   env: Env,
   merchantId: string,
   input: NewCard,
+  idempotencyKey?: string,
 ): Promise<{ token: q.TokenRow; paymentMethod: q.PaymentMethodRow }> {
   const now = nowSeconds();
-  const paymentMethod = await buildRecord(env, merchantId, input, true, now);
+  const paymentMethod = await buildRecord(env, merchantId, input, true, now, idempotencyKey ?? null);
   const token: q.TokenRow = {
     id: newId("tok"),
     merchantId,
@@ -117,8 +134,9 @@ export async function createToken(
     created: now,
     usedAt: null,
   };
-  await q.insertPaymentMethod(getDb(env), paymentMethod, token);
-  return { token, paymentMethod };
+  const first = await q.insertPaymentMethod(getDb(env), paymentMethod, token);
+  if (first && !first.token) throw new Error("createToken: the first token of this key was not found");
+  return first?.token ? { token: first.token, paymentMethod: first.paymentMethod } : { token, paymentMethod };
 }
 
 /** The merchant's payment method, detached ones included; 404 for unknown or foreign ids. */

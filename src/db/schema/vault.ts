@@ -3,7 +3,7 @@
  * Card numbers and CVCs exist here only as AES-256-GCM ciphertext (see src/crypto/envelope.ts);
  * no plaintext column ever holds more than the last four digits.
  */
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { merchants } from "./merchants";
 
 /** A tokenized card of one merchant (`pm_…`), chargeable until detached. */
@@ -42,8 +42,11 @@ export const paymentMethods = sqliteTable(
     cvcExpiresAt: integer("cvc_expires_at"),
     created: integer("created").notNull(),
     detachedAt: integer("detached_at"),
+    /** Idempotency-Key of the create (of the `pm_…`, or of its `tok_…` when single-use); a re-run finds this row. */
+    idempotencyKey: text("idempotency_key"),
   },
   (t) => [
+    uniqueIndex("payment_methods_idempotency_idx").on(t.merchantId, t.singleUse, t.idempotencyKey),
     index("payment_methods_merchant_idx").on(t.merchantId, t.created),
     index("payment_methods_internal_fp_idx").on(t.internalFingerprint, t.created),
     index("payment_methods_key_version_idx").on(t.keyVersion, t.id),
