@@ -11,13 +11,17 @@ import type { Currency } from "./currencies";
 import { type AmountError, checkAmount } from "./money";
 
 /** Stripe's PaymentIntent statuses (edgepay never enters requires_action: no 3-D Secure yet). */
-export type IntentStatus =
-  | "requires_payment_method"
-  | "requires_confirmation"
-  | "processing"
-  | "requires_capture"
-  | "succeeded"
-  | "canceled";
+export const INTENT_STATUSES = [
+  "requires_payment_method",
+  "requires_confirmation",
+  "processing",
+  "requires_capture",
+  "succeeded",
+  "canceled",
+] as const;
+
+/** One of `INTENT_STATUSES`. */
+export type IntentStatus = (typeof INTENT_STATUSES)[number];
 
 /** A processor call that was started and whose outcome is not yet recorded. */
 export interface PendingOp {

@@ -1,6 +1,7 @@
 /** Wire schemas shared by the PaymentIntent route modules, and the intent-scoped request helpers. */
 import { z } from "@hono/zod-openapi";
 import { isCurrency } from "../domain/currencies";
+import { INTENT_STATUSES } from "../domain/payment-state";
 import { invalidParam } from "../errors";
 import { MAX_METADATA_KEYS, type Metadata } from "../lib/params";
 
@@ -35,14 +36,7 @@ export const PaymentIntentSchema = z
     payment_method: z.string().nullable(),
     payment_method_types: z.array(z.string()),
     statement_descriptor: z.string().nullable(),
-    status: z.enum([
-      "requires_payment_method",
-      "requires_confirmation",
-      "processing",
-      "requires_capture",
-      "succeeded",
-      "canceled",
-    ]),
+    status: z.enum(INTENT_STATUSES),
   })
   .openapi("PaymentIntent");
 

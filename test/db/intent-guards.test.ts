@@ -14,17 +14,10 @@ import { captureAmount, captureGuard, guardValues, refundAmount, refundGuard } f
 import { draftIntent, type IntentRow } from "../../src/db/payment-intents";
 import { paymentIntents } from "../../src/db/schema";
 import { type Currency, isCurrency } from "../../src/domain/currencies";
-import { decideCapture, decideRefund, type IntentStatus } from "../../src/domain/payment-state";
+import { decideCapture, decideRefund, INTENT_STATUSES, type IntentStatus } from "../../src/domain/payment-state";
 import { stateOf } from "../../src/payments/intents";
 
-const STATUSES: IntentStatus[] = [
-  "requires_payment_method",
-  "requires_confirmation",
-  "processing",
-  "requires_capture",
-  "succeeded",
-  "canceled",
-];
+const STATUSES: readonly IntentStatus[] = INTENT_STATUSES;
 const CURRENCIES = ["usd", "jpy", "kwd", "isk"].filter(isCurrency) as Currency[];
 const small = fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.constantFrom(0, 1, 10, 100, 1000, 2000));
 

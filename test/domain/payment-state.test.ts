@@ -7,6 +7,7 @@ import {
   decideConfirm,
   decideRefund,
   decideUpdate,
+  INTENT_STATUSES,
   type IntentState,
   type IntentStatus,
   type PendingOp,
@@ -27,14 +28,7 @@ const base: IntentState = {
   pendingOp: null,
 };
 const at = (status: IntentStatus, extra: Partial<IntentState> = {}): IntentState => ({ ...base, status, ...extra });
-const ALL: IntentStatus[] = [
-  "requires_payment_method",
-  "requires_confirmation",
-  "processing",
-  "requires_capture",
-  "succeeded",
-  "canceled",
-];
+const ALL: readonly IntentStatus[] = INTENT_STATUSES;
 const KINDS: PendingOp["kind"][] = ["authorize", "capture", "void"];
 const METHODS: IntentState["captureMethod"][] = ["automatic", "manual"];
 
