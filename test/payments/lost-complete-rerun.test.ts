@@ -16,6 +16,22 @@ import { Faults } from "../helpers/processors";
 
 const VISA = "4242424242424242";
 
+/** A merchant, an app on a fault-injecting simulator, and a manual intent of theirs in requires_capture. */
+async function authorized() {
+  const m = await newMerchant({ rateLimit: 1000 });
+  const faults = new Faults();
+  const app = createApp({ payments: { processor: faults.factory } });
+  const pm = await paymentMethod(m, VISA);
+  const paid = await post(
+    m,
+    "/v1/payment_intents",
+    { amount: 1000, currency: "usd", capture_method: "manual", payment_method: pm, confirm: "true" },
+    { app },
+  );
+  expect(paid.body.status).toBe("requires_capture");
+  return { m, faults, app, id: paid.body.id as string };
+}
+
 describe("a retry after a lost complete re-runs an action whose first attempt was refused", () => {
   it("confirm: declined (402), complete lost; the re-run under the same key answers the decline again and authorizes nothing", async () => {
     const m = await newMerchant({ rateLimit: 1000 });
@@ -55,18 +71,7 @@ describe("a retry after a lost complete re-runs an action whose first attempt wa
     ["cancel", "void", "processing_error"],
   ] as const) {
     it(`${action}: refused (402), complete lost; the re-run under the same key answers the 402 again; nothing more is approved`, async () => {
-      const m = await newMerchant({ rateLimit: 1000 });
-      const faults = new Faults();
-      const app = createApp({ payments: { processor: faults.factory } });
-      const pm = await paymentMethod(m, VISA);
-      const paid = await post(
-        m,
-        "/v1/payment_intents",
-        { amount: 1000, currency: "usd", capture_method: "manual", payment_method: pm, confirm: "true" },
-        { app },
-      );
-      expect(paid.body.status).toBe("requires_capture");
-      const id = paid.body.id as string;
+      const { m, faults, app, id } = await authorized();
       const path = `/v1/payment_intents/${id}/${action}`;
       const key = `rerun-${action}-1`;
 
@@ -91,17 +96,7 @@ describe("a retry after a lost complete re-runs an action whose first attempt wa
     });
   }
   it("one Idempotency-Key sent to capture and then to cancel is two requests: the cancel acts", async () => {
-    const m = await newMerchant({ rateLimit: 1000 });
-    const faults = new Faults();
-    const app = createApp({ payments: { processor: faults.factory } });
-    const pm = await paymentMethod(m, VISA);
-    const paid = await post(
-      m,
-      "/v1/payment_intents",
-      { amount: 1000, currency: "usd", capture_method: "manual", payment_method: pm, confirm: "true" },
-      { app },
-    );
-    const id = paid.body.id as string;
+    const { m, faults, app, id } = await authorized();
     faults.set("capture", { kind: "refuse", reason: "declined" });
     const refused = await post(m, `/v1/payment_intents/${id}/capture`, {}, { app, idempotencyKey: "shared-key" });
     expect(refused.status).toBe(402);
