@@ -1,6 +1,6 @@
 /**
- * Storage of the double-entry ledger. `postMovement` turns a movement into the statements that book
- * it (the postings into ledger_entries and an update of each account's running balance in
+ * Storage of the double-entry ledger. `postMovements` turns movements into the three statements that
+ * book them (the postings into ledger_entries, and each account's running balance in
  * ledger_balances), for the caller to put in the same D1 batch as the state change they record.
  * The database then enforces the two rules the domain states: the unique (source_id, kind, account)
  * index refuses a movement booked twice, and the CHECK on ledger_balances refuses an account pushed
@@ -33,69 +33,117 @@ export interface PostingContext {
 }
 
 /**
- * The statements booking `n` postings of one transaction, over placeholders: `txnId`,
- * `merchantId`, `currency`, `kind`, `sourceId`, `created`, and per posting `le<i>` (its entry id),
- * `account<i>` and `amount<i>`. With `of`, the currency and each amount (times `amount<i>`) are
- * SQL over what the batch wrote before (see `postMovementOf`).
+ * The three statements booking `entries` postings into `accounts` distinct accounts, over
+ * placeholders: `merchantId`, `currency`, `created`; per posting `le<i>` (its entry id), `txn<i>`,
+ * `kind<i>`, `source<i>`, `account<i>` and `amount<i>`; per account `acct<j>` and `net<j>` (the sum
+ * of its postings). One multi-row insert of the entries, one insert opening any missing account at
+ * 0, one update adding each account's net: three statements however many postings and movements.
+ * With `of`, the currency and each amount (times the placeholder) are SQL over what the batch wrote
+ * before (see `postMovementOf`).
  */
-function bookingShape(db: Db, n: number, of?: { currency: SQL; amount: SQL }) {
+function bookingShape(db: Db, entries: number, accounts: number, of?: { currency: SQL; amount: SQL }) {
   const p = sql.placeholder;
   const b = ledgerBalances;
   const currency = of?.currency ?? p("currency");
-  const amount = (i: number) => (of ? sql`${p(`amount${i}`)} * ${of.amount}` : p(`amount${i}`));
-  const each = Array.from({ length: n }, (_, i) => i);
-  const entries = db.insert(ledgerEntries).values(
-    each.map((i) => ({
+  const scaled = (name: string) => (of ? sql`${p(name)} * ${of.amount}` : p(name));
+  const rows = Array.from({ length: entries }, (_, i) => i);
+  const accts = Array.from({ length: accounts }, (_, j) => p(`acct${j}`));
+  const insertEntries = db.insert(ledgerEntries).values(
+    rows.map((i) => ({
       id: p(`le${i}`),
-      txnId: p("txnId"),
+      txnId: p(`txn${i}`),
       merchantId: p("merchantId"),
       currency,
       account: p(`account${i}`),
-      amount: amount(i),
-      kind: p("kind"),
-      sourceId: p("sourceId"),
+      amount: scaled(`amount${i}`),
+      kind: p(`kind${i}`),
+      sourceId: p(`source${i}`),
       created: p("created"),
     })),
   );
-  // Not one upsert per posting: SQLite checks the CHECK on the row an upsert proposes to insert
+  // Not one upsert per account: SQLite checks the CHECK on the row an upsert proposes to insert
   // before it looks for the conflict, so a debit to an existing account would fail as a new row
-  // with a negative balance. Create any missing account at 0 (which passes the CHECK), then add.
+  // with a negative balance. Create any missing account at 0 (which passes the CHECK), then add;
+  // the CHECK then judges each account's balance after the whole booking.
   const opened = db
     .insert(b)
-    .values(each.map((i) => ({ merchantId: p("merchantId"), currency, account: p(`account${i}`), balance: 0 })))
+    .values(accts.map((account) => ({ merchantId: p("merchantId"), currency, account, balance: 0 })))
     .onConflictDoNothing();
-  const updates = each.map((i) =>
-    db
-      .update(b)
-      .set({ balance: sql`${b.balance} + ${amount(i)}` })
-      .where(and(eq(b.merchantId, p("merchantId")), eq(b.currency, currency), eq(b.account, p(`account${i}`)))),
+  const nets = sql.join(
+    accts.map((account, j) => sql`when ${account} then ${scaled(`net${j}`)}`),
+    sql` `,
   );
-  return [entries, opened, ...updates];
+  const update = db
+    .update(b)
+    .set({ balance: sql`${b.balance} + (case ${b.account} ${nets} end)` })
+    .where(
+      and(
+        eq(b.merchantId, p("merchantId")),
+        eq(b.currency, currency),
+        sql`${b.account} in (${sql.join(accts, sql`, `)})`,
+      ),
+    );
+  return [insertEntries, opened, update];
 }
 
-/** The values of `bookingShape` for these postings, with fresh entry and transaction ids. */
-function bookingValues(at: Omit<PostingContext, "currency">, kind: MovementKind, postings: readonly Posting[]) {
-  const values: Values = {
-    txnId: newId("txn"),
-    merchantId: at.merchantId,
-    kind,
-    sourceId: at.sourceId,
-    created: at.created,
-  };
-  postings.forEach((posting, i) => {
-    values[`le${i}`] = newId("le");
-    values[`account${i}`] = posting.account;
-    values[`amount${i}`] = posting.amount;
-  });
-  return values;
+/** A movement to book and the object it belongs to (`pi_…` or `re_…`). */
+export interface Booking {
+  movement: Movement;
+  sourceId: string;
 }
 
-/** The statements booking `movement` as one balanced transaction; throws if its postings are unbalanced. */
+/**
+ * The values of `bookingShape` for these bookings: each movement's postings under a fresh
+ * transaction id, every posting under a fresh entry id, and each account's net. Each booking
+ * carries its postings: the domain's, or its unit postings for `postMovementOf`.
+ */
+function bookingValues(
+  at: Omit<PostingContext, "currency" | "sourceId">,
+  bookings: readonly { kind: MovementKind; sourceId: string; postings: readonly Posting[] }[],
+) {
+  const values: Values = { merchantId: at.merchantId, created: at.created };
+  const nets = new Map<Account, number>();
+  let i = 0;
+  for (const { kind, sourceId, postings } of bookings) {
+    if (!isBalanced(postings)) throw new Error(`ledger: unbalanced postings for ${kind}`);
+    const txnId = newId("txn");
+    for (const posting of postings) {
+      values[`le${i}`] = newId("le");
+      values[`txn${i}`] = txnId;
+      values[`kind${i}`] = kind;
+      values[`source${i}`] = sourceId;
+      values[`account${i}`] = posting.account;
+      values[`amount${i}`] = posting.amount;
+      nets.set(posting.account, (nets.get(posting.account) ?? 0) + posting.amount);
+      i++;
+    }
+  }
+  let j = 0;
+  for (const [account, net] of nets) {
+    values[`acct${j}`] = account;
+    values[`net${j}`] = net;
+    j++;
+  }
+  return { values, entries: i, accounts: j };
+}
+
+/**
+ * The statements booking `bookings` (one or more movements, each its own balanced transaction) in
+ * three statements; throws if a movement's postings are unbalanced. An automatic capture books its
+ * authorization and its capture together this way.
+ */
+export function postMovements(db: Db, at: Omit<PostingContext, "sourceId">, bookings: readonly Booking[]): Bound[] {
+  const { values, entries, accounts } = bookingValues(
+    at,
+    bookings.map(({ movement, sourceId }) => ({ kind: movement.kind, sourceId, postings: postingsFor(movement) })),
+  );
+  const shape = prepared(db, `ledger.post:${entries}:${accounts}`, () => bookingShape(db, entries, accounts));
+  return bindAll(shape, { ...values, currency: at.currency });
+}
+
+/** The statements booking `movement` as one balanced transaction of `at.sourceId`. */
 export function postMovement(db: Db, at: PostingContext, movement: Movement): Bound[] {
-  const postings = postingsFor(movement);
-  if (!isBalanced(postings)) throw new Error(`ledger: unbalanced postings for ${movement.kind}`);
-  const shape = prepared(db, `ledger.post:${postings.length}`, () => bookingShape(db, postings.length));
-  return bindAll(shape, { ...bookingValues(at, movement.kind, postings), currency: at.currency });
+  return postMovements(db, at, [{ movement, sourceId: at.sourceId }]);
 }
 
 /**
@@ -111,9 +159,11 @@ export function postMovementOf(
   of: { key: string; currency: SQL; amount: SQL; values: Values },
 ): Bound[] {
   const units = postingsFor({ kind, amount: 1 });
-  if (!isBalanced(units)) throw new Error(`ledger: unbalanced postings for ${kind}`);
-  const shape = prepared(db, `ledger.postOf:${units.length}:${of.key}`, () => bookingShape(db, units.length, of));
-  return bindAll(shape, { ...of.values, ...bookingValues(at, kind, units) });
+  const { values, entries, accounts } = bookingValues(at, [{ kind, sourceId: at.sourceId, postings: units }]);
+  const shape = prepared(db, `ledger.postOf:${entries}:${accounts}:${of.key}`, () =>
+    bookingShape(db, entries, accounts, of),
+  );
+  return bindAll(shape, { ...of.values, ...values });
 }
 
 /** Why D1 refused a batch that booked a movement. */

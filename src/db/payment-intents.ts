@@ -8,12 +8,11 @@
  */
 import { and, asc, eq, getTableColumns, lt, type Placeholder, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Movement } from "../domain/ledger";
 import { newId } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { isUniqueViolation, RequestAlreadyRan } from "./errors";
-import { postMovement } from "./ledger";
+import { type Booking, postMovements } from "./ledger";
 import { createdRange, listPage } from "./pagination";
 import { prepared, type Values } from "./prepared";
 import { paymentIntents, paymentIntentVersions } from "./schema";
@@ -165,7 +164,7 @@ export interface IntentChange {
   /** An outcome's answer to the request that ran the operation (JSON), kept for a re-run of that request. */
   answer?: string;
   /** The money movement this change records, if any, and the object it belongs to (intent or refund). */
-  ledger?: { movement: Movement; sourceId: string };
+  ledger?: Booking;
   /** Further writes that must land together with the change (e.g. a refund row). */
   extra?: BatchItem<"sqlite">[];
   /** A second change recorded at the next version in the same batch (an automatic capture after its authorization). */
@@ -187,10 +186,11 @@ export async function changeIntent(
   const version = from.version + changes.length;
   const patch = Object.assign({}, ...changes.map((c) => c.patch)) as IntentChange["patch"];
   const at = { merchantId: from.merchantId, currency: from.currency, created };
-  const writes = changes.flatMap((c) => [
-    ...(c.ledger ? postMovement(db, { ...at, sourceId: c.ledger.sourceId }, c.ledger.movement) : []),
-    ...(c.extra ?? []),
-  ]);
+  const bookings = changes.flatMap((c) => (c.ledger ? [c.ledger] : []));
+  const writes = [
+    ...(bookings.length > 0 ? postMovements(db, at, bookings) : []),
+    ...changes.flatMap((c) => c.extra ?? []),
+  ];
   // The shape is the set of columns the change sets (undefined ones are left as they are).
   const columns = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => patch[k] !== undefined).sort();
   const [log, update] = prepared(db, `intents.change:${changes.length}:${columns.join(",")}`, () => {

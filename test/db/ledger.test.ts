@@ -8,7 +8,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
-import { balances, isLedgerViolation, type PostingContext, postMovement } from "../../src/db/ledger";
+import { balances, isLedgerViolation, type PostingContext, postMovement, postMovements } from "../../src/db/ledger";
 import { ledgerBalances, ledgerEntries, refunds } from "../../src/db/schema";
 import { applyPostings, type Movement, postingsFor, violations, zeroBalances } from "../../src/domain/ledger";
 import { newId } from "../../src/lib/ids";
@@ -103,6 +103,29 @@ describe("postMovement", () => {
       ["usd", 5],
     ]);
     expect(await balances(db, newId("mer"))).toEqual([]);
+  });
+
+  it("books several movements in one set of statements exactly as it books them one by one", async () => {
+    const apart = context();
+    const together = { ...context(), merchantId: newId("mer") };
+    const authorize: Movement = { kind: "authorize", amount: 1000 };
+    const capture: Movement = { kind: "capture", authorized: 1000, captured: 700 };
+    await book(apart, authorize, capture);
+    const statements = postMovements(db, together, [
+      { movement: authorize, sourceId: together.sourceId },
+      { movement: capture, sourceId: together.sourceId },
+    ]);
+    expect(statements).toHaveLength(3);
+    await db.batch(asBatch(statements));
+    const shape = (rows: Awaited<ReturnType<typeof entriesOf>>) =>
+      rows.map((e) => [e.kind, e.account, e.amount]).sort((a, b) => String(a).localeCompare(String(b)));
+    expect(shape(await entriesOf(together.merchantId))).toEqual(shape(await entriesOf(apart.merchantId)));
+    expect(new Set((await entriesOf(together.merchantId)).map((e) => e.txnId)).size).toBe(2);
+    const accounts = async (merchantId: string) => (await balances(db, merchantId)).map((b) => b.accounts);
+    expect(await accounts(together.merchantId)).toEqual(await accounts(apart.merchantId));
+    // The booked capture cannot be booked again, even alone.
+    const again = await refusal(postMovement(db, together, capture));
+    expect(isLedgerViolation(again)).toBe("double_booking");
   });
 
   it("throws before writing anything on an impossible movement", () => {
