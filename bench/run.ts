@@ -53,8 +53,21 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
 const countOnly = process.argv.includes("--count");
 const profileOnly = process.argv.includes("--profile");
-/** `--profile`: authorizes profiled per Worker after a warm-up, at modest concurrency, sampled every 50 µs. */
-const PROFILE_PLAN = { warmup: 300, requests: 2000, concurrency: 8, intervalUs: 50 };
+/** The value of `--name=value` on the command line, if given. */
+function flag(name: string): string | undefined {
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+/**
+ * `--profile`: authorizes profiled per Worker after a warm-up, at modest concurrency (`--c=N`), sampled
+ * every 50 µs; `--scenario=authorize_automatic` profiles the automatic capture instead of the manual one.
+ */
+const PROFILE_PLAN = {
+  warmup: 300,
+  requests: 2000,
+  concurrency: Number(flag("c") ?? 8),
+  intervalUs: 50,
+  scenario: flag("scenario") ?? "authorize_manual",
+};
 const PLAN = quick
   ? { concurrencies: [1, 16], seconds: 2, warmupSeconds: 0.5, startupRuns: 1, coldRuns: 3 }
   : { concurrencies: [1, 16, 64], seconds: 8, warmupSeconds: 1, startupRuns: 3, coldRuns: 5 };

@@ -60,6 +60,8 @@ export interface ProfilePlan {
   requests: number;
   concurrency: number;
   intervalUs: number;
+  /** The gateway scenario profiled: `authorize_manual` or `authorize_automatic`. */
+  scenario: string;
 }
 
 /** The busiest thread's on-CPU and run-queue time between two readings (the isolate's thread). */
@@ -124,11 +126,11 @@ export async function profileAuthorize(ctx: ProfileContext, plan: ProfilePlan): 
   const pools: Pools = { paymentMethods: [], manualIntents: [], automaticIntents: [], reusablePaymentMethod: null };
   pools.reusablePaymentMethod = await probeReuse(gateway.worker.url, seeded);
   if (!pools.reusablePaymentMethod) throw new Error("the gateway refused to charge one payment method twice");
-  const authorize = GATEWAY_SCENARIOS.find((s) => s.name === "authorize_manual")?.build({ seeded, pools });
-  if (typeof authorize !== "object") throw new Error(`authorize_manual cannot run: ${authorize}`);
+  const authorize = GATEWAY_SCENARIOS.find((s) => s.name === plan.scenario)?.build({ seeded, pools });
+  if (typeof authorize !== "object") throw new Error(`${plan.scenario} cannot run: ${authorize}`);
   const first = await probe(gateway.worker.url, authorize);
-  if (first.status !== authorize.expectStatus) throw new Error(`authorize_manual probe answered ${first.status}`);
-  ctx.log(`profiling ${plan.requests} authorize_manual at c=${plan.concurrency}, sampling every ${plan.intervalUs} µs`);
+  if (first.status !== authorize.expectStatus) throw new Error(`${plan.scenario} probe answered ${first.status}`);
+  ctx.log(`profiling ${plan.requests} ${plan.scenario} at c=${plan.concurrency}, sampling every ${plan.intervalUs} µs`);
   const summaries = [await profileScenario(gateway.worker, gateway.bundle, ctx.root, authorize, plan)];
 
   const floor = await serve(join(ctx.root, "bench/floor/wrangler.toml"), "floor", {});
