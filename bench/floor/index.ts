@@ -7,8 +7,9 @@
  * - `POST /d1`: one D1 batch of two inserts (the shape of an intent row plus a ledger row).
  * - `POST /all`: the RPC, then the batch.
  * - `POST /authorize`: the irreducible storage work of an authorize (issue 12), in the gateway's
- *   table shapes: the key write (`begin`), a claim batch (intent and version rows, read back), an
- *   outcome batch (versioned update, version row, ledger postings and running balances), the
+ *   table and statement shapes: the key write (`begin`), a claim batch (intent and version rows,
+ *   read back), an outcome batch (versioned update, version row, ledger postings, the accounts
+ *   opened and their running balances in one update), the
  *   answer, then the response saved under its key (`complete`) in `ctx.waitUntil`.
  *
  * Never part of src/ and never deployed; bench/run.ts bundles it and applies schema.sql to D1.
@@ -142,13 +143,12 @@ function outcome(db: D1Database, id: string, now: number): D1PreparedStatement[]
           "ON CONFLICT DO NOTHING",
       )
       .bind(MERCHANT, postings[0][0], MERCHANT, postings[1][0]),
-    ...postings.map(([account, amount]) =>
-      db
-        .prepare(
-          "UPDATE ledger_balances SET balance = balance + ? WHERE merchant_id = ? AND currency = 'usd' AND account = ?",
-        )
-        .bind(amount, MERCHANT, account),
-    ),
+    db
+      .prepare(
+        "UPDATE ledger_balances SET balance = balance + (CASE account WHEN ? THEN ? WHEN ? THEN ? END) " +
+          "WHERE merchant_id = ? AND currency = 'usd' AND account IN (?, ?)",
+      )
+      .bind(...postings.flat(), MERCHANT, postings[0][0], postings[1][0]),
   ];
 }
 

@@ -20,15 +20,25 @@ export type IdPrefix =
   | "we"
   | "opr";
 
+/** Random bytes drawn from the CSPRNG a pool at a time: one `getRandomValues` call serves many ids. */
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+
+function randomByte(): number {
+  if (poolAt === pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  return pool[poolAt++] as number;
+}
+
 /** Random base62 string of `length` characters (about 5.95 bits each, rejection-sampled, unbiased). */
 export function randomBase62(length: number): string {
   let out = "";
   while (out.length < length) {
-    const bytes = crypto.getRandomValues(new Uint8Array(length * 2));
-    for (const b of bytes) {
-      // 248 = 62 * 4: drop the top values so every character is equally likely.
-      if (b < 248 && out.length < length) out += ALPHABET[b % 62];
-    }
+    const b = randomByte();
+    // 248 = 62 * 4: drop the top values so every character is equally likely.
+    if (b < 248) out += ALPHABET[b % 62];
   }
   return out;
 }
