@@ -56,14 +56,18 @@ export function createApp(options: AppOptions = {}): App {
   });
 
   app.use("*", requestId);
-  app.use("*", async (c, next) => {
-    c.set("payments", paymentDeps(c.env, options.payments));
-    await next();
-  });
   // Authentication comes before body parsing: an unauthenticated caller gets its 401 without the
   // gateway reading (up to MAX_BODY_BYTES of) its body. Every merchant route is authenticated by
-  // default; only the token endpoint is public.
+  // default; only the token endpoint is public. Authentication finds the merchant's database, so
+  // the payment dependencies are built right after it.
   app.use("/v1/*", except(TOKEN_PATH, merchantAuth));
+  app.use(
+    "/v1/*",
+    except(TOKEN_PATH, async (c, next) => {
+      c.set("payments", paymentDeps(c.env, c.var.merchantDb, options.payments));
+      await next();
+    }),
+  );
   app.use("/admin/v1/*", operatorAuth);
   app.use("*", parseBody(MAX_BODY_BYTES));
   // The gate (rate limits, idempotency) needs the parsed body for its fingerprint. It runs after

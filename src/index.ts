@@ -1,5 +1,6 @@
 /** Worker entry: the HTTP app and the Durable Object classes wrangler.toml binds. */
 import { createApp } from "./app";
+import { allShards } from "./db/shards";
 import { log } from "./lib/log";
 import { sweepPayments } from "./payments/actions";
 import { paymentDeps } from "./payments/deps";
@@ -10,18 +11,35 @@ export { SimulatorMemory } from "./durable/simulator-memory";
 
 const app = createApp();
 
+/** How many shards one cron run sweeps at the same time. */
+export const SWEEP_PARALLEL_SHARDS = 4;
+
+/**
+ * One cron run over every shard: clears expired CVCs (PCI DSS 3.3), then expires week-old
+ * authorizations and reconciles unknown processor outcomes. Shards are swept SWEEP_PARALLEL_SHARDS
+ * at a time, each in its own bounded batches and time budget; a shard that fails is logged and
+ * does not stop the others.
+ */
+export async function scheduledSweep(env: Env): Promise<void> {
+  const shards = allShards(env);
+  const sweepOne = async (db: (typeof shards)[number], shard: number) => {
+    const failed = (event: string) => (err: unknown) =>
+      log("error", event, { shard, error: err instanceof Error ? err.name : "unknown" });
+    await sweepExpiredCvcs(db).then(
+      (cleared) => log("info", "vault_cvc_sweep", { shard, cleared }),
+      failed("vault_cvc_sweep_failed"),
+    );
+    await sweepPayments(paymentDeps(env, db)).then(() => undefined, failed("payments_sweep_failed"));
+  };
+  for (let i = 0; i < shards.length; i += SWEEP_PARALLEL_SHARDS) {
+    await Promise.all(shards.slice(i, i + SWEEP_PARALLEL_SHARDS).map((db, j) => sweepOne(db, i + j)));
+  }
+}
+
 export default {
   fetch: app.fetch,
-  /** Cron trigger (wrangler.toml `[triggers]`): clears expired CVCs (PCI DSS 3.3), expires week-old authorizations and reconciles unknown processor outcomes. */
+  /** Cron trigger (wrangler.toml `[triggers]`): `scheduledSweep` over every shard. */
   async scheduled(_controller, env, ctx) {
-    const failed = (event: string) => (err: unknown) =>
-      log("error", event, { error: err instanceof Error ? err.name : "unknown" });
-    ctx.waitUntil(
-      sweepExpiredCvcs(env).then(
-        (cleared) => log("info", "vault_cvc_sweep", { cleared }),
-        failed("vault_cvc_sweep_failed"),
-      ),
-    );
-    ctx.waitUntil(sweepPayments(paymentDeps(env)).then(() => undefined, failed("payments_sweep_failed")));
+    ctx.waitUntil(scheduledSweep(env));
   },
 } satisfies ExportedHandler<Env>;

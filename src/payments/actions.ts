@@ -75,14 +75,14 @@ export async function confirmIntent(
   let requested = paymentMethod ?? null;
   // A token names the method it wraps; read it only when a pending authorization could be ours.
   if (paymentMethod?.startsWith("tok_") && known.pendingOp) {
-    requested = (await tokenPaymentMethod(deps.env, merchantId, paymentMethod)) ?? paymentMethod;
+    requested = (await tokenPaymentMethod(deps, merchantId, paymentMethod)) ?? paymentMethod;
   }
   // A confirm the intent's state refuses is refused before the card is looked at.
   const d = decideConfirm(stateOf(known), requested);
   if (!d.ok) refuse(d, known.currency);
   const retry = d.mode === "resume" && d.own;
   const card =
-    paymentMethod === undefined || retry ? undefined : await resolveForCharge(deps.env, merchantId, paymentMethod);
+    paymentMethod === undefined || retry ? undefined : await resolveForCharge(deps, merchantId, paymentMethod);
   const named = card?.method.id ?? requested;
   return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now()), {
     known,
@@ -144,7 +144,7 @@ async function createConfirmedRead(deps: PaymentDeps, draft: IntentRow, paymentM
  * spent the token). Otherwise the vault's 404.
  */
 async function resolveOrFind(deps: PaymentDeps, draft: IntentRow, paymentMethod: string) {
-  return resolveForCharge(deps.env, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
+  return resolveForCharge(deps, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
     const key = draft.idempotencyKey;
     const existing = key === null ? undefined : await intentByIdempotencyKey(deps.db, draft.merchantId, key);
     if (existing) return existing;

@@ -12,10 +12,12 @@ export const merchants = sqliteTable(
       .default("active"),
     /** Requests per second; null means the deployment default (RATE_LIMIT_DEFAULT). */
     rateLimit: integer("rate_limit"),
+    /** The shard database holding the merchant's objects (`SHARD_<n>`): the shard directory. */
+    shard: integer("shard").notNull(),
     created: integer("created").notNull(),
   },
-  // Lists are newest first with id as the tie-breaker (src/db/pagination.ts).
-  (t) => [index("merchants_created_idx").on(t.created, t.id)],
+  // Lists are newest first with id as the tie-breaker (src/db/pagination.ts); the shard index counts merchants per shard.
+  (t) => [index("merchants_created_idx").on(t.created, t.id), index("merchants_shard_idx").on(t.shard)],
 );
 
 /** An OAuth2 client of a merchant. The secret is stored only as a keyed HMAC (`secret_hash`). */
