@@ -1,6 +1,8 @@
 /** The databases behind a test merchant: its shard (from the directory) and every shard, for tests that read rows directly. */
 import { env } from "cloudflare:workers";
-import type { Db } from "../../src/db/client";
+import { eq } from "drizzle-orm";
+import { controlDb, type Db } from "../../src/db/client";
+import { merchants } from "../../src/db/schema";
 import { allShards, merchantShard, shardDb } from "../../src/db/shards";
 import { type SweepReport, sweepPayments } from "../../src/payments/actions";
 import type { ProcessorFactory } from "../../src/processor/index";
@@ -39,4 +41,15 @@ export async function sweepAll(opts: { at?: number; processor?: ProcessorFactory
 /** What the vault runs on for this merchant: the test env and the merchant's shard. */
 export async function vaultOf(merchantId: string, vaultEnv: Env = env): Promise<{ env: Env; db: Db }> {
   return { env: vaultEnv, db: await dbOf(merchantId) };
+}
+
+/** The merchant's shard index, from the directory. */
+export async function shardIndexOf(merchantId: string): Promise<number> {
+  const row = await controlDb(env)
+    .select({ shard: merchants.shard })
+    .from(merchants)
+    .where(eq(merchants.id, merchantId))
+    .get();
+  if (!row) throw new Error(`no merchant ${merchantId}`);
+  return row.shard;
 }

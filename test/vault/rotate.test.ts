@@ -12,7 +12,7 @@ import { paymentMethods } from "../../src/db/schema";
 import { createPaymentMethod, detachPaymentMethod, detokenize, forgetCvc, rotateVault } from "../../src/vault";
 import { vaultCard } from "../helpers/cards";
 import { newMerchant } from "../helpers/merchants";
-import { dbOf, shards, vaultOf } from "../helpers/shards";
+import { dbOf, shardIndexOf, shards, vaultOf } from "../helpers/shards";
 
 const v1 = JSON.parse(env.VAULT_KEKS) as Array<{ version: number; key: string }>;
 const v2 = { version: 2, key: toBase64Url(crypto.getRandomValues(new Uint8Array(32))) };
@@ -91,5 +91,30 @@ describe("rotateVault", () => {
     expect(result.failed).toEqual([bad.id]);
     expect(result.remaining).toBe(1);
     expect(await versions([good.id, bad.id])).toEqual([2, 1]);
+  });
+});
+
+describe("rotateVault over shards", () => {
+  it("rotates the records of every shard under one cursor, in id order", async () => {
+    const merchants = [(await newMerchant()).merchantId, (await newMerchant()).merchantId];
+    expect(new Set(await Promise.all(merchants.map(shardIndexOf))).size).toBe(2);
+    const ids: string[] = [];
+    for (const m of merchants) {
+      for (const pan of PANS.slice(0, 3)) ids.push((await createPaymentMethod(await vaultOf(m), m, card(pan))).id);
+    }
+    // Records other tests of this file left (one of them tampered with) are walked over too.
+    let cursor: string | undefined;
+    for (;;) {
+      const step = await rotateVault(envV12, 4, cursor);
+      expect(step.failed.filter((id) => ids.includes(id))).toEqual([]);
+      if (step.nextStartingAfter === null) break;
+      expect(cursor === undefined || step.nextStartingAfter > cursor).toBe(true);
+      cursor = step.nextStartingAfter;
+    }
+    expect(await versions(ids)).toEqual(ids.map(() => 2));
+    for (const [i, id] of ids.entries()) {
+      const m = merchants[i < 3 ? 0 : 1] as string;
+      expect((await detokenize(await vaultOf(m, envV2), m, id)).number).toBe(PANS[i % 3]);
+    }
   });
 });
