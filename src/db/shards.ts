@@ -10,8 +10,8 @@ import { count, eq } from "drizzle-orm";
 import { controlDb, type Db, dbOver } from "./client";
 import { merchants } from "./schema";
 
-/** Most shards a deployment may bind; a guard against a runaway loop, far above D1's per-account database limit in practice. */
-export const MAX_SHARDS = 1000;
+/** Most shards a deployment may bind: a guard against a runaway loop (a Worker can hold about 5,000 bindings). */
+export const MAX_SHARDS = 5000;
 
 /** The shard bindings of this environment, in index order (`SHARD_0` first), up to the first missing index. */
 export function shardBindings(env: Env): D1Database[] {

@@ -222,9 +222,9 @@ describe("the same request sent again after a 5xx finds its own effect", () => {
     let failures = 1;
     const app = createApp({
       payments: {
-        processor: (env, claimed) => {
+        processor: (vault, claimed) => {
           if (failures-- > 0) throw new TypeError("processor unavailable");
-          return recordedProcessor(env, claimed);
+          return recordedProcessor(vault, claimed);
         },
       },
     });

@@ -24,12 +24,12 @@ const cvcsSeen: (string | null)[] = [];
 const captureKeys: string[] = [];
 
 /** The simulator, noting the CVC its card reader returns for each authorization. */
-const noting: ProcessorFactory = (env, claimed) => {
-  const real = processorFor(env, claimed);
+const noting: ProcessorFactory = (vault, claimed) => {
+  const real = processorFor(vault, claimed);
   return {
     ...real,
     authorize: async (req) => {
-      cvcsSeen.push((await detokenize(env, req.merchantId, req.paymentMethod, claimed)).cvc);
+      cvcsSeen.push((await detokenize(vault, req.merchantId, req.paymentMethod, claimed)).cvc);
       return real.authorize(req);
     },
     capture: (req) => {
@@ -114,8 +114,8 @@ describe("round trips of the money paths", () => {
     const pm = await paymentMethod(m, "4242424242424242");
     const faults = new Faults().set("capture", { kind: "lose_answer" });
     const keys: string[] = [];
-    const seen: ProcessorFactory = (env, claimed) => {
-      const inner = faults.factory(env, claimed);
+    const seen: ProcessorFactory = (vault, claimed) => {
+      const inner = faults.factory(vault, claimed);
       const capture = (req: FollowUpRequest) => {
         keys.push(req.key);
         return inner.capture(req);
