@@ -15,9 +15,11 @@ import { gate } from "./middleware/gate";
 import { merchantAuth } from "./middleware/merchant-auth";
 import { operatorAuth } from "./middleware/operator-auth";
 import { requestId } from "./middleware/request-id";
+import type { MoveTiming } from "./moves/move-merchant";
 import { type PaymentOverrides, paymentDeps } from "./payments/deps";
 import { registerAccount } from "./routes/account";
 import { registerAdminClients } from "./routes/admin-clients";
+import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
 import { registerVaultAdmin } from "./routes/admin-vault";
@@ -42,6 +44,8 @@ export const TOKEN_PATH = "/v1/oauth/token";
 export interface AppOptions {
   /** The payment services' processor and clock (see payments/deps.ts). */
   payments?: PaymentOverrides;
+  /** The waits of a merchant move (moves/move-merchant.ts); tests shorten them. */
+  moveTiming?: MoveTiming;
 }
 
 /** Builds the gateway app. Called once per isolate by the Worker entry, and by tests that need extra routes or a processor that fails. */
@@ -84,6 +88,7 @@ export function createApp(options: AppOptions = {}): App {
   registerPaymentMethods(app);
   registerTokens(app);
   registerAdminMerchants(app);
+  registerAdminMerchantMoves(app, options.moveTiming);
   registerAdminClients(app);
   registerAdminOperators(app);
   registerVaultAdmin(app);

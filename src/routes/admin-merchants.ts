@@ -18,6 +18,7 @@ import {
   updateMerchant,
 } from "../db/merchants";
 import { pickShard } from "../db/shards";
+import { MAX_RATE_LIMIT } from "../domain/limits";
 import { ApiError } from "../errors";
 import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
@@ -25,9 +26,6 @@ import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
-
-/** Highest per-merchant rate limit the operator may set, in requests per second. */
-export const MAX_RATE_LIMIT = 10_000;
 
 const MerchantSchema = z
   .object({

@@ -1,4 +1,4 @@
-/** Merchants, their API clients (OAuth2 client credentials) and the operator audit log. */
+/** Merchants, their API clients (OAuth2 client credentials), their moves between shards and the operator audit log. */
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** A merchant account: the tenant every object belongs to. */
@@ -55,3 +55,21 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_target_idx").on(t.targetId, t.created)],
 );
+
+/**
+ * A merchant's move between shards (docs/scaling.md, "Moving a merchant"), one row per merchant:
+ * the step reached, so a move interrupted at any point is resumed from its row.
+ */
+export const merchantMoves = sqliteTable("merchant_moves", {
+  merchantId: text("merchant_id")
+    .primaryKey()
+    .references(() => merchants.id),
+  fromShard: integer("from_shard").notNull(),
+  toShard: integer("to_shard").notNull(),
+  /** `copying` (frozen; the target's copy is redone from scratch on resume), `switched` (the directory names the target), `done`. */
+  step: text("step", { enum: ["copying", "switched", "done"] }).notNull(),
+  /** Until when (ms) one call runs the move; another call meanwhile is refused, so two never copy at once. */
+  claimedUntil: integer("claimed_until").notNull().default(0),
+  created: integer("created").notNull(),
+  updated: integer("updated").notNull(),
+});
