@@ -4,7 +4,8 @@
  * compare both copies, switch the directory, wait until no isolate can still route to the source,
  * thaw. The step reached is recorded in `merchant_moves` (control database), and a move stopped
  * anywhere (a crash, a copy that differs) is finished by calling `moveMerchant` again with the
- * same target. The source copy is left in place: deleting it is a later, separate clean-up.
+ * same target. The source copy is left in place (moving back is a plain move); `dropMovedSource`
+ * deletes it later.
  *
  * While frozen, every request of the merchant gets a retryable `429 lock_timeout` and changes
  * nothing (middleware/gate.ts), and background jobs skip the merchant (`movingMerchants`). The
@@ -175,4 +176,35 @@ function freezer(env: Env, merchantId: string) {
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+/** What a call of `dropMovedSource` did. */
+export type DropOutcome =
+  | { ok: true; move: MoveRow }
+  | { ok: false; reason: "no_such_merchant" | "no_finished_move" | "in_progress" };
+
+/**
+ * Deletes the stale copy a finished move left on its source shard. Only for a move that is `done`
+ * while the directory names its target, and under the move's claim, so it never races a new move
+ * (which would first record itself and copy into that shard). Repeating it deletes nothing more.
+ */
+export async function dropMovedSource(env: Env, merchantId: string, timing = MOVE_TIMING): Promise<DropOutcome> {
+  const control = controlDb(env);
+  const merchant = await getMerchant(control, merchantId);
+  if (!merchant) return { ok: false, reason: "no_such_merchant" };
+  const claim = Date.now() + timing.freezeMs;
+  if (!(await claimMove(control, merchantId, claim, Date.now()))) {
+    return { ok: false, reason: (await getMove(control, merchantId)) ? "in_progress" : "no_finished_move" };
+  }
+  try {
+    const move = await getMove(control, merchantId);
+    const current = await getMerchant(control, merchantId);
+    const finished = move?.step === "done" && current?.shard === move.toShard && move.fromShard !== move.toShard;
+    if (!move || !finished) return { ok: false, reason: "no_finished_move" };
+    await deleteMerchantRows(shardDb(env, move.fromShard), merchantId);
+    log("info", "merchant_move_source_dropped", { merchant: merchantId, shard: move.fromShard });
+    return { ok: true, move };
+  } finally {
+    await releaseMove(control, merchantId, claim);
+  }
 }

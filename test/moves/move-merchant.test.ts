@@ -21,15 +21,15 @@ import { shard, shardIndexOf } from "../helpers/shards";
 const fast = { drainMs: 0, settleMs: 0, freezeMs: 30_000 };
 const app = createApp({ moveTiming: fast });
 
-async function moveOverHttp(m: TestMerchant, to: number) {
-  const init = json({ shard: to });
-  const res = await call(
-    `/admin/v1/merchants/${m.merchantId}/move`,
-    { ...init, headers: { ...init.headers, ...operatorHeaders() } },
-    app,
-  );
+async function operatorPost(path: string, body: unknown = {}) {
+  const init = json(body);
+  const res = await call(path, { ...init, headers: { ...init.headers, ...operatorHeaders() } }, app);
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response fields.
   return { status: res.status, body: (await res.json()) as any };
+}
+
+function moveOverHttp(m: TestMerchant, to: number) {
+  return operatorPost(`/admin/v1/merchants/${m.merchantId}/move`, { shard: to });
 }
 
 /** What the merchant sees of itself through the API. */
@@ -75,6 +75,16 @@ describe("moving a merchant", () => {
 
     expect((await moveOverHttp(a, 1)).body.error).toMatchObject({ code: "parameter_invalid", param: "shard" });
     expect((await moveOverHttp(a, 7)).body.error).toMatchObject({ code: "parameter_invalid", param: "shard" });
+
+    // Later, the stale source copy is dropped; the merchant sees the same, B is untouched.
+    const afterMove = await view(a);
+    expect((await operatorPost(`/admin/v1/merchants/${b.merchantId}/move/drop_source`)).status).toBe(400);
+    const dropped = await operatorPost(`/admin/v1/merchants/${a.merchantId}/move/drop_source`);
+    expect(dropped).toMatchObject({ status: 200, body: { status: "source_dropped", from_shard: 0, to_shard: 1 } });
+    expect((await merchantFootprint(shard(0), a.merchantId)).filter((line) => !line.endsWith(" rows 0"))).toEqual([]);
+    expect((await operatorPost(`/admin/v1/merchants/${a.merchantId}/move/drop_source`)).status).toBe(200);
+    expect(await view(a)).toEqual(afterMove);
+    expect(await merchantFootprint(shard(1), b.merchantId)).toEqual(bBefore);
   });
 
   for (const step of ["frozen", "copied", "switched", "thawed"] as const satisfies MoveCheckpoint[]) {
