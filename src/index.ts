@@ -43,6 +43,10 @@ export default {
   fetch: app.fetch,
   /** Cron trigger (wrangler.toml `[triggers]`): `scheduledSweep` over every shard. */
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(scheduledSweep(env));
+    ctx.waitUntil(
+      scheduledSweep(env).catch((err: unknown) =>
+        log("error", "scheduled_sweep_failed", { error: err instanceof Error ? err.name : "unknown" }),
+      ),
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -10,8 +10,8 @@
  * themselves live at most ACCESS_TOKEN_TTL, so the TTL only bounds how long a suspension lags.
  *
  * The same entry carries the merchant's shard (its directory entry, db/shards.ts), so routing a
- * request to the merchant's database costs nothing more. A merchant move (docs/scaling.md) freezes
- * the merchant's writes for longer than the TTL before it switches the directory, so no isolate
+ * request to the merchant's database costs nothing more. A merchant move (moves/move-merchant.ts)
+ * keeps the merchant frozen for longer than the TTL after it switches the directory, so no isolate
  * writes to the old shard after the switch.
  */
 import { TtlCache } from "../lib/ttl-cache";
