@@ -126,15 +126,15 @@ export async function getMove(control: Db, merchantId: string): Promise<MoveRow 
   return control.select().from(merchantMoves).where(eq(merchantMoves.merchantId, merchantId)).get();
 }
 
-/** Records a new move (replacing a finished one) at its first step, unclaimed. */
-export async function recordMove(control: Db, row: Omit<MoveRow, "claimedUntil">): Promise<void> {
+/** Records a new move at its first step, unclaimed, replacing a finished one no call holds (at `nowMs`). */
+export async function recordMove(control: Db, row: Omit<MoveRow, "claimedUntil">, nowMs: number): Promise<void> {
   await control
     .insert(merchantMoves)
     .values({ ...row, claimedUntil: 0 })
     .onConflictDoUpdate({
       target: merchantMoves.merchantId,
       set: { ...row, claimedUntil: 0 },
-      where: eq(merchantMoves.step, "done"),
+      where: and(eq(merchantMoves.step, "done"), lte(merchantMoves.claimedUntil, nowMs)),
     });
 }
 

@@ -80,16 +80,14 @@ export async function moveMerchant(
   if (!move || move.step === "done") {
     if (merchant.shard === toShard) return { ok: false, reason: "already_there" };
     const now = nowSeconds();
-    await recordMove(control, {
-      merchantId,
-      fromShard: merchant.shard,
-      toShard,
-      step: "copying",
-      created: now,
-      updated: now,
-    });
+    await recordMove(
+      control,
+      { merchantId, fromShard: merchant.shard, toShard, step: "copying", created: now, updated: now },
+      Date.now(),
+    );
     move = await getMove(control, merchantId);
-    if (!move) throw new Error("moveMerchant: the move was not recorded");
+    // Not recorded: a call holds the finished move (dropping its source copy).
+    if (move?.step !== "copying" || move.toShard !== toShard) return { ok: false, reason: "in_progress" };
   }
   // One call at a time: a second one copying meanwhile could empty the target under the first.
   const claim = Date.now() + timing.freezeMs;
