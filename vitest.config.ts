@@ -1,13 +1,15 @@
 /**
  * Tests run inside workerd through @cloudflare/vitest-plugin, against the real wrangler.toml
- * bindings (local D1 and Durable Objects). Migrations are the same files wrangler applies.
+ * bindings (local D1 and Durable Objects): the control database and two merchant shards. Migrations
+ * are the same files wrangler applies (migrations/control, migrations/shard).
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { generateLocalSecrets } from "./scripts/local-secrets.ts";
 
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations("./migrations");
+  const controlMigrations = await readD1Migrations("./migrations/control");
+  const shardMigrations = await readD1Migrations("./migrations/shard");
   const secrets = await generateLocalSecrets();
   // wrangler checks `[secrets] required` against process.env; the bindings below are what the Worker sees.
   Object.assign(process.env, secrets);
@@ -20,7 +22,8 @@ export default defineConfig(async () => {
           // FUZZ_RUNS: cases per route of the OpenAPI-driven fuzz test.
           bindings: {
             ...secrets,
-            TEST_MIGRATIONS: migrations,
+            TEST_CONTROL_MIGRATIONS: controlMigrations,
+            TEST_SHARD_MIGRATIONS: shardMigrations,
             PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
           },

@@ -39,11 +39,11 @@ import { call, describe, issueToken, probeReuse, seedMerchant } from "./lib/seed
 import { coldStarts, profileStartup } from "./lib/startup.ts";
 import { judgeTargets } from "./lib/targets.ts";
 import {
+  applyGatewayMigrations,
   applySql,
   type Bundle,
   buildBundle,
   floorSqlFiles,
-  migrationFiles,
   type RunningWorker,
   serveBundle,
   workerdChildren,
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
   const floor = await start(floorConfig, floorBundle, {});
   await applySql(floor.mf, "DB", floorSqlFiles(ROOT));
   const gateway = await start(gatewayConfig, gatewayBundle, secrets);
-  await applySql(gateway.mf, "DB", migrationFiles(join(ROOT, "migrations")));
+  await applyGatewayMigrations(gateway.mf, ROOT);
   const base = gateway.url;
 
   const doc = await call(base, "GET", "/openapi.json");

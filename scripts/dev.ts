@@ -1,13 +1,15 @@
 /**
  * `npm start`: everything a newcomer needs after `npm install`.
  * 1. Writes .dev.vars with random local secrets if it is missing (git-ignored).
- * 2. Applies the local D1 migrations (the same files the tests and production use).
+ * 2. Applies the local D1 migrations (the same files the tests and production use): control to DB,
+ *    shard to every SHARD_<n> of wrangler.toml.
  * 3. Serves the gateway with `wrangler dev` on http://127.0.0.1:8787, offline and without telemetry,
  *    and prints a short banner once GET /health answers.
  * 4. Seeds a demo merchant and API client once (kept in .dev-merchant.json) and prints a curl for a token.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
+import { d1Bindings } from "./d1.ts";
 import { seedDemoMerchant } from "./demo-merchant.ts";
 import { generateLocalSecrets } from "./local-secrets.ts";
 
@@ -59,8 +61,9 @@ export type AfterStart = (base: string) => Promise<void>;
 
 async function main(afterStart: AfterStart[] = []): Promise<void> {
   await ensureDevVars();
-  wrangler(["d1", "migrations", "apply", "DB", "--local"]);
-  console.log("edgepay: local D1 migrations applied");
+  const databases = d1Bindings(undefined);
+  for (const { binding } of databases) wrangler(["d1", "migrations", "apply", binding, "--local"]);
+  console.log(`edgepay: local D1 migrations applied (DB and ${databases.length - 1} shards)`);
 
   const dev = spawn(
     "wrangler",

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { d1Bindings } from "./d1.ts";
 import { parseEnvArg, requiredSecrets } from "./env-arg.ts";
 import { generateLocalSecrets } from "./local-secrets.ts";
 
@@ -23,6 +24,9 @@ writeFileSync(
 set -e
 if [ "$2 $3" = "secret list" ]; then echo "\${FAKE_EXISTING:-[]}"; exit 0; fi
 if [ "$2 $3" = "secret put" ]; then cat > "${fake}/$4"; echo "$5 $6" > "${fake}/$4.env"; exit 0; fi
+# wrangler d1 migrations apply: recorded in $FAKE/d1-applies; d1 execute BINDING: prints $FAKE_D1_<BINDING> as the rows.
+if [ "$2 $3" = "d1 migrations" ]; then echo "$@" >> "${fake}/d1-applies"; exit 0; fi
+if [ "$2 $3" = "d1 execute" ]; then v="FAKE_D1_$4"; echo "[{\\"results\\": \${!v:-[]}}]"; exit 0; fi
 echo "$@" > "${fake}/deploy-args"
 `,
 );
@@ -52,6 +56,61 @@ test("every required secret of every environment has a generator", async () => {
   for (const env of ["staging", "production"] as const) {
     assert.deepEqual(requiredSecrets(env).sort(), generated);
   }
+});
+
+describe("scripts/d1.ts and scripts/migrate.ts (sharded D1)", () => {
+  test("every environment binds DB on migrations/control and SHARD_0…SHARD_<n-1> on migrations/shard", () => {
+    for (const env of [undefined, "staging", "production"]) {
+      const bindings = d1Bindings(env).map((b) => `${b.binding}:${b.migrationsDir}`);
+      assert.equal(bindings[0], "DB:migrations/control");
+      assert.ok(bindings.length >= 3, "local development and tests run with at least 2 shards");
+      for (const [i, b] of bindings.slice(1).entries()) assert.equal(b, `SHARD_${i}:migrations/shard`);
+    }
+  });
+  test("refuses a gap in the shard numbering, a shard on the wrong migrations and a missing DB", () => {
+    const entry = (binding: string, dir: string) =>
+      `[[d1_databases]]\nbinding = "${binding}"\ndatabase_name = "x"\nmigrations_dir = "${dir}"\n`;
+    const control = entry("DB", "migrations/control");
+    assert.throws(() => d1Bindings(undefined, control + entry("SHARD_1", "migrations/shard")), /found SHARD_1/);
+    assert.throws(() => d1Bindings(undefined, control + entry("SHARD_0", "migrations")), /found SHARD_0/);
+    assert.throws(() => d1Bindings(undefined, entry("SHARD_0", "migrations/shard")), /needs one D1 binding DB/);
+    assert.throws(() => d1Bindings(undefined, control), /at least one shard/);
+  });
+
+  const controlFiles = readdirSync("migrations/control").filter((f) => f.endsWith(".sql"));
+  const shardFiles = readdirSync("migrations/shard").filter((f) => f.endsWith(".sql"));
+  const rows = (names: string[]) => JSON.stringify(names.map((name) => ({ name })));
+
+  test("applies control to DB and shard to every shard, then passes when all are at the latest migration", () => {
+    rmSync(join(fake, "d1-applies"), { force: true });
+    const r = run("scripts/migrate.ts", ["--remote", "--env", "staging"], {
+      FAKE_D1_DB: rows(controlFiles),
+      FAKE_D1_SHARD_0: rows(shardFiles),
+      FAKE_D1_SHARD_1: rows(shardFiles),
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readFileSync(join(fake, "d1-applies"), "utf8").trim().split("\n"), [
+      "wrangler d1 migrations apply DB --remote --env staging",
+      "wrangler d1 migrations apply SHARD_0 --remote --env staging",
+      "wrangler d1 migrations apply SHARD_1 --remote --env staging",
+    ]);
+  });
+  test("--check fails when a shard is behind the others, naming it and the migration", () => {
+    rmSync(join(fake, "d1-applies"), { force: true });
+    const r = run("scripts/migrate.ts", ["--remote", "--env", "production", "--check"], {
+      FAKE_D1_DB: rows(controlFiles),
+      FAKE_D1_SHARD_0: rows(shardFiles),
+      FAKE_D1_SHARD_1: rows(shardFiles.slice(0, -1)),
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`SHARD_1: not applied: ${shardFiles.at(-1)}`));
+    assert.throws(() => readFileSync(join(fake, "d1-applies")), /ENOENT/);
+  });
+  test("refuses --remote without --env", () => {
+    const r = run("scripts/migrate.ts", ["--remote"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--remote needs --env/);
+  });
 });
 
 describe("scripts/deploy.ts", () => {

@@ -15,9 +15,11 @@ import { gate } from "./middleware/gate";
 import { merchantAuth } from "./middleware/merchant-auth";
 import { operatorAuth } from "./middleware/operator-auth";
 import { requestId } from "./middleware/request-id";
+import type { MoveTiming } from "./moves/move-merchant";
 import { type PaymentOverrides, paymentDeps } from "./payments/deps";
 import { registerAccount } from "./routes/account";
 import { registerAdminClients } from "./routes/admin-clients";
+import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
 import { registerVaultAdmin } from "./routes/admin-vault";
@@ -42,6 +44,8 @@ export const TOKEN_PATH = "/v1/oauth/token";
 export interface AppOptions {
   /** The payment services' processor and clock (see payments/deps.ts). */
   payments?: PaymentOverrides;
+  /** The waits of a merchant move (moves/move-merchant.ts); tests shorten them. */
+  moveTiming?: MoveTiming;
 }
 
 /** Builds the gateway app. Called once per isolate by the Worker entry, and by tests that need extra routes or a processor that fails. */
@@ -56,14 +60,18 @@ export function createApp(options: AppOptions = {}): App {
   });
 
   app.use("*", requestId);
-  app.use("*", async (c, next) => {
-    c.set("payments", paymentDeps(c.env, options.payments));
-    await next();
-  });
   // Authentication comes before body parsing: an unauthenticated caller gets its 401 without the
   // gateway reading (up to MAX_BODY_BYTES of) its body. Every merchant route is authenticated by
-  // default; only the token endpoint is public.
+  // default; only the token endpoint is public. Authentication finds the merchant's database, so
+  // the payment dependencies are built right after it.
   app.use("/v1/*", exceptTokenPath(merchantAuth));
+  app.use(
+    "/v1/*",
+    exceptTokenPath(async (c, next) => {
+      c.set("payments", paymentDeps(c.env, c.var.merchantDb, options.payments));
+      await next();
+    }),
+  );
   app.use("/admin/v1/*", operatorAuth);
   app.use("*", parseBody(MAX_BODY_BYTES));
   // The gate (rate limits, idempotency) needs the parsed body for its fingerprint. It runs after
@@ -80,6 +88,7 @@ export function createApp(options: AppOptions = {}): App {
   registerPaymentMethods(app);
   registerTokens(app);
   registerAdminMerchants(app);
+  registerAdminMerchantMoves(app, options.moveTiming);
   registerAdminClients(app);
   registerAdminOperators(app);
   registerVaultAdmin(app);

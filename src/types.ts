@@ -1,5 +1,6 @@
 /** Hono context types shared by the app factory, middleware and route modules. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Db } from "./db/client";
 import type { PaymentDeps } from "./payments/deps";
 
 /** The authenticated merchant caller, set by the merchant auth middleware. */
@@ -28,7 +29,9 @@ export interface AppVariables {
   auth: MerchantAuth;
   /** Present on operator routes once the operator credential has been verified. */
   operator: OperatorActor;
-  /** What the payment services run on (db, processor, clock), built once per request. */
+  /** The database holding the authenticated merchant's objects, set with `auth`. */
+  merchantDb: Db;
+  /** What the payment services run on (the merchant's db, processor, clock), built once per merchant request. */
   payments: PaymentDeps;
   /** The request's `Idempotency-Key`, once the idempotency layer has admitted it. */
   idempotencyKey: string | undefined;

@@ -1,11 +1,12 @@
 /**
  * The counting build's entry module (written next to the gateway bundle in the temp dir, never
- * shipped). It wraps `DB` and `MERCHANT_GATE` and records every D1 round trip (`batch`, `exec`,
- * `first/all/run/raw` on a statement) and Durable Object RPC of a request, with a logical clock: each
- * call gets a tick when it starts and one when it settles, and the response gets a tick once its body
- * is read. Work the request leaves behind (`ctx.waitUntil`, or calls still pending) is then awaited
- * before answering, so it is recorded too. The calls go back in the `x-bench-calls` header,
- * the response's tick in `x-bench-responded`; bench/lib/per-request.ts reads them.
+ * shipped). It wraps `DB`, every merchant shard `SHARD_<n>` and `MERCHANT_GATE`, and records every
+ * D1 round trip (`batch`, `exec`, `first/all/run/raw` on a statement) and Durable Object RPC of a
+ * request, with a logical clock: each call gets a tick when it starts and one when it settles, and
+ * the response gets a tick once its body is read. Work the request leaves behind (`ctx.waitUntil`,
+ * or calls still pending) is then awaited before answering, so it is recorded too. The calls go
+ * back in the `x-bench-calls` header, the response's tick in `x-bench-responded`;
+ * bench/lib/per-request.ts reads them.
  *
  * Requests must run one at a time: the recording belongs to the isolate, not to the request.
  */
@@ -74,7 +75,11 @@ function wrapNamespace(ns) {
 const wrapped = new WeakMap();
 function wrapEnv(env) {
   let w = wrapped.get(env);
-  if (!w) { w = { ...env, DB: wrapDb(env.DB), MERCHANT_GATE: wrapNamespace(env.MERCHANT_GATE) }; wrapped.set(env, w); }
+  if (!w) {
+    w = { ...env, MERCHANT_GATE: wrapNamespace(env.MERCHANT_GATE) };
+    for (const key of Object.keys(env)) if (key === "DB" || /^SHARD_\d+$/.test(key)) w[key] = wrapDb(env[key]);
+    wrapped.set(env, w);
+  }
   return w;
 }
 function wrapCtx(ctx, waits) {

@@ -14,7 +14,7 @@ import { COUNTING_ENTRY } from "./counting-entry.ts";
 import { type Scenario, toRaw } from "./load.ts";
 import { GATEWAY_SCENARIOS, type GatewayScenario, openApiRoutes, type Pools, routeKey } from "./scenarios.ts";
 import { call, probeReuse, type Seeded, seedMerchant, tokenizeCard } from "./seed.ts";
-import { applySql, type Bundle, migrationFiles, type RunningWorker, serveBundle } from "./workerd.ts";
+import { applyGatewayMigrations, type Bundle, type RunningWorker, serveBundle } from "./workerd.ts";
 
 /** How an authorize got its payment method: the same one every time, or one tokenized just before. */
 export type PaymentMethodMode = "reused_pm" | "fresh_pm";
@@ -185,7 +185,7 @@ export async function countPerRequest(
   writeFileSync(entry, COUNTING_ENTRY);
   const worker = await serveBundle(configPath, { ...bundle, entry, extraModules: [bundle.entry] }, secrets, persistDir);
   running.push(worker);
-  await applySql(worker.mf, "DB", migrationFiles(join(configPath, "..", "migrations")));
+  await applyGatewayMigrations(worker.mf, join(configPath, ".."));
   const base = worker.url;
   const routes = openApiRoutes((await call(base, "GET", "/openapi.json")).body);
   const seed = await seedMerchant(base, secrets.OPERATOR_TOKEN ?? "");

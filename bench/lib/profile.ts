@@ -11,11 +11,11 @@ import { type CpuProfile, type ProfileSummary, summarize } from "./profile-repor
 import { FLOOR_SCENARIOS, GATEWAY_SCENARIOS, type Pools } from "./scenarios.ts";
 import { probeReuse, seedMerchant } from "./seed.ts";
 import {
+  applyGatewayMigrations,
   applySql,
   type Bundle,
   buildBundle,
   floorSqlFiles,
-  migrationFiles,
   type RunningWorker,
   serveBundle,
   type ThreadTimes,
@@ -120,7 +120,7 @@ export async function profileAuthorize(ctx: ProfileContext, plan: ProfilePlan): 
   ctx.log("building the gateway and the floor unminified with source maps");
   const gatewayConfig = join(ctx.root, "wrangler.toml");
   const gateway = await serve(gatewayConfig, "gateway", ctx.secrets);
-  await applySql(gateway.worker.mf, "DB", migrationFiles(join(ctx.root, "migrations")));
+  await applyGatewayMigrations(gateway.worker.mf, ctx.root);
   const seeded = await seedMerchant(gateway.worker.url, ctx.secrets.OPERATOR_TOKEN ?? "");
   if ("missing" in seeded) throw new Error(`cannot seed the bench merchant: ${seeded.missing}`);
   const pools: Pools = { paymentMethods: [], manualIntents: [], automaticIntents: [], reusablePaymentMethod: null };

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { d1Bindings, MIGRATION_DIRS } from "../../scripts/d1.ts";
 
 /** Environment for every wrangler call: offline, no telemetry, quiet. */
 export const QUIET_ENV = {
@@ -142,13 +143,25 @@ export function migrationFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/** Applies the gateway's migrations to its databases: control to `DB`, shard to every `SHARD_<n>` of wrangler.toml. */
+export async function applyGatewayMigrations(mf: Miniflare, root: string): Promise<void> {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  for (const { binding, migrationsDir } of d1Bindings(undefined, toml)) {
+    await applySql(mf, binding, migrationFiles(join(root, migrationsDir)));
+  }
+}
+
 /**
- * The SQL files of the floor's D1, in order: the gateway's own migrations (so `authorize_floor`
- * writes into the gateway's tables with every index the gateway pays, and follows each migration),
- * then the floor's own tables (`bench/floor/schema.sql`).
+ * The SQL files of the floor's one D1, in order: the gateway's control and shard migrations (so
+ * `authorize_floor` writes into the gateway's tables with every index the gateway pays, and follows
+ * each migration), then the floor's own tables (`bench/floor/schema.sql`).
  */
 export function floorSqlFiles(root: string): string[] {
-  return [...migrationFiles(join(root, "migrations")), join(root, "bench/floor/schema.sql")];
+  return [
+    ...migrationFiles(join(root, MIGRATION_DIRS.control)),
+    ...migrationFiles(join(root, MIGRATION_DIRS.shard)),
+    join(root, "bench/floor/schema.sql"),
+  ];
 }
 
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;

@@ -8,10 +8,16 @@
  * API calls `forgetClient`/`forgetMerchant` after a suspension or revocation, so the change is
  * immediate in the isolate that handled it; other isolates see it within the TTL (5 s). Tokens
  * themselves live at most ACCESS_TOKEN_TTL, so the TTL only bounds how long a suspension lags.
+ *
+ * The same entry carries the merchant's shard (its directory entry, db/shards.ts), so routing a
+ * request to the merchant's database costs nothing more. A merchant move (moves/move-merchant.ts)
+ * keeps the merchant frozen for longer than the TTL after it switches the directory, so no isolate
+ * writes to the old shard after the switch.
  */
 import { TtlCache } from "../lib/ttl-cache";
-import type { Db } from "./client";
+import { controlDb, type Db } from "./client";
 import { findClientPrincipal } from "./merchants";
+import { shardDb } from "./shards";
 
 /** Most clients whose status one isolate remembers. */
 export const STATUS_CACHE_MAX_ENTRIES = 1000;
@@ -23,30 +29,37 @@ interface CachedStatus {
   active: boolean;
   /** The merchant's requests/s for the gate, cached with the status so the hot path reads nothing. */
   rateLimit: number | null;
+  /** The merchant's shard index, from the directory. */
+  shard: number;
 }
 
-/** What a caller that may call is allowed: its merchant's rate limit (null = deployment default). */
+/** What a caller that may call is allowed, and where its merchant's objects live. */
 export interface CallerStatus {
+  /** The merchant's requests/s (null = deployment default). */
   rateLimit: number | null;
+  /** The database holding the merchant's objects (its shard). */
+  db: Db;
 }
 
 const cache = new TtlCache<string, CachedStatus>({ maxEntries: STATUS_CACHE_MAX_ENTRIES, ttlMs: STATUS_CACHE_TTL_MS });
 
 /** The caller's status when the client exists, is active, belongs to `merchantId` and that merchant is active; else undefined. */
-export async function callerStatus(db: Db, clientId: string, merchantId: string): Promise<CallerStatus | undefined> {
+export async function callerStatus(env: Env, clientId: string, merchantId: string): Promise<CallerStatus | undefined> {
   let status = cache.get(clientId);
   if (!status) {
-    const row = await findClientPrincipal(db, clientId);
+    const row = await findClientPrincipal(controlDb(env), clientId);
     status = row
       ? {
           merchantId: row.merchantId,
           active: row.clientStatus === "active" && row.merchantStatus === "active",
           rateLimit: row.merchantRateLimit,
+          shard: row.merchantShard,
         }
-      : { merchantId: "", active: false, rateLimit: null };
+      : { merchantId: "", active: false, rateLimit: null, shard: -1 };
     cache.set(clientId, status);
   }
-  return status.active && status.merchantId === merchantId ? { rateLimit: status.rateLimit } : undefined;
+  if (!status.active || status.merchantId !== merchantId) return undefined;
+  return { rateLimit: status.rateLimit, db: shardDb(env, status.shard) };
 }
 
 /** Drops a client's remembered status, after it is revoked. */

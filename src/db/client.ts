@@ -1,8 +1,8 @@
 /**
- * The Drizzle client over the `DB` D1 binding. Building one walks the whole schema (about 40 µs of
- * CPU), so it is built once per binding and isolate and shared: it only wraps the binding, holds no
- * per-request state (D1 has no interactive transactions; batches are single calls), and a request
- * that builds its dependencies (payments/deps.ts) gets the same client every other call site gets.
+ * Drizzle clients over D1 bindings: the control database (`DB`) and, through db/shards.ts, the
+ * merchant shards. Building one walks the whole schema (about 40 µs of CPU), so it is built once per
+ * binding and isolate and shared: it only wraps the binding, holds no per-request state (D1 has no
+ * interactive transactions; batches are single calls).
  */
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -12,19 +12,24 @@ function build(binding: D1Database) {
   return drizzle(binding, { schema });
 }
 
-/** The Drizzle database type used by query modules. */
+/** The Drizzle database type used by query modules, for the control database and the shards alike. */
 export type Db = ReturnType<typeof build>;
 
 const clients = new WeakMap<D1Database, Db>();
 
-/** Returns the Drizzle database over this environment's `DB` binding, built once per binding. */
-export function getDb(env: Pick<Env, "DB">): Db {
-  let db = clients.get(env.DB);
+/** The Drizzle database over one D1 binding, built once per binding and isolate. */
+export function dbOver(binding: D1Database): Db {
+  let db = clients.get(binding);
   if (!db) {
-    db = build(env.DB);
-    clients.set(env.DB, db);
+    db = build(binding);
+    clients.set(binding, db);
   }
   return db;
+}
+
+/** The control database (`DB`): merchants and the shard directory, API clients, operators, the audit log. */
+export function controlDb(env: Pick<Env, "DB">): Db {
+  return dbOver(env.DB);
 }
 
 /** One trivial round trip to the database, for the health check. */

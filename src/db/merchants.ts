@@ -72,6 +72,8 @@ export interface ClientPrincipal {
   merchantId: string;
   /** The merchant's operator-set requests/s, null for the deployment default. */
   merchantRateLimit: number | null;
+  /** The merchant's shard index (the directory entry). */
+  merchantShard: number;
   secretHash: string;
   scopes: string;
   clientStatus: ClientStatus;
@@ -86,6 +88,7 @@ export async function findClientPrincipal(db: Db, clientId: string): Promise<Cli
       clientId: apiClients.clientId,
       merchantId: apiClients.merchantId,
       merchantRateLimit: merchants.rateLimit,
+      merchantShard: merchants.shard,
       secretHash: apiClients.secretHash,
       scopes: apiClients.scopes,
       clientStatus: apiClients.status,

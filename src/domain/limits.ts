@@ -18,6 +18,9 @@
  */
 import type { Policy } from "./token-bucket";
 
+/** The highest requests/s an operator may give a merchant; the gate's shards are sized for it. */
+export const MAX_RATE_LIMIT = 10_000;
+
 /** Admitted requests/s one MerchantGate shard is sized for. */
 export const PER_SHARD_QUOTA = 100;
 

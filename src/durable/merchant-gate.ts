@@ -4,7 +4,9 @@
  *
  * Addressing (see the name functions at the end): one class, used in three roles.
  *   `m:<merchant_id>:<i>`   bucket shard i of ceil(q / 100) (q = the merchant's quota): rate-limit
- *                           buckets only (`admit`, `refund`); holds no storage
+ *                           buckets only (`admit`, `refund`); stores nothing but, while the
+ *                           merchant is moved between D1 shards, its freeze deadline (`freeze`,
+ *                           `thaw`; key `frozen_until`), which makes `admit` answer `frozen`
  *   `m:<merchant_id>:k<j>`  key shard j of KEY_SHARDS, j = fnv1a(key) mod KEY_SHARDS: idempotency
  *                           keys only (`begin`, `complete`); independent of the quota, so changing a
  *                           merchant's rate limit never moves a saved response
@@ -85,7 +87,8 @@ export interface AdmitRequest {
 /** What `admit` decided, with the buckets' state for the RateLimit headers. */
 export type AdmitResult =
   | { outcome: "proceed"; limits: BucketView[] }
-  | { outcome: "limited"; retryAfterSec: number; limitedBy: string; limits: BucketView[] };
+  | { outcome: "limited"; retryAfterSec: number; limitedBy: string; limits: BucketView[] }
+  | { outcome: "frozen" };
 
 /** What `begin` is asked: the key's scope and the request's fingerprint. */
 export interface BeginRequest {
@@ -112,6 +115,9 @@ export interface AuthAttempt {
   taken: number;
   retryAfterSec: number;
 }
+
+/** Storage key of a bucket shard's freeze deadline (ms). */
+const FROZEN_UNTIL = "frozen_until";
 
 /** Above this many buckets, `authAttempt` drops those untouched for a window (they are full again). */
 const MAX_IDLE_BUCKETS = 1000;
@@ -141,6 +147,8 @@ export class MerchantGate extends DurableObject<Env> {
   /** The object's clock in ms. Tests freeze it through runInDurableObject; it is not reachable over RPC. */
   clock: () => number = () => Date.now();
   #alarmAt: number | null = null;
+  /** Bucket shard: admissions are refused until this time (ms) while the merchant is moved between shards. */
+  #frozenUntil = 0;
   readonly #buckets = new Map<string, BucketState>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -148,6 +156,7 @@ export class MerchantGate extends DurableObject<Env> {
     ctx.storage.sql.exec(SCHEMA);
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
+      this.#frozenUntil = (await ctx.storage.get<number>(FROZEN_UNTIL)) ?? 0;
     });
   }
 
@@ -160,6 +169,7 @@ export class MerchantGate extends DurableObject<Env> {
   async admit(request: AdmitRequest): Promise<AdmitResult> {
     const now = this.clock();
     for (const policy of request.policies) assertPolicy(policy);
+    if (now < this.#frozenUntil) return { outcome: "frozen" };
     const taken = takeAll(
       request.policies,
       request.policies.map((p) => this.#bucket(p.name)),
@@ -173,6 +183,24 @@ export class MerchantGate extends DurableObject<Env> {
       limitedBy: taken.limitedBy.name,
       limits: taken.views,
     };
+  }
+
+  /**
+   * Bucket shard: refuses every admission until `untilMs` (a merchant move, moves/move-merchant.ts);
+   * the deadline is stored, so it outlives an eviction, and bounds a freeze whose mover died.
+   * Answers whether a freeze was still in force when this one replaced it.
+   */
+  async freeze(untilMs: number): Promise<boolean> {
+    const held = this.clock() < this.#frozenUntil;
+    this.#frozenUntil = untilMs;
+    await this.ctx.storage.put(FROZEN_UNTIL, untilMs);
+    return held;
+  }
+
+  /** Bucket shard: admits again. */
+  async thaw(): Promise<void> {
+    this.#frozenUntil = 0;
+    await this.ctx.storage.delete(FROZEN_UNTIL);
   }
 
   /** Bucket shard: gives back the token `admit` took for each policy (a 401/403 does not count). */

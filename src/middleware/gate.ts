@@ -126,6 +126,13 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
       headers: keyed ? { ...keyHeader, "Stripe-Should-Retry": "true" } : {},
     });
   }
+  // A merchant being moved between shards: nothing runs, stripe-node retries (docs/scaling.md).
+  if (admitted.value.outcome === "frozen") {
+    await release();
+    throw new ApiError("lock_timeout", "This account is briefly unavailable. Retry the request in a moment.", {
+      headers: { ...keyHeader, "Retry-After": "1", "Stripe-Should-Retry": "true" },
+    });
+  }
   const limitHeaders = rateLimitHeaders(merchantPolicies, admitted.value.limits, shards, 0);
 
   // Rate limiting wins over every key outcome: a limited request neither replays nor keeps a key it began.

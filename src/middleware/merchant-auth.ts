@@ -2,7 +2,7 @@
  * Merchant authentication for `/v1/*`: verifies the Bearer access token (RFC 9068 JWT; a token
  * verified before in this isolate is taken from crypto/verified-tokens.ts), refuses a
  * suspended merchant or revoked client (from the per-isolate status cache, see db/access-status.ts),
- * and sets `c.var.auth`. `requireScope(scope)` then guards each route.
+ * and sets `c.var.auth` and `c.var.merchantDb` (the merchant's database, from the same cache). `requireScope(scope)` then guards each route.
  *
  * Every token failure gets the same 401 and message, so a caller cannot tell which check failed,
  * and the token itself never appears in a response or log.
@@ -40,9 +40,10 @@ export const merchantAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!result.ok) throw invalidToken();
   const { merchantId, clientId, scopes, tokenId } = result.claims;
   // Checked on every request, cached token or not: revocation and suspension hold within its bound.
-  const status = await callerStatus(c.var.payments.db, clientId, merchantId);
+  const status = await callerStatus(c.env, clientId, merchantId);
   if (!status) throw invalidToken();
   c.set("auth", { merchantId, clientId, scopes: new Set(scopes), tokenId, rateLimit: status.rateLimit });
+  c.set("merchantDb", status.db);
   return next();
 });
 

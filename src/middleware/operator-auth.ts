@@ -10,7 +10,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import { constantTimeEqual, hashClientSecret } from "../crypto/secrets";
-import { getDb } from "../db/client";
+import { controlDb } from "../db/client";
 import { type AuditEntry, nowSeconds } from "../db/merchants";
 import { lookupCredential } from "../db/operators";
 import { sourceKey } from "../domain/limits";
@@ -53,7 +53,7 @@ export const operatorAuth = createMiddleware<AppEnv>(async (c, next) => {
   const rootConfigured = rootTokenConfigured(c.env);
   if (!rootConfigured) log("error", "operator_token_misconfigured", { request_id: c.var.requestId });
   const source = sourceKey(c.req.header("cf-connecting-ip"));
-  const db = getDb(c.env);
+  const db = controlDb(c.env);
   const [open, found, rootMatches] = await Promise.all([
     checkOperatorSource(c.env, source),
     hashClientSecret(c.env.CLIENT_SECRET_PEPPER, presented).then((hash) => lookupCredential(db, hash)),

@@ -75,14 +75,14 @@ export async function confirmIntent(
   let requested = paymentMethod ?? null;
   // A token names the method it wraps; read it only when a pending authorization could be ours.
   if (paymentMethod?.startsWith("tok_") && known.pendingOp) {
-    requested = (await tokenPaymentMethod(deps.env, merchantId, paymentMethod)) ?? paymentMethod;
+    requested = (await tokenPaymentMethod(deps, merchantId, paymentMethod)) ?? paymentMethod;
   }
   // A confirm the intent's state refuses is refused before the card is looked at.
   const d = decideConfirm(stateOf(known), requested);
   if (!d.ok) refuse(d, known.currency);
   const retry = d.mode === "resume" && d.own;
   const card =
-    paymentMethod === undefined || retry ? undefined : await resolveForCharge(deps.env, merchantId, paymentMethod);
+    paymentMethod === undefined || retry ? undefined : await resolveForCharge(deps, merchantId, paymentMethod);
   const named = card?.method.id ?? requested;
   return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now()), {
     known,
@@ -144,7 +144,7 @@ async function createConfirmedRead(deps: PaymentDeps, draft: IntentRow, paymentM
  * spent the token). Otherwise the vault's 404.
  */
 async function resolveOrFind(deps: PaymentDeps, draft: IntentRow, paymentMethod: string) {
-  return resolveForCharge(deps.env, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
+  return resolveForCharge(deps, draft.merchantId, paymentMethod).catch(async (err: unknown) => {
     const key = draft.idempotencyKey;
     const existing = key === null ? undefined : await intentByIdempotencyKey(deps.db, draft.merchantId, key);
     if (existing) return existing;
@@ -302,20 +302,26 @@ export interface SweepReport {
  * finishes pending operations and refunds whose outcome was unknown, through the same paths as
  * requests. Oldest first, one row at a time (a failing row is logged and skipped), within a time
  * budget shared out between the three passes (half, a quarter, a quarter, each unused part passed
- * on); running it twice at once is safe (compare-and-swap, same processor keys).
+ * on); running it twice at once is safe (compare-and-swap, same processor keys). Rows of the
+ * merchants in `skip` (being moved between shards) are left alone.
  */
 export async function sweepPayments(
   deps: PaymentDeps,
-  options: { batch?: number; budgetMs?: number; graceSeconds?: number } = {},
+  options: { batch?: number; budgetMs?: number; graceSeconds?: number; skip?: ReadonlySet<string> } = {},
 ): Promise<SweepReport> {
-  const { batch = 100, budgetMs = 20_000, graceSeconds = 60 } = options;
+  const { batch = 100, budgetMs = 20_000, graceSeconds = 60, skip = new Set<string>() } = options;
   const start = Date.now();
   const now = deps.now();
   const report: SweepReport = { expired: 0, reconciled: 0, failed: 0, truncated: false };
   // Each pass has its own share of the budget, so slow processor calls in one cannot starve the next.
-  const each = async <T extends { id: string }>(share: number, rows: T[], work: (row: T) => Promise<boolean>) => {
+  const each = async <T extends { id: string; merchantId: string }>(
+    share: number,
+    rows: T[],
+    work: (row: T) => Promise<boolean>,
+  ) => {
     const deadline = start + budgetMs * share;
     for (const row of rows) {
+      if (skip.has(row.merchantId)) continue;
       if (Date.now() > deadline) {
         report.truncated = true;
         return;

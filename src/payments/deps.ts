@@ -1,10 +1,11 @@
 /**
- * The dependencies of the payment services, built once per request (and once per sweep): the
- * database, the processor, the clock, and the bindings the vault reads its keys from. Tests build
- * it with a processor that refuses, times out or crashes, or a clock that jumps; nothing in
- * src/payments reaches for `getDb`, `processorFor` or `Date.now` itself.
+ * The dependencies of the payment services, built once per request (and once per shard for a
+ * sweep): the merchant's database (its shard, resolved by merchant authentication from the
+ * access-status cache), the processor, the clock, and the bindings the vault reads its keys from.
+ * Tests build it with a processor that refuses, times out or crashes, or a clock that jumps;
+ * nothing in src/payments reaches for a database binding, `processorFor` or `Date.now` itself.
  */
-import { type Db, getDb } from "../db/client";
+import type { Db } from "../db/client";
 import type { ProcessorConnector } from "../processor/connector";
 import { type ProcessorFactory, processorFor } from "../processor/index";
 import type { ClaimedCard } from "../vault";
@@ -13,6 +14,7 @@ import type { ClaimedCard } from "../vault";
 export interface PaymentDeps {
   /** Bindings for the vault (keys) and anything else that is per deployment. */
   env: Env;
+  /** The database holding the merchant's objects (for a sweep: the shard being swept). */
   db: Db;
   /** The connector for one call; `claimed` is a card record the request already read. */
   processor: (claimed?: ClaimedCard) => ProcessorConnector;
@@ -26,13 +28,13 @@ export interface PaymentOverrides {
   now?: () => number;
 }
 
-/** Builds the dependencies for one request (or one sweep) from the environment. */
-export function paymentDeps(env: Env, overrides: PaymentOverrides = {}): PaymentDeps {
+/** Builds the dependencies for one request (or one shard's sweep) on the merchant's database `db`. */
+export function paymentDeps(env: Env, db: Db, overrides: PaymentOverrides = {}): PaymentDeps {
   const factory = overrides.processor ?? processorFor;
   return {
     env,
-    db: getDb(env),
-    processor: (claimed) => factory(env, claimed),
+    db,
+    processor: (claimed) => factory({ env, db }, claimed),
     now: overrides.now ?? (() => Math.floor(Date.now() / 1000)),
   };
 }

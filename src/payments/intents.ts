@@ -238,7 +238,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
   const cvcOf = op.kind === "authorize" ? row.paymentMethod : null;
   const forget = () =>
     cvcOf
-      ? forgetCvc(deps.env, row.merchantId, cvcOf).then(
+      ? forgetCvc(deps, row.merchantId, cvcOf).then(
           () => undefined,
           () => undefined,
         )
@@ -268,7 +268,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
     }
     const r = resolve(stateOf(current), op, outcome, current.version, deps.now()) ?? first;
     const change = toChange(current, r.kind, r.patch, r.movement);
-    if (cvcOf) change.extra = [forgetCvcStatement(deps.env, current.merchantId, cvcOf)];
+    if (cvcOf) change.extra = [forgetCvcStatement(deps, current.merchantId, cvcOf)];
     let answered = r.answer;
     const after: IntentRow = { ...current, ...change.patch, version: current.version + 1 };
     const then = stateOf(after).pendingOp;

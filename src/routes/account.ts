@@ -3,7 +3,7 @@
  * client and scopes, so an integration can check its credentials. Any valid token may call it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
+import { controlDb } from "../db/client";
 import { getMerchant } from "../db/merchants";
 import { ApiError } from "../errors";
 import { errorResponses } from "../lib/openapi";
@@ -37,7 +37,7 @@ const route = createRoute({
 export function registerAccount(app: App): void {
   app.openapi(route, async (c) => {
     const { merchantId, clientId, scopes } = c.var.auth;
-    const merchant = await getMerchant(getDb(c.env), merchantId);
+    const merchant = await getMerchant(controlDb(c.env), merchantId);
     // The token was valid a moment ago, so a missing row means it was deleted out of band.
     if (!merchant) throw new ApiError("invalid_token", "The access token is invalid, expired or revoked.");
     return c.json(

@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CLIENT_SECRET_PREFIX, generateSecret, hashClientSecret } from "../crypto/secrets";
 import { forgetClient } from "../db/access-status";
-import { getDb } from "../db/client";
+import { controlDb } from "../db/client";
 import {
   type ApiClientRow,
   getClient,
@@ -107,7 +107,7 @@ const revokeClientRoute = createRoute({
 /** Registers the operator's API-client routes. */
 export function registerAdminClients(app: App): void {
   app.openapi(createClientRoute, async (c) => {
-    const db = getDb(c.env);
+    const db = controlDb(c.env);
     const merchant = await merchantOr404(db, c.req.valid("param").id);
     const { scopes: requested } = c.req.valid("json");
     const parsed = parseScopes(requested ?? [...SCOPES]);
@@ -137,7 +137,7 @@ export function registerAdminClients(app: App): void {
   });
 
   app.openapi(listClientsRoute, async (c) => {
-    const db = getDb(c.env);
+    const db = controlDb(c.env);
     const merchant = await merchantOr404(db, c.req.valid("param").id);
     const page = pageOr404(await listClients(db, merchant.id, pageRequest(c.req.valid("query"))));
     const url = `/admin/v1/merchants/${merchant.id}/clients`;
@@ -145,7 +145,7 @@ export function registerAdminClients(app: App): void {
   });
 
   app.openapi(revokeClientRoute, async (c) => {
-    const db = getDb(c.env);
+    const db = controlDb(c.env);
     const { id, client: clientId } = c.req.valid("param");
     const merchant = await merchantOr404(db, id);
     const current = hasPrefix(clientId, "cli") ? await getClient(db, merchant.id, clientId) : undefined;

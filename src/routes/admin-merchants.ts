@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { forgetMerchant } from "../db/access-status";
-import { type Db, getDb } from "../db/client";
+import { controlDb, type Db } from "../db/client";
 import {
   getMerchant,
   insertAudit,
@@ -17,6 +17,8 @@ import {
   setMerchantStatus,
   updateMerchant,
 } from "../db/merchants";
+import { pickShard } from "../db/shards";
+import { MAX_RATE_LIMIT } from "../domain/limits";
 import { ApiError } from "../errors";
 import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
@@ -24,9 +26,6 @@ import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
-
-/** Highest per-merchant rate limit the operator may set, in requests per second. */
-export const MAX_RATE_LIMIT = 10_000;
 
 const MerchantSchema = z
   .object({
@@ -132,12 +131,13 @@ const statusRoute = (action: "suspend" | "reactivate") =>
 export function registerAdminMerchants(app: App): void {
   app.openapi(createMerchantRoute, async (c) => {
     const { name, rate_limit } = c.req.valid("json");
-    const db = getDb(c.env);
+    const db = controlDb(c.env);
     const row: MerchantRow = {
       id: newId("mer"),
       name,
       status: "active",
       rateLimit: rate_limit ?? null,
+      shard: await pickShard(c.env),
       created: nowSeconds(),
     };
     await db.batch([
@@ -148,16 +148,16 @@ export function registerAdminMerchants(app: App): void {
   });
 
   app.openapi(listMerchantsRoute, async (c) => {
-    const page = pageOr404(await listMerchants(getDb(c.env), pageRequest(c.req.valid("query"))));
+    const page = pageOr404(await listMerchants(controlDb(c.env), pageRequest(c.req.valid("query"))));
     return c.json(listEnvelope("/admin/v1/merchants", { ...page, data: page.data.map(merchantObject) }), 200);
   });
 
   app.openapi(getMerchantRoute, async (c) => {
-    return c.json(merchantObject(await merchantOr404(getDb(c.env), c.req.valid("param").id)), 200);
+    return c.json(merchantObject(await merchantOr404(controlDb(c.env), c.req.valid("param").id)), 200);
   });
 
   app.openapi(updateMerchantRoute, async (c) => {
-    const db = getDb(c.env);
+    const db = controlDb(c.env);
     const current = await merchantOr404(db, c.req.valid("param").id);
     const { name, rate_limit } = c.req.valid("json");
     const patch = {
@@ -178,7 +178,7 @@ export function registerAdminMerchants(app: App): void {
 
   for (const action of ["suspend", "reactivate"] as const) {
     app.openapi(statusRoute(action), async (c) => {
-      const db = getDb(c.env);
+      const db = controlDb(c.env);
       const current = await merchantOr404(db, c.req.valid("param").id);
       const status = action === "suspend" ? "suspended" : "active";
       const [rows] = await db.batch([

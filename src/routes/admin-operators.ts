@@ -8,7 +8,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { generateSecret, hashClientSecret, OPERATOR_SECRET_PREFIX } from "../crypto/secrets";
-import { getDb } from "../db/client";
+import { controlDb } from "../db/client";
 import { nowSeconds } from "../db/merchants";
 import {
   createOperator,
@@ -162,7 +162,7 @@ export function registerAdminOperators(app: App): void {
       disabledAt: null,
     };
     const audit = operatorAudit(c, "operator.created", row.id, { name, rate_limit: row.rateLimit });
-    if (!(await createOperator(getDb(c.env), row, audit))) {
+    if (!(await createOperator(controlDb(c.env), row, audit))) {
       throw invalidParam("parameter_invalid", "An operator with this name already exists.", "name");
     }
     c.header("Cache-Control", "no-store");
@@ -170,13 +170,13 @@ export function registerAdminOperators(app: App): void {
   });
 
   app.openapi(listOperatorsRoute, async (c) => {
-    const page = pageOr404(await listOperators(getDb(c.env), pageRequest(c.req.valid("query"))));
+    const page = pageOr404(await listOperators(controlDb(c.env), pageRequest(c.req.valid("query"))));
     return c.json(listEnvelope("/admin/v1/operators", { ...page, data: page.data.map(operatorObject) }), 200);
   });
 
   app.openapi(getOperatorRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const row = hasPrefix(id, "opr") ? await getOperator(getDb(c.env), id) : undefined;
+    const row = hasPrefix(id, "opr") ? await getOperator(controlDb(c.env), id) : undefined;
     if (!row) throw new ApiError("resource_missing", noSuchMessage("operator", id, "opr"), { param: "id" });
     return c.json(operatorObject(row), 200);
   });
@@ -186,7 +186,7 @@ export function registerAdminOperators(app: App): void {
     const missing = new ApiError("resource_missing", noSuchMessage("operator", id, "opr"), { param: "id" });
     if (!hasPrefix(id, "opr")) throw missing;
     const audit = operatorAudit(c, "operator.disabled", id);
-    const result = await disableOperator(getDb(c.env), id, rootTokenConfigured(c.env), audit);
+    const result = await disableOperator(controlDb(c.env), id, rootTokenConfigured(c.env), audit);
     switch (result.kind) {
       case "disabled":
       case "already_disabled":
@@ -203,7 +203,7 @@ export function registerAdminOperators(app: App): void {
   });
 
   const rootState = async (env: Env) => {
-    const setting = await getRootTokenSetting(getDb(env));
+    const setting = await getRootTokenSetting(controlDb(env));
     return {
       object: "root_token" as const,
       status: setting?.value === "disabled" ? ("disabled" as const) : ("enabled" as const),
@@ -219,7 +219,7 @@ export function registerAdminOperators(app: App): void {
     app.openapi(rootRoute(action), async (c) => {
       const state = action === "disable" ? "disabled" : "enabled";
       const audit = operatorAudit(c, `root_token.${state}`, "root_token");
-      const changed = await setRootToken(getDb(c.env), state, audit);
+      const changed = await setRootToken(controlDb(c.env), state, audit);
       const now = await rootState(c.env);
       if (!changed && now.status !== state) {
         throw new ApiError(

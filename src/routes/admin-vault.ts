@@ -6,7 +6,7 @@
  * point. Every call is written to the audit log.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
+import { controlDb } from "../db/client";
 import { insertAudit } from "../db/merchants";
 import { log } from "../lib/log";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
@@ -61,7 +61,7 @@ export function registerVaultAdmin(app: App): void {
       failed: result.failed.length,
       remaining: result.remaining,
     };
-    await insertAudit(getDb(c.env), operatorAudit(c, "vault.rotate", "vault", details));
+    await insertAudit(controlDb(c.env), operatorAudit(c, "vault.rotate", "vault", details));
     log("info", "vault_rotation_batch", { request_id: c.var.requestId, ...details });
     return c.json(
       {

@@ -4,7 +4,6 @@
  * (refunds awaiting the processor) and `refunded` (succeeded refunds) totals. See docs/ledger.md.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
 import { balances } from "../db/ledger";
 import type { Account } from "../domain/ledger";
 import { errorResponses } from "../lib/openapi";
@@ -44,7 +43,7 @@ const route = createRoute({
 /** Registers `GET /v1/balance`. */
 export function registerBalance(app: App): void {
   app.openapi(route, async (c) => {
-    const rows = await balances(getDb(c.env), c.var.auth.merchantId);
+    const rows = await balances(c.var.payments.db, c.var.auth.merchantId);
     const of = (account: Account) => rows.map((r) => ({ amount: r.accounts[account], currency: r.currency }));
     return c.json(
       {

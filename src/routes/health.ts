@@ -1,6 +1,6 @@
 /** `GET /health`: liveness plus a real round trip to D1 and to a Durable Object. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb, pingDb } from "../db/client";
+import { controlDb, pingDb } from "../db/client";
 import type { App } from "../types";
 
 const HealthSchema = z
@@ -25,7 +25,7 @@ const route = createRoute({
 export function registerHealth(app: App): void {
   app.openapi(route, async (c) => {
     const [d1, durable] = await Promise.all([
-      pingDb(getDb(c.env))
+      pingDb(controlDb(c.env))
         .then(() => "ok" as const)
         .catch(() => "fail" as const),
       c.env.MERCHANT_GATE.getByName("health")

@@ -11,7 +11,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { accessTokenTtl, publicJwks, signAccessToken, tokenConfig } from "../crypto/jwt";
 import { verifyClientSecret } from "../crypto/secrets";
-import { getDb } from "../db/client";
+import { controlDb } from "../db/client";
 import { type ClientPrincipal, findClientPrincipal, nowSeconds, touchClient } from "../db/merchants";
 import { sourceKey } from "../domain/limits";
 import { formatScopes, isScope, parseScopes } from "../domain/scopes";
@@ -196,7 +196,7 @@ export function registerOAuth(app: App): void {
     }
     // Brute-force throttle (durable/client-throttle.ts): the budgets are taken in parallel with the
     // lookup and HMAC, and decide only what a failure, or a source over its own limit, is told.
-    const db = getDb(c.env);
+    const db = controlDb(c.env);
     const [budgets, client] = await Promise.all([
       takeAuthBudgets(c.env, creds.id, sourceKey(c.req.header("cf-connecting-ip"))),
       findClientPrincipal(db, creds.id),

@@ -173,7 +173,7 @@ export function registerPaymentMethods(app: App): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
     const row = await createPaymentMethod(
-      c.env,
+      c.var.payments,
       c.var.auth.merchantId,
       {
         card: checkedCard(body.card),
@@ -185,12 +185,12 @@ export function registerPaymentMethods(app: App): void {
   });
 
   app.openapi(retrieve, async (c) => {
-    const row = await getPaymentMethod(c.env, c.var.auth.merchantId, c.req.valid("param").id);
+    const row = await getPaymentMethod(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
     return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
   });
 
   app.openapi(detach, async (c) => {
-    const row = await detachPaymentMethod(c.env, c.var.auth.merchantId, c.req.valid("param").id);
+    const row = await detachPaymentMethod(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
     return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
   });
 }

@@ -71,7 +71,7 @@ export function registerTokens(app: App): void {
   app.openapi(create, async (c) => {
     const { card } = c.req.valid("json");
     const { token, paymentMethod } = await createToken(
-      c.env,
+      c.var.payments,
       c.var.auth.merchantId,
       {
         card: checkedCard(card),
@@ -83,7 +83,7 @@ export function registerTokens(app: App): void {
   });
 
   app.openapi(retrieve, async (c) => {
-    const { token, paymentMethod } = await getToken(c.env, c.var.auth.merchantId, c.req.valid("param").id);
+    const { token, paymentMethod } = await getToken(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
     return c.json(tokenObject(token, paymentMethod, c.env.EDGEPAY_MODE === "live"), 200);
   });
 }

@@ -9,7 +9,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { openCard, sealCard } from "../crypto/envelope";
 import { cardFingerprints } from "../crypto/fingerprint";
 import { loadKeyring } from "../crypto/keyring";
-import { getDb } from "../db/client";
+import type { Db } from "../db/client";
 import { nowSeconds } from "../db/merchants";
 import { runAlone } from "../db/prepared";
 import * as q from "../db/vault";
@@ -21,6 +21,12 @@ import { cardSummary } from "./objects";
 
 export { isTokenSpent, type PaymentMethodRow, type TokenRow } from "../db/vault";
 export { type RotationResult, rotateVault } from "./rotate";
+
+/** What the vault runs on: the deployment's key bindings (`env`) and the merchant's database (`db`). */
+export interface VaultDeps {
+  env: Env;
+  db: Db;
+}
 
 /** How long a CVC may be held, encrypted, before the first authorization attempt (PCI DSS 3.3). */
 export const CVC_TTL_SECONDS = 30 * 60;
@@ -107,25 +113,25 @@ async function buildRecord(
  * under the same `idempotencyKey` (its saved answer lost) returns the first one, sealing nothing.
  */
 export async function createPaymentMethod(
-  env: Env,
+  vault: VaultDeps,
   merchantId: string,
   input: NewCard,
   idempotencyKey?: string,
 ): Promise<q.PaymentMethodRow> {
-  const row = await buildRecord(env, merchantId, input, false, nowSeconds(), idempotencyKey ?? null);
-  const first = await q.insertPaymentMethod(getDb(env), row);
+  const row = await buildRecord(vault.env, merchantId, input, false, nowSeconds(), idempotencyKey ?? null);
+  const first = await q.insertPaymentMethod(vault.db, row);
   return first?.paymentMethod ?? row;
 }
 
 /** Tokenizes a card into a single-use token (`tok_…`) wrapping a payment method only the token can charge; a re-run under the same `idempotencyKey` returns the first. */
 export async function createToken(
-  env: Env,
+  vault: VaultDeps,
   merchantId: string,
   input: NewCard,
   idempotencyKey?: string,
 ): Promise<{ token: q.TokenRow; paymentMethod: q.PaymentMethodRow }> {
   const now = nowSeconds();
-  const paymentMethod = await buildRecord(env, merchantId, input, true, now, idempotencyKey ?? null);
+  const paymentMethod = await buildRecord(vault.env, merchantId, input, true, now, idempotencyKey ?? null);
   const token: q.TokenRow = {
     id: newId("tok"),
     merchantId,
@@ -134,25 +140,25 @@ export async function createToken(
     created: now,
     usedAt: null,
   };
-  const first = await q.insertPaymentMethod(getDb(env), paymentMethod, token);
+  const first = await q.insertPaymentMethod(vault.db, paymentMethod, token);
   if (first && !first.token) throw new Error("createToken: the first token of this key was not found");
   return first?.token ? { token: first.token, paymentMethod: first.paymentMethod } : { token, paymentMethod };
 }
 
 /** The merchant's payment method, detached ones included; 404 for unknown or foreign ids. */
-export async function getPaymentMethod(env: Env, merchantId: string, id: string): Promise<q.PaymentMethodRow> {
-  const row = await q.findPaymentMethod(getDb(env), merchantId, id);
+export async function getPaymentMethod(vault: VaultDeps, merchantId: string, id: string): Promise<q.PaymentMethodRow> {
+  const row = await q.findPaymentMethod(vault.db, merchantId, id);
   if (!row) throw noSuchPaymentMethod("id");
   return row;
 }
 
 /** The merchant's token and the payment method it wraps; 404 for unknown or foreign ids. */
 export async function getToken(
-  env: Env,
+  vault: VaultDeps,
   merchantId: string,
   id: string,
 ): Promise<{ token: q.TokenRow; paymentMethod: q.PaymentMethodRow }> {
-  const db = getDb(env);
+  const { db } = vault;
   const token = await q.findToken(db, merchantId, id);
   const paymentMethod = token && (await q.findPaymentMethod(db, merchantId, token.paymentMethodId));
   if (!token || !paymentMethod) throw new ApiError("resource_missing", "No such token.", { param: "id" });
@@ -160,8 +166,12 @@ export async function getToken(
 }
 
 /** Detaches the merchant's payment method for good and shreds its card secrets; repeating it is harmless. */
-export async function detachPaymentMethod(env: Env, merchantId: string, id: string): Promise<q.PaymentMethodRow> {
-  const row = await q.detachPaymentMethod(getDb(env), merchantId, id, nowSeconds());
+export async function detachPaymentMethod(
+  vault: VaultDeps,
+  merchantId: string,
+  id: string,
+): Promise<q.PaymentMethodRow> {
+  const row = await q.detachPaymentMethod(vault.db, merchantId, id, nowSeconds());
   if (!row) throw noSuchPaymentMethod("id");
   return row;
 }
@@ -187,8 +197,8 @@ export interface ChargeCard {
  * other-merchant ids throw ApiError("resource_missing", …, { param: "payment_method" }), a 404 that
  * does not reveal whether the id exists elsewhere.
  */
-export async function resolveForCharge(env: Env, merchantId: string, id: string): Promise<ChargeCard> {
-  const db = getDb(env);
+export async function resolveForCharge(vault: VaultDeps, merchantId: string, id: string): Promise<ChargeCard> {
+  const { db } = vault;
   let pmId: string | undefined;
   let spend: ChargeCard["spend"] = () => [];
   if (id.startsWith("tok_")) {
@@ -206,24 +216,30 @@ export async function resolveForCharge(env: Env, merchantId: string, id: string)
 }
 
 /** The payment method a token of the merchant wraps, spent or not (undefined for an unknown token). */
-export async function tokenPaymentMethod(env: Env, merchantId: string, tokenId: string): Promise<string | undefined> {
-  return (await q.findToken(getDb(env), merchantId, tokenId))?.paymentMethodId;
+export async function tokenPaymentMethod(
+  vault: VaultDeps,
+  merchantId: string,
+  tokenId: string,
+): Promise<string | undefined> {
+  return (await q.findToken(vault.db, merchantId, tokenId))?.paymentMethodId;
 }
 
 /**
  * Resolves a pm_ or tok_ id for use and spends a tok_ at once, in its own batch (two concurrent
  * claims: exactly one wins). For a use that has no batch of its own to join.
  */
-export async function claimPaymentMethod(env: Env, merchantId: string, id: string): Promise<ChargeablePaymentMethod> {
-  const card = await resolveForCharge(env, merchantId, id);
+export async function claimPaymentMethod(
+  vault: VaultDeps,
+  merchantId: string,
+  id: string,
+): Promise<ChargeablePaymentMethod> {
+  const card = await resolveForCharge(vault, merchantId, id);
   const statements = card.spend(card.method.id, nowSeconds());
   if (statements.length > 0) {
     const [first, ...rest] = statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
-    await getDb(env)
-      .batch([first, ...rest])
-      .catch((err: unknown) => {
-        throw q.isTokenSpent(err) ? noSuchPaymentMethod() : err;
-      });
+    await vault.db.batch([first, ...rest]).catch((err: unknown) => {
+      throw q.isTokenSpent(err) ? noSuchPaymentMethod() : err;
+    });
   }
   return card.method;
 }
@@ -244,7 +260,7 @@ export interface ClaimedCard {
  * meanwhile by another authorization attempt is never used.
  */
 export async function detokenize(
-  env: Env,
+  vault: VaultDeps,
   merchantId: string,
   paymentMethodId: string,
   claimed?: ClaimedCard,
@@ -252,13 +268,13 @@ export async function detokenize(
   const c = claimed?.record;
   const reuse =
     c?.id === paymentMethodId && c.merchantId === merchantId && (claimed?.ownsCvc === true || c.cvcCiphertext === null);
-  const row = reuse ? c : await q.findPaymentMethod(getDb(env), merchantId, paymentMethodId);
+  const row = reuse ? c : await q.findPaymentMethod(vault.db, merchantId, paymentMethodId);
   if (row?.status !== "active" || row.keyVersion === null || !row.wrappedKey || !row.panCiphertext) {
     throw noSuchPaymentMethod();
   }
   const cvcLive = row.cvcCiphertext !== null && (row.cvcExpiresAt ?? 0) > nowSeconds();
   const secrets = await openCard(
-    await loadKeyring(env.VAULT_KEKS),
+    await loadKeyring(vault.env.VAULT_KEKS),
     { merchantId, paymentMethodId },
     {
       keyVersion: row.keyVersion,
@@ -270,9 +286,8 @@ export async function detokenize(
   return { number: secrets.pan, exp_month: row.expMonth, exp_year: row.expYear, cvc: secrets.cvc };
 }
 
-/** Clears every CVC past its expiry in bounded batches; run by the cron trigger so expiry holds without traffic. */
-export async function sweepExpiredCvcs(env: Env, maxBatches = 50): Promise<number> {
-  const db = getDb(env);
+/** Clears every CVC past its expiry in one database (a shard), in bounded batches; the cron trigger runs it on every shard so expiry holds without traffic. */
+export async function sweepExpiredCvcs(db: Db, maxBatches = 50): Promise<number> {
   let total = 0;
   for (let i = 0; i < maxBatches; i++) {
     const cleared = await q.purgeExpiredCvcs(db, nowSeconds());
@@ -283,11 +298,11 @@ export async function sweepExpiredCvcs(env: Env, maxBatches = 50): Promise<numbe
 }
 
 /** Discards the held CVC after the first authorization attempt (PCI DSS 3.3). */
-export async function forgetCvc(env: Env, merchantId: string, paymentMethodId: string): Promise<void> {
-  await runAlone(forgetCvcStatement(env, merchantId, paymentMethodId));
+export async function forgetCvc(vault: VaultDeps, merchantId: string, paymentMethodId: string): Promise<void> {
+  await runAlone(forgetCvcStatement(vault, merchantId, paymentMethodId));
 }
 
 /** `forgetCvc` as a statement, to join the batch that records the authorization attempt's outcome. */
-export function forgetCvcStatement(env: Env, merchantId: string, paymentMethodId: string) {
-  return q.clearCvc(getDb(env), merchantId, paymentMethodId);
+export function forgetCvcStatement(vault: VaultDeps, merchantId: string, paymentMethodId: string) {
+  return q.clearCvc(vault.db, merchantId, paymentMethodId);
 }

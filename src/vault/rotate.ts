@@ -3,12 +3,14 @@
  * newest KEK, in bounded batches. Progress lives in the rows themselves (their `key_version`), so
  * the operation can stop at any point and be resumed, or run again from the start, safely. Each
  * update applies only if the record is unchanged since it was read (concurrent detach or forgetCvc
- * wins; the record is picked up by the next batch if still stale).
+ * wins; the record is picked up by the next batch if still stale). Records are taken across every
+ * shard in id order (ids are random and global), so `starting_after` means the same as on one database.
  */
 import { openCard, sealCard } from "../crypto/envelope";
 import { loadKeyring } from "../crypto/keyring";
-import { getDb } from "../db/client";
+import type { Db } from "../db/client";
 import { nowSeconds } from "../db/merchants";
+import { allShards } from "../db/shards";
 import * as q from "../db/vault";
 import { log } from "../lib/log";
 
@@ -27,14 +29,24 @@ export interface RotationResult {
 
 /** Re-encrypts up to `limit` stale records (ids after `startingAfter`) under the newest KEK. */
 export async function rotateVault(env: Env, limit: number, startingAfter?: string): Promise<RotationResult> {
-  const db = getDb(env);
+  const shards = allShards(env);
   const ring = await loadKeyring(env.VAULT_KEKS);
-  const rows = await q.staleRecords(db, ring.current, limit, startingAfter);
+  // The `limit` lowest ids after `startingAfter` over all shards: each shard's first `limit`, merged.
+  const found = await Promise.all(
+    shards.map(async (db) =>
+      (await q.staleRecords(db, ring.current, limit, startingAfter)).map((row) => ({ db, row })),
+    ),
+  );
+  const picked = found
+    .flat()
+    .sort((a, b) => (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0))
+    .slice(0, limit);
+  const rows = picked.map((p) => p.row);
   const now = nowSeconds();
   const failed: string[] = [];
-  const updates: ReturnType<typeof q.resealRecord>[] = [];
+  const updates = new Map<Db, ReturnType<typeof q.resealRecord>[]>();
 
-  for (const row of rows) {
+  for (const { db, row } of picked) {
     if (row.keyVersion === null || !row.wrappedKey || !row.panCiphertext) continue;
     const ctx = { merchantId: row.merchantId, paymentMethodId: row.id };
     // An expired CVC is dropped rather than carried to the new key.
@@ -47,7 +59,9 @@ export async function rotateVault(env: Env, limit: number, startingAfter?: strin
         cvc: cvcLive ? row.cvcCiphertext : null,
       });
       const sealed = await sealCard(ring, ctx, secrets);
-      updates.push(
+      const list = updates.get(db) ?? [];
+      updates.set(db, list);
+      list.push(
         q.resealRecord(db, row, {
           keyVersion: sealed.keyVersion,
           wrappedKey: sealed.wrappedKey,
@@ -63,12 +77,13 @@ export async function rotateVault(env: Env, limit: number, startingAfter?: strin
   }
 
   let rotated = 0;
-  const [first, ...rest] = updates;
-  if (first) {
+  for (const [db, [first, ...rest]] of updates) {
+    if (!first) continue;
     const results = await db.batch([first, ...rest]);
-    rotated = results.reduce((n, r) => n + r.length, 0);
+    rotated += results.reduce((n, r) => n + r.length, 0);
   }
-  const remaining = await q.countStaleRecords(db, ring.current);
+  const counts = await Promise.all(shards.map((db) => q.countStaleRecords(db, ring.current)));
+  const remaining = counts.reduce((a, b) => a + b, 0);
   const last = rows.at(-1);
   return {
     keyVersion: ring.current,

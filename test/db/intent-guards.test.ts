@@ -5,17 +5,16 @@
  * `decideCapture` answers a new capture, `refundGuard` exactly when `decideRefund` allows the
  * refund, and the amount SQL says the amount the decision takes.
  */
-import { env } from "cloudflare:workers";
 import { eq, type SQL, sql } from "drizzle-orm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
 import { captureAmount, captureGuard, guardValues, refundAmount, refundGuard } from "../../src/db/intent-guards";
 import { draftIntent, type IntentRow } from "../../src/db/payment-intents";
 import { paymentIntents } from "../../src/db/schema";
 import { type Currency, isCurrency } from "../../src/domain/currencies";
 import { decideCapture, decideRefund, INTENT_STATUSES, type IntentStatus } from "../../src/domain/payment-state";
 import { stateOf } from "../../src/payments/intents";
+import { shard } from "../helpers/shards";
 
 const STATUSES: readonly IntentStatus[] = INTENT_STATUSES;
 const CURRENCIES = ["usd", "jpy", "kwd", "isk"].filter(isCurrency) as Currency[];
@@ -57,7 +56,7 @@ function rowOf(s: GeneratedState): IntentRow {
 
 /** What D1 says of a guard and its amount on the stored row, for a request of `requested`. */
 async function evaluate(row: IntentRow, guard: SQL, amount: SQL, requested: number | undefined) {
-  const db = getDb(env);
+  const db = shard(0);
   const got = await db
     .select({ holds: sql<number>`${guard}`, amount: sql<number>`${amount}` })
     .from(paymentIntents)
@@ -73,7 +72,7 @@ describe("the claim guards agree with the pure decisions", () => {
     await fc.assert(
       fc.asyncProperty(states, requested, async (s, amt) => {
         const row = rowOf(s);
-        await getDb(env).insert(paymentIntents).values(row);
+        await shard(0).insert(paymentIntents).values(row);
         const d = decideCapture(stateOf(row), amt);
         const sqlSays = await evaluate(row, captureGuard, captureAmount, amt);
         const decided = d.ok && d.mode === "capture";
@@ -88,7 +87,7 @@ describe("the claim guards agree with the pure decisions", () => {
     await fc.assert(
       fc.asyncProperty(states, requested, async (s, amt) => {
         const row = rowOf(s);
-        await getDb(env).insert(paymentIntents).values(row);
+        await shard(0).insert(paymentIntents).values(row);
         const d = decideRefund(stateOf(row), amt);
         const sqlSays = await evaluate(row, refundGuard, refundAmount, amt);
         expect(sqlSays.holds).toBe(d.ok);

@@ -2,18 +2,17 @@
  * The ledger against real D1: postings and running balances land together, and the database
  * refuses a double booking or an overdrawn account, with every other statement of the batch.
  */
-import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
 import { balances, isLedgerViolation, type PostingContext, postMovement, postMovements } from "../../src/db/ledger";
 import { ledgerBalances, ledgerEntries, refunds } from "../../src/db/schema";
 import { applyPostings, type Movement, postingsFor, violations, zeroBalances } from "../../src/domain/ledger";
 import { newId } from "../../src/lib/ids";
+import { shard } from "../helpers/shards";
 
-const db = getDb(env);
+const db = shard(0);
 
 function context(sourceId = newId("pi")): PostingContext {
   return { merchantId: newId("mer"), currency: "usd", sourceId, created: 1 };

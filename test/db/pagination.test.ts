@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
+import { controlDb } from "../../src/db/client";
 import { insertClient, insertMerchant } from "../../src/db/merchants";
 import { listPage } from "../../src/db/pagination";
 import { apiClients } from "../../src/db/schema";
@@ -10,12 +10,12 @@ import { ApiError } from "../../src/errors";
 import { newId } from "../../src/lib/ids";
 import { pageOr404 } from "../../src/lib/pagination";
 
-const db = getDb(env);
+const db = controlDb(env);
 
 /** A merchant with `n` clients whose `created` values repeat, so ties must be broken by id. */
 async function seed(n: number) {
   const merchantId = newId("mer");
-  await insertMerchant(db, { id: merchantId, name: "Pages", created: 1 });
+  await insertMerchant(db, { id: merchantId, name: "Pages", shard: 0, created: 1 });
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const clientId = newId("cli");

@@ -1,13 +1,12 @@
 /** The compare-and-swap of intent changes against real D1: a stale writer writes nothing at all. */
-import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
 import { changeIntent, getIntent, type IntentRow, insertIntent } from "../../src/db/payment-intents";
 import { ledgerEntries, paymentIntentVersions, refunds } from "../../src/db/schema";
 import { newId } from "../../src/lib/ids";
+import { shard } from "../helpers/shards";
 
-const db = getDb(env);
+const db = shard(0);
 
 function intent(): IntentRow {
   return {

@@ -3,16 +3,15 @@
  * drizzle-orm internals (what `db.batch` asks of an item, checked against 0.45.4): these tests
  * fail if those change, before any payment path does.
  */
-import { env } from "cloudflare:workers";
 import { eq, fillPlaceholders, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
 import { draftIntent, type IntentRow } from "../../src/db/payment-intents";
 import { type Bound, bindAll, prepared, prepared1, runAlone } from "../../src/db/prepared";
 import { paymentIntents, paymentIntentVersions, tokens } from "../../src/db/schema";
 import { newId } from "../../src/lib/ids";
+import { shard } from "../helpers/shards";
 
-const db = getDb(env);
+const db = shard(0);
 const p = sql.placeholder;
 
 /** A shape of three statements: insert a version row, read the intent, update it returning the row. */

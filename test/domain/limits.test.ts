@@ -7,6 +7,7 @@ import {
   isCardTesting,
   KEY_SHARDS,
   keyShardOf,
+  MAX_RATE_LIMIT,
   merchantQuota,
   PER_SHARD_QUOTA,
   policiesFor,
@@ -14,7 +15,6 @@ import {
   shareOf,
   sourceKey,
 } from "../../src/domain/limits";
-import { MAX_RATE_LIMIT } from "../../src/routes/admin-merchants";
 
 describe("merchantQuota", () => {
   it("uses the operator's limit, else the deployment default", () => {

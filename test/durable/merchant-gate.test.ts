@@ -5,7 +5,13 @@ import { describe, expect, it } from "vitest";
 import { LEASE_MS, RETENTION_MS } from "../../src/domain/idempotency";
 import { CLIENT_AUTH_FAILURES, clientSourcePolicy } from "../../src/domain/limits";
 import type { Policy } from "../../src/domain/token-bucket";
-import { type MerchantGate, merchantGate, primaryHint, type SavedResponse } from "../../src/durable/merchant-gate";
+import {
+  type AdmitResult,
+  type MerchantGate,
+  merchantGate,
+  primaryHint,
+  type SavedResponse,
+} from "../../src/durable/merchant-gate";
 
 const policies: Policy[] = [{ name: "default", quota: 5, windowSec: 1 }];
 let seq = 0;
@@ -55,10 +61,34 @@ describe("rate limit", () => {
 
   it("reports remaining tokens and refunds a token given back", async () => {
     const { stub } = await frozenGate();
-    const first = await stub.admit({ policies });
-    expect(first.limits[0]).toMatchObject({ remaining: 4, resetSec: 1 });
+    const limitsOf = (r: AdmitResult) => (r.outcome === "frozen" ? [] : r.limits);
+    expect(limitsOf(await stub.admit({ policies }))[0]).toMatchObject({ remaining: 4, resetSec: 1 });
     await stub.refund(policies);
-    expect((await stub.admit({ policies })).limits[0]?.remaining).toBe(4);
+    expect(limitsOf(await stub.admit({ policies }))[0]?.remaining).toBe(4);
+  });
+});
+
+describe("freeze (a merchant move)", () => {
+  it("refuses every admission until thawed or past its deadline, and says whether a freeze still held", async () => {
+    const { stub, clock } = await frozenGate();
+    expect(await stub.freeze(clock.now + 10_000)).toBe(false);
+    expect((await stub.admit({ policies })).outcome).toBe("frozen");
+    expect(await stub.freeze(clock.now + 20_000)).toBe(true);
+    await stub.thaw();
+    expect((await stub.admit({ policies })).outcome).toBe("proceed");
+    await stub.freeze(clock.now + 1000);
+    clock.now += 1001;
+    expect((await stub.admit({ policies })).outcome).toBe("proceed");
+    expect(await stub.freeze(clock.now + 1000)).toBe(false);
+  });
+
+  it("outlives an eviction", async () => {
+    const stub = env.MERCHANT_GATE.getByName(`test-gate-${++seq}`);
+    await stub.freeze(Date.now() + 60_000);
+    await evictDurableObject(stub);
+    expect((await stub.admit({ policies })).outcome).toBe("frozen");
+    await stub.thaw();
+    expect((await stub.admit({ policies })).outcome).toBe("proceed");
   });
 });
 

@@ -4,10 +4,11 @@
  * unchanged. Nothing is faked; the wrapper only watches.
  */
 import { env } from "cloudflare:workers";
-import { getDb } from "../../src/db/client";
+import { dbOver } from "../../src/db/client";
 import type { PaymentDeps } from "../../src/payments/deps";
 import { type ProcessorFactory, processorFor } from "../../src/processor/index";
 import { deps } from "./payments";
+import { dbOf } from "./shards";
 
 /** One round trip: its kind and the SQL of its statements. */
 export interface RoundTrip {
@@ -43,9 +44,8 @@ function watch(stmt: D1PreparedStatement, sql: string, log: RoundTrip[]): D1Prep
   return wrapped;
 }
 
-/** A `DB` that logs its round trips into `log`. */
-export function countingDb(log: RoundTrip[]): D1Database {
-  const db = env.DB;
+/** A D1 binding that logs its round trips into `log`. */
+export function countingDb(log: RoundTrip[], db: D1Database): D1Database {
   return {
     prepare: (sql: string) => watch(db.prepare(sql), sql, log),
     batch: (stmts: D1PreparedStatement[]) => {
@@ -62,11 +62,16 @@ export function countingDb(log: RoundTrip[]): D1Database {
 }
 
 /**
- * Payment dependencies whose every D1 call (the payment services', the vault's and the
- * processor's) is logged. The built-in simulator makes none of its own for ordinary cards.
+ * Payment dependencies on the merchant's shard whose every D1 call (the payment services', the
+ * vault's and the processor's) is logged. The built-in simulator makes none of its own for
+ * ordinary cards.
  */
-export function countedDeps(log: RoundTrip[], processor?: ProcessorFactory): PaymentDeps {
-  const counted = { ...env, DB: countingDb(log) } as Env;
+export async function countedDeps(
+  log: RoundTrip[],
+  merchantId: string,
+  processor?: ProcessorFactory,
+): Promise<PaymentDeps> {
+  const db = dbOver(countingDb(log, (await dbOf(merchantId)).$client));
   const factory = processor ?? processorFor;
-  return { ...deps(), env: counted, db: getDb(counted), processor: (claimed) => factory(counted, claimed) };
+  return { ...deps(db), db, processor: (claimed) => factory({ env, db }, claimed) };
 }

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { and, eq, sql } from "drizzle-orm";
 import { createApp } from "../../src/app";
-import { getDb } from "../../src/db/client";
+import type { Db } from "../../src/db/client";
 import { ledgerEntries, paymentIntents, refunds } from "../../src/db/schema";
 import { NON_NEGATIVE_ACCOUNTS } from "../../src/domain/ledger";
 import { type PaymentDeps, paymentDeps } from "../../src/payments/deps";
@@ -10,6 +10,7 @@ import type { ProcessorFactory } from "../../src/processor/index";
 import { call, type Target } from "./http";
 import type { TestMerchant } from "./merchants";
 import { approvedOps, recordedProcessor } from "./processors";
+import { dbOf } from "./shards";
 
 /** POSTs a Stripe-style form body as the merchant and returns status and parsed JSON. */
 export async function post(
@@ -38,7 +39,7 @@ export async function get(m: Pick<TestMerchant, "headers">, path: string, app?: 
 
 /** Ledger transactions of a merchant whose postings do not sum to zero (must always be empty). */
 export async function unbalancedTransactions(merchantId: string): Promise<string[]> {
-  const rows = await getDb(env)
+  const rows = await (await dbOf(merchantId))
     .select({ txn: ledgerEntries.txnId, total: sql<number>`sum(${ledgerEntries.amount})` })
     .from(ledgerEntries)
     .where(eq(ledgerEntries.merchantId, merchantId))
@@ -93,12 +94,13 @@ export async function pay(
 export const recordedApp = createApp({ payments: { processor: recordedProcessor } });
 
 /**
- * The payment services' dependencies for a test: the real ones (the simulator noting what it
- * approved, see `processorOps`), optionally at another time or with another processor.
+ * The payment services' dependencies for a test on database `db` (a merchant's shard, `dbOf`): the
+ * real ones (the simulator noting what it approved, see `processorOps`), optionally at another time
+ * or with another processor.
  */
-export function deps(opts: { at?: number; processor?: ProcessorFactory } = {}): PaymentDeps {
+export function deps(db: Db, opts: { at?: number; processor?: ProcessorFactory } = {}): PaymentDeps {
   const { at, processor = recordedProcessor } = opts;
-  return paymentDeps(env, { ...(at === undefined ? {} : { now: () => at }), processor });
+  return paymentDeps(env, db, { ...(at === undefined ? {} : { now: () => at }), processor });
 }
 
 /**
@@ -107,7 +109,7 @@ export function deps(opts: { at?: number; processor?: ProcessorFactory } = {}): 
  * movement booked twice for one source.
  */
 export async function ledgerProblems(merchantId: string): Promise<string[]> {
-  const db = getDb(env);
+  const db = await dbOf(merchantId);
   const problems = (await unbalancedTransactions(merchantId)).map((txn) => `unbalanced ${txn}`);
   const sums = await db
     .select({
@@ -140,7 +142,7 @@ export async function ledgerProblems(merchantId: string): Promise<string[]> {
 
 /** Intents and refunds of the merchant left in a non-terminal state (processing, pending). */
 export async function unfinished(merchantId: string): Promise<string[]> {
-  const db = getDb(env);
+  const db = await dbOf(merchantId);
   const intents = await db
     .select({ id: paymentIntents.id })
     .from(paymentIntents)

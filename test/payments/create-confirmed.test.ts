@@ -5,21 +5,23 @@
 import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
 import { draftIntent, getIntent, type IntentRow, insertIntent } from "../../src/db/payment-intents";
 import { paymentIntentVersions } from "../../src/db/schema";
 import { createConfirmed } from "../../src/payments/actions";
 import { detachPaymentMethod } from "../../src/vault";
 import { newMerchant } from "../helpers/merchants";
 import { deps, paymentMethod, processorOps } from "../helpers/payments";
+import { dbOf } from "../helpers/shards";
 
 function draft(merchantId: string, id: string, idempotencyKey: string): IntentRow {
   return draftIntent({ id, merchantId, amount: 1500, currency: "usd", captureMethod: "manual", idempotencyKey });
 }
 
-const versionsOf = async (id: string) =>
+const versionsOf = async (merchantId: string, id: string) =>
   (
-    await getDb(env)
+    await (
+      await dbOf(merchantId)
+    )
       .select()
       .from(paymentIntentVersions)
       .where(eq(paymentIntentVersions.intentId, id))
@@ -35,30 +37,34 @@ describe("createConfirmed", () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");
     const before = await authorizations();
-    const done = await createConfirmed(deps(), draft(m.merchantId, "pi_cc_one", "cc-1"), pm);
+    const done = await createConfirmed(deps(await dbOf(m.merchantId)), draft(m.merchantId, "pi_cc_one", "cc-1"), pm);
     expect(done).toMatchObject({ id: "pi_cc_one", status: "requires_capture", paymentMethod: pm, version: 3 });
-    expect(await versionsOf("pi_cc_one")).toEqual(["1:created", "2:authorize_started", "3:authorized"]);
-    const retry = await createConfirmed(deps(), draft(m.merchantId, "pi_cc_two", "cc-1"), pm);
+    expect(await versionsOf(m.merchantId, "pi_cc_one")).toEqual(["1:created", "2:authorize_started", "3:authorized"]);
+    const retry = await createConfirmed(deps(await dbOf(m.merchantId)), draft(m.merchantId, "pi_cc_two", "cc-1"), pm);
     expect(retry).toMatchObject({ id: "pi_cc_one", status: "requires_capture", version: 3 });
-    expect(await getIntent(getDb(env), m.merchantId, "pi_cc_two")).toBeUndefined();
+    expect(await getIntent(await dbOf(m.merchantId), m.merchantId, "pi_cc_two")).toBeUndefined();
     expect((await authorizations()) - before).toBe(1);
   });
 
   it("an unusable payment method is a 404 that creates nothing", async () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");
-    await detachPaymentMethod(env, m.merchantId, pm);
-    const err = await createConfirmed(deps(), draft(m.merchantId, "pi_cc_gone", "cc-2"), pm).catch((e: unknown) => e);
+    await detachPaymentMethod({ env, db: await dbOf(m.merchantId) }, m.merchantId, pm);
+    const err = await createConfirmed(
+      deps(await dbOf(m.merchantId)),
+      draft(m.merchantId, "pi_cc_gone", "cc-2"),
+      pm,
+    ).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "resource_missing", status: 404 });
-    expect(await getIntent(getDb(env), m.merchantId, "pi_cc_gone")).toBeUndefined();
+    expect(await getIntent(await dbOf(m.merchantId), m.merchantId, "pi_cc_gone")).toBeUndefined();
   });
 
   it("a retry of a create that stopped after the insert resumes and confirms it", async () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");
-    await insertIntent(getDb(env), draft(m.merchantId, "pi_cc_half", "cc-3"));
-    const done = await createConfirmed(deps(), draft(m.merchantId, "pi_cc_new", "cc-3"), pm);
+    await insertIntent(await dbOf(m.merchantId), draft(m.merchantId, "pi_cc_half", "cc-3"));
+    const done = await createConfirmed(deps(await dbOf(m.merchantId)), draft(m.merchantId, "pi_cc_new", "cc-3"), pm);
     expect(done).toMatchObject({ id: "pi_cc_half", status: "requires_capture", version: 3 });
-    expect(await versionsOf("pi_cc_half")).toEqual(["1:created", "2:authorize_started", "3:authorized"]);
+    expect(await versionsOf(m.merchantId, "pi_cc_half")).toEqual(["1:created", "2:authorize_started", "3:authorized"]);
   });
 });

@@ -4,12 +4,12 @@
  * kind (a pm_, or the single-use pm_ behind a tok_), so the re-run seals no second card. Found by
  * the issue 12 review. One key sent to both routes is two requests (the gate scopes keys by route).
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { LEASE_MS } from "../../src/domain/idempotency";
 import { loseComplete } from "../helpers/gate";
 import { newMerchant } from "../helpers/merchants";
 import { post } from "../helpers/payments";
+import { dbOf } from "../helpers/shards";
 
 const CARD = {
   "card[number]": "4242424242424242",
@@ -33,7 +33,8 @@ describe("vault creates re-run after a lost complete", () => {
       const retry = await post(m, path, fields, { idempotencyKey: key });
       expect(retry.status).toBe(200);
       expect(retry.body.id).toBe(first.body.id);
-      const sealed = await env.DB.prepare("select count(*) as n from payment_methods where merchant_id = ?")
+      const sealed = await (await dbOf(m.merchantId)).$client
+        .prepare("select count(*) as n from payment_methods where merchant_id = ?")
         .bind(m.merchantId)
         .first<{ n: number }>();
       expect(sealed?.n).toBe(1);

@@ -30,11 +30,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import type { IntentStatus, PendingOp } from "../../src/domain/payment-state";
-import { sweepPayments } from "../../src/payments/actions";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
-import { deps, get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
+import { get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
+import { sweepAll } from "../helpers/shards";
 
 type Status = IntentStatus;
 type Op = PendingOp["kind"];
@@ -678,7 +678,7 @@ class Sweep implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(model: Model, real: Real) {
     for (const n of real.merchants.keys()) real.touched.add(n);
-    await sweepPayments(deps({ at: Math.floor(Date.now() / 1000) + 120 }));
+    await sweepAll({ at: Math.floor(Date.now() / 1000) + 120 });
     for (const i of model.intents) {
       // Expected: after the sweep no intent is processing (an automatic capture claimed by the
       // authorization the sweep finished is finished too).

@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { sweepPayments } from "../../src/payments/actions";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
-import {
-  cardToken,
-  deps,
-  get,
-  ledgerProblems,
-  paymentMethod,
-  post,
-  processorOps,
-  unfinished,
-} from "../helpers/payments";
+import { cardToken, get, ledgerProblems, paymentMethod, post, processorOps, unfinished } from "../helpers/payments";
 import { Faults, type Operation, recordedProcessor } from "../helpers/processors";
+import { sweepAll } from "../helpers/shards";
 
 const VISA = "4242424242424242";
 const later = () => Math.floor(Date.now() / 1000) + 120;
@@ -174,7 +165,7 @@ describe("crashes and lost answers between claim and outcome are repaired by the
         expect([first.status, first.body.status]).toEqual([200, "processing"]);
       }
       // Two sweeps at once, later: the same key is repeated, the outcome recorded once.
-      await Promise.all([sweepPayments(deps({ at: later() })), sweepPayments(deps({ at: later() }))]);
+      await Promise.all([sweepAll({ at: later() }), sweepAll({ at: later() })]);
       const after = (await get(m, `/v1/payment_intents/${id}`)).body;
       const expected: Record<Operation, string> = {
         authorize: "requires_capture",
@@ -202,7 +193,7 @@ describe("crashes and lost answers between claim and outcome are repaired by the
       { app, idempotencyKey: "rf-1" },
     );
     expect([refund.status, refund.body.status]).toEqual([200, "pending"]);
-    await Promise.all([sweepPayments(deps({ at: later() })), sweepPayments(deps({ at: later() }))]);
+    await Promise.all([sweepAll({ at: later() }), sweepAll({ at: later() })]);
     expect((await get(m, `/v1/refunds/${refund.body.id}`)).body.status).toBe("succeeded");
     expect(await processorOps(refund.body.id)).toEqual(["refund"]);
     await settled(m);
@@ -215,11 +206,11 @@ describe("crashes and lost answers between claim and outcome are repaired by the
     const a = (await authorized(m, app)).body.id;
     const b = (await authorized(m, app)).body.id;
     // The sweep's processor still loses every authorization: nothing is decided, nothing breaks.
-    const report = await sweepPayments(deps({ at: later(), processor: faults.factory }));
+    const report = await sweepAll({ at: later(), processor: faults.factory });
     expect(report.failed).toBe(0);
     expect((await get(m, `/v1/payment_intents/${a}`)).body.status).toBe("processing");
     faults.clear();
-    await sweepPayments(deps({ at: later() }));
+    await sweepAll({ at: later() });
     for (const id of [a, b]) expect((await get(m, `/v1/payment_intents/${id}`)).body.status).toBe("requires_capture");
     await settled(m);
   });
@@ -231,9 +222,9 @@ describe("the same request sent again after a 5xx finds its own effect", () => {
     let failures = 1;
     const app = createApp({
       payments: {
-        processor: (env, claimed) => {
+        processor: (vault, claimed) => {
           if (failures-- > 0) throw new TypeError("processor unavailable");
-          return recordedProcessor(env, claimed);
+          return recordedProcessor(vault, claimed);
         },
       },
     });

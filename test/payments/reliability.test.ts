@@ -2,15 +2,14 @@
  * Unknown processor outcomes, the slow processor, the 7-day expiry sweep and idempotency keys:
  * no double charge, no lost authorization, exactly-once effects.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
 import { draftIntent, getIntent, insertIntent } from "../../src/db/payment-intents";
-import { AUTHORIZATION_TTL_SECONDS, sweepPayments } from "../../src/payments/actions";
+import { AUTHORIZATION_TTL_SECONDS } from "../../src/payments/actions";
 import { createRefund } from "../../src/payments/refunds";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { newMerchant } from "../helpers/merchants";
 import { deps, get, pay, post, processorOps, recordedApp, unbalancedTransactions } from "../helpers/payments";
+import { dbOf, sweepAll } from "../helpers/shards";
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -44,7 +43,7 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
     const m = await newMerchant();
     const held = (await pay(m, EDGEPAY_CARDS.timeoutAfterProcessing, { capture_method: "manual" })).body;
     expect(held.status).toBe("processing");
-    await sweepPayments(deps({ at: now() + 120 }));
+    await sweepAll({ at: now() + 120 });
     expect((await get(m, `/v1/payment_intents/${held.id}`)).body.status).toBe("requires_capture");
     const voiding = await post(m, `/v1/payment_intents/${held.id}/cancel`);
     expect(voiding.body.status).toBe("processing");
@@ -52,7 +51,7 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
     expect((await post(m, `/v1/payment_intents/${held.id}/capture`)).body.error.code).toBe(
       "payment_intent_unexpected_state",
     );
-    await sweepPayments(deps({ at: now() + 120 }));
+    await sweepAll({ at: now() + 120 });
     expect((await get(m, `/v1/payment_intents/${held.id}`)).body).toMatchObject({
       status: "canceled",
       amount_received: 0,
@@ -67,7 +66,7 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
     expect((await post(m, "/v1/refunds", { payment_intent: paid.id, amount: 2001 })).body.error.code).toBe(
       "amount_too_large",
     );
-    await sweepPayments(deps({ at: now() + 120 }));
+    await sweepAll({ at: now() + 120 });
     expect((await get(m, `/v1/refunds/${refund.id}`)).body.status).toBe("succeeded");
     expect((await get(m, "/v1/balance")).body).toMatchObject({
       pending: [{ amount: 2000, currency: "usd" }],
@@ -87,9 +86,9 @@ describe("authorization expiry", () => {
   it("voids uncaptured authorizations after 7 days, not before", async () => {
     const m = await newMerchant();
     const pi = (await pay(m, "4242424242424242", { capture_method: "manual", amount: 700 })).body;
-    await sweepPayments(deps({ at: now() + AUTHORIZATION_TTL_SECONDS - 60 }));
+    await sweepAll({ at: now() + AUTHORIZATION_TTL_SECONDS - 60 });
     expect((await get(m, `/v1/payment_intents/${pi.id}`)).body.status).toBe("requires_capture");
-    const swept = await sweepPayments(deps({ at: now() + AUTHORIZATION_TTL_SECONDS + 1 }));
+    const swept = await sweepAll({ at: now() + AUTHORIZATION_TTL_SECONDS + 1 });
     expect(swept.expired).toBeGreaterThanOrEqual(1);
     expect((await get(m, `/v1/payment_intents/${pi.id}`)).body).toMatchObject({
       status: "canceled",
@@ -105,7 +104,7 @@ describe("authorization expiry", () => {
 describe("idempotency keys make creates exactly-once", () => {
   it("a second insert with the same key returns the first intent", async () => {
     const m = await newMerchant();
-    const db = getDb(env);
+    const db = await dbOf(m.merchantId);
     const row = draftIntent({
       id: "pi_idem1",
       merchantId: m.merchantId,
@@ -117,16 +116,28 @@ describe("idempotency keys make creates exactly-once", () => {
     expect((await insertIntent(db, row)).id).toBe("pi_idem1");
     expect((await insertIntent(db, { ...row, id: "pi_idem2" })).id).toBe("pi_idem1");
     expect(await getIntent(db, m.merchantId, "pi_idem2")).toBeUndefined();
-    // The key is scoped to the merchant.
+    // The key is scoped to the merchant (on whichever shard it lives).
     const other = await newMerchant();
-    expect((await insertIntent(db, { ...row, id: "pi_idem3", merchantId: other.merchantId })).id).toBe("pi_idem3");
+    expect(
+      (await insertIntent(await dbOf(other.merchantId), { ...row, id: "pi_idem3", merchantId: other.merchantId })).id,
+    ).toBe("pi_idem3");
   });
 
   it("a refund retried with the same key is refunded once", async () => {
     const m = await newMerchant();
     const pi = (await pay(m, "4242424242424242", { amount: 2000 })).body;
-    const first = await createRefund(deps(), m.merchantId, { paymentIntent: pi.id, amount: 500 }, "refund-key");
-    const again = await createRefund(deps(), m.merchantId, { paymentIntent: pi.id, amount: 500 }, "refund-key");
+    const first = await createRefund(
+      deps(await dbOf(m.merchantId)),
+      m.merchantId,
+      { paymentIntent: pi.id, amount: 500 },
+      "refund-key",
+    );
+    const again = await createRefund(
+      deps(await dbOf(m.merchantId)),
+      m.merchantId,
+      { paymentIntent: pi.id, amount: 500 },
+      "refund-key",
+    );
     expect(again.id).toBe(first.id);
     expect((await get(m, `/v1/payment_intents/${pi.id}`)).body.amount_refunded).toBe(500);
     expect((await get(m, "/v1/balance")).body.refunded).toEqual([{ amount: 500, currency: "usd" }]);

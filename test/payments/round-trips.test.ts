@@ -5,15 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { draftIntent } from "../../src/db/payment-intents";
-import { captureIntent, createConfirmed, sweepPayments } from "../../src/payments/actions";
+import { captureIntent, createConfirmed } from "../../src/payments/actions";
 import { createRefund } from "../../src/payments/refunds";
 import type { FollowUpRequest } from "../../src/processor/connector";
 import { type ProcessorFactory, processorFor } from "../../src/processor/index";
 import { detokenize } from "../../src/vault";
 import { countedDeps, type RoundTrip } from "../helpers/d1-count";
 import { newMerchant } from "../helpers/merchants";
-import { cardToken, deps, ledgerProblems, paymentMethod, unfinished } from "../helpers/payments";
+import { cardToken, ledgerProblems, paymentMethod, unfinished } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
+import { sweepAll } from "../helpers/shards";
 
 const kinds = (log: RoundTrip[]) => log.map((t) => t.kind);
 
@@ -23,12 +24,12 @@ const cvcsSeen: (string | null)[] = [];
 const captureKeys: string[] = [];
 
 /** The simulator, noting the CVC its card reader returns for each authorization. */
-const noting: ProcessorFactory = (env, claimed) => {
-  const real = processorFor(env, claimed);
+const noting: ProcessorFactory = (vault, claimed) => {
+  const real = processorFor(vault, claimed);
   return {
     ...real,
     authorize: async (req) => {
-      cvcsSeen.push((await detokenize(env, req.merchantId, req.paymentMethod, claimed)).cvc);
+      cvcsSeen.push((await detokenize(vault, req.merchantId, req.paymentMethod, claimed)).cvc);
       return real.authorize(req);
     },
     capture: (req) => {
@@ -43,7 +44,7 @@ const noting: ProcessorFactory = (env, claimed) => {
 async function authorize(merchantId: string, pm: string, captureMethod: "manual" | "automatic", log: RoundTrip[]) {
   const key = crypto.randomUUID();
   const draft = draftIntent({ merchantId, amount: 2000, currency: "usd", captureMethod, idempotencyKey: key });
-  return createConfirmed(countedDeps(log, noting), draft, pm);
+  return createConfirmed(await countedDeps(log, merchantId, noting), draft, pm);
 }
 
 describe("round trips of the money paths", () => {
@@ -67,7 +68,7 @@ describe("round trips of the money paths", () => {
     for (const amount of [undefined, 1500]) {
       const authorized = await authorize(m.merchantId, pm, "manual", []);
       const log: RoundTrip[] = [];
-      const row = await captureIntent(countedDeps(log), m.merchantId, authorized.id, amount);
+      const row = await captureIntent(await countedDeps(log, m.merchantId), m.merchantId, authorized.id, amount);
       expect(row).toMatchObject({ status: "succeeded", amountReceived: amount ?? 2000 });
       expect(kinds(log)).toEqual(["batch", "batch"]);
     }
@@ -82,10 +83,15 @@ describe("round trips of the money paths", () => {
       [700, undefined],
     ] as const) {
       const paid = await authorize(m.merchantId, pm, "manual", []);
-      await captureIntent(countedDeps([]), m.merchantId, paid.id);
+      await captureIntent(await countedDeps([], m.merchantId), m.merchantId, paid.id);
       const log: RoundTrip[] = [];
       const input = { paymentIntent: paid.id, ...(amount === undefined ? {} : { amount }) };
-      const refund = await createRefund(countedDeps(log), m.merchantId, input, key && `${key}-${paid.id}`);
+      const refund = await createRefund(
+        await countedDeps(log, m.merchantId),
+        m.merchantId,
+        input,
+        key && `${key}-${paid.id}`,
+      );
       expect(refund).toMatchObject({ status: "succeeded", amount: amount ?? 2000, currency: "usd" });
       expect(kinds(log)).toEqual(["batch", "batch"]);
     }
@@ -108,8 +114,8 @@ describe("round trips of the money paths", () => {
     const pm = await paymentMethod(m, "4242424242424242");
     const faults = new Faults().set("capture", { kind: "lose_answer" });
     const keys: string[] = [];
-    const seen: ProcessorFactory = (env, claimed) => {
-      const inner = faults.factory(env, claimed);
+    const seen: ProcessorFactory = (vault, claimed) => {
+      const inner = faults.factory(vault, claimed);
       const capture = (req: FollowUpRequest) => {
         keys.push(req.key);
         return inner.capture(req);
@@ -119,12 +125,12 @@ describe("round trips of the money paths", () => {
     const key = crypto.randomUUID();
     const draft = draftIntent({ merchantId: m.merchantId, amount: 2000, currency: "usd", idempotencyKey: key });
     const log: RoundTrip[] = [];
-    const row = await createConfirmed(countedDeps(log, seen), draft, pm);
+    const row = await createConfirmed(await countedDeps(log, m.merchantId, seen), draft, pm);
     expect(kinds(log)).toEqual(["batch", "batch"]);
     expect(row).toMatchObject({ status: "processing", amountCapturable: 2000, version: 3 });
     expect(JSON.parse(row.pendingOp ?? "null")).toEqual({ kind: "capture", key: `${row.id}_capture_3`, amount: 2000 });
     faults.clear();
-    await sweepPayments(deps({ at: Math.floor(Date.now() / 1000) + 3600, processor: seen }));
+    await sweepAll({ at: Math.floor(Date.now() / 1000) + 3600, processor: seen });
     expect(await unfinished(m.merchantId)).toEqual([]);
     // The sweep repeated the capture under the key the claim fixed: the processor moves money once.
     expect(keys).toEqual([`${row.id}_capture_3`, `${row.id}_capture_3`]);

@@ -8,12 +8,13 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { toBase64Url } from "../../src/crypto/encoding";
-import { getDb } from "../../src/db/client";
+import { controlDb } from "../../src/db/client";
 import { auditLog, paymentMethods } from "../../src/db/schema";
 import { claimPaymentMethod, detokenize } from "../../src/vault";
 import { CARDS, type PaymentMethodBody, pmForm, withAuth } from "../helpers/cards";
 import { BASE, call, type ErrorBody, form, json } from "../helpers/http";
 import { newMerchant } from "../helpers/merchants";
+import { dbOf, vaultOf } from "../helpers/shards";
 
 const v2 = { version: 2, key: toBase64Url(crypto.getRandomValues(new Uint8Array(32))) };
 const envV12: Env = { ...env, VAULT_KEKS: JSON.stringify([...JSON.parse(env.VAULT_KEKS), v2]) };
@@ -75,7 +76,7 @@ describe("POST /admin/v1/vault/rotate", () => {
     // Deployed with v2: a new payment method is sealed under it.
     const fresh = await request(envV12, "/v1/payment_methods", withAuth(form(pmForm(CARDS.visa.number)), m));
     expect(fresh.status).toBe(200);
-    const db = getDb(env);
+    const db = await dbOf(m.merchantId);
     const freshRow = await db
       .select()
       .from(paymentMethods)
@@ -100,13 +101,13 @@ describe("POST /admin/v1/vault/rotate", () => {
     // Retire v1: every card still opens and claims under v2 alone.
     const cards = Object.values(CARDS);
     for (const [i, pm] of old.entries()) {
-      expect(await detokenize(envV2, m.merchantId, pm.id)).toMatchObject({
+      expect(await detokenize(await vaultOf(m.merchantId, envV2), m.merchantId, pm.id)).toMatchObject({
         number: cards[i]?.number,
         cvc: cards[i]?.cvc,
       });
-      expect((await claimPaymentMethod(envV2, m.merchantId, pm.id)).id).toBe(pm.id);
+      expect((await claimPaymentMethod(await vaultOf(m.merchantId, envV2), m.merchantId, pm.id)).id).toBe(pm.id);
     }
-    const audits = await db.select().from(auditLog).where(eq(auditLog.action, "vault.rotate")).all();
+    const audits = await controlDb(env).select().from(auditLog).where(eq(auditLog.action, "vault.rotate")).all();
     expect(audits).toHaveLength(3);
     expect(JSON.parse(audits[0]?.details ?? "{}")).toMatchObject({ key_version: 2 });
   });

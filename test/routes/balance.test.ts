@@ -1,9 +1,9 @@
 /** GET /v1/balance follows the ledger through a life cycle: hold, partial capture, pending refund, paid refund. */
 import { describe, expect, it } from "vitest";
-import { sweepPayments } from "../../src/payments/actions";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { newMerchant } from "../helpers/merchants";
-import { deps, get, pay, post, unbalancedTransactions } from "../helpers/payments";
+import { get, pay, post, unbalancedTransactions } from "../helpers/payments";
+import { sweepAll } from "../helpers/shards";
 
 const usd = (amount: number) => [{ amount, currency: "usd" }];
 
@@ -33,7 +33,7 @@ describe("GET /v1/balance", () => {
       livemode: false,
     });
 
-    await sweepPayments(deps({ at: Math.floor(Date.now() / 1000) + 120 }));
+    await sweepAll({ at: Math.floor(Date.now() / 1000) + 120 });
     expect((await get(m, `/v1/refunds/${refund.id}`)).body.status).toBe("succeeded");
     expect((await get(m, "/v1/balance")).body).toMatchObject({
       pending: usd(400),

@@ -9,7 +9,6 @@ import { and, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { requestFingerprint } from "../../src/crypto/fingerprint";
-import { getDb } from "../../src/db/client";
 import { paymentIntents, refunds } from "../../src/db/schema";
 import { canonicalRequest, LEASE_MS } from "../../src/domain/idempotency";
 import { keyShardOf } from "../../src/domain/limits";
@@ -18,6 +17,7 @@ import { loseComplete } from "../helpers/gate";
 import { call, type ErrorBody } from "../helpers/http";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { pay } from "../helpers/payments";
+import { dbOf } from "../helpers/shards";
 
 function create(m: TestMerchant, key: string, fields: Record<string, string> = { amount: "1000", currency: "usd" }) {
   return call("/v1/payment_intents", {
@@ -31,7 +31,7 @@ async function intentRows(merchantId: string, key?: string) {
   const where = key
     ? and(eq(paymentIntents.merchantId, merchantId), eq(paymentIntents.idempotencyKey, key))
     : eq(paymentIntents.merchantId, merchantId);
-  return getDb(env).select({ id: paymentIntents.id }).from(paymentIntents).where(where).all();
+  return (await dbOf(merchantId)).select({ id: paymentIntents.id }).from(paymentIntents).where(where).all();
 }
 
 /** A merchant with a high limit, so bursts in these tests test idempotency rather than rate limits. */
@@ -149,7 +149,7 @@ describe("idempotent PaymentIntent creation", () => {
     const retry = await refund("refund-crash");
     expect(retry.status).toBe(200);
     expect(((await retry.json()) as { id: string }).id).toBe(id);
-    const rows = await getDb(env)
+    const rows = await (await dbOf(m.merchantId))
       .select({ id: refunds.id })
       .from(refunds)
       .where(eq(refunds.merchantId, m.merchantId))

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { hashClientSecret } from "../../src/crypto/secrets";
-import { getDb } from "../../src/db/client";
+import { controlDb } from "../../src/db/client";
 import { insertClient, nowSeconds } from "../../src/db/merchants";
 import { newId } from "../../src/lib/ids";
 import { call } from "../helpers/http";
@@ -25,7 +25,7 @@ describe("client secrets that need form-urlencoding inside Basic", () => {
     // Generated secrets are base64url; a client registered elsewhere could hold any characters.
     const secret = "s3cr:et+with/odd=chars%and spaces:++";
     const clientId = newId("cli");
-    const db = getDb(env);
+    const db = controlDb(env);
     await insertClient(db, {
       clientId,
       merchantId: m.merchantId,

@@ -1,11 +1,10 @@
 /** Stripe cursor pagination on /v1/payment_intents: limit, starting_after, ending_before, created filters. */
-import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
 import { paymentIntents } from "../../src/db/schema";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, post } from "../helpers/payments";
+import { dbOf } from "../helpers/shards";
 
 let m: TestMerchant;
 const ids: string[] = [];
@@ -15,7 +14,7 @@ beforeAll(async () => {
   for (let i = 0; i < 7; i++) {
     const pi = (await post(m, "/v1/payment_intents", { amount: 1000 + i, currency: "usd" })).body;
     // Spread creation times so newest-first order is observable (one second apart).
-    await getDb(env)
+    await (await dbOf(m.merchantId))
       .update(paymentIntents)
       .set({ created: 1_700_000_000 + i })
       .where(eq(paymentIntents.id, pi.id));

@@ -3,12 +3,12 @@
  * exactly like a missing one), tampered ids, and responses that expose nothing beyond last4.
  */
 
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { claimPaymentMethod } from "../../src/vault";
 import { CARDS, type PaymentMethodBody, pmForm, withAuth } from "../helpers/cards";
 import { call, type ErrorBody, form } from "../helpers/http";
 import { newMerchant, type TestMerchant, tokenFor } from "../helpers/merchants";
+import { vaultOf } from "../helpers/shards";
 
 async function createPm(m: Pick<TestMerchant, "headers">, number: string = CARDS.visa.number) {
   const res = await call("/v1/payment_methods", withAuth(form(pmForm(number, "123")), m));
@@ -55,7 +55,7 @@ describe("authentication and scopes", () => {
     expect((await call(`/v1/payment_methods/${pm.id}`, { headers: other.headers })).status).toBe(403);
     expect((await call(`/v1/payment_methods/${pm.id}`, { headers: readOnly.headers })).status).toBe(200);
     // The 403 detach changed nothing.
-    expect((await claimPaymentMethod(env, m.merchantId, pm.id)).id).toBe(pm.id);
+    expect((await claimPaymentMethod(await vaultOf(m.merchantId), m.merchantId, pm.id)).id).toBe(pm.id);
   });
 
   it("checks the scope before the card, so a caller without it learns nothing about card validity", async () => {
@@ -79,8 +79,10 @@ describe("tenant isolation", () => {
       expect(foreign).toMatchObject({ status: 404, error: { code: "resource_missing" } });
     }
     // B's detach attempt did not touch A's card, and B cannot charge it either.
-    expect((await claimPaymentMethod(env, a.merchantId, pm.id)).id).toBe(pm.id);
-    await expect(claimPaymentMethod(env, b.merchantId, pm.id)).rejects.toMatchObject({ code: "resource_missing" });
+    expect((await claimPaymentMethod(await vaultOf(a.merchantId), a.merchantId, pm.id)).id).toBe(pm.id);
+    await expect(claimPaymentMethod(await vaultOf(b.merchantId), b.merchantId, pm.id)).rejects.toMatchObject({
+      code: "resource_missing",
+    });
   });
 
   it("scopes fingerprints to the merchant: the same card has different fingerprints at A and B", async () => {
@@ -106,7 +108,7 @@ describe("tampering and exposure", () => {
     const m = await newMerchant();
     const pm = await createPm(m);
     await call(`/v1/payment_methods/${pm.id}/detach`, { method: "POST", headers: m.headers });
-    await expect(claimPaymentMethod(env, m.merchantId, pm.id)).rejects.toMatchObject({
+    await expect(claimPaymentMethod(await vaultOf(m.merchantId), m.merchantId, pm.id)).rejects.toMatchObject({
       code: "resource_missing",
       status: 404,
     });

@@ -2,12 +2,12 @@
  * `/v1/tokens`: happy path, errors and security, and the single-use rule: a token can be claimed
  * by exactly one payment, also when two claims race.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { claimPaymentMethod, detokenize } from "../../src/vault";
 import { CARDS, withAuth } from "../helpers/cards";
 import { call, type ErrorBody, form, json } from "../helpers/http";
 import { newMerchant, type TestMerchant, tokenFor } from "../helpers/merchants";
+import { vaultOf } from "../helpers/shards";
 
 interface TokenBody {
   id: string;
@@ -102,11 +102,15 @@ describe("single use", () => {
   it("can be claimed once; GET shows it used; the pm_ behind it is not chargeable directly", async () => {
     const m = await newMerchant();
     const token = await createToken(m);
-    const claimed = await claimPaymentMethod(env, m.merchantId, token.id);
+    const claimed = await claimPaymentMethod(await vaultOf(m.merchantId), m.merchantId, token.id);
     expect(claimed.card).toMatchObject({ brand: "visa", last4: "4242", fingerprint: token.card.fingerprint });
-    expect((await detokenize(env, m.merchantId, claimed.id)).number).toBe(CARDS.visa.number);
-    await expect(claimPaymentMethod(env, m.merchantId, token.id)).rejects.toMatchObject({ code: "resource_missing" });
-    await expect(claimPaymentMethod(env, m.merchantId, claimed.id)).rejects.toMatchObject({ code: "resource_missing" });
+    expect((await detokenize(await vaultOf(m.merchantId), m.merchantId, claimed.id)).number).toBe(CARDS.visa.number);
+    await expect(claimPaymentMethod(await vaultOf(m.merchantId), m.merchantId, token.id)).rejects.toMatchObject({
+      code: "resource_missing",
+    });
+    await expect(claimPaymentMethod(await vaultOf(m.merchantId), m.merchantId, claimed.id)).rejects.toMatchObject({
+      code: "resource_missing",
+    });
     const res = await call(`/v1/tokens/${token.id}`, { headers: m.headers });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ...token, used: true });
@@ -117,8 +121,8 @@ describe("single use", () => {
     for (let round = 0; round < 5; round++) {
       const token = await createToken(m);
       const results = await Promise.allSettled([
-        claimPaymentMethod(env, m.merchantId, token.id),
-        claimPaymentMethod(env, m.merchantId, token.id),
+        claimPaymentMethod(await vaultOf(m.merchantId), m.merchantId, token.id),
+        claimPaymentMethod(await vaultOf(m.merchantId), m.merchantId, token.id),
       ]);
       expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     }
@@ -145,8 +149,10 @@ describe("security", () => {
     expect(foreign.status).toBe(404);
     const strip = (e: ErrorBody) => ({ ...e.error, request_id: "" });
     expect(strip((await foreign.json()) as ErrorBody)).toEqual(strip((await missing.json()) as ErrorBody));
-    await expect(claimPaymentMethod(env, b.merchantId, token.id)).rejects.toMatchObject({ code: "resource_missing" });
+    await expect(claimPaymentMethod(await vaultOf(b.merchantId), b.merchantId, token.id)).rejects.toMatchObject({
+      code: "resource_missing",
+    });
     // B's attempt did not consume it.
-    expect((await claimPaymentMethod(env, a.merchantId, token.id)).card.last4).toBe("4242");
+    expect((await claimPaymentMethod(await vaultOf(a.merchantId), a.merchantId, token.id)).card.last4).toBe("4242");
   });
 });

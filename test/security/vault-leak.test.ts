@@ -10,11 +10,11 @@ import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { isNotNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from "vitest";
-import { getDb } from "../../src/db/client";
 import { paymentMethods } from "../../src/db/schema";
 import { CARDS, pmForm, withAuth } from "../helpers/cards";
 import { call, form, json } from "../helpers/http";
 import { newMerchant } from "../helpers/merchants";
+import { shards } from "../helpers/shards";
 
 const SIMULATOR = ["4000000000000002", "4000000000009995", "4000000000000127", "4100000000000019"];
 const ALL = [...Object.values(CARDS), ...SIMULATOR.map((number, i) => ({ number, cvc: String(601 + i) }))];
@@ -129,28 +129,36 @@ describe("no card number or CVC leaks anywhere", () => {
     });
     await send("/health");
 
-    // D1: every table the database has.
-    const tables = await env.DB.prepare(
-      "select name from sqlite_master where type = 'table' and name not glob 'sqlite_*' and name not glob '_cf_*'",
-    ).all<{ name: string }>();
-    const names = tables.results.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(["payment_methods", "tokens", "merchants", "api_clients"]));
+    // D1: every table of every database, the control database and each shard.
+    const names: string[] = [];
     const dump: string[] = [];
-    for (const name of names) {
-      const rows = await env.DB.prepare(`select * from "${name}"`).all();
-      dump.push(JSON.stringify({ [name]: rows.results }));
+    for (const database of [env.DB, ...shards().map((db) => db.$client)]) {
+      const tables = await database
+        .prepare(
+          "select name from sqlite_master where type = 'table' and name not glob 'sqlite_*' and name not glob '_cf_*'",
+        )
+        .all<{ name: string }>();
+      for (const { name } of tables.results) {
+        names.push(name);
+        const rows = await database.prepare(`select * from "${name}"`).all();
+        dump.push(JSON.stringify({ [name]: rows.results }));
+      }
     }
+    expect(names).toEqual(expect.arrayContaining(["payment_methods", "tokens", "merchants", "api_clients"]));
     const d1Text = dump.join("\n");
     // Sanity: the vault rows and the payments are there, with last4 and ciphertext in place of the rest.
     expect(d1Text).toContain('"last4":"4242"');
     expect(names).toEqual(expect.arrayContaining(["payment_intents"]));
-    expect((await getDb(env).select().from(paymentMethods).all()).length).toBe(ALL.length * 2);
+    const allMethods = await Promise.all(shards().map((db) => db.select().from(paymentMethods).all()));
+    expect(allMethods.flat().length).toBe(ALL.length * 2);
     // PCI DSS 3.3: every card has been through an authorization attempt, so no CVC is held any more.
-    const heldCvcs = await getDb(env)
-      .select({ id: paymentMethods.id })
-      .from(paymentMethods)
-      .where(isNotNull(paymentMethods.cvcCiphertext));
-    expect(heldCvcs).toEqual([]);
+    for (const db of shards()) {
+      const heldCvcs = await db
+        .select({ id: paymentMethods.id })
+        .from(paymentMethods)
+        .where(isNotNull(paymentMethods.cvcCiphertext));
+      expect(heldCvcs).toEqual([]);
+    }
 
     // Durable Object storage: every object this test file created, KV and SQL.
     const doDump: string[] = [];

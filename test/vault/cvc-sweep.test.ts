@@ -3,21 +3,22 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { eq, isNotNull } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
 import { paymentMethods } from "../../src/db/schema";
 import worker from "../../src/index";
 import { createPaymentMethod, detokenize } from "../../src/vault";
 import { CARDS, vaultCard } from "../helpers/cards";
 import { newMerchant } from "../helpers/merchants";
+import { dbOf, vaultOf } from "../helpers/shards";
 
 describe("scheduled CVC sweep", () => {
   it("clears every expired CVC, across several batches, and keeps live ones", async () => {
     const m = (await newMerchant()).merchantId;
-    const db = getDb(env);
+    const db = await dbOf(m);
     const expired = [];
-    for (let i = 0; i < 105; i++) expired.push(await createPaymentMethod(env, m, vaultCard(CARDS.visa.number)));
+    for (let i = 0; i < 105; i++)
+      expired.push(await createPaymentMethod(await vaultOf(m), m, vaultCard(CARDS.visa.number)));
     await db.update(paymentMethods).set({ cvcExpiresAt: 1 });
-    const live = await createPaymentMethod(env, m, vaultCard(CARDS.visa.number));
+    const live = await createPaymentMethod(await vaultOf(m), m, vaultCard(CARDS.visa.number));
     // The write above purged one bounded batch (100) already; the sweep must finish the rest.
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env, ctx);
@@ -28,7 +29,7 @@ describe("scheduled CVC sweep", () => {
       .from(paymentMethods)
       .where(isNotNull(paymentMethods.cvcCiphertext));
     expect(held).toEqual([{ id: live.id }]);
-    expect((await detokenize(env, m, live.id)).cvc).toBe("123");
+    expect((await detokenize(await vaultOf(m), m, live.id)).cvc).toBe("123");
     const row = await db
       .select()
       .from(paymentMethods)

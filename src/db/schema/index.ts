@@ -1,5 +1,3 @@
-/** The whole Drizzle schema; drizzle-kit generates migrations/ from these modules. */
-export * from "./merchants";
-export * from "./operators";
-export * from "./payments";
-export * from "./vault";
+/** The whole Drizzle schema: the control tables and the shard tables (docs/schema.md says which is where). */
+export * from "./control";
+export * from "./shard";

@@ -1,4 +1,4 @@
-/** Merchants, their API clients (OAuth2 client credentials) and the operator audit log. */
+/** Merchants, their API clients (OAuth2 client credentials), their moves between shards and the operator audit log. */
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** A merchant account: the tenant every object belongs to. */
@@ -12,10 +12,12 @@ export const merchants = sqliteTable(
       .default("active"),
     /** Requests per second; null means the deployment default (RATE_LIMIT_DEFAULT). */
     rateLimit: integer("rate_limit"),
+    /** The shard database holding the merchant's objects (`SHARD_<n>`): the shard directory. */
+    shard: integer("shard").notNull(),
     created: integer("created").notNull(),
   },
-  // Lists are newest first with id as the tie-breaker (src/db/pagination.ts).
-  (t) => [index("merchants_created_idx").on(t.created, t.id)],
+  // Lists are newest first with id as the tie-breaker (src/db/pagination.ts); the shard index counts merchants per shard.
+  (t) => [index("merchants_created_idx").on(t.created, t.id), index("merchants_shard_idx").on(t.shard)],
 );
 
 /** An OAuth2 client of a merchant. The secret is stored only as a keyed HMAC (`secret_hash`). */
@@ -53,3 +55,21 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_target_idx").on(t.targetId, t.created)],
 );
+
+/**
+ * A merchant's move between shards (docs/scaling.md, "Moving a merchant"), one row per merchant:
+ * the step reached, so a move interrupted at any point is resumed from its row.
+ */
+export const merchantMoves = sqliteTable("merchant_moves", {
+  merchantId: text("merchant_id")
+    .primaryKey()
+    .references(() => merchants.id),
+  fromShard: integer("from_shard").notNull(),
+  toShard: integer("to_shard").notNull(),
+  /** `copying` (frozen; the target's copy is redone from scratch on resume), `switched` (the directory names the target), `done`. */
+  step: text("step", { enum: ["copying", "switched", "done"] }).notNull(),
+  /** Until when (ms) one call runs the move; another call meanwhile is refused, so two never copy at once. */
+  claimedUntil: integer("claimed_until").notNull().default(0),
+  created: integer("created").notNull(),
+  updated: integer("updated").notNull(),
+});

@@ -1,2 +1,0 @@
-ALTER TABLE `payment_methods` ADD `idempotency_key` text;--> statement-breakpoint
-CREATE UNIQUE INDEX `payment_methods_idempotency_idx` ON `payment_methods` (`merchant_id`,`single_use`,`idempotency_key`);

@@ -1,0 +1,37 @@
+/**
+ * The cron run (wrangler.toml `[triggers]`, src/index.ts `scheduled`) over every merchant shard. In
+ * its own module because the Worker entry may export only handlers and Durable Object classes.
+ */
+import { controlDb } from "./db/client";
+import { movingMerchants } from "./db/merchant-move";
+import { allShards } from "./db/shards";
+import { log } from "./lib/log";
+import { sweepPayments } from "./payments/actions";
+import { paymentDeps } from "./payments/deps";
+import { sweepExpiredCvcs } from "./vault";
+
+/** How many shards one cron run sweeps at the same time. */
+export const SWEEP_PARALLEL_SHARDS = 4;
+
+/**
+ * One cron run over every shard: clears expired CVCs (PCI DSS 3.3), then expires week-old
+ * authorizations and reconciles unknown processor outcomes. Shards are swept SWEEP_PARALLEL_SHARDS
+ * at a time, each in its own bounded batches and time budget; a shard that fails is logged and
+ * does not stop the others. Merchants being moved between shards are skipped.
+ */
+export async function scheduledSweep(env: Env): Promise<void> {
+  const shards = allShards(env);
+  const moving = await movingMerchants(controlDb(env));
+  const sweepOne = async (db: (typeof shards)[number], shard: number) => {
+    const failed = (event: string) => (err: unknown) =>
+      log("error", event, { shard, error: err instanceof Error ? err.name : "unknown" });
+    await sweepExpiredCvcs(db).then(
+      (cleared) => log("info", "vault_cvc_sweep", { shard, cleared }),
+      failed("vault_cvc_sweep_failed"),
+    );
+    await sweepPayments(paymentDeps(env, db), { skip: moving }).then(() => undefined, failed("payments_sweep_failed"));
+  };
+  for (let i = 0; i < shards.length; i += SWEEP_PARALLEL_SHARDS) {
+    await Promise.all(shards.slice(i, i + SWEEP_PARALLEL_SHARDS).map((db, j) => sweepOne(db, i + j)));
+  }
+}

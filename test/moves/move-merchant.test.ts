@@ -1,0 +1,201 @@
+/**
+ * Moving a merchant between shards (src/moves/move-merchant.ts): every object, ledger sum and
+ * idempotent replay survives the move; a move stopped after any step is finished by running it
+ * again; a request sent during the freeze gets a retryable 429 and lands once when retried; the
+ * sweep leaves a moving merchant alone.
+ */
+import { env } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { merchantFootprint } from "../../src/db/merchant-move";
+import { paymentIntents } from "../../src/db/schema";
+import { type MoveCheckpoint, moveMerchant } from "../../src/moves/move-merchant";
+import { scheduledSweep } from "../../src/scheduled";
+import { call, json } from "../helpers/http";
+import { newMerchant, operatorHeaders, type TestMerchant } from "../helpers/merchants";
+import { cardToken, get, ledgerProblems, pay, paymentMethod, post } from "../helpers/payments";
+import { shard, shardIndexOf } from "../helpers/shards";
+
+/** No waiting: tests run in one isolate, whose status cache the move clears itself. */
+const fast = { drainMs: 0, settleMs: 0, freezeMs: 30_000 };
+const app = createApp({ moveTiming: fast });
+
+async function operatorPost(path: string, body: unknown = {}) {
+  const init = json(body);
+  const res = await call(path, { ...init, headers: { ...init.headers, ...operatorHeaders() } }, app);
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response fields.
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+function moveOverHttp(m: TestMerchant, to: number) {
+  return operatorPost(`/admin/v1/merchants/${m.merchantId}/move`, { shard: to });
+}
+
+/** What the merchant sees of itself through the API. */
+async function view(m: TestMerchant) {
+  return {
+    intents: (await get(m, "/v1/payment_intents?limit=100")).body.data,
+    refunds: (await get(m, "/v1/refunds?limit=100")).body.data,
+    balance: (await get(m, "/v1/balance")).body,
+  };
+}
+
+describe("moving a merchant", () => {
+  it("keeps every object, ledger sum and idempotent replay, and the merchant works on its new shard", async () => {
+    const a = await newMerchant();
+    const b = await newMerchant();
+    expect([await shardIndexOf(a.merchantId), await shardIndexOf(b.merchantId)]).toEqual([0, 1]);
+    const paid = (await pay(a, "4242424242424242", { amount: 3000 })).body;
+    const manual = (await pay(a, "5555555555554444", { amount: 2000, capture_method: "manual" })).body;
+    const refundFields = { payment_intent: paid.id, amount: 700 };
+    const refund = await post(a, "/v1/refunds", refundFields, { idempotencyKey: "move-refund" });
+    expect(refund.status).toBe(200);
+    const token = await cardToken(a, "4242424242424242");
+    await pay(b, "4242424242424242");
+    const before = { a: await view(a), footprint: await merchantFootprint(shard(0), a.merchantId) };
+    const bBefore = await merchantFootprint(shard(1), b.merchantId);
+
+    const moved = await moveOverHttp(a, 1);
+    expect(moved).toMatchObject({ status: 200, body: { object: "merchant_move", from_shard: 0, to_shard: 1 } });
+    expect(await shardIndexOf(a.merchantId)).toBe(1);
+    expect(await merchantFootprint(shard(1), a.merchantId)).toEqual(before.footprint);
+    expect(await view(a)).toEqual(before.a);
+    expect(await merchantFootprint(shard(1), b.merchantId)).toEqual(bBefore);
+
+    const replay = await post(a, "/v1/refunds", refundFields, { idempotencyKey: "move-refund" });
+    expect(replay.body.id).toBe(refund.body.id);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect((await get(a, `/v1/tokens/${token}`)).status).toBe(200);
+    const captured = await post(a, `/v1/payment_intents/${manual.id}/capture`);
+    expect(captured.body.status).toBe("succeeded");
+    expect(await ledgerProblems(a.merchantId)).toEqual([]);
+    // The capture was written to the new shard; the source copy is left as it was.
+    expect(await merchantFootprint(shard(0), a.merchantId)).toEqual(before.footprint);
+
+    expect((await moveOverHttp(a, 1)).body.error).toMatchObject({ code: "parameter_invalid", param: "shard" });
+    expect((await moveOverHttp(a, 7)).body.error).toMatchObject({ code: "parameter_invalid", param: "shard" });
+
+    // Later, the stale source copy is dropped; the merchant sees the same, B is untouched.
+    const afterMove = await view(a);
+    expect((await operatorPost(`/admin/v1/merchants/${b.merchantId}/move/drop_source`)).status).toBe(400);
+    const dropped = await operatorPost(`/admin/v1/merchants/${a.merchantId}/move/drop_source`);
+    expect(dropped).toMatchObject({ status: 200, body: { status: "source_dropped", from_shard: 0, to_shard: 1 } });
+    expect((await merchantFootprint(shard(0), a.merchantId)).filter((line) => !line.endsWith(" rows 0"))).toEqual([]);
+    expect((await operatorPost(`/admin/v1/merchants/${a.merchantId}/move/drop_source`)).status).toBe(200);
+    expect(await view(a)).toEqual(afterMove);
+    expect(await merchantFootprint(shard(1), b.merchantId)).toEqual(bBefore);
+  });
+
+  for (const step of ["frozen", "copied", "switched", "thawed"] as const satisfies MoveCheckpoint[]) {
+    it(`finishes a move that stopped after "${step}" when run again`, async () => {
+      const m = await newMerchant();
+      const from = await shardIndexOf(m.merchantId);
+      const to = 1 - from;
+      await pay(m, "4242424242424242");
+      await pay(m, "4242424242424242", { capture_method: "manual" });
+      const before = { view: await view(m), footprint: await merchantFootprint(shard(from), m.merchantId) };
+      const crash = (s: MoveCheckpoint) => {
+        if (s === step) throw new Error(`crash after ${s}`);
+      };
+      await expect(moveMerchant(env, m.merchantId, to, { timing: fast, afterStep: crash })).rejects.toThrow("crash");
+      // Until the move is finished the merchant is frozen: a retryable 429, nothing runs.
+      const meanwhile = await post(m, "/v1/payment_intents", { amount: 100, currency: "usd" });
+      if (step === "thawed") expect(meanwhile.status).toBe(200);
+      else {
+        expect(meanwhile).toMatchObject({ status: 429, body: { error: { code: "lock_timeout" } } });
+        expect(meanwhile.headers.get("stripe-should-retry")).toBe("true");
+      }
+
+      const done = await moveMerchant(env, m.merchantId, to, { timing: fast });
+      expect(done).toMatchObject({ ok: true, move: { step: "done", fromShard: from, toShard: to } });
+      expect(await shardIndexOf(m.merchantId)).toBe(to);
+      if (step !== "thawed") {
+        expect(await merchantFootprint(shard(to), m.merchantId)).toEqual(before.footprint);
+        expect(await view(m)).toEqual(before.view);
+      }
+      expect((await get(m, "/v1/payment_intents")).status).toBe(200);
+      expect(await ledgerProblems(m.merchantId)).toEqual([]);
+    });
+  }
+
+  it("refuses a request during the freeze with a retryable 429, and the retry lands once, on the new shard", async () => {
+    const m = await newMerchant();
+    const from = await shardIndexOf(m.merchantId);
+    const to = 1 - from;
+    const pm = await paymentMethod(m, "4242424242424242");
+    const fields = { amount: 1500, currency: "usd", payment_method: pm, confirm: "true" };
+    let during: Awaited<ReturnType<typeof post>> | undefined;
+    const outcome = await moveMerchant(env, m.merchantId, to, {
+      timing: fast,
+      afterStep: async (s) => {
+        if (s === "frozen") during = await post(m, "/v1/payment_intents", fields, { idempotencyKey: "during-move" });
+      },
+    });
+    expect(outcome.ok).toBe(true);
+    expect(during).toMatchObject({ status: 429, body: { error: { code: "lock_timeout" } } });
+    expect(during?.headers.get("stripe-should-retry")).toBe("true");
+
+    const retry = await post(m, "/v1/payment_intents", fields, { idempotencyKey: "during-move" });
+    expect(retry).toMatchObject({ status: 200, body: { status: "succeeded" } });
+    const keyed = (db: number) =>
+      shard(db)
+        .select({ id: paymentIntents.id })
+        .from(paymentIntents)
+        .where(and(eq(paymentIntents.merchantId, m.merchantId), eq(paymentIntents.idempotencyKey, "during-move")))
+        .all();
+    expect(await keyed(to)).toEqual([{ id: retry.body.id }]);
+    expect(await keyed(from)).toEqual([]);
+  });
+
+  it("runs one call at a time: a second call during a move is refused, then finds it done", async () => {
+    const m = await newMerchant();
+    const to = 1 - (await shardIndexOf(m.merchantId));
+    await pay(m, "4242424242424242");
+    let second: Awaited<ReturnType<typeof moveMerchant>> | undefined;
+    const first = await moveMerchant(env, m.merchantId, to, {
+      timing: fast,
+      afterStep: async (s) => {
+        if (s === "frozen") second = await moveMerchant(env, m.merchantId, to, { timing: fast });
+      },
+    });
+    expect(second).toEqual({ ok: false, reason: "in_progress" });
+    expect(first).toMatchObject({ ok: true, move: { step: "done" } });
+    expect(await moveMerchant(env, m.merchantId, to, { timing: fast })).toEqual({ ok: false, reason: "already_there" });
+  });
+
+  it("throws a copy made while the freeze lapsed away, leaves the merchant working on its source, and copies again", async () => {
+    const m = await newMerchant();
+    const from = await shardIndexOf(m.merchantId);
+    await pay(m, "4242424242424242");
+    const lapsing = { drainMs: 20, settleMs: 0, freezeMs: 1 };
+    expect(await moveMerchant(env, m.merchantId, 1 - from, { timing: lapsing })).toEqual({
+      ok: false,
+      reason: "copy_differs",
+      differences: ["the freeze lapsed"],
+    });
+    expect(await shardIndexOf(m.merchantId)).toBe(from);
+    expect((await post(m, "/v1/payment_intents", { amount: 100, currency: "usd" })).status).toBe(200);
+    const before = await merchantFootprint(shard(from), m.merchantId);
+    expect((await moveMerchant(env, m.merchantId, 1 - from, { timing: fast })).ok).toBe(true);
+    expect(await merchantFootprint(shard(1 - from), m.merchantId)).toEqual(before);
+  });
+
+  it("is skipped by the sweep while unfinished", async () => {
+    const m = await newMerchant();
+    const from = await shardIndexOf(m.merchantId);
+    const manual = (await pay(m, "4242424242424242", { capture_method: "manual" })).body;
+    await shard(from).update(paymentIntents).set({ authorizedAt: 1 }).where(eq(paymentIntents.id, manual.id));
+    const crash = (s: MoveCheckpoint) => {
+      if (s === "frozen") throw new Error("crash");
+    };
+    await expect(moveMerchant(env, m.merchantId, 1 - from, { timing: fast, afterStep: crash })).rejects.toThrow();
+    await scheduledSweep(env);
+    const row = await shard(from).select().from(paymentIntents).where(eq(paymentIntents.id, manual.id)).get();
+    expect(row?.status).toBe("requires_capture");
+    // Finished, the move takes the authorization along, and the next sweep expires it on the new shard.
+    expect((await moveMerchant(env, m.merchantId, 1 - from, { timing: fast })).ok).toBe(true);
+    await scheduledSweep(env);
+    expect((await get(m, `/v1/payment_intents/${manual.id}`)).body.status).toBe("canceled");
+  });
+});

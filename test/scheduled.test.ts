@@ -1,0 +1,44 @@
+/** The Worker's cron handler sweeps every shard: week-old authorizations expire and held CVCs past their expiry are cleared on each. */
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { paymentIntents, paymentMethods } from "../src/db/schema";
+import worker from "../src/index";
+import { AUTHORIZATION_TTL_SECONDS } from "../src/payments/actions";
+import { newMerchant, type TestMerchant } from "./helpers/merchants";
+import { get, pay, paymentMethod } from "./helpers/payments";
+import { dbOf, shardIndexOf } from "./helpers/shards";
+
+/** A manual authorization made to look older than the TTL, and a card whose held CVC has expired, on the merchant's shard. */
+async function stale(m: TestMerchant) {
+  const intent = (await pay(m, "4242424242424242", { capture_method: "manual" })).body.id as string;
+  const pm = await paymentMethod(m, "5555555555554444");
+  const db = await dbOf(m.merchantId);
+  const old = Math.floor(Date.now() / 1000) - AUTHORIZATION_TTL_SECONDS - 3600;
+  await db.update(paymentIntents).set({ authorizedAt: old }).where(eq(paymentIntents.id, intent));
+  await db.update(paymentMethods).set({ cvcExpiresAt: 1 }).where(eq(paymentMethods.id, pm));
+  return { intent, pm };
+}
+
+describe("scheduled", () => {
+  it("sweeps every shard", async () => {
+    const merchants = [await newMerchant(), await newMerchant(), await newMerchant()];
+    expect(new Set(await Promise.all(merchants.map((m) => shardIndexOf(m.merchantId))))).toEqual(new Set([0, 1]));
+    const objects = await Promise.all(merchants.map(stale));
+
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+
+    for (const [i, m] of merchants.entries()) {
+      const { intent, pm } = objects[i] as { intent: string; pm: string };
+      expect((await get(m, `/v1/payment_intents/${intent}`)).body).toMatchObject({
+        status: "canceled",
+        cancellation_reason: "automatic",
+      });
+      const row = await (await dbOf(m.merchantId)).select().from(paymentMethods).where(eq(paymentMethods.id, pm)).get();
+      expect(row).toMatchObject({ cvcCiphertext: null, cvcExpiresAt: null });
+    }
+  });
+});
