@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --count | --profile]`: throughput, latency and CPU per request of the
+ * `npm run bench [-- --quick | --count | --profile | --shards]`: throughput, latency and CPU per request of the
  * gateway's payment paths, each read as a ratio to a floor Worker measured in the same run on the
  * same machine.
  *
@@ -13,7 +13,9 @@
  *    full run, the figures in bench/README.md. Every process it started is stopped on exit, error or
  *    Ctrl-C. `--count` does only the build and step 4 (a few seconds of load-free requests).
  * `--profile` instead samples the CPU of authorizes with V8's profiler (bench/lib/profile.ts), prints
- * µs per authorize by category and writes bench/results/profile-latest.json.
+ * µs per authorize by category and writes bench/results/profile-latest.json. `--shards` measures
+ * authorizes of two merchants with one merchant shard and with two (bench/lib/shards.ts), prints the
+ * table and writes bench/results/shards-latest.json.
  */
 import { execSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -36,6 +38,7 @@ import {
 } from "./lib/report.ts";
 import { FLOOR_SCENARIOS, GATEWAY_SCENARIOS, openApiRoutes, type Pools, routeKey } from "./lib/scenarios.ts";
 import { call, describe, issueToken, probeReuse, seedMerchant } from "./lib/seed.ts";
+import { benchShards, renderShards } from "./lib/shards.ts";
 import { coldStarts, profileStartup } from "./lib/startup.ts";
 import { judgeTargets } from "./lib/targets.ts";
 import {
@@ -53,6 +56,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
 const countOnly = process.argv.includes("--count");
 const profileOnly = process.argv.includes("--profile");
+const shardsOnly = process.argv.includes("--shards");
 /** The value of `--name=value` on the command line, if given. */
 function flag(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -174,6 +178,16 @@ async function main(): Promise<void> {
 
   log(`${countOnly ? "count" : quick ? "quick" : "full"} run; building bundles (wrangler deploy --dry-run)`);
   const gatewayBundle = buildBundle(gatewayConfig, join(tmp, "gateway-dist"), secretNames);
+  if (shardsOnly) {
+    const ctx = { root: ROOT, tmp, config: gatewayConfig, bundle: gatewayBundle, secrets, running, log };
+    const results = await benchShards(ctx, PLAN);
+    console.log(renderShards(results));
+    const file = join(ROOT, "bench/results/shards-latest.json");
+    const meta = { startedAt, finishedAt: new Date().toISOString(), git: git(), machine: machineInfo, plan: PLAN };
+    writeFileSync(file, `${JSON.stringify({ ...meta, results }, null, 2)}\n`);
+    log(`wrote ${file}`);
+    return;
+  }
   if (countOnly) {
     const counts = await countPerRequest(gatewayBundle, gatewayConfig, secrets, join(tmp, "persist-count"), running);
     console.log(describeCounts(counts).join("\n"));

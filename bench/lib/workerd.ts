@@ -85,7 +85,8 @@ type ConfigOptions = Pick<
 
 /**
  * Serves a bundle in a fresh workerd with the bindings of `configPath` plus `secrets`; with
- * `inspectorPort` (0: any free port) workerd's V8 inspector listens there (`mf.getInspectorURL()`).
+ * `inspectorPort` (0: any free port) workerd's V8 inspector listens there (`mf.getInspectorURL()`);
+ * with `d1Only`, only the D1 bindings it accepts are served.
  */
 export async function serveBundle(
   configPath: string,
@@ -93,11 +94,16 @@ export async function serveBundle(
   secrets: Record<string, string>,
   persistDir: string,
   inspectorPort?: number,
+  d1Only?: (binding: string) => boolean,
 ): Promise<RunningWorker> {
   Object.assign(process.env, secrets); // read by wrangler's config loader for `[secrets] required`
   // wrangler derives the bindings from the config (vars, D1, Durable Objects with SQLite) in Miniflare 4's
   // option shape; the shared keys below mean the same in miniflare's v4 converter.
   const wo = unstable_getMiniflareWorkerOptions(configPath).workerOptions as ConfigOptions;
+  // `d1Only` leaves out the D1 bindings it refuses (the shards bench serves one shard this way).
+  if (d1Only && wo.d1Databases && !Array.isArray(wo.d1Databases)) {
+    wo.d1Databases = Object.fromEntries(Object.entries(wo.d1Databases).filter(([binding]) => d1Only(binding)));
+  }
   const before = new Set(workerdChildren());
   const mf = new Miniflare({
     ...convertV4MiniflareOptions({
@@ -143,11 +149,18 @@ export function migrationFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/** Applies the gateway's migrations to its databases: control to `DB`, shard to every `SHARD_<n>` of wrangler.toml. */
-export async function applyGatewayMigrations(mf: Miniflare, root: string): Promise<void> {
+/**
+ * Applies the gateway's migrations to its databases: control to `DB`, shard to every `SHARD_<n>` of
+ * wrangler.toml (those `d1Only` accepts, when given, as served by `serveBundle`).
+ */
+export async function applyGatewayMigrations(
+  mf: Miniflare,
+  root: string,
+  d1Only: (binding: string) => boolean = () => true,
+): Promise<void> {
   const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
   for (const { binding, migrationsDir } of d1Bindings(undefined, toml)) {
-    await applySql(mf, binding, migrationFiles(join(root, migrationsDir)));
+    if (d1Only(binding)) await applySql(mf, binding, migrationFiles(join(root, migrationsDir)));
   }
 }
 
