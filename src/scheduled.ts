@@ -3,7 +3,7 @@
  * its own module because the Worker entry may export only handlers and Durable Object classes.
  */
 import { controlDb } from "./db/client";
-import { movingMerchants } from "./db/merchant-move";
+import { merchantsToSkip } from "./db/merchant-move";
 import { allShards } from "./db/shards";
 import { log } from "./lib/log";
 import { sweepPayments } from "./payments/actions";
@@ -17,11 +17,12 @@ export const SWEEP_PARALLEL_SHARDS = 4;
  * One cron run over every shard: clears expired CVCs (PCI DSS 3.3), then expires week-old
  * authorizations and reconciles unknown processor outcomes. Shards are swept SWEEP_PARALLEL_SHARDS
  * at a time, each in its own bounded batches and time budget; a shard that fails is logged and
- * does not stop the others. Merchants being moved between shards are skipped.
+ * does not stop the others. On each shard, the merchants `merchantsToSkip` names are skipped: one
+ * being moved, or one whose stale copy a finished move left there. The list is read again before
+ * each shard, so a move that starts during a long run is seen by the shards swept after it.
  */
 export async function scheduledSweep(env: Env): Promise<void> {
   const shards = allShards(env);
-  const moving = await movingMerchants(controlDb(env));
   const sweepOne = async (db: (typeof shards)[number], shard: number) => {
     const failed = (event: string) => (err: unknown) =>
       log("error", event, { shard, error: err instanceof Error ? err.name : "unknown" });
@@ -29,7 +30,9 @@ export async function scheduledSweep(env: Env): Promise<void> {
       (cleared) => log("info", "vault_cvc_sweep", { shard, cleared }),
       failed("vault_cvc_sweep_failed"),
     );
-    await sweepPayments(paymentDeps(env, db), { skip: moving }).then(() => undefined, failed("payments_sweep_failed"));
+    await merchantsToSkip(controlDb(env), shard)
+      .then((skip) => sweepPayments(paymentDeps(env, db), { skip }))
+      .then(() => undefined, failed("payments_sweep_failed"));
   };
   for (let i = 0; i < shards.length; i += SWEEP_PARALLEL_SHARDS) {
     await Promise.all(shards.slice(i, i + SWEEP_PARALLEL_SHARDS).map((db, j) => sweepOne(db, i + j)));

@@ -11,6 +11,8 @@ export interface MerchantAuth {
   tokenId: string;
   /** The merchant's operator-set requests/s (from the auth status cache); null or absent means RATE_LIMIT_DEFAULT. */
   rateLimit?: number | null;
+  /** When the merchant's route (its shard) was read from the directory, in ms: the gate refuses it if older than a move. */
+  routeReadAt: number;
 }
 
 /** The authenticated operator, set by the operator auth middleware on `/admin/v1`. */

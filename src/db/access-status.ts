@@ -31,6 +31,8 @@ interface CachedStatus {
   rateLimit: number | null;
   /** The merchant's shard index, from the directory. */
   shard: number;
+  /** When the directory read began (ms): the entry expires STATUS_CACHE_TTL_MS after it, not after the answer. */
+  readAt: number;
 }
 
 /** What a caller that may call is allowed, and where its merchant's objects live. */
@@ -39,6 +41,8 @@ export interface CallerStatus {
   rateLimit: number | null;
   /** The database holding the merchant's objects (its shard). */
   db: Db;
+  /** When the directory entry it comes from was read (ms, when the read began). */
+  readAt: number;
 }
 
 const cache = new TtlCache<string, CachedStatus>({ maxEntries: STATUS_CACHE_MAX_ENTRIES, ttlMs: STATUS_CACHE_TTL_MS });
@@ -47,6 +51,7 @@ const cache = new TtlCache<string, CachedStatus>({ maxEntries: STATUS_CACHE_MAX_
 export async function callerStatus(env: Env, clientId: string, merchantId: string): Promise<CallerStatus | undefined> {
   let status = cache.get(clientId);
   if (!status) {
+    const readAt = Date.now();
     const row = await findClientPrincipal(controlDb(env), clientId);
     status = row
       ? {
@@ -54,12 +59,14 @@ export async function callerStatus(env: Env, clientId: string, merchantId: strin
           active: row.clientStatus === "active" && row.merchantStatus === "active",
           rateLimit: row.merchantRateLimit,
           shard: row.merchantShard,
+          readAt,
         }
-      : { merchantId: "", active: false, rateLimit: null, shard: -1 };
-    cache.set(clientId, status);
+      : { merchantId: "", active: false, rateLimit: null, shard: -1, readAt };
+    // Counted from when the read began: a slow answer does not live longer than one read later.
+    cache.set(clientId, status, Math.max(0, STATUS_CACHE_TTL_MS - (Date.now() - readAt)));
   }
   if (!status.active || status.merchantId !== merchantId) return undefined;
-  return { rateLimit: status.rateLimit, db: shardDb(env, status.shard) };
+  return { rateLimit: status.rateLimit, db: shardDb(env, status.shard), readAt: status.readAt };
 }
 
 /** Drops a client's remembered status, after it is revoked. */

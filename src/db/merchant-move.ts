@@ -9,7 +9,7 @@
  * token after its payment method). The copy is not resumed half-way: a resumed move deletes the
  * target's rows of the merchant and copies again, so a source that changed meanwhile is copied whole.
  */
-import { and, count, eq, gt, inArray, lte, ne, type SQL, sql, sum } from "drizzle-orm";
+import { and, count, eq, gt, inArray, lte, notInArray, or, type SQL, sql, sum } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
@@ -28,6 +28,14 @@ import {
 
 /** A move's row as stored. */
 export type MoveRow = typeof merchantMoves.$inferSelect;
+
+/** Steps of a finished move: `done`, and `dropped` once its source copy is deleted. */
+const FINISHED: readonly MoveRow["step"][] = ["done", "dropped"];
+
+/** True when the move is over (the merchant works on its target), whether or not its source copy is dropped. */
+export function isFinished(move: Pick<MoveRow, "step">): boolean {
+  return FINISHED.includes(move.step);
+}
 
 /** Rows one copy batch carries. */
 export const COPY_PAGE = 50;
@@ -134,7 +142,7 @@ export async function recordMove(control: Db, row: Omit<MoveRow, "claimedUntil">
     .onConflictDoUpdate({
       target: merchantMoves.merchantId,
       set: { ...row, claimedUntil: 0 },
-      where: and(eq(merchantMoves.step, "done"), lte(merchantMoves.claimedUntil, nowMs)),
+      where: and(inArray(merchantMoves.step, [...FINISHED]), lte(merchantMoves.claimedUntil, nowMs)),
     });
 }
 
@@ -182,12 +190,21 @@ export async function switchDirectory(control: Db, move: MoveRow, claim: number,
   return switched.length > 0;
 }
 
-/** Merchants whose move is not finished: background jobs leave their rows alone. */
-export async function movingMerchants(control: Db): Promise<Set<string>> {
+/**
+ * Merchants whose rows on `shard` background jobs must leave alone: every merchant whose move is
+ * not finished, and every merchant a finished move left a stale copy of on `shard` (its source,
+ * until `drop_source` deletes it and marks the move `dropped`).
+ */
+export async function merchantsToSkip(control: Db, shard: number): Promise<Set<string>> {
   const rows = await control
     .select({ id: merchantMoves.merchantId })
     .from(merchantMoves)
-    .where(ne(merchantMoves.step, "done"))
+    .where(
+      or(
+        notInArray(merchantMoves.step, [...FINISHED]),
+        and(eq(merchantMoves.step, "done"), eq(merchantMoves.fromShard, shard)),
+      ),
+    )
     .all();
   return new Set(rows.map((r) => r.id));
 }

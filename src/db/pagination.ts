@@ -3,7 +3,7 @@
  * by id. Cursors are object ids looked up inside the same scope, so a cursor from another merchant
  * is simply "no such object".
  */
-import { and, asc, desc, eq, gt, gte, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, lte, notInArray, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Page, PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
@@ -61,4 +61,9 @@ export function createdRange(created: SQLiteColumn, q: { "created[gte]"?: number
     q["created[gte]"] === undefined ? undefined : gte(created, q["created[gte]"]),
     q["created[lte]"] === undefined ? undefined : lte(created, q["created[lte]"]),
   );
+}
+
+/** `column NOT IN (values)`, or nothing (undefined, which `and` drops) when there are none. */
+export function notOf(column: SQLiteColumn, values: readonly string[]): SQL | undefined {
+  return values.length > 0 ? notInArray(column, [...values]) : undefined;
 }

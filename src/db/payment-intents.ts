@@ -13,7 +13,7 @@ import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { isUniqueViolation, RequestAlreadyRan } from "./errors";
 import { type Booking, postMovements } from "./ledger";
-import { createdRange, listPage } from "./pagination";
+import { createdRange, listPage, notOf } from "./pagination";
 import { prepared, type Values } from "./prepared";
 import { paymentIntents, paymentIntentVersions } from "./schema";
 
@@ -227,18 +227,34 @@ export async function changeIntent(
 }
 
 /** Uncaptured intents authorized before `before` (unix seconds), oldest first, across merchants. */
-export function intentsAuthorizedBefore(db: Db, before: number, limit: number): Promise<IntentRow[]> {
+export function intentsAuthorizedBefore(
+  db: Db,
+  before: number,
+  limit: number,
+  exceptMerchants: readonly string[] = [],
+): Promise<IntentRow[]> {
   return db
     .select()
     .from(paymentIntents)
-    .where(and(eq(paymentIntents.status, "requires_capture"), lt(paymentIntents.authorizedAt, before)))
+    .where(
+      and(
+        eq(paymentIntents.status, "requires_capture"),
+        lt(paymentIntents.authorizedAt, before),
+        notOf(paymentIntents.merchantId, exceptMerchants),
+      ),
+    )
     .orderBy(asc(paymentIntents.authorizedAt))
     .limit(limit)
     .all();
 }
 
 /** Intents left `processing` whose pending operation was claimed before `before`, oldest first: for the sweep. */
-export async function intentsProcessing(db: Db, before: number, limit: number): Promise<IntentRow[]> {
+export async function intentsProcessing(
+  db: Db,
+  before: number,
+  limit: number,
+  exceptMerchants: readonly string[] = [],
+): Promise<IntentRow[]> {
   // The intent's current version is the claim of its pending operation: idle since then.
   const rows = await db
     .select({ intent: paymentIntents })
@@ -250,7 +266,13 @@ export async function intentsProcessing(db: Db, before: number, limit: number): 
         eq(paymentIntentVersions.version, paymentIntents.version),
       ),
     )
-    .where(and(eq(paymentIntents.status, "processing"), lt(paymentIntentVersions.created, before)))
+    .where(
+      and(
+        eq(paymentIntents.status, "processing"),
+        lt(paymentIntentVersions.created, before),
+        notOf(paymentIntents.merchantId, exceptMerchants),
+      ),
+    )
     .orderBy(asc(paymentIntentVersions.created))
     .limit(limit)
     .all();

@@ -2,7 +2,7 @@
 import { and, asc, eq, getTableColumns, lt, type SQL, sql } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
-import { createdRange, listPage } from "./pagination";
+import { createdRange, listPage, notOf } from "./pagination";
 import { type Bound, prepared1, type Values } from "./prepared";
 import { paymentIntents, refunds } from "./schema";
 
@@ -97,11 +97,16 @@ export function refundByIdempotencyKeyQuery(db: Db, merchantId: string, key: str
 }
 
 /** Refunds still `pending` (unknown processor outcome) created before `before`, oldest first. */
-export function refundsPendingBefore(db: Db, before: number, limit: number): Promise<RefundRow[]> {
+export function refundsPendingBefore(
+  db: Db,
+  before: number,
+  limit: number,
+  exceptMerchants: readonly string[] = [],
+): Promise<RefundRow[]> {
   return db
     .select()
     .from(refunds)
-    .where(and(eq(refunds.status, "pending"), lt(refunds.created, before)))
+    .where(and(eq(refunds.status, "pending"), lt(refunds.created, before), notOf(refunds.merchantId, exceptMerchants)))
     .orderBy(asc(refunds.created))
     .limit(limit)
     .all();

@@ -6,7 +6,9 @@
  *   `m:<merchant_id>:<i>`   bucket shard i of ceil(q / 100) (q = the merchant's quota): rate-limit
  *                           buckets only (`admit`, `refund`); stores nothing but, while the
  *                           merchant is moved between D1 shards, its freeze deadline (`freeze`,
- *                           `thaw`; key `frozen_until`), which makes `admit` answer `frozen`
+ *                           `thaw`; key `frozen_until`), which makes `admit` answer `frozen`,
+ *                           and after a move when it landed (key `moved_at`), which `admit`
+ *                           returns so the gate refuses a route read before it
  *   `m:<merchant_id>:k<j>`  key shard j of KEY_SHARDS, j = fnv1a(key) mod KEY_SHARDS: idempotency
  *                           keys only (`begin`, `complete`); independent of the quota, so changing a
  *                           merchant's rate limit never moves a saved response
@@ -86,7 +88,8 @@ export interface AdmitRequest {
 
 /** What `admit` decided, with the buckets' state for the RateLimit headers. */
 export type AdmitResult =
-  | { outcome: "proceed"; limits: BucketView[] }
+  /** `movedAt`: when the merchant last changed shards (ms, 0: never); a route read before it may be stale. */
+  | { outcome: "proceed"; limits: BucketView[]; movedAt: number }
   | { outcome: "limited"; retryAfterSec: number; limitedBy: string; limits: BucketView[] }
   | { outcome: "frozen" };
 
@@ -119,6 +122,9 @@ export interface AuthAttempt {
 /** Storage key of a bucket shard's freeze deadline (ms). */
 const FROZEN_UNTIL = "frozen_until";
 
+/** Storage key of when the merchant last changed shards (ms), given by the mover at the thaw. */
+const MOVED_AT = "moved_at";
+
 /** Above this many buckets, `authAttempt` drops those untouched for a window (they are full again). */
 const MAX_IDLE_BUCKETS = 1000;
 
@@ -149,6 +155,8 @@ export class MerchantGate extends DurableObject<Env> {
   #alarmAt: number | null = null;
   /** Bucket shard: admissions are refused until this time (ms) while the merchant is moved between shards. */
   #frozenUntil = 0;
+  /** Bucket shard: when the merchant's directory entry last changed (ms, 0: never), see `thaw`. */
+  #movedAt = 0;
   readonly #buckets = new Map<string, BucketState>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -157,6 +165,7 @@ export class MerchantGate extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
       this.#frozenUntil = (await ctx.storage.get<number>(FROZEN_UNTIL)) ?? 0;
+      this.#movedAt = (await ctx.storage.get<number>(MOVED_AT)) ?? 0;
     });
   }
 
@@ -176,7 +185,7 @@ export class MerchantGate extends DurableObject<Env> {
       now,
     );
     for (const [i, p] of request.policies.entries()) this.#saveBucket(p.name, taken.states[i] as BucketState);
-    if (taken.ok) return { outcome: "proceed", limits: taken.views };
+    if (taken.ok) return { outcome: "proceed", limits: taken.views, movedAt: this.#movedAt };
     return {
       outcome: "limited",
       retryAfterSec: taken.retryAfterSec,
@@ -197,10 +206,18 @@ export class MerchantGate extends DurableObject<Env> {
     return held;
   }
 
-  /** Bucket shard: admits again. */
-  async thaw(): Promise<void> {
+  /**
+   * Bucket shard: admits again. `movedAt` (ms), given once the directory names the merchant's new
+   * shard, is stored and returned by every later `admit`, so a request whose route was read before
+   * it is refused instead of writing to the old shard (middleware/gate.ts).
+   */
+  async thaw(movedAt?: number): Promise<void> {
     this.#frozenUntil = 0;
     await this.ctx.storage.delete(FROZEN_UNTIL);
+    if (movedAt !== undefined && movedAt > this.#movedAt) {
+      this.#movedAt = movedAt;
+      await this.ctx.storage.put(MOVED_AT, movedAt);
+    }
   }
 
   /** Bucket shard: gives back the token `admit` took for each policy (a 401/403 does not count). */

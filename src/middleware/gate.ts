@@ -29,6 +29,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { requestFingerprint } from "../crypto/fingerprint";
+import { forgetMerchant } from "../db/access-status";
 import { canonicalRequest, keyProblem } from "../domain/idempotency";
 import {
   bucketShardCount,
@@ -126,8 +127,19 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
       headers: keyed ? { ...keyHeader, "Stripe-Should-Retry": "true" } : {},
     });
   }
-  // A merchant being moved between shards: nothing runs, stripe-node retries (docs/scaling.md).
+  // A merchant being moved between shards: nothing runs, stripe-node retries (docs/scaling.md). Its
+  // route is forgotten here, so a retry after the move reads the directory again.
   if (admitted.value.outcome === "frozen") {
+    forgetMerchant(auth.merchantId);
+    await release();
+    throw new ApiError("lock_timeout", "This account is briefly unavailable. Retry the request in a moment.", {
+      headers: { ...keyHeader, "Retry-After": "1", "Stripe-Should-Retry": "true" },
+    });
+  }
+  // The merchant changed shards after this request read its route: it may point at the old shard.
+  // Forget the route in this isolate and have the client retry, which reads the directory again.
+  if (admitted.value.outcome === "proceed" && admitted.value.movedAt > auth.routeReadAt) {
+    forgetMerchant(auth.merchantId);
     await release();
     throw new ApiError("lock_timeout", "This account is briefly unavailable. Retry the request in a moment.", {
       headers: { ...keyHeader, "Retry-After": "1", "Stripe-Should-Retry": "true" },

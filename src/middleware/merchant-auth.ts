@@ -42,7 +42,14 @@ export const merchantAuth = createMiddleware<AppEnv>(async (c, next) => {
   // Checked on every request, cached token or not: revocation and suspension hold within its bound.
   const status = await callerStatus(c.env, clientId, merchantId);
   if (!status) throw invalidToken();
-  c.set("auth", { merchantId, clientId, scopes: new Set(scopes), tokenId, rateLimit: status.rateLimit });
+  c.set("auth", {
+    merchantId,
+    clientId,
+    scopes: new Set(scopes),
+    tokenId,
+    rateLimit: status.rateLimit,
+    routeReadAt: status.readAt,
+  });
   c.set("merchantDb", status.db);
   return next();
 });

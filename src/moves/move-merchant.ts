@@ -8,7 +8,7 @@
  * deletes it later.
  *
  * While frozen, every request of the merchant gets a retryable `429 lock_timeout` and changes
- * nothing (middleware/gate.ts), and background jobs skip the merchant (`movingMerchants`). The
+ * nothing (middleware/gate.ts), and background jobs skip the merchant (`merchantsToSkip`). The
  * freeze has a deadline, so a mover that dies cannot freeze a merchant for ever; each step renews
  * it, and a copy made while the freeze lapsed is thrown away and made again.
  */
@@ -19,6 +19,7 @@ import {
   copyMerchantRows,
   deleteMerchantRows,
   getMove,
+  isFinished,
   type MoveRow,
   merchantFootprint,
   recordMove,
@@ -41,6 +42,8 @@ export interface MoveTiming {
   settleMs: number;
   /** Each freeze's deadline from when it is set; must outlast a step (drain and copy, or settle). */
   freezeMs: number;
+  /** How long after its recorded second the directory switch is taken to have landed (its batch's own time). */
+  switchMarginMs: number;
 }
 
 /** The timing of a real move. */
@@ -48,6 +51,7 @@ export const MOVE_TIMING: MoveTiming = {
   drainMs: LEASE_MS,
   settleMs: STATUS_CACHE_TTL_MS + 1_000,
   freezeMs: 10 * 60_000,
+  switchMarginMs: 2_000,
 };
 
 /** Where a move stands after a step, for crash tests (`afterStep` may throw to stop the move there). */
@@ -76,8 +80,8 @@ export async function moveMerchant(
     return { ok: false, reason: "no_such_shard" };
   }
   let move = await getMove(control, merchantId);
-  if (move && move.step !== "done" && move.toShard !== toShard) return { ok: false, reason: "other_move", move };
-  if (!move || move.step === "done") {
+  if (move && !isFinished(move) && move.toShard !== toShard) return { ok: false, reason: "other_move", move };
+  if (!move || isFinished(move)) {
     if (merchant.shard === toShard) return { ok: false, reason: "already_there" };
     const now = nowSeconds();
     await recordMove(
@@ -96,7 +100,7 @@ export async function moveMerchant(
     // Read again under the claim: another call may have finished the move meanwhile.
     const claimed = await getMove(control, merchantId);
     if (!claimed || claimed.toShard !== toShard) return { ok: false, reason: "in_progress" };
-    if (claimed.step === "done") return { ok: true, move: claimed };
+    if (isFinished(claimed)) return { ok: true, move: claimed };
     return await runMove(env, claimed, claim, timing, afterStep);
   } finally {
     await releaseMove(control, merchantId, claim);
@@ -117,33 +121,55 @@ async function runMove(
   const gate = freezer(env, merchantId);
   if (move.step === "copying") {
     await gate.freeze(timing.freezeMs);
-    await sleep(timing.drainMs);
-    await afterStep("frozen");
-    const from = shardDb(env, move.fromShard);
-    const to = shardDb(env, move.toShard);
-    await deleteMerchantRows(to, merchantId);
-    const copied = await copyMerchantRows(from, to, merchantId);
-    const [before, after] = await Promise.all([merchantFootprint(from, merchantId), merchantFootprint(to, merchantId)]);
-    const differences = before.filter((line) => !after.includes(line)).concat(after.filter((l) => !before.includes(l)));
-    // The copy counts only if the merchant stayed frozen the whole time; renewing the freeze tells.
-    if (differences.length === 0 && !(await gate.freeze(timing.freezeMs))) differences.push("the freeze lapsed");
-    if (differences.length > 0) {
-      // The source is still the truth: let the merchant work again; calling the move again starts the copy over.
+    // Until the directory switches, the source is the truth: whatever stops the move here (a failed
+    // copy, D1 refusing, the switch losing the claim) lets the merchant work again on it.
+    let copied: number;
+    let switchedAt: number;
+    try {
+      await sleep(timing.drainMs);
+      await afterStep("frozen");
+      const from = shardDb(env, move.fromShard);
+      const to = shardDb(env, move.toShard);
+      await deleteMerchantRows(to, merchantId);
+      copied = await copyMerchantRows(from, to, merchantId);
+      const [before, after] = await Promise.all([
+        merchantFootprint(from, merchantId),
+        merchantFootprint(to, merchantId),
+      ]);
+      const differences = before
+        .filter((line) => !after.includes(line))
+        .concat(after.filter((l) => !before.includes(l)));
+      // The copy counts only if the merchant stayed frozen the whole time; renewing the freeze tells.
+      if (differences.length === 0 && !(await gate.freeze(timing.freezeMs))) differences.push("the freeze lapsed");
+      if (differences.length > 0) {
+        // Calling the move again starts the copy over.
+        await gate.thaw();
+        log("error", "merchant_move_copy_differs", { merchant: merchantId, differences: differences.join("; ") });
+        return { ok: false, reason: "copy_differs", differences };
+      }
+      await afterStep("copied");
+      switchedAt = nowSeconds();
+      if (!(await switchDirectory(control, move, claim, switchedAt))) {
+        await gate.thaw();
+        return { ok: false, reason: "in_progress" };
+      }
+    } catch (err) {
       await gate.thaw();
-      log("error", "merchant_move_copy_differs", { merchant: merchantId, differences: differences.join("; ") });
-      return { ok: false, reason: "copy_differs", differences };
+      throw err;
     }
-    await afterStep("copied");
-    if (!(await switchDirectory(control, move, claim, nowSeconds()))) return { ok: false, reason: "in_progress" };
     forgetMerchant(merchantId);
     log("info", "merchant_move_switched", { merchant: merchantId, from: move.fromShard, to: move.toShard, copied });
-    move = { ...move, step: "switched" };
+    move = { ...move, step: "switched", updated: switchedAt };
     await afterStep("switched");
   }
   if (move.step === "switched") {
     await gate.freeze(timing.freezeMs);
     await sleep(timing.settleMs);
-    await gate.thaw();
+    // From now on a request whose route was read before the switch is refused by its gate (a stale
+    // cache entry in another isolate), never run. `updated` is the switch's time in seconds, taken
+    // before its batch was sent; `switchMarginMs` covers the batch's own time. Never later than now:
+    // a route read after the thaw is fresh.
+    await gate.thaw(Math.min(Date.now(), move.updated * 1000 + timing.switchMarginMs));
     await afterStep("thawed");
     await setMoveStep(control, merchantId, "done", nowSeconds());
     move = { ...move, step: "done" };
@@ -166,8 +192,8 @@ function freezer(env: Env, merchantId: string) {
       const held = await Promise.all(stubs.map((s) => s.freeze(until)));
       return held.every(Boolean);
     },
-    async thaw(): Promise<void> {
-      await Promise.all(stubs.map((s) => s.thaw()));
+    async thaw(movedAt?: number): Promise<void> {
+      await Promise.all(stubs.map((s) => s.thaw(movedAt)));
     },
   };
 }
@@ -197,10 +223,14 @@ export async function dropMovedSource(env: Env, merchantId: string, timing = MOV
   try {
     const move = await getMove(control, merchantId);
     const current = await getMerchant(control, merchantId);
-    const finished = move?.step === "done" && current?.shard === move.toShard && move.fromShard !== move.toShard;
+    const finished = move && isFinished(move) && current?.shard === move.toShard && move.fromShard !== move.toShard;
     if (!move || !finished) return { ok: false, reason: "no_finished_move" };
-    await deleteMerchantRows(shardDb(env, move.fromShard), merchantId);
-    log("info", "merchant_move_source_dropped", { merchant: merchantId, shard: move.fromShard });
+    if (move.step === "done") {
+      await deleteMerchantRows(shardDb(env, move.fromShard), merchantId);
+      // Background jobs stop skipping the merchant on its old shard: nothing of it is left there.
+      await setMoveStep(control, merchantId, "dropped", nowSeconds());
+      log("info", "merchant_move_source_dropped", { merchant: merchantId, shard: move.fromShard });
+    }
     return { ok: true, move };
   } finally {
     await releaseMove(control, merchantId, claim);

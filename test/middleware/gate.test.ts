@@ -33,6 +33,7 @@ const standInAuth = createMiddleware<AppEnv>(async (c, next) => {
     scopes: new Set((c.req.header("x-test-scopes") ?? "write").split(" ")),
     tokenId: "tok_test",
     rateLimit: limit ? Number(limit) : null,
+    routeReadAt: Date.now(),
   });
   return next();
 });

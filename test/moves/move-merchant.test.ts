@@ -8,7 +8,8 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { merchantFootprint } from "../../src/db/merchant-move";
+import { controlDb } from "../../src/db/client";
+import { merchantFootprint, merchantsToSkip } from "../../src/db/merchant-move";
 import { paymentIntents } from "../../src/db/schema";
 import { type MoveCheckpoint, moveMerchant } from "../../src/moves/move-merchant";
 import { scheduledSweep } from "../../src/scheduled";
@@ -18,7 +19,7 @@ import { cardToken, get, ledgerProblems, pay, paymentMethod, post } from "../hel
 import { shard, shardIndexOf } from "../helpers/shards";
 
 /** No waiting: tests run in one isolate, whose status cache the move clears itself. */
-const fast = { drainMs: 0, settleMs: 0, freezeMs: 30_000 };
+const fast = { drainMs: 0, settleMs: 0, freezeMs: 30_000, switchMarginMs: 0 };
 const app = createApp({ moveTiming: fast });
 
 async function operatorPost(path: string, body: unknown = {}) {
@@ -99,20 +100,26 @@ describe("moving a merchant", () => {
         if (s === step) throw new Error(`crash after ${s}`);
       };
       await expect(moveMerchant(env, m.merchantId, to, { timing: fast, afterStep: crash })).rejects.toThrow("crash");
-      // Until the move is finished the merchant is frozen: a retryable 429, nothing runs.
+      // A mover that fails before the switch thaws the merchant on its source, which is still the
+      // truth; after the switch the merchant stays frozen (a retryable 429, nothing runs) until the
+      // move is finished.
       const meanwhile = await post(m, "/v1/payment_intents", { amount: 100, currency: "usd" });
-      if (step === "thawed") expect(meanwhile.status).toBe(200);
-      else {
+      if (step === "switched") {
         expect(meanwhile).toMatchObject({ status: 429, body: { error: { code: "lock_timeout" } } });
         expect(meanwhile.headers.get("stripe-should-retry")).toBe("true");
-      }
+      } else expect(meanwhile.status).toBe(200);
+      const beforeRerun = await merchantFootprint(shard(from), m.merchantId);
 
       const done = await moveMerchant(env, m.merchantId, to, { timing: fast });
       expect(done).toMatchObject({ ok: true, move: { step: "done", fromShard: from, toShard: to } });
       expect(await shardIndexOf(m.merchantId)).toBe(to);
-      if (step !== "thawed") {
+      if (step === "switched") {
         expect(await merchantFootprint(shard(to), m.merchantId)).toEqual(before.footprint);
         expect(await view(m)).toEqual(before.view);
+      } else if (step !== "thawed") {
+        // The intent created meanwhile landed on the source, and the re-run copied it along.
+        expect(await merchantFootprint(shard(to), m.merchantId)).toEqual(beforeRerun);
+        expect(beforeRerun).not.toEqual(before.footprint);
       }
       expect((await get(m, "/v1/payment_intents")).status).toBe(200);
       expect(await ledgerProblems(m.merchantId)).toEqual([]);
@@ -168,7 +175,7 @@ describe("moving a merchant", () => {
     const m = await newMerchant();
     const from = await shardIndexOf(m.merchantId);
     await pay(m, "4242424242424242");
-    const lapsing = { drainMs: 20, settleMs: 0, freezeMs: 1 };
+    const lapsing = { drainMs: 20, settleMs: 0, freezeMs: 1, switchMarginMs: 0 };
     expect(await moveMerchant(env, m.merchantId, 1 - from, { timing: lapsing })).toEqual({
       ok: false,
       reason: "copy_differs",
@@ -179,6 +186,70 @@ describe("moving a merchant", () => {
     const before = await merchantFootprint(shard(from), m.merchantId);
     expect((await moveMerchant(env, m.merchantId, 1 - from, { timing: fast })).ok).toBe(true);
     expect(await merchantFootprint(shard(1 - from), m.merchantId)).toEqual(before);
+  });
+
+  it("refuses a request routed by a directory entry older than the move, once, and the retry finds the new shard", async () => {
+    const m = await newMerchant();
+    const from = await shardIndexOf(m.merchantId);
+    expect((await moveMerchant(env, m.merchantId, 1 - from, { timing: fast })).ok).toBe(true);
+    // This isolate's status cache holds the merchant's route, read at some time t. Another mover
+    // then records a move that landed after t: this isolate's entry must not route a request.
+    expect((await get(m, "/v1/payment_intents")).status).toBe(200);
+    await scheduler.wait(5);
+    await env.MERCHANT_GATE.getByName(`m:${m.merchantId}:0`).thaw(Date.now());
+    await scheduler.wait(5);
+    const fields = { amount: 100, currency: "usd" };
+    const stale = await post(m, "/v1/payment_intents", fields, { idempotencyKey: "stale-route" });
+    expect(stale).toMatchObject({ status: 429, body: { error: { code: "lock_timeout" } } });
+    expect(stale.headers.get("stripe-should-retry")).toBe("true");
+    const retry = await post(m, "/v1/payment_intents", fields, { idempotencyKey: "stale-route" });
+    expect(retry.status).toBe(200);
+    const onShard = (db: number) =>
+      shard(db)
+        .select({ id: paymentIntents.id })
+        .from(paymentIntents)
+        .where(eq(paymentIntents.idempotencyKey, "stale-route"))
+        .all();
+    expect(await onShard(1 - from)).toEqual([{ id: retry.body.id }]);
+    expect(await onShard(from)).toEqual([]);
+  });
+
+  it("leaves the stale source copy of a finished move to itself in the sweep", async () => {
+    const m = await newMerchant();
+    const from = await shardIndexOf(m.merchantId);
+    const manual = (await pay(m, "4242424242424242", { capture_method: "manual" })).body;
+    expect((await moveMerchant(env, m.merchantId, 1 - from, { timing: fast })).ok).toBe(true);
+    expect((await post(m, `/v1/payment_intents/${manual.id}/capture`, {})).body.status).toBe("succeeded");
+    // Both copies look a week old: only the live one (captured) may be judged, never the stale one.
+    for (const db of [from, 1 - from]) {
+      await shard(db).update(paymentIntents).set({ authorizedAt: 1 }).where(eq(paymentIntents.id, manual.id));
+    }
+    await scheduledSweep(env);
+    const status = async (db: number) =>
+      (await shard(db).select().from(paymentIntents).where(eq(paymentIntents.id, manual.id)).get())?.status;
+    expect(await status(from)).toBe("requires_capture");
+    expect(await status(1 - from)).toBe("succeeded");
+  });
+
+  it("names the merchants a shard's background jobs skip: mid-move on every shard, a stale copy on its source until dropped", async () => {
+    const m = await newMerchant();
+    const from = await shardIndexOf(m.merchantId);
+    const to = 1 - from;
+    const skipped = async () => [
+      (await merchantsToSkip(controlDb(env), from)).has(m.merchantId),
+      (await merchantsToSkip(controlDb(env), to)).has(m.merchantId),
+    ];
+    expect(await skipped()).toEqual([false, false]);
+    const crash = (s: MoveCheckpoint) => {
+      if (s === "copied") throw new Error("crash");
+    };
+    await expect(moveMerchant(env, m.merchantId, to, { timing: fast, afterStep: crash })).rejects.toThrow();
+    expect(await skipped()).toEqual([true, true]);
+    expect((await moveMerchant(env, m.merchantId, to, { timing: fast })).ok).toBe(true);
+    expect(await skipped()).toEqual([true, false]);
+    expect((await operatorPost(`/admin/v1/merchants/${m.merchantId}/move/drop_source`)).status).toBe(200);
+    expect(await skipped()).toEqual([false, false]);
+    expect((await operatorPost(`/admin/v1/merchants/${m.merchantId}/move/drop_source`)).status).toBe(200);
   });
 
   it("is skipped by the sweep while unfinished", async () => {

@@ -67,7 +67,7 @@ export const merchantMoves = sqliteTable("merchant_moves", {
   fromShard: integer("from_shard").notNull(),
   toShard: integer("to_shard").notNull(),
   /** `copying` (frozen; the target's copy is redone from scratch on resume), `switched` (the directory names the target), `done`. */
-  step: text("step", { enum: ["copying", "switched", "done"] }).notNull(),
+  step: text("step", { enum: ["copying", "switched", "done", "dropped"] }).notNull(),
   /** Until when (ms) one call runs the move; another call meanwhile is refused, so two never copy at once. */
   claimedUntil: integer("claimed_until").notNull().default(0),
   created: integer("created").notNull(),
