@@ -17,9 +17,9 @@ export const SWEEP_PARALLEL_SHARDS = 4;
  * One cron run over every shard: clears expired CVCs (PCI DSS 3.3), then expires week-old
  * authorizations and reconciles unknown processor outcomes. Shards are swept SWEEP_PARALLEL_SHARDS
  * at a time, each in its own bounded batches and time budget; a shard that fails is logged and
- * does not stop the others. On each shard, the merchants `merchantsToSkip` names are skipped: one
- * being moved, or one whose stale copy a finished move left there. The list is read again before
- * each shard, so a move that starts during a long run is seen by the shards swept after it.
+ * does not stop the others. On each shard, the merchants `merchantsToSkip` names are skipped (a
+ * move in progress, a stale copy a finished move left there, an unfinished copy). The list is read
+ * again before each shard, so a move that starts during a long run is seen by the shards swept after it.
  */
 export async function scheduledSweep(env: Env): Promise<void> {
   const shards = allShards(env);
@@ -30,8 +30,8 @@ export async function scheduledSweep(env: Env): Promise<void> {
       (cleared) => log("info", "vault_cvc_sweep", { shard, cleared }),
       failed("vault_cvc_sweep_failed"),
     );
-    await merchantsToSkip(controlDb(env), shard)
-      .then((skip) => sweepPayments(paymentDeps(env, db), { skip }))
+    await merchantsToSkip(controlDb(env), shard, Date.now())
+      .then((skip) => sweepPayments(paymentDeps(env, db), { skip: new Set(skip) }))
       .then(() => undefined, failed("payments_sweep_failed"));
   };
   for (let i = 0; i < shards.length; i += SWEEP_PARALLEL_SHARDS) {

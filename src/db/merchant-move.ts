@@ -9,7 +9,7 @@
  * token after its payment method). The copy is not resumed half-way: a resumed move deletes the
  * target's rows of the merchant and copies again, so a source that changed meanwhile is copied whole.
  */
-import { and, count, eq, gt, inArray, lte, notInArray, or, type SQL, sql, sum } from "drizzle-orm";
+import { and, count, eq, gt, inArray, lte, or, type SQL, sql, sum } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
@@ -191,20 +191,24 @@ export async function switchDirectory(control: Db, move: MoveRow, claim: number,
 }
 
 /**
- * Merchants whose rows on `shard` background jobs must leave alone: every merchant whose move is
- * not finished, and every merchant a finished move left a stale copy of on `shard` (its source,
- * until `drop_source` deletes it and marks the move `dropped`).
+ * Merchants whose rows on `shard` background jobs must leave alone at `nowMs`: on a move's source,
+ * while a call works on the move (claimed) and once the directory names the target (a stale copy,
+ * until `drop_source` marks the move `dropped`); on its target, while a call works on the move and
+ * while the copy is unfinished (`copying`: partial or unverified rows). A failed move leaves its
+ * source swept, and a switched one its target: no merchant goes unswept where it lives.
  */
-export async function merchantsToSkip(control: Db, shard: number): Promise<Set<string>> {
+export async function merchantsToSkip(control: Db, shard: number, nowMs: number): Promise<string[]> {
+  const m = merchantMoves;
+  const claimed = gt(m.claimedUntil, nowMs);
   const rows = await control
-    .select({ id: merchantMoves.merchantId })
-    .from(merchantMoves)
+    .select({ id: m.merchantId })
+    .from(m)
     .where(
       or(
-        notInArray(merchantMoves.step, [...FINISHED]),
-        and(eq(merchantMoves.step, "done"), eq(merchantMoves.fromShard, shard)),
+        and(eq(m.fromShard, shard), or(claimed, inArray(m.step, ["switched", "done"]))),
+        and(eq(m.toShard, shard), or(claimed, eq(m.step, "copying"))),
       ),
     )
     .all();
-  return new Set(rows.map((r) => r.id));
+  return rows.map((r) => r.id);
 }

@@ -3,7 +3,7 @@
  * by id. Cursors are object ids looked up inside the same scope, so a cursor from another merchant
  * is simply "no such object".
  */
-import { and, asc, desc, eq, gt, gte, lt, lte, notInArray, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Page, PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
@@ -63,7 +63,10 @@ export function createdRange(created: SQLiteColumn, q: { "created[gte]"?: number
   );
 }
 
-/** `column NOT IN (values)`, or nothing (undefined, which `and` drops) when there are none. */
+/**
+ * `column NOT IN (values)`, the values bound as one JSON array (so any number fits D1's 100 bound
+ * values a statement), or nothing (undefined, which `and` drops) when there are none.
+ */
 export function notOf(column: SQLiteColumn, values: readonly string[]): SQL | undefined {
-  return values.length > 0 ? notInArray(column, [...values]) : undefined;
+  return values.length > 0 ? sql`${column} not in (select value from json_each(${JSON.stringify(values)}))` : undefined;
 }

@@ -127,10 +127,8 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
       headers: keyed ? { ...keyHeader, "Stripe-Should-Retry": "true" } : {},
     });
   }
-  // A merchant being moved between shards: nothing runs, stripe-node retries (docs/scaling.md). Its
-  // route is forgotten here, so a retry after the move reads the directory again.
+  // A merchant being moved between shards: nothing runs, stripe-node retries (docs/scaling.md).
   if (admitted.value.outcome === "frozen") {
-    forgetMerchant(auth.merchantId);
     await release();
     throw new ApiError("lock_timeout", "This account is briefly unavailable. Retry the request in a moment.", {
       headers: { ...keyHeader, "Retry-After": "1", "Stripe-Should-Retry": "true" },

@@ -42,7 +42,7 @@ export interface MoveTiming {
   settleMs: number;
   /** Each freeze's deadline from when it is set; must outlast a step (drain and copy, or settle). */
   freezeMs: number;
-  /** How long after its recorded second the directory switch is taken to have landed (its batch's own time). */
+  /** Added to when the directory switch resolved, for the clocks of other machines (see `runMove`). */
   switchMarginMs: number;
 }
 
@@ -51,7 +51,7 @@ export const MOVE_TIMING: MoveTiming = {
   drainMs: LEASE_MS,
   settleMs: STATUS_CACHE_TTL_MS + 1_000,
   freezeMs: 10 * 60_000,
-  switchMarginMs: 2_000,
+  switchMarginMs: 1_000,
 };
 
 /** Where a move stands after a step, for crash tests (`afterStep` may throw to stop the move there). */
@@ -61,7 +61,7 @@ export type MoveCheckpoint = "frozen" | "copied" | "switched" | "thawed";
 export type MoveOutcome =
   | { ok: true; move: MoveRow }
   | { ok: false; reason: "no_such_merchant" | "no_such_shard" | "already_there" | "in_progress" }
-  | { ok: false; reason: "other_move"; move: MoveRow }
+  | { ok: false; reason: "other_move" | "source_not_dropped"; move: MoveRow }
   | { ok: false; reason: "copy_differs"; differences: string[] };
 
 /** Moves the merchant to shard `toShard`, or finishes its unfinished move there. */
@@ -83,6 +83,9 @@ export async function moveMerchant(
   if (move && !isFinished(move) && move.toShard !== toShard) return { ok: false, reason: "other_move", move };
   if (!move || isFinished(move)) {
     if (merchant.shard === toShard) return { ok: false, reason: "already_there" };
+    // The previous move's source copy would be forgotten by the new row (and swept as if live),
+    // unless the merchant goes back onto it: the copy deletes the target's rows first.
+    if (move?.step === "done" && move.fromShard !== toShard) return { ok: false, reason: "source_not_dropped", move };
     const now = nowSeconds();
     await recordMove(
       control,
@@ -119,12 +122,12 @@ async function runMove(
   const { merchantId } = move;
   const control = controlDb(env);
   const gate = freezer(env, merchantId);
+  let switchedAtMs: number | undefined;
   if (move.step === "copying") {
     await gate.freeze(timing.freezeMs);
-    // Until the directory switches, the source is the truth: whatever stops the move here (a failed
-    // copy, D1 refusing, the switch losing the claim) lets the merchant work again on it.
+    // Until the directory switches, the source is the truth: whatever stops the move before the
+    // switch (a failed copy, D1 refusing) lets the merchant work again on it.
     let copied: number;
-    let switchedAt: number;
     try {
       await sleep(timing.drainMs);
       await afterStep("frozen");
@@ -148,14 +151,23 @@ async function runMove(
         return { ok: false, reason: "copy_differs", differences };
       }
       await afterStep("copied");
-      switchedAt = nowSeconds();
-      if (!(await switchDirectory(control, move, claim, switchedAt))) {
-        await gate.thaw();
+    } catch (err) {
+      await gate.thaw().catch(() => log("error", "merchant_move_thaw_failed", { merchant: merchantId }));
+      throw err;
+    }
+    // The switch: a batch that fails may still have landed, so the directory decides what follows.
+    // Still the source: thaw there. The target: go on as switched. Unreadable: stay frozen (the
+    // freeze's deadline bounds it) and let the next call find out.
+    const switchedAt = nowSeconds();
+    const switched = await switchDirectory(control, move, claim, switchedAt).catch(() => null);
+    switchedAtMs = Date.now();
+    if (switched !== true) {
+      const now = await getMerchant(control, merchantId);
+      if (now?.shard !== move.toShard) {
+        if (now?.shard === move.fromShard) await gate.thaw();
         return { ok: false, reason: "in_progress" };
       }
-    } catch (err) {
-      await gate.thaw();
-      throw err;
+      await setMoveStep(control, merchantId, "switched", switchedAt);
     }
     forgetMerchant(merchantId);
     log("info", "merchant_move_switched", { merchant: merchantId, from: move.fromShard, to: move.toShard, copied });
@@ -165,11 +177,13 @@ async function runMove(
   if (move.step === "switched") {
     await gate.freeze(timing.freezeMs);
     await sleep(timing.settleMs);
-    // From now on a request whose route was read before the switch is refused by its gate (a stale
-    // cache entry in another isolate), never run. `updated` is the switch's time in seconds, taken
-    // before its batch was sent; `switchMarginMs` covers the batch's own time. Never later than now:
-    // a route read after the thaw is fresh.
-    await gate.thaw(Math.min(Date.now(), move.updated * 1000 + timing.switchMarginMs));
+    // From now on a request whose route was read before the switch landed is refused by its gate (a
+    // stale cache entry in another isolate), never run. The switch landed before it resolved
+    // (`switchedAtMs`; `switchMarginMs` for clocks of other machines); a resumed move does not know
+    // when, and takes now, which only refuses more. Never later than now: a route read after the
+    // thaw is fresh.
+    const now = Date.now();
+    await gate.thaw(Math.min(now, (switchedAtMs ?? now) + timing.switchMarginMs));
     await afterStep("thawed");
     await setMoveStep(control, merchantId, "done", nowSeconds());
     move = { ...move, step: "done" };

@@ -297,9 +297,6 @@ export interface SweepReport {
   truncated: boolean;
 }
 
-/** Most merchants one sweep of a shard leaves out (being moved, or a stale copy of a finished move). */
-export const MAX_SKIPPED = 90;
-
 /**
  * The scheduled sweep: voids authorizations older than 7 days (cancellation_reason `automatic`) and
  * finishes pending operations and refunds whose outcome was unknown, through the same paths as
@@ -316,13 +313,8 @@ export async function sweepPayments(
   const start = Date.now();
   const now = deps.now();
   const report: SweepReport = { expired: 0, reconciled: 0, failed: 0, truncated: false };
-  // The skipped merchants are left out in SQL, so they can never fill a batch and starve the rest;
-  // a D1 statement binds at most 100 values, so past MAX_SKIPPED nothing is swept (and it says so).
+  // The skipped merchants are left out in SQL, so they can never fill a batch and starve the rest.
   const except = [...skip];
-  if (except.length > MAX_SKIPPED) {
-    log("error", "payments_sweep_too_many_skipped", { skipped: except.length });
-    return { ...report, truncated: true };
-  }
   // Each pass has its own share of the budget, so slow processor calls in one cannot starve the next.
   const each = async <T extends { id: string; merchantId: string }>(
     share: number,

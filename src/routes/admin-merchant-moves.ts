@@ -80,6 +80,12 @@ export function registerAdminMerchantMoves(app: App, timing: MoveTiming = MOVE_T
           throw new ApiError("parameter_invalid", "An unfinished move of this merchant goes to another shard.", {
             param: "shard",
           });
+        case "source_not_dropped":
+          throw new ApiError(
+            "parameter_invalid",
+            "Drop the source copy of this merchant's last move (POST …/move/drop_source) before moving it elsewhere.",
+            { param: "shard" },
+          );
         case "in_progress":
           throw new ApiError("lock_timeout", "Another call is moving this merchant. Retry when it has finished.");
         case "copy_differs":

@@ -113,6 +113,10 @@ describe("moving a merchant", () => {
       const done = await moveMerchant(env, m.merchantId, to, { timing: fast });
       expect(done).toMatchObject({ ok: true, move: { step: "done", fromShard: from, toShard: to } });
       expect(await shardIndexOf(m.merchantId)).toBe(to);
+      // A resumed move does not know when its switch landed and refuses every route read before its
+      // thaw: this isolate's first request may get one retryable 429, never a write to the source.
+      const first = await get(m, "/v1/payment_intents");
+      if (first.status !== 200) expect(first).toMatchObject({ status: 429, body: { error: { code: "lock_timeout" } } });
       if (step === "switched") {
         expect(await merchantFootprint(shard(to), m.merchantId)).toEqual(before.footprint);
         expect(await view(m)).toEqual(before.view);
@@ -191,7 +195,13 @@ describe("moving a merchant", () => {
   it("refuses a request routed by a directory entry older than the move, once, and the retry finds the new shard", async () => {
     const m = await newMerchant();
     const from = await shardIndexOf(m.merchantId);
+    const beforeMove = Date.now();
     expect((await moveMerchant(env, m.merchantId, 1 - from, { timing: fast })).ok).toBe(true);
+    // The move told the gate when it landed.
+    const admitted = await env.MERCHANT_GATE.getByName(`m:${m.merchantId}:0`).admit({
+      policies: [{ name: "probe", quota: 10, windowSec: 1 }],
+    });
+    expect(admitted.outcome === "proceed" && admitted.movedAt >= beforeMove).toBe(true);
     // This isolate's status cache holds the merchant's route, read at some time t. Another mover
     // then records a move that landed after t: this isolate's entry must not route a request.
     expect((await get(m, "/v1/payment_intents")).status).toBe(200);
@@ -231,20 +241,25 @@ describe("moving a merchant", () => {
     expect(await status(1 - from)).toBe("succeeded");
   });
 
-  it("names the merchants a shard's background jobs skip: mid-move on every shard, a stale copy on its source until dropped", async () => {
+  it("names the merchants a shard's background jobs skip: a copy in progress or unfinished, a stale source until dropped", async () => {
     const m = await newMerchant();
     const from = await shardIndexOf(m.merchantId);
     const to = 1 - from;
     const skipped = async () => [
-      (await merchantsToSkip(controlDb(env), from)).has(m.merchantId),
-      (await merchantsToSkip(controlDb(env), to)).has(m.merchantId),
+      (await merchantsToSkip(controlDb(env), from, Date.now())).includes(m.merchantId),
+      (await merchantsToSkip(controlDb(env), to, Date.now())).includes(m.merchantId),
     ];
     expect(await skipped()).toEqual([false, false]);
-    const crash = (s: MoveCheckpoint) => {
+    let during: boolean[] = [];
+    const crash = async (s: MoveCheckpoint) => {
+      during = await skipped();
       if (s === "copied") throw new Error("crash");
     };
     await expect(moveMerchant(env, m.merchantId, to, { timing: fast, afterStep: crash })).rejects.toThrow();
-    expect(await skipped()).toEqual([true, true]);
+    // While a call works on the move, both copies are left alone; once it failed, the merchant works
+    // (and is swept) on its source, and the unverified target copy is left alone.
+    expect(during).toEqual([true, true]);
+    expect(await skipped()).toEqual([false, true]);
     expect((await moveMerchant(env, m.merchantId, to, { timing: fast })).ok).toBe(true);
     expect(await skipped()).toEqual([true, false]);
     expect((await operatorPost(`/admin/v1/merchants/${m.merchantId}/move/drop_source`)).status).toBe(200);
@@ -252,21 +267,39 @@ describe("moving a merchant", () => {
     expect((await operatorPost(`/admin/v1/merchants/${m.merchantId}/move/drop_source`)).status).toBe(200);
   });
 
-  it("is skipped by the sweep while unfinished", async () => {
+  it("moves back onto a finished move's undropped source, replacing the stale copy there", async () => {
+    const m = await newMerchant();
+    const from = await shardIndexOf(m.merchantId);
+    await pay(m, "4242424242424242");
+    expect((await moveMerchant(env, m.merchantId, 1 - from, { timing: fast })).ok).toBe(true);
+    await pay(m, "4242424242424242");
+    const live = await merchantFootprint(shard(1 - from), m.merchantId);
+    expect((await moveMerchant(env, m.merchantId, from, { timing: fast })).ok).toBe(true);
+    expect(await merchantFootprint(shard(from), m.merchantId)).toEqual(live);
+    expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  });
+
+  it("is left alone by the sweep while a call moves it, and swept where it lives otherwise", async () => {
     const m = await newMerchant();
     const from = await shardIndexOf(m.merchantId);
     const manual = (await pay(m, "4242424242424242", { capture_method: "manual" })).body;
     await shard(from).update(paymentIntents).set({ authorizedAt: 1 }).where(eq(paymentIntents.id, manual.id));
-    const crash = (s: MoveCheckpoint) => {
-      if (s === "frozen") throw new Error("crash");
+    const status = async (db: number) =>
+      (await shard(db).select().from(paymentIntents).where(eq(paymentIntents.id, manual.id)).get())?.status;
+    let during: string | undefined;
+    const sweepWhileFrozen = async (s: MoveCheckpoint) => {
+      if (s !== "frozen") return;
+      await scheduledSweep(env);
+      during = await status(from);
     };
-    await expect(moveMerchant(env, m.merchantId, 1 - from, { timing: fast, afterStep: crash })).rejects.toThrow();
+    expect((await moveMerchant(env, m.merchantId, 1 - from, { timing: fast, afterStep: sweepWhileFrozen })).ok).toBe(
+      true,
+    );
+    expect(during).toBe("requires_capture");
+    // Finished, the move took the authorization along, and the next sweep expires it on the new
+    // shard; the stale copy on the old one is left alone.
     await scheduledSweep(env);
-    const row = await shard(from).select().from(paymentIntents).where(eq(paymentIntents.id, manual.id)).get();
-    expect(row?.status).toBe("requires_capture");
-    // Finished, the move takes the authorization along, and the next sweep expires it on the new shard.
-    expect((await moveMerchant(env, m.merchantId, 1 - from, { timing: fast })).ok).toBe(true);
-    await scheduledSweep(env);
-    expect((await get(m, `/v1/payment_intents/${manual.id}`)).body.status).toBe("canceled");
+    expect(await status(1 - from)).toBe("canceled");
+    expect(await status(from)).toBe("requires_capture");
   });
 });
