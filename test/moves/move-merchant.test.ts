@@ -303,3 +303,40 @@ describe("moving a merchant", () => {
     expect(await status(from)).toBe("requires_capture");
   });
 });
+
+describe("the move routes refuse what they must", () => {
+  const send = async (path: string, body: unknown, headers: Record<string, string>) => {
+    const init = json(body);
+    const res = await call(path, { ...init, headers: { ...init.headers, ...headers } }, app);
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response fields.
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it("answers 401 without an operator credential and to a merchant's token, and moves nothing", async () => {
+    const m = await newMerchant();
+    const from = await shardIndexOf(m.merchantId);
+    const path = `/admin/v1/merchants/${m.merchantId}/move`;
+    expect((await send(path, { shard: 1 - from }, {})).status).toBe(401);
+    expect((await send(path, { shard: 1 - from }, { authorization: `Bearer ${m.token}` })).status).toBe(401);
+    expect((await send(`${path}/drop_source`, {}, { authorization: `Bearer ${m.token}` })).status).toBe(401);
+    expect(await shardIndexOf(m.merchantId)).toBe(from);
+  });
+
+  it("answers 4xx with the offending param for an unknown merchant, shard or missing shard", async () => {
+    const m = await newMerchant();
+    const from = await shardIndexOf(m.merchantId);
+    const move = (id: string, body: unknown) => send(`/admin/v1/merchants/${id}/move`, body, operatorHeaders());
+    expect(await move("mer_nosuchmerchant", { shard: 0 })).toMatchObject({
+      status: 404,
+      body: { error: { code: "resource_missing", param: "id" } },
+    });
+    expect(await move(m.merchantId, { shard: 7 })).toMatchObject({ status: 400, body: { error: { param: "shard" } } });
+    expect(await move(m.merchantId, { shard: -1 })).toMatchObject({ status: 400, body: { error: { param: "shard" } } });
+    expect(await move(m.merchantId, {})).toMatchObject({ status: 400, body: { error: { param: "shard" } } });
+    expect(await move(m.merchantId, { shard: from })).toMatchObject({
+      status: 400,
+      body: { error: { param: "shard" } },
+    });
+    expect(await shardIndexOf(m.merchantId)).toBe(from);
+  });
+});
