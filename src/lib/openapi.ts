@@ -48,3 +48,9 @@ export function errorResponses(...statuses: number[]) {
     ]),
   );
 }
+
+/** The `{id}` path parameter of a resource route, as the OpenAPI document names it. */
+export const PathId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+
+/** What every operator route shares in the OpenAPI document: its tag and the operator token it requires. */
+export const OPERATOR_ROUTE = { tags: ["Operator"], security: [{ operatorToken: [] }] };

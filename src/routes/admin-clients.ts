@@ -19,7 +19,7 @@ import {
 import { parseScopes, SCOPES } from "../domain/scopes";
 import { ApiError } from "../errors";
 import { hasPrefix, newId } from "../lib/ids";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
@@ -61,29 +61,27 @@ const CreateClient = z
       .openapi({ description: `Space-separated string or array; defaults to every scope (${SCOPES.join(", ")}).` }),
   })
   .openapi("CreateApiClientParams");
-const MerchantParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
-const ClientParams = MerchantParam.extend({
+const ClientParams = PathId.extend({
   client: z.string().openapi({ param: { name: "client", in: "path" } }),
 });
-const base = { tags: ["Operator"], security: [{ operatorToken: [] }] };
 
 const createClientRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/merchants/{id}/clients",
   summary: "Create an API client; the response carries its secret, once",
-  request: { params: MerchantParam, body: formOrJsonBody(CreateClient) },
+  request: { params: PathId, body: formOrJsonBody(CreateClient) },
   responses: {
     200: { description: "The client and its secret", content: { "application/json": { schema: NewClientSchema } } },
     ...errorResponses(400, 401, 404),
   },
 });
 const listClientsRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "get",
   path: "/admin/v1/merchants/{id}/clients",
   summary: "List a merchant's API clients, newest first",
-  request: { params: MerchantParam, query: ListQuery },
+  request: { params: PathId, query: ListQuery },
   responses: {
     200: {
       description: "A page of clients",
@@ -93,7 +91,7 @@ const listClientsRoute = createRoute({
   },
 });
 const revokeClientRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/merchants/{id}/clients/{client}/revoke",
   summary: "Revoke an API client: it can get no new token and its tokens stop working",

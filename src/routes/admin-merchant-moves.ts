@@ -11,7 +11,7 @@ import type { MoveRow } from "../db/merchant-move";
 import { insertAudit } from "../db/merchants";
 import { ApiError } from "../errors";
 import { hasPrefix, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
 import { dropMovedSource, MOVE_TIMING, type MoveTiming, moveMerchant } from "../moves/move-merchant";
@@ -28,15 +28,13 @@ const MoveSchema = z
   .openapi("MerchantMove");
 
 const MoveParams = z.strictObject({ shard: intParam().pipe(z.int().min(0)) }).openapi("MoveMerchantParams");
-const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 
 const moveRoute = createRoute({
-  tags: ["Operator"],
-  security: [{ operatorToken: [] }],
+  ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/merchants/{id}/move",
   summary: "Move a merchant to another shard, or finish its unfinished move",
-  request: { params: IdParam, body: formOrJsonBody(MoveParams) },
+  request: { params: PathId, body: formOrJsonBody(MoveParams) },
   responses: {
     200: { description: "The finished move", content: { "application/json": { schema: MoveSchema } } },
     ...errorResponses(400, 401, 404, 429, 503),
@@ -44,12 +42,11 @@ const moveRoute = createRoute({
 });
 
 const dropRoute = createRoute({
-  tags: ["Operator"],
-  security: [{ operatorToken: [] }],
+  ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/merchants/{id}/move/drop_source",
   summary: "Delete the stale copy a finished move left on its source shard",
-  request: { params: IdParam },
+  request: { params: PathId },
   responses: {
     200: { description: "The move whose source copy is gone", content: { "application/json": { schema: MoveSchema } } },
     ...errorResponses(400, 401, 404, 429),

@@ -21,7 +21,7 @@ import { pickShard } from "../db/shards";
 import { MAX_RATE_LIMIT } from "../domain/limits";
 import { ApiError } from "../errors";
 import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
@@ -74,13 +74,11 @@ const UpdateMerchant = z
       .openapi({ description: 'Requests per second; "" restores the deployment default.' }),
   })
   .openapi("UpdateMerchantParams");
-const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 
 const one = { description: "The merchant", content: { "application/json": { schema: MerchantSchema } } };
-const base = { tags: ["Operator"], security: [{ operatorToken: [] }] };
 
 const createMerchantRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/merchants",
   summary: "Create a merchant",
@@ -88,7 +86,7 @@ const createMerchantRoute = createRoute({
   responses: { 200: one, ...errorResponses(400, 401) },
 });
 const listMerchantsRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "get",
   path: "/admin/v1/merchants",
   summary: "List merchants, newest first",
@@ -102,28 +100,28 @@ const listMerchantsRoute = createRoute({
   },
 });
 const getMerchantRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "get",
   path: "/admin/v1/merchants/{id}",
   summary: "Retrieve a merchant",
-  request: { params: IdParam },
+  request: { params: PathId },
   responses: { 200: one, ...errorResponses(401, 404) },
 });
 const updateMerchantRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/merchants/{id}",
   summary: "Update a merchant's name or rate limit",
-  request: { params: IdParam, body: formOrJsonBody(UpdateMerchant) },
+  request: { params: PathId, body: formOrJsonBody(UpdateMerchant) },
   responses: { 200: one, ...errorResponses(400, 401, 404) },
 });
 const statusRoute = (action: "suspend" | "reactivate") =>
   createRoute({
-    ...base,
+    ...OPERATOR_ROUTE,
     method: "post",
     path: `/admin/v1/merchants/{id}/${action}`,
     summary: action === "suspend" ? "Suspend a merchant: its tokens stop working" : "Reactivate a suspended merchant",
-    request: { params: IdParam },
+    request: { params: PathId },
     responses: { 200: one, ...errorResponses(401, 404) },
   });
 

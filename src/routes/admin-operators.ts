@@ -21,7 +21,7 @@ import {
 } from "../db/operators";
 import { ApiError, invalidParam } from "../errors";
 import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit, rootTokenConfigured } from "../middleware/operator-auth";
@@ -81,13 +81,11 @@ const CreateOperator = z
     rate_limit: intParam().pipe(z.int().min(1).max(MAX_OPERATOR_RATE_LIMIT)).optional(),
   })
   .openapi("CreateOperatorParams");
-const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
-const base = { tags: ["Operator"], security: [{ operatorToken: [] }] };
 const one = { description: "The operator", content: { "application/json": { schema: OperatorSchema } } };
 const root = { description: "The root token's state", content: { "application/json": { schema: RootTokenSchema } } };
 
 const createOperatorRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/operators",
   summary: "Create a named operator; the response carries its secret, once",
@@ -98,7 +96,7 @@ const createOperatorRoute = createRoute({
   },
 });
 const listOperatorsRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "get",
   path: "/admin/v1/operators",
   summary: "List operators, newest first",
@@ -112,23 +110,23 @@ const listOperatorsRoute = createRoute({
   },
 });
 const getOperatorRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "get",
   path: "/admin/v1/operators/{id}",
   summary: "Retrieve an operator",
-  request: { params: IdParam },
+  request: { params: PathId },
   responses: { 200: one, ...errorResponses(401, 404, 429) },
 });
 const disableOperatorRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/operators/{id}/disable",
   summary: "Disable an operator: its secret stops working with the next request",
-  request: { params: IdParam },
+  request: { params: PathId },
   responses: { 200: one, ...errorResponses(400, 401, 404, 429) },
 });
 const getRootRoute = createRoute({
-  ...base,
+  ...OPERATOR_ROUTE,
   method: "get",
   path: "/admin/v1/root_token",
   summary: "Whether the root OPERATOR_TOKEN is enabled",
@@ -136,7 +134,7 @@ const getRootRoute = createRoute({
 });
 const rootRoute = (action: "disable" | "enable") =>
   createRoute({
-    ...base,
+    ...OPERATOR_ROUTE,
     method: "post",
     path: `/admin/v1/root_token/${action}`,
     summary:

@@ -9,7 +9,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { controlDb } from "../db/client";
 import { insertAudit } from "../db/merchants";
 import { log } from "../lib/log";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, OPERATOR_ROUTE } from "../lib/openapi";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
@@ -38,11 +38,10 @@ const RotationSchema = z
   .openapi("VaultRotation");
 
 const rotate = createRoute({
+  ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/vault/rotate",
-  tags: ["Operator"],
   summary: "Re-encrypt one batch of vault records under the newest key-encrypting key",
-  security: [{ operatorToken: [] }],
   request: { body: formOrJsonBody(RotateBody) },
   responses: {
     200: { description: "Progress of the rotation", content: { "application/json": { schema: RotationSchema } } },
