@@ -14,6 +14,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import {
+  events,
   ledgerBalances,
   ledgerEntries,
   merchantMoves,
@@ -24,6 +25,8 @@ import {
   refunds,
   tokenRedemptions,
   tokens,
+  webhookAttempts,
+  webhookEndpoints,
 } from "./schema";
 
 /** A move's row as stored. */
@@ -65,6 +68,9 @@ const OWNED: readonly Owned[] = [
   { name: "refunds", table: refunds, where: (m) => eq(refunds.merchantId, m) },
   { name: "ledger_entries", table: ledgerEntries, where: (m) => eq(ledgerEntries.merchantId, m) },
   { name: "ledger_balances", table: ledgerBalances, where: (m) => eq(ledgerBalances.merchantId, m) },
+  { name: "events", table: events, where: (m) => eq(events.merchantId, m) },
+  { name: "webhook_endpoints", table: webhookEndpoints, where: (m) => eq(webhookEndpoints.merchantId, m) },
+  { name: "webhook_attempts", table: webhookAttempts, where: (m) => eq(webhookAttempts.merchantId, m) },
 ];
 
 const rowid = sql<number>`rowid`;

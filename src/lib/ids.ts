@@ -18,6 +18,8 @@ export type IdPrefix =
   | "aud"
   | "evt"
   | "we"
+  | "whatt"
+  | "whsec"
   | "opr";
 
 /** Random bytes drawn from the CSPRNG a pool at a time: one `getRandomValues` call serves many ids. */

@@ -1,3 +1,4 @@
-/** A shard database's tables: every per-merchant table (payments, ledger, vault), keyed by merchant_id. */
+/** A shard database's tables: every per-merchant table (payments, ledger, vault, events and webhooks), keyed by merchant_id. */
+export * from "./events";
 export * from "./payments";
 export * from "./vault";
