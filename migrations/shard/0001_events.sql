@@ -51,7 +51,10 @@ CREATE TABLE `webhook_endpoints` (
 	`previous_secret_sealed` text,
 	`previous_secret_expires_at` integer,
 	`failing_since` integer,
+	`idempotency_key` text,
+	`roll_key` text,
 	`created` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `webhook_endpoints_merchant_idx` ON `webhook_endpoints` (`merchant_id`,`created`,`id`);
+CREATE INDEX `webhook_endpoints_merchant_idx` ON `webhook_endpoints` (`merchant_id`,`created`,`id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `webhook_endpoints_idempotency_idx` ON `webhook_endpoints` (`merchant_id`,`idempotency_key`);

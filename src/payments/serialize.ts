@@ -40,6 +40,41 @@ export function intentJson(row: IntentRow, livemode: boolean) {
   };
 }
 
+/**
+ * The Charge object of an intent's latest charge, derived from the intent row: a charge comes into
+ * being with each authorization attempt (`latest_charge`); it failed when that attempt was declined.
+ * Refunds and captures show as on Stripe's charge (`amount_captured`, `amount_refunded`, `refunded`).
+ */
+export function chargeJson(row: IntentRow, livemode: boolean) {
+  const error = row.lastPaymentError ? (JSON.parse(row.lastPaymentError) as LastPaymentError) : null;
+  const failed = error !== null && row.status === "requires_payment_method";
+  const captured = row.amountReceived > 0;
+  return {
+    id: row.latestCharge,
+    object: "charge" as const,
+    amount: row.amount,
+    amount_captured: row.amountReceived,
+    amount_refunded: row.amountRefunded,
+    captured,
+    created: row.authorizedAt ?? row.created,
+    currency: row.currency,
+    description: row.description,
+    failure_code: failed ? error.code : null,
+    failure_message: failed ? error.message : null,
+    livemode,
+    metadata: JSON.parse(row.metadata) as Metadata,
+    outcome: failed
+      ? { type: "issuer_declined", network_status: "declined_by_network", reason: error.decline_code }
+      : { type: "authorized", network_status: "approved_by_network", reason: null },
+    paid: !failed,
+    payment_intent: row.id,
+    payment_method: row.paymentMethod ?? error?.payment_method?.id ?? null,
+    refunded: captured && row.amountRefunded >= row.amountReceived,
+    statement_descriptor: row.statementDescriptor,
+    status: failed ? ("failed" as const) : ("succeeded" as const),
+  };
+}
+
 /** The Refund object. */
 export function refundJson(row: RefundRow) {
   return {

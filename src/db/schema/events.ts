@@ -4,7 +4,7 @@
  * tables, so they live on the merchant's shard. See docs/schema.md and README "Events and webhooks".
  */
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * An event (`evt_…`). `snapshot` is the row of the object it describes as the change's batch left
@@ -72,9 +72,16 @@ export const webhookEndpoints = sqliteTable(
     previousSecretExpiresAt: integer("previous_secret_expires_at"),
     /** First failed delivery since the last success (unix seconds); null while deliveries succeed. */
     failingSince: integer("failing_since"),
+    /** Idempotency-Key of the create: a retry finds this endpoint (and shows its secret again). */
+    idempotencyKey: text("idempotency_key"),
+    /** Idempotency-Key of the latest secret roll: a retry of that roll rolls nothing more. */
+    rollKey: text("roll_key"),
     created: integer("created").notNull(),
   },
-  (t) => [index("webhook_endpoints_merchant_idx").on(t.merchantId, t.created, t.id)],
+  (t) => [
+    index("webhook_endpoints_merchant_idx").on(t.merchantId, t.created, t.id),
+    uniqueIndex("webhook_endpoints_idempotency_idx").on(t.merchantId, t.idempotencyKey),
+  ],
 );
 
 /** One delivery attempt of one event to one endpoint. */

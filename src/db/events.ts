@@ -1,0 +1,99 @@
+/**
+ * Storage of events: the outbox insert that joins a change's batch, and the reads of the Events API
+ * and the dispatcher. An event's insert takes its snapshot from the object's row *in the same
+ * batch*, after the change's own statements: `(select json_object(…) from <table> where id = …)`.
+ * That makes a change without its event, or an event without its change, impossible: both are in
+ * one batch, and a snapshot of a row that is not there is NULL in a NOT NULL column, which rolls
+ * the whole batch back.
+ */
+import { getTableColumns, type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { EventObjectType } from "../events/render";
+import type { Db } from "./client";
+import { type Bound, prepared1 } from "./prepared";
+import { events, paymentIntents, paymentMethods, refunds } from "./schema";
+
+/** Who caused a change: the request (its `Request-Id` and `Idempotency-Key`), or null for the sweep. */
+export interface EventOrigin {
+  requestId: string;
+  idempotencyKey: string | null;
+}
+
+/** One event to record with a change. */
+export interface EventSpec {
+  id: string;
+  merchantId: string;
+  type: string;
+  objectType: EventObjectType;
+  objectId: string;
+  created: number;
+  /** `data.previous_attributes` (wire names), on `*.updated` events. */
+  previous?: Record<string, unknown> | null;
+  origin: EventOrigin | null;
+}
+
+/** Columns of payment_methods an event may carry: never the sealed card data. */
+const PAYMENT_METHOD_SECRETS = new Set([
+  "keyVersion",
+  "wrappedKey",
+  "panCiphertext",
+  "cvcCiphertext",
+  "internalFingerprint",
+]);
+
+/** `json_object('<field>', <column>, …)` of a table's row, with its TypeScript field names. */
+function rowJson(table: SQLiteTable, leaveOut: ReadonlySet<string> = new Set()): SQL {
+  const columns = Object.entries(getTableColumns(table) as Record<string, SQLiteColumn>).filter(
+    ([field]) => !leaveOut.has(field),
+  );
+  const pairs = columns.map(([field, column]) => sql`${field}, ${sql.identifier(column.name)}`);
+  return sql`json_object(${sql.join(pairs, sql`, `)})`;
+}
+
+/** The table an event's snapshot is taken from, and the row's JSON. */
+function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } {
+  switch (type) {
+    case "payment_intent":
+    case "charge":
+      return { table: paymentIntents, json: () => rowJson(paymentIntents) };
+    case "refund":
+      return { table: refunds, json: () => rowJson(refunds) };
+    case "payment_method":
+      return { table: paymentMethods, json: () => rowJson(paymentMethods, PAYMENT_METHOD_SECRETS) };
+  }
+}
+
+/**
+ * The insert of one event, to put in the change's batch *after* the statements that write the
+ * object: its snapshot is the object's row as the batch left it (see the module comment).
+ */
+export function eventInsert(db: Db, spec: EventSpec): Bound {
+  const { table, json } = source(spec.objectType);
+  const statement = prepared1(db, `events.insert:${spec.objectType}`, () => {
+    const p = sql.placeholder;
+    const id = sql.identifier("id");
+    const merchant = sql.identifier("merchant_id");
+    return db.insert(events).values({
+      id: p("id"),
+      merchantId: p("merchantId"),
+      type: p("type"),
+      objectType: spec.objectType,
+      objectId: p("objectId"),
+      snapshot: sql`(select ${json()} from ${table} where ${id} = ${p("objectId")} and ${merchant} = ${p("merchantId")})`,
+      previousAttributes: p("previous"),
+      requestId: p("requestId"),
+      requestIdempotencyKey: p("idempotencyKey"),
+      created: p("created"),
+    });
+  });
+  return statement.bind({
+    id: spec.id,
+    merchantId: spec.merchantId,
+    type: spec.type,
+    objectId: spec.objectId,
+    previous: spec.previous ? JSON.stringify(spec.previous) : null,
+    requestId: spec.origin?.requestId ?? null,
+    idempotencyKey: spec.origin?.idempotencyKey ?? null,
+    created: spec.created,
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * The Event object as the API returns it and webhooks carry it (Stripe's shape), rendered from a
+ * stored events row: `data.object` comes from the row snapshot the change's batch took, through
+ * the same serializers the API uses, so an event shows exactly what a GET showed at that moment.
+ */
+import type { IntentRow } from "../db/payment-intents";
+import type { RefundRow } from "../db/refunds";
+import type { events } from "../db/schema";
+import type { PaymentMethodRow } from "../db/vault";
+import { chargeJson, intentJson, refundJson } from "../payments/serialize";
+import { paymentMethodObject } from "../vault/objects";
+
+/** A stored events row. */
+export type EventRow = typeof events.$inferSelect;
+
+/** The API version events are rendered as (the one the `stripe` SDK edgepay is tested with pins). */
+export const API_VERSION = "2026-10-28.endive";
+
+/** What `data.object` of an event is. */
+export type EventObjectType = "payment_intent" | "charge" | "refund" | "payment_method";
+
+/** `data.object` of an event: the object as the API showed it right after the change. */
+export function eventDataObject(row: EventRow, livemode: boolean): Record<string, unknown> {
+  const snapshot = JSON.parse(row.snapshot) as unknown;
+  const type = row.objectType as EventObjectType;
+  switch (type) {
+    case "payment_intent":
+      return intentJson(snapshot as IntentRow, livemode);
+    case "charge":
+      return chargeJson(snapshot as IntentRow, livemode);
+    case "refund":
+      return refundJson(snapshot as RefundRow);
+    case "payment_method":
+      return paymentMethodObject(snapshot as PaymentMethodRow, livemode);
+  }
+}
+
+/** The Event object. `pending_webhooks` is as stored now (deliveries decrement it). */
+export function eventJson(row: EventRow, livemode: boolean) {
+  return {
+    id: row.id,
+    object: "event" as const,
+    api_version: API_VERSION,
+    created: row.created,
+    data: {
+      object: eventDataObject(row, livemode),
+      ...(row.previousAttributes === null
+        ? {}
+        : { previous_attributes: JSON.parse(row.previousAttributes) as Record<string, unknown> }),
+    },
+    livemode,
+    pending_webhooks: row.pendingWebhooks,
+    request: { id: row.requestId, idempotency_key: row.requestIdempotencyKey },
+    type: row.type,
+  };
+}
