@@ -8,7 +8,9 @@
  */
 import { getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { type IntentAfter, type IntentChangeKind, intentEvents } from "../domain/intent-events";
 import type { EventObjectType } from "../events/render";
+import { newId } from "../lib/ids";
 import type { Db } from "./client";
 import { type Bound, prepared1 } from "./prepared";
 import { events, paymentIntents, paymentMethods, refunds } from "./schema";
@@ -30,6 +32,11 @@ export interface EventSpec {
   /** `data.previous_attributes` (wire names), on `*.updated` events. */
   previous?: Record<string, unknown> | null;
   origin: EventOrigin | null;
+  /**
+   * Record the event only if the statement right before it in the batch changed a row: otherwise
+   * its snapshot is NULL and the whole batch rolls back (`isGuardMiss(err, "events.snapshot")`).
+   */
+  afterChange?: boolean;
 }
 
 /** Columns of payment_methods an event may carry: never the sealed card data. */
@@ -69,7 +76,8 @@ function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } 
  */
 export function eventInsert(db: Db, spec: EventSpec): Bound {
   const { table, json } = source(spec.objectType);
-  const statement = prepared1(db, `events.insert:${spec.objectType}`, () => {
+  const guard = spec.afterChange ? sql` and changes() > 0` : sql``;
+  const statement = prepared1(db, `events.insert:${spec.objectType}:${spec.afterChange === true}`, () => {
     const p = sql.placeholder;
     const id = sql.identifier("id");
     const merchant = sql.identifier("merchant_id");
@@ -79,7 +87,7 @@ export function eventInsert(db: Db, spec: EventSpec): Bound {
       type: p("type"),
       objectType: spec.objectType,
       objectId: p("objectId"),
-      snapshot: sql`(select ${json()} from ${table} where ${id} = ${p("objectId")} and ${merchant} = ${p("merchantId")})`,
+      snapshot: sql`(select ${json()} from ${table} where ${id} = ${p("objectId")} and ${merchant} = ${p("merchantId")}${guard})`,
       previousAttributes: p("previous"),
       requestId: p("requestId"),
       requestIdempotencyKey: p("idempotencyKey"),
@@ -96,4 +104,35 @@ export function eventInsert(db: Db, spec: EventSpec): Bound {
     idempotencyKey: spec.origin?.idempotencyKey ?? null,
     created: spec.created,
   });
+}
+
+/** Where an intent's change happened and who caused it, for the events it emits. */
+export interface IntentEventContext {
+  merchantId: string;
+  intentId: string;
+  created: number;
+  origin: EventOrigin | null;
+}
+
+/**
+ * The event inserts of changes `kinds` to an intent, recorded in one batch that leaves it `after`
+ * (`intentEvents` says which): to append to that batch, after every statement that writes the intent.
+ */
+export function intentEventInserts(
+  db: Db,
+  at: IntentEventContext,
+  kinds: readonly IntentChangeKind[],
+  after: IntentAfter,
+): Bound[] {
+  return intentEvents(kinds, after).map((e) =>
+    eventInsert(db, {
+      id: newId("evt"),
+      merchantId: at.merchantId,
+      type: e.type,
+      objectType: e.object,
+      objectId: at.intentId,
+      created: at.created,
+      origin: at.origin,
+    }),
+  );
 }
