@@ -11,6 +11,7 @@ import { sendError } from "./lib/http";
 import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
+import { dispatchAfterWrite } from "./middleware/dispatch";
 import { gate } from "./middleware/gate";
 import { merchantAuth } from "./middleware/merchant-auth";
 import { operatorAuth } from "./middleware/operator-auth";
@@ -74,6 +75,8 @@ export function createApp(options: AppOptions = {}): App {
       await next();
     }),
   );
+  // After the response of every merchant write, its new events go to the webhook queue (in waitUntil).
+  app.use("/v1/*", exceptTokenPath(dispatchAfterWrite));
   app.use("/admin/v1/*", operatorAuth);
   app.use("*", parseBody(MAX_BODY_BYTES));
   // The gate (rate limits, idempotency) needs the parsed body for its fingerprint. It runs after

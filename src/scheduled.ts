@@ -9,6 +9,23 @@ import { log } from "./lib/log";
 import { sweepPayments } from "./payments/actions";
 import { paymentDeps } from "./payments/deps";
 import { sweepExpiredCvcs } from "./vault";
+import { dispatchAll } from "./webhooks/dispatch";
+
+/** The cron (wrangler.toml `[triggers]`) that runs `scheduledDispatch`; any other runs `scheduledSweep`. */
+export const WEBHOOK_DISPATCH_CRON = "* * * * *";
+
+/**
+ * Every minute: puts on the webhook queue every event a request's own dispatch left behind (no
+ * execution context, an isolate that died, a claim that lapsed), on every shard.
+ */
+export async function scheduledDispatch(env: Env): Promise<void> {
+  try {
+    const report = await dispatchAll(env);
+    if (report.events > 0) log("info", "webhook_dispatch_cron", { events: report.events, messages: report.messages });
+  } catch (err) {
+    log("error", "webhook_dispatch_cron_failed", { error: err instanceof Error ? err.name : "unknown" });
+  }
+}
 
 /** How many shards one cron run sweeps at the same time. */
 export const SWEEP_PARALLEL_SHARDS = 4;

@@ -8,11 +8,9 @@
  * During a secret roll both the current and the previous secret sign: one `v1=` entry each in
  * `Stripe-Signature`, one space-separated `v1,…` each in `webhook-signature`.
  */
-import { fromBase64, toBase64, utf8 } from "../crypto/encoding";
+import { toBase64, utf8 } from "../crypto/encoding";
 import { hmacSha256, toHex } from "../crypto/hmac";
-
-/** The prefix of a webhook signing secret. */
-export const WEBHOOK_SECRET_PREFIX = "whsec_";
+import { standardWebhooksKey, WEBHOOK_SECRET_PREFIX } from "./secrets";
 
 /** What one delivery attempt signs: the message id, the attempt's time, the exact body, the active secrets. */
 export interface SignInput {
@@ -42,10 +40,10 @@ export function activeSecrets(
   return previous !== null && previousExpiresAt !== null && now < previousExpiresAt ? [current, previous] : [current];
 }
 
-/** The HMAC key of the Standard Webhooks scheme: the base64-decoded part after `whsec_`. */
+/** The HMAC key of the Standard Webhooks scheme; a secret without `whsec_` is a bug, not a key. */
 function standardKey(secret: string): Uint8Array<ArrayBuffer> {
   if (!secret.startsWith(WEBHOOK_SECRET_PREFIX)) throw new Error("webhook secret without the whsec_ prefix");
-  return fromBase64(secret.slice(WEBHOOK_SECRET_PREFIX.length));
+  return standardWebhooksKey(secret);
 }
 
 /** The `Stripe-Signature` header value: `t=<timestamp>,v1=<hex>[,v1=<hex>]`. */
