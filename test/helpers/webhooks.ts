@@ -13,6 +13,8 @@ import { newId } from "../../src/lib/ids";
 import type { DeliverOptions } from "../../src/webhooks/deliver";
 import { handleQueue } from "../../src/webhooks/queue";
 import { newWebhookSecret, sealWebhookSecret } from "../../src/webhooks/secrets";
+import type { TestMerchant } from "./merchants";
+import { post, recordedApp } from "./payments";
 import { dbOf } from "./shards";
 
 /** One request the receiver saw (test/receiver/server.ts `Received`). */
@@ -126,4 +128,32 @@ export async function handleOne(queue: string, body: unknown, attempts: number, 
     acked: result.explicitAcks.includes("msg-1"),
     retried: result.retryMessages.find((r) => r.msgId === "msg-1"),
   };
+}
+
+/**
+ * Pays 10.00 with a visa test card through `recordedApp` (app.request: no execution context, so
+ * the request's own dispatch does not run): the events are stored and left undispatched.
+ */
+export async function payQuietly(m: Pick<TestMerchant, "headers">) {
+  const app = { app: recordedApp };
+  const pm = await post(
+    m,
+    "/v1/payment_methods",
+    {
+      type: "card",
+      "card[number]": "4242424242424242",
+      "card[exp_month]": "12",
+      "card[exp_year]": "2040",
+      "card[cvc]": "123",
+    },
+    app,
+  );
+  if (pm.status !== 200) throw new Error(`payment method: ${pm.status}`);
+  const paid = await post(
+    m,
+    "/v1/payment_intents",
+    { amount: 1000, currency: "usd", payment_method: pm.body.id, confirm: "true" },
+    app,
+  );
+  return { status: paid.status, body: paid.body };
 }
