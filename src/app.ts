@@ -33,6 +33,7 @@ import { registerPaymentIntents } from "./routes/payment-intents";
 import { registerPaymentMethods } from "./routes/payment-methods";
 import { registerRefunds } from "./routes/refunds";
 import { registerTokens } from "./routes/tokens";
+import { registerWebhookAttempts } from "./routes/webhook-attempts";
 import type { App, AppEnv } from "./types";
 
 /** Largest request body accepted, in bytes; larger bodies get a 413 before any parsing. */
@@ -92,6 +93,7 @@ export function createApp(options: AppOptions = {}): App {
   registerBalance(app);
   registerPaymentMethods(app);
   registerTokens(app);
+  registerWebhookAttempts(app);
   registerAdminMerchants(app);
   registerAdminMerchantMoves(app, options.moveTiming);
   registerAdminClients(app);

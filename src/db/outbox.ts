@@ -77,3 +77,12 @@ export async function merchantsWithUndispatched(
     .all();
   return rows.map((r) => r.merchantId);
 }
+
+/** The merchant's event with this id, or undefined (for a resend). */
+export function merchantEvent(db: Db, merchantId: string, id: string): Promise<EventRow | undefined> {
+  return db
+    .select()
+    .from(events)
+    .where(and(eq(events.id, id), eq(events.merchantId, merchantId)))
+    .get();
+}

@@ -36,8 +36,8 @@ function unixNow(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** Sends messages in batches of at most SEND_BATCH_LIMIT, awaiting each. */
-async function sendAll(queue: Queue, messages: readonly DeliveryMessage[]): Promise<void> {
+/** Puts delivery messages on the queue, SEND_BATCH_LIMIT per `sendBatch`, each send awaited. */
+export async function queueDeliveries(queue: Queue, messages: readonly DeliveryMessage[]): Promise<void> {
   for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
     await queue.sendBatch(messages.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body, contentType: "json" })));
   }
@@ -67,7 +67,7 @@ export async function dispatchMerchant(
     const messages = claimed.flatMap((e, i) =>
       (targets[i] ?? []).map((endpointId) => ({ merchantId, eventId: e.id, endpointId, queuedAt: now })),
     );
-    await sendAll(env.WEBHOOKS, messages);
+    await queueDeliveries(env.WEBHOOKS, messages);
     await markDispatched(
       db,
       claimed.map((e, i) => ({ id: e.id, matches: targets[i]?.length ?? 0 })),

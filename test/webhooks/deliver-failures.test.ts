@@ -25,7 +25,7 @@ import {
   receiverScope,
   storeEndpoint,
   waitFor,
-} from "../helpers/webhooks";
+} from "../helpers/deliveries";
 
 const QUEUE = "edgepay-webhooks";
 const fast = { timeoutMs: 10_000, random: () => 0 };

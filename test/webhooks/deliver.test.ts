@@ -10,7 +10,7 @@ import { USER_AGENT } from "../../src/webhooks/deliver";
 import { CARDS } from "../helpers/cards";
 import { newMerchant } from "../helpers/merchants";
 import { pay } from "../helpers/payments";
-import { attemptsOf, eventsOf, receiverScope, storeEndpoint, waitFor } from "../helpers/webhooks";
+import { attemptsOf, eventsOf, receiverScope, storeEndpoint, waitFor } from "../helpers/deliveries";
 
 const stripe = new Stripe("sk_test_unused");
 
