@@ -51,13 +51,9 @@ const ResendSchema = z
 
 const ResendBody = z
   .strictObject({
-    webhook_endpoint: z
-      .string()
-      .max(255)
-      .optional()
-      .openapi({
-        description: "Only this endpoint (enabled). Default: every enabled endpoint listening for the type.",
-      }),
+    webhook_endpoint: z.string().max(255).optional().openapi({
+      description: "Only this endpoint (enabled). Default: every enabled endpoint listening for the type.",
+    }),
   })
   .openapi("EventResendParams");
 

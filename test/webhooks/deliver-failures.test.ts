@@ -13,9 +13,6 @@ import { MAX_DELAY_SECONDS, TEST_SCHEDULE } from "../../src/domain/webhook-retry
 import { deliver } from "../../src/webhooks/deliver";
 import type { DeliveryMessage } from "../../src/webhooks/messages";
 import { CARDS } from "../helpers/cards";
-import { newMerchant } from "../helpers/merchants";
-import { pay, post } from "../helpers/payments";
-import { dbOf } from "../helpers/shards";
 import {
   attemptsOf,
   endpointRow,
@@ -26,6 +23,9 @@ import {
   storeEndpoint,
   waitFor,
 } from "../helpers/deliveries";
+import { newMerchant } from "../helpers/merchants";
+import { pay, post } from "../helpers/payments";
+import { dbOf } from "../helpers/shards";
 
 const QUEUE = "edgepay-webhooks";
 const fast = { timeoutMs: 10_000, random: () => 0 };

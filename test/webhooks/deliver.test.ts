@@ -8,9 +8,9 @@ import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { USER_AGENT } from "../../src/webhooks/deliver";
 import { CARDS } from "../helpers/cards";
+import { attemptsOf, eventsOf, receiverScope, storeEndpoint, waitFor } from "../helpers/deliveries";
 import { newMerchant } from "../helpers/merchants";
 import { pay } from "../helpers/payments";
-import { attemptsOf, eventsOf, receiverScope, storeEndpoint, waitFor } from "../helpers/deliveries";
 
 const stripe = new Stripe("sk_test_unused");
 

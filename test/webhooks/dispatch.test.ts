@@ -12,9 +12,9 @@ import { events } from "../../src/db/schema";
 import worker from "../../src/index";
 import { WEBHOOK_DISPATCH_CRON } from "../../src/scheduled";
 import { dispatchMerchant } from "../../src/webhooks/dispatch";
+import { eventsOf, payQuietly, receiverScope, storeEndpoint, waitFor } from "../helpers/deliveries";
 import { newMerchant } from "../helpers/merchants";
 import { dbOf } from "../helpers/shards";
-import { eventsOf, payQuietly, receiverScope, storeEndpoint, waitFor } from "../helpers/deliveries";
 
 /** A merchant with `payments` paid intents whose events are stored and not dispatched (app.request: no waitUntil). */
 async function merchantWithEvents(payments: number) {
