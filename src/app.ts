@@ -34,7 +34,9 @@ import { registerPaymentMethods } from "./routes/payment-methods";
 import { registerRefunds } from "./routes/refunds";
 import { registerTokens } from "./routes/tokens";
 import { registerWebhookAttempts } from "./routes/webhook-attempts";
+import { registerWebhookEndpoints } from "./routes/webhook-endpoints";
 import type { App, AppEnv } from "./types";
+import { dohResolver, type Resolver } from "./webhooks/url-safety";
 
 /** Largest request body accepted, in bytes; larger bodies get a 413 before any parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -48,6 +50,8 @@ export interface AppOptions {
   payments?: PaymentOverrides;
   /** The waits of a merchant move (moves/move-merchant.ts); tests shorten them. */
   moveTiming?: MoveTiming;
+  /** Resolves hostnames for the live-mode webhook URL check (default: DNS-over-HTTPS); tests pass a table. */
+  resolve?: Resolver;
 }
 
 /** Builds the gateway app. Called once per isolate by the Worker entry, and by tests that need extra routes or a processor that fails. */
@@ -93,6 +97,7 @@ export function createApp(options: AppOptions = {}): App {
   registerBalance(app);
   registerPaymentMethods(app);
   registerTokens(app);
+  registerWebhookEndpoints(app, options.resolve ?? dohResolver());
   registerWebhookAttempts(app);
   registerAdminMerchants(app);
   registerAdminMerchantMoves(app, options.moveTiming);

@@ -79,7 +79,10 @@ export function listEndpoints(db: Db, merchantId: string, page: PageRequest): Pr
 
 /** The fields an update may change (already validated; `enabledEvents` and `metadata` as stored JSON). */
 export type EndpointChanges = Partial<
-  Pick<WebhookEndpointRow, "url" | "description" | "enabledEvents" | "metadata" | "status" | "disabledReason">
+  Pick<
+    WebhookEndpointRow,
+    "url" | "description" | "enabledEvents" | "metadata" | "status" | "disabledReason" | "failingSince"
+  >
 >;
 
 /** Applies `changes` to the merchant's endpoint and returns the updated row, or undefined when there is none. */

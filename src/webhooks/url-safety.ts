@@ -245,7 +245,7 @@ const AAAA = 28;
  * neither is unresolvable; so is any failure of the service, which makes the check fail closed.
  */
 export function dohResolver(
-  fetcher: typeof fetch = fetch,
+  fetcher: typeof fetch = (input, init) => fetch(input, init),
   endpoint = "https://cloudflare-dns.com/dns-query",
 ): Resolver {
   const query = async (name: string, type: "A" | "AAAA"): Promise<string[] | null> => {
