@@ -12,7 +12,7 @@ import { type IntentAfter, type IntentChangeKind, intentEvents } from "../domain
 import type { EventObjectType } from "../events/render";
 import { newId } from "../lib/ids";
 import type { Db } from "./client";
-import { type Bound, prepared1 } from "./prepared";
+import { type Bound, prepared1, type Values } from "./prepared";
 import { events, paymentIntents, paymentMethods, refunds } from "./schema";
 
 /** Who caused a change: the request (its `Request-Id` and `Idempotency-Key`), or null for the sweep. */
@@ -70,40 +70,63 @@ function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } 
   }
 }
 
+/** Rows one event insert carries (10 bound values each; D1 binds at most 100 per statement). */
+const ROWS_PER_INSERT = 8;
+
 /**
- * The insert of one event, to put in the change's batch *after* the statements that write the
- * object: its snapshot is the object's row as the batch left it (see the module comment).
+ * The insert of events, to put in the change's batch *after* the statements that write their
+ * objects: each snapshot is its object's row as the batch left it (see the module comment). One
+ * multi-row statement for up to ROWS_PER_INSERT events, so a change's events cost its batch one
+ * statement; none for no events.
  */
+export function eventInserts(db: Db, specs: readonly EventSpec[]): Bound[] {
+  const out: Bound[] = [];
+  for (let i = 0; i < specs.length; i += ROWS_PER_INSERT) out.push(insertRows(db, specs.slice(i, i + ROWS_PER_INSERT)));
+  return out;
+}
+
+/** `eventInserts` of one event. */
 export function eventInsert(db: Db, spec: EventSpec): Bound {
-  const { table, json } = source(spec.objectType);
-  const guard = spec.afterChange ? sql` and changes() > 0` : sql``;
-  const statement = prepared1(db, `events.insert:${spec.objectType}:${spec.afterChange === true}`, () => {
+  return insertRows(db, [spec]);
+}
+
+function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
+  const shape = specs.map((s) => `${s.objectType}${s.afterChange ? "!" : ""}`).join(",");
+  const statement = prepared1(db, `events.insert:${shape}`, () => {
     const p = sql.placeholder;
     const id = sql.identifier("id");
     const merchant = sql.identifier("merchant_id");
-    return db.insert(events).values({
-      id: p("id"),
-      merchantId: p("merchantId"),
-      type: p("type"),
-      objectType: spec.objectType,
-      objectId: p("objectId"),
-      snapshot: sql`(select ${json()} from ${table} where ${id} = ${p("objectId")} and ${merchant} = ${p("merchantId")}${guard})`,
-      previousAttributes: p("previous"),
-      requestId: p("requestId"),
-      requestIdempotencyKey: p("idempotencyKey"),
-      created: p("created"),
-    });
+    return db.insert(events).values(
+      specs.map((spec, i) => {
+        const { table, json } = source(spec.objectType);
+        const guard = spec.afterChange ? sql` and changes() > 0` : sql``;
+        return {
+          id: p(`id${i}`),
+          merchantId: p("merchantId"),
+          type: p(`type${i}`),
+          objectType: spec.objectType,
+          objectId: p(`objectId${i}`),
+          snapshot: sql`(select ${json()} from ${table} where ${id} = ${p(`objectId${i}`)} and ${merchant} = ${p("merchantId")}${guard})`,
+          previousAttributes: p(`previous${i}`),
+          requestId: p(`requestId${i}`),
+          requestIdempotencyKey: p(`idempotencyKey${i}`),
+          created: p(`created${i}`),
+        };
+      }),
+    );
   });
-  return statement.bind({
-    id: spec.id,
-    merchantId: spec.merchantId,
-    type: spec.type,
-    objectId: spec.objectId,
-    previous: spec.previous ? JSON.stringify(spec.previous) : null,
-    requestId: spec.origin?.requestId ?? null,
-    idempotencyKey: spec.origin?.idempotencyKey ?? null,
-    created: spec.created,
+  const values: Values = { merchantId: specs[0]?.merchantId };
+  specs.forEach((spec, i) => {
+    if (spec.merchantId !== values.merchantId) throw new Error("eventInserts: one merchant per insert");
+    values[`id${i}`] = spec.id;
+    values[`type${i}`] = spec.type;
+    values[`objectId${i}`] = spec.objectId;
+    values[`previous${i}`] = spec.previous ? JSON.stringify(spec.previous) : null;
+    values[`requestId${i}`] = spec.origin?.requestId ?? null;
+    values[`idempotencyKey${i}`] = spec.origin?.idempotencyKey ?? null;
+    values[`created${i}`] = spec.created;
   });
+  return statement.bind(values);
 }
 
 /** Where an intent's change happened and who caused it, for the events it emits. */
@@ -124,8 +147,9 @@ export function intentEventInserts(
   kinds: readonly IntentChangeKind[],
   after: IntentAfter,
 ): Bound[] {
-  return intentEvents(kinds, after).map((e) =>
-    eventInsert(db, {
+  return eventInserts(
+    db,
+    intentEvents(kinds, after).map((e) => ({
       id: newId("evt"),
       merchantId: at.merchantId,
       type: e.type,
@@ -133,6 +157,6 @@ export function intentEventInserts(
       objectId: at.intentId,
       created: at.created,
       origin: at.origin,
-    }),
+    })),
   );
 }
