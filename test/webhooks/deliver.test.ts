@@ -8,9 +8,9 @@ import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { USER_AGENT } from "../../src/webhooks/deliver";
 import { CARDS } from "../helpers/cards";
-import { attemptsOf, eventsOf, receiverScope, storeEndpoint, waitFor } from "../helpers/deliveries";
+import { attemptsOf, eventsOf, receiverScope, waitFor } from "../helpers/deliveries";
 import { newMerchant } from "../helpers/merchants";
-import { pay } from "../helpers/payments";
+import { pay, post } from "../helpers/payments";
 
 const stripe = new Stripe("sk_test_unused");
 
@@ -18,7 +18,11 @@ describe("delivery", () => {
   it("delivers a payment's events, signed in both schemes, verifiable on the raw body", async () => {
     const m = await newMerchant();
     const rx = receiverScope();
-    const endpoint = await storeEndpoint(m.merchantId, rx.url("ok"));
+    // Through the endpoints API, as a merchant would: the secret is in the create answer only.
+    const created = await post(m, "/v1/webhook_endpoints", { url: rx.url("ok"), "enabled_events[0]": "*" });
+    expect(created.status).toBe(200);
+    const endpoint = { id: created.body.id as string, secret: created.body.secret as string };
+    expect(endpoint.secret).toMatch(/^whsec_/);
     const paid = await pay(m, CARDS.visa.number);
     expect(paid.status).toBe(200);
     const stored = await eventsOf(m.merchantId);
