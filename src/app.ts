@@ -73,7 +73,9 @@ export function createApp(options: AppOptions = {}): App {
   app.use(
     "/v1/*",
     exceptTokenPath(async (c, next) => {
-      c.set("payments", paymentDeps(c.env, c.var.merchantDb, options.payments));
+      // The gate refuses a malformed Idempotency-Key before any service runs, so the header is the key.
+      const origin = { requestId: c.var.requestId, idempotencyKey: c.req.header("Idempotency-Key") ?? null };
+      c.set("payments", paymentDeps(c.env, c.var.merchantDb, options.payments, origin));
       await next();
     }),
   );

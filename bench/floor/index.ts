@@ -9,7 +9,8 @@
  * - `POST /authorize`: the irreducible storage work of an authorize (issue 12), in the gateway's
  *   table and statement shapes: the key write (`begin`), a claim batch (intent and version rows,
  *   read back), an outcome batch (versioned update, version row, ledger postings, the accounts
- *   opened and their running balances in one update), the
+ *   opened and their running balances in one update), each batch with its events (one multi-row
+ *   insert whose snapshots are read from the intent row in the batch, as the gateway's outbox), the
  *   answer, then the response saved under its key (`complete`) in `ctx.waitUntil`.
  *
  * Never part of src/ and never deployed; bench/run.ts bundles it and applies schema.sql to D1.
@@ -84,7 +85,18 @@ async function writeBatch(env: FloorEnv, id: string): Promise<void> {
 const MERCHANT = "mer_floor";
 const AMOUNT = 2000;
 
-/** The claim: a new intent with its first version row, read back in the same batch. */
+/** The events of one batch: one insert of two rows, each with the intent row's JSON as the batch left it. */
+function events(db: D1Database, id: string, types: readonly [string, string], now: number): D1PreparedStatement {
+  const row =
+    "(?, ?, ?, 'payment_intent', ?, (SELECT json_object('id', id, 'status', status, 'amount', amount, 'currency', currency, 'amount_capturable', amount_capturable, 'version', version) FROM payment_intents WHERE id = ?), ?)";
+  return db
+    .prepare(
+      `INSERT INTO events (id, merchant_id, type, object_type, object_id, snapshot, created) VALUES ${row}, ${row}`,
+    )
+    .bind(...types.flatMap((type, i) => [`evt_${id}_${now}_${i}`, MERCHANT, type, id, id, now]));
+}
+
+/** The claim: a new intent with its first version row and its events, read back in the same batch. */
 function claim(db: D1Database, id: string, now: number): D1PreparedStatement[] {
   return [
     db
@@ -100,6 +112,7 @@ function claim(db: D1Database, id: string, now: number): D1PreparedStatement[] {
       )
       .bind(id, AMOUNT, now),
     db.prepare("SELECT * FROM payment_intents WHERE id = ?").bind(id),
+    events(db, id, ["payment_intent.created", "payment_intent.processing"], now),
   ];
 }
 
@@ -149,6 +162,7 @@ function outcome(db: D1Database, id: string, now: number): D1PreparedStatement[]
           "WHERE merchant_id = ? AND currency = 'usd' AND account IN (?, ?)",
       )
       .bind(...postings.flat(), MERCHANT, postings[0][0], postings[1][0]),
+    events(db, id, ["charge.succeeded", "payment_intent.amount_capturable_updated"], now),
   ];
 }
 

@@ -11,11 +11,13 @@
  */
 import { and, eq, getTableColumns, gt, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import { type IntentAfter, type IntentChangeKind, intentEvents } from "../domain/intent-events";
 import type { EventObjectType, EventRow } from "../events/render";
+import { newId } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { listPage, notOf, type PageResult } from "./pagination";
-import { type Bound, prepared1 } from "./prepared";
+import { type Bound, prepared1, type Values } from "./prepared";
 import { events, paymentIntents, paymentMethods, refunds, webhookAttempts } from "./schema";
 
 /** Who caused a change: the request (its `Request-Id` and `Idempotency-Key`), or null for the sweep. */
@@ -35,6 +37,11 @@ export interface EventSpec {
   /** `data.previous_attributes` (wire names), on `*.updated` events. */
   previous?: Record<string, unknown> | null;
   origin: EventOrigin | null;
+  /**
+   * Record the event only if the statement right before it in the batch changed a row: otherwise
+   * its snapshot is NULL and the whole batch rolls back (`isGuardMiss(err, "events.snapshot")`).
+   */
+  afterChange?: boolean;
 }
 
 /** Columns of payment_methods an event may carry: never the sealed card data. */
@@ -68,39 +75,95 @@ function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } 
   }
 }
 
+/** Rows one event insert carries (10 bound values each; D1 binds at most 100 per statement). */
+const ROWS_PER_INSERT = 8;
+
 /**
- * The insert of one event, to put in the change's batch *after* the statements that write the
- * object: its snapshot is the object's row as the batch left it (see the module comment).
+ * The insert of events, to put in the change's batch *after* the statements that write their
+ * objects: each snapshot is its object's row as the batch left it (see the module comment). One
+ * multi-row statement for up to ROWS_PER_INSERT events, so a change's events cost its batch one
+ * statement; none for no events.
  */
+export function eventInserts(db: Db, specs: readonly EventSpec[]): Bound[] {
+  const out: Bound[] = [];
+  for (let i = 0; i < specs.length; i += ROWS_PER_INSERT) out.push(insertRows(db, specs.slice(i, i + ROWS_PER_INSERT)));
+  return out;
+}
+
+/** `eventInserts` of one event. */
 export function eventInsert(db: Db, spec: EventSpec): Bound {
-  const { table, json } = source(spec.objectType);
-  const statement = prepared1(db, `events.insert:${spec.objectType}`, () => {
+  return insertRows(db, [spec]);
+}
+
+function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
+  const shape = specs.map((s) => `${s.objectType}${s.afterChange ? "!" : ""}`).join(",");
+  const statement = prepared1(db, `events.insert:${shape}`, () => {
     const p = sql.placeholder;
     const id = sql.identifier("id");
     const merchant = sql.identifier("merchant_id");
-    return db.insert(events).values({
-      id: p("id"),
-      merchantId: p("merchantId"),
-      type: p("type"),
-      objectType: spec.objectType,
-      objectId: p("objectId"),
-      snapshot: sql`(select ${json()} from ${table} where ${id} = ${p("objectId")} and ${merchant} = ${p("merchantId")})`,
-      previousAttributes: p("previous"),
-      requestId: p("requestId"),
-      requestIdempotencyKey: p("idempotencyKey"),
-      created: p("created"),
-    });
+    return db.insert(events).values(
+      specs.map((spec, i) => {
+        const { table, json } = source(spec.objectType);
+        const guard = spec.afterChange ? sql` and changes() > 0` : sql``;
+        return {
+          id: p(`id${i}`),
+          merchantId: p("merchantId"),
+          type: p(`type${i}`),
+          objectType: spec.objectType,
+          objectId: p(`objectId${i}`),
+          snapshot: sql`(select ${json()} from ${table} where ${id} = ${p(`objectId${i}`)} and ${merchant} = ${p("merchantId")}${guard})`,
+          previousAttributes: p(`previous${i}`),
+          requestId: p(`requestId${i}`),
+          requestIdempotencyKey: p(`idempotencyKey${i}`),
+          created: p(`created${i}`),
+        };
+      }),
+    );
   });
-  return statement.bind({
-    id: spec.id,
-    merchantId: spec.merchantId,
-    type: spec.type,
-    objectId: spec.objectId,
-    previous: spec.previous ? JSON.stringify(spec.previous) : null,
-    requestId: spec.origin?.requestId ?? null,
-    idempotencyKey: spec.origin?.idempotencyKey ?? null,
-    created: spec.created,
+  const values: Values = { merchantId: specs[0]?.merchantId };
+  specs.forEach((spec, i) => {
+    if (spec.merchantId !== values.merchantId) throw new Error("eventInserts: one merchant per insert");
+    values[`id${i}`] = spec.id;
+    values[`type${i}`] = spec.type;
+    values[`objectId${i}`] = spec.objectId;
+    values[`previous${i}`] = spec.previous ? JSON.stringify(spec.previous) : null;
+    values[`requestId${i}`] = spec.origin?.requestId ?? null;
+    values[`idempotencyKey${i}`] = spec.origin?.idempotencyKey ?? null;
+    values[`created${i}`] = spec.created;
   });
+  return statement.bind(values);
+}
+
+/** Where an intent's change happened and who caused it, for the events it emits. */
+export interface IntentEventContext {
+  merchantId: string;
+  intentId: string;
+  created: number;
+  origin: EventOrigin | null;
+}
+
+/**
+ * The event inserts of changes `kinds` to an intent, recorded in one batch that leaves it `after`
+ * (`intentEvents` says which): to append to that batch, after every statement that writes the intent.
+ */
+export function intentEventInserts(
+  db: Db,
+  at: IntentEventContext,
+  kinds: readonly IntentChangeKind[],
+  after: IntentAfter,
+): Bound[] {
+  return eventInserts(
+    db,
+    intentEvents(kinds, after).map((e) => ({
+      id: newId("evt"),
+      merchantId: at.merchantId,
+      type: e.type,
+      objectType: e.object,
+      objectId: at.intentId,
+      created: at.created,
+      origin: at.origin,
+    })),
+  );
 }
 
 /** How long events stay readable (and stored): 30 days, as Stripe's Events API. */

@@ -8,7 +8,15 @@ import { and, asc, eq, gt, isNotNull, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client";
 import { claimKey, isGuardMiss, isUniqueViolation, RequestAlreadyRan } from "./errors";
-import { type IntentChange, type IntentRow, rowPlaceholders, versionsShape, versionValues } from "./payment-intents";
+import { type EventOrigin, intentEventInserts } from "./events";
+import {
+  afterOf,
+  type IntentChange,
+  type IntentRow,
+  rowPlaceholders,
+  versionsShape,
+  versionValues,
+} from "./payment-intents";
 import { type Bound, bindAll, prepared, type Values } from "./prepared";
 import { paymentIntents, paymentIntentVersions } from "./schema";
 import { cardClaim, type PaymentMethodRow, spendTokenShape } from "./vault";
@@ -25,14 +33,15 @@ export interface CardClaim {
  * that reads nothing beforehand: the intent's id is `(select id where <card usable>)`, so an
  * unusable card makes it NULL and D1 rolls the whole batch back (undefined: nothing written). The
  * same batch reads the sealed card, clears its stored CVC and spends a token (`cardClaim` and
- * `spendTokenShape` in vault.ts). Throws the batch's error otherwise (an idempotency-key conflict,
- * a token spent by another batch).
+ * `spendTokenShape` in vault.ts), and records the events of both changes (caused by `origin`).
+ * Throws the batch's error otherwise (an idempotency-key conflict, a token spent by another batch).
  */
 export async function insertClaimed(
   db: Db,
   draft: IntentRow,
   next: IntentChange,
   card: CardClaim,
+  origin: EventOrigin | null,
 ): Promise<{ row: IntentRow; card: PaymentMethodRow } | undefined> {
   if (next.ledger) throw new Error("insertClaimed: a first change moves no money");
   const row = { ...draft, ...next.patch, version: draft.version + 1 };
@@ -55,8 +64,14 @@ export async function insertClaimed(
     { version: row.version, kind: next.kind, amount: next.amount ?? null },
   ]);
   const values = { ...row, ...versions, cardRef: card.ref, tokenId: card.ref, usedBy: card.usedBy, now: card.now };
+  const events = intentEventInserts(
+    db,
+    { merchantId: row.merchantId, intentId: row.id, created: row.created, origin },
+    ["created", next.kind],
+    afterOf(row),
+  );
   try {
-    const [, , read] = await db.batch([...bindAll(statements, values), ...(next.extra ?? [])] as [
+    const [, , read] = await db.batch([...bindAll(statements, values), ...(next.extra ?? []), ...events] as [
       Bound,
       ...BatchItem<"sqlite">[],
     ]);
@@ -74,11 +89,12 @@ export async function insertClaimed(
  * placeholders, built once per `key` (which must name all of it): the version row `kind` records
  * `amount`; the claim holds when `guard` does (the SQL mirror of the decision, see
  * intent-guards.ts); with `pending`, the intent moves to `processing` with that operation; `patch`
- * sets more columns.
+ * sets more columns. Its kind is one that emits no intent event (domain/intent-events.ts), so a
+ * claim decided in SQL needs none; a refund's own event comes with the refund (`extra`).
  */
 export interface ClaimShape {
   key: string;
-  kind: string;
+  kind: "capture_started" | "void_started" | "refund_started";
   amount: SQL;
   guard: SQL;
   pending?: "capture" | "void";

@@ -8,10 +8,13 @@
  */
 import { and, asc, eq, getTableColumns, lt, type Placeholder, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { IntentChangeKind } from "../domain/intent-events";
+import type { IntentStatus } from "../domain/payment-state";
 import { newId } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { isUniqueViolation, RequestAlreadyRan } from "./errors";
+import { type EventOrigin, intentEventInserts } from "./events";
 import { type Booking, postMovements } from "./ledger";
 import { createdRange, listPage, notOf } from "./pagination";
 import { prepared, type Values } from "./prepared";
@@ -87,7 +90,7 @@ export function versionsShape(db: Db, n: number) {
  */
 export type VersionRow = {
   version: number;
-  kind: string;
+  kind: IntentChangeKind;
   amount: number | null;
   requestKey?: string | null;
   answer?: string | null;
@@ -108,10 +111,16 @@ export function versionValues(intentId: string, created: number, rows: VersionRo
 
 /**
  * Inserts a new intent and its first version; with `next`, that first change too (its version and
- * patch), in the same batch. On an idempotency-key conflict (a retry of the same create after a
- * crash) returns the row that exists instead of creating a second one.
+ * patch), in the same batch, with the events they emit (caused by `origin`). On an idempotency-key
+ * conflict (a retry of the same create after a crash) returns the row that exists instead of
+ * creating a second one.
  */
-export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange): Promise<IntentRow> {
+export async function insertIntent(
+  db: Db,
+  draft: IntentRow,
+  origin: EventOrigin | null,
+  next?: IntentChange,
+): Promise<IntentRow> {
   if (next?.ledger) throw new Error("insertIntent: a first change moves no money");
   const row = next ? { ...draft, ...next.patch, version: draft.version + 1 } : draft;
   const versions: VersionRow[] = [{ version: draft.version, kind: "created", amount: draft.amount }];
@@ -120,8 +129,19 @@ export async function insertIntent(db: Db, draft: IntentRow, next?: IntentChange
     db.insert(paymentIntents).values(rowPlaceholders()),
     versionsShape(db, versions.length),
   ]);
+  const events = intentEventInserts(
+    db,
+    { merchantId: row.merchantId, intentId: row.id, created: row.created, origin },
+    versions.map((v) => v.kind),
+    afterOf(row),
+  );
   try {
-    await db.batch([insert.bind(row), log.bind(versionValues(row.id, row.created, versions)), ...(next?.extra ?? [])]);
+    await db.batch([
+      insert.bind(row),
+      log.bind(versionValues(row.id, row.created, versions)),
+      ...(next?.extra ?? []),
+      ...events,
+    ]);
     return row;
   } catch (err) {
     if (row.idempotencyKey === null || !isUniqueViolation(err, "payment_intents")) throw err;
@@ -156,7 +176,7 @@ export function intentQuery(db: Db, merchantId: string, id: string) {
 
 /** A change to apply to an intent read at `from.version`. */
 export interface IntentChange {
-  kind: string;
+  kind: IntentChangeKind;
   amount?: number;
   patch: Partial<Omit<IntentRow, "id" | "merchantId" | "version" | "created">>;
   /** A claim's request Idempotency-Key: a second claim under it on this intent is refused (`RequestAlreadyRan`). */
@@ -171,14 +191,21 @@ export interface IntentChange {
   next?: IntentChange;
 }
 
+/** What the events of a change depend on, of the intent the change leaves. */
+export function afterOf(row: Pick<IntentRow, "status" | "captureMethod">) {
+  return { status: row.status as IntentStatus, captureMethod: row.captureMethod as "automatic" | "manual" };
+}
+
 /**
- * Applies `change` to the intent if it is still at `from.version`. Returns the new row, or
- * undefined when another writer got there first (nothing was written; re-read and decide again).
+ * Applies `change` to the intent if it is still at `from.version`, with the events it emits
+ * (caused by `origin`; null for the sweep) in the same batch. Returns the new row, or undefined
+ * when another writer got there first (nothing was written; re-read and decide again).
  */
 export async function changeIntent(
   db: Db,
   from: IntentRow,
   change: IntentChange,
+  origin: EventOrigin | null,
   created = nowSeconds(),
 ): Promise<IntentRow | undefined> {
   const changes = change.next ? [change, change.next] : [change];
@@ -211,11 +238,18 @@ export async function changeIntent(
     requestKey: c.requestKey,
     answer: c.answer,
   }));
+  const events = intentEventInserts(
+    db,
+    { merchantId: from.merchantId, intentId: from.id, created, origin },
+    changes.map((c) => c.kind),
+    afterOf({ ...from, ...patch }),
+  );
   try {
     await db.batch([
       log.bind(versionValues(from.id, created, versions)),
       update.bind({ ...patch, version, intentId: from.id, fromVersion: from.version }),
       ...writes,
+      ...events,
     ]);
   } catch (err) {
     const claimed = changes[0]?.requestKey;

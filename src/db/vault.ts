@@ -3,8 +3,10 @@
  * another merchant behaves exactly like a missing one.
  */
 import { and, asc, count, eq, exists, gt, inArray, isNotNull, lt, lte, type SQL, sql } from "drizzle-orm";
+import { newId } from "../lib/ids";
 import type { Db } from "./client";
-import { isUniqueViolation } from "./errors";
+import { isGuardMiss, isUniqueViolation } from "./errors";
+import { type EventOrigin, eventInsert } from "./events";
 import { type Bound, bindAll, prepared, prepared1 } from "./prepared";
 import { paymentMethods, tokenRedemptions, tokens } from "./schema";
 
@@ -147,29 +149,49 @@ export function isTokenSpent(err: unknown): boolean {
 }
 
 /**
- * Detaches the merchant's payment method and shreds its secrets (data key, PAN and CVC
- * ciphertexts). Returns the row afterwards, or undefined if the merchant has no such method.
+ * Detaches the merchant's active payment method and shreds its secrets (data key, PAN and CVC
+ * ciphertexts), with its `payment_method.detached` event (caused by `origin`) in the same batch.
+ * Returns the row afterwards; a method already detached is returned as it is, with no second
+ * event; undefined if the merchant has no such method.
  */
-export function detachPaymentMethod(
+export async function detachPaymentMethod(
   db: Db,
   merchantId: string,
   id: string,
   now: number,
+  origin: EventOrigin | null,
 ): Promise<PaymentMethodRow | undefined> {
-  return db
+  const mine = and(eq(paymentMethods.id, id), eq(paymentMethods.merchantId, merchantId));
+  const detach = db
     .update(paymentMethods)
     .set({
       status: "detached",
-      detachedAt: sql`coalesce(${paymentMethods.detachedAt}, ${now})`,
+      detachedAt: now,
       keyVersion: null,
       wrappedKey: null,
       panCiphertext: null,
       cvcCiphertext: null,
       cvcExpiresAt: null,
     })
-    .where(and(eq(paymentMethods.id, id), eq(paymentMethods.merchantId, merchantId)))
-    .returning()
-    .get();
+    .where(and(mine, eq(paymentMethods.status, "active")))
+    .returning();
+  const event = eventInsert(db, {
+    id: newId("evt"),
+    merchantId,
+    type: "payment_method.detached",
+    objectType: "payment_method",
+    objectId: id,
+    created: now,
+    origin,
+    afterChange: true,
+  });
+  try {
+    const [rows] = await db.batch([detach, event]);
+    return rows[0];
+  } catch (err) {
+    if (!isGuardMiss(err, "events.snapshot")) throw err;
+    return db.select().from(paymentMethods).where(mine).get();
+  }
 }
 
 /** The update that drops the held CVC of the merchant's payment method, if any (await it, or batch it). */

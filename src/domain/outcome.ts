@@ -10,6 +10,7 @@
  * - unknown: timeout, crash, an answer that does not validate. Nothing is decided; the intent stays
  *   `processing` with the operation's key, and a retry or the sweep repeats the same key.
  */
+import type { IntentChangeKind } from "./intent-events";
 import type { Movement } from "./ledger";
 import type { IntentState, PendingOp } from "./payment-state";
 
@@ -67,7 +68,7 @@ export type OutcomeAnswer =
 
 /** The change an outcome makes: the version-log kind, the patch, its ledger movement, the answer. */
 export interface Resolution {
-  kind: string;
+  kind: IntentChangeKind;
   patch: OutcomePatch;
   movement?: Movement;
   answer: OutcomeAnswer;

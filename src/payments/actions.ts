@@ -103,7 +103,7 @@ export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, payme
   const step = confirmStep(draft, paymentMethod, undefined, deps.now());
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
   const card = { ref: paymentMethod, usedBy: draft.id, now: deps.now() };
-  const claimed = await insertClaimed(deps.db, draft, step.change, card).catch((err: unknown) => {
+  const claimed = await insertClaimed(deps.db, draft, step.change, card, deps.origin).catch((err: unknown) => {
     if (isUniqueViolation(err, "payment_intents") || isTokenSpent(err)) return undefined;
     throw err;
   });
@@ -122,7 +122,7 @@ async function createConfirmedRead(deps: PaymentDeps, draft: IntentRow, paymentM
   if (!("method" in resolved)) return resume(deps, resolved);
   const step = confirmStep(draft, resolved.method.id, resolved, deps.now());
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
-  const row = await insertIntent(deps.db, draft, step.change).catch(tokenLost);
+  const row = await insertIntent(deps.db, draft, deps.origin, step.change).catch(tokenLost);
   if (row.id !== draft.id) {
     // An intent inserted without its claim (an older create) is confirmed now.
     if (row.version === 1) {
@@ -157,7 +157,7 @@ async function resolveOrFind(deps: PaymentDeps, draft: IntentRow, paymentMethod:
  * batch that inserts the intent. A re-run of the create (after a lost answer) finds its first intent.
  */
 export async function createIntent(deps: PaymentDeps, draft: IntentRow, paymentMethod?: string): Promise<IntentRow> {
-  if (paymentMethod === undefined) return insertIntent(deps.db, draft);
+  if (paymentMethod === undefined) return insertIntent(deps.db, draft, deps.origin);
   const card = await resolveOrFind(deps, draft, paymentMethod);
   if (!("method" in card)) return card;
   const attach = {
@@ -165,7 +165,7 @@ export async function createIntent(deps: PaymentDeps, draft: IntentRow, paymentM
     patch: { paymentMethod: card.method.id, status: "requires_confirmation" },
     extra: card.spend(draft.id, deps.now()),
   } as const;
-  return insertIntent(deps.db, draft, attach).catch(tokenLost);
+  return insertIntent(deps.db, draft, deps.origin, attach).catch(tokenLost);
 }
 
 /** A retried create: the first attempt's intent, its pending operation (if any) finished with its key. */

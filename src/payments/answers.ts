@@ -3,6 +3,7 @@
  * the API shows it), and the answer the request that ran the operation gets.
  */
 import type { IntentChange, IntentRow } from "../db/payment-intents";
+import type { IntentChangeKind } from "../domain/intent-events";
 import type { Movement } from "../domain/ledger";
 import type { OutcomeAnswer, OutcomePatch } from "../domain/outcome";
 import { ApiError } from "../errors";
@@ -12,14 +13,14 @@ import type { LastPaymentError } from "./serialize";
 /** The storage change for an outcome's patch. */
 export function toChange(
   row: IntentRow,
-  kind: string,
+  kind: IntentChangeKind,
   patch: OutcomePatch,
   movement: Movement | undefined,
 ): IntentChange {
   const { pendingOp, lastPaymentError, ...plain } = patch;
   const stored: IntentChange["patch"] = { ...plain, pendingOp: pendingOp ? JSON.stringify(pendingOp) : null };
-  // The charge comes into being with the authorization.
-  if (movement?.kind === "authorize") stored.latestCharge = newId("ch");
+  // A charge comes into being with each authorization the processor answers: held, or declined.
+  if (movement?.kind === "authorize" || kind === "declined") stored.latestCharge = newId("ch");
   if (lastPaymentError !== undefined) {
     const error: LastPaymentError | null = lastPaymentError && {
       type: "card_error",

@@ -6,6 +6,7 @@
  * nothing in src/payments reaches for a database binding, `processorFor` or `Date.now` itself.
  */
 import type { Db } from "../db/client";
+import type { EventOrigin } from "../db/events";
 import type { ProcessorConnector } from "../processor/connector";
 import { type ProcessorFactory, processorFor } from "../processor/index";
 import type { ClaimedCard } from "../vault";
@@ -20,6 +21,8 @@ export interface PaymentDeps {
   processor: (claimed?: ClaimedCard) => ProcessorConnector;
   /** Unix seconds. */
   now: () => number;
+  /** The request the events of its changes name (`request.id`, `idempotency_key`); null for the sweep. */
+  origin: EventOrigin | null;
 }
 
 /** Replacements for the defaults, for tests and for a future per-merchant connector choice. */
@@ -28,13 +31,22 @@ export interface PaymentOverrides {
   now?: () => number;
 }
 
-/** Builds the dependencies for one request (or one shard's sweep) on the merchant's database `db`. */
-export function paymentDeps(env: Env, db: Db, overrides: PaymentOverrides = {}): PaymentDeps {
+/**
+ * Builds the dependencies for one request (or one shard's sweep, `origin` null) on the merchant's
+ * database `db`.
+ */
+export function paymentDeps(
+  env: Env,
+  db: Db,
+  overrides: PaymentOverrides = {},
+  origin: EventOrigin | null = null,
+): PaymentDeps {
   const factory = overrides.processor ?? processorFor;
   return {
     env,
     db,
     processor: (claimed) => factory({ env, db }, claimed),
     now: overrides.now ?? (() => Math.floor(Date.now() / 1000)),
+    origin,
   };
 }

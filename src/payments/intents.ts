@@ -114,7 +114,7 @@ export async function mutate(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt);
     const row = attempt === 0 && known ? known : await loadIntent(deps, merchantId, id);
-    const changed = await changeIntent(deps.db, row, await decide(row), deps.now());
+    const changed = await changeIntent(deps.db, row, await decide(row), deps.origin, deps.now());
     if (changed) return changed;
   }
   throw lockTimeout();
@@ -170,7 +170,7 @@ export async function act(
     const change = claims ? { ...step.change, requestKey: claimKey(step.change.kind, key) } : step.change;
     let changed: IntentRow | undefined;
     try {
-      changed = await changeIntent(deps.db, row, change, deps.now());
+      changed = await changeIntent(deps.db, row, change, deps.origin, deps.now());
     } catch (err) {
       if (err instanceof RequestAlreadyRan) return recorded(deps, merchantId, id, err.requestKey);
       if (options.onBatchError) options.onBatchError(err);
@@ -281,7 +281,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
     // (`recorded`); an authorization whose automatic capture is still unknown decides nothing yet.
     const last = change.next ?? change;
     if (last.patch.pendingOp === null) last.answer = JSON.stringify(answered);
-    const done = await changeIntent(deps.db, current, change, deps.now()).catch(async (err: unknown) => {
+    const done = await changeIntent(deps.db, current, change, deps.origin, deps.now()).catch(async (err: unknown) => {
       await forget();
       throw err;
     });

@@ -10,6 +10,7 @@
  * never told that a refund failed when it exists.
  */
 
+import { type EventSpec, eventInserts } from "../db/events";
 import { type ClaimShape, claimWhere } from "../db/intent-claims";
 import { guardable, guardValues, refundAmount, refundGuard, refundReservation } from "../db/intent-guards";
 import { postMovement, postMovementOf } from "../db/ledger";
@@ -103,7 +104,8 @@ async function reserveRefund(deps: PaymentDeps, merchantId: string, input: Refun
   );
   const ledger = postMovementOf(db, { merchantId, sourceId: id, created }, "refund_reserve", refund);
   const target = { merchantId, id: input.paymentIntent };
-  const claimed = await claimWhere(db, target, REFUND_CLAIM, created, requested, [refund.insert, ...ledger]);
+  const events = refundEvents(deps, [[{ id, merchantId, paymentIntentId: input.paymentIntent }, "created", created]]);
+  const claimed = await claimWhere(db, target, REFUND_CLAIM, created, requested, [refund.insert, ...ledger, ...events]);
   if (!claimed) return undefined;
   const [rows] = claimed.extra as [RefundRow[]];
   const row = rows[0];
@@ -148,7 +150,7 @@ async function createRefundRead(deps: PaymentDeps, merchantId: string, input: Re
           amount: d.amount,
           patch: { amountRefunded: row.amountRefunded + d.amount },
           ledger: { movement: { kind: "refund_reserve", amount: d.amount }, sourceId: refund.id },
-          extra: [insertRefund(db, refund)],
+          extra: [insertRefund(db, refund), ...refundEvents(deps, [[refund, "created", refund.created]])],
         };
       },
       current,
@@ -182,7 +184,14 @@ export async function runRefund(deps: PaymentDeps, refund: RefundRow, intent?: I
     if (r.status === "succeeded") {
       // Nothing on the intent changes (the amount was reserved): one batch, guarded by the refund's
       // status and by the ledger's (source, kind) uniqueness, which refuses a second booking.
-      await deps.db.batch([setRefundStatus(deps.db, refund.id, "succeeded"), ...postMovement(deps.db, at, r.movement)]);
+      await deps.db.batch([
+        setRefundStatus(deps.db, refund.id, "succeeded"),
+        ...postMovement(deps.db, at, r.movement),
+        ...refundEvents(deps, [
+          [refund, "updated", at.created, { status: "pending" }],
+          [refund, "charge.refunded", at.created],
+        ]),
+      ]);
       return { ...refund, status: "succeeded" };
     }
     // Failed: give the reservation back on the intent and in the ledger, in one batch.
@@ -200,7 +209,13 @@ export async function runRefund(deps: PaymentDeps, refund: RefundRow, intent?: I
           amount: refund.amount,
           patch: { amountRefunded: row.amountRefunded - refund.amount },
           ledger: { movement: r.movement, sourceId: refund.id },
-          extra: [setRefundStatus(deps.db, refund.id, "failed", r.failureReason)],
+          extra: [
+            setRefundStatus(deps.db, refund.id, "failed", r.failureReason),
+            ...refundEvents(deps, [
+              [refund, "updated", at.created, { status: "pending", failure_reason: null }],
+              [refund, "failed", at.created],
+            ]),
+          ],
         };
       },
       held,
@@ -222,3 +237,35 @@ export async function loadRefund(deps: PaymentDeps, merchantId: string, id: stri
 }
 
 class AlreadyFinished extends Error {}
+
+/** One event of a refund's change: the refund, its type, when, and its previous attributes on `updated`. */
+type RefundEvent = [
+  refund: Pick<RefundRow, "id" | "merchantId" | "paymentIntentId">,
+  type: "created" | "updated" | "failed" | "charge.refunded",
+  created: number,
+  previous?: Record<string, unknown>,
+];
+
+/**
+ * The event insert of a refund's change, for the batch that makes it (after the refund's own
+ * statements): `refund.<type>` about the refund, or `charge.refunded` about the refunded charge
+ * (rendered from its intent).
+ */
+function refundEvents(deps: PaymentDeps, list: RefundEvent[]) {
+  return eventInserts(
+    deps.db,
+    list.map(([refund, type, created, previous]): EventSpec => {
+      const charge = type === "charge.refunded";
+      return {
+        id: newId("evt"),
+        merchantId: refund.merchantId,
+        type: charge ? type : `refund.${type}`,
+        objectType: charge ? "charge" : "refund",
+        objectId: charge ? refund.paymentIntentId : refund.id,
+        created,
+        previous,
+        origin: deps.origin,
+      };
+    }),
+  );
+}

@@ -10,6 +10,7 @@ import { openCard, sealCard } from "../crypto/envelope";
 import { cardFingerprints } from "../crypto/fingerprint";
 import { loadKeyring } from "../crypto/keyring";
 import type { Db } from "../db/client";
+import type { EventOrigin } from "../db/events";
 import { nowSeconds } from "../db/merchants";
 import { runAlone } from "../db/prepared";
 import * as q from "../db/vault";
@@ -167,11 +168,11 @@ export async function getToken(
 
 /** Detaches the merchant's payment method for good and shreds its card secrets; repeating it is harmless. */
 export async function detachPaymentMethod(
-  vault: VaultDeps,
+  vault: VaultDeps & { origin?: EventOrigin | null },
   merchantId: string,
   id: string,
 ): Promise<q.PaymentMethodRow> {
-  const row = await q.detachPaymentMethod(vault.db, merchantId, id, nowSeconds());
+  const row = await q.detachPaymentMethod(vault.db, merchantId, id, nowSeconds(), vault.origin ?? null);
   if (!row) throw noSuchPaymentMethod("id");
   return row;
 }

@@ -38,20 +38,25 @@ function intent(): IntentRow {
 
 describe("changeIntent", () => {
   it("applies the first change from a version and refuses the second, ledger and extras included", async () => {
-    const authorized = await insertIntent(db, intent());
+    const authorized = await insertIntent(db, intent(), null);
     // The hold a capture releases must be on the ledger first, or the capture would overdraw it.
-    const from = await changeIntent(db, authorized, {
-      kind: "authorized",
-      patch: {},
-      ledger: { movement: { kind: "authorize", amount: 1000 }, sourceId: authorized.id },
-    });
+    const from = await changeIntent(
+      db,
+      authorized,
+      {
+        kind: "authorized",
+        patch: {},
+        ledger: { movement: { kind: "authorize", amount: 1000 }, sourceId: authorized.id },
+      },
+      null,
+    );
     if (!from) throw new Error("authorize lost its race");
     const capture = {
-      kind: "captured",
+      kind: "captured" as const,
       patch: { status: "succeeded", amountCapturable: 0, amountReceived: 1000 },
       ledger: { movement: { kind: "capture", authorized: 1000, captured: 1000 } as const, sourceId: from.id },
     };
-    const first = await changeIntent(db, from, capture);
+    const first = await changeIntent(db, from, capture, null);
     expect(first).toMatchObject({ version: 3, status: "succeeded" });
     const refundRow = {
       id: newId("re"),
@@ -68,7 +73,7 @@ describe("changeIntent", () => {
       created: 1,
     };
     // A stale writer (still at version 2) loses, and none of its writes land.
-    const stale = await changeIntent(db, from, { ...capture, extra: [db.insert(refunds).values(refundRow)] });
+    const stale = await changeIntent(db, from, { ...capture, extra: [db.insert(refunds).values(refundRow)] }, null);
     expect(stale).toBeUndefined();
     expect(await db.select().from(refunds).where(eq(refunds.id, refundRow.id)).all()).toEqual([]);
     const postings = await db.select().from(ledgerEntries).where(eq(ledgerEntries.sourceId, from.id)).all();
@@ -96,7 +101,7 @@ describe("changeIntent", () => {
   });
 
   it("reads another merchant's intent as missing", async () => {
-    const row = await insertIntent(db, intent());
+    const row = await insertIntent(db, intent(), null);
     expect(await getIntent(db, "mer_other", row.id)).toBeUndefined();
   });
 });

@@ -62,7 +62,7 @@ describe("createConfirmed", () => {
   it("a retry of a create that stopped after the insert resumes and confirms it", async () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");
-    await insertIntent(await dbOf(m.merchantId), draft(m.merchantId, "pi_cc_half", "cc-3"));
+    await insertIntent(await dbOf(m.merchantId), draft(m.merchantId, "pi_cc_half", "cc-3"), null);
     const done = await createConfirmed(deps(await dbOf(m.merchantId)), draft(m.merchantId, "pi_cc_new", "cc-3"), pm);
     expect(done).toMatchObject({ id: "pi_cc_half", status: "requires_capture", version: 3 });
     expect(await versionsOf(m.merchantId, "pi_cc_half")).toEqual(["1:created", "2:authorize_started", "3:authorized"]);

@@ -31,6 +31,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import type { IntentStatus, PendingOp } from "../../src/domain/payment-state";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
+import { eventProblems } from "../helpers/events";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
@@ -696,13 +697,16 @@ async function checkInvariants(model: Model, real: Real) {
   await Promise.all(
     touched.map(async (n) => {
       const r = merchantOf(real, n);
-      const [intents, refunds, balance, problems, open] = await Promise.all([
+      const [intents, refunds, balance, problems, open, eventIssues] = await Promise.all([
         get(r.m, "/v1/payment_intents?limit=100"),
         get(r.m, "/v1/refunds?limit=100"),
         get(r.m, "/v1/balance"),
         ledgerProblems(r.m.merchantId),
         unfinished(r.m.merchantId),
+        eventProblems(r.m.merchantId),
       ]);
+      // Every change has exactly its events (written in its batch), whatever faults and races happened.
+      expect(eventIssues).toEqual([]);
       const mine = model.intents.filter((i) => i.merchant === n);
       const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
       // biome-ignore lint/suspicious/noExplicitAny: API objects.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { eventProblems } from "../helpers/events";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import {
   cardToken,
@@ -47,6 +48,7 @@ function expectFinalOr4xx(res: { status: number; body: { status?: string; error?
 async function settled(m: TestMerchant) {
   expect(await unfinished(m.merchantId)).toEqual([]);
   expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  expect(await eventProblems(m.merchantId)).toEqual([]);
 }
 
 /**

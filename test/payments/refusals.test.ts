@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { eventProblems } from "../helpers/events";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { cardToken, get, ledgerProblems, paymentMethod, post, processorOps, unfinished } from "../helpers/payments";
 import { Faults, type Operation, recordedProcessor } from "../helpers/processors";
@@ -28,6 +29,7 @@ async function authorized(m: TestMerchant, app: ReturnType<typeof faulty>["app"]
 async function settled(m: TestMerchant) {
   expect(await unfinished(m.merchantId)).toEqual([]);
   expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  expect(await eventProblems(m.merchantId)).toEqual([]);
 }
 
 describe("definite refusals end in a terminal state", () => {

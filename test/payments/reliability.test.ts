@@ -113,13 +113,14 @@ describe("idempotency keys make creates exactly-once", () => {
       idempotencyKey: "key-1",
       created: now(),
     });
-    expect((await insertIntent(db, row)).id).toBe("pi_idem1");
-    expect((await insertIntent(db, { ...row, id: "pi_idem2" })).id).toBe("pi_idem1");
+    expect((await insertIntent(db, row, null)).id).toBe("pi_idem1");
+    expect((await insertIntent(db, { ...row, id: "pi_idem2" }, null)).id).toBe("pi_idem1");
     expect(await getIntent(db, m.merchantId, "pi_idem2")).toBeUndefined();
     // The key is scoped to the merchant (on whichever shard it lives).
     const other = await newMerchant();
     expect(
-      (await insertIntent(await dbOf(other.merchantId), { ...row, id: "pi_idem3", merchantId: other.merchantId })).id,
+      (await insertIntent(await dbOf(other.merchantId), { ...row, id: "pi_idem3", merchantId: other.merchantId }, null))
+        .id,
     ).toBe("pi_idem3");
   });
 

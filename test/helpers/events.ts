@@ -1,0 +1,74 @@
+/** Helpers for event tests: a merchant's events as rendered, and the invariants events keep with their changes. */
+import { asc, eq, sql } from "drizzle-orm";
+import { events, paymentIntents, paymentIntentVersions, refunds } from "../../src/db/schema";
+import { eventJson } from "../../src/events/render";
+import { dbOf } from "./shards";
+
+/** Every event of the merchant, oldest first, as the API renders it. */
+export async function eventsOf(merchantId: string) {
+  const rows = await (await dbOf(merchantId))
+    .select()
+    .from(events)
+    .where(eq(events.merchantId, merchantId))
+    .orderBy(asc(events.created), sql`rowid`)
+    .all();
+  return rows.map((r) => ({ ...eventJson(r, false), objectId: r.objectId, snapshot: r.snapshot }));
+}
+
+/** The types of the events about one object (intent, refund or payment method), in the order written. */
+export async function typesFor(merchantId: string, objectId: string): Promise<string[]> {
+  return (await eventsOf(merchantId)).filter((e) => e.objectId === objectId).map((e) => e.type);
+}
+
+/**
+ * Every way the merchant's events disagree with what happened (must always be empty): each intent
+ * has one `payment_intent.created`, one `payment_intent.succeeded` exactly when it succeeded, one
+ * `payment_intent.canceled` exactly when canceled, a `charge.succeeded` per recorded authorization
+ * and a `charge.failed` per decline; each refund one `refund.created`, and one `charge.refunded`
+ * (`refund.failed`) exactly when it succeeded (failed).
+ */
+export async function eventProblems(merchantId: string): Promise<string[]> {
+  const db = await dbOf(merchantId);
+  const [all, intents, versions, refundRows] = await Promise.all([
+    eventsOf(merchantId),
+    db.select().from(paymentIntents).where(eq(paymentIntents.merchantId, merchantId)).all(),
+    db
+      .select({ intentId: paymentIntentVersions.intentId, kind: paymentIntentVersions.kind })
+      .from(paymentIntentVersions)
+      .innerJoin(paymentIntents, eq(paymentIntents.id, paymentIntentVersions.intentId))
+      .where(eq(paymentIntents.merchantId, merchantId))
+      .all(),
+    db.select().from(refunds).where(eq(refunds.merchantId, merchantId)).all(),
+  ]);
+  const count = (objectId: string, type: string) =>
+    all.filter((e) => e.objectId === objectId && e.type === type).length;
+  const kinds = (intentId: string, kind: string) =>
+    versions.filter((v) => v.intentId === intentId && v.kind === kind).length;
+  const problems: string[] = [];
+  const expect = (what: string, got: number, want: number) => {
+    if (got !== want) problems.push(`${what}: ${got} events, expected ${want}`);
+  };
+  for (const pi of intents) {
+    expect(`${pi.id} payment_intent.created`, count(pi.id, "payment_intent.created"), 1);
+    expect(
+      `${pi.id} payment_intent.succeeded`,
+      count(pi.id, "payment_intent.succeeded"),
+      pi.status === "succeeded" ? 1 : 0,
+    );
+    expect(
+      `${pi.id} payment_intent.canceled`,
+      count(pi.id, "payment_intent.canceled"),
+      pi.status === "canceled" ? 1 : 0,
+    );
+    expect(`${pi.id} charge.succeeded`, count(pi.id, "charge.succeeded"), kinds(pi.id, "authorized"));
+    expect(`${pi.id} charge.failed`, count(pi.id, "charge.failed"), kinds(pi.id, "declined"));
+    const succeeded = refundRows.filter((r) => r.paymentIntentId === pi.id && r.status === "succeeded").length;
+    expect(`${pi.id} charge.refunded`, count(pi.id, "charge.refunded"), succeeded);
+  }
+  for (const re of refundRows) {
+    expect(`${re.id} refund.created`, count(re.id, "refund.created"), 1);
+    expect(`${re.id} refund.failed`, count(re.id, "refund.failed"), re.status === "failed" ? 1 : 0);
+    expect(`${re.id} refund.updated`, count(re.id, "refund.updated"), re.status === "pending" ? 0 : 1);
+  }
+  return problems;
+}
