@@ -26,6 +26,7 @@ import { registerAdminOperators } from "./routes/admin-operators";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerBalance } from "./routes/balance";
 import { registerDocs } from "./routes/docs";
+import { registerEvents } from "./routes/events";
 import { registerHealth } from "./routes/health";
 import { oauthError, registerOAuth } from "./routes/oauth";
 import { registerPaymentIntentActions } from "./routes/payment-intent-actions";
@@ -99,6 +100,7 @@ export function createApp(options: AppOptions = {}): App {
   registerTokens(app);
   registerWebhookEndpoints(app, options.resolve ?? dohResolver());
   registerWebhookAttempts(app);
+  registerEvents(app);
   registerAdminMerchants(app);
   registerAdminMerchantMoves(app, options.moveTiming);
   registerAdminClients(app);

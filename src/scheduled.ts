@@ -3,6 +3,7 @@
  * its own module because the Worker entry may export only handlers and Durable Object classes.
  */
 import { controlDb } from "./db/client";
+import { EVENT_RETENTION_SECONDS, pruneEvents } from "./db/events";
 import { merchantsToSkip } from "./db/merchant-move";
 import { allShards } from "./db/shards";
 import { log } from "./lib/log";
@@ -32,7 +33,8 @@ export const SWEEP_PARALLEL_SHARDS = 4;
 
 /**
  * One cron run over every shard: clears expired CVCs (PCI DSS 3.3), then expires week-old
- * authorizations and reconciles unknown processor outcomes. Shards are swept SWEEP_PARALLEL_SHARDS
+ * authorizations and reconciles unknown processor outcomes, then prunes events and webhook
+ * attempts older than 30 days (a bounded number per run). Shards are swept SWEEP_PARALLEL_SHARDS
  * at a time, each in its own bounded batches and time budget; a shard that fails is logged and
  * does not stop the others. On each shard, the merchants `merchantsToSkip` names are skipped (a
  * move in progress, a stale copy a finished move left there, an unfinished copy). The list is read
@@ -50,6 +52,10 @@ export async function scheduledSweep(env: Env): Promise<void> {
     await merchantsToSkip(controlDb(env), shard, Date.now())
       .then((skip) => sweepPayments(paymentDeps(env, db), { skip: new Set(skip) }))
       .then(() => undefined, failed("payments_sweep_failed"));
+    const before = Math.floor(Date.now() / 1000) - EVENT_RETENTION_SECONDS;
+    await merchantsToSkip(controlDb(env), shard, Date.now())
+      .then((skip) => pruneEvents(db, before, skip))
+      .then((pruned) => log("info", "events_prune", { shard, ...pruned }), failed("events_prune_failed"));
   };
   for (let i = 0; i < shards.length; i += SWEEP_PARALLEL_SHARDS) {
     await Promise.all(shards.slice(i, i + SWEEP_PARALLEL_SHARDS).map((db, j) => sweepOne(db, i + j)));
