@@ -13,9 +13,6 @@ import { events, webhookAttempts, webhookEndpoints } from "./schema";
 /** A webhook_attempts row. */
 export type AttemptRow = typeof webhookAttempts.$inferSelect;
 
-/** A webhook_endpoints row as the deliverer reads it. */
-export type EndpointRow = typeof webhookEndpoints.$inferSelect;
-
 /** The merchant's event and endpoint of one delivery message (either may be gone), in one batch. */
 export async function deliveryTargets(db: Db, merchantId: string, eventId: string, endpointId: string) {
   const [event, endpoint] = await db.batch([

@@ -13,8 +13,10 @@
  * An exception while handling a message retries that message (after `retry_delay`), never loses it;
  * past `max_retries` Queues moves it to the dead-letter queue itself.
  */
+import type { Db } from "../db/client";
 import { merchantShard } from "../db/shards";
-import { type AttemptRow, deliveryTargets, type EndpointRow, recordAttempt } from "../db/webhook-attempts";
+import { type AttemptRow, deliveryTargets, recordAttempt } from "../db/webhook-attempts";
+import type { WebhookEndpointRow } from "../db/webhook-endpoints";
 import {
   type AttemptOutcome,
   afterFailure,
@@ -37,6 +39,11 @@ export const USER_AGENT = "edgepay/1.0 (+webhooks)";
 export const RESPONSE_BODY_LIMIT = 1000;
 /** Bytes of a response body read at most (the rest is discarded unread). */
 const RESPONSE_READ_LIMIT = 4096;
+/**
+ * Deliveries of one batch in flight at once: a Worker has 6 connections waiting for headers, and a
+ * request queued behind them would spend its own timeout waiting for a connection.
+ */
+export const DELIVERY_CONCURRENCY = 6;
 
 /** What a test may change about delivery: the timeout and the jitter's random source. */
 export interface DeliverOptions {
@@ -66,29 +73,42 @@ export async function handleDeliveries(
   env: Env,
   options: DeliverOptions = DEFAULT_DELIVER_OPTIONS,
 ): Promise<void> {
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      if (!isDeliveryMessage(message.body)) {
-        log("error", "webhook_message_malformed", { queue: batch.queue, message: message.id });
-        message.ack();
-        return;
-      }
-      try {
-        const action = await deliver(env, message.body, message.attempts, options);
-        if (action.kind === "ack") message.ack();
-        else message.retry({ delaySeconds: action.delaySeconds });
-      } catch (err) {
-        // Not lost: retried after the queue's retry_delay; past max_retries Queues dead-letters it.
-        log("error", "webhook_delivery_crashed", {
-          event_id: message.body.eventId,
-          endpoint_id: message.body.endpointId,
-          attempt: message.attempts,
-          error: err instanceof Error ? err.name : "unknown",
-        });
-        message.retry();
-      }
-    }),
-  );
+  // The directory is read once per merchant and batch.
+  const shards = new Map<string, Promise<Db | undefined>>();
+  const shardOf = (merchantId: string) => {
+    let found = shards.get(merchantId);
+    if (!found) {
+      found = merchantShard(env, merchantId);
+      shards.set(merchantId, found);
+    }
+    return found;
+  };
+  const handle = async (message: Message<unknown>) => {
+    if (!isDeliveryMessage(message.body)) {
+      log("error", "webhook_message_malformed", { queue: batch.queue, message: message.id });
+      message.ack();
+      return;
+    }
+    try {
+      const action = await deliver(env, message.body, message.attempts, options, shardOf);
+      if (action.kind === "ack") message.ack();
+      else message.retry({ delaySeconds: action.delaySeconds });
+    } catch (err) {
+      // Not lost: retried after the queue's retry_delay; past max_retries Queues dead-letters it.
+      log("error", "webhook_delivery_crashed", {
+        event_id: message.body.eventId,
+        endpoint_id: message.body.endpointId,
+        attempt: message.attempts,
+        error: err instanceof Error ? err.name : "unknown",
+      });
+      message.retry();
+    }
+  };
+  const queue = [...batch.messages];
+  const worker = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await handle(next);
+  };
+  await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, queue.length) }, worker));
 }
 
 /** Delivers one message's event to its endpoint (attempt number `attempt`) and says what to do with the message. */
@@ -97,14 +117,14 @@ export async function deliver(
   msg: DeliveryMessage,
   attempt: number,
   options: DeliverOptions = DEFAULT_DELIVER_OPTIONS,
+  shardOf: (merchantId: string) => Promise<Db | undefined> = (id) => merchantShard(env, id),
 ): Promise<MessageAction> {
-  const db = await merchantShard(env, msg.merchantId);
+  const db = await shardOf(msg.merchantId);
   if (!db) return { kind: "ack" };
   const { event, endpoint } = await deliveryTargets(db, msg.merchantId, msg.eventId, msg.endpointId);
   if (!event || !endpoint || endpoint.status !== "enabled") return { kind: "ack" };
 
-  const startedAt = Date.now();
-  const now = Math.floor(startedAt / 1000);
+  const now = Math.floor(Date.now() / 1000);
   const result = await post(env, event, endpoint, now, options);
   let outcome: AttemptOutcome =
     result.status === null || result.error !== null ? "failed" : outcomeOfStatus(result.status);
@@ -141,7 +161,7 @@ export async function deliver(
 }
 
 /** The endpoint's secrets that sign at `now`: the current one, and the previous one during a roll. */
-async function secretsOf(env: Env, endpoint: EndpointRow, now: number): Promise<string[]> {
+async function secretsOf(env: Env, endpoint: WebhookEndpointRow, now: number): Promise<string[]> {
   const current = await openWebhookSecret(env, endpoint.merchantId, endpoint.id, endpoint.secretSealed);
   const rolling =
     endpoint.previousSecretSealed !== null &&
@@ -157,7 +177,7 @@ async function secretsOf(env: Env, endpoint: EndpointRow, now: number): Promise<
 async function post(
   env: Env,
   event: EventRow,
-  endpoint: EndpointRow,
+  endpoint: WebhookEndpointRow,
   now: number,
   options: DeliverOptions,
 ): Promise<PostResult> {

@@ -12,9 +12,11 @@ import { events } from "../../src/db/schema";
 import worker from "../../src/index";
 import { WEBHOOK_DISPATCH_CRON } from "../../src/scheduled";
 import { dispatchMerchant } from "../../src/webhooks/dispatch";
+import { CARDS } from "../helpers/cards";
 import { eventsOf, payQuietly, receiverScope, storeEndpoint, waitFor } from "../helpers/deliveries";
-import { newMerchant } from "../helpers/merchants";
-import { dbOf } from "../helpers/shards";
+import { newMerchant, tokenFor } from "../helpers/merchants";
+import { get, paymentMethod, post } from "../helpers/payments";
+import { dbOf, sweepAll } from "../helpers/shards";
 
 /** A merchant with `payments` paid intents whose events are stored and not dispatched (app.request: no waitUntil). */
 async function merchantWithEvents(payments: number) {
@@ -112,5 +114,49 @@ describe("the minute cron", () => {
     await worker.scheduled(createScheduledController({ cron: WEBHOOK_DISPATCH_CRON }), env, ctx2);
     await waitOnExecutionContext(ctx2);
     expect((await eventsOf(m.merchantId)).every((e) => e.dispatched === 1)).toBe(true);
+  });
+
+  it("delivers the events no request made (the sweep's expiry) from the minute cron", async () => {
+    const m = await newMerchant();
+    const rx = receiverScope();
+    await storeEndpoint(m.merchantId, rx.url("ok"), ["payment_intent.canceled"]);
+    const pm = await paymentMethod(m, CARDS.visa.number);
+    const held = await post(m, "/v1/payment_intents", {
+      amount: 900,
+      currency: "usd",
+      payment_method: pm,
+      confirm: "true",
+      capture_method: "manual",
+    });
+    expect(held.body.status).toBe("requires_capture");
+    await sweepAll({ at: Math.floor(Date.now() / 1000) + 8 * 24 * 3600 });
+    const canceled = (await eventsOf(m.merchantId)).find((e) => e.type === "payment_intent.canceled");
+    expect(canceled?.dispatched).toBe(0);
+
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: WEBHOOK_DISPATCH_CRON }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const [got] = await waitFor(async () => {
+      const r = await rx.received();
+      return r.length > 0 ? r : undefined;
+    });
+    expect(JSON.parse(got?.body ?? "{}")).toMatchObject({ id: canceled?.id, type: "payment_intent.canceled" });
+  });
+});
+
+describe("the dispatch after each request", () => {
+  it("runs after a write, not after a GET or a write refused for its scope", async () => {
+    const m = await newMerchant();
+    expect((await payQuietly(m)).status).toBe(200);
+    const pending = async () => (await eventsOf(m.merchantId)).filter((e) => e.dispatched === 0).length;
+    const before = await pending();
+    expect(before).toBeGreaterThan(0);
+    expect((await get(m, "/v1/payment_intents")).status).toBe(200);
+    const readOnly = await tokenFor(m, ["payments:read"]);
+    expect((await post(readOnly, "/v1/payment_intents", { amount: 100, currency: "usd" })).status).toBe(403);
+    await new Promise((r) => setTimeout(r, 300)); // what a waitUntil would have done by now
+    expect(await pending()).toBe(before);
+    expect((await post(m, "/v1/payment_intents", { amount: 100, currency: "usd" })).status).toBe(200);
+    await waitFor(async () => ((await pending()) === 0 ? true : undefined), 5_000, "the request's dispatch");
   });
 });
