@@ -180,3 +180,44 @@ export function endpointsFor(db: Db, merchantId: string, eventType: string): Pro
     )
     .all();
 }
+
+/** Endpoints whose secret or previous secret is sealed under a KEK version older than `current`. */
+function staleSecret(current: number) {
+  const t = webhookEndpoints;
+  return or(
+    sql`json_extract(${t.secretSealed}, '$.v') < ${current}`,
+    sql`json_extract(${t.previousSecretSealed}, '$.v') < ${current}`,
+  );
+}
+
+/** Up to `limit` endpoints (any merchant) with a secret sealed under an older KEK, in id order: the vault rotation's work list. */
+export function staleSecrets(db: Db, current: number, limit: number): Promise<WebhookEndpointRow[]> {
+  const t = webhookEndpoints;
+  return db.select().from(t).where(staleSecret(current)).orderBy(t.id).limit(limit).all();
+}
+
+/** How many endpoints still have a secret sealed under a KEK older than `current`. */
+export async function countStaleSecrets(db: Db, current: number): Promise<number> {
+  const row = await db.select({ n: sql<number>`count(*)` }).from(webhookEndpoints).where(staleSecret(current)).get();
+  return Number(row?.n ?? 0);
+}
+
+/** Stores re-sealed secrets, only if the endpoint's secrets are still those that were read (a roll in between wins). */
+export function resealSecrets(
+  db: Db,
+  before: Pick<WebhookEndpointRow, "id" | "secretSealed" | "previousSecretSealed">,
+  after: Pick<WebhookEndpointRow, "secretSealed" | "previousSecretSealed" | "previousSecretExpiresAt">,
+) {
+  const t = webhookEndpoints;
+  return db
+    .update(t)
+    .set(after)
+    .where(
+      and(
+        eq(t.id, before.id),
+        eq(t.secretSealed, before.secretSealed),
+        sql`${t.previousSecretSealed} is ${before.previousSecretSealed}`,
+      ),
+    )
+    .returning({ id: t.id });
+}

@@ -83,3 +83,13 @@ export async function openWebhookSecret(
   if (open.secret === null) throw new VaultDecryptError();
   return open.secret;
 }
+
+/** The KEK version a sealed secret is under, or null when the value is malformed. */
+export function sealedVersion(sealed: string): number | null {
+  try {
+    const v = (JSON.parse(sealed) as Partial<StoredSecret> | null)?.v;
+    return Number.isSafeInteger(v) ? (v as number) : null;
+  } catch {
+    return null;
+  }
+}

@@ -7,6 +7,8 @@ import {
   isTypePattern,
   normalizeEnabledEvents,
 } from "../../src/domain/event-types";
+import { type IntentChangeKind, intentEvents } from "../../src/domain/intent-events";
+import { INTENT_STATUSES } from "../../src/domain/payment-state";
 
 describe("event types", () => {
   it("knows exactly the types edgepay emits, and * only as an enabled event", () => {
@@ -33,5 +35,41 @@ describe("event types", () => {
     for (const bad of ["", "charge.[a-z]", "charge.?", "Charge.*", "a b", "%", "x".repeat(101)]) {
       expect(isTypePattern(bad), bad).toBe(false);
     }
+  });
+});
+
+describe("the outbox emits only types endpoints can subscribe to", () => {
+  it("every event an intent change emits is in EVENT_TYPES", () => {
+    const kinds: IntentChangeKind[] = [
+      "created",
+      "payment_method_attached",
+      "updated",
+      "authorize_started",
+      "capture_started",
+      "void_started",
+      "refund_started",
+      "refund_failed",
+      "authorized",
+      "declined",
+      "payment_method_unavailable",
+      "captured",
+      "capture_expired",
+      "capture_refused",
+      "voided",
+      "void_refused",
+      "canceled",
+    ];
+    const seen = new Set<string>();
+    for (const status of INTENT_STATUSES) {
+      for (const captureMethod of ["automatic", "manual"] as const) {
+        for (const kind of kinds) {
+          for (const batch of [[kind], [kind, "authorized" as const]]) {
+            for (const e of intentEvents(batch, { status, captureMethod })) seen.add(e.type);
+          }
+        }
+      }
+    }
+    expect([...seen].filter((t) => !isEventType(t))).toEqual([]);
+    expect(seen.size).toBeGreaterThan(8);
   });
 });
