@@ -28,6 +28,16 @@ export default defineConfig(async () => {
             PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
           },
+          // Outbound fetches reach 127.0.0.1 only (the webhook receiver): a delivery to an endpoint a
+          // test registers at, say, https://hooks.example.com gets a 502 here, never a real request.
+          outboundService: async (request: Request) => {
+            if (new URL(request.url).hostname !== "127.0.0.1") {
+              return new Response("edgepay tests: no network", { status: 502 });
+            }
+            const body =
+              request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+            return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });
+          },
           // Deliver queued webhook messages within milliseconds (wrangler.toml waits up to a second).
           queueConsumers: {
             "edgepay-webhooks": {
