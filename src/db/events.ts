@@ -9,7 +9,7 @@
  * Reads: one event and a filtered page for the Events API (the last EVENT_RETENTION_SECONDS only),
  * and the cron's bounded prune of events and delivery attempts past that.
  */
-import { and, eq, getTableColumns, gt, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { type IntentAfter, type IntentChangeKind, intentEvents } from "../domain/intent-events";
 import type { EventObjectType, EventRow } from "../events/render";
@@ -184,7 +184,10 @@ export interface EventFilter {
   type?: string;
   types?: readonly string[];
   created?: { gt?: number; gte?: number; lt?: number; lte?: number; eq?: number };
-  /** true: every endpoint acknowledged it (pending_webhooks = 0); false: some have not. */
+  /**
+   * true: dispatched and acknowledged by every endpoint it went to (pending_webhooks = 0); false:
+   * still pending (not yet dispatched, or some endpoint has not acknowledged it: retrying or failed).
+   */
   deliverySuccess?: boolean;
 }
 
@@ -208,14 +211,19 @@ export function listEvents(
     created.lt === undefined ? undefined : lt(t.created, created.lt),
     created.lte === undefined ? undefined : lte(t.created, created.lte),
     created.eq === undefined ? undefined : eq(t.created, created.eq),
-    deliverySuccess === undefined ? undefined : deliverySuccess ? eq(t.pendingWebhooks, 0) : gt(t.pendingWebhooks, 0),
+    deliverySuccess === undefined
+      ? undefined
+      : deliverySuccess
+        ? and(eq(t.dispatched, 1), eq(t.pendingWebhooks, 0))
+        : or(eq(t.dispatched, 0), gt(t.pendingWebhooks, 0)),
   );
   const cursorScope = and(eq(t.merchantId, merchantId), gte(t.created, since));
   return listPage(db, { table: t, id: t.id, created: t.created, scope, cursorScope }, page);
 }
 
-/** Most rows one prune statement deletes, and most statements of each kind one prune runs. */
+/** Most rows one prune statement deletes. */
 export const PRUNE_BATCH = 500;
+/** Most prune statements of each kind (events, attempts) one prune runs; the next cron run goes on. */
 export const PRUNE_ROUNDS = 4;
 
 /**

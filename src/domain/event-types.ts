@@ -68,8 +68,3 @@ export const MAX_TYPE_PATTERN = 100;
 export function isTypePattern(pattern: string): boolean {
   return pattern.length > 0 && pattern.length <= MAX_TYPE_PATTERN && /^[a-z_.*]+$/.test(pattern);
 }
-
-/** True when a valid `type` pattern has a wildcard (else it names one type exactly). */
-export function hasWildcard(pattern: string): boolean {
-  return pattern.includes("*");
-}

@@ -48,9 +48,10 @@ beforeAll(async () => {
     .all();
   for (const [i, row] of rows.entries()) {
     const pending = row.type === "charge.succeeded" ? 2 : row.type === "refund.created" ? 1 : 0;
+    // As the dispatcher leaves them: dispatched, two still unacknowledged by some endpoint.
     await db
       .update(events)
-      .set({ created: T0 + i, pendingWebhooks: pending })
+      .set({ created: T0 + i, pendingWebhooks: pending, dispatched: 1 })
       .where(eq(events.id, row.id));
     all.push({ ...row, created: T0 + i, pending });
     ev[row.type] = row.id;
@@ -158,6 +159,13 @@ describe("GET /v1/events", () => {
     expect(await by("delivery_success=false")).toHaveLength(2);
     expect(await by("delivery_success=true")).toEqual(newest((e) => e.pending === 0));
     expect(await by("delivery_success=false&type=charge.*")).toEqual([ev["charge.succeeded"]]);
+    // An event not yet dispatched is still pending: not a success.
+    const db = await dbOf(m.merchantId);
+    const first = all[0] as (typeof all)[number];
+    await db.update(events).set({ dispatched: 0 }).where(eq(events.id, first.id));
+    expect(await by("delivery_success=false")).toEqual(newest((e) => e.pending > 0 || e.id === first.id));
+    expect(await by("delivery_success=true")).not.toContain(first.id);
+    await db.update(events).set({ dispatched: 1 }).where(eq(events.id, first.id));
     // The 30-day window holds whatever the range asks.
     expect(await by("created[gte]=0&type=payment_intent.canceled")).toEqual([]);
   });
