@@ -9,6 +9,7 @@ export interface ListenArgs {
   events: string[];
 }
 
+/** The usage line printed with every argument error. */
 export const LISTEN_USAGE =
   "usage: npm run listen -- [--forward-to http://127.0.0.1:3000/webhook] [--events payment_intent.succeeded,refund.created]";
 
