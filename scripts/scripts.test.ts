@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { d1Bindings } from "./d1.ts";
-import { parseEnvArg, requiredSecrets } from "./env-arg.ts";
+import { envSection, parseEnvArg, requiredSecrets } from "./env-arg.ts";
 import { parseListenArgs } from "./listen-args.ts";
 import { generateLocalSecrets } from "./local-secrets.ts";
 
@@ -50,6 +50,21 @@ describe("parseEnvArg", () => {
     assert.throws(() => parseEnvArg(["--env"], "u"), /no environment given/);
     assert.throws(() => parseEnvArg(["--env", "prod"], "u"), /unknown environment "prod"/);
   });
+});
+
+test("every deployed environment has the webhook queues, their dead-letter queue and the minute cron", () => {
+  for (const env of ["staging", "production"] as const) {
+    const section = envSection(env);
+    for (const line of [
+      `queue = "edgepay-webhooks-${env}"\nbinding = "WEBHOOKS"`,
+      `queue = "edgepay-webhooks-dlq-${env}"\nbinding = "WEBHOOKS_DLQ"`,
+      `dead_letter_queue = "edgepay-webhooks-dlq-${env}"`,
+      `[[env.${env}.queues.consumers]]\nqueue = "edgepay-webhooks-dlq-${env}"`,
+      'crons = ["*/15 * * * *", "* * * * *"]',
+    ]) {
+      assert.ok(section.includes(line), `${env}: ${line}`);
+    }
+  }
 });
 
 describe("parseListenArgs (npm run listen)", () => {
