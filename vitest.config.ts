@@ -1,7 +1,8 @@
 /**
  * Tests run inside workerd through @cloudflare/vitest-plugin, against the real wrangler.toml
  * bindings (local D1 and Durable Objects): the control database and two merchant shards. Migrations
- * are the same files wrangler applies (migrations/control, migrations/shard).
+ * are the same files wrangler applies (migrations/control, migrations/shard). The webhook queue and
+ * its dead-letter queue run for real (local Queues), delivering to a Node HTTP receiver.
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -27,12 +28,35 @@ export default defineConfig(async () => {
             PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
           },
+          // Outbound fetches reach 127.0.0.1 only (the webhook receiver): a delivery to an endpoint a
+          // test registers at, say, https://hooks.example.com gets a 502 here, never a real request.
+          outboundService: async (request: Request) => {
+            if (new URL(request.url).hostname !== "127.0.0.1") {
+              return new Response("edgepay tests: no network", { status: 502 });
+            }
+            const body =
+              request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+            return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });
+          },
+          // Deliver queued webhook messages within milliseconds (wrangler.toml waits up to a second).
+          queueConsumers: {
+            "edgepay-webhooks": {
+              maxBatchSize: 10,
+              maxBatchTimeout: 0.05,
+              maxRetries: 20,
+              retryDelay: 60,
+              deadLetterQueue: "edgepay-webhooks-dlq",
+            },
+            "edgepay-webhooks-dlq": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 },
+          },
         },
       }),
     ],
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
+      // A real HTTP webhook receiver on 127.0.0.1 (test/receiver/server.ts), its port given to tests.
+      globalSetup: ["./test/receiver/server.ts"],
       testTimeout: 20_000,
     },
   };

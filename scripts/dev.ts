@@ -6,6 +6,7 @@
  * 3. Serves the gateway with `wrangler dev` on http://127.0.0.1:8787, offline and without telemetry,
  *    and prints a short banner once GET /health answers.
  * 4. Seeds a demo merchant and API client once (kept in .dev-merchant.json) and prints a curl for a token.
+ * The same wrangler dev runs the webhook queue and its consumer (local Queues, offline).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
@@ -92,6 +93,7 @@ async function main(afterStart: AfterStart[] = []): Promise<void> {
   }
   for (const step of afterStart) await step(BASE);
   console.log(`edgepay: ready on ${BASE}  (health: ${BASE}/health, docs: ${BASE}/docs)`);
+  console.log("edgepay: webhooks to your app: npm run listen -- --forward-to http://127.0.0.1:3000/webhook");
 }
 
 await main([seedDemoMerchant]);

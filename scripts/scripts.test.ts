@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { d1Bindings } from "./d1.ts";
-import { parseEnvArg, requiredSecrets } from "./env-arg.ts";
+import { envSection, parseEnvArg, requiredSecrets } from "./env-arg.ts";
+import { parseListenArgs } from "./listen-args.ts";
 import { generateLocalSecrets } from "./local-secrets.ts";
 
 const fake = mkdtempSync(join(tmpdir(), "edgepay-scripts-"));
@@ -48,6 +49,47 @@ describe("parseEnvArg", () => {
     assert.throws(() => parseEnvArg([], "u"), /no environment given/);
     assert.throws(() => parseEnvArg(["--env"], "u"), /no environment given/);
     assert.throws(() => parseEnvArg(["--env", "prod"], "u"), /unknown environment "prod"/);
+  });
+});
+
+test("every deployed environment has the webhook queues, their dead-letter queue and the minute cron", () => {
+  for (const env of ["staging", "production"] as const) {
+    const section = envSection(env);
+    for (const line of [
+      `queue = "edgepay-webhooks-${env}"\nbinding = "WEBHOOKS"`,
+      `queue = "edgepay-webhooks-dlq-${env}"\nbinding = "WEBHOOKS_DLQ"`,
+      `dead_letter_queue = "edgepay-webhooks-dlq-${env}"`,
+      `[[env.${env}.queues.consumers]]\nqueue = "edgepay-webhooks-dlq-${env}"`,
+      'crons = ["*/15 * * * *", "* * * * *"]',
+    ]) {
+      assert.ok(section.includes(line), `${env}: ${line}`);
+    }
+  }
+});
+
+describe("parseListenArgs (npm run listen)", () => {
+  test("reads --forward-to (or -f) and --events, default all events and no forwarding", () => {
+    assert.deepEqual(parseListenArgs([]), { forwardTo: undefined, events: ["*"] });
+    assert.deepEqual(parseListenArgs(["--forward-to", "http://127.0.0.1:3000/webhook"]), {
+      forwardTo: "http://127.0.0.1:3000/webhook",
+      events: ["*"],
+    });
+    assert.deepEqual(
+      parseListenArgs(["-f", "https://x.test/h", "--events", "payment_intent.succeeded, refund.created"]),
+      {
+        forwardTo: "https://x.test/h",
+        events: ["payment_intent.succeeded", "refund.created"],
+      },
+    );
+    assert.deepEqual(parseListenArgs(["--forward-to=http://localhost:3000"]).forwardTo, "http://localhost:3000");
+  });
+  test("refuses a relative or non-http URL, an empty event list, unknown options and positionals", () => {
+    assert.throws(() => parseListenArgs(["--forward-to", "/webhook"]), /absolute http\(s\) URL/);
+    assert.throws(() => parseListenArgs(["--forward-to", "ftp://x/y"]), /absolute http\(s\) URL/);
+    assert.throws(() => parseListenArgs(["--events", " , "]), /names no event type/);
+    assert.throws(() => parseListenArgs(["--port", "3"]), /usage: npm run listen/);
+    assert.throws(() => parseListenArgs(["http://x"]), /usage: npm run listen/);
+    assert.throws(() => parseListenArgs(["--forward-to"]), /usage: npm run listen/);
   });
 });
 

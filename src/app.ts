@@ -11,6 +11,7 @@ import { sendError } from "./lib/http";
 import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
+import { dispatchAfterWrite } from "./middleware/dispatch";
 import { gate } from "./middleware/gate";
 import { merchantAuth } from "./middleware/merchant-auth";
 import { operatorAuth } from "./middleware/operator-auth";
@@ -25,6 +26,7 @@ import { registerAdminOperators } from "./routes/admin-operators";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerBalance } from "./routes/balance";
 import { registerDocs } from "./routes/docs";
+import { registerEvents } from "./routes/events";
 import { registerHealth } from "./routes/health";
 import { oauthError, registerOAuth } from "./routes/oauth";
 import { registerPaymentIntentActions } from "./routes/payment-intent-actions";
@@ -32,7 +34,10 @@ import { registerPaymentIntents } from "./routes/payment-intents";
 import { registerPaymentMethods } from "./routes/payment-methods";
 import { registerRefunds } from "./routes/refunds";
 import { registerTokens } from "./routes/tokens";
+import { registerWebhookAttempts } from "./routes/webhook-attempts";
+import { registerWebhookEndpoints } from "./routes/webhook-endpoints";
 import type { App, AppEnv } from "./types";
+import { dohResolver, type Resolver } from "./webhooks/url-safety";
 
 /** Largest request body accepted, in bytes; larger bodies get a 413 before any parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -46,6 +51,8 @@ export interface AppOptions {
   payments?: PaymentOverrides;
   /** The waits of a merchant move (moves/move-merchant.ts); tests shorten them. */
   moveTiming?: MoveTiming;
+  /** Resolves hostnames for the live-mode webhook URL check (default: DNS-over-HTTPS); tests pass a table. */
+  resolve?: Resolver;
 }
 
 /** Builds the gateway app. Called once per isolate by the Worker entry, and by tests that need extra routes or a processor that fails. */
@@ -74,6 +81,8 @@ export function createApp(options: AppOptions = {}): App {
       await next();
     }),
   );
+  // After the response of every merchant write, its new events go to the webhook queue (in waitUntil).
+  app.use("/v1/*", exceptTokenPath(dispatchAfterWrite));
   app.use("/admin/v1/*", operatorAuth);
   app.use("*", parseBody(MAX_BODY_BYTES));
   // The gate (rate limits, idempotency) needs the parsed body for its fingerprint. It runs after
@@ -89,6 +98,9 @@ export function createApp(options: AppOptions = {}): App {
   registerBalance(app);
   registerPaymentMethods(app);
   registerTokens(app);
+  registerWebhookEndpoints(app, options.resolve ?? dohResolver());
+  registerWebhookAttempts(app);
+  registerEvents(app);
   registerAdminMerchants(app);
   registerAdminMerchantMoves(app, options.moveTiming);
   registerAdminClients(app);

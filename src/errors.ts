@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   route_not_found: { status: 404, type: "invalid_request_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   resource_missing: { status: 404, type: "invalid_request_error" },
+  // A merchant already holds as many of a resource as it may (e.g. webhook endpoints)
+  resource_limit_exceeded: { status: 400, type: "invalid_request_error" },
+  // Webhook endpoints: a URL the gateway will not deliver to (scheme, credentials, private address)
+  url_invalid: { status: 400, type: "invalid_request_error" },
   // Card validation (Stripe answers these with 402 card_error on tokens and payment methods)
   incorrect_number: { status: 402, type: "card_error" },
   invalid_number: { status: 402, type: "card_error" },

@@ -3,19 +3,38 @@
  * its own module because the Worker entry may export only handlers and Durable Object classes.
  */
 import { controlDb } from "./db/client";
+import { EVENT_RETENTION_SECONDS, pruneEvents } from "./db/events";
 import { merchantsToSkip } from "./db/merchant-move";
 import { allShards } from "./db/shards";
 import { log } from "./lib/log";
 import { sweepPayments } from "./payments/actions";
 import { paymentDeps } from "./payments/deps";
 import { sweepExpiredCvcs } from "./vault";
+import { dispatchAll } from "./webhooks/dispatch";
+
+/** The cron (wrangler.toml `[triggers]`) that runs `scheduledDispatch`; any other runs `scheduledSweep`. */
+export const WEBHOOK_DISPATCH_CRON = "* * * * *";
+
+/**
+ * Every minute: puts on the webhook queue every event a request's own dispatch left behind (no
+ * execution context, an isolate that died, a claim that lapsed), on every shard.
+ */
+export async function scheduledDispatch(env: Env): Promise<void> {
+  try {
+    const report = await dispatchAll(env);
+    if (report.events > 0) log("info", "webhook_dispatch_cron", { events: report.events, messages: report.messages });
+  } catch (err) {
+    log("error", "webhook_dispatch_cron_failed", { error: err instanceof Error ? err.name : "unknown" });
+  }
+}
 
 /** How many shards one cron run sweeps at the same time. */
 export const SWEEP_PARALLEL_SHARDS = 4;
 
 /**
  * One cron run over every shard: clears expired CVCs (PCI DSS 3.3), then expires week-old
- * authorizations and reconciles unknown processor outcomes. Shards are swept SWEEP_PARALLEL_SHARDS
+ * authorizations and reconciles unknown processor outcomes, then prunes events and webhook
+ * attempts older than 30 days (a bounded number per run). Shards are swept SWEEP_PARALLEL_SHARDS
  * at a time, each in its own bounded batches and time budget; a shard that fails is logged and
  * does not stop the others. On each shard, the merchants `merchantsToSkip` names are skipped (a
  * move in progress, a stale copy a finished move left there, an unfinished copy). The list is read
@@ -33,6 +52,10 @@ export async function scheduledSweep(env: Env): Promise<void> {
     await merchantsToSkip(controlDb(env), shard, Date.now())
       .then((skip) => sweepPayments(paymentDeps(env, db), { skip: new Set(skip) }))
       .then(() => undefined, failed("payments_sweep_failed"));
+    const before = Math.floor(Date.now() / 1000) - EVENT_RETENTION_SECONDS;
+    await merchantsToSkip(controlDb(env), shard, Date.now())
+      .then((skip) => pruneEvents(db, before, skip))
+      .then((pruned) => log("info", "events_prune", { shard, ...pruned }), failed("events_prune_failed"));
   };
   for (let i = 0; i < shards.length; i += SWEEP_PARALLEL_SHARDS) {
     await Promise.all(shards.slice(i, i + SWEEP_PARALLEL_SHARDS).map((db, j) => sweepOne(db, i + j)));

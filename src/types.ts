@@ -37,6 +37,13 @@ export interface AppVariables {
   payments: PaymentDeps;
   /** The request's `Idempotency-Key`, once the idempotency layer has admitted it. */
   idempotencyKey: string | undefined;
+  /** Set by a handler whose answer carries a secret: the gate saves a re-run marker instead of it (gate.ts). */
+  answerCarriesSecret: boolean | undefined;
+  /**
+   * Set by the gate on a retry of a request whose answer carried a secret: the handler runs again
+   * and must change nothing, only find its first run's effect and show it.
+   */
+  idempotentRerun: boolean | undefined;
 }
 
 /** Hono environment of the gateway: bindings from wrangler.toml plus per-request variables. */

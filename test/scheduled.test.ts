@@ -3,8 +3,10 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { paymentIntents, paymentMethods } from "../src/db/schema";
+import { EVENT_RETENTION_SECONDS, eventInsert } from "../src/db/events";
+import { events, paymentIntents, paymentMethods } from "../src/db/schema";
 import worker from "../src/index";
+import { newId } from "../src/lib/ids";
 import { AUTHORIZATION_TTL_SECONDS } from "../src/payments/actions";
 import { newMerchant, type TestMerchant } from "./helpers/merchants";
 import { get, pay, paymentMethod } from "./helpers/payments";
@@ -40,5 +42,39 @@ describe("scheduled", () => {
       const row = await (await dbOf(m.merchantId)).select().from(paymentMethods).where(eq(paymentMethods.id, pm)).get();
       expect(row).toMatchObject({ cvcCiphertext: null, cvcExpiresAt: null });
     }
+  });
+
+  it("prunes events older than 30 days on every shard, and keeps younger ones", async () => {
+    const merchants = [await newMerchant(), await newMerchant(), await newMerchant()];
+    const now = Math.floor(Date.now() / 1000);
+    const kept: string[] = [];
+    const pruned: string[] = [];
+    for (const m of merchants) {
+      const intent = (await pay(m, "4242424242424242")).body.id as string;
+      const db = await dbOf(m.merchantId);
+      for (const [created, list] of [
+        [now - EVENT_RETENTION_SECONDS - 60, pruned],
+        [now - EVENT_RETENTION_SECONDS + 3600, kept],
+      ] as const) {
+        const id = newId("evt");
+        list.push(id);
+        const spec = {
+          id,
+          merchantId: m.merchantId,
+          type: "payment_intent.succeeded",
+          objectType: "payment_intent" as const,
+        };
+        await db.batch([eventInsert(db, { ...spec, objectId: intent, created, origin: null })]);
+      }
+    }
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const rows = await Promise.all(
+      merchants.map(async (m) => (await dbOf(m.merchantId)).select({ id: events.id }).from(events).all()),
+    );
+    const left = new Set(rows.flat().map((e) => e.id));
+    expect(pruned.filter((id) => left.has(id))).toEqual([]);
+    expect(kept.filter((id) => left.has(id))).toEqual(kept);
   });
 });

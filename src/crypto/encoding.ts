@@ -24,3 +24,10 @@ export function utf8(text: string): Uint8Array<ArrayBuffer> {
   // `encode` always returns a new array over its own ArrayBuffer; the lib types only say ArrayBufferLike.
   return UTF8.encode(text) as Uint8Array<ArrayBuffer>;
 }
+
+/** Encodes bytes as padded standard base64 (the alphabet with `+` and `/`). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}

@@ -5,15 +5,20 @@
  * That makes a change without its event, or an event without its change, impossible: both are in
  * one batch, and a snapshot of a row that is not there is NULL in a NOT NULL column, which rolls
  * the whole batch back.
+ *
+ * Reads: one event and a filtered page for the Events API (the last EVENT_RETENTION_SECONDS only),
+ * and the cron's bounded prune of events and delivery attempts past that.
  */
-import { getTableColumns, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { type IntentAfter, type IntentChangeKind, intentEvents } from "../domain/intent-events";
-import type { EventObjectType } from "../events/render";
+import type { EventObjectType, EventRow } from "../events/render";
 import { newId } from "../lib/ids";
+import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
+import { listPage, notOf, type PageResult } from "./pagination";
 import { type Bound, prepared1, type Values } from "./prepared";
-import { events, paymentIntents, paymentMethods, refunds } from "./schema";
+import { events, paymentIntents, paymentMethods, refunds, webhookAttempts } from "./schema";
 
 /** Who caused a change: the request (its `Request-Id` and `Idempotency-Key`), or null for the sweep. */
 export interface EventOrigin {
@@ -159,4 +164,98 @@ export function intentEventInserts(
       origin: at.origin,
     })),
   );
+}
+
+/** How long events stay readable (and stored): 30 days, as Stripe's Events API. */
+export const EVENT_RETENTION_SECONDS = 30 * 24 * 60 * 60;
+
+/** The merchant's event with this id, if it was created at or after `since`. */
+export function getEvent(db: Db, merchantId: string, id: string, since: number): Promise<EventRow | undefined> {
+  return db
+    .select()
+    .from(events)
+    .where(and(eq(events.id, id), eq(events.merchantId, merchantId), gte(events.created, since)))
+    .get();
+}
+
+/** The Events API's filters (validated): one type or a GLOB pattern, or a set of types; a `created` range; delivery. */
+export interface EventFilter {
+  /** An exact type, or a pattern where `*` matches any run of characters (SQLite GLOB; only `[a-z_.*]`). */
+  type?: string;
+  types?: readonly string[];
+  created?: { gt?: number; gte?: number; lt?: number; lte?: number; eq?: number };
+  /**
+   * true: dispatched and acknowledged by every endpoint it went to (pending_webhooks = 0); false:
+   * still pending (not yet dispatched, or some endpoint has not acknowledged it: retrying or failed).
+   */
+  deliverySuccess?: boolean;
+}
+
+/** A page of the merchant's events created at or after `since`, newest first, filtered. */
+export function listEvents(
+  db: Db,
+  merchantId: string,
+  since: number,
+  filter: EventFilter,
+  page: PageRequest,
+): Promise<PageResult<EventRow>> {
+  const t = events;
+  const { type, types, created = {}, deliverySuccess } = filter;
+  const scope = and(
+    eq(t.merchantId, merchantId),
+    gte(t.created, since),
+    type === undefined ? undefined : type.includes("*") ? sql`${t.type} glob ${type}` : eq(t.type, type),
+    types === undefined ? undefined : sql`${t.type} in (select value from json_each(${JSON.stringify(types)}))`,
+    created.gt === undefined ? undefined : gt(t.created, created.gt),
+    created.gte === undefined ? undefined : gte(t.created, created.gte),
+    created.lt === undefined ? undefined : lt(t.created, created.lt),
+    created.lte === undefined ? undefined : lte(t.created, created.lte),
+    created.eq === undefined ? undefined : eq(t.created, created.eq),
+    deliverySuccess === undefined
+      ? undefined
+      : deliverySuccess
+        ? and(eq(t.dispatched, 1), eq(t.pendingWebhooks, 0))
+        : or(eq(t.dispatched, 0), gt(t.pendingWebhooks, 0)),
+  );
+  const cursorScope = and(eq(t.merchantId, merchantId), gte(t.created, since));
+  return listPage(db, { table: t, id: t.id, created: t.created, scope, cursorScope }, page);
+}
+
+/** Most rows one prune statement deletes. */
+export const PRUNE_BATCH = 500;
+/** Most prune statements of each kind (events, attempts) one prune runs; the next cron run goes on. */
+export const PRUNE_ROUNDS = 4;
+
+/**
+ * Deletes events and webhook attempts created before `before`, in at most PRUNE_ROUNDS batches of
+ * PRUNE_BATCH of each (a cron run does bounded work; the next one goes on), leaving the merchants
+ * in `skip` alone (a move compares their row counts). Answers how many of each went.
+ */
+export async function pruneEvents(
+  db: Db,
+  before: number,
+  skip: readonly string[] = [],
+  limit = PRUNE_BATCH,
+): Promise<{ events: number; attempts: number }> {
+  const total = { events: 0, attempts: 0 };
+  for (let round = 0; round < PRUNE_ROUNDS; round++) {
+    const oldEvents = db
+      .select({ id: events.id })
+      .from(events)
+      .where(and(lt(events.created, before), notOf(events.merchantId, skip)))
+      .limit(limit);
+    const oldAttempts = db
+      .select({ id: webhookAttempts.id })
+      .from(webhookAttempts)
+      .where(and(lt(webhookAttempts.created, before), notOf(webhookAttempts.merchantId, skip)))
+      .limit(limit);
+    const [gone, goneAttempts] = await db.batch([
+      db.delete(events).where(inArray(events.id, oldEvents)).returning({ id: events.id }),
+      db.delete(webhookAttempts).where(inArray(webhookAttempts.id, oldAttempts)).returning({ id: webhookAttempts.id }),
+    ]);
+    total.events += gone.length;
+    total.attempts += goneAttempts.length;
+    if (gone.length < limit && goneAttempts.length < limit) break;
+  }
+  return total;
 }

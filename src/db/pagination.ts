@@ -14,6 +14,11 @@ export interface ListSource<T extends SQLiteTable> {
   id: SQLiteColumn;
   created: SQLiteColumn;
   scope?: SQL;
+  /**
+   * Where the cursor object is looked up, when wider than `scope`: a filtered list (e.g. events
+   * with `delivery_success=false`) pages from any of the merchant's objects, as Stripe's do.
+   */
+  cursorScope?: SQL;
 }
 
 /** A page, or the cursor parameter that names no object in the scope. */
@@ -27,7 +32,7 @@ export async function listPage<T extends SQLiteTable>(
   source: ListSource<T>,
   page: PageRequest,
 ): Promise<PageResult<T["$inferSelect"]>> {
-  const { table, id, created, scope } = source;
+  const { table, id, created, scope, cursorScope = scope } = source;
   const cursorId = page.startingAfter ?? page.endingBefore;
   let where = scope;
   const backwards = page.endingBefore !== undefined;
@@ -35,7 +40,7 @@ export async function listPage<T extends SQLiteTable>(
     const cursor = await db
       .select({ created })
       .from(table as SQLiteTable)
-      .where(and(eq(id, cursorId), scope))
+      .where(and(eq(id, cursorId), cursorScope))
       .get();
     if (!cursor) return { ok: false, param: backwards ? "ending_before" : "starting_after", cursor: cursorId };
     const cmp = backwards ? gt : lt;

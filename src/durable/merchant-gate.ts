@@ -51,7 +51,8 @@
  *     lease_id     TEXT                  the attempt that may complete the row; null once done
  *     lease_until  INTEGER NOT NULL      ms; after it another attempt may take the key over
  *     status       INTEGER               saved HTTP status (done rows)
- *     headers      TEXT                  saved headers, JSON [[name, value], ...] (done rows)
+ *     headers      TEXT                  saved headers, JSON [[name, value], ...] (done rows); [["edgepay-rerun","1"]]
+ *                                        with an empty body marks an answer that carried a secret (gate.ts re-runs it)
  *     body         BLOB                  saved body bytes, replayed unchanged (done rows)
  *     request_id   TEXT                  Request-Id of the attempt whose response was saved
  *     created      INTEGER NOT NULL      ms of the first attempt

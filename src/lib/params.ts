@@ -3,6 +3,7 @@
  * as strings, so integers and booleans accept both forms, strictly.
  */
 import { z } from "@hono/zod-openapi";
+import { invalidParam } from "../errors";
 
 /**
  * An integer sent as a JSON number or a decimal string (`"1000"`); `"10.5"`, `"1e3"`, `" 1"` and
@@ -55,3 +56,19 @@ export const metadataParam = z
 
 /** Set of key/value pairs attached to an object, as stored and returned. */
 export type Metadata = Record<string, string>;
+
+/**
+ * Applies a metadata update to the stored JSON (keys set to "" are removed) and returns the new
+ * JSON; the result must still hold at most 50 keys, or the update is a 400 naming `metadata`.
+ */
+export function mergeMetadata(stored: string, update: Metadata | undefined): string {
+  const out = new Map(Object.entries(JSON.parse(stored) as Metadata));
+  for (const [k, v] of Object.entries(update ?? {})) {
+    if (v === "") out.delete(k);
+    else out.set(k, v);
+  }
+  if (out.size > MAX_METADATA_KEYS) {
+    throw invalidParam("parameter_invalid", `Metadata can have at most ${MAX_METADATA_KEYS} keys.`, "metadata");
+  }
+  return JSON.stringify(Object.fromEntries(out));
+}

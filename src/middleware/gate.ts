@@ -22,6 +22,13 @@
  *
  * A replay is answered from the saved status, headers and body, unchanged, plus
  * `Idempotent-Replayed: true` and `Original-Request`; like Stripe, it spends a rate-limit token.
+ *
+ * An answer that carries a secret (a webhook endpoint's `whsec_…`; the handler calls
+ * `answerCarriesSecret`) is never saved: the gate saves a re-run marker in its place (the status,
+ * no body). The key keeps its fingerprint, so another request under it is still an
+ * `idempotency_error`; a retry of the same request runs the handler again with
+ * `c.var.idempotentRerun` set, and the handler changes nothing, only finds its first run's effect
+ * (by the key it stored with it) and shows the secret again, with the replay headers.
  * Every response carries the IETF `RateLimit-Policy` and `RateLimit` headers; a 429 adds `Retry-After`.
  */
 
@@ -70,6 +77,14 @@ const UNSAVED_HEADERS = new Set([
 ]);
 
 type Stub = DurableObjectStub<MerchantGate>;
+
+/** The one header of a re-run marker: saved in place of an answer that carried a secret, never sent. */
+const RERUN_MARKER = "edgepay-rerun";
+
+/** Marks this request's answer as carrying a secret: the gate must not save it (see the module comment). */
+export function answerCarriesSecret(c: Context<AppEnv>): void {
+  c.set("answerCarriesSecret", true);
+}
 
 /** Admits, replays or refuses a merchant request, and saves its outcome under its Idempotency-Key. */
 export const gate = createMiddleware<AppEnv>(async (c, next) => {
@@ -167,7 +182,10 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
         { headers: { ...limitHeaders, ...keyHeader } },
       );
     case "replay":
-      return replay(c, key.response, key.requestId, { ...limitHeaders, ...keyHeader });
+      if (!isRerunMarker(key.response))
+        return replay(c, key.response, key.requestId, { ...limitHeaders, ...keyHeader });
+      c.set("idempotentRerun", true);
+      break;
     case "begin":
     case undefined:
       break;
@@ -175,13 +193,17 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
 
   if (rawKey !== undefined) c.set("idempotencyKey", rawKey);
   await next();
+  if (key?.outcome === "replay") {
+    c.res.headers.set("Idempotent-Replayed", "true");
+    if (key.requestId) c.res.headers.set("Original-Request", key.requestId);
+  }
 
   // 401 and 403 do not count: a 403 from requireScope runs after admission, so its token goes back.
   const uncounted = c.res.status === 401 || c.res.status === 403;
   const finishing: Promise<void>[] = [];
   if (uncounted) finishing.push(refundTokens(c, buckets, policies));
   if (keyed && leaseId !== null) {
-    const response = savedUnderKey(c) ? await snapshot(c) : null;
+    const response = !savedUnderKey(c) ? null : c.var.answerCarriesSecret ? rerunMarker(c) : await snapshot(c);
     finishing.push(completeKey(c, keyed.stub, keyed.request.scope, leaseId, response));
   }
   // Both calls are sent now, before the answer leaves; only waiting for them is deferred.
@@ -211,6 +233,15 @@ function shouldRetry(c: Context<AppEnv>, keyed: boolean): boolean {
 function handlerRan(c: Context<AppEnv>): boolean {
   if (c.error instanceof ApiError && c.error.details.noEffect) return false;
   return matchedRoutes(c).some((route) => route.method !== "ALL");
+}
+
+/** What is saved in place of an answer that carries a secret: its status and the marker, no body. */
+function rerunMarker(c: Context<AppEnv>): SavedResponse {
+  return { status: c.res.status, headers: [[RERUN_MARKER, "1"]], body: new ArrayBuffer(0) };
+}
+
+function isRerunMarker(saved: SavedResponse): boolean {
+  return saved.headers.some(([name]) => name === RERUN_MARKER);
 }
 
 /** Reads the response once for saving and puts an identical copy back as the response. */

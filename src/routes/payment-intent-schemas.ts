@@ -2,8 +2,9 @@
 import { z } from "@hono/zod-openapi";
 import { isCurrency } from "../domain/currencies";
 import { INTENT_STATUSES } from "../domain/payment-state";
-import { invalidParam } from "../errors";
-import { MAX_METADATA_KEYS, type Metadata } from "../lib/params";
+
+/** Moved to lib/params.ts (webhook endpoints merge metadata too); re-exported for the intent routes. */
+export { mergeMetadata } from "../lib/params";
 
 /** The PaymentIntent object as documented in the OpenAPI document. */
 export const PaymentIntentSchema = z
@@ -68,19 +69,3 @@ export const currencyParam = z
     return z.NEVER;
   })
   .openapi({ type: "string", example: "usd" });
-
-/**
- * Applies a metadata update to the stored JSON (keys set to "" are removed) and returns the new
- * JSON; the result must still hold at most 50 keys, or the update is a 400 naming `metadata`.
- */
-export function mergeMetadata(stored: string, update: Metadata | undefined): string {
-  const out = new Map(Object.entries(JSON.parse(stored) as Metadata));
-  for (const [k, v] of Object.entries(update ?? {})) {
-    if (v === "") out.delete(k);
-    else out.set(k, v);
-  }
-  if (out.size > MAX_METADATA_KEYS) {
-    throw invalidParam("parameter_invalid", `Metadata can have at most ${MAX_METADATA_KEYS} keys.`, "metadata");
-  }
-  return JSON.stringify(Object.fromEntries(out));
-}

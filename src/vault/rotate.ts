@@ -5,6 +5,8 @@
  * update applies only if the record is unchanged since it was read (concurrent detach or forgetCvc
  * wins; the record is picked up by the next batch if still stale). Records are taken across every
  * shard in id order (ids are random and global), so `starting_after` means the same as on one database.
+ * Every batch also re-seals up to `limit` webhook endpoints' secrets per shard (webhooks/rotate.ts),
+ * which need no cursor: an endpoint leaves the work list once re-sealed.
  */
 import { openCard, sealCard } from "../crypto/envelope";
 import { loadKeyring } from "../crypto/keyring";
@@ -13,15 +15,16 @@ import { nowSeconds } from "../db/merchants";
 import { allShards } from "../db/shards";
 import * as q from "../db/vault";
 import { log } from "../lib/log";
+import { rotateWebhookSecrets } from "../webhooks/rotate";
 
 /** Outcome of one rotation batch, as reported to the operator. */
 export interface RotationResult {
   /** The KEK version records are moved to. */
   keyVersion: number;
   rotated: number;
-  /** Ids of records that could not be opened (missing KEK version or tampered); they are left as they are. */
+  /** Ids of records (and webhook endpoints) that could not be opened (missing KEK version or tampered); they are left as they are. */
   failed: string[];
-  /** Records still under an older KEK after this batch, failed ones included. */
+  /** Records and webhook endpoints still under an older KEK after this batch, failed ones included. */
   remaining: number;
   /** Pass as `starting_after` to continue past records that failed; null when this batch saw the end. */
   nextStartingAfter: string | null;
@@ -82,8 +85,12 @@ export async function rotateVault(env: Env, limit: number, startingAfter?: strin
     const results = await db.batch([first, ...rest]);
     rotated += results.reduce((n, r) => n + r.length, 0);
   }
+  // Webhook secrets are sealed under the same KEKs: each batch also moves up to `limit` of them.
+  const secrets = await rotateWebhookSecrets(env, limit, now);
+  rotated += secrets.rotated;
+  failed.push(...secrets.failed);
   const counts = await Promise.all(shards.map((db) => q.countStaleRecords(db, ring.current)));
-  const remaining = counts.reduce((a, b) => a + b, 0);
+  const remaining = counts.reduce((a, b) => a + b, 0) + secrets.remaining;
   const last = rows.at(-1);
   return {
     keyVersion: ring.current,

@@ -1,11 +1,19 @@
 /**
  * Merchants on different shards never see each other's objects: one merchant on each shard pays,
- * refunds and tokenizes through the HTTP API, then tries every other-merchant id and list. Each
+ * refunds, tokenizes and adds a webhook endpoint through the HTTP API (and so has events), then tries every other-merchant id and list. Each
  * object lives only on its merchant's shard, and answers for a foreign id are the 404 of a missing one.
  */
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ledgerEntries, paymentIntents, paymentMethods, refunds, tokens } from "../../src/db/schema";
+import {
+  events,
+  ledgerEntries,
+  paymentIntents,
+  paymentMethods,
+  refunds,
+  tokens,
+  webhookEndpoints,
+} from "../../src/db/schema";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { cardToken, get, ledgerProblems, pay, post } from "../helpers/payments";
 import { dbOf, shardIndexOf } from "../helpers/shards";
@@ -15,6 +23,8 @@ interface Objects {
   paymentMethod: string;
   token: string;
   refund: string;
+  endpoint: string;
+  event: string;
 }
 
 async function objectsOf(m: TestMerchant, key: string): Promise<Objects> {
@@ -27,6 +37,9 @@ async function objectsOf(m: TestMerchant, key: string): Promise<Objects> {
     paymentMethod: paid.body.payment_method,
     token: await cardToken(m, "4242424242424242"),
     refund: refund.body.id,
+    endpoint: (await post(m, "/v1/webhook_endpoints", { url: "https://hooks.example.com/", "enabled_events[0]": "*" }))
+      .body.id,
+    event: (await get(m, "/v1/events?limit=1")).body.data[0].id,
   };
 }
 
@@ -58,6 +71,8 @@ describe("merchants on different shards", () => {
         `/v1/payment_methods/${theirs.paymentMethod}`,
         `/v1/tokens/${theirs.token}`,
         `/v1/refunds/${theirs.refund}`,
+        `/v1/webhook_endpoints/${theirs.endpoint}`,
+        `/v1/events/${theirs.event}`,
       ]) {
         const res = await get(me, path);
         expect(res.status, path).toBe(404);
@@ -66,6 +81,8 @@ describe("merchants on different shards", () => {
       for (const [path, fields] of [
         [`/v1/payment_intents/${theirs.intent}/capture`, {}],
         [`/v1/payment_intents/${theirs.intent}/cancel`, {}],
+        [`/v1/webhook_endpoints/${theirs.endpoint}`, { description: "x" }],
+        [`/v1/webhook_endpoints/${theirs.endpoint}/roll_secret`, {}],
         ["/v1/refunds", { payment_intent: theirs.intent }],
         [
           "/v1/payment_intents",
@@ -87,6 +104,12 @@ describe("merchants on different shards", () => {
       expect(intents).toEqual([mine.intent]);
       const listed = (await get(me, "/v1/refunds?limit=100")).body.data.map((o: { id: string }) => o.id);
       expect(listed).toEqual([mine.refund]);
+      const endpoints = (await get(me, "/v1/webhook_endpoints")).body.data.map((o: { id: string }) => o.id);
+      expect(endpoints).toEqual([mine.endpoint]);
+      const theirs = me === a ? objB : objA;
+      const seen = (await get(me, "/v1/events?limit=100")).body.data.map((o: { id: string }) => o.id);
+      expect(seen).toContain(mine.event);
+      expect(seen).not.toContain(theirs.event);
       const balance = (await get(me, "/v1/balance")).body;
       expect(balance.refunded).toEqual([{ amount: 500, currency: "usd" }]);
       expect(await ledgerProblems(me.merchantId)).toEqual([]);
@@ -106,6 +129,8 @@ describe("merchants on different shards", () => {
         [tokens, tokens.merchantId],
         [refunds, refunds.merchantId],
         [ledgerEntries, ledgerEntries.merchantId],
+        [webhookEndpoints, webhookEndpoints.merchantId],
+        [events, events.merchantId],
       ] as const) {
         expect((await mine.select().from(table).where(eq(column, me.merchantId)).all()).length).toBeGreaterThan(0);
         expect(await elsewhere.select().from(table).where(eq(column, me.merchantId)).all()).toEqual([]);

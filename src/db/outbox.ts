@@ -1,0 +1,88 @@
+/**
+ * The outbox side of the events table: claiming undispatched events for the dispatcher, marking
+ * them dispatched, and finding the merchants with events left behind (for the cron). A claim is a
+ * single `UPDATE … RETURNING` over a bounded, oldest-first subselect, so two dispatchers running at
+ * once never claim the same event; a claim older than CLAIM_TIMEOUT_SECONDS is taken over.
+ */
+import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { EventRow } from "../events/render";
+import type { Db } from "./client";
+import { notOf } from "./pagination";
+import { events, webhookAttempts } from "./schema";
+
+/** A dispatcher's claim on an event lapses after this many seconds (it crashed, or its isolate died). */
+export const CLAIM_TIMEOUT_SECONDS = 60;
+
+/** Undispatched events a dispatcher may take at `now`: never claimed, or claimed too long ago. */
+function claimable(now: number) {
+  return and(eq(events.dispatched, 0), or(isNull(events.claimedAt), lt(events.claimedAt, now - CLAIM_TIMEOUT_SECONDS)));
+}
+
+/**
+ * Claims up to `limit` of the merchant's claimable events, oldest first, at `now`; returns them.
+ * The claim's mark is `claimed_at = now`, which `markDispatched` checks.
+ */
+export function claimEvents(db: Db, merchantId: string, now: number, limit: number): Promise<EventRow[]> {
+  const ids = db
+    .select({ id: events.id })
+    .from(events)
+    .where(and(eq(events.merchantId, merchantId), claimable(now)))
+    .orderBy(asc(events.created), asc(events.id))
+    .limit(limit);
+  return db
+    .update(events)
+    .set({ claimedAt: now })
+    .where(and(inArray(events.id, ids), claimable(now)))
+    .returning()
+    .all();
+}
+
+/**
+ * Marks claimed events dispatched, each with the number of endpoints it went to as its
+ * `pending_webhooks`, less the endpoints that already acknowledged it (a consumer may deliver
+ * before this runs). Only an event still under this dispatcher's claim (`claimedAt`) is marked.
+ */
+export async function markDispatched(
+  db: Db,
+  dispatched: readonly { id: string; matches: number }[],
+  claimedAt: number,
+): Promise<void> {
+  if (dispatched.length === 0) return;
+  const acknowledged = (id: string) =>
+    sql`(select count(distinct ${webhookAttempts.endpointId}) from ${webhookAttempts} where ${webhookAttempts.eventId} = ${id} and ${webhookAttempts.outcome} = 'succeeded')`;
+  const [first, ...rest] = dispatched.map(({ id, matches }) =>
+    db
+      .update(events)
+      .set({ dispatched: 1, pendingWebhooks: sql`max(0, ${matches} - ${acknowledged(id)})` })
+      .where(and(eq(events.id, id), eq(events.claimedAt, claimedAt), eq(events.dispatched, 0))),
+  );
+  if (first) await db.batch([first, ...rest]);
+}
+
+/**
+ * Merchants on this shard with claimable events at `now` (at most `limit`), leaving out
+ * `exceptMerchants` (merchants the cron must not touch on this shard: moves, stale copies).
+ */
+export async function merchantsWithUndispatched(
+  db: Db,
+  now: number,
+  limit: number,
+  exceptMerchants: readonly string[] = [],
+): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ merchantId: events.merchantId })
+    .from(events)
+    .where(and(claimable(now), notOf(events.merchantId, exceptMerchants)))
+    .limit(limit)
+    .all();
+  return rows.map((r) => r.merchantId);
+}
+
+/** The merchant's event with this id, or undefined (for a resend). */
+export function merchantEvent(db: Db, merchantId: string, id: string): Promise<EventRow | undefined> {
+  return db
+    .select()
+    .from(events)
+    .where(and(eq(events.id, id), eq(events.merchantId, merchantId)))
+    .get();
+}
