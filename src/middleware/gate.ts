@@ -15,7 +15,8 @@
  * What is saved under an Idempotency-Key: 2xx answers, and 4xx answers of a handler that ran (402
  * declines, 400 payment_intent_unexpected_state, ...). Never saved, the key released so a retry (the
  * same request or a corrected one) runs again: an ApiError with `noEffect` (validation, invalidParam,
- * lock_timeout), every 401, 403, 409 and 429, and every 5xx. A 5xx may follow an effect; the retry
+ * lock_timeout), every 401, 403, 409 and 429, every 5xx, and any answer marked `Cache-Control:
+ * no-store` (a new API key must exist nowhere but in its one response). A 5xx may follow an effect; the retry
  * re-runs the handler, which finds its own effect (creates are unique per merchant and key in D1,
  * actions find the intent's state). So a keyed 5xx carries `Stripe-Should-Retry: true`, as does
  * every `lock_timeout`.
@@ -194,10 +195,13 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
 /**
  * True when the answer is saved under its key: the handler ran and the answer is a 2xx or a 4xx
  * other than 401, 403, 409 and 429. A 5xx is never saved: it may hide an effect the retry finds.
+ * An answer marked `Cache-Control: no-store` (one that carries a new API key) is never saved
+ * either: the key must exist nowhere but in that one response.
  */
 function savedUnderKey(c: Context<AppEnv>): boolean {
   const status = c.res.status;
   if (status >= 500 || status === 401 || status === 403 || status === 409 || status === 429) return false;
+  if (c.res.headers.get("cache-control")?.includes("no-store")) return false;
   return handlerRan(c);
 }
 
