@@ -12,7 +12,7 @@ import {
 } from "../../src/domain/api-keys";
 import { SCOPES } from "../../src/domain/scopes";
 
-const random = "a".repeat(API_KEY_RANDOM_CHARS - 4) + "Z9x0";
+const random = `${"a".repeat(API_KEY_RANDOM_CHARS - 4)}Z9x0`;
 
 describe("parseApiKey", () => {
   it("knows each kind by its prefix in the deployment's mode", () => {
