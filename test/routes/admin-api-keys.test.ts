@@ -58,7 +58,8 @@ describe("operator API keys: happy path", () => {
       );
     }
     const listed = await operator<{ data: ApiKeyBody[] }>(`/admin/v1/merchants/${id}/api_keys`);
-    expect(listed.data.map((k) => k.type)).toEqual(["publishable", "restricted", "secret"]);
+    // Created within the same second, so ordered by their random ids: compare as a set.
+    expect(listed.data.map((k) => k.type).sort()).toEqual(["publishable", "restricted", "secret"]);
     for (const k of listed.data) expect(k).not.toHaveProperty("secret");
     const audit = await env.DB.prepare("select action, details from audit_log where target_id = ? order by rowid")
       .bind(id)
@@ -150,6 +151,25 @@ describe("operator API keys: errors", () => {
     const again = await post(`/admin/v1/merchants/${id}/api_keys/${key.id}/roll`, {});
     expect(again.status).toBe(400);
     expect(((await again.json()) as ErrorBody).error.code).toBe("api_key_inactive");
+  });
+
+  it("two rolls of one key racing issue exactly one replacement, and one audit entry", async () => {
+    const id = await merchant();
+    const key = await operator<ApiKeyBody>(`/admin/v1/merchants/${id}/api_keys`, { type: "secret" });
+    const answers = await Promise.all(
+      [0, 1, 2].map(() => post(`/admin/v1/merchants/${id}/api_keys/${key.id}/roll`, { expires_in: 60 })),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+    const n = await env.DB.prepare("select count(*) as n from api_keys where merchant_id = ?")
+      .bind(id)
+      .first<{ n: number }>();
+    expect(n?.n).toBe(2);
+    const rolls = await env.DB.prepare(
+      "select count(*) as n from audit_log where target_id = ? and action = 'api_key.rolled'",
+    )
+      .bind(id)
+      .first<{ n: number }>();
+    expect(rolls?.n).toBe(1);
   });
 
   it("answers 404 for an unknown merchant or another merchant's key, which keeps working", async () => {
