@@ -1,9 +1,10 @@
 /**
  * Client secrets and other bearer secrets: generation, keyed hashing and constant-time checks.
  *
- * Client secrets are 32 random bytes, so a single keyed HMAC-SHA256 under CLIENT_SECRET_PEPPER is
- * enough to store them safely (API keys likewise, with ~285 random bits); a slow KDF (PBKDF2) would add nothing against brute force of
- * 256-bit secrets and would blow the Workers CPU budget. Without the pepper a leaked table is useless.
+ * Client secrets are 32 random bytes (API keys about 285 random bits), so a single keyed
+ * HMAC-SHA256 under CLIENT_SECRET_PEPPER is enough to store them safely; a slow KDF (PBKDF2) would
+ * add nothing against brute force of 256-bit secrets and would blow the Workers CPU budget. Without
+ * the pepper a leaked table is useless.
  */
 import { API_KEY_RANDOM_CHARS } from "../domain/api-keys";
 import { randomBase62 } from "../lib/ids";

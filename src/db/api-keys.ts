@@ -6,6 +6,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
+import type { MerchantStatus } from "./merchants";
 import { listPage } from "./pagination";
 import { apiKeys, merchants } from "./schema";
 
@@ -100,7 +101,7 @@ export interface KeyPrincipal {
   scopes: string;
   keyStatus: ApiKeyRow["status"];
   expiresAt: number | null;
-  merchantStatus: "active" | "suspended";
+  merchantStatus: MerchantStatus;
   merchantRateLimit: number | null;
   merchantShard: number;
 }
