@@ -6,11 +6,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type AuditFor, createKey, keyObject, revokeKey, rollKey } from "../api-keys/manage";
-import { type ApiKeyRow, getApiKey, listApiKeys } from "../db/api-keys";
+import { listApiKeys } from "../db/api-keys";
 import { controlDb } from "../db/client";
 import { ROLL_DEFAULT_EXPIRES_IN } from "../domain/api-keys";
-import { ApiError } from "../errors";
-import { hasPrefix, noSuchMessage } from "../lib/ids";
 import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { operatorAudit } from "../middleware/operator-auth";
@@ -20,6 +18,7 @@ import {
   ApiKeySchema,
   CreateApiKey,
   KeyParam,
+  keyOr404,
   NewApiKeySchema,
   notRollable,
   RollApiKey,
@@ -82,13 +81,6 @@ function auditFor(c: Context<AppEnv>, merchantId: string): AuditFor {
   return (action, details) => operatorAudit(c, action, merchantId, details);
 }
 
-/** The merchant's key named in the path, or 404. */
-async function keyOr404(c: Context<AppEnv>, merchantId: string, id: string): Promise<ApiKeyRow> {
-  const row = hasPrefix(id, "key") ? await getApiKey(controlDb(c.env), merchantId, id) : undefined;
-  if (!row) throw new ApiError("resource_missing", noSuchMessage("API key", id, "key"), { param: "key" });
-  return row;
-}
-
 /** Registers the operator's API-key routes. */
 export function registerAdminApiKeys(app: App): void {
   app.openapi(createKeyRoute, async (c) => {
@@ -110,16 +102,17 @@ export function registerAdminApiKeys(app: App): void {
 
   app.openapi(revokeKeyRoute, async (c) => {
     const { id, key } = c.req.valid("param");
-    const merchant = await merchantOr404(controlDb(c.env), id);
-    const current = await keyOr404(c, merchant.id, key);
-    return c.json(keyObject(await revokeKey(controlDb(c.env), current, auditFor(c, merchant.id))), 200);
+    const db = controlDb(c.env);
+    const merchant = await merchantOr404(db, id);
+    const current = await keyOr404(db, merchant.id, key);
+    return c.json(keyObject(await revokeKey(db, current, auditFor(c, merchant.id))), 200);
   });
 
   app.openapi(rollKeyRoute, async (c) => {
     const { id, key } = c.req.valid("param");
     const db = controlDb(c.env);
     const merchant = await merchantOr404(db, id);
-    const current = await keyOr404(c, merchant.id, key);
+    const current = await keyOr404(db, merchant.id, key);
     const expiresIn = c.req.valid("json").expires_in ?? ROLL_DEFAULT_EXPIRES_IN;
     const rolled = await rollKey(c.env, db, current, expiresIn, auditFor(c, merchant.id));
     if (!rolled) throw notRollable();

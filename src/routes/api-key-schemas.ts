@@ -1,8 +1,10 @@
 /**
  * What the operator's and the merchant's API-key routes share: the `ApiKey` object, the create and
- * roll parameters and their checks, and the path parameters.
+ * roll parameters and their checks, the path parameter and its lookup.
  */
 import { z } from "@hono/zod-openapi";
+import { type ApiKeyRow, getApiKey } from "../db/api-keys";
+import type { Db } from "../db/client";
 import {
   API_KEY_KINDS,
   type ApiKeyKind,
@@ -13,6 +15,7 @@ import {
 import { parseScopes, SCOPES, type Scope } from "../domain/scopes";
 import { ApiError, invalidParam } from "../errors";
 import { mayEcho } from "../lib/echo";
+import { hasPrefix, noSuchMessage } from "../lib/ids";
 import { intParam } from "../lib/params";
 
 /** An API key as the API shows it: never the key, only `redacted_key`. */
@@ -95,4 +98,11 @@ export function notRollable(): ApiError {
   return new ApiError("api_key_inactive", "Only an active key that was not rolled before can be rolled.", {
     param: "key",
   });
+}
+
+/** The merchant's key named `id`, or 404 `resource_missing` (another merchant's key is just as missing). */
+export async function keyOr404(db: Db, merchantId: string, id: string): Promise<ApiKeyRow> {
+  const row = hasPrefix(id, "key") ? await getApiKey(db, merchantId, id) : undefined;
+  if (!row) throw new ApiError("resource_missing", noSuchMessage("API key", id, "key"), { param: "key" });
+  return row;
 }

@@ -8,13 +8,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type AuditFor, createKey, keyObject, revokeKey, rollKey, scopesOf } from "../api-keys/manage";
-import { type ApiKeyRow, getApiKey, listApiKeys } from "../db/api-keys";
+import { listApiKeys } from "../db/api-keys";
 import { controlDb } from "../db/client";
 import { nowSeconds } from "../db/merchants";
 import { missingScope, ROLL_DEFAULT_EXPIRES_IN } from "../domain/api-keys";
 import type { Scope } from "../domain/scopes";
 import { ApiError } from "../errors";
-import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
+import { newId } from "../lib/ids";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { requireScope } from "../middleware/merchant-auth";
@@ -23,6 +23,7 @@ import {
   ApiKeySchema,
   CreateApiKey,
   KeyParam,
+  keyOr404,
   NewApiKeySchema,
   notRollable,
   RollApiKey,
@@ -103,21 +104,9 @@ function merchantAudit(c: Context<AppEnv>): AuditFor {
 function mayManage(c: Context<AppEnv>, scopes: readonly Scope[]): void {
   const missing = missingScope(c.var.auth.scopes, scopes);
   if (missing) {
-    throw new ApiError(
-      "insufficient_scope",
-      `A credential can only manage keys within its own scopes; it lacks ${missing}.`,
-      {
-        extra: { required_scope: missing },
-      },
-    );
+    const message = `A credential can only manage keys within its own scopes; it lacks ${missing}.`;
+    throw new ApiError("insufficient_scope", message, { extra: { required_scope: missing } });
   }
-}
-
-/** The merchant's key named in the path, or 404 (another merchant's key is just as missing). */
-async function keyOr404(c: Context<AppEnv>, id: string): Promise<ApiKeyRow> {
-  const row = hasPrefix(id, "key") ? await getApiKey(controlDb(c.env), c.var.auth.merchantId, id) : undefined;
-  if (!row) throw new ApiError("resource_missing", noSuchMessage("API key", id, "key"), { param: "key" });
-  return row;
 }
 
 /** Registers the merchant's API-key routes. */
@@ -132,27 +121,31 @@ export function registerApiKeys(app: App): void {
   });
 
   app.openapi(listKeysRoute, async (c) => {
-    const page = pageOr404(
-      await listApiKeys(controlDb(c.env), c.var.auth.merchantId, pageRequest(c.req.valid("query"))),
-    );
+    const db = controlDb(c.env);
+    const page = pageOr404(await listApiKeys(db, c.var.auth.merchantId, pageRequest(c.req.valid("query"))));
     return c.json(listEnvelope("/v1/api_keys", { ...page, data: page.data.map((row) => keyObject(row)) }), 200);
   });
 
-  app.openapi(retrieveKeyRoute, async (c) => c.json(keyObject(await keyOr404(c, c.req.valid("param").key)), 200));
+  app.openapi(retrieveKeyRoute, async (c) => {
+    const row = await keyOr404(controlDb(c.env), c.var.auth.merchantId, c.req.valid("param").key);
+    return c.json(keyObject(row), 200);
+  });
 
   app.openapi(rollKeyRoute, async (c) => {
-    const current = await keyOr404(c, c.req.valid("param").key);
+    const db = controlDb(c.env);
+    const current = await keyOr404(db, c.var.auth.merchantId, c.req.valid("param").key);
     mayManage(c, scopesOf(current));
     const expiresIn = c.req.valid("json").expires_in ?? ROLL_DEFAULT_EXPIRES_IN;
-    const rolled = await rollKey(c.env, controlDb(c.env), current, expiresIn, merchantAudit(c));
+    const rolled = await rollKey(c.env, db, current, expiresIn, merchantAudit(c));
     if (!rolled) throw notRollable();
     c.header("Cache-Control", "no-store");
     return c.json({ ...keyObject(rolled.issued.row), secret: rolled.issued.secret }, 200);
   });
 
   app.openapi(revokeKeyRoute, async (c) => {
-    const current = await keyOr404(c, c.req.valid("param").key);
+    const db = controlDb(c.env);
+    const current = await keyOr404(db, c.var.auth.merchantId, c.req.valid("param").key);
     mayManage(c, scopesOf(current));
-    return c.json(keyObject(await revokeKey(controlDb(c.env), current, merchantAudit(c))), 200);
+    return c.json(keyObject(await revokeKey(db, current, merchantAudit(c))), 200);
   });
 }
