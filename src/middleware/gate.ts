@@ -23,12 +23,13 @@
  * A replay is answered from the saved status, headers and body, unchanged, plus
  * `Idempotent-Replayed: true` and `Original-Request`; like Stripe, it spends a rate-limit token.
  *
- * An answer that carries a secret (a webhook endpoint's `whsec_…`; the handler calls
+ * An answer that carries a secret (a webhook endpoint's `whsec_…`, a new API key; the handler calls
  * `answerCarriesSecret`) is never saved: the gate saves a re-run marker in its place (the status,
- * no body). The key keeps its fingerprint, so another request under it is still an
- * `idempotency_error`; a retry of the same request runs the handler again with
- * `c.var.idempotentRerun` set, and the handler changes nothing, only finds its first run's effect
- * (by the key it stored with it) and shows the secret again, with the replay headers.
+ * no body), so the secret exists nowhere but in its one response. The key keeps its fingerprint,
+ * so another request under it is still an `idempotency_error`; a retry of the same request runs the
+ * handler again with `c.var.idempotentRerun` set. A webhook endpoint's handler then changes
+ * nothing, only finds its first run's effect (by the key it stored with it) and shows the secret
+ * again; an API key is stored only as a hash and cannot be shown again (README, "API keys").
  * Every response carries the IETF `RateLimit-Policy` and `RateLimit` headers; a 429 adds `Retry-After`.
  */
 
