@@ -43,8 +43,8 @@ export interface AppVariables {
   payments: PaymentDeps;
   /** The request's `Idempotency-Key`, once the idempotency layer has admitted it. */
   idempotencyKey: string | undefined;
-  /** Set by a handler whose answer carries a secret: the gate saves a re-run marker instead of it (gate.ts). */
-  answerCarriesSecret: boolean | undefined;
+  /** Set by a handler whose answer carries a secret, and whether it can be shown again: the gate never saves it (gate.ts). */
+  answerCarriesSecret: "reopened" | "never" | undefined;
   /**
    * Set by the gate on a retry of a request whose answer carried a secret: the handler runs again
    * and must change nothing, only find its first run's effect and show it.

@@ -3,9 +3,9 @@
  * `api_keys:write` (create, roll, revoke) or `api_keys:read` (list, retrieve). A caller manages only
  * keys whose scopes it holds itself, so a restricted key can never mint, roll or revoke a broader
  * key; a publishable key can do nothing here (no route is marked `allowPublishable`). Answers that
- * carry a key have `Cache-Control: no-store` and are marked `answerCarriesSecret`, so the gate
- * never saves them under an Idempotency-Key (it saves a re-run marker; a key cannot be shown again,
- * so a re-run of a create issues another key, and of a roll finds the key rolled: 400).
+ * carry a key have `Cache-Control: no-store` and are marked `answerCarriesSecret(c, "never")`: the
+ * gate never saves them under an Idempotency-Key and releases the key (a key is stored only as a
+ * hash and cannot be shown again, so a retried create makes another key).
  */
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -120,7 +120,7 @@ export function registerApiKeys(app: App): void {
     const db = controlDb(c.env);
     const { row, secret } = await createKey(c.env, db, c.var.auth.merchantId, kind, scopes, merchantAudit(c));
     c.header("Cache-Control", "no-store");
-    answerCarriesSecret(c);
+    answerCarriesSecret(c, "never");
     return c.json({ ...keyObject(row), secret }, 200);
   });
 
@@ -143,7 +143,7 @@ export function registerApiKeys(app: App): void {
     const rolled = await rollKey(c.env, db, current, expiresIn, merchantAudit(c));
     if (!rolled) throw notRollable();
     c.header("Cache-Control", "no-store");
-    answerCarriesSecret(c);
+    answerCarriesSecret(c, "never");
     return c.json({ ...keyObject(rolled.issued.row), secret: rolled.issued.secret }, 200);
   });
 
