@@ -6,6 +6,7 @@ import { requireScope } from "../middleware/merchant-auth";
 import { CANCELLATION_REASONS, cancelIntent, captureIntent, confirmIntent } from "../payments/actions";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
+import { resolveTestId } from "../vault/test-ids";
 import { IntentIdParam, PaymentIntentSchema, paymentMethodRef } from "./payment-intent-schemas";
 
 const ConfirmBody = z.strictObject({ payment_method: paymentMethodRef.optional() }).openapi("PaymentIntentConfirm");
@@ -50,13 +51,10 @@ const cancelRoute = action(
 /** Registers confirm, capture and cancel. */
 export function registerPaymentIntentActions(app: App): void {
   app.openapi(confirmRoute, async (c) => {
-    const row = await confirmIntent(
-      c.var.payments,
-      c.var.auth.merchantId,
-      c.req.valid("param").id,
-      c.req.valid("json").payment_method,
-      c.var.idempotencyKey,
-    );
+    const merchantId = c.var.auth.merchantId;
+    const named = c.req.valid("json").payment_method;
+    const pm = named === undefined ? undefined : await resolveTestId(c.var.payments, merchantId, named, isLive(c.env));
+    const row = await confirmIntent(c.var.payments, merchantId, c.req.valid("param").id, pm, c.var.idempotencyKey);
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 

@@ -56,8 +56,8 @@ export const statementDescriptorParam = z
   .max(22)
   .regex(/^[^<>\\'"*]*[A-Za-z][^<>\\'"*]*$/, "must contain a letter and none of < > \\ ' \" *");
 
-/** A payment_method reference: a pm_ or tok_ id. */
-export const paymentMethodRef = z.string().regex(/^(pm|tok)_[0-9A-Za-z]{1,64}$/, "must be a pm_ or tok_ id");
+/** A payment_method reference: a pm_ or tok_ id (Stripe's test ids, `pm_card_visa`, have underscores). */
+export const paymentMethodRef = z.string().regex(/^(pm|tok)_[0-9A-Za-z_]{1,64}$/, "must be a pm_ or tok_ id");
 
 /** A currency code, lowercased; an unknown code is a 400 naming `currency` (before anything is saved). */
 export const currencyParam = z

@@ -15,6 +15,7 @@ import { createConfirmed, createIntent, updateIntent } from "../payments/actions
 import { loadIntent } from "../payments/intents";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
+import { resolveTestId } from "../vault/test-ids";
 import {
   currencyParam,
   IntentIdParam,
@@ -136,7 +137,10 @@ export function registerPaymentIntents(app: App): void {
       idempotencyKey: c.var.idempotencyKey ?? null,
       created: deps.now(),
     });
-    const pm = body.payment_method;
+    const pm =
+      body.payment_method === undefined
+        ? undefined
+        : await resolveTestId(deps, c.var.auth.merchantId, body.payment_method, isLive(c.env));
     if (body.confirm && pm !== undefined) {
       return c.json(intentJson(await createConfirmed(deps, draft, pm), isLive(c.env)), 200);
     }
