@@ -16,7 +16,7 @@ import type { Db } from "./client";
 import { isUniqueViolation, RequestAlreadyRan } from "./errors";
 import { type EventOrigin, intentEventInserts } from "./events";
 import { type Booking, postMovements } from "./ledger";
-import { createdRange, listPage, notOf } from "./pagination";
+import { listPage, notOf } from "./pagination";
 import { prepared, type Values } from "./prepared";
 import { paymentIntents, paymentIntentVersions } from "./schema";
 
@@ -313,14 +313,8 @@ export async function intentsProcessing(
   return rows.map((r) => r.intent);
 }
 
-/** A page of the merchant's intents, newest first, within an optional `created` range. */
-export function listIntents(
-  db: Db,
-  merchantId: string,
-  range: { "created[gte]"?: number; "created[lte]"?: number },
-  page: PageRequest,
-) {
+/** A page of the merchant's intents, newest first (within the page's `created` range). */
+export function listIntents(db: Db, merchantId: string, page: PageRequest) {
   const t = paymentIntents;
-  const scope = and(eq(t.merchantId, merchantId), createdRange(t.created, range));
-  return listPage(db, { table: t, id: t.id, created: t.created, scope }, page);
+  return listPage(db, { table: t, id: t.id, created: t.created, scope: eq(t.merchantId, merchantId) }, page);
 }

@@ -7,9 +7,11 @@ import { CANCELLATION_REASONS, cancelIntent, captureIntent, confirmIntent } from
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
 import { resolveTestId } from "../vault/test-ids";
-import { IntentIdParam, PaymentIntentSchema, paymentMethodRef } from "./payment-intent-schemas";
+import { compatParams, IntentIdParam, PaymentIntentSchema, paymentMethodRef } from "./payment-intent-schemas";
 
-const ConfirmBody = z.strictObject({ payment_method: paymentMethodRef.optional() }).openapi("PaymentIntentConfirm");
+const ConfirmBody = z
+  .strictObject({ payment_method: paymentMethodRef.optional(), ...compatParams })
+  .openapi("PaymentIntentConfirm");
 const CaptureBody = z
   .strictObject({ amount_to_capture: intParam().optional() })
   .openapi("PaymentIntentCapture", { description: "amount_to_capture defaults to all of amount_capturable." });

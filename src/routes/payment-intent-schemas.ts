@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { isCurrency } from "../domain/currencies";
 import { INTENT_STATUSES } from "../domain/payment-state";
+import { boolParam } from "../lib/params";
 
 /** Moved to lib/params.ts (webhook endpoints merge metadata too); re-exported for the intent routes. */
 export { mergeMetadata } from "../lib/params";
@@ -69,3 +70,26 @@ export const currencyParam = z
     return z.NEVER;
   })
   .openapi({ type: "string", example: "usd" });
+
+/**
+ * Stripe parameters a create or confirm accepts for compatibility, with nothing to store: cards are
+ * the only payment method type, `receipt_email` is validated but not stored (edgepay sends no
+ * receipts), and `return_url` is validated for the 3-D Secure redirect to come.
+ */
+export const compatParams = {
+  payment_method_types: z
+    .array(z.literal("card", { error: "only card is supported" }))
+    .min(1)
+    .optional()
+    .openapi({ description: 'Only `["card"]`.' }),
+  automatic_payment_methods: z
+    .strictObject({ enabled: boolParam(), allow_redirects: z.enum(["always", "never"]).optional() })
+    .optional()
+    .openapi({ description: "Accepted; edgepay offers cards only either way." }),
+  receipt_email: z.email().max(800).optional().openapi({ description: "Validated; not stored, no receipt is sent." }),
+  return_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional()
+    .openapi({ description: "Validated; kept for the 3-D Secure redirect (not used yet)." }),
+};

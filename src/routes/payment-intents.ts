@@ -8,7 +8,7 @@ import { type Currency, isCurrency } from "../domain/currencies";
 import { amountMessage, checkAmount } from "../domain/money";
 import { invalidParam } from "../errors";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { createdParams, listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
+import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
 import { createConfirmed, createIntent, updateIntent } from "../payments/actions";
@@ -17,6 +17,7 @@ import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
 import { resolveTestId } from "../vault/test-ids";
 import {
+  compatParams,
   currencyParam,
   IntentIdParam,
   mergeMetadata,
@@ -48,6 +49,7 @@ const CreateBody = z
     description: z.string().max(1000).optional(),
     metadata: metadataParam.optional(),
     statement_descriptor: statementDescriptorParam.optional(),
+    ...compatParams,
   })
   .superRefine((body, ctx) => {
     amountIssue(body.amount, body.currency, ctx);
@@ -106,7 +108,7 @@ const listRoute = createRoute({
   path: "/v1/payment_intents",
   summary: "List PaymentIntents, newest first",
   middleware: [requireScope("payments:read")] as const,
-  request: { query: z.strictObject({ ...listParams, ...createdParams }) },
+  request: { query: z.strictObject(listParams) },
   responses: {
     200: {
       description: "A page of PaymentIntents",
@@ -170,7 +172,7 @@ export function registerPaymentIntents(app: App): void {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const page = pageOr404(await listIntents(c.var.payments.db, c.var.auth.merchantId, query, pageRequest(query)));
+    const page = pageOr404(await listIntents(c.var.payments.db, c.var.auth.merchantId, pageRequest(query)));
     const live = isLive(c.env);
     return c.json(
       listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) }),
