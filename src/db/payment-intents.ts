@@ -10,7 +10,7 @@ import { and, asc, eq, getTableColumns, lt, type Placeholder, sql } from "drizzl
 import type { BatchItem } from "drizzle-orm/batch";
 import type { IntentChangeKind } from "../domain/intent-events";
 import type { IntentStatus } from "../domain/payment-state";
-import { newId } from "../lib/ids";
+import { newId, randomBase62 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { isUniqueViolation, RequestAlreadyRan } from "./errors";
@@ -31,10 +31,15 @@ export { isUniqueViolation } from "./errors";
 /** The fields a new intent is created from; everything else starts empty at version 1. */
 export type IntentDraftFields = Pick<IntentRow, "merchantId" | "amount" | "currency"> & Partial<IntentRow>;
 
+/** Random characters after `_secret_` in a client secret (24 base62, about 142 bits). */
+export const CLIENT_SECRET_CHARS = 24;
+
 /** A new intent row in `requires_payment_method`, with a fresh `pi_` id and no money moved yet. */
 export function draftIntent(fields: IntentDraftFields): IntentRow {
+  const id = fields.id ?? newId("pi");
   return {
-    id: newId("pi"),
+    id,
+    clientSecret: `${id}_secret_${randomBase62(CLIENT_SECRET_CHARS)}`,
     status: "requires_payment_method",
     captureMethod: "automatic",
     paymentMethod: null,

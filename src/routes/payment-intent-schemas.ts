@@ -19,6 +19,10 @@ export const PaymentIntentSchema = z
     canceled_at: z.int().nullable(),
     cancellation_reason: z.string().nullable(),
     capture_method: z.enum(["automatic", "manual"]),
+    client_secret: z.string().nullable().openapi({
+      description:
+        "pi_…_secret_…: with a publishable key, retrieves and confirms this one intent. Keep it out of logs and URLs you share.",
+    }),
     confirmation_method: z.literal("automatic"),
     created: z.int(),
     currency: z.string(),

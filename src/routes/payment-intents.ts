@@ -10,9 +10,14 @@ import { invalidParam } from "../errors";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
-import { requireScope } from "../middleware/merchant-auth";
+import {
+  allowPublishable,
+  PUBLISHABLE_SECURITY,
+  requireScope,
+  requireScopeOrPublishable,
+} from "../middleware/merchant-auth";
 import { createConfirmed, createIntent, updateIntent } from "../payments/actions";
-import { loadIntent } from "../payments/intents";
+import { intentForCaller } from "../payments/client-secret";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
 import { resolveTestId } from "../vault/test-ids";
@@ -94,11 +99,24 @@ const updateRoute = createRoute({
 
 const retrieveRoute = createRoute({
   ...common,
+  security: PUBLISHABLE_SECURITY,
   method: "get",
   path: "/v1/payment_intents/{id}",
-  summary: "Retrieve a PaymentIntent",
-  middleware: [requireScope("payments:read")] as const,
-  request: { params: IntentIdParam },
+  summary: "Retrieve a PaymentIntent (with a publishable key: only with its client_secret)",
+  middleware: [allowPublishable, requireScopeOrPublishable("payments:read")] as const,
+  request: {
+    params: IntentIdParam,
+    query: z.strictObject({
+      client_secret: z
+        .string()
+        .max(200)
+        .optional()
+        .openapi({
+          param: { name: "client_secret", in: "query" },
+          description: "The intent's client secret: required with a publishable key, ignored otherwise.",
+        }),
+    }),
+  },
   responses: { ...ok("The PaymentIntent"), ...errorResponses(401, 403, 404) },
 });
 
@@ -166,7 +184,8 @@ export function registerPaymentIntents(app: App): void {
   });
 
   app.openapi(retrieveRoute, async (c) => {
-    const row = await loadIntent(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
+    const { client_secret: secret } = c.req.valid("query");
+    const row = await intentForCaller(c.var.payments, c.var.auth, c.req.valid("param").id, secret);
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 
