@@ -30,8 +30,11 @@ export async function deliveryTargets(db: Db, merchantId: string, eventId: strin
 
 /**
  * Records one attempt together with what its outcome changes, in one batch:
- * - succeeded: the event's `pending_webhooks` goes down by one (never below 0, and only the first
- *   success of this event at this endpoint counts), and the endpoint's `failing_since` is cleared;
+ * - succeeded: the event's `pending_webhooks` goes down by one (never below 0), only once the event
+ *   is dispatched, only when the endpoint is one of its `webhook_targets` (a resend to another
+ *   endpoint acknowledges nothing) and only on the first success of this event at this endpoint
+ *   (before dispatch, `markDispatched` counts the successes); the endpoint's `failing_since` is
+ *   cleared;
  * - gone (410): the endpoint is disabled with reason `gone`;
  * - failed, dead: the endpoint's `failing_since` is set, if not already.
  */
@@ -46,7 +49,13 @@ export async function recordAttempt(db: Db, row: AttemptRow & { outcome: Attempt
           .update(events)
           .set({ pendingWebhooks: sql`max(0, ${events.pendingWebhooks} - 1)` })
           .where(
-            and(eq(events.id, row.eventId), eq(events.merchantId, row.merchantId), sql`not ${acknowledgedBefore}`),
+            and(
+              eq(events.id, row.eventId),
+              eq(events.merchantId, row.merchantId),
+              eq(events.dispatched, 1),
+              sql`${row.endpointId} in (select value from json_each(coalesce(${events.webhookTargets}, '[]')))`,
+              sql`not ${acknowledgedBefore}`,
+            ),
           ),
         db.update(webhookEndpoints).set({ failingSince: null }).where(endpoint),
         insert,

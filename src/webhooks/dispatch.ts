@@ -70,7 +70,7 @@ export async function dispatchMerchant(
     await queueDeliveries(env.WEBHOOKS, messages);
     await markDispatched(
       db,
-      claimed.map((e, i) => ({ id: e.id, matches: targets[i]?.length ?? 0 })),
+      claimed.map((e, i) => ({ id: e.id, targets: targets[i] ?? [] })),
       now,
     );
     report.events += claimed.length;
