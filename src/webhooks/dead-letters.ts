@@ -14,7 +14,7 @@ import { type ConsumerRoute, consumerRoute } from "../db/consumer-route";
 import { disableIfStillFailing, insertAttempt } from "../db/webhook-attempts";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
-import { batchRoutes, moveRetryDelay } from "./deliver";
+import { batchRoutes, dispatchNow, moveRetryDelay } from "./deliver";
 import { type DeadLetter, isDeliveryMessage } from "./messages";
 
 /** Handles a batch of the dead-letter queue. A message that fails to be handled is retried. */
@@ -78,5 +78,13 @@ export async function deadLetter(env: Env, letter: DeadLetter, route?: ConsumerR
     });
     return false;
   }
-  return disableIfStillFailing(db, letter.merchantId, letter.endpointId, letter.queuedAt);
+  const disabled = await disableIfStillFailing(
+    db,
+    letter.merchantId,
+    letter.endpointId,
+    letter.queuedAt,
+    Math.floor(Date.now() / 1000),
+  );
+  if (disabled) await dispatchNow(env, db, letter.merchantId);
+  return disabled;
 }

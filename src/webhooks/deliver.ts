@@ -17,6 +17,7 @@
  * An exception while handling a message retries that message (after `retry_delay`), never loses it;
  * past `max_retries` Queues moves it to the dead-letter queue itself.
  */
+import type { Db } from "../db/client";
 import { type ConsumerRoute, consumerRoute } from "../db/consumer-route";
 import { type AttemptRow, deliveryTargets, recordAttempt } from "../db/webhook-attempts";
 import type { WebhookEndpointRow } from "../db/webhook-endpoints";
@@ -31,6 +32,7 @@ import { type EventRow, eventJson } from "../events/render";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { isLive } from "../payments/serialize";
+import { dispatchMerchant } from "./dispatch";
 import { type DeadLetter, type DeliveryMessage, isDeliveryMessage } from "./messages";
 import { openWebhookSecret } from "./secrets";
 import { activeSecrets, messageId, signatureHeaders } from "./sign";
@@ -174,9 +176,23 @@ export async function deliver(
     nextRetryAt,
     created: now,
   };
-  await recordAttempt(db, row);
+  const disabled = await recordAttempt(db, row);
   if (outcome === "gone") log("warn", "webhook_endpoint_gone", { endpoint_id: endpoint.id });
+  if (disabled) await dispatchNow(env, db, msg.merchantId);
   return action;
+}
+
+/**
+ * Dispatches the merchant's undispatched events (the `webhook_endpoint.disabled` event just recorded)
+ * to its other endpoints at once; a failure is logged and left to the minute cron.
+ */
+export async function dispatchNow(env: Env, db: Db, merchantId: string): Promise<void> {
+  await dispatchMerchant(env, db, merchantId).catch((err: unknown) =>
+    log("error", "webhook_dispatch_failed", {
+      merchant: merchantId,
+      error: err instanceof Error ? err.name : "unknown",
+    }),
+  );
 }
 
 /** The endpoint's secrets that sign at `now`: the current one, and the previous one during a roll. */
