@@ -24,6 +24,11 @@ import { events, paymentIntents, paymentMethods, refunds, webhookAttempts, webho
 export interface EventOrigin {
   requestId: string;
   idempotencyKey: string | null;
+  /**
+   * Set when the request builds an event insert (whether or not its batch then lands): the
+   * webhook dispatcher runs after a request only then (middleware/dispatch.ts).
+   */
+  wroteEvents?: boolean;
 }
 
 /** One event to record with a change. */
@@ -141,6 +146,7 @@ function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
     values[`type${i}`] = spec.type;
     values[`objectId${i}`] = spec.objectId;
     values[`previous${i}`] = spec.previous ? JSON.stringify(spec.previous) : null;
+    if (spec.origin) spec.origin.wroteEvents = true;
     values[`requestId${i}`] = spec.origin?.requestId ?? null;
     values[`idempotencyKey${i}`] = spec.origin?.idempotencyKey ?? null;
     values[`created${i}`] = spec.created;

@@ -8,7 +8,7 @@ import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { EventRow } from "../events/render";
 import type { Db } from "./client";
 import { notOf } from "./pagination";
-import { events, webhookAttempts } from "./schema";
+import { events, webhookAttempts, webhookEndpoints } from "./schema";
 
 /** A dispatcher's claim on an event lapses after this many seconds (it crashed, or its isolate died). */
 export const CLAIM_TIMEOUT_SECONDS = 60;
@@ -19,22 +19,38 @@ function claimable(now: number) {
 }
 
 /**
- * Claims up to `limit` of the merchant's claimable events, oldest first, at `now`; returns them.
- * The claim's mark is `claimed_at = now`, which `markDispatched` checks.
+ * Claims up to `limit` of the merchant's claimable events, oldest first, at `now` (the claim's mark
+ * is `claimed_at = now`, which `markDispatched` checks), and reads the merchant's enabled webhook
+ * endpoints (id and `enabled_events`) in the same batch: one round trip gives the dispatcher all it
+ * needs to fan out.
  */
-export function claimEvents(db: Db, merchantId: string, now: number, limit: number): Promise<EventRow[]> {
+export async function claimWithEndpoints(
+  db: Db,
+  merchantId: string,
+  now: number,
+  limit: number,
+): Promise<{ claimed: EventRow[]; endpoints: { id: string; enabledEvents: string[] }[] }> {
   const ids = db
     .select({ id: events.id })
     .from(events)
     .where(and(eq(events.merchantId, merchantId), claimable(now)))
     .orderBy(asc(events.created), asc(events.id))
     .limit(limit);
-  return db
-    .update(events)
-    .set({ claimedAt: now })
-    .where(and(inArray(events.id, ids), claimable(now)))
-    .returning()
-    .all();
+  const [claimed, endpoints] = await db.batch([
+    db
+      .update(events)
+      .set({ claimedAt: now })
+      .where(and(inArray(events.id, ids), claimable(now)))
+      .returning(),
+    db
+      .select({ id: webhookEndpoints.id, enabledEvents: webhookEndpoints.enabledEvents })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.merchantId, merchantId), eq(webhookEndpoints.status, "enabled"))),
+  ]);
+  return {
+    claimed,
+    endpoints: endpoints.map((e) => ({ id: e.id, enabledEvents: JSON.parse(e.enabledEvents) as string[] })),
+  };
 }
 
 /**

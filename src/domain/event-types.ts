@@ -56,6 +56,11 @@ export function isEnabledEvent(value: string): value is EnabledEvent {
   return value === ALL_EVENTS || KNOWN.has(value);
 }
 
+/** True when an endpoint with these `enabled_events` gets events of `type`. */
+export function subscribes(enabledEvents: readonly string[], type: string): boolean {
+  return enabledEvents.includes(ALL_EVENTS) || enabledEvents.includes(type);
+}
+
 /**
  * An endpoint's `enabled_events` as stored: duplicates removed, and `["*"]` alone when `*` is
  * listed (it already takes every type).

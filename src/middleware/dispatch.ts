@@ -1,7 +1,7 @@
 /**
- * After every merchant write request (any method but GET and HEAD, whatever its answer but a 403
- * or 429, which changed nothing; a decline writes events too), puts the merchant's new events on
- * the webhook queue: `dispatchMerchant` runs in `executionCtx.waitUntil`, after the response is
+ * After every merchant request that built an event insert (`EventOrigin.wroteEvents`: a change a
+ * merchant is told about, whether its answer is a 200 or a decline), puts the merchant's new
+ * events on the webhook queue: `dispatchMerchant` runs in `executionCtx.waitUntil`, after the response is
  * sent. It must never be awaited here: the payment paths would then wait for a claim, a queue send
  * and a mark, three more sequential hops on every money request. What this misses (no execution
  * context, an isolate that dies) and events no request made (the sweep's expiries) the minute cron
@@ -15,9 +15,8 @@ import { dispatchMerchant } from "../webhooks/dispatch";
 /** Schedules the dispatch of the authenticated merchant's events once the request is answered. */
 export const dispatchAfterWrite = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  if (c.req.method === "GET" || c.req.method === "HEAD") return;
-  // Refused before any handler ran (scope, rate limit): nothing was written, nothing to dispatch.
-  if (c.res.status === 403 || c.res.status === 429) return;
+  // A request that wrote no event (a read, a refusal, a replay, a tokenize) has nothing to dispatch.
+  if (!c.get("payments")?.origin?.wroteEvents) return;
   const auth = c.get("auth");
   const db = c.get("merchantDb");
   if (!auth || !db) return;

@@ -10,9 +10,9 @@
  */
 import { controlDb, type Db } from "../db/client";
 import { merchantsToSkip } from "../db/merchant-move";
-import { claimEvents, markDispatched, merchantsWithUndispatched } from "../db/outbox";
+import { claimWithEndpoints, markDispatched, merchantsWithUndispatched } from "../db/outbox";
 import { allShards } from "../db/shards";
-import { endpointsFor } from "../db/webhook-endpoints";
+import { subscribes } from "../domain/event-types";
 import { log } from "../lib/log";
 import type { DeliveryMessage } from "./messages";
 
@@ -51,19 +51,11 @@ export async function dispatchMerchant(
   now: number = unixNow(),
 ): Promise<DispatchReport> {
   const report: DispatchReport = { events: 0, messages: 0 };
-  const endpointsByType = new Map<string, Promise<string[]>>();
-  const matching = (type: string) => {
-    let found = endpointsByType.get(type);
-    if (!found) {
-      found = endpointsFor(db, merchantId, type).then((rows) => rows.map((r) => r.id));
-      endpointsByType.set(type, found);
-    }
-    return found;
-  };
   for (let round = 0; round < DISPATCH_ROUNDS; round++) {
-    const claimed = await claimEvents(db, merchantId, now, DISPATCH_BATCH);
+    // One round trip: the claim, and the endpoints as they are now (matched here, in memory).
+    const { claimed, endpoints } = await claimWithEndpoints(db, merchantId, now, DISPATCH_BATCH);
     if (claimed.length === 0) break;
-    const targets = await Promise.all(claimed.map((e) => matching(e.type)));
+    const targets = claimed.map((e) => endpoints.filter((w) => subscribes(w.enabledEvents, e.type)).map((w) => w.id));
     const messages = claimed.flatMap((e, i) =>
       (targets[i] ?? []).map((endpointId) => ({ merchantId, eventId: e.id, endpointId, queuedAt: now })),
     );

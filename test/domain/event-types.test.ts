@@ -6,6 +6,7 @@ import {
   isEventType,
   isTypePattern,
   normalizeEnabledEvents,
+  subscribes,
 } from "../../src/domain/event-types";
 import { type IntentChangeKind, intentEvents } from "../../src/domain/intent-events";
 import { INTENT_STATUSES } from "../../src/domain/payment-state";
@@ -71,5 +72,15 @@ describe("the outbox emits only types endpoints can subscribe to", () => {
     }
     expect([...seen].filter((t) => !isEventType(t))).toEqual([]);
     expect(seen.size).toBeGreaterThan(8);
+  });
+});
+
+describe("subscribes", () => {
+  it("takes an exact type or *, nothing else", () => {
+    expect(subscribes(["*"], "charge.succeeded")).toBe(true);
+    expect(subscribes(["charge.succeeded"], "charge.succeeded")).toBe(true);
+    expect(subscribes(["charge.failed", "refund.created"], "charge.succeeded")).toBe(false);
+    expect(subscribes(["charge.*"], "charge.succeeded")).toBe(false);
+    expect(subscribes([], "charge.succeeded")).toBe(false);
   });
 });

@@ -162,7 +162,7 @@ describe("the minute cron", () => {
 });
 
 describe("the dispatch after each request", () => {
-  it("runs after a write, not after a GET or a write refused for its scope", async () => {
+  it("runs after a request that wrote events, not after a GET, a refusal or a write without events", async () => {
     const m = await newMerchant();
     expect((await payQuietly(m)).status).toBe(200);
     const pending = async () => (await eventsOf(m.merchantId)).filter((e) => e.dispatched === 0).length;
@@ -171,6 +171,14 @@ describe("the dispatch after each request", () => {
     expect((await get(m, "/v1/payment_intents")).status).toBe(200);
     const readOnly = await tokenFor(m, ["payments:read"]);
     expect((await post(readOnly, "/v1/payment_intents", { amount: 100, currency: "usd" })).status).toBe(403);
+    // Tokenizing a card writes no event: no dispatch either.
+    const tokenized = await post(m, "/v1/payment_methods", {
+      type: "card",
+      "card[number]": "4242424242424242",
+      "card[exp_month]": "12",
+      "card[exp_year]": "2040",
+    });
+    expect(tokenized.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300)); // what a waitUntil would have done by now
     expect(await pending()).toBe(before);
     expect((await post(m, "/v1/payment_intents", { amount: 100, currency: "usd" })).status).toBe(200);
