@@ -1,8 +1,8 @@
 /**
  * The closed set of event types edgepay emits (Stripe's names, a subset of stripe-node's
- * `Event.Type`, plus the edgepay extensions of EXTENSION_EVENT_TYPES), and the two ways a caller names several: an endpoint's `enabled_events` (exact
- * types or `*`) and the Events API's `type` filter (exact, or with `*` wildcards such as
- * `payment_intent.*`). Pure: no I/O.
+ * `Event.Type`, plus the edgepay extensions of EXTENSION_EVENT_TYPES), and the two ways a caller
+ * names several: an endpoint's `enabled_events` (exact types or `*`) and the Events API's `type`
+ * filter (exact, or with `*` wildcards such as `payment_intent.*`). Pure: no I/O.
  */
 
 /** Every event type edgepay emits, in documentation order. */
