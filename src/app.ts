@@ -19,11 +19,13 @@ import { requestId } from "./middleware/request-id";
 import type { MoveTiming } from "./moves/move-merchant";
 import { type PaymentOverrides, paymentDeps } from "./payments/deps";
 import { registerAccount } from "./routes/account";
+import { registerAdminApiKeys } from "./routes/admin-api-keys";
 import { registerAdminClients } from "./routes/admin-clients";
 import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
 import { registerVaultAdmin } from "./routes/admin-vault";
+import { registerApiKeys } from "./routes/api-keys";
 import { registerBalance } from "./routes/balance";
 import { registerDocs } from "./routes/docs";
 import { registerEvents } from "./routes/events";
@@ -101,9 +103,11 @@ export function createApp(options: AppOptions = {}): App {
   registerWebhookEndpoints(app, options.resolve ?? dohResolver());
   registerWebhookAttempts(app);
   registerEvents(app);
+  registerApiKeys(app);
   registerAdminMerchants(app);
   registerAdminMerchantMoves(app, options.moveTiming);
   registerAdminClients(app);
+  registerAdminApiKeys(app);
   registerAdminOperators(app);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.

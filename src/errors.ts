@@ -41,6 +41,9 @@ export const ERROR_CODES = {
   authentication_required: { status: 401, type: "authentication_error" },
   invalid_token: { status: 401, type: "authentication_error" },
   insufficient_scope: { status: 403, type: "permission_error" },
+  publishable_key_not_allowed: { status: 403, type: "permission_error" },
+  // API keys: a roll of a key that is revoked, expired or already rolled
+  api_key_inactive: { status: 400, type: "invalid_request_error" },
   // Idempotency and rate limits
   idempotency_key_invalid: { status: 400, type: "invalid_request_error" },
   idempotency_error: { status: 400, type: "idempotency_error" },

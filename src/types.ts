@@ -3,12 +3,18 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "./db/client";
 import type { PaymentDeps } from "./payments/deps";
 
+/** What the caller authenticated with: an OAuth2 access token, or an API key of one kind. */
+export type CredentialKind = "access_token" | "secret_key" | "restricted_key" | "publishable_key";
+
 /** The authenticated merchant caller, set by the merchant auth middleware. */
 export interface MerchantAuth {
   merchantId: string;
+  /** The OAuth2 client (`cli_…`), or the API key (`key_…`). */
   clientId: string;
   scopes: ReadonlySet<string>;
+  /** The access token's `jti`, or the API key's id. */
   tokenId: string;
+  credential: CredentialKind;
   /** The merchant's operator-set requests/s (from the auth status cache); null or absent means RATE_LIMIT_DEFAULT. */
   rateLimit?: number | null;
   /** When the merchant's route (its shard) was read from the directory, in ms: the gate refuses it if older than a move. */
@@ -37,8 +43,8 @@ export interface AppVariables {
   payments: PaymentDeps;
   /** The request's `Idempotency-Key`, once the idempotency layer has admitted it. */
   idempotencyKey: string | undefined;
-  /** Set by a handler whose answer carries a secret: the gate saves a re-run marker instead of it (gate.ts). */
-  answerCarriesSecret: boolean | undefined;
+  /** Set by a handler whose answer carries a secret, and whether it can be shown again: the gate never saves it (gate.ts). */
+  answerCarriesSecret: "reopened" | "never" | undefined;
   /**
    * Set by the gate on a retry of a request whose answer carried a secret: the handler runs again
    * and must change nothing, only find its first run's effect and show it.

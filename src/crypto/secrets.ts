@@ -1,10 +1,13 @@
 /**
  * Client secrets and other bearer secrets: generation, keyed hashing and constant-time checks.
  *
- * Client secrets are 32 random bytes, so a single keyed HMAC-SHA256 under CLIENT_SECRET_PEPPER is
- * enough to store them safely; a slow KDF (PBKDF2) would add nothing against brute force of
- * 256-bit secrets and would blow the Workers CPU budget. Without the pepper a leaked table is useless.
+ * Client secrets are 32 random bytes (API keys about 285 random bits), so a single keyed
+ * HMAC-SHA256 under CLIENT_SECRET_PEPPER is enough to store them safely; a slow KDF (PBKDF2) would
+ * add nothing against brute force of 256-bit secrets and would blow the Workers CPU budget. Without
+ * the pepper a leaked table is useless.
  */
+import { API_KEY_RANDOM_CHARS } from "../domain/api-keys";
+import { randomBase62 } from "../lib/ids";
 
 /** Bytes of randomness in a client secret. */
 export const CLIENT_SECRET_BYTES = 32;
@@ -48,6 +51,14 @@ function pepperKey(pepper: string): Promise<CryptoKey> {
  */
 export function generateSecret(prefix: typeof CLIENT_SECRET_PREFIX | typeof OPERATOR_SECRET_PREFIX): string {
   return prefix + base64url(crypto.getRandomValues(new Uint8Array(CLIENT_SECRET_BYTES)));
+}
+
+/**
+ * A new API key: `prefix` (`sk_test_`, `rk_live_`, …) plus API_KEY_RANDOM_CHARS random base62
+ * characters (about 285 bits). Shown once; stored only as `hashClientSecret(pepper, key)`.
+ */
+export function generateApiKey(prefix: string): string {
+  return prefix + randomBase62(API_KEY_RANDOM_CHARS);
 }
 
 /**

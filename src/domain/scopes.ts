@@ -1,6 +1,7 @@
 /**
- * The closed set of OAuth2 scopes a merchant API client can hold, and parsing of the space-separated
- * `scope` strings of RFC 6749 §3.3. Routes name the scope they need with `requireScope(...)`.
+ * The closed set of scopes a merchant API client (or a restricted API key) can hold, and parsing of
+ * the space-separated `scope` strings of RFC 6749 §3.3. Routes name the scope they need with
+ * `requireScope(...)`.
  */
 
 /** Every scope edgepay knows, in documentation order. */
@@ -15,6 +16,8 @@ export const SCOPES = [
   "events:read",
   "webhook_endpoints:read",
   "webhook_endpoints:write",
+  "api_keys:read",
+  "api_keys:write",
 ] as const;
 
 /** One member of the scope set. */

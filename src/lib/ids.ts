@@ -20,7 +20,8 @@ export type IdPrefix =
   | "we"
   | "whatt"
   | "whsec"
-  | "opr";
+  | "opr"
+  | "key";
 
 /** Random bytes drawn from the CSPRNG a pool at a time: one `getRandomValues` call serves many ids. */
 const pool = new Uint8Array(4096);

@@ -23,12 +23,14 @@
  * A replay is answered from the saved status, headers and body, unchanged, plus
  * `Idempotent-Replayed: true` and `Original-Request`; like Stripe, it spends a rate-limit token.
  *
- * An answer that carries a secret (a webhook endpoint's `whsec_…`; the handler calls
- * `answerCarriesSecret`) is never saved: the gate saves a re-run marker in its place (the status,
- * no body). The key keeps its fingerprint, so another request under it is still an
- * `idempotency_error`; a retry of the same request runs the handler again with
- * `c.var.idempotentRerun` set, and the handler changes nothing, only finds its first run's effect
- * (by the key it stored with it) and shows the secret again, with the replay headers.
+ * An answer that carries a secret (the handler calls `answerCarriesSecret`) is never saved, so the
+ * secret exists nowhere but in its one response. A secret that can be shown again (a webhook
+ * endpoint's sealed `whsec_…`: `reopened`) leaves a re-run marker in its place (the status, no
+ * body): the key keeps its fingerprint, so another request under it is still an
+ * `idempotency_error`, and a retry of the same request runs the handler again with
+ * `c.var.idempotentRerun` set; the handler changes nothing, only finds its first run's effect (by
+ * the key it stored with it) and shows the secret again. A secret that cannot (a new API key,
+ * stored as a hash: `never`) releases the key, so a retry is a new request.
  * Every response carries the IETF `RateLimit-Policy` and `RateLimit` headers; a 429 adds `Retry-After`.
  */
 
@@ -81,9 +83,18 @@ type Stub = DurableObjectStub<MerchantGate>;
 /** The one header of a re-run marker: saved in place of an answer that carried a secret, never sent. */
 const RERUN_MARKER = "edgepay-rerun";
 
-/** Marks this request's answer as carrying a secret: the gate must not save it (see the module comment). */
-export function answerCarriesSecret(c: Context<AppEnv>): void {
-  c.set("answerCarriesSecret", true);
+/**
+ * How a secret in an answer can be shown again: `reopened` (a webhook secret, sealed: a re-run of
+ * the request opens it again), or `never` (an API key, stored as a hash).
+ */
+export type SecretAnswer = "reopened" | "never";
+
+/**
+ * Marks this request's answer as carrying a secret: the gate never saves it (see the module
+ * comment). A `reopened` secret leaves a re-run marker under the key; a `never` one releases it.
+ */
+export function answerCarriesSecret(c: Context<AppEnv>, secret: SecretAnswer): void {
+  c.set("answerCarriesSecret", secret);
 }
 
 /** Admits, replays or refuses a merchant request, and saves its outcome under its Idempotency-Key. */
@@ -203,7 +214,8 @@ export const gate = createMiddleware<AppEnv>(async (c, next) => {
   const finishing: Promise<void>[] = [];
   if (uncounted) finishing.push(refundTokens(c, buckets, policies));
   if (keyed && leaseId !== null) {
-    const response = !savedUnderKey(c) ? null : c.var.answerCarriesSecret ? rerunMarker(c) : await snapshot(c);
+    const secret = c.var.answerCarriesSecret;
+    const response = !savedUnderKey(c) || secret === "never" ? null : secret ? rerunMarker(c) : await snapshot(c);
     finishing.push(completeKey(c, keyed.stub, keyed.request.scope, leaseId, response));
   }
   // Both calls are sent now, before the answer leaves; only waiting for them is deferred.

@@ -7,8 +7,13 @@ export function registerDocs(app: App): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "merchantToken", {
     type: "http",
     scheme: "bearer",
-    bearerFormat: "JWT",
-    description: "Access token from POST /v1/oauth/token (OAuth2 client credentials).",
+    description:
+      "Access token from POST /v1/oauth/token (OAuth2 client credentials), or a secret (`sk_…`) or restricted (`rk_…`) API key; a key may also be sent as the Basic user name with an empty password.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "publishableKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "A publishable API key (`pk_…`): accepted only by the routes that list this scheme.",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
     type: "http",

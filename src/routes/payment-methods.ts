@@ -8,7 +8,7 @@ import { validateCard } from "../domain/cards";
 import { ApiError } from "../errors";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { metadataParam } from "../lib/params";
-import { requireScope } from "../middleware/merchant-auth";
+import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middleware/merchant-auth";
 import type { App } from "../types";
 import {
   type BillingDetails,
@@ -140,8 +140,8 @@ const create = createRoute({
   path: "/v1/payment_methods",
   tags: ["Payment methods"],
   summary: "Tokenize a card into a payment method",
-  security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:write")] as const,
+  security: PUBLISHABLE_SECURITY,
+  middleware: [allowPublishable, requireScope("payment_methods:write")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...ok("The new payment method"), ...errorResponses(400, 401, 402, 403) },
 });

@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { requireScope } from "../middleware/merchant-auth";
+import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middleware/merchant-auth";
 import type { App } from "../types";
 import { createToken, getToken } from "../vault";
 import { tokenObject } from "../vault/objects";
@@ -42,8 +42,8 @@ const create = createRoute({
   path: "/v1/tokens",
   tags: ["Tokens"],
   summary: "Create a single-use card token",
-  security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:write")] as const,
+  security: PUBLISHABLE_SECURITY,
+  middleware: [allowPublishable, requireScope("payment_methods:write")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...ok("The new token"), ...errorResponses(400, 401, 402, 403) },
 });

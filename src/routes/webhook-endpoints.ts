@@ -172,7 +172,7 @@ const rollRoute = createRoute({
 
 /** The answer that shows a secret: never saved by the gate, never cached. */
 function secretAnswer(c: Context<AppEnv>, shown: EndpointWithSecret) {
-  answerCarriesSecret(c);
+  answerCarriesSecret(c, "reopened");
   c.header("Cache-Control", "no-store");
   return c.json(webhookEndpointJson(shown.row, isLive(c.env), shown.secret), 200);
 }

@@ -32,6 +32,7 @@ const standInAuth = createMiddleware<AppEnv>(async (c, next) => {
     clientId: "cli_test",
     scopes: new Set((c.req.header("x-test-scopes") ?? "write").split(" ")),
     tokenId: "tok_test",
+    credential: "access_token",
     rateLimit: limit ? Number(limit) : null,
     routeReadAt: Date.now(),
   });

@@ -1,5 +1,5 @@
-/** Merchants, their API clients (OAuth2 client credentials), their moves between shards and the operator audit log. */
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+/** Merchants, their API clients (OAuth2 client credentials), their API keys, their moves between shards and the operator audit log. */
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** A merchant account: the tenant every object belongs to. */
 export const merchants = sqliteTable(
@@ -38,6 +38,37 @@ export const apiClients = sqliteTable(
     lastUsed: integer("last_used"),
   },
   (t) => [index("api_clients_merchant_idx").on(t.merchantId, t.created, t.clientId)],
+);
+
+/**
+ * A merchant's Stripe-style API key (`sk_…`, `rk_…`, `pk_…`), found by the keyed HMAC of the whole
+ * key (`key_hash`, under CLIENT_SECRET_PEPPER); the key itself is never stored, only its prefix and
+ * last four characters for display. `id` (`key_…`) names it in the API.
+ */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    keyHash: text("key_hash").primaryKey(),
+    id: text("id").notNull(),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    kind: text("kind", { enum: ["secret", "restricted", "publishable"] }).notNull(),
+    /** Space-separated scopes of a restricted key; empty for the other kinds, whose scopes follow from the kind. */
+    scopes: text("scopes").notNull().default(""),
+    /** The visible prefix, e.g. `sk_test_`. */
+    prefix: text("prefix").notNull(),
+    last4: text("last4").notNull(),
+    status: text("status", { enum: ["active", "revoked"] })
+      .notNull()
+      .default("active"),
+    /** Unix seconds after which the key is refused (set by a roll); null = no expiry. */
+    expiresAt: integer("expires_at"),
+    /** The key that replaced this one in a roll. */
+    rolledTo: text("rolled_to"),
+    created: integer("created").notNull(),
+  },
+  (t) => [uniqueIndex("api_keys_id_idx").on(t.id), index("api_keys_merchant_idx").on(t.merchantId, t.created, t.id)],
 );
 
 /** Append-only record of every operator action: who, what, on which target, when, and the request id. */
