@@ -10,6 +10,7 @@ CREATE TABLE `events` (
 	`request_idempotency_key` text,
 	`created` integer NOT NULL,
 	`pending_webhooks` integer DEFAULT 0 NOT NULL,
+	`webhook_targets` text,
 	`dispatched` integer DEFAULT 0 NOT NULL,
 	`claimed_at` integer
 );

@@ -18,7 +18,7 @@ import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { listPage, notOf, type PageResult } from "./pagination";
 import { type Bound, prepared1, type Values } from "./prepared";
-import { events, paymentIntents, paymentMethods, refunds, webhookAttempts } from "./schema";
+import { events, paymentIntents, paymentMethods, refunds, webhookAttempts, webhookEndpoints } from "./schema";
 
 /** Who caused a change: the request (its `Request-Id` and `Idempotency-Key`), or null for the sweep. */
 export interface EventOrigin {
@@ -58,6 +58,9 @@ const PAYMENT_METHOD_SECRETS = new Set([
   "internalFingerprint",
 ]);
 
+/** Columns of webhook_endpoints an event may carry: never the sealed signing secrets. */
+const WEBHOOK_ENDPOINT_SECRETS = new Set(["secretSealed", "previousSecretSealed"]);
+
 /** A string constant of the schema (a field name, an object type) as an SQL literal, not a bound value. */
 function literal(value: string): SQL {
   if (!/^[A-Za-z0-9_.]+$/.test(value)) throw new Error(`events: not a schema name: ${value}`);
@@ -86,6 +89,8 @@ function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } 
       return { table: refunds, json: () => rowJson(refunds) };
     case "payment_method":
       return { table: paymentMethods, json: () => rowJson(paymentMethods, PAYMENT_METHOD_SECRETS) };
+    case "webhook_endpoint":
+      return { table: webhookEndpoints, json: () => rowJson(webhookEndpoints, WEBHOOK_ENDPOINT_SECRETS) };
   }
 }
 

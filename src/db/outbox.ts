@@ -54,24 +54,30 @@ export async function claimWithEndpoints(
 }
 
 /**
- * Marks claimed events dispatched, each with the number of endpoints it went to as its
- * `pending_webhooks`, less the endpoints that already acknowledged it (a consumer may deliver
- * before this runs). Only an event still under this dispatcher's claim (`claimedAt`) is marked.
+ * Marks claimed events dispatched, each with the endpoints it went to (`webhook_targets`) and, as
+ * its `pending_webhooks`, their number less those of them that already acknowledged it (a consumer
+ * may deliver before this runs; a success at an endpoint that is not a target, a resend, does not
+ * count). Only an event still under this dispatcher's claim (`claimedAt`) is marked.
  */
 export async function markDispatched(
   db: Db,
-  dispatched: readonly { id: string; matches: number }[],
+  dispatched: readonly { id: string; targets: readonly string[] }[],
   claimedAt: number,
 ): Promise<void> {
   if (dispatched.length === 0) return;
-  const acknowledged = (id: string) =>
-    sql`(select count(distinct ${webhookAttempts.endpointId}) from ${webhookAttempts} where ${webhookAttempts.eventId} = ${id} and ${webhookAttempts.outcome} = 'succeeded')`;
-  const [first, ...rest] = dispatched.map(({ id, matches }) =>
-    db
+  const acknowledged = (id: string, targets: string) =>
+    sql`(select count(distinct ${webhookAttempts.endpointId}) from ${webhookAttempts} where ${webhookAttempts.eventId} = ${id} and ${webhookAttempts.outcome} = 'succeeded' and ${webhookAttempts.endpointId} in (select value from json_each(${targets})))`;
+  const [first, ...rest] = dispatched.map(({ id, targets }) => {
+    const json = JSON.stringify(targets);
+    return db
       .update(events)
-      .set({ dispatched: 1, pendingWebhooks: sql`max(0, ${matches} - ${acknowledged(id)})` })
-      .where(and(eq(events.id, id), eq(events.claimedAt, claimedAt), eq(events.dispatched, 0))),
-  );
+      .set({
+        dispatched: 1,
+        webhookTargets: json,
+        pendingWebhooks: sql`max(0, ${targets.length} - ${acknowledged(id, json)})`,
+      })
+      .where(and(eq(events.id, id), eq(events.claimedAt, claimedAt), eq(events.dispatched, 0)));
+  });
   if (first) await db.batch([first, ...rest]);
 }
 

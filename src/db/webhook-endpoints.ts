@@ -4,7 +4,7 @@
  * scoped by merchant, so another merchant's endpoint behaves exactly like a missing one. Secrets
  * are stored sealed (src/webhooks/secrets.ts); this module never sees one in the clear.
  */
-import { and, eq, isNull, ne, or, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, ne, or, sql } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { isGuardMiss, isUniqueViolation } from "./errors";
@@ -190,10 +190,24 @@ function staleSecret(current: number) {
   );
 }
 
-/** Up to `limit` endpoints (any merchant) with a secret sealed under an older KEK, in id order: the vault rotation's work list. */
-export function staleSecrets(db: Db, current: number, limit: number): Promise<WebhookEndpointRow[]> {
+/**
+ * Up to `limit` endpoints (any merchant) with a secret sealed under an older KEK, ids after
+ * `after`, in id order: the vault rotation's work list (the cursor steps past those it cannot open).
+ */
+export function staleSecrets(
+  db: Db,
+  current: number,
+  limit: number,
+  after: string | undefined,
+): Promise<WebhookEndpointRow[]> {
   const t = webhookEndpoints;
-  return db.select().from(t).where(staleSecret(current)).orderBy(t.id).limit(limit).all();
+  return db
+    .select()
+    .from(t)
+    .where(and(staleSecret(current), after === undefined ? undefined : gt(t.id, after)))
+    .orderBy(t.id)
+    .limit(limit)
+    .all();
 }
 
 /** How many endpoints still have a secret sealed under a KEK older than `current`. */

@@ -1,8 +1,8 @@
 /**
  * The closed set of event types edgepay emits (Stripe's names, a subset of stripe-node's
- * `Event.Type`), and the two ways a caller names several: an endpoint's `enabled_events` (exact
- * types or `*`) and the Events API's `type` filter (exact, or with `*` wildcards such as
- * `payment_intent.*`). Pure: no I/O.
+ * `Event.Type`, plus the edgepay extensions of EXTENSION_EVENT_TYPES), and the two ways a caller
+ * names several: an endpoint's `enabled_events` (exact types or `*`) and the Events API's `type`
+ * filter (exact, or with `*` wildcards such as `payment_intent.*`). Pure: no I/O.
  */
 
 /** Every event type edgepay emits, in documentation order. */
@@ -22,7 +22,15 @@ export const EVENT_TYPES = [
   "refund.updated",
   "refund.failed",
   "payment_method.detached",
+  "webhook_endpoint.disabled",
 ] as const;
+
+/**
+ * The event types Stripe has no name for (edgepay extensions): `webhook_endpoint.disabled`, when
+ * the gateway disables an endpoint (a 410, or failing for the whole retry schedule); its
+ * `data.object` is the WebhookEndpoint, without its secret.
+ */
+export const EXTENSION_EVENT_TYPES: readonly EventType[] = ["webhook_endpoint.disabled"];
 
 /** One event type edgepay emits. */
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -7,8 +7,10 @@ import type { IntentRow } from "../db/payment-intents";
 import type { RefundRow } from "../db/refunds";
 import type { events } from "../db/schema";
 import type { PaymentMethodRow } from "../db/vault";
+import type { WebhookEndpointRow } from "../db/webhook-endpoints";
 import { chargeJson, intentJson, refundJson } from "../payments/serialize";
 import { paymentMethodObject } from "../vault/objects";
+import { webhookEndpointJson } from "../webhooks/endpoints";
 
 /** A stored events row. */
 export type EventRow = typeof events.$inferSelect;
@@ -17,7 +19,7 @@ export type EventRow = typeof events.$inferSelect;
 export const API_VERSION = "2026-10-28.endive";
 
 /** What `data.object` of an event is. */
-export type EventObjectType = "payment_intent" | "charge" | "refund" | "payment_method";
+export type EventObjectType = "payment_intent" | "charge" | "refund" | "payment_method" | "webhook_endpoint";
 
 /** `data.object` of an event: the object as the API showed it right after the change. */
 export function eventDataObject(row: EventRow, livemode: boolean): Record<string, unknown> {
@@ -32,6 +34,9 @@ export function eventDataObject(row: EventRow, livemode: boolean): Record<string
       return refundJson(snapshot as RefundRow);
     case "payment_method":
       return paymentMethodObject(snapshot as PaymentMethodRow, livemode);
+    case "webhook_endpoint":
+      // The snapshot has no secret columns (db/events.ts), and the object is rendered without one.
+      return webhookEndpointJson(snapshot as WebhookEndpointRow, livemode);
   }
 }
 

@@ -14,6 +14,7 @@
  */
 import { forgetMerchant, STATUS_CACHE_TTL_MS } from "../db/access-status";
 import { controlDb } from "../db/client";
+import { forgetConsumerRoute } from "../db/consumer-route";
 import {
   claimMove,
   copyMerchantRows,
@@ -170,6 +171,7 @@ async function runMove(
       await setMoveStep(control, merchantId, "switched", switchedAt);
     }
     forgetMerchant(merchantId);
+    forgetConsumerRoute(merchantId);
     log("info", "merchant_move_switched", { merchant: merchantId, from: move.fromShard, to: move.toShard, copied });
     move = { ...move, step: "switched", updated: switchedAt };
     await afterStep("switched");
@@ -186,6 +188,8 @@ async function runMove(
     await gate.thaw(Math.min(now, (switchedAtMs ?? now) + timing.switchMarginMs));
     await afterStep("thawed");
     await setMoveStep(control, merchantId, "done", nowSeconds());
+    // This isolate's queue consumers deliver again at once; other isolates within ROUTE_CACHE_TTL_MS.
+    forgetConsumerRoute(merchantId);
     move = { ...move, step: "done" };
   }
   return { ok: true, move };

@@ -22,6 +22,7 @@ const RotateBody = z
   .strictObject({
     batch_size: intParam().pipe(z.int().min(1).max(MAX_ROTATION_BATCH)).optional(),
     starting_after: z.string().max(255).optional(),
+    webhook_endpoints_starting_after: z.string().max(255).optional(),
   })
   .openapi("VaultRotateRequest");
 
@@ -34,6 +35,10 @@ const RotationSchema = z
     remaining: z.int().openapi({ description: "Records still under an older KEK" }),
     has_more: z.boolean(),
     next_starting_after: z.string().nullable().openapi({ description: "Pass as starting_after to skip past failures" }),
+    next_webhook_endpoints_starting_after: z
+      .string()
+      .nullable()
+      .openapi({ description: "Pass as webhook_endpoints_starting_after to skip past webhook endpoints that failed" }),
   })
   .openapi("VaultRotation");
 
@@ -53,7 +58,12 @@ const rotate = createRoute({
 export function registerVaultAdmin(app: App): void {
   app.openapi(rotate, async (c) => {
     const body = c.req.valid("json");
-    const result = await rotateVault(c.env, body.batch_size ?? 100, body.starting_after);
+    const result = await rotateVault(
+      c.env,
+      body.batch_size ?? 100,
+      body.starting_after,
+      body.webhook_endpoints_starting_after,
+    );
     const details = {
       key_version: result.keyVersion,
       rotated: result.rotated,
@@ -69,8 +79,9 @@ export function registerVaultAdmin(app: App): void {
         rotated: result.rotated,
         failed: result.failed,
         remaining: result.remaining,
-        has_more: result.nextStartingAfter !== null,
+        has_more: result.nextStartingAfter !== null || result.nextWebhookStartingAfter !== null,
         next_starting_after: result.nextStartingAfter,
+        next_webhook_endpoints_starting_after: result.nextWebhookStartingAfter,
       },
       200,
     );

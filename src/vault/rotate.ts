@@ -5,8 +5,8 @@
  * update applies only if the record is unchanged since it was read (concurrent detach or forgetCvc
  * wins; the record is picked up by the next batch if still stale). Records are taken across every
  * shard in id order (ids are random and global), so `starting_after` means the same as on one database.
- * Every batch also re-seals up to `limit` webhook endpoints' secrets per shard (webhooks/rotate.ts),
- * which need no cursor: an endpoint leaves the work list once re-sealed.
+ * Every batch also re-seals up to `limit` webhook endpoints' secrets (webhooks/rotate.ts), in id
+ * order after a cursor of their own (`webhookStartingAfter`), so both steps past what they cannot open.
  */
 import { openCard, sealCard } from "../crypto/envelope";
 import { loadKeyring } from "../crypto/keyring";
@@ -28,10 +28,20 @@ export interface RotationResult {
   remaining: number;
   /** Pass as `starting_after` to continue past records that failed; null when this batch saw the end. */
   nextStartingAfter: string | null;
+  /** The same for webhook endpoints: pass as `webhookStartingAfter`; null when this batch saw their end. */
+  nextWebhookStartingAfter: string | null;
 }
 
-/** Re-encrypts up to `limit` stale records (ids after `startingAfter`) under the newest KEK. */
-export async function rotateVault(env: Env, limit: number, startingAfter?: string): Promise<RotationResult> {
+/**
+ * Re-encrypts up to `limit` stale records (ids after `startingAfter`) and re-seals up to `limit`
+ * webhook endpoints' secrets (ids after `webhookStartingAfter`) under the newest KEK.
+ */
+export async function rotateVault(
+  env: Env,
+  limit: number,
+  startingAfter?: string,
+  webhookStartingAfter?: string,
+): Promise<RotationResult> {
   const shards = allShards(env);
   const ring = await loadKeyring(env.VAULT_KEKS);
   // The `limit` lowest ids after `startingAfter` over all shards: each shard's first `limit`, merged.
@@ -86,7 +96,7 @@ export async function rotateVault(env: Env, limit: number, startingAfter?: strin
     rotated += results.reduce((n, r) => n + r.length, 0);
   }
   // Webhook secrets are sealed under the same KEKs: each batch also moves up to `limit` of them.
-  const secrets = await rotateWebhookSecrets(env, limit, now);
+  const secrets = await rotateWebhookSecrets(env, limit, now, webhookStartingAfter);
   rotated += secrets.rotated;
   failed.push(...secrets.failed);
   const counts = await Promise.all(shards.map((db) => q.countStaleRecords(db, ring.current)));
@@ -98,5 +108,6 @@ export async function rotateVault(env: Env, limit: number, startingAfter?: strin
     failed,
     remaining,
     nextStartingAfter: rows.length === limit && last ? last.id : null,
+    nextWebhookStartingAfter: secrets.nextStartingAfter,
   };
 }

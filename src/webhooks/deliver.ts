@@ -10,11 +10,15 @@
  * - 410: the endpoint is disabled (`gone`) and the message acked.
  * - An endpoint that is gone or disabled when the message comes due: acked, nothing recorded
  *   (Stripe: retries stop when the endpoint is disabled).
+ * - A merchant being moved between shards (db/consumer-route.ts): nothing is sent or written, the
+ *   message is retried after MOVE_RETRY_SECONDS (+ jitter); a write meanwhile would make the move's
+ *   copy differ, or be lost on the source after it. The retry counts as one of the message's queue
+ *   attempts, so it takes one step of the schedule.
  * An exception while handling a message retries that message (after `retry_delay`), never loses it;
  * past `max_retries` Queues moves it to the dead-letter queue itself.
  */
 import type { Db } from "../db/client";
-import { merchantShard } from "../db/shards";
+import { type ConsumerRoute, consumerRoute } from "../db/consumer-route";
 import { type AttemptRow, deliveryTargets, recordAttempt } from "../db/webhook-attempts";
 import type { WebhookEndpointRow } from "../db/webhook-endpoints";
 import {
@@ -28,6 +32,7 @@ import { type EventRow, eventJson } from "../events/render";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { isLive } from "../payments/serialize";
+import { dispatchMerchant } from "./dispatch";
 import { type DeadLetter, type DeliveryMessage, isDeliveryMessage } from "./messages";
 import { openWebhookSecret } from "./secrets";
 import { activeSecrets, messageId, signatureHeaders } from "./sign";
@@ -44,6 +49,29 @@ const RESPONSE_READ_LIMIT = 4096;
  * request queued behind them would spend its own timeout waiting for a connection.
  */
 export const DELIVERY_CONCURRENCY = 6;
+/** Seconds before a message of a merchant being moved comes back (up to twice that, with jitter). */
+export const MOVE_RETRY_SECONDS = 30;
+
+/** Resolves a merchant's route; one per batch, so each merchant is looked up at most once per batch. */
+export type RouteOf = (merchantId: string) => Promise<ConsumerRoute>;
+
+/** A route lookup that asks the cache (db/consumer-route.ts) once per merchant for as long as it lives. */
+export function batchRoutes(env: Env): RouteOf {
+  const routes = new Map<string, Promise<ConsumerRoute>>();
+  return (merchantId) => {
+    let found = routes.get(merchantId);
+    if (!found) {
+      found = consumerRoute(env, merchantId);
+      routes.set(merchantId, found);
+    }
+    return found;
+  };
+}
+
+/** The delay of a message whose merchant is being moved: MOVE_RETRY_SECONDS to twice that. */
+export function moveRetryDelay(random: number): number {
+  return MOVE_RETRY_SECONDS + Math.floor(MOVE_RETRY_SECONDS * random);
+}
 
 /** What a test may change about delivery: the timeout and the jitter's random source. */
 export interface DeliverOptions {
@@ -73,16 +101,7 @@ export async function handleDeliveries(
   env: Env,
   options: DeliverOptions = DEFAULT_DELIVER_OPTIONS,
 ): Promise<void> {
-  // The directory is read once per merchant and batch.
-  const shards = new Map<string, Promise<Db | undefined>>();
-  const shardOf = (merchantId: string) => {
-    let found = shards.get(merchantId);
-    if (!found) {
-      found = merchantShard(env, merchantId);
-      shards.set(merchantId, found);
-    }
-    return found;
-  };
+  const routeOf = batchRoutes(env);
   const handle = async (message: Message<unknown>) => {
     if (!isDeliveryMessage(message.body)) {
       log("error", "webhook_message_malformed", { queue: batch.queue, message: message.id });
@@ -90,7 +109,7 @@ export async function handleDeliveries(
       return;
     }
     try {
-      const action = await deliver(env, message.body, message.attempts, options, shardOf);
+      const action = await deliver(env, message.body, message.attempts, options, routeOf);
       if (action.kind === "ack") message.ack();
       else message.retry({ delaySeconds: action.delaySeconds });
     } catch (err) {
@@ -117,10 +136,12 @@ export async function deliver(
   msg: DeliveryMessage,
   attempt: number,
   options: DeliverOptions = DEFAULT_DELIVER_OPTIONS,
-  shardOf: (merchantId: string) => Promise<Db | undefined> = (id) => merchantShard(env, id),
+  routeOf: RouteOf = (id) => consumerRoute(env, id),
 ): Promise<MessageAction> {
-  const db = await shardOf(msg.merchantId);
-  if (!db) return { kind: "ack" };
+  const route = await routeOf(msg.merchantId);
+  if (route.kind === "unknown") return { kind: "ack" };
+  if (route.kind === "moving") return { kind: "retry", delaySeconds: moveRetryDelay(options.random()) };
+  const { db } = route;
   const { event, endpoint } = await deliveryTargets(db, msg.merchantId, msg.eventId, msg.endpointId);
   if (!event || !endpoint || endpoint.status !== "enabled") return { kind: "ack" };
 
@@ -155,9 +176,23 @@ export async function deliver(
     nextRetryAt,
     created: now,
   };
-  await recordAttempt(db, row);
+  const disabled = await recordAttempt(db, row);
   if (outcome === "gone") log("warn", "webhook_endpoint_gone", { endpoint_id: endpoint.id });
+  if (disabled) await dispatchNow(env, db, msg.merchantId);
   return action;
+}
+
+/**
+ * Dispatches the merchant's undispatched events (the `webhook_endpoint.disabled` event just recorded)
+ * to its other endpoints at once; a failure is logged and left to the minute cron.
+ */
+export async function dispatchNow(env: Env, db: Db, merchantId: string): Promise<void> {
+  await dispatchMerchant(env, db, merchantId).catch((err: unknown) =>
+    log("error", "webhook_dispatch_failed", {
+      merchant: merchantId,
+      error: err instanceof Error ? err.name : "unknown",
+    }),
+  );
 }
 
 /** The endpoint's secrets that sign at `now`: the current one, and the previous one during a roll. */

@@ -62,7 +62,7 @@ export async function dispatchMerchant(
     await queueDeliveries(env.WEBHOOKS, messages);
     await markDispatched(
       db,
-      claimed.map((e, i) => ({ id: e.id, matches: targets[i]?.length ?? 0 })),
+      claimed.map((e, i) => ({ id: e.id, targets: targets[i] ?? [] })),
       now,
     );
     report.events += claimed.length;
@@ -75,16 +75,19 @@ export async function dispatchMerchant(
 /**
  * The cron's run: on every shard, dispatches each merchant with claimable events, except those the
  * move bookkeeping says to leave alone on that shard (a move in progress, a stale copy). Shards run
- * in parallel; a failing merchant or shard is logged and does not stop the others.
+ * in parallel; a failing merchant or shard is logged and does not stop the others. Each merchant's
+ * claims are marked with the time its dispatch starts (`clock`), not the run's: a run longer than
+ * CLAIM_TIMEOUT_SECONDS would otherwise claim with a time that already looks lapsed, and a
+ * request's dispatcher would take the events over and send them again.
  */
-export async function dispatchAll(env: Env, now: number = unixNow()): Promise<DispatchReport> {
+export async function dispatchAll(env: Env, clock: () => number = unixNow): Promise<DispatchReport> {
   const total: DispatchReport = { events: 0, messages: 0 };
   await Promise.all(
     allShards(env).map(async (db, shard) => {
       try {
         const skip = await merchantsToSkip(controlDb(env), shard, Date.now());
-        for (const merchantId of await merchantsWithUndispatched(db, now, CRON_MERCHANTS_PER_SHARD, skip)) {
-          const r = await dispatchMerchant(env, db, merchantId, now).catch((err: unknown) => {
+        for (const merchantId of await merchantsWithUndispatched(db, clock(), CRON_MERCHANTS_PER_SHARD, skip)) {
+          const r = await dispatchMerchant(env, db, merchantId, clock()).catch((err: unknown) => {
             log("error", "webhook_dispatch_failed", { shard, merchant: merchantId, error: errorName(err) });
             return { events: 0, messages: 0 };
           });

@@ -118,11 +118,17 @@ export async function waitFor<T>(
   }
 }
 
-/** Runs the queue handler on one message built by `createMessageBatch` and returns what it did with it. */
-export async function handleOne(queue: string, body: unknown, attempts: number, options?: DeliverOptions) {
+/** Runs the queue handler (on `queueEnv`) on one message built by `createMessageBatch` and returns what it did with it. */
+export async function handleOne(
+  queue: string,
+  body: unknown,
+  attempts: number,
+  options?: DeliverOptions,
+  queueEnv: Env = env,
+) {
   const batch = createMessageBatch(queue, [{ id: "msg-1", timestamp: new Date(), attempts, body }]);
   const ctx = createExecutionContext();
-  await handleQueue(batch, env, options);
+  await handleQueue(batch, queueEnv, options);
   const result = await getQueueResult(batch, ctx);
   return {
     acked: result.explicitAcks.includes("msg-1"),

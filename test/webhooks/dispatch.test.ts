@@ -11,12 +11,12 @@ import { CLAIM_TIMEOUT_SECONDS } from "../../src/db/outbox";
 import { events } from "../../src/db/schema";
 import worker from "../../src/index";
 import { WEBHOOK_DISPATCH_CRON } from "../../src/scheduled";
-import { dispatchMerchant } from "../../src/webhooks/dispatch";
+import { dispatchAll, dispatchMerchant } from "../../src/webhooks/dispatch";
 import { CARDS } from "../helpers/cards";
 import { eventsOf, payQuietly, receiverScope, storeEndpoint, waitFor } from "../helpers/deliveries";
 import { newMerchant, tokenFor } from "../helpers/merchants";
 import { get, paymentMethod, post } from "../helpers/payments";
-import { dbOf, sweepAll } from "../helpers/shards";
+import { dbOf, shardIndexOf, sweepAll } from "../helpers/shards";
 
 /** A merchant with `payments` paid intents whose events are stored and not dispatched (app.request: no waitUntil). */
 async function merchantWithEvents(payments: number) {
@@ -114,6 +114,23 @@ describe("the minute cron", () => {
     await worker.scheduled(createScheduledController({ cron: WEBHOOK_DISPATCH_CRON }), env, ctx2);
     await waitOnExecutionContext(ctx2);
     expect((await eventsOf(m.merchantId)).every((e) => e.dispatched === 1)).toBe(true);
+  });
+
+  it("claims each merchant's events at the time its dispatch starts, not the run's", async () => {
+    // Three merchants over two shards: two of them share a shard, dispatched one after the other.
+    const made = [await merchantWithEvents(1), await merchantWithEvents(1), await merchantWithEvents(1)];
+    const withShard = await Promise.all(made.map(async (x) => ({ ...x, shard: await shardIndexOf(x.m.merchantId) })));
+    const [first, second] = withShard.filter((x) => withShard.filter((y) => y.shard === x.shard).length > 1);
+    if (!first || !second) throw new Error("no two merchants on one shard");
+    // A clock 100 s further on at every reading: a long run, compressed.
+    const start = Math.floor(Date.now() / 1000) - 1000;
+    let readings = 0;
+    await dispatchAll(env, () => start + 100 * ++readings);
+    const claims = async (merchantId: string) => new Set((await eventsOf(merchantId)).map((e) => e.claimedAt));
+    const [a, b] = [await claims(first.m.merchantId), await claims(second.m.merchantId)];
+    expect([a.size, b.size]).toEqual([1, 1]);
+    expect([...a][0]).not.toBeNull();
+    expect([...a][0]).not.toBe([...b][0]);
   });
 
   it("delivers the events no request made (the sweep's expiry) from the minute cron", async () => {

@@ -66,4 +66,35 @@ describe("rotateVault and webhook secrets", () => {
     expect(result.remaining).toBeGreaterThanOrEqual(1);
     expect((await getEndpoint(db, m.merchantId, we.id))?.secretSealed).toBe(tampered);
   });
+
+  it("steps past endpoints it cannot open with a cursor of their own, and reaches the ones after them", async () => {
+    const m = await newMerchant();
+    const db = await dbOf(m.merchantId);
+    const good = await newEndpoint(m);
+    // Two endpoints that cannot be opened, with the lowest ids: without a cursor they would fill every batch of 2.
+    const bad: string[] = [];
+    for (const suffix of ["a", "b"]) {
+      const we = await newEndpoint(m);
+      const row = await getEndpoint(db, m.merchantId, we.id);
+      const id = `we_0000000000${suffix}`;
+      const tampered = JSON.stringify({ ...JSON.parse(row?.secretSealed as string), s: "AAAA".repeat(12) });
+      await db.update(webhookEndpoints).set({ id, secretSealed: tampered }).where(eq(webhookEndpoints.id, we.id));
+      bad.push(id);
+    }
+    const failed = new Set<string>();
+    let cursor: string | undefined;
+    let batches = 0;
+    for (; batches < 20; batches++) {
+      const step = await rotateVault(envV12, 2, undefined, cursor);
+      for (const id of step.failed) failed.add(id);
+      if (step.nextWebhookStartingAfter === null) break;
+      expect(cursor === undefined || step.nextWebhookStartingAfter > cursor).toBe(true);
+      cursor = step.nextWebhookStartingAfter;
+    }
+    expect(batches).toBeLessThan(20);
+    expect(bad.every((id) => failed.has(id))).toBe(true);
+    const row = await getEndpoint(db, m.merchantId, good.id);
+    expect(sealedVersion(row?.secretSealed as string)).toBe(2);
+    expect(await openWebhookSecret(envV2, m.merchantId, good.id, row?.secretSealed as string)).toBe(good.secret);
+  });
 });

@@ -30,8 +30,13 @@ export const events = sqliteTable(
     requestId: text("request_id"),
     requestIdempotencyKey: text("request_idempotency_key"),
     created: integer("created").notNull(),
-    /** Endpoints that have not yet acknowledged the event (set at dispatch, decremented on each 2xx). */
+    /**
+     * Endpoints of `webhook_targets` that have not yet acknowledged the event (set at dispatch,
+     * decremented on the first 2xx of each of them; a resend to another endpoint does not count).
+     */
     pendingWebhooks: integer("pending_webhooks").notNull().default(0),
+    /** JSON array of the endpoint ids the dispatcher sent the event to; null until it is dispatched. */
+    webhookTargets: text("webhook_targets"),
     /** Outbox: 1 once its webhook messages are on the queue. */
     dispatched: integer("dispatched").notNull().default(0),
     /** When a dispatcher claimed it (unix seconds); a claim older than a minute is taken over. */
