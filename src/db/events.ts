@@ -9,7 +9,7 @@
  * Reads: one event and a filtered page for the Events API (the last EVENT_RETENTION_SECONDS only),
  * and the cron's bounded prune of events and delivery attempts past that.
  */
-import { and, eq, getTableColumns, gt, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { type IntentAfter, type IntentChangeKind, intentEvents } from "../domain/intent-events";
 import type { EventObjectType, EventRow } from "../events/render";
@@ -203,7 +203,6 @@ export interface EventFilter {
   /** An exact type, or a pattern where `*` matches any run of characters (SQLite GLOB; only `[a-z_.*]`). */
   type?: string;
   types?: readonly string[];
-  created?: { gt?: number; gte?: number; lt?: number; lte?: number; eq?: number };
   /**
    * true: dispatched and acknowledged by every endpoint it went to (pending_webhooks = 0); false:
    * still pending (not yet dispatched, or some endpoint has not acknowledged it: retrying or failed).
@@ -220,17 +219,12 @@ export function listEvents(
   page: PageRequest,
 ): Promise<PageResult<EventRow>> {
   const t = events;
-  const { type, types, created = {}, deliverySuccess } = filter;
+  const { type, types, deliverySuccess } = filter;
   const scope = and(
     eq(t.merchantId, merchantId),
     gte(t.created, since),
     type === undefined ? undefined : type.includes("*") ? sql`${t.type} glob ${type}` : eq(t.type, type),
     types === undefined ? undefined : sql`${t.type} in (select value from json_each(${JSON.stringify(types)}))`,
-    created.gt === undefined ? undefined : gt(t.created, created.gt),
-    created.gte === undefined ? undefined : gte(t.created, created.gte),
-    created.lt === undefined ? undefined : lt(t.created, created.lt),
-    created.lte === undefined ? undefined : lte(t.created, created.lte),
-    created.eq === undefined ? undefined : eq(t.created, created.eq),
     deliverySuccess === undefined
       ? undefined
       : deliverySuccess

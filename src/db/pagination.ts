@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, gt, gte, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { Page, PageRequest } from "../lib/pagination";
+import type { CreatedRange, Page, PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 
 /** What to list: a table, its id and created columns, and an optional scope (e.g. merchant). */
@@ -32,7 +32,8 @@ export async function listPage<T extends SQLiteTable>(
   source: ListSource<T>,
   page: PageRequest,
 ): Promise<PageResult<T["$inferSelect"]>> {
-  const { table, id, created, scope, cursorScope = scope } = source;
+  const { table, id, created, cursorScope = source.scope } = source;
+  const scope = and(source.scope, createdRange(created, page.created));
   const cursorId = page.startingAfter ?? page.endingBefore;
   let where = scope;
   const backwards = page.endingBefore !== undefined;
@@ -60,11 +61,14 @@ export async function listPage<T extends SQLiteTable>(
   return { ok: true, page: { data, hasMore } };
 }
 
-/** The scope condition for `created[gte]` / `created[lte]` on `created`, if either is given. */
-export function createdRange(created: SQLiteColumn, q: { "created[gte]"?: number; "created[lte]"?: number }) {
+/** The condition a `created` filter puts on the `created` column (undefined, which `and` drops, when none). */
+export function createdRange(created: SQLiteColumn, range: CreatedRange = {}): SQL | undefined {
   return and(
-    q["created[gte]"] === undefined ? undefined : gte(created, q["created[gte]"]),
-    q["created[lte]"] === undefined ? undefined : lte(created, q["created[lte]"]),
+    range.gt === undefined ? undefined : gt(created, range.gt),
+    range.gte === undefined ? undefined : gte(created, range.gte),
+    range.lt === undefined ? undefined : lt(created, range.lt),
+    range.lte === undefined ? undefined : lte(created, range.lte),
+    range.eq === undefined ? undefined : eq(created, range.eq),
   );
 }
 

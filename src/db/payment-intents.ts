@@ -10,13 +10,13 @@ import { and, asc, eq, getTableColumns, lt, type Placeholder, sql } from "drizzl
 import type { BatchItem } from "drizzle-orm/batch";
 import type { IntentChangeKind } from "../domain/intent-events";
 import type { IntentStatus } from "../domain/payment-state";
-import { newId } from "../lib/ids";
+import { newId, randomBase62 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { isUniqueViolation, RequestAlreadyRan } from "./errors";
 import { type EventOrigin, intentEventInserts } from "./events";
 import { type Booking, postMovements } from "./ledger";
-import { createdRange, listPage, notOf } from "./pagination";
+import { listPage, notOf } from "./pagination";
 import { prepared, type Values } from "./prepared";
 import { paymentIntents, paymentIntentVersions } from "./schema";
 
@@ -31,10 +31,15 @@ export { isUniqueViolation } from "./errors";
 /** The fields a new intent is created from; everything else starts empty at version 1. */
 export type IntentDraftFields = Pick<IntentRow, "merchantId" | "amount" | "currency"> & Partial<IntentRow>;
 
+/** Random characters after `_secret_` in a client secret (24 base62, about 142 bits). */
+export const CLIENT_SECRET_CHARS = 24;
+
 /** A new intent row in `requires_payment_method`, with a fresh `pi_` id and no money moved yet. */
 export function draftIntent(fields: IntentDraftFields): IntentRow {
+  const id = fields.id ?? newId("pi");
   return {
-    id: newId("pi"),
+    id,
+    clientSecret: `${id}_secret_${randomBase62(CLIENT_SECRET_CHARS)}`,
     status: "requires_payment_method",
     captureMethod: "automatic",
     paymentMethod: null,
@@ -313,14 +318,8 @@ export async function intentsProcessing(
   return rows.map((r) => r.intent);
 }
 
-/** A page of the merchant's intents, newest first, within an optional `created` range. */
-export function listIntents(
-  db: Db,
-  merchantId: string,
-  range: { "created[gte]"?: number; "created[lte]"?: number },
-  page: PageRequest,
-) {
+/** A page of the merchant's intents, newest first (within the page's `created` range). */
+export function listIntents(db: Db, merchantId: string, page: PageRequest) {
   const t = paymentIntents;
-  const scope = and(eq(t.merchantId, merchantId), createdRange(t.created, range));
-  return listPage(db, { table: t, id: t.id, created: t.created, scope }, page);
+  return listPage(db, { table: t, id: t.id, created: t.created, scope: eq(t.merchantId, merchantId) }, page);
 }

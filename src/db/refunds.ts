@@ -2,7 +2,7 @@
 import { and, asc, eq, getTableColumns, lt, type SQL, sql } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
-import { createdRange, listPage, notOf } from "./pagination";
+import { listPage, notOf } from "./pagination";
 import { type Bound, prepared1, type Values } from "./prepared";
 import { paymentIntents, refunds } from "./schema";
 
@@ -113,17 +113,11 @@ export function refundsPendingBefore(
 }
 
 /** A page of the merchant's refunds, newest first, optionally of one intent and within a `created` range. */
-export function listRefunds(
-  db: Db,
-  merchantId: string,
-  filter: { paymentIntent?: string; "created[gte]"?: number; "created[lte]"?: number },
-  page: PageRequest,
-) {
+export function listRefunds(db: Db, merchantId: string, filter: { paymentIntent?: string }, page: PageRequest) {
   const t = refunds;
   const scope = and(
     eq(t.merchantId, merchantId),
     filter.paymentIntent === undefined ? undefined : eq(t.paymentIntentId, filter.paymentIntent),
-    createdRange(t.created, filter),
   );
   return listPage(db, { table: t, id: t.id, created: t.created, scope }, page);
 }

@@ -50,22 +50,27 @@ export async function insertPaymentMethod(
     return undefined;
   } catch (err) {
     if (row.idempotencyKey === null || !isUniqueViolation(err, "payment_methods.idempotency_key")) throw err;
-    const pm = paymentMethods;
-    const [first] = await db
-      .select({ paymentMethod: pm, token: tokens })
-      .from(pm)
-      .leftJoin(tokens, eq(tokens.paymentMethodId, pm.id))
-      .where(
-        and(
-          eq(pm.merchantId, row.merchantId),
-          eq(pm.singleUse, row.singleUse),
-          eq(pm.idempotencyKey, row.idempotencyKey),
-        ),
-      )
-      .limit(1);
+    const first = await findByIdempotencyKey(db, row.merchantId, row.singleUse, row.idempotencyKey);
     if (!first) throw err;
-    return { paymentMethod: first.paymentMethod, token: first.token ?? undefined };
+    return first;
   }
+}
+
+/** The merchant's payment method (with its token, if any) a create under `key` made, or undefined. */
+export async function findByIdempotencyKey(
+  db: Db,
+  merchantId: string,
+  singleUse: boolean,
+  key: string,
+): Promise<{ paymentMethod: PaymentMethodRow; token?: TokenRow } | undefined> {
+  const pm = paymentMethods;
+  const [first] = await db
+    .select({ paymentMethod: pm, token: tokens })
+    .from(pm)
+    .leftJoin(tokens, eq(tokens.paymentMethodId, pm.id))
+    .where(and(eq(pm.merchantId, merchantId), eq(pm.singleUse, singleUse), eq(pm.idempotencyKey, key)))
+    .limit(1);
+  return first ? { paymentMethod: first.paymentMethod, token: first.token ?? undefined } : undefined;
 }
 
 /** The merchant's payment method with this id, or undefined (also for another merchant's id). */

@@ -1,6 +1,7 @@
 /**
- * Stripe-style list endpoints: the query parameters (`limit` 1–100, default 10, and
- * `starting_after` or `ending_before`), and the `{object: "list", url, has_more, data}` envelope.
+ * Stripe-style list endpoints: the query parameters (`limit` 1–100, default 10, `starting_after`
+ * or `ending_before`, and `created` exactly or `created[gt|gte|lt|lte]`), and the
+ * `{object: "list", url, has_more, data}` envelope.
  * The query itself lives in src/db/pagination.ts.
  */
 import { z } from "@hono/zod-openapi";
@@ -12,6 +13,12 @@ import { intParam } from "./params";
 export const DEFAULT_LIMIT = 10;
 /** Largest page size a caller may ask for. */
 export const MAX_LIMIT = 100;
+
+const seconds = (name: string, description: string) =>
+  intParam()
+    .pipe(z.int().min(0))
+    .optional()
+    .openapi({ param: { name, in: "query" }, description: `${description} (unix seconds)` });
 
 /** Query parameters every list endpoint accepts; spread into a route's `z.strictObject({...})` to add filters. */
 export const listParams = {
@@ -29,16 +36,43 @@ export const listParams = {
     .min(1)
     .optional()
     .openapi({ param: { name: "ending_before", in: "query" }, description: "Id of the object to list before." }),
+  created: seconds("created", "Only objects created at exactly this time"),
+  "created[gt]": seconds("created[gt]", "Only objects created after"),
+  "created[gte]": seconds("created[gte]", "Only objects created at or after"),
+  "created[lt]": seconds("created[lt]", "Only objects created before"),
+  "created[lte]": seconds("created[lte]", "Only objects created at or before"),
 };
 
 /** The query schema of a list endpoint without extra filters. */
 export const ListQuery = z.strictObject(listParams);
 
-/** One page to fetch, newest first: at most `limit` objects after or before a cursor object. */
+/** A `created` filter in unix seconds: each bound given narrows the list (`eq`: exactly). */
+export interface CreatedRange {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  eq?: number;
+}
+
+/** One page to fetch, newest first: at most `limit` objects after or before a cursor object, within `created`. */
 export interface PageRequest {
   limit: number;
   startingAfter?: string;
   endingBefore?: string;
+  created?: CreatedRange;
+}
+
+/** The list parameters as validated (every list's query holds them). */
+export interface ListQueryValues {
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+  created?: number;
+  "created[gt]"?: number;
+  "created[gte]"?: number;
+  "created[lt]"?: number;
+  "created[lte]"?: number;
 }
 
 /** A fetched page: the objects, newest first, and whether more exist in the direction of travel. */
@@ -48,7 +82,7 @@ export interface Page<T> {
 }
 
 /** Turns validated list parameters into a PageRequest; both cursors at once is a 400. */
-export function pageRequest(q: { limit?: number; starting_after?: string; ending_before?: string }): PageRequest {
+export function pageRequest(q: ListQueryValues): PageRequest {
   if (q.starting_after !== undefined && q.ending_before !== undefined) {
     throw new ApiError(
       "parameter_invalid",
@@ -58,10 +92,19 @@ export function pageRequest(q: { limit?: number; starting_after?: string; ending
       },
     );
   }
+  const bounds = {
+    gt: q["created[gt]"],
+    gte: q["created[gte]"],
+    lt: q["created[lt]"],
+    lte: q["created[lte]"],
+    eq: q.created,
+  };
+  const created = Object.fromEntries(Object.entries(bounds).filter(([, v]) => v !== undefined)) as CreatedRange;
   return {
     limit: q.limit ?? DEFAULT_LIMIT,
     ...(q.starting_after !== undefined && { startingAfter: q.starting_after }),
     ...(q.ending_before !== undefined && { endingBefore: q.ending_before }),
+    ...(Object.keys(created).length > 0 && { created }),
   };
 }
 
@@ -76,18 +119,6 @@ export function listSchema<T extends z.ZodType>(item: T, name: string) {
     .object({ object: z.literal("list"), url: z.string(), has_more: z.boolean(), data: z.array(item) })
     .openapi(name);
 }
-
-/** `created[gte]` / `created[lte]` (unix seconds) for lists that filter by creation time. */
-export const createdParams = {
-  "created[gte]": intParam()
-    .pipe(z.int().min(0))
-    .optional()
-    .openapi({ param: { name: "created[gte]", in: "query" }, description: "Only objects created at or after." }),
-  "created[lte]": intParam()
-    .pipe(z.int().min(0))
-    .optional()
-    .openapi({ param: { name: "created[lte]", in: "query" }, description: "Only objects created at or before." }),
-};
 
 /** The page of a list query, or the 404 `resource_missing` naming the cursor parameter that found nothing. */
 export function pageOr404<T>(

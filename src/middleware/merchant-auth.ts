@@ -156,3 +156,15 @@ export function requireScope(scope: Scope) {
     return next();
   });
 }
+
+/**
+ * Route guard of the routes a publishable key reaches with a client secret (retrieve and confirm
+ * one intent): `requireScope(scope)` for every other credential; a publishable key passes, and the
+ * handler then admits it only with the intent's client secret (payments/client-secret.ts).
+ */
+export function requireScopeOrPublishable(scope: Scope) {
+  const guard = requireScope(scope);
+  return createMiddleware<AppEnv>(async (c, next) =>
+    c.get("auth")?.credential === "publishable_key" ? next() : guard(c, next),
+  );
+}

@@ -25,6 +25,8 @@ export function intentJson(row: IntentRow, livemode: boolean) {
     canceled_at: row.canceledAt,
     cancellation_reason: row.cancellationReason,
     capture_method: row.captureMethod as "automatic" | "manual",
+    // Older event snapshots predate the column.
+    client_secret: row.clientSecret ?? null,
     confirmation_method: "automatic" as const,
     created: row.created,
     currency: row.currency,

@@ -13,7 +13,7 @@ import { eventJson } from "../events/render";
 import { noSuchMessage } from "../lib/ids";
 import { errorResponses, PathId } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
-import { boolParam, intParam } from "../lib/params";
+import { boolParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import type { App, AppEnv } from "../types";
@@ -40,12 +40,6 @@ const EventSchema = z
   })
   .openapi("Event");
 
-const seconds = (name: string, description: string) =>
-  intParam()
-    .pipe(z.int().min(0))
-    .optional()
-    .openapi({ param: { name, in: "query" }, description });
-
 const typeName = z.string().max(100).refine(isTypePattern, { message: "is not an event type or a type pattern" });
 
 /** One `types[]` value, or several (`types[]=a&types[]=b`); `types[0]`, `types[1]` are folded in by the route. */
@@ -65,11 +59,6 @@ const ListEventsQuery = z.strictObject({
     description: "Only events of this type; `*` matches any characters (`payment_intent.*`).",
   }),
   "types[]": typesParam,
-  created: seconds("created", "Only events created at exactly this time."),
-  "created[gt]": seconds("created[gt]", "Only events created after."),
-  "created[gte]": seconds("created[gte]", "Only events created at or after."),
-  "created[lt]": seconds("created[lt]", "Only events created before."),
-  "created[lte]": seconds("created[lte]", "Only events created at or before."),
   delivery_success: boolParam()
     .optional()
     .openapi({
@@ -150,13 +139,6 @@ export function registerEvents(app: App): void {
     const filter = {
       type: q.type,
       types,
-      created: {
-        gt: q["created[gt]"],
-        gte: q["created[gte]"],
-        lt: q["created[lt]"],
-        lte: q["created[lte]"],
-        eq: q.created,
-      },
       deliverySuccess: q.delivery_success,
     };
     const since = c.var.payments.now() - EVENT_RETENTION_SECONDS;

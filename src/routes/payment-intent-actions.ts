@@ -2,13 +2,30 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { intParam } from "../lib/params";
-import { requireScope } from "../middleware/merchant-auth";
+import {
+  allowPublishable,
+  PUBLISHABLE_SECURITY,
+  requireScope,
+  requireScopeOrPublishable,
+} from "../middleware/merchant-auth";
 import { CANCELLATION_REASONS, cancelIntent, captureIntent, confirmIntent } from "../payments/actions";
+import { intentForCaller } from "../payments/client-secret";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
-import { IntentIdParam, PaymentIntentSchema, paymentMethodRef } from "./payment-intent-schemas";
+import { resolveTestId } from "../vault/test-ids";
+import { compatParams, IntentIdParam, PaymentIntentSchema, paymentMethodRef } from "./payment-intent-schemas";
 
-const ConfirmBody = z.strictObject({ payment_method: paymentMethodRef.optional() }).openapi("PaymentIntentConfirm");
+const ConfirmBody = z
+  .strictObject({
+    payment_method: paymentMethodRef.optional(),
+    client_secret: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({ description: "The intent's client secret: required with a publishable key, ignored otherwise." }),
+    ...compatParams,
+  })
+  .openapi("PaymentIntentConfirm");
 const CaptureBody = z
   .strictObject({ amount_to_capture: intParam().optional() })
   .openapi("PaymentIntentCapture", { description: "amount_to_capture defaults to all of amount_capturable." });
@@ -33,12 +50,17 @@ function action<B extends z.ZodType>(name: string, summary: string, body: B, err
   });
 }
 
-const confirmRoute = action(
-  "confirm",
-  "Confirm: authorize (and capture when capture_method=automatic); also reconciles a processing intent",
-  ConfirmBody,
-  [400, 401, 402, 403, 404],
-);
+const confirmRoute = createRoute({
+  tags: ["PaymentIntents"],
+  security: PUBLISHABLE_SECURITY,
+  method: "post",
+  path: "/v1/payment_intents/{id}/confirm",
+  summary:
+    "Confirm: authorize (and capture when capture_method=automatic); also reconciles a processing intent. With a publishable key: only with its client_secret",
+  middleware: [allowPublishable, requireScopeOrPublishable("payments:write")] as const,
+  request: { params: IntentIdParam, body: formOrJsonBody(ConfirmBody) },
+  responses: { ...ok("The PaymentIntent"), ...errorResponses(400, 401, 402, 403, 404) },
+});
 const captureRoute = action("capture", "Capture all or part of an authorization", CaptureBody, [400, 401, 403, 404]);
 const cancelRoute = action(
   "cancel",
@@ -50,13 +72,14 @@ const cancelRoute = action(
 /** Registers confirm, capture and cancel. */
 export function registerPaymentIntentActions(app: App): void {
   app.openapi(confirmRoute, async (c) => {
-    const row = await confirmIntent(
-      c.var.payments,
-      c.var.auth.merchantId,
-      c.req.valid("param").id,
-      c.req.valid("json").payment_method,
-      c.var.idempotencyKey,
-    );
+    const merchantId = c.var.auth.merchantId;
+    const { payment_method: named, client_secret: secret } = c.req.valid("json");
+    // A publishable key's secret is checked before anything is resolved or created.
+    if (c.var.auth.credential === "publishable_key") {
+      await intentForCaller(c.var.payments, c.var.auth, c.req.valid("param").id, secret);
+    }
+    const pm = named === undefined ? undefined : await resolveTestId(c.var.payments, merchantId, named, isLive(c.env));
+    const row = await confirmIntent(c.var.payments, merchantId, c.req.valid("param").id, pm, c.var.idempotencyKey);
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 

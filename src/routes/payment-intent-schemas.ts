@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { isCurrency } from "../domain/currencies";
 import { INTENT_STATUSES } from "../domain/payment-state";
+import { boolParam } from "../lib/params";
 
 /** Moved to lib/params.ts (webhook endpoints merge metadata too); re-exported for the intent routes. */
 export { mergeMetadata } from "../lib/params";
@@ -18,6 +19,10 @@ export const PaymentIntentSchema = z
     canceled_at: z.int().nullable(),
     cancellation_reason: z.string().nullable(),
     capture_method: z.enum(["automatic", "manual"]),
+    client_secret: z.string().nullable().openapi({
+      description:
+        "pi_…_secret_…: with a publishable key, retrieves and confirms this one intent. Keep it out of logs and URLs you share.",
+    }),
     confirmation_method: z.literal("automatic"),
     created: z.int(),
     currency: z.string(),
@@ -56,8 +61,8 @@ export const statementDescriptorParam = z
   .max(22)
   .regex(/^[^<>\\'"*]*[A-Za-z][^<>\\'"*]*$/, "must contain a letter and none of < > \\ ' \" *");
 
-/** A payment_method reference: a pm_ or tok_ id. */
-export const paymentMethodRef = z.string().regex(/^(pm|tok)_[0-9A-Za-z]{1,64}$/, "must be a pm_ or tok_ id");
+/** A payment_method reference: a pm_ or tok_ id (Stripe's test ids, `pm_card_visa`, have underscores). */
+export const paymentMethodRef = z.string().regex(/^(pm|tok)_[0-9A-Za-z_]{1,64}$/, "must be a pm_ or tok_ id");
 
 /** A currency code, lowercased; an unknown code is a 400 naming `currency` (before anything is saved). */
 export const currencyParam = z
@@ -69,3 +74,26 @@ export const currencyParam = z
     return z.NEVER;
   })
   .openapi({ type: "string", example: "usd" });
+
+/**
+ * Stripe parameters a create or confirm accepts for compatibility, with nothing to store: cards are
+ * the only payment method type, `receipt_email` is validated but not stored (edgepay sends no
+ * receipts), and `return_url` is validated for the 3-D Secure redirect to come.
+ */
+export const compatParams = {
+  payment_method_types: z
+    .array(z.literal("card", { error: "only card is supported" }))
+    .min(1)
+    .optional()
+    .openapi({ description: 'Only `["card"]`.' }),
+  automatic_payment_methods: z
+    .strictObject({ enabled: boolParam(), allow_redirects: z.enum(["always", "never"]).optional() })
+    .optional()
+    .openapi({ description: "Accepted; edgepay offers cards only either way." }),
+  receipt_email: z.email().max(800).optional().openapi({ description: "Validated; not stored, no receipt is sent." }),
+  return_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional()
+    .openapi({ description: "Validated; kept for the 3-D Secure redirect (not used yet)." }),
+};

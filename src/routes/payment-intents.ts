@@ -8,14 +8,21 @@ import { type Currency, isCurrency } from "../domain/currencies";
 import { amountMessage, checkAmount } from "../domain/money";
 import { invalidParam } from "../errors";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { createdParams, listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
+import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
-import { requireScope } from "../middleware/merchant-auth";
+import {
+  allowPublishable,
+  PUBLISHABLE_SECURITY,
+  requireScope,
+  requireScopeOrPublishable,
+} from "../middleware/merchant-auth";
 import { createConfirmed, createIntent, updateIntent } from "../payments/actions";
-import { loadIntent } from "../payments/intents";
+import { intentForCaller } from "../payments/client-secret";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
+import { resolveTestId } from "../vault/test-ids";
 import {
+  compatParams,
   currencyParam,
   IntentIdParam,
   mergeMetadata,
@@ -47,6 +54,7 @@ const CreateBody = z
     description: z.string().max(1000).optional(),
     metadata: metadataParam.optional(),
     statement_descriptor: statementDescriptorParam.optional(),
+    ...compatParams,
   })
   .superRefine((body, ctx) => {
     amountIssue(body.amount, body.currency, ctx);
@@ -91,11 +99,24 @@ const updateRoute = createRoute({
 
 const retrieveRoute = createRoute({
   ...common,
+  security: PUBLISHABLE_SECURITY,
   method: "get",
   path: "/v1/payment_intents/{id}",
-  summary: "Retrieve a PaymentIntent",
-  middleware: [requireScope("payments:read")] as const,
-  request: { params: IntentIdParam },
+  summary: "Retrieve a PaymentIntent (with a publishable key: only with its client_secret)",
+  middleware: [allowPublishable, requireScopeOrPublishable("payments:read")] as const,
+  request: {
+    params: IntentIdParam,
+    query: z.strictObject({
+      client_secret: z
+        .string()
+        .max(200)
+        .optional()
+        .openapi({
+          param: { name: "client_secret", in: "query" },
+          description: "The intent's client secret: required with a publishable key, ignored otherwise.",
+        }),
+    }),
+  },
   responses: { ...ok("The PaymentIntent"), ...errorResponses(401, 403, 404) },
 });
 
@@ -105,7 +126,7 @@ const listRoute = createRoute({
   path: "/v1/payment_intents",
   summary: "List PaymentIntents, newest first",
   middleware: [requireScope("payments:read")] as const,
-  request: { query: z.strictObject({ ...listParams, ...createdParams }) },
+  request: { query: z.strictObject(listParams) },
   responses: {
     200: {
       description: "A page of PaymentIntents",
@@ -136,7 +157,10 @@ export function registerPaymentIntents(app: App): void {
       idempotencyKey: c.var.idempotencyKey ?? null,
       created: deps.now(),
     });
-    const pm = body.payment_method;
+    const pm =
+      body.payment_method === undefined
+        ? undefined
+        : await resolveTestId(deps, c.var.auth.merchantId, body.payment_method, isLive(c.env));
     if (body.confirm && pm !== undefined) {
       return c.json(intentJson(await createConfirmed(deps, draft, pm), isLive(c.env)), 200);
     }
@@ -160,13 +184,14 @@ export function registerPaymentIntents(app: App): void {
   });
 
   app.openapi(retrieveRoute, async (c) => {
-    const row = await loadIntent(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
+    const { client_secret: secret } = c.req.valid("query");
+    const row = await intentForCaller(c.var.payments, c.var.auth, c.req.valid("param").id, secret);
     return c.json(intentJson(row, isLive(c.env)), 200);
   });
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const page = pageOr404(await listIntents(c.var.payments.db, c.var.auth.merchantId, query, pageRequest(query)));
+    const page = pageOr404(await listIntents(c.var.payments.db, c.var.auth.merchantId, pageRequest(query)));
     const live = isLive(c.env);
     return c.json(
       listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) }),

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { listRefunds } from "../db/refunds";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
-import { createdParams, listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
+import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
 import { createRefund, loadRefund, REFUND_REASONS } from "../payments/refunds";
@@ -73,7 +73,6 @@ const listRoute = createRoute({
   request: {
     query: z.strictObject({
       ...listParams,
-      ...createdParams,
       payment_intent: z
         .string()
         .max(100)
@@ -116,7 +115,7 @@ export function registerRefunds(app: App): void {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const filter = { ...query, paymentIntent: query.payment_intent };
+    const filter = { paymentIntent: query.payment_intent };
     const page = pageOr404(await listRefunds(c.var.payments.db, c.var.auth.merchantId, filter, pageRequest(query)));
     return c.json(listEnvelope("/v1/refunds", { ...page, data: page.data.map(refundJson) }), 200);
   });

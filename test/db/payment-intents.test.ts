@@ -33,6 +33,7 @@ function intent(): IntentRow {
     version: 1,
     idempotencyKey: null,
     created: 1,
+    clientSecret: null,
   };
 }
 

@@ -101,11 +101,19 @@ describe("publishable keys", () => {
     expect(tok.status).toBe(200);
   });
 
-  it("answer 403 on every other route of the OpenAPI document, and only those two admit them", async () => {
+  it("answer 403 on every other route of the OpenAPI document, and only the four marked ones admit them", async () => {
     const pk = await newKey(m.merchantId, "publishable");
     const operations = await merchantOperations();
     expect(operations.length).toBeGreaterThan(12);
-    expect(operations.filter((op) => op.publishable).map((op) => `${op.method} ${op.path}`)).toEqual([
+    // Retrieve and confirm of an intent admit them with its client_secret (client-secret.test.ts).
+    expect(
+      operations
+        .filter((op) => op.publishable)
+        .map((op) => `${op.method} ${op.path}`)
+        .sort(),
+    ).toEqual([
+      "GET /v1/payment_intents/{id}",
+      "POST /v1/payment_intents/{id}/confirm",
       "POST /v1/payment_methods",
       "POST /v1/tokens",
     ]);

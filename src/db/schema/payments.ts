@@ -38,6 +38,8 @@ export const paymentIntents = sqliteTable(
     version: integer("version").notNull(),
     idempotencyKey: text("idempotency_key"),
     created: integer("created").notNull(),
+    /** `pi_…_secret_…`: lets a publishable key retrieve and confirm this one intent. Null on intents made before it existed. */
+    clientSecret: text("client_secret"),
   },
   (t) => [
     uniqueIndex("payment_intents_idempotency_idx").on(t.merchantId, t.idempotencyKey),
