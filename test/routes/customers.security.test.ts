@@ -8,6 +8,22 @@ import { newKey } from "../helpers/api-keys";
 import { call } from "../helpers/http";
 import { newMerchant, type TestMerchant, tokenFor } from "../helpers/merchants";
 import { get, paymentMethod, post } from "../helpers/payments";
+import { shardIndexOf } from "../helpers/shards";
+
+/**
+ * Two merchants on the same shard, so only the queries' merchant scope (not the shard) keeps them
+ * apart (merchants on different shards: test/security/shard-isolation.test.ts).
+ */
+async function neighbours(): Promise<[TestMerchant, TestMerchant]> {
+  const seen = new Map<number, TestMerchant>();
+  for (;;) {
+    const m = await newMerchant({ rateLimit: 1000 });
+    const index = await shardIndexOf(m.merchantId);
+    const other = seen.get(index);
+    if (other) return [other, m];
+    seen.set(index, m);
+  }
+}
 
 async function customer(m: Pick<TestMerchant, "headers">) {
   const res = await post(m, "/v1/customers", { name: "Ada" });
@@ -98,8 +114,7 @@ describe("scopes", () => {
 
 describe("tenant isolation", () => {
   it("another merchant's customer is a 404 on every route, like a missing one, and changes nothing", async () => {
-    const a = await newMerchant({ rateLimit: 1000 });
-    const b = await newMerchant({ rateLimit: 1000 });
+    const [a, b] = await neighbours();
     const cus = await customer(a);
     const pmB = await paymentMethod(b, "4242424242424242");
     const missing = "cus_MissingMissingMissingXy";
@@ -131,8 +146,7 @@ describe("tenant isolation", () => {
   });
 
   it("another merchant's payment method cannot be attached (404), nor listed", async () => {
-    const a = await newMerchant();
-    const b = await newMerchant();
+    const [a, b] = await neighbours();
     const cusB = await customer(b);
     const pmA = await paymentMethod(a, "4242424242424242");
     const res = await post(b, `/v1/payment_methods/${pmA}/attach`, { customer: cusB });
