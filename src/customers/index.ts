@@ -6,16 +6,18 @@
  */
 import type { Db } from "../db/client";
 import * as q from "../db/customers";
+import type { EventOrigin } from "../db/events";
 import { ApiError, invalidParam } from "../errors";
 import { newId, noSuchMessage } from "../lib/ids";
 import { type Metadata, mergeMetadata } from "../lib/params";
 
 export type { CustomerRow } from "../db/customers";
 
-/** What the customer services run on: the merchant's shard and the clock (unix seconds). */
+/** What the customer services run on: the merchant's shard, the clock (unix seconds) and who causes the change's events. */
 export interface CustomerDeps {
   db: Db;
   now: () => number;
+  origin: EventOrigin | null;
 }
 
 /** A customer's fields as the merchant sends them (validated); `""` clears a field on update. */
@@ -58,18 +60,22 @@ export async function createCustomer(
   idempotencyKey: string | undefined,
 ): Promise<q.CustomerRow> {
   if (input.defaultPaymentMethod) throw notAttached();
-  return q.insertCustomer(deps.db, {
-    id: newId("cus"),
-    merchantId,
-    email: orNull(input.email) ?? null,
-    name: orNull(input.name) ?? null,
-    phone: orNull(input.phone) ?? null,
-    description: orNull(input.description) ?? null,
-    metadata: mergeMetadata("{}", input.metadata),
-    defaultPaymentMethod: null,
-    idempotencyKey: idempotencyKey ?? null,
-    created: deps.now(),
-  });
+  return q.insertCustomer(
+    deps.db,
+    {
+      id: newId("cus"),
+      merchantId,
+      email: orNull(input.email) ?? null,
+      name: orNull(input.name) ?? null,
+      phone: orNull(input.phone) ?? null,
+      description: orNull(input.description) ?? null,
+      metadata: mergeMetadata("{}", input.metadata),
+      defaultPaymentMethod: null,
+      idempotencyKey: idempotencyKey ?? null,
+      created: deps.now(),
+    },
+    deps.origin,
+  );
 }
 
 /** The merchant's customer, or the 404. */
@@ -92,10 +98,10 @@ export async function updateCustomer(
   if (input.phone !== undefined) changes.phone = orNull(input.phone);
   if (input.description !== undefined) changes.description = orNull(input.description);
   if (input.defaultPaymentMethod !== undefined) changes.defaultPaymentMethod = orNull(input.defaultPaymentMethod);
-  if (input.metadata !== undefined) {
-    changes.metadata = mergeMetadata((await loadCustomer(deps, merchantId, id)).metadata, input.metadata);
-  }
-  const result = await q.updateCustomer(deps.db, merchantId, id, changes);
+  const current = await loadCustomer(deps, merchantId, id);
+  if (input.metadata !== undefined) changes.metadata = mergeMetadata(current.metadata, input.metadata);
+  const at = { now: deps.now(), origin: deps.origin, previous: previousAttributes(current, changes) };
+  const result = await q.updateCustomer(deps.db, merchantId, id, changes, at);
   switch (result.outcome) {
     case "updated":
       return result.row;
@@ -106,9 +112,20 @@ export async function updateCustomer(
   }
 }
 
+/** `data.previous_attributes` of an update: the old values (wire names) of the fields it changes. */
+function previousAttributes(current: q.CustomerRow, changes: q.CustomerChanges): Record<string, unknown> {
+  const before = customerJson(current, false);
+  const after = customerJson({ ...current, ...changes }, false);
+  const previous: Record<string, unknown> = {};
+  for (const key of Object.keys(before) as (keyof typeof before)[]) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) previous[key] = before[key];
+  }
+  return previous;
+}
+
 /** Deletes the merchant's customer and detaches its payment methods for good, or the 404. */
 export async function deleteCustomer(deps: CustomerDeps, merchantId: string, id: string): Promise<void> {
-  if (!(await q.deleteCustomer(deps.db, merchantId, id, deps.now()))) throw noSuchCustomer(id);
+  if (!(await q.deleteCustomer(deps.db, merchantId, id, deps.now(), deps.origin))) throw noSuchCustomer(id);
 }
 
 /**
@@ -116,7 +133,10 @@ export async function deleteCustomer(deps: CustomerDeps, merchantId: string, id:
  * Detached and single-use methods, and methods attached to another customer, are refused with a 400.
  */
 export async function attachPaymentMethod(deps: CustomerDeps, merchantId: string, pmId: string, customerId: string) {
-  const result = await q.attachPaymentMethod(deps.db, merchantId, pmId, customerId);
+  const result = await q.attachPaymentMethod(deps.db, merchantId, pmId, customerId, {
+    now: deps.now(),
+    origin: deps.origin,
+  });
   switch (result.outcome) {
     case "attached":
       return result.row;

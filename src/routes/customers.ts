@@ -171,7 +171,11 @@ function input(body: z.infer<typeof CreateBody>): CustomerInput {
 
 /** Registers the customer routes. */
 export function registerCustomers(app: App): void {
-  const deps = (c: Context<AppEnv>): CustomerDeps => ({ db: c.var.merchantDb, now: c.var.payments.now });
+  const deps = (c: Context<AppEnv>): CustomerDeps => ({
+    db: c.var.merchantDb,
+    now: c.var.payments.now,
+    origin: c.var.payments.origin,
+  });
 
   app.openapi(createCustomerRoute, async (c) => {
     const row = await createCustomer(deps(c), c.var.auth.merchantId, input(c.req.valid("json")), c.var.idempotencyKey);

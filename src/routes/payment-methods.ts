@@ -276,7 +276,7 @@ export function registerPaymentMethods(app: App): void {
   });
 
   app.openapi(attach, async (c) => {
-    const deps = { db: c.var.merchantDb, now: c.var.payments.now };
+    const deps = { db: c.var.merchantDb, now: c.var.payments.now, origin: c.var.payments.origin };
     const { id } = c.req.valid("param");
     const row = await attachPaymentMethod(deps, c.var.auth.merchantId, id, c.req.valid("json").customer);
     return c.json(paymentMethodObject(row, isLive(c.env)), 200);

@@ -1,5 +1,6 @@
 /** `/v1/customers`: create, retrieve, update (metadata merge), delete, list with `email` and `created`, and their errors. */
 import { describe, expect, it } from "vitest";
+import { eventsOf, typesFor } from "../helpers/events";
 import { call } from "../helpers/http";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, paymentMethod, post } from "../helpers/payments";
@@ -176,5 +177,34 @@ describe("errors", () => {
     await post(m, `/v1/customers/${c.id}`, { "invoice_settings[default_payment_method]": pm });
     expect((await post(m, `/v1/payment_methods/${pm}/detach`)).body).toMatchObject({ customer: null });
     expect((await get(m, `/v1/customers/${c.id}`)).body.invoice_settings.default_payment_method).toBeNull();
+  });
+});
+
+describe("events", () => {
+  it("writes customer.created, customer.updated (with previous_attributes), payment_method.attached and customer.deleted", async () => {
+    const m = await newMerchant();
+    const c = await customer(m, { name: "Ada", "metadata[a]": "1" });
+    const pm = await paymentMethod(m, "4242424242424242");
+    await post(m, `/v1/payment_methods/${pm}/attach`, { customer: c.id });
+    await post(m, `/v1/payment_methods/${pm}/attach`, { customer: c.id });
+    const updated = await post(m, `/v1/customers/${c.id}`, { name: "Bob", "metadata[b]": "2" });
+    // Refused changes write no event.
+    expect(
+      (await post(m, `/v1/customers/${c.id}`, { "invoice_settings[default_payment_method]": "pm_x" })).status,
+    ).toBe(400);
+    expect((await del(m, `/v1/customers/${c.id}`)).status).toBe(200);
+    expect((await del(m, `/v1/customers/${c.id}`)).status).toBe(404);
+
+    const all = await eventsOf(m.merchantId);
+    expect(await typesFor(m.merchantId, c.id)).toEqual(["customer.created", "customer.updated", "customer.deleted"]);
+    expect(await typesFor(m.merchantId, pm)).toEqual(["payment_method.attached"]);
+    const byType = (type: string) => all.find((e) => e.type === type);
+    expect(byType("customer.created")?.data.object).toEqual(c);
+    expect(byType("customer.updated")?.data).toEqual({
+      object: updated.body,
+      previous_attributes: { name: "Ada", metadata: { a: "1" } },
+    });
+    expect(byType("customer.deleted")?.data.object).toEqual(updated.body);
+    expect(byType("payment_method.attached")?.data.object).toMatchObject({ id: pm, customer: c.id });
   });
 });
