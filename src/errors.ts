@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   payment_intent_unexpected_state: { status: 400, type: "invalid_request_error" },
   charge_already_refunded: { status: 400, type: "invalid_request_error" },
   charge_expired_for_capture: { status: 400, type: "invalid_request_error" },
+  // Customers: a payment method that cannot be attached (detached, single-use, or another customer's)
+  payment_method_unexpected_state: { status: 400, type: "invalid_request_error" },
   // Payments: processor declines (402 card_error, with decline_code)
   card_declined: { status: 402, type: "card_error" },
   expired_card: { status: 402, type: "card_error" },

@@ -18,7 +18,15 @@ import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { listPage, notOf, type PageResult } from "./pagination";
 import { type Bound, prepared1, type Values } from "./prepared";
-import { events, paymentIntents, paymentMethods, refunds, webhookAttempts, webhookEndpoints } from "./schema";
+import {
+  customers,
+  events,
+  paymentIntents,
+  paymentMethods,
+  refunds,
+  webhookAttempts,
+  webhookEndpoints,
+} from "./schema";
 
 /** Who caused a change: the request (its `Request-Id` and `Idempotency-Key`), or null for the sweep. */
 export interface EventOrigin {
@@ -89,6 +97,8 @@ function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } 
       return { table: refunds, json: () => rowJson(refunds) };
     case "payment_method":
       return { table: paymentMethods, json: () => rowJson(paymentMethods, PAYMENT_METHOD_SECRETS) };
+    case "customer":
+      return { table: customers, json: () => rowJson(customers) };
     case "webhook_endpoint":
       return { table: webhookEndpoints, json: () => rowJson(webhookEndpoints, WEBHOOK_ENDPOINT_SECRETS) };
   }

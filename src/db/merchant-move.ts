@@ -14,6 +14,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import {
+  customers,
   events,
   ledgerBalances,
   ledgerEntries,
@@ -52,6 +53,7 @@ interface Owned {
 
 /** Every shard table, parents first; each with how to find one merchant's rows in it. */
 const OWNED: readonly Owned[] = [
+  { name: "customers", table: customers, where: (m) => eq(customers.merchantId, m) },
   { name: "payment_methods", table: paymentMethods, where: (m) => eq(paymentMethods.merchantId, m) },
   { name: "tokens", table: tokens, where: (m) => eq(tokens.merchantId, m) },
   { name: "token_redemptions", table: tokenRedemptions, where: (m) => eq(tokenRedemptions.merchantId, m) },

@@ -5,10 +5,11 @@
 import { and, asc, count, eq, exists, gt, inArray, isNotNull, lt, lte, type SQL, sql } from "drizzle-orm";
 import { newId } from "../lib/ids";
 import type { Db } from "./client";
+import { DETACHED } from "./customers";
 import { isGuardMiss, isUniqueViolation } from "./errors";
 import { type EventOrigin, eventInsert } from "./events";
 import { type Bound, bindAll, prepared, prepared1 } from "./prepared";
-import { paymentMethods, tokenRedemptions, tokens } from "./schema";
+import { customers, paymentMethods, tokenRedemptions, tokens } from "./schema";
 
 /** A payment-method row as stored. */
 export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
@@ -154,8 +155,8 @@ export function isTokenSpent(err: unknown): boolean {
 }
 
 /**
- * Detaches the merchant's active payment method and shreds its secrets (data key, PAN and CVC
- * ciphertexts), with its `payment_method.detached` event (caused by `origin`) in the same batch.
+ * Detaches the merchant's active payment method from its customer (who no longer has it as default)
+ * and shreds its secrets (data key, PAN and CVC ciphertexts), with its `payment_method.detached` event (caused by `origin`) in the same batch.
  * Returns the row afterwards; a method already detached is returned as it is, with no second
  * event; undefined if the merchant has no such method.
  */
@@ -169,15 +170,7 @@ export async function detachPaymentMethod(
   const mine = and(eq(paymentMethods.id, id), eq(paymentMethods.merchantId, merchantId));
   const detach = db
     .update(paymentMethods)
-    .set({
-      status: "detached",
-      detachedAt: now,
-      keyVersion: null,
-      wrappedKey: null,
-      panCiphertext: null,
-      cvcCiphertext: null,
-      cvcExpiresAt: null,
-    })
+    .set({ ...DETACHED, detachedAt: now })
     .where(and(mine, eq(paymentMethods.status, "active")))
     .returning();
   const event = eventInsert(db, {
@@ -191,7 +184,12 @@ export async function detachPaymentMethod(
     afterChange: true,
   });
   try {
-    const [rows] = await db.batch([detach, event]);
+    // A detached method is no customer's default any more (first: the event's guard reads the detach's changes()).
+    const undefault = db
+      .update(customers)
+      .set({ defaultPaymentMethod: null })
+      .where(and(eq(customers.merchantId, merchantId), eq(customers.defaultPaymentMethod, id)));
+    const [, rows] = await db.batch([undefault, detach, event]);
     return rows[0];
   } catch (err) {
     if (!isGuardMiss(err, "events.snapshot")) throw err;

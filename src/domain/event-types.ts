@@ -21,6 +21,10 @@ export const EVENT_TYPES = [
   "refund.created",
   "refund.updated",
   "refund.failed",
+  "customer.created",
+  "customer.updated",
+  "customer.deleted",
+  "payment_method.attached",
   "payment_method.detached",
   "webhook_endpoint.disabled",
 ] as const;

@@ -12,6 +12,8 @@ export const SCOPES = [
   "refunds:write",
   "payment_methods:read",
   "payment_methods:write",
+  "customers:read",
+  "customers:write",
   "balance:read",
   "events:read",
   "webhook_endpoints:read",

@@ -3,6 +3,7 @@
  * stored events row: `data.object` comes from the row snapshot the change's batch took, through
  * the same serializers the API uses, so an event shows exactly what a GET showed at that moment.
  */
+import { type CustomerRow, customerJson } from "../customers";
 import type { IntentRow } from "../db/payment-intents";
 import type { RefundRow } from "../db/refunds";
 import type { events } from "../db/schema";
@@ -19,7 +20,13 @@ export type EventRow = typeof events.$inferSelect;
 export const API_VERSION = "2026-10-28.endive";
 
 /** What `data.object` of an event is. */
-export type EventObjectType = "payment_intent" | "charge" | "refund" | "payment_method" | "webhook_endpoint";
+export type EventObjectType =
+  | "payment_intent"
+  | "charge"
+  | "refund"
+  | "payment_method"
+  | "customer"
+  | "webhook_endpoint";
 
 /** `data.object` of an event: the object as the API showed it right after the change. */
 export function eventDataObject(row: EventRow, livemode: boolean): Record<string, unknown> {
@@ -34,6 +41,8 @@ export function eventDataObject(row: EventRow, livemode: boolean): Record<string
       return refundJson(snapshot as RefundRow);
     case "payment_method":
       return paymentMethodObject(snapshot as PaymentMethodRow, livemode);
+    case "customer":
+      return customerJson(snapshot as CustomerRow, livemode);
     case "webhook_endpoint":
       // The snapshot has no secret columns (db/events.ts), and the object is rendered without one.
       return webhookEndpointJson(snapshot as WebhookEndpointRow, livemode);

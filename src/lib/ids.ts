@@ -7,6 +7,7 @@ const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 export type IdPrefix =
   | "mer"
   | "cli"
+  | "cus"
   | "pm"
   | "tok"
   | "pi"

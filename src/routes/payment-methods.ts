@@ -1,15 +1,21 @@
 /**
- * `/v1/payment_methods`: tokenize a card into a `pm_…` (create), retrieve it, detach it. Card
+ * `/v1/payment_methods`: tokenize a card into a `pm_…` (create), retrieve it, attach it to a
+ * customer, detach it, and list a customer's saved cards (also as `/v1/customers/{id}/payment_methods`). Card
  * numbers are validated here (Stripe's 402 card errors), sealed by the vault, and never echoed:
  * responses carry only brand, last4, expiry, funding and the merchant-scoped fingerprint.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { attachPaymentMethod, loadCustomer } from "../customers";
+import { listCustomerPaymentMethods } from "../db/customers";
 import { validateCard } from "../domain/cards";
-import { ApiError } from "../errors";
+import { ApiError, invalidParam } from "../errors";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { metadataParam } from "../lib/params";
 import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middleware/merchant-auth";
-import type { App } from "../types";
+import { isLive } from "../payments/serialize";
+import type { App, AppEnv } from "../types";
 import {
   type BillingDetails,
   createPaymentMethod,
@@ -90,6 +96,7 @@ const PaymentMethodSchema = z
       funding: z.string(),
     }),
     created: z.int(),
+    customer: z.string().nullable().openapi({ description: "The customer it is attached to (`cus_…`), or null" }),
     livemode: z.boolean(),
     metadata: z.record(z.string(), z.string()),
   })
@@ -101,6 +108,32 @@ const IdParams = z.object({
     .max(255)
     .openapi({ param: { name: "id", in: "path" } }),
 });
+
+const AttachBody = z
+  .strictObject({ customer: z.string().max(255).openapi({ description: "The customer to attach it to (`cus_…`)." }) })
+  .openapi("AttachPaymentMethod");
+
+const typeParam = z
+  .literal("card")
+  .optional()
+  .openapi({ param: { name: "type", in: "query" }, description: "Only `card` exists." });
+
+const ListQuery = z.strictObject({
+  ...listParams,
+  customer: z
+    .string()
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: "customer", in: "query" },
+      description: "The customer whose saved cards to list (required).",
+    }),
+  type: typeParam,
+});
+
+const CustomerListQuery = z.strictObject({ ...listParams, type: typeParam });
+
+const PaymentMethodList = listSchema(PaymentMethodSchema, "PaymentMethodList");
 
 /** Runs the card rules; a failure becomes Stripe's 402 card error naming `card[field]`, without card data. */
 export function checkedCard(card: z.infer<typeof CardParams>): NewCard["card"] {
@@ -168,6 +201,59 @@ const detach = createRoute({
   responses: { ...ok("The detached payment method"), ...errorResponses(400, 401, 403, 404) },
 });
 
+const attach = createRoute({
+  method: "post",
+  path: "/v1/payment_methods/{id}/attach",
+  tags: ["Payment methods"],
+  summary: "Attach a payment method to a customer, to charge it again later",
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:write")] as const,
+  request: { params: IdParams, body: formOrJsonBody(AttachBody) },
+  responses: { ...ok("The attached payment method"), ...errorResponses(400, 401, 403, 404) },
+});
+
+const pageOf = (description: string) => ({
+  200: { description, content: { "application/json": { schema: PaymentMethodList } } },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/payment_methods",
+  tags: ["Payment methods"],
+  summary: "List a customer's saved (attached, active) payment methods, newest first; `customer` is required",
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:read")] as const,
+  request: { query: ListQuery },
+  responses: { ...pageOf("A page of payment methods"), ...errorResponses(400, 401, 403, 404) },
+});
+
+const listOfCustomer = createRoute({
+  method: "get",
+  path: "/v1/customers/{id}/payment_methods",
+  tags: ["Payment methods"],
+  summary: "List a customer's saved (attached, active) payment methods, newest first",
+  security: [{ merchantToken: [] }],
+  middleware: [requireScope("payment_methods:read")] as const,
+  request: { params: IdParams, query: CustomerListQuery },
+  responses: { ...pageOf("A page of payment methods"), ...errorResponses(400, 401, 403, 404) },
+});
+
+/** The page answer of both saved-card lists: the customer must be the merchant's (404 naming `param`). */
+async function savedCards(
+  c: Context<AppEnv>,
+  url: string,
+  customerId: string,
+  param: string,
+  query: z.infer<typeof CustomerListQuery>,
+) {
+  const { type: _card, ...page } = query;
+  const merchantId = c.var.auth.merchantId;
+  await loadCustomer({ db: c.var.merchantDb }, merchantId, customerId, param);
+  const rows = pageOr404(await listCustomerPaymentMethods(c.var.merchantDb, merchantId, customerId, pageRequest(page)));
+  const live = isLive(c.env);
+  return listEnvelope(url, { ...rows, data: rows.data.map((r) => paymentMethodObject(r, live)) });
+}
+
 /** Registers the payment-method routes. */
 export function registerPaymentMethods(app: App): void {
   app.openapi(create, async (c) => {
@@ -187,6 +273,27 @@ export function registerPaymentMethods(app: App): void {
   app.openapi(retrieve, async (c) => {
     const row = await getPaymentMethod(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
     return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+  });
+
+  app.openapi(attach, async (c) => {
+    const deps = { db: c.var.merchantDb, now: c.var.payments.now, origin: c.var.payments.origin };
+    const { id } = c.req.valid("param");
+    const row = await attachPaymentMethod(deps, c.var.auth.merchantId, id, c.req.valid("json").customer);
+    return c.json(paymentMethodObject(row, isLive(c.env)), 200);
+  });
+
+  app.openapi(list, async (c) => {
+    const { customer, ...query } = c.req.valid("query");
+    if (customer === undefined) {
+      throw invalidParam("parameter_missing", "Missing required param: customer.", "customer");
+    }
+    return c.json(await savedCards(c, "/v1/payment_methods", customer, "customer", query), 200);
+  });
+
+  app.openapi(listOfCustomer, async (c) => {
+    const { id } = c.req.valid("param");
+    const url = `/v1/customers/${id}/payment_methods`;
+    return c.json(await savedCards(c, url, id, "id", c.req.valid("query")), 200);
   });
 
   app.openapi(detach, async (c) => {

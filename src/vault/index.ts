@@ -105,6 +105,7 @@ async function buildRecord(
     created: now,
     detachedAt: null,
     idempotencyKey,
+    customer: null,
   };
   return row;
 }

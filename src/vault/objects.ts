@@ -25,6 +25,7 @@ export function paymentMethodObject(row: PaymentMethodRow, livemode: boolean) {
     billing_details: JSON.parse(row.billingDetails) as BillingDetails,
     card: cardSummary(row),
     created: row.created,
+    customer: row.customer ?? null,
     livemode,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
   };

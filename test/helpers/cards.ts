@@ -50,6 +50,7 @@ export interface PaymentMethodBody {
   card: { brand: string; last4: string; exp_month: number; exp_year: number; fingerprint: string; funding: string };
   billing_details: Record<string, unknown>;
   created: number;
+  customer: string | null;
   livemode: boolean;
   metadata: Record<string, string>;
 }

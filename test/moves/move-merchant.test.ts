@@ -39,6 +39,7 @@ async function view(m: TestMerchant) {
     intents: (await get(m, "/v1/payment_intents?limit=100")).body.data,
     refunds: (await get(m, "/v1/refunds?limit=100")).body.data,
     balance: (await get(m, "/v1/balance")).body,
+    customers: (await get(m, "/v1/customers?limit=100")).body.data,
   };
 }
 
@@ -53,6 +54,11 @@ describe("moving a merchant", () => {
     const refund = await post(a, "/v1/refunds", refundFields, { idempotencyKey: "move-refund" });
     expect(refund.status).toBe(200);
     const token = await cardToken(a, "4242424242424242");
+    const customer = (await post(a, "/v1/customers", { email: "moved@example.com" })).body.id;
+    const saved = await paymentMethod(a, "4242424242424242");
+    expect((await post(a, `/v1/payment_methods/${saved}/attach`, { customer })).status).toBe(200);
+    const savedCards = (await get(a, `/v1/customers/${customer}/payment_methods`)).body;
+    expect(savedCards.data).toHaveLength(1);
     await pay(b, "4242424242424242");
     const before = { a: await view(a), footprint: await merchantFootprint(shard(0), a.merchantId) };
     const bBefore = await merchantFootprint(shard(1), b.merchantId);
@@ -62,6 +68,7 @@ describe("moving a merchant", () => {
     expect(await shardIndexOf(a.merchantId)).toBe(1);
     expect(await merchantFootprint(shard(1), a.merchantId)).toEqual(before.footprint);
     expect(await view(a)).toEqual(before.a);
+    expect((await get(a, `/v1/customers/${customer}/payment_methods`)).body).toEqual(savedCards);
     expect(await merchantFootprint(shard(1), b.merchantId)).toEqual(bBefore);
 
     const replay = await post(a, "/v1/refunds", refundFields, { idempotencyKey: "move-refund" });

@@ -42,6 +42,7 @@ describe("POST /v1/payment_methods", () => {
         funding: "credit",
       },
       created: expect.any(Number),
+      customer: null,
       livemode: false,
       metadata: { order: "42" },
     });

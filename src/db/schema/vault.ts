@@ -41,6 +41,8 @@ export const paymentMethods = sqliteTable(
     detachedAt: integer("detached_at"),
     /** Idempotency-Key of the create (of the `pm_…`, or of its `tok_…` when single-use); a re-run finds this row. */
     idempotencyKey: text("idempotency_key"),
+    /** The customer (`cus_…`) it is attached to; null when unattached, and again once detached. */
+    customer: text("customer"),
   },
   (t) => [
     uniqueIndex("payment_methods_idempotency_idx").on(t.merchantId, t.singleUse, t.idempotencyKey),
@@ -48,6 +50,7 @@ export const paymentMethods = sqliteTable(
     index("payment_methods_internal_fp_idx").on(t.internalFingerprint, t.created),
     index("payment_methods_key_version_idx").on(t.keyVersion, t.id),
     index("payment_methods_cvc_expiry_idx").on(t.cvcExpiresAt),
+    index("payment_methods_customer_idx").on(t.merchantId, t.customer, t.created),
   ],
 );
 
