@@ -50,6 +50,8 @@ export function draftIntent(fields: IntentDraftFields): IntentRow {
     amountReceived: 0,
     amountRefunded: 0,
     latestCharge: null,
+    customer: null,
+    setupFutureUsage: null,
     processorReference: null,
     lastPaymentError: null,
     cancellationReason: null,

@@ -30,6 +30,8 @@ export function intentJson(row: IntentRow, livemode: boolean) {
     confirmation_method: "automatic" as const,
     created: row.created,
     currency: row.currency,
+    // Older event snapshots predate the column.
+    customer: row.customer ?? null,
     description: row.description,
     last_payment_error: row.lastPaymentError ? (JSON.parse(row.lastPaymentError) as LastPaymentError) : null,
     latest_charge: row.latestCharge,
@@ -37,6 +39,7 @@ export function intentJson(row: IntentRow, livemode: boolean) {
     metadata: JSON.parse(row.metadata) as Metadata,
     payment_method: row.paymentMethod,
     payment_method_types: ["card"],
+    setup_future_usage: (row.setupFutureUsage ?? null) as "on_session" | "off_session" | null,
     statement_descriptor: row.statementDescriptor,
     status: row.status as IntentStatus,
   };

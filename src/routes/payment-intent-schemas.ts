@@ -26,6 +26,7 @@ export const PaymentIntentSchema = z
     confirmation_method: z.literal("automatic"),
     created: z.int(),
     currency: z.string(),
+    customer: z.string().nullable().openapi({ description: "The cus_ this intent belongs to." }),
     description: z.string().nullable(),
     last_payment_error: z
       .object({
@@ -41,6 +42,7 @@ export const PaymentIntentSchema = z
     metadata: z.record(z.string(), z.string()),
     payment_method: z.string().nullable(),
     payment_method_types: z.array(z.string()),
+    setup_future_usage: z.enum(["on_session", "off_session"]).nullable(),
     statement_descriptor: z.string().nullable(),
     status: z.enum(INTENT_STATUSES),
   })

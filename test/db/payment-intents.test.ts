@@ -34,6 +34,8 @@ function intent(): IntentRow {
     idempotencyKey: null,
     created: 1,
     clientSecret: null,
+    customer: null,
+    setupFutureUsage: null,
   };
 }
 

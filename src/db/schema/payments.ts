@@ -40,11 +40,16 @@ export const paymentIntents = sqliteTable(
     created: integer("created").notNull(),
     /** `pi_…_secret_…`: lets a publishable key retrieve and confirm this one intent. Null on intents made before it existed. */
     clientSecret: text("client_secret"),
+    /** The cus_ this intent belongs to (its payment method may be one of that customer's saved cards). */
+    customer: text("customer"),
+    /** `on_session` | `off_session`: save the card to `customer` when the authorization succeeds. */
+    setupFutureUsage: text("setup_future_usage"),
   },
   (t) => [
     uniqueIndex("payment_intents_idempotency_idx").on(t.merchantId, t.idempotencyKey),
     index("payment_intents_list_idx").on(t.merchantId, t.created, t.id),
     index("payment_intents_expiry_idx").on(t.status, t.authorizedAt),
+    index("payment_intents_customer_idx").on(t.merchantId, t.customer, t.created),
   ],
 );
 
