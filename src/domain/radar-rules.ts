@@ -45,12 +45,14 @@ export const RULE_ATTRIBUTES = {
   total_charges_per_ip_address_daily: "number",
   declined_charges_per_ip_address_hourly: "number",
   declined_charges_per_ip_address_daily: "number",
-  cards_per_ip_address_hourly: "number",
-  cards_per_ip_address_daily: "number",
+  card_count_for_ip_address_hourly: "number",
+  card_count_for_ip_address_daily: "number",
   total_charges_per_email_hourly: "number",
   total_charges_per_email_daily: "number",
-  cards_per_email_daily: "number",
-  cards_per_customer_daily: "number",
+  card_count_for_email_daily: "number",
+  total_charges_per_customer_daily: "number",
+  card_count_for_customer_daily: "number",
+  cvc_check: "string",
 } as const satisfies Record<string, "number" | "string" | "boolean">;
 
 /** An attribute name (without its colons). */
