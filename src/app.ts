@@ -35,6 +35,8 @@ import { oauthError, registerOAuth } from "./routes/oauth";
 import { registerPaymentIntentActions } from "./routes/payment-intent-actions";
 import { registerPaymentIntents } from "./routes/payment-intents";
 import { registerPaymentMethods } from "./routes/payment-methods";
+import { registerRadarRules } from "./routes/radar-rules";
+import { registerRadarValueLists } from "./routes/radar-value-lists";
 import { registerRefunds } from "./routes/refunds";
 import { registerTokens } from "./routes/tokens";
 import { registerWebhookAttempts } from "./routes/webhook-attempts";
@@ -102,6 +104,8 @@ export function createApp(options: AppOptions = {}): App {
   registerCustomers(app);
   registerPaymentMethods(app);
   registerTokens(app);
+  registerRadarValueLists(app);
+  registerRadarRules(app);
   registerWebhookEndpoints(app, options.resolve ?? dohResolver());
   registerWebhookAttempts(app);
   registerEvents(app);

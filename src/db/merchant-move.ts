@@ -23,6 +23,9 @@ import {
   paymentIntents,
   paymentIntentVersions,
   paymentMethods,
+  radarRules,
+  radarValueListItems,
+  radarValueLists,
   refunds,
   tokenRedemptions,
   tokens,
@@ -73,6 +76,9 @@ const OWNED: readonly Owned[] = [
   { name: "events", table: events, where: (m) => eq(events.merchantId, m) },
   { name: "webhook_endpoints", table: webhookEndpoints, where: (m) => eq(webhookEndpoints.merchantId, m) },
   { name: "webhook_attempts", table: webhookAttempts, where: (m) => eq(webhookAttempts.merchantId, m) },
+  { name: "radar_value_lists", table: radarValueLists, where: (m) => eq(radarValueLists.merchantId, m) },
+  { name: "radar_value_list_items", table: radarValueListItems, where: (m) => eq(radarValueListItems.merchantId, m) },
+  { name: "radar_rules", table: radarRules, where: (m) => eq(radarRules.merchantId, m) },
 ];
 
 const rowid = sql<number>`rowid`;

@@ -313,20 +313,40 @@ export function parsePredicate(
   }
 }
 
-/** The value lists (aliases) a predicate looks values up in, to fetch before evaluating. */
-export function listsOf(p: Predicate): string[] {
-  switch (p.kind) {
-    case "and":
-    case "or":
-      return [...new Set([...listsOf(p.left), ...listsOf(p.right)])];
-    case "not":
-      return listsOf(p.operand);
-    case "in":
-      return "list" in p.set ? [p.set.list] : [];
-    case "compare":
-    case "missing":
-      return [];
-  }
+/** A list a predicate looks an attribute's value up in. */
+export interface ListRef {
+  attribute: RuleAttribute;
+  list: string;
+}
+
+/** Every (attribute, list) lookup of a predicate, each once: to check the lists and fetch their hits. */
+export function listRefs(p: Predicate): ListRef[] {
+  const out: ListRef[] = [];
+  const walk = (n: Predicate): void => {
+    switch (n.kind) {
+      case "and":
+      case "or":
+        walk(n.left);
+        walk(n.right);
+        return;
+      case "not":
+        walk(n.operand);
+        return;
+      case "in":
+        if (
+          "list" in n.set &&
+          !out.some((r) => r.attribute === n.attribute && r.list === (n.set as { list: string }).list)
+        ) {
+          out.push({ attribute: n.attribute, list: n.set.list });
+        }
+        return;
+      case "compare":
+      case "missing":
+        return;
+    }
+  };
+  walk(p);
+  return out;
 }
 
 /** Is `value` in the list `alias`? (Lists are looked up by the caller, already fetched.) */

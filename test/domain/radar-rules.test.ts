@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   evaluate,
   firstFiring,
-  listsOf,
+  listRefs,
   type ParsedRule,
   type Predicate,
   parsePredicate,
@@ -59,7 +59,10 @@ describe("parsing and evaluating predicates", () => {
     expect(holds(":card_fingerprint: in @blocked_cards", { card_fingerprint: "fp_2" }, lists)).toBe(false);
     expect(holds(":card_fingerprint: not in @blocked_cards", { card_fingerprint: "fp_2" }, lists)).toBe(true);
     expect(holds(":ip_country: in ('KP', 'IR')", { ip_country: "IR" })).toBe(true);
-    expect(listsOf(parsed(":email: in @a or (:ip_address: in @b and :email: in @a)"))).toEqual(["a", "b"]);
+    expect(listRefs(parsed(":email: in @a or (:ip_address: in @b and :email: in @a)"))).toEqual([
+      { attribute: "email", list: "a" },
+      { attribute: "ip_address", list: "b" },
+    ]);
   });
 });
 

@@ -2,4 +2,5 @@
 export * from "./customers";
 export * from "./events";
 export * from "./payments";
+export * from "./radar";
 export * from "./vault";

@@ -1,0 +1,32 @@
+CREATE TABLE `radar_rules` (
+	`id` text PRIMARY KEY NOT NULL,
+	`merchant_id` text NOT NULL,
+	`action` text NOT NULL,
+	`predicate` text NOT NULL,
+	`lists` text DEFAULT '[]' NOT NULL,
+	`created` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `radar_rules_list_idx` ON `radar_rules` (`merchant_id`,`created`,`id`);--> statement-breakpoint
+CREATE TABLE `radar_value_list_items` (
+	`id` text PRIMARY KEY NOT NULL,
+	`merchant_id` text NOT NULL,
+	`value_list` text NOT NULL,
+	`value` text NOT NULL,
+	`created` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `radar_value_list_items_value_idx` ON `radar_value_list_items` (`value_list`,`value`);--> statement-breakpoint
+CREATE INDEX `radar_value_list_items_list_idx` ON `radar_value_list_items` (`merchant_id`,`value_list`,`created`,`id`);--> statement-breakpoint
+CREATE TABLE `radar_value_lists` (
+	`id` text PRIMARY KEY NOT NULL,
+	`merchant_id` text NOT NULL,
+	`alias` text NOT NULL,
+	`name` text NOT NULL,
+	`item_type` text NOT NULL,
+	`metadata` text DEFAULT '{}' NOT NULL,
+	`created` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `radar_value_lists_alias_idx` ON `radar_value_lists` (`merchant_id`,`alias`);--> statement-breakpoint
+CREATE INDEX `radar_value_lists_list_idx` ON `radar_value_lists` (`merchant_id`,`created`,`id`);
