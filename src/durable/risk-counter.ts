@@ -9,9 +9,10 @@
  *
  * Storage layout (SQLite-backed, `ctx.storage.sql`; each method runs to completion before the next):
  *
- *   attempts(id TEXT PRIMARY KEY, at INTEGER, card TEXT, small INTEGER, declined INTEGER)
+ *   attempts(id TEXT PRIMARY KEY, at INTEGER, card TEXT, small INTEGER, declined INTEGER, seen TEXT)
  *     one row per authorization attempt seen with this key: its time (unix seconds), the card's
- *     fingerprint (to count distinct cards), whether its amount was small, whether it was declined
+ *     fingerprint (to count distinct cards), whether its amount was small, whether it was declined,
+ *     and the counts its first observation answered (JSON), given again to a retry of the attempt
  *
  * Retention: rows older than a day are deleted on every `observe`; the alarm deletes the whole
  * object a day after its last attempt.
@@ -51,25 +52,28 @@ export class RiskCounter extends DurableObject<Env> {
   private createTables(): void {
     const sql = this.ctx.storage.sql;
     sql.exec(
-      "create table if not exists attempts (id text primary key, at integer not null, card text not null, small integer not null, declined integer not null default 0)",
+      "create table if not exists attempts (id text primary key, at integer not null, card text not null, small integer not null, declined integer not null default 0, seen text not null)",
     );
     sql.exec("create index if not exists attempts_at on attempts (at)");
   }
 
-  /** Answers the key's velocity before `attempt`, then records it (once per attempt id). */
+  /**
+   * Answers the key's velocity before `attempt`, then records it. A repeated attempt id (a retried
+   * authorization) gets the answer its first observation got, so a retry scores as its first run did.
+   */
   async observe(attempt: Attempt): Promise<Velocity> {
     const sql = this.ctx.storage.sql;
+    const seen = sql.exec<{ seen: string }>("select seen from attempts where id = ?", attempt.id).toArray()[0];
+    if (seen) return JSON.parse(seen.seen) as Velocity;
     sql.exec("delete from attempts where at <= ?", attempt.at - DAY);
-    const velocity = {
-      hour: this.counts(attempt.at - HOUR, attempt.id),
-      day: this.counts(attempt.at - DAY, attempt.id),
-    };
+    const velocity = { hour: this.counts(attempt.at - HOUR), day: this.counts(attempt.at - DAY) };
     sql.exec(
-      "insert into attempts (id, at, card, small) values (?, ?, ?, ?) on conflict (id) do nothing",
+      "insert into attempts (id, at, card, small, seen) values (?, ?, ?, ?, ?)",
       attempt.id,
       attempt.at,
       attempt.card,
       attempt.small ? 1 : 0,
+      JSON.stringify(velocity),
     );
     sql.exec("delete from attempts where id in (select id from attempts order by at desc limit -1 offset ?)", MAX_ROWS);
     await this.ctx.storage.setAlarm(Date.now() + DAY * 1000);
@@ -87,12 +91,11 @@ export class RiskCounter extends DurableObject<Env> {
     this.createTables();
   }
 
-  private counts(since: number, except: string): Counts {
+  private counts(since: number): Counts {
     const row = this.ctx.storage.sql
       .exec<{ attempts: number; declines: number; cards: number; small: number }>(
-        "select count(*) as attempts, coalesce(sum(declined), 0) as declines, count(distinct card) as cards, coalesce(sum(small), 0) as small from attempts where at > ? and id != ?",
+        "select count(*) as attempts, coalesce(sum(declined), 0) as declines, count(distinct card) as cards, coalesce(sum(small), 0) as small from attempts where at > ?",
         since,
-        except,
       )
       .one();
     return { attempts: row.attempts, declines: row.declines, cards: row.cards, small: row.small };

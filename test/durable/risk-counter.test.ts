@@ -28,12 +28,14 @@ describe("RiskCounter", () => {
     expect(nextDay.day.attempts).toBe(0);
   });
 
-  it("counts a repeated attempt id once (a retried authorization is one attempt)", async () => {
+  it("counts a repeated attempt id once, and answers it what its first observation got", async () => {
     const c = object();
-    await c.observe({ id: "same", at: T, card: "fp1", small: false });
-    await c.observe({ id: "same", at: T + 1, card: "fp1", small: false });
-    const next = await c.observe({ id: "other", at: T + 2, card: "fp1", small: false });
-    expect(next.hour.attempts).toBe(1);
+    await c.observe({ id: "before", at: T, card: "fp0", small: false });
+    const first = await c.observe({ id: "same", at: T + 1, card: "fp1", small: false });
+    await c.observe({ id: "between", at: T + 2, card: "fp2", small: false });
+    expect(await c.observe({ id: "same", at: T + 3, card: "fp1", small: false })).toEqual(first);
+    const next = await c.observe({ id: "other", at: T + 4, card: "fp1", small: false });
+    expect(next.hour.attempts).toBe(3);
   });
 
   it("is forgotten by its alarm, and counts again afterwards", async () => {
