@@ -130,7 +130,8 @@ export async function claimWhere(
     const key = sql`${t.id} || ${`_${shape.pending}_`} || (${t.version} + 1)`;
     return [
       db.insert(paymentIntentVersions).values({
-        intentId,
+        // An intent named by SQL that finds none must fail the guard (the version), not this column.
+        intentId: shape.intent ? sql`coalesce(${intentId}, '')` : intentId,
         version: sql`(select ${t.version} + 1 from ${t} where ${mine} and ${shape.guard})`,
         kind: shape.kind,
         amount: sql`(select ${shape.amount} from ${t} where ${mine})`,

@@ -28,7 +28,7 @@ const RefundSchema = z
 const CreateBody = z
   .strictObject({
     payment_intent: z.string().max(100).optional().openapi({ description: "The PaymentIntent to refund." }),
-    charge: z.string().max(100).optional().openapi({
+    charge: z.string().min(1).max(100).optional().openapi({
       description: "The charge to refund (its PaymentIntent's latest); with `payment_intent`, they must agree.",
     }),
     amount: intParam().optional(),
