@@ -15,9 +15,12 @@ export interface RefundNames {
 }
 
 /** The intent to refund, from what `refundTargetQuery` found; throws the 404 or 400 the names get. */
-export function refundTarget(named: RefundNames, found: { intent: IntentRow; charge: ChargeRow | null } | undefined) {
+export function refundTarget(
+  named: RefundNames,
+  found: { intent: IntentRow; chargeStatus: ChargeRow["status"] | null } | undefined,
+) {
   if (named.charge !== undefined) {
-    if (!found?.charge) {
+    if (!found?.chargeStatus) {
       throw new ApiError("resource_missing", noSuchMessage("charge", named.charge, "ch"), { param: "charge" });
     }
     if (named.paymentIntent !== undefined && found.intent.id !== named.paymentIntent) {
@@ -26,7 +29,7 @@ export function refundTarget(named: RefundNames, found: { intent: IntentRow; cha
         noEffect: true,
       });
     }
-    refundableCharge(found.charge, found.intent);
+    refundableCharge({ id: named.charge, status: found.chargeStatus }, found.intent);
     return found.intent;
   }
   return found?.intent ?? noSuchIntent(named.paymentIntent ?? "", "payment_intent");

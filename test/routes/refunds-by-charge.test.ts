@@ -78,6 +78,13 @@ describe("POST /v1/refunds with charge", () => {
       ]);
     }
     expect((await post(m, "/v1/refunds", { charge: failed })).body.error.message).toContain("failed");
+    // With a key, the read that follows a guard miss shares a batch with the key's lookup: same answers.
+    for (const fields of [{ charge, amount: 3001 }, { payment_intent: pi, amount: 3001 }]) {
+      const keyed = await post(m, "/v1/refunds", fields, { idempotencyKey: crypto.randomUUID() });
+      expect([keyed.status, keyed.body.error.code]).toEqual([400, "amount_too_large"]);
+    }
+    const keyedFailed = await post(m, "/v1/refunds", { charge: failed }, { idempotencyKey: crypto.randomUUID() });
+    expect([keyedFailed.status, keyedFailed.body.error.param]).toEqual([400, "charge"]);
     expect((await get(m, "/v1/refunds")).body.data).toEqual([]);
     expect((await get(m, `/v1/charges/${charge}`)).body.amount_refunded).toBe(0);
   });
