@@ -224,18 +224,10 @@ export async function changeIntent(
   const patch = Object.assign({}, ...changes.map((c) => c.patch)) as IntentChange["patch"];
   const at = { merchantId: from.merchantId, currency: from.currency, created };
   const bookings = changes.flatMap((c) => (c.ledger ? [c.ledger] : []));
+  // A charge first: it reads the card's CVC, which an extra statement may forget.
+  const charged = changes.flatMap((c) => (c.charge ? [chargeInsert(db, { ...at, intentId: from.id }, c.charge)] : []));
   const writes = [
-    ...changes.flatMap((c) =>
-      c.charge
-        ? [
-            chargeInsert(
-              db,
-              { merchantId: from.merchantId, intentId: from.id, currency: from.currency, created },
-              c.charge,
-            ),
-          ]
-        : [],
-    ),
+    ...charged,
     ...(bookings.length > 0 ? postMovements(db, at, bookings) : []),
     ...changes.flatMap((c) => c.extra ?? []),
   ];

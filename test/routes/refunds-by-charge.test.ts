@@ -79,10 +79,11 @@ describe("POST /v1/refunds with charge", () => {
     }
     expect((await post(m, "/v1/refunds", { charge: failed })).body.error.message).toContain("failed");
     // With a key, the read that follows a guard miss shares a batch with the key's lookup: same answers.
-    for (const fields of [
+    const keyedFields: Record<string, string | number>[] = [
       { charge, amount: 3001 },
       { payment_intent: pi, amount: 3001 },
-    ]) {
+    ];
+    for (const fields of keyedFields) {
       const keyed = await post(m, "/v1/refunds", fields, { idempotencyKey: crypto.randomUUID() });
       expect([keyed.status, keyed.body.error.code]).toEqual([400, "amount_too_large"]);
     }
