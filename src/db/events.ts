@@ -19,6 +19,7 @@ import type { Db } from "./client";
 import { listPage, notOf, type PageResult } from "./pagination";
 import { type Bound, prepared1, type Values } from "./prepared";
 import {
+  charges,
   customers,
   events,
   paymentIntents,
@@ -91,8 +92,14 @@ function rowJson(table: SQLiteTable, leaveOut: ReadonlySet<string> = new Set()):
 function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } {
   switch (type) {
     case "payment_intent":
-    case "charge":
       return { table: paymentIntents, json: () => rowJson(paymentIntents) };
+    case "charge":
+      // The charge row, and under `intent` its intent's row as the batch left it (the money columns).
+      return {
+        table: charges,
+        json: () =>
+          sql`json_set(${rowJson(charges)}, '$.intent', json((select ${rowJson(paymentIntents)} from ${paymentIntents} where ${paymentIntents.id} = ${charges.paymentIntentId})))`,
+      };
     case "refund":
       return { table: refunds, json: () => rowJson(refunds) };
     case "payment_method":
@@ -168,6 +175,8 @@ function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
 export interface IntentEventContext {
   merchantId: string;
   intentId: string;
+  /** The intent's latest charge as the batch leaves it: the object of its `charge.*` events. */
+  chargeId: string | null;
   created: number;
   origin: EventOrigin | null;
 }
@@ -189,11 +198,17 @@ export function intentEventInserts(
       merchantId: at.merchantId,
       type: e.type,
       objectType: e.object,
-      objectId: at.intentId,
+      objectId: e.object === "charge" ? chargeOf(at) : at.intentId,
       created: at.created,
       origin: at.origin,
     })),
   );
+}
+
+/** The charge a `charge.*` event of an intent's change is about; an event without one is a bug. */
+function chargeOf(at: IntentEventContext): string {
+  if (at.chargeId === null) throw new Error(`events: a charge event of ${at.intentId} without a charge`);
+  return at.chargeId;
 }
 
 /** How long events stay readable (and stored): 30 days, as Stripe's Events API. */

@@ -43,7 +43,7 @@ export async function insertClaimed(
   card: CardClaim,
   origin: EventOrigin | null,
 ): Promise<{ row: IntentRow; card: PaymentMethodRow } | undefined> {
-  if (next.ledger) throw new Error("insertClaimed: a first change moves no money");
+  if (next.ledger || next.charge) throw new Error("insertClaimed: a first change moves no money");
   const row = { ...draft, ...next.patch, version: draft.version + 1 };
   const isToken = card.ref.startsWith("tok_");
   const statements = prepared(db, `intents.insertClaimed:${isToken ? "tok" : "pm"}`, () => {
@@ -66,7 +66,7 @@ export async function insertClaimed(
   const values = { ...row, ...versions, cardRef: card.ref, tokenId: card.ref, usedBy: card.usedBy, now: card.now };
   const events = intentEventInserts(
     db,
-    { merchantId: row.merchantId, intentId: row.id, created: row.created, origin },
+    { merchantId: row.merchantId, intentId: row.id, chargeId: row.latestCharge, created: row.created, origin },
     ["created", next.kind],
     afterOf(row),
   );
@@ -99,6 +99,8 @@ export interface ClaimShape {
   guard: SQL;
   pending?: "capture" | "void";
   patch?: Partial<Record<keyof IntentChange["patch"], SQL>>;
+  /** The claimed intent's id as SQL (e.g. a charge's intent); default the placeholder `intentId`. */
+  intent?: SQL;
 }
 
 /**
@@ -123,11 +125,13 @@ export async function claimWhere(
   const [log, update] = prepared(db, `intents.claim:${shape.key}`, () => {
     const t = paymentIntents;
     const p = sql.placeholder;
-    const mine = and(eq(t.id, p("intentId")), eq(t.merchantId, p("merchantId")));
+    const intentId = shape.intent ?? p("intentId");
+    const mine = and(eq(t.id, intentId), eq(t.merchantId, p("merchantId")));
     const key = sql`${t.id} || ${`_${shape.pending}_`} || (${t.version} + 1)`;
     return [
       db.insert(paymentIntentVersions).values({
-        intentId: p("intentId"),
+        // An intent named by SQL that finds none must fail the guard (the version), not this column.
+        intentId: shape.intent ? sql`coalesce(${intentId}, '')` : intentId,
         version: sql`(select ${t.version} + 1 from ${t} where ${mine} and ${shape.guard})`,
         kind: shape.kind,
         amount: sql`(select ${shape.amount} from ${t} where ${mine})`,

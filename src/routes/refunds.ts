@@ -1,4 +1,4 @@
-/** Refunds: create (full or partial, several per PaymentIntent), retrieve, and list (optionally by intent). */
+/** Refunds: create (full or partial, several per PaymentIntent, by intent or charge), retrieve, and list (optionally by intent). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listRefunds } from "../db/refunds";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
@@ -27,10 +27,22 @@ const RefundSchema = z
 
 const CreateBody = z
   .strictObject({
-    payment_intent: z.string().max(100),
+    payment_intent: z.string().max(100).optional().openapi({ description: "The PaymentIntent to refund." }),
+    charge: z.string().min(1).max(100).optional().openapi({
+      description: "The charge to refund (its PaymentIntent's latest); with `payment_intent`, they must agree.",
+    }),
     amount: intParam().optional(),
     reason: z.enum(REFUND_REASONS).optional(),
     metadata: metadataParam.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.payment_intent === undefined && body.charge === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["payment_intent"],
+        message: "one of payment_intent or charge is required",
+      });
+    }
   })
   .openapi("RefundCreate");
 
@@ -41,7 +53,7 @@ const createRefundRoute = createRoute({
   ...common,
   method: "post",
   path: "/v1/refunds",
-  summary: "Refund all or part of a succeeded PaymentIntent",
+  summary: "Refund all or part of a succeeded PaymentIntent (named by itself or by its charge)",
   middleware: [requireScope("refunds:write")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...one, ...errorResponses(400, 401, 403, 404) },
@@ -103,7 +115,13 @@ export function registerRefunds(app: App): void {
     const row = await createRefund(
       c.var.payments,
       c.var.auth.merchantId,
-      { paymentIntent: body.payment_intent, amount: body.amount, reason: body.reason, metadata: body.metadata },
+      {
+        paymentIntent: body.payment_intent,
+        charge: body.charge,
+        amount: body.amount,
+        reason: body.reason,
+        metadata: body.metadata,
+      },
       c.var.idempotencyKey,
     );
     return c.json(refundJson(row), 200);
