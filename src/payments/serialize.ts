@@ -60,9 +60,12 @@ export function chargeJson(row: IntentRow, livemode: boolean) {
     amount: row.amount,
     amount_captured: row.amountReceived,
     amount_refunded: row.amountRefunded,
+    // Null until settlement lands (balance transactions).
+    balance_transaction: null,
     captured,
     created: row.authorizedAt ?? row.created,
     currency: row.currency,
+    customer: row.customer ?? null,
     description: row.description,
     failure_code: failed ? error.code : null,
     failure_message: failed ? error.message : null,

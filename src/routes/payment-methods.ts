@@ -10,6 +10,7 @@ import { attachPaymentMethod, loadCustomer } from "../customers";
 import { listCustomerPaymentMethods } from "../db/customers";
 import { validateCard } from "../domain/cards";
 import { ApiError, invalidParam } from "../errors";
+import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { metadataParam } from "../lib/params";
@@ -62,6 +63,7 @@ const CreateBody = z
     card: CardParams,
     billing_details: BillingDetailsParams.optional(),
     metadata: metadataParam.optional(),
+    expand: expandBodyParam,
   })
   .openapi("CreatePaymentMethod");
 
@@ -110,15 +112,20 @@ const IdParams = z.object({
 });
 
 const AttachBody = z
-  .strictObject({ customer: z.string().max(255).openapi({ description: "The customer to attach it to (`cus_…`)." }) })
+  .strictObject({
+    customer: z.string().max(255).openapi({ description: "The customer to attach it to (`cus_…`)." }),
+    expand: expandBodyParam,
+  })
   .openapi("AttachPaymentMethod");
+
+const DetachBody = z.strictObject({ expand: expandBodyParam }).openapi("DetachPaymentMethod");
 
 const typeParam = z
   .literal("card")
   .optional()
   .openapi({ param: { name: "type", in: "query" }, description: "Only `card` exists." });
 
-const ListQuery = z.strictObject({
+const ListQuery = queryWithExpand({
   ...listParams,
   customer: z
     .string()
@@ -131,7 +138,7 @@ const ListQuery = z.strictObject({
   type: typeParam,
 });
 
-const CustomerListQuery = z.strictObject({ ...listParams, type: typeParam });
+const CustomerListQuery = queryWithExpand({ ...listParams, type: typeParam });
 
 const PaymentMethodList = listSchema(PaymentMethodSchema, "PaymentMethodList");
 
@@ -174,7 +181,7 @@ const create = createRoute({
   tags: ["Payment methods"],
   summary: "Tokenize a card into a payment method",
   security: PUBLISHABLE_SECURITY,
-  middleware: [allowPublishable, requireScope("payment_methods:write")] as const,
+  middleware: [allowPublishable, requireScope("payment_methods:write"), expandable("payment_method")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...ok("The new payment method"), ...errorResponses(400, 401, 402, 403) },
 });
@@ -185,8 +192,8 @@ const retrieve = createRoute({
   tags: ["Payment methods"],
   summary: "Retrieve a payment method",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:read")] as const,
-  request: { params: IdParams },
+  middleware: [requireScope("payment_methods:read"), expandable("payment_method")] as const,
+  request: { params: IdParams, query: queryWithExpand({}) },
   responses: { ...ok("The payment method"), ...errorResponses(401, 403, 404) },
 });
 
@@ -196,8 +203,8 @@ const detach = createRoute({
   tags: ["Payment methods"],
   summary: "Detach a payment method so it can no longer be charged; its card data is destroyed",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:write")] as const,
-  request: { params: IdParams },
+  middleware: [requireScope("payment_methods:write"), expandable("payment_method")] as const,
+  request: { params: IdParams, body: formOrJsonBody(DetachBody) },
   responses: { ...ok("The detached payment method"), ...errorResponses(400, 401, 403, 404) },
 });
 
@@ -207,7 +214,7 @@ const attach = createRoute({
   tags: ["Payment methods"],
   summary: "Attach a payment method to a customer, to charge it again later",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:write")] as const,
+  middleware: [requireScope("payment_methods:write"), expandable("payment_method")] as const,
   request: { params: IdParams, body: formOrJsonBody(AttachBody) },
   responses: { ...ok("The attached payment method"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -222,7 +229,7 @@ const list = createRoute({
   tags: ["Payment methods"],
   summary: "List a customer's saved (attached, active) payment methods, newest first; `customer` is required",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:read")] as const,
+  middleware: [requireScope("payment_methods:read"), expandable("payment_method", { list: true })] as const,
   request: { query: ListQuery },
   responses: { ...pageOf("A page of payment methods"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -233,7 +240,7 @@ const listOfCustomer = createRoute({
   tags: ["Payment methods"],
   summary: "List a customer's saved (attached, active) payment methods, newest first",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:read")] as const,
+  middleware: [requireScope("payment_methods:read"), expandable("payment_method", { list: true })] as const,
   request: { params: IdParams, query: CustomerListQuery },
   responses: { ...pageOf("A page of payment methods"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -251,7 +258,7 @@ async function savedCards(
   await loadCustomer({ db: c.var.merchantDb }, merchantId, customerId, param);
   const rows = pageOr404(await listCustomerPaymentMethods(c.var.merchantDb, merchantId, customerId, pageRequest(page)));
   const live = isLive(c.env);
-  return listEnvelope(url, { ...rows, data: rows.data.map((r) => paymentMethodObject(r, live)) });
+  return expanded(c, listEnvelope(url, { ...rows, data: rows.data.map((r) => paymentMethodObject(r, live)) }));
 }
 
 /** Registers the payment-method routes. */
@@ -267,19 +274,19 @@ export function registerPaymentMethods(app: App): void {
       },
       c.var.idempotencyKey,
     );
-    return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+    return c.json(await expanded(c, paymentMethodObject(row, isLive(c.env))), 200);
   });
 
   app.openapi(retrieve, async (c) => {
     const row = await getPaymentMethod(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
-    return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+    return c.json(await expanded(c, paymentMethodObject(row, isLive(c.env))), 200);
   });
 
   app.openapi(attach, async (c) => {
     const deps = { db: c.var.merchantDb, now: c.var.payments.now, origin: c.var.payments.origin };
     const { id } = c.req.valid("param");
     const row = await attachPaymentMethod(deps, c.var.auth.merchantId, id, c.req.valid("json").customer);
-    return c.json(paymentMethodObject(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, paymentMethodObject(row, isLive(c.env))), 200);
   });
 
   app.openapi(list, async (c) => {
@@ -298,6 +305,6 @@ export function registerPaymentMethods(app: App): void {
 
   app.openapi(detach, async (c) => {
     const row = await detachPaymentMethod(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
-    return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+    return c.json(await expanded(c, paymentMethodObject(row, isLive(c.env))), 200);
   });
 }

@@ -1,6 +1,7 @@
 /** Refunds: create (full or partial, several per PaymentIntent), retrieve, and list (optionally by intent). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listRefunds } from "../db/refunds";
+import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam, metadataParam } from "../lib/params";
@@ -31,6 +32,7 @@ const CreateBody = z
     amount: intParam().optional(),
     reason: z.enum(REFUND_REASONS).optional(),
     metadata: metadataParam.optional(),
+    expand: expandBodyParam,
   })
   .openapi("RefundCreate");
 
@@ -42,7 +44,7 @@ const createRefundRoute = createRoute({
   method: "post",
   path: "/v1/refunds",
   summary: "Refund all or part of a succeeded PaymentIntent",
-  middleware: [requireScope("refunds:write")] as const,
+  middleware: [requireScope("refunds:write"), expandable("refund")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...one, ...errorResponses(400, 401, 403, 404) },
 });
@@ -52,7 +54,7 @@ const retrieveRoute = createRoute({
   method: "get",
   path: "/v1/refunds/{id}",
   summary: "Retrieve a refund",
-  middleware: [requireScope("refunds:read")] as const,
+  middleware: [requireScope("refunds:read"), expandable("refund")] as const,
   request: {
     params: z.object({
       id: z
@@ -60,6 +62,7 @@ const retrieveRoute = createRoute({
         .max(100)
         .openapi({ param: { name: "id", in: "path" } }),
     }),
+    query: queryWithExpand({}),
   },
   responses: { ...one, ...errorResponses(401, 403, 404) },
 });
@@ -69,9 +72,9 @@ const listRoute = createRoute({
   method: "get",
   path: "/v1/refunds",
   summary: "List refunds, newest first, optionally of one PaymentIntent",
-  middleware: [requireScope("refunds:read")] as const,
+  middleware: [requireScope("refunds:read"), expandable("refund", { list: true })] as const,
   request: {
-    query: z.strictObject({
+    query: queryWithExpand({
       ...listParams,
       payment_intent: z
         .string()
@@ -106,17 +109,18 @@ export function registerRefunds(app: App): void {
       { paymentIntent: body.payment_intent, amount: body.amount, reason: body.reason, metadata: body.metadata },
       c.var.idempotencyKey,
     );
-    return c.json(refundJson(row), 200);
+    return c.json(await expanded(c, refundJson(row)), 200);
   });
 
   app.openapi(retrieveRoute, async (c) => {
-    return c.json(refundJson(await loadRefund(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id)), 200);
+    const row = await loadRefund(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
+    return c.json(await expanded(c, refundJson(row)), 200);
   });
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const filter = { paymentIntent: query.payment_intent };
     const page = pageOr404(await listRefunds(c.var.payments.db, c.var.auth.merchantId, filter, pageRequest(query)));
-    return c.json(listEnvelope("/v1/refunds", { ...page, data: page.data.map(refundJson) }), 200);
+    return c.json(await expanded(c, listEnvelope("/v1/refunds", { ...page, data: page.data.map(refundJson) })), 200);
   });
 }
