@@ -166,6 +166,26 @@ describe("expand on PaymentIntents", () => {
     expect(nested.body.error).toMatchObject({ code: "parameter_invalid", param: "expand[0]" });
   });
 
+  it("a request refused for its expand saves nothing under its Idempotency-Key: the corrected one runs", async () => {
+    const m = await newMerchant();
+    const fields = { amount: 1300, currency: "usd" };
+    const bad = await post(
+      m,
+      "/v1/payment_intents",
+      { ...fields, "expand[0]": "latest_chargee" },
+      { idempotencyKey: "k-expand" },
+    );
+    expect(bad.status).toBe(400);
+    const good = await post(
+      m,
+      "/v1/payment_intents",
+      { ...fields, "expand[0]": "latest_charge" },
+      { idempotencyKey: "k-expand" },
+    );
+    expect(good.status).toBe(200);
+    expect(good.body).toMatchObject({ amount: 1300, latest_charge: null });
+  });
+
   it("tampered expand input: not an array, a non-string entry, an empty path, too many paths", async () => {
     const m = await newMerchant();
     const json = (body: unknown) => ({

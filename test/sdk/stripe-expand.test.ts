@@ -50,7 +50,7 @@ describe("stripe SDK expand", () => {
     expect((charge.payment_intent as Stripe.PaymentIntent).id).toBe(open.id);
 
     const page = await stripe.paymentIntents.list({ limit: 2, expand: ["data.latest_charge"] });
-    expect((page.data[0]?.latest_charge as Stripe.Charge).object).toBe("charge");
+    expect((page.data[0]?.latest_charge as Stripe.Charge | undefined)?.object).toBe("charge");
 
     const refund = await stripe.refunds.create({ payment_intent: open.id, amount: 100, expand: ["charge"] });
     expect((refund.charge as Stripe.Charge).amount_refunded).toBe(100);
