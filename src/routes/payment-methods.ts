@@ -1,15 +1,14 @@
 /**
  * `/v1/payment_methods`: tokenize a card into a `pm_…` (create), retrieve it, attach it to a
  * customer, detach it, and list a customer's saved cards (also as `/v1/customers/{id}/payment_methods`). Card
- * numbers are validated here (Stripe's 402 card errors), sealed by the vault, and never echoed:
- * responses carry only brand, last4, expiry, funding and the merchant-scoped fingerprint.
+ * numbers are validated (payment-method-schemas.ts: Stripe's 402 card errors), sealed by the vault,
+ * and never echoed: responses carry only brand, last4, expiry, funding and the merchant-scoped fingerprint.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { attachPaymentMethod, loadCustomer } from "../customers";
 import { listCustomerPaymentMethods } from "../db/customers";
-import { validateCard } from "../domain/cards";
-import { ApiError, invalidParam } from "../errors";
+import { invalidParam } from "../errors";
 import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
@@ -17,45 +16,15 @@ import { metadataParam } from "../lib/params";
 import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import type { App, AppEnv } from "../types";
-import {
-  type BillingDetails,
-  createPaymentMethod,
-  detachPaymentMethod,
-  getPaymentMethod,
-  type NewCard,
-} from "../vault";
+import { createPaymentMethod, detachPaymentMethod, getPaymentMethod } from "../vault";
 import { paymentMethodObject } from "../vault/objects";
-
-const text = (max: number) => z.string().max(max);
-const digitsOrNumber = z.union([z.string().max(8), z.int()]);
-
-/** The `card[...]` parameters shared by payment methods and tokens; the card rules run after parsing. */
-export const CardParams = z
-  .strictObject({
-    number: z.string().max(64),
-    exp_month: digitsOrNumber,
-    exp_year: digitsOrNumber,
-    cvc: digitsOrNumber.optional(),
-  })
-  .openapi("CardParams");
-
-const AddressParams = z.strictObject({
-  city: text(200).optional(),
-  country: text(2).optional(),
-  line1: text(200).optional(),
-  line2: text(200).optional(),
-  postal_code: text(20).optional(),
-  state: text(200).optional(),
-});
-
-const BillingDetailsParams = z
-  .strictObject({
-    address: AddressParams.optional(),
-    email: z.email().max(800).optional(),
-    name: text(200).optional(),
-    phone: text(40).optional(),
-  })
-  .openapi("BillingDetailsParams");
+import {
+  BillingDetailsParams,
+  CardParams,
+  checkedCard,
+  PaymentMethodSchema,
+  storedDetails,
+} from "./payment-method-schemas";
 
 const CreateBody = z
   .strictObject({
@@ -66,43 +35,6 @@ const CreateBody = z
     expand: expandBodyParam,
   })
   .openapi("CreatePaymentMethod");
-
-const BillingDetailsSchema = z
-  .object({
-    address: z.object({
-      city: z.string().nullable(),
-      country: z.string().nullable(),
-      line1: z.string().nullable(),
-      line2: z.string().nullable(),
-      postal_code: z.string().nullable(),
-      state: z.string().nullable(),
-    }),
-    email: z.string().nullable(),
-    name: z.string().nullable(),
-    phone: z.string().nullable(),
-  })
-  .openapi("BillingDetails");
-
-const PaymentMethodSchema = z
-  .object({
-    id: z.string().openapi({ example: "pm_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("payment_method"),
-    type: z.literal("card"),
-    billing_details: BillingDetailsSchema,
-    card: z.object({
-      brand: z.string().openapi({ example: "visa" }),
-      last4: z.string().openapi({ example: "4242" }),
-      exp_month: z.int(),
-      exp_year: z.int(),
-      fingerprint: z.string().openapi({ description: "HMAC of the card number, scoped to your account" }),
-      funding: z.string(),
-    }),
-    created: z.int(),
-    customer: z.string().nullable().openapi({ description: "The customer it is attached to (`cus_…`), or null" }),
-    livemode: z.boolean(),
-    metadata: z.record(z.string(), z.string()),
-  })
-  .openapi("PaymentMethod");
 
 const IdParams = z.object({
   id: z
@@ -141,35 +73,6 @@ const ListQuery = queryWithExpand({
 const CustomerListQuery = queryWithExpand({ ...listParams, type: typeParam });
 
 const PaymentMethodList = listSchema(PaymentMethodSchema, "PaymentMethodList");
-
-/** Runs the card rules; a failure becomes Stripe's 402 card error naming `card[field]`, without card data. */
-export function checkedCard(card: z.infer<typeof CardParams>): NewCard["card"] {
-  const result = validateCard(card, new Date());
-  if (!result.ok) throw new ApiError(result.error.code, result.error.message, { param: `card[${result.error.field}]` });
-  return result.value;
-}
-
-/** Billing details as stored: every field present, null when not given. Empty metadata values are dropped. */
-export function storedDetails(
-  billing: z.infer<typeof BillingDetailsParams> | undefined,
-  metadata: Record<string, string> | undefined,
-): Pick<NewCard, "billingDetails" | "metadata"> {
-  const a = billing?.address;
-  const billingDetails: BillingDetails = {
-    address: {
-      city: a?.city ?? null,
-      country: a?.country ?? null,
-      line1: a?.line1 ?? null,
-      line2: a?.line2 ?? null,
-      postal_code: a?.postal_code ?? null,
-      state: a?.state ?? null,
-    },
-    email: billing?.email ?? null,
-    name: billing?.name ?? null,
-    phone: billing?.phone ?? null,
-  };
-  return { billingDetails, metadata: Object.fromEntries(Object.entries(metadata ?? {}).filter(([, v]) => v !== "")) };
-}
 
 const ok = (description: string) => ({
   200: { description, content: { "application/json": { schema: PaymentMethodSchema } } },
