@@ -73,7 +73,8 @@ function loader<R>(
 
 /**
  * The Charges of these `ch_` ids. For now a charge is derived from the intent whose latest charge
- * it is; when charges get their own table, only this function changes.
+ * it is, found by `latest_charge`, which no index covers (the read walks the merchant's intents):
+ * when charges get their own table, only this line changes, to a read of that table by id.
  */
 export const loadCharges = loader<IntentRow>(intentsByLatestCharge, chargeJson);
 
