@@ -14,7 +14,7 @@ import { requestedPaths } from "./params";
 import { planExpand } from "./plan";
 import type { ObjectType } from "./registry";
 
-export { expandBodyParam, queryWithExpand } from "./params";
+export { expandableId, expandBodyParam, queryWithExpand } from "./params";
 export type { ObjectType } from "./registry";
 
 /**

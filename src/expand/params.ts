@@ -8,6 +8,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { invalidParam } from "../errors";
 import type { AppEnv } from "../types";
+import type { ObjectType } from "./registry";
 
 /** Most paths one request may expand. */
 export const MAX_EXPAND_PATHS = 20;
@@ -18,6 +19,18 @@ const DESCRIPTION =
 
 /** The body parameter: spread `expand: expandBodyParam` into a POST body schema. */
 export const expandBodyParam = z.array(PATH).max(MAX_EXPAND_PATHS).optional().openapi({ description: DESCRIPTION });
+
+/**
+ * An expandable field in a response schema: the id (`id`, e.g. nullable), or the object of `type`
+ * when the request expanded it (documented loosely: the object's own schema is its route's).
+ */
+export function expandableId<T extends z.ZodType>(id: T, type: ObjectType, description?: string) {
+  const object = z.looseObject({ id: z.string(), object: z.literal(type) });
+  const expandable = `Expandable with \`expand[]\` into the ${type} object.`;
+  return z
+    .union([id, object])
+    .openapi({ description: description === undefined ? expandable : `${description} ${expandable}` });
+}
 
 /** An `expand[]` or `expand[<i>]` query key. */
 const EXPAND_KEY = /^expand\[(\d*)\]$/;

@@ -15,7 +15,7 @@ import {
   updateCustomer,
 } from "../customers";
 import { listCustomers } from "../db/customers";
-import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
+import { expandable, expandableId, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { metadataParam } from "../lib/params";
@@ -37,7 +37,7 @@ const CustomerSchema = z
     email: z.string().nullable(),
     invoice_settings: z.object({
       custom_fields: z.null(),
-      default_payment_method: z.string().nullable(),
+      default_payment_method: expandableId(z.string().nullable(), "payment_method"),
       footer: z.null(),
       rendering_options: z.null(),
     }),

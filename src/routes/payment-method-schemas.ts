@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { validateCard } from "../domain/cards";
 import { ApiError } from "../errors";
+import { expandableId } from "../expand";
 import type { BillingDetails, NewCard } from "../vault";
 
 const text = (max: number) => z.string().max(max);
@@ -73,7 +74,7 @@ export const PaymentMethodSchema = z
       funding: z.string(),
     }),
     created: z.int(),
-    customer: z.string().nullable().openapi({ description: "The customer it is attached to (`cus_…`), or null" }),
+    customer: expandableId(z.string().nullable(), "customer", "The customer it is attached to (`cus_…`), or null."),
     livemode: z.boolean(),
     metadata: z.record(z.string(), z.string()),
   })

@@ -1,7 +1,7 @@
 /** Refunds: create (full or partial, several per PaymentIntent), retrieve, and list (optionally by intent). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listRefunds } from "../db/refunds";
-import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
+import { expandable, expandableId, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam, metadataParam } from "../lib/params";
@@ -15,12 +15,12 @@ const RefundSchema = z
     id: z.string().openapi({ example: "re_3fX9…" }),
     object: z.literal("refund"),
     amount: z.int(),
-    charge: z.string(),
+    charge: expandableId(z.string(), "charge"),
     created: z.int(),
     currency: z.string(),
     failure_reason: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
-    payment_intent: z.string(),
+    payment_intent: expandableId(z.string(), "payment_intent"),
     reason: z.string().nullable(),
     status: z.enum(["pending", "succeeded", "failed", "canceled"]),
   })

@@ -5,6 +5,7 @@
  * routes are read from the document, so a route added later is checked without editing this file.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { EXPANDABLE, type ObjectType } from "../../src/expand/registry";
 import { call } from "../helpers/http";
 import { newMerchant, operatorHeaders, type TestMerchant } from "../helpers/merchants";
 
@@ -13,9 +14,14 @@ interface Operation {
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
   responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
 }
+interface Schema {
+  properties?: Record<string, Schema>;
+  anyOf?: Schema[];
+  type?: string;
+}
 interface Doc {
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+  components: { schemas: Record<string, Schema> };
 }
 
 let doc: Doc;
@@ -62,11 +68,11 @@ describe("unknown query parameters", () => {
 });
 
 describe("the expand parameter in the OpenAPI document", () => {
-  const EXPANDABLE = ["PaymentIntent", "Refund", "Customer", "PaymentMethod"];
+  const SCHEMAS = ["PaymentIntent", "Refund", "Customer", "PaymentMethod"];
   const answers = (op: Operation) => {
     const ref = op.responses["200"]?.content?.["application/json"]?.schema.$ref ?? "";
     const name = ref.replace("#/components/schemas/", "");
-    return EXPANDABLE.includes(name) || EXPANDABLE.some((type) => name === `${type}List`);
+    return SCHEMAS.includes(name) || SCHEMAS.some((type) => name === `${type}List`);
   };
 
   it("is shown on every route answering with an object that has expandable fields", () => {
@@ -87,5 +93,23 @@ describe("the expand parameter in the OpenAPI document", () => {
     }
     expect(seen).toBeGreaterThan(15);
     expect(missing).toEqual([]);
+  });
+
+  it("shows each expandable field of a documented object as its id or the object", () => {
+    const names: Partial<Record<ObjectType, string>> = {
+      payment_intent: "PaymentIntent",
+      refund: "Refund",
+      customer: "Customer",
+      payment_method: "PaymentMethod",
+    };
+    const plain: string[] = [];
+    for (const [type, name] of Object.entries(names)) {
+      for (const field of EXPANDABLE[type as ObjectType]) {
+        let schema: Schema | undefined = doc.components.schemas[name];
+        for (const part of field.path) schema = schema?.properties?.[part];
+        if (!schema?.anyOf?.some((s) => s.type === "object")) plain.push(`${name}.${field.path.join(".")}`);
+      }
+    }
+    expect(plain).toEqual([]);
   });
 });
