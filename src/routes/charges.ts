@@ -5,6 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getCharge, listCharges } from "../db/charges";
 import { ApiError } from "../errors";
+import { expandable, expandableId, expanded, queryWithExpand } from "../expand";
 import { noSuchMessage } from "../lib/ids";
 import { errorResponses } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
@@ -37,7 +38,7 @@ const ChargeSchema = z
     amount: z.int(),
     amount_captured: z.int(),
     amount_refunded: z.int(),
-    balance_transaction: nullable.openapi({ description: "Null until settlement exists." }),
+    balance_transaction: expandableId(z.string(), "balance_transaction", "Null until settlement exists.").nullable(),
     billing_details: z.object({
       address: z.object({
         city: nullable,
@@ -54,7 +55,7 @@ const ChargeSchema = z
     captured: z.boolean(),
     created: z.int(),
     currency: z.string(),
-    customer: nullable,
+    customer: expandableId(z.string(), "customer").nullable(),
     description: nullable,
     failure_code: nullable,
     failure_message: nullable,
@@ -69,7 +70,7 @@ const ChargeSchema = z
       type: z.enum(["authorized", "issuer_declined"]),
     }),
     paid: z.boolean(),
-    payment_intent: z.string(),
+    payment_intent: expandableId(z.string(), "payment_intent"),
     payment_method: nullable,
     payment_method_details: z
       .object({ type: z.literal("card"), card: CardDetailsSchema })
@@ -88,8 +89,9 @@ const retrieveRoute = createRoute({
   method: "get",
   path: "/v1/charges/{id}",
   summary: "Retrieve a charge",
-  middleware: [requireScope("payments:read")] as const,
+  middleware: [requireScope("payments:read"), expandable("charge")] as const,
   request: {
+    query: queryWithExpand({}),
     params: z.object({
       id: z
         .string()
@@ -115,9 +117,9 @@ const listRoute = createRoute({
   method: "get",
   path: "/v1/charges",
   summary: "List charges, newest first, optionally of one PaymentIntent or customer",
-  middleware: [requireScope("payments:read")] as const,
+  middleware: [requireScope("payments:read"), expandable("charge", { list: true })] as const,
   request: {
-    query: z.strictObject({
+    query: queryWithExpand({
       ...listParams,
       payment_intent: filter("payment_intent", "Only charges of this PaymentIntent."),
       customer: filter("customer", "Only charges of PaymentIntents of this customer."),
@@ -138,7 +140,7 @@ export function registerCharges(app: App): void {
     const id = c.req.valid("param").id;
     const found = await getCharge(c.var.payments.db, c.var.auth.merchantId, id);
     if (!found) throw new ApiError("resource_missing", noSuchMessage("charge", id, "ch"));
-    return c.json(chargeJson(found.charge, found.intent, isLive(c.env)), 200);
+    return c.json(await expanded(c, chargeJson(found.charge, found.intent, isLive(c.env))), 200);
   });
 
   app.openapi(listRoute, async (c) => {
@@ -147,6 +149,6 @@ export function registerCharges(app: App): void {
     const page = pageOr404(await listCharges(c.var.payments.db, c.var.auth.merchantId, filter, pageRequest(query)));
     const livemode = isLive(c.env);
     const data = page.data.map((x) => chargeJson(x.charge, x.intent, livemode));
-    return c.json(listEnvelope("/v1/charges", { ...page, data }), 200);
+    return c.json(await expanded(c, listEnvelope("/v1/charges", { ...page, data })), 200);
   });
 }

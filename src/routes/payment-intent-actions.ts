@@ -1,5 +1,6 @@
 /** PaymentIntent life-cycle actions: confirm, capture (full or partial) and cancel. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { expandable, expandBodyParam, expanded } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { intParam } from "../lib/params";
 import {
@@ -23,14 +24,15 @@ const ConfirmBody = z
       .max(200)
       .optional()
       .openapi({ description: "The intent's client secret: required with a publishable key, ignored otherwise." }),
+    expand: expandBodyParam,
     ...compatParams,
   })
   .openapi("PaymentIntentConfirm");
 const CaptureBody = z
-  .strictObject({ amount_to_capture: intParam().optional() })
+  .strictObject({ amount_to_capture: intParam().optional(), expand: expandBodyParam })
   .openapi("PaymentIntentCapture", { description: "amount_to_capture defaults to all of amount_capturable." });
 const CancelBody = z
-  .strictObject({ cancellation_reason: z.enum(CANCELLATION_REASONS).optional() })
+  .strictObject({ cancellation_reason: z.enum(CANCELLATION_REASONS).optional(), expand: expandBodyParam })
   .openapi("PaymentIntentCancel");
 
 const ok = (description: string) => ({
@@ -44,7 +46,7 @@ function action<B extends z.ZodType>(name: string, summary: string, body: B, err
     method: "post",
     path: `/v1/payment_intents/{id}/${name}`,
     summary,
-    middleware: [requireScope("payments:write")] as const,
+    middleware: [requireScope("payments:write"), expandable("payment_intent")] as const,
     request: { params: IntentIdParam, body: formOrJsonBody(body) },
     responses: { ...ok("The PaymentIntent"), ...errorResponses(...errors) },
   });
@@ -57,7 +59,7 @@ const confirmRoute = createRoute({
   path: "/v1/payment_intents/{id}/confirm",
   summary:
     "Confirm: authorize (and capture when capture_method=automatic); also reconciles a processing intent. With a publishable key: only with its client_secret",
-  middleware: [allowPublishable, requireScopeOrPublishable("payments:write")] as const,
+  middleware: [allowPublishable, requireScopeOrPublishable("payments:write"), expandable("payment_intent")] as const,
   request: { params: IntentIdParam, body: formOrJsonBody(ConfirmBody) },
   responses: { ...ok("The PaymentIntent"), ...errorResponses(400, 401, 402, 403, 404) },
 });
@@ -80,7 +82,7 @@ export function registerPaymentIntentActions(app: App): void {
     }
     const pm = named === undefined ? undefined : await resolveTestId(c.var.payments, merchantId, named, isLive(c.env));
     const row = await confirmIntent(c.var.payments, merchantId, c.req.valid("param").id, pm, c.var.idempotencyKey);
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(captureRoute, async (c) => {
@@ -92,7 +94,7 @@ export function registerPaymentIntentActions(app: App): void {
       amount,
       c.var.idempotencyKey,
     );
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
@@ -104,6 +106,6 @@ export function registerPaymentIntentActions(app: App): void {
       reason,
       c.var.idempotencyKey,
     );
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 }

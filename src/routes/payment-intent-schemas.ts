@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { isCurrency } from "../domain/currencies";
 import { INTENT_STATUSES } from "../domain/payment-state";
+import { expandableId } from "../expand";
 import { boolParam } from "../lib/params";
 
 /** Moved to lib/params.ts (webhook endpoints merge metadata too); re-exported for the intent routes. */
@@ -26,7 +27,7 @@ export const PaymentIntentSchema = z
     confirmation_method: z.literal("automatic"),
     created: z.int(),
     currency: z.string(),
-    customer: z.string().nullable().openapi({ description: "The cus_ this intent belongs to." }),
+    customer: expandableId(z.string().nullable(), "customer", "The cus_ this intent belongs to."),
     description: z.string().nullable(),
     last_payment_error: z
       .object({
@@ -37,10 +38,10 @@ export const PaymentIntentSchema = z
         payment_method: z.object({ id: z.string() }).nullable(),
       })
       .nullable(),
-    latest_charge: z.string().nullable(),
+    latest_charge: expandableId(z.string().nullable(), "charge"),
     livemode: z.boolean(),
     metadata: z.record(z.string(), z.string()),
-    payment_method: z.string().nullable(),
+    payment_method: expandableId(z.string().nullable(), "payment_method"),
     payment_method_types: z.array(z.string()),
     setup_future_usage: z.enum(["on_session", "off_session"]).nullable(),
     statement_descriptor: z.string().nullable(),

@@ -7,6 +7,7 @@ import { draftIntent, listIntents } from "../db/payment-intents";
 import { type Currency, isCurrency } from "../domain/currencies";
 import { amountMessage, checkAmount } from "../domain/money";
 import { invalidParam } from "../errors";
+import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
@@ -54,6 +55,7 @@ const CreateBody = z
     description: z.string().max(1000).optional(),
     metadata: metadataParam.optional(),
     statement_descriptor: statementDescriptorParam.optional(),
+    expand: expandBodyParam,
     ...compatParams,
   })
   .superRefine((body, ctx) => {
@@ -69,6 +71,7 @@ const UpdateBody = z
     amount: intParam().optional(),
     description: z.string().max(1000).optional(),
     metadata: metadataParam.optional(),
+    expand: expandBodyParam,
   })
   .openapi("PaymentIntentUpdate");
 
@@ -82,7 +85,7 @@ const createIntentRoute = createRoute({
   method: "post",
   path: "/v1/payment_intents",
   summary: "Create a PaymentIntent (and confirm it with confirm=true)",
-  middleware: [requireScope("payments:write")] as const,
+  middleware: [requireScope("payments:write"), expandable("payment_intent")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...ok("The PaymentIntent"), ...errorResponses(400, 401, 402, 403, 404) },
 });
@@ -92,7 +95,7 @@ const updateRoute = createRoute({
   method: "post",
   path: "/v1/payment_intents/{id}",
   summary: "Update amount, description or metadata before confirmation",
-  middleware: [requireScope("payments:write")] as const,
+  middleware: [requireScope("payments:write"), expandable("payment_intent")] as const,
   request: { params: IntentIdParam, body: formOrJsonBody(UpdateBody) },
   responses: { ...ok("The updated PaymentIntent"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -103,10 +106,10 @@ const retrieveRoute = createRoute({
   method: "get",
   path: "/v1/payment_intents/{id}",
   summary: "Retrieve a PaymentIntent (with a publishable key: only with its client_secret)",
-  middleware: [allowPublishable, requireScopeOrPublishable("payments:read")] as const,
+  middleware: [allowPublishable, requireScopeOrPublishable("payments:read"), expandable("payment_intent")] as const,
   request: {
     params: IntentIdParam,
-    query: z.strictObject({
+    query: queryWithExpand({
       client_secret: z
         .string()
         .max(200)
@@ -125,8 +128,8 @@ const listRoute = createRoute({
   method: "get",
   path: "/v1/payment_intents",
   summary: "List PaymentIntents, newest first",
-  middleware: [requireScope("payments:read")] as const,
-  request: { query: z.strictObject(listParams) },
+  middleware: [requireScope("payments:read"), expandable("payment_intent", { list: true })] as const,
+  request: { query: queryWithExpand(listParams) },
   responses: {
     200: {
       description: "A page of PaymentIntents",
@@ -161,11 +164,9 @@ export function registerPaymentIntents(app: App): void {
       body.payment_method === undefined
         ? undefined
         : await resolveTestId(deps, c.var.auth.merchantId, body.payment_method, isLive(c.env));
-    if (body.confirm && pm !== undefined) {
-      return c.json(intentJson(await createConfirmed(deps, draft, pm), isLive(c.env)), 200);
-    }
-    const row = await createIntent(deps, draft, pm);
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    const row =
+      body.confirm && pm !== undefined ? await createConfirmed(deps, draft, pm) : await createIntent(deps, draft, pm);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(updateRoute, async (c) => {
@@ -180,22 +181,20 @@ export function registerPaymentIntents(app: App): void {
       const checked = checkAmount(amount, currency as Currency, "charge");
       if (!checked.ok) throw invalidParam(checked.code, amountMessage(checked, currency), "amount");
     });
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(retrieveRoute, async (c) => {
     const { client_secret: secret } = c.req.valid("query");
     const row = await intentForCaller(c.var.payments, c.var.auth, c.req.valid("param").id, secret);
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const page = pageOr404(await listIntents(c.var.payments.db, c.var.auth.merchantId, pageRequest(query)));
     const live = isLive(c.env);
-    return c.json(
-      listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) }),
-      200,
-    );
+    const answer = listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) });
+    return c.json(await expanded(c, answer), 200);
   });
 }
