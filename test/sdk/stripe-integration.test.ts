@@ -53,7 +53,6 @@ describe("a typical integration through the stripe SDK", () => {
       currency: "usd",
       customer: customer.id,
       payment_method: "pm_card_visa",
-      payment_method_types: ["card"],
       confirm: true,
       expand: ["latest_charge"],
     });
