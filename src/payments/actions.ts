@@ -8,6 +8,7 @@ import { RequestAlreadyRan } from "../db/errors";
 import { type ClaimShape, claimWhere, insertClaimed } from "../db/intent-claims";
 import { captureAmount, captureGuard, guardable, guardValues } from "../db/intent-guards";
 import {
+  type IntentChange,
   type IntentRow,
   insertIntent,
   intentByIdempotencyKey,
@@ -19,11 +20,19 @@ import { refundsPendingBefore } from "../db/refunds";
 import { decideCancel, decideCapture, decideConfirm, decideUpdate } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
-import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge, tokenPaymentMethod } from "../vault";
+import {
+  type ChargeCard,
+  getPaymentMethod,
+  isTokenSpent,
+  noSuchPaymentMethod,
+  resolveForCharge,
+  tokenPaymentMethod,
+} from "../vault";
 import { answer } from "./answers";
 import type { PaymentDeps } from "./deps";
 import { act, claim, loadIntent, recorded, refuse, runPending, type Step, stateOf } from "./intents";
 import { runRefund } from "./refunds";
+import { checkCardOwner, checkCustomer, type SetupFutureUsage } from "./saved-cards";
 
 /** Cancellation reasons a merchant may give (`automatic` is reserved for expiry). */
 export const CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"] as const;
@@ -36,11 +45,17 @@ function tokenLost(err: unknown): never {
   throw isTokenSpent(err) ? noSuchPaymentMethod() : err;
 }
 
+/** What a confirm may set on the intent besides its payment method. */
+export interface ConfirmOptions {
+  setupFutureUsage?: SetupFutureUsage;
+}
+
 /** The claim of an authorization with `card` (spending a tok_ in the same batch). */
-function authorizeClaim(row: IntentRow, card: ChargeCard | undefined, now: number) {
+function authorizeClaim(row: IntentRow, card: ChargeCard | undefined, now: number, options: ConfirmOptions = {}) {
   const change = claim(row, "authorize", row.amount, {
     paymentMethod: card?.method.id ?? row.paymentMethod,
     lastPaymentError: null,
+    ...(options.setupFutureUsage === undefined ? {} : { setupFutureUsage: options.setupFutureUsage }),
   });
   if (card) change.extra = card.spend(row.id, now);
   return change;
@@ -50,11 +65,18 @@ function authorizeClaim(row: IntentRow, card: ChargeCard | undefined, now: numbe
  * Decides a confirm on `row`; the one authorize path for confirm and create-with-confirm.
  * `requested` is the payment method the request names (null: none), `card` its resolved record.
  */
-function confirmStep(row: IntentRow, requested: string | null, card: ChargeCard | undefined, now: number): Step {
+function confirmStep(
+  row: IntentRow,
+  requested: string | null,
+  card: ChargeCard | undefined,
+  now: number,
+  options: ConfirmOptions = {},
+): Step {
   const d = decideConfirm(stateOf(row), requested);
   if (!d.ok) refuse(d, row.currency);
   if (d.mode === "resume") return { kind: "resume", own: d.own, action: "confirm" };
-  return { kind: "change", change: authorizeClaim(row, card, now) };
+  if (card) checkCardOwner(row.customer, card.sealed.record);
+  return { kind: "change", change: authorizeClaim(row, card, now, options) };
 }
 
 /**
@@ -70,6 +92,7 @@ export async function confirmIntent(
   id: string,
   paymentMethod?: string,
   requestKey?: string,
+  options: ConfirmOptions = {},
 ) {
   const known = await loadIntent(deps, merchantId, id);
   let requested = paymentMethod ?? null;
@@ -84,7 +107,7 @@ export async function confirmIntent(
   const card =
     paymentMethod === undefined || retry ? undefined : await resolveForCharge(deps, merchantId, paymentMethod);
   const named = card?.method.id ?? requested;
-  return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now()), {
+  return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now(), options), {
     known,
     card: card?.sealed,
     onBatchError: tokenLost,
@@ -118,7 +141,7 @@ export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, payme
  * spent the token) and resumes its operation.
  */
 async function createConfirmedRead(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
-  const resolved = await resolveOrFind(deps, draft, paymentMethod);
+  const resolved = await resolveFor(deps, draft, paymentMethod);
   if (!("method" in resolved)) return resume(deps, resolved);
   const step = confirmStep(draft, resolved.method.id, resolved, deps.now());
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
@@ -153,12 +176,28 @@ async function resolveOrFind(deps: PaymentDeps, draft: IntentRow, paymentMethod:
 }
 
 /**
+ * `resolveOrFind` for a new intent, checking in parallel that its customer is the merchant's (404
+ * naming `customer`), then that a card saved to a customer is the intent's customer's (400).
+ */
+async function resolveFor(deps: PaymentDeps, draft: IntentRow, paymentMethod: string) {
+  const [resolved] = await Promise.all([
+    resolveOrFind(deps, draft, paymentMethod),
+    checkCustomer(deps, draft.merchantId, draft.customer),
+  ]);
+  if ("method" in resolved) checkCardOwner(draft.customer, resolved.sealed.record);
+  return resolved;
+}
+
+/**
  * Creates an unconfirmed intent, with `paymentMethod` attached if given: a tok_ is spent in the
  * batch that inserts the intent. A re-run of the create (after a lost answer) finds its first intent.
  */
 export async function createIntent(deps: PaymentDeps, draft: IntentRow, paymentMethod?: string): Promise<IntentRow> {
-  if (paymentMethod === undefined) return insertIntent(deps.db, draft, deps.origin);
-  const card = await resolveOrFind(deps, draft, paymentMethod);
+  if (paymentMethod === undefined) {
+    await checkCustomer(deps, draft.merchantId, draft.customer);
+    return insertIntent(deps.db, draft, deps.origin);
+  }
+  const card = await resolveFor(deps, draft, paymentMethod);
   if (!("method" in card)) return card;
   const attach = {
     kind: "payment_method_attached",
@@ -258,34 +297,59 @@ export function cancelIntent(
   );
 }
 
-/** Fields an update may change; amount only before confirmation (checked against the stored currency). */
+/**
+ * Fields an update may change; amount, customer and setup_future_usage only before confirmation
+ * (the amount checked against the stored currency).
+ */
 export interface IntentUpdate {
   amount?: number;
   description?: string | null;
   /** The merged metadata, computed from the stored metadata by `merge`. */
   merge?: (stored: string) => string;
+  customer?: string;
+  setupFutureUsage?: SetupFutureUsage;
 }
 
-/** Updates amount, description or metadata; concurrent updates retry until each lands once. */
-export function updateIntent(
+/**
+ * Updates amount, description, metadata, customer or setup_future_usage; concurrent updates retry
+ * until each lands once. A new customer must be the merchant's, and the intent's payment method,
+ * if saved to a customer, that one's.
+ */
+export async function updateIntent(
   deps: PaymentDeps,
   merchantId: string,
   id: string,
   update: IntentUpdate,
   checkAmount: (amount: number, currency: string) => void,
 ) {
+  const owner = update.customer === undefined ? undefined : await customerUpdate(deps, merchantId, id, update.customer);
   return act(deps, merchantId, id, (row) => {
-    const d = decideUpdate(stateOf(row), update.amount !== undefined);
+    const early = update.amount !== undefined || update.customer !== undefined || update.setupFutureUsage !== undefined;
+    const d = decideUpdate(stateOf(row), early);
     if (!d.ok) refuse(d, row.currency);
-    const patch: { amount?: number; description?: string | null; metadata?: string } = {};
+    const patch: IntentChange["patch"] = {};
     if (update.amount !== undefined) {
       checkAmount(update.amount, row.currency);
       patch.amount = update.amount;
     }
+    if (owner && row.paymentMethod !== null) checkCardOwner(update.customer ?? null, owner(row.paymentMethod));
+    if (update.customer !== undefined) patch.customer = update.customer;
+    if (update.setupFutureUsage !== undefined) patch.setupFutureUsage = update.setupFutureUsage;
     if (update.description !== undefined) patch.description = update.description;
     if (update.merge) patch.metadata = update.merge(row.metadata);
     return { kind: "change", change: { kind: "updated", amount: patch.amount, patch } };
   });
+}
+
+/**
+ * Reads what a change of the intent's customer is checked against: the customer (404 naming
+ * `customer` unless the merchant's) and the intent's payment method as it stands (in parallel).
+ * Returns the lookup of that method's customer for the update's decision.
+ */
+async function customerUpdate(deps: PaymentDeps, merchantId: string, id: string, customer: string) {
+  const [row] = await Promise.all([loadIntent(deps, merchantId, id), checkCustomer(deps, merchantId, customer)]);
+  const method = row.paymentMethod === null ? undefined : await getPaymentMethod(deps, merchantId, row.paymentMethod);
+  return (pmId: string) => (pmId === method?.id ? method : { customer: null });
 }
 
 /** What one sweep did, for logs and tests. */

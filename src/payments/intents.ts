@@ -31,6 +31,7 @@ import { callProcessor, type Outcome } from "../processor/connector";
 import { type ClaimedCard, forgetCvc, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
 import type { PaymentDeps } from "./deps";
+import { outcomeSavesCard } from "./saved-cards";
 
 /** Read-model of a row for the state machine. */
 export function stateOf(row: IntentRow): IntentState {
@@ -268,7 +269,8 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
     }
     const r = resolve(stateOf(current), op, outcome, current.version, deps.now()) ?? first;
     const change = toChange(current, r.kind, r.patch, r.movement);
-    if (cvcOf) change.extra = [forgetCvcStatement(deps, current.merchantId, cvcOf)];
+    if (cvcOf) change.extra = [...(change.extra ?? []), forgetCvcStatement(deps, current.merchantId, cvcOf)];
+    change.extra = [...(change.extra ?? []), ...outcomeSavesCard(deps, current, r.kind)];
     let answered = r.answer;
     const after: IntentRow = { ...current, ...change.patch, version: current.version + 1 };
     const then = stateOf(after).pendingOp;

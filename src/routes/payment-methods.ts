@@ -8,62 +8,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { attachPaymentMethod, loadCustomer } from "../customers";
 import { listCustomerPaymentMethods } from "../db/customers";
-import { validateCard } from "../domain/cards";
-import { ApiError, invalidParam } from "../errors";
+import { invalidParam } from "../errors";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
-import { metadataParam } from "../lib/params";
 import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import type { App, AppEnv } from "../types";
-import {
-  type BillingDetails,
-  createPaymentMethod,
-  detachPaymentMethod,
-  getPaymentMethod,
-  type NewCard,
-} from "../vault";
+import { createPaymentMethod, detachPaymentMethod, getPaymentMethod } from "../vault";
 import { paymentMethodObject } from "../vault/objects";
-
-const text = (max: number) => z.string().max(max);
-const digitsOrNumber = z.union([z.string().max(8), z.int()]);
-
-/** The `card[...]` parameters shared by payment methods and tokens; the card rules run after parsing. */
-export const CardParams = z
-  .strictObject({
-    number: z.string().max(64),
-    exp_month: digitsOrNumber,
-    exp_year: digitsOrNumber,
-    cvc: digitsOrNumber.optional(),
-  })
-  .openapi("CardParams");
-
-const AddressParams = z.strictObject({
-  city: text(200).optional(),
-  country: text(2).optional(),
-  line1: text(200).optional(),
-  line2: text(200).optional(),
-  postal_code: text(20).optional(),
-  state: text(200).optional(),
-});
-
-const BillingDetailsParams = z
-  .strictObject({
-    address: AddressParams.optional(),
-    email: z.email().max(800).optional(),
-    name: text(200).optional(),
-    phone: text(40).optional(),
-  })
-  .openapi("BillingDetailsParams");
-
-const CreateBody = z
-  .strictObject({
-    type: z.literal("card"),
-    card: CardParams,
-    billing_details: BillingDetailsParams.optional(),
-    metadata: metadataParam.optional(),
-  })
-  .openapi("CreatePaymentMethod");
+import { newCardOf, PaymentMethodParams } from "./payment-method-schemas";
 
 const BillingDetailsSchema = z
   .object({
@@ -135,35 +88,6 @@ const CustomerListQuery = z.strictObject({ ...listParams, type: typeParam });
 
 const PaymentMethodList = listSchema(PaymentMethodSchema, "PaymentMethodList");
 
-/** Runs the card rules; a failure becomes Stripe's 402 card error naming `card[field]`, without card data. */
-export function checkedCard(card: z.infer<typeof CardParams>): NewCard["card"] {
-  const result = validateCard(card, new Date());
-  if (!result.ok) throw new ApiError(result.error.code, result.error.message, { param: `card[${result.error.field}]` });
-  return result.value;
-}
-
-/** Billing details as stored: every field present, null when not given. Empty metadata values are dropped. */
-export function storedDetails(
-  billing: z.infer<typeof BillingDetailsParams> | undefined,
-  metadata: Record<string, string> | undefined,
-): Pick<NewCard, "billingDetails" | "metadata"> {
-  const a = billing?.address;
-  const billingDetails: BillingDetails = {
-    address: {
-      city: a?.city ?? null,
-      country: a?.country ?? null,
-      line1: a?.line1 ?? null,
-      line2: a?.line2 ?? null,
-      postal_code: a?.postal_code ?? null,
-      state: a?.state ?? null,
-    },
-    email: billing?.email ?? null,
-    name: billing?.name ?? null,
-    phone: billing?.phone ?? null,
-  };
-  return { billingDetails, metadata: Object.fromEntries(Object.entries(metadata ?? {}).filter(([, v]) => v !== "")) };
-}
-
 const ok = (description: string) => ({
   200: { description, content: { "application/json": { schema: PaymentMethodSchema } } },
 });
@@ -175,7 +99,7 @@ const create = createRoute({
   summary: "Tokenize a card into a payment method",
   security: PUBLISHABLE_SECURITY,
   middleware: [allowPublishable, requireScope("payment_methods:write")] as const,
-  request: { body: formOrJsonBody(CreateBody) },
+  request: { body: formOrJsonBody(PaymentMethodParams) },
   responses: { ...ok("The new payment method"), ...errorResponses(400, 401, 402, 403) },
 });
 
@@ -258,15 +182,7 @@ async function savedCards(
 export function registerPaymentMethods(app: App): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = await createPaymentMethod(
-      c.var.payments,
-      c.var.auth.merchantId,
-      {
-        card: checkedCard(body.card),
-        ...storedDetails(body.billing_details, body.metadata),
-      },
-      c.var.idempotencyKey,
-    );
+    const row = await createPaymentMethod(c.var.payments, c.var.auth.merchantId, newCardOf(body), c.var.idempotencyKey);
     return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
   });
 

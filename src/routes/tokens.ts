@@ -8,7 +8,7 @@ import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middlew
 import type { App } from "../types";
 import { createToken, getToken } from "../vault";
 import { tokenObject } from "../vault/objects";
-import { CardParams, checkedCard, storedDetails } from "./payment-methods";
+import { CardParams, checkedCard, storedDetails } from "./payment-method-schemas";
 
 const CreateBody = z.strictObject({ card: CardParams }).openapi("CreateToken");
 
