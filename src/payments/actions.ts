@@ -8,7 +8,6 @@ import { RequestAlreadyRan } from "../db/errors";
 import { type ClaimShape, claimWhere, insertClaimed } from "../db/intent-claims";
 import { captureAmount, captureGuard, guardable, guardValues } from "../db/intent-guards";
 import {
-  type IntentChange,
   type IntentRow,
   insertIntent,
   intentByIdempotencyKey,
@@ -17,17 +16,10 @@ import {
   isUniqueViolation,
 } from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
-import { decideCancel, decideCapture, decideConfirm, decideUpdate } from "../domain/payment-state";
+import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
-import {
-  type ChargeCard,
-  getPaymentMethod,
-  isTokenSpent,
-  noSuchPaymentMethod,
-  resolveForCharge,
-  tokenPaymentMethod,
-} from "../vault";
+import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge, tokenPaymentMethod } from "../vault";
 import { answer } from "./answers";
 import type { PaymentDeps } from "./deps";
 import { act, claim, loadIntent, recorded, refuse, runPending, type Step, stateOf } from "./intents";
@@ -295,61 +287,6 @@ export function cancelIntent(
     },
     { requestKey },
   );
-}
-
-/**
- * Fields an update may change; amount, customer and setup_future_usage only before confirmation
- * (the amount checked against the stored currency).
- */
-export interface IntentUpdate {
-  amount?: number;
-  description?: string | null;
-  /** The merged metadata, computed from the stored metadata by `merge`. */
-  merge?: (stored: string) => string;
-  customer?: string;
-  setupFutureUsage?: SetupFutureUsage;
-}
-
-/**
- * Updates amount, description, metadata, customer or setup_future_usage; concurrent updates retry
- * until each lands once. A new customer must be the merchant's, and the intent's payment method,
- * if saved to a customer, that one's.
- */
-export async function updateIntent(
-  deps: PaymentDeps,
-  merchantId: string,
-  id: string,
-  update: IntentUpdate,
-  checkAmount: (amount: number, currency: string) => void,
-) {
-  const owner = update.customer === undefined ? undefined : await customerUpdate(deps, merchantId, id, update.customer);
-  return act(deps, merchantId, id, (row) => {
-    const early = update.amount !== undefined || update.customer !== undefined || update.setupFutureUsage !== undefined;
-    const d = decideUpdate(stateOf(row), early);
-    if (!d.ok) refuse(d, row.currency);
-    const patch: IntentChange["patch"] = {};
-    if (update.amount !== undefined) {
-      checkAmount(update.amount, row.currency);
-      patch.amount = update.amount;
-    }
-    if (owner && row.paymentMethod !== null) checkCardOwner(update.customer ?? null, owner(row.paymentMethod));
-    if (update.customer !== undefined) patch.customer = update.customer;
-    if (update.setupFutureUsage !== undefined) patch.setupFutureUsage = update.setupFutureUsage;
-    if (update.description !== undefined) patch.description = update.description;
-    if (update.merge) patch.metadata = update.merge(row.metadata);
-    return { kind: "change", change: { kind: "updated", amount: patch.amount, patch } };
-  });
-}
-
-/**
- * Reads what a change of the intent's customer is checked against: the customer (404 naming
- * `customer` unless the merchant's) and the intent's payment method as it stands (in parallel).
- * Returns the lookup of that method's customer for the update's decision.
- */
-async function customerUpdate(deps: PaymentDeps, merchantId: string, id: string, customer: string) {
-  const [row] = await Promise.all([loadIntent(deps, merchantId, id), checkCustomer(deps, merchantId, customer)]);
-  const method = row.paymentMethod === null ? undefined : await getPaymentMethod(deps, merchantId, row.paymentMethod);
-  return (pmId: string) => (pmId === method?.id ? method : { customer: null });
 }
 
 /** What one sweep did, for logs and tests. */

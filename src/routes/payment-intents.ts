@@ -16,9 +16,10 @@ import {
   requireScope,
   requireScopeOrPublishable,
 } from "../middleware/merchant-auth";
-import { createConfirmed, createIntent, updateIntent } from "../payments/actions";
+import { createConfirmed, createIntent } from "../payments/actions";
 import { intentForCaller } from "../payments/client-secret";
 import { intentJson, isLive } from "../payments/serialize";
+import { updateIntent } from "../payments/update";
 import type { App } from "../types";
 import {
   compatParams,

@@ -7,6 +7,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { paymentMethods } from "../../src/db/schema";
 import { typesFor } from "../helpers/events";
+import { call } from "../helpers/http";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { cardToken, get, paymentMethod, post } from "../helpers/payments";
 import { dbOf } from "../helpers/shards";
@@ -253,5 +254,27 @@ describe("parameters", () => {
     );
     expect((await get(m, "/v1/payment_intents?customer=cus_000000000000000000000000")).body.data).toEqual([]);
     expect((await get(m, "/v1/payment_intents")).body.data).toHaveLength(4);
+  });
+});
+
+describe("OpenAPI", () => {
+  it("documents every new parameter with a description", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the document is read as plain JSON.
+    const doc = (await (await call("/openapi.json")).json()) as any;
+    const schemas = doc.components.schemas;
+    for (const [name, params] of [
+      ["PaymentIntentCreate", ["customer", "setup_future_usage", "off_session", "payment_method_data"]],
+      ["PaymentIntentUpdate", ["customer", "setup_future_usage"]],
+      ["PaymentIntentConfirm", ["setup_future_usage", "off_session", "payment_method_data"]],
+    ] as const) {
+      for (const param of params) {
+        const prop = schemas[name].properties[param];
+        expect(prop, `${name}.${param}`).toBeDefined();
+        expect(JSON.stringify(prop).length, `${name}.${param}`).toBeGreaterThan(20);
+        expect(prop.description ?? prop.allOf ?? prop.$ref, `${name}.${param}`).toBeDefined();
+      }
+    }
+    const list = doc.paths["/v1/payment_intents"].get.parameters.find((p: { name: string }) => p.name === "customer");
+    expect(list).toMatchObject({ in: "query", description: expect.stringContaining("customer") });
   });
 });
