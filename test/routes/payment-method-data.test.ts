@@ -7,6 +7,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { paymentIntents, paymentMethods } from "../../src/db/schema";
+import { LEASE_MS } from "../../src/domain/idempotency";
+import { loseComplete } from "../helpers/gate";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, post } from "../helpers/payments";
 import { dbOf } from "../helpers/shards";
@@ -155,5 +157,19 @@ describe("payment_method_data", () => {
     expect(other.body.id).not.toBe(first.body.payment_method);
     const { methods } = await stored(m);
     expect(methods).toHaveLength(3);
+  });
+
+  it("a create re-run after a lost answer (the key's lease lapsed) reuses its inline method and its intent", async () => {
+    const m = await newMerchant({ rateLimit: 1000 });
+    const fields = { ...intent, confirm: "true", ...card("4242424242424242") };
+    const first = await post(m, "/v1/payment_intents", fields, { idempotencyKey: "pmd-lost" });
+    expect(first.body.status).toBe("succeeded");
+    const clock = await loseComplete(m, "/v1/payment_intents", "pmd-lost");
+    clock.now += LEASE_MS;
+    const rerun = await post(m, "/v1/payment_intents", fields, { idempotencyKey: "pmd-lost" });
+    expect(rerun.status).toBe(200);
+    expect(rerun.body).toMatchObject({ id: first.body.id, payment_method: first.body.payment_method });
+    const { methods, intents } = await stored(m);
+    expect([methods.length, intents.length]).toEqual([1, 1]);
   });
 });
