@@ -76,17 +76,24 @@ function confirmStep(
  * request that names the method the pending authorization uses (the same request sent again, its
  * token already spent) is a retry of that authorization. Otherwise the card is resolved first, so
  * an unusable pm_/tok_ is a 404 and nothing changes; a tok_ is spent in the claim's own batch, so a
- * claim that loses a race spends nothing.
+ * claim that loses a race spends nothing. `method` may be a function that makes the method (an
+ * inline card): it runs only when the intent's state does not refuse the confirm.
  */
 export async function confirmIntent(
   deps: PaymentDeps,
   merchantId: string,
   id: string,
-  paymentMethod?: string,
+  method?: string | (() => Promise<string>),
   requestKey?: string,
   options: ConfirmOptions = {},
 ) {
   const known = await loadIntent(deps, merchantId, id);
+  // A method still to be made (an inline card, a Stripe test id) is made only for an intent whose state takes one.
+  if (typeof method === "function") {
+    const pre = decideConfirm(stateOf(known), "new");
+    if (!pre.ok) refuse(pre, known.currency);
+  }
+  const paymentMethod = typeof method === "function" ? await method() : method;
   let requested = paymentMethod ?? null;
   // A token names the method it wraps; read it only when a pending authorization could be ours.
   if (paymentMethod?.startsWith("tok_") && known.pendingOp) {

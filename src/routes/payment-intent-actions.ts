@@ -16,13 +16,14 @@ import {
   compatParams,
   exclusivePaymentMethod,
   IntentIdParam,
+  laterPaymentMethod,
   offSessionParam,
   PaymentIntentSchema,
   paymentMethodDataParam,
   paymentMethodRef,
-  requestedPaymentMethod,
   setupFutureUsageParam,
 } from "./payment-intent-schemas";
+import { newCardOf } from "./payment-method-schemas";
 
 const ConfirmBody = z
   .strictObject({
@@ -92,7 +93,9 @@ export function registerPaymentIntentActions(app: App): void {
     if (c.var.auth.credential === "publishable_key") {
       await intentForCaller(deps, c.var.auth, c.req.valid("param").id, body.client_secret);
     }
-    const pm = await requestedPaymentMethod(deps, merchantId, body, {
+    // The card is checked (a 402 names it) before anything is read, and made only if the intent takes it.
+    if (body.payment_method_data) newCardOf(body.payment_method_data, "payment_method_data");
+    const pm = laterPaymentMethod(deps, merchantId, body, {
       live: isLive(c.env),
       requestKey: c.var.idempotencyKey,
       fresh: body.setup_future_usage !== undefined,

@@ -160,3 +160,10 @@ export async function requestedPaymentMethod(
   if (body.payment_method === undefined) return undefined;
   return resolveTestId(deps, merchantId, body.payment_method, options.live, { fresh: options.fresh });
 }
+
+/** `requestedPaymentMethod` made only when called (undefined when the request names none), for a confirm. */
+export function laterPaymentMethod(...args: Parameters<typeof requestedPaymentMethod>) {
+  const [, , body] = args;
+  if (body.payment_method === undefined && body.payment_method_data === undefined) return undefined;
+  return async () => (await requestedPaymentMethod(...args)) as string;
+}

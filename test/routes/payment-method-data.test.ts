@@ -172,4 +172,17 @@ describe("payment_method_data", () => {
     const { methods, intents } = await stored(m);
     expect([methods.length, intents.length]).toEqual([1, 1]);
   });
+
+  it("a confirm the intent's state refuses makes no payment method", async () => {
+    const m = await newMerchant();
+    const paid = await post(m, "/v1/payment_intents", { ...intent, confirm: "true", payment_method: "pm_card_visa" });
+    expect(paid.body.status).toBe("succeeded");
+    const before = (await stored(m)).methods.length;
+    for (const fields of [card("5555555555554444"), { payment_method: "pm_card_mastercard" }]) {
+      const res = await post(m, `/v1/payment_intents/${paid.body.id}/confirm`, fields);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe("payment_intent_unexpected_state");
+    }
+    expect((await stored(m)).methods.length).toBe(before);
+  });
 });
