@@ -131,6 +131,43 @@ export function eventInsert(db: Db, spec: EventSpec): Bound {
   return insertRows(db, [spec]);
 }
 
+/**
+ * The insert of one event that is recorded only when the statement right before it in the batch
+ * changed a row, and is otherwise nothing at all: the batch goes on (unlike `afterChange`, whose
+ * miss rolls the batch back). For a change that may already have been made, inside a batch that
+ * must land anyway (an outcome's batch saving its card to a customer).
+ */
+export function eventInsertIfChanged(db: Db, spec: Omit<EventSpec, "afterChange">): Bound {
+  const statement = prepared1(db, `events.insertIfChanged:${spec.objectType}`, () => {
+    const p = sql.placeholder;
+    const { table, json } = source(spec.objectType);
+    const given: Record<string, SQL> = {
+      id: sql`${p("id0")}`,
+      merchantId: sql`${p("merchantId")}`,
+      type: sql`${p("type0")}`,
+      objectType: literal(spec.objectType),
+      objectId: sql`${p("objectId0")}`,
+      snapshot: json(),
+      previousAttributes: sql`${p("previous0")}`,
+      requestId: sql`${p("requestId0")}`,
+      requestIdempotencyKey: sql`${p("idempotencyKey0")}`,
+      created: sql`${p("created0")}`,
+    };
+    // INSERT … SELECT names every column in the table's order; the others take their defaults.
+    const columns = Object.entries(getTableColumns(events) as Record<string, SQLiteColumn>).map(
+      ([field, column]) => given[field] ?? (column.default == null ? sql`null` : sql`${column.default}`),
+    );
+    const id = sql.identifier("id");
+    const merchant = sql.identifier("merchant_id");
+    return db
+      .insert(events)
+      .select(
+        sql`select ${sql.join(columns, sql`, `)} from ${table} where ${id} = ${p("objectId0")} and ${merchant} = ${p("merchantId")} and changes() > 0`,
+      );
+  });
+  return statement.bind(eventValues([spec]));
+}
+
 function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
   const shape = specs.map((s) => `${s.objectType}${s.afterChange ? "!" : ""}`).join(",");
   const statement = prepared1(db, `events.insert:${shape}`, () => {
@@ -156,6 +193,11 @@ function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
       }),
     );
   });
+  return statement.bind(eventValues(specs));
+}
+
+/** The values of an event insert's placeholders (`<name><i>` per event); marks each origin as having written events. */
+function eventValues(specs: readonly Omit<EventSpec, "afterChange">[]): Values {
   const values: Values = { merchantId: specs[0]?.merchantId };
   specs.forEach((spec, i) => {
     if (spec.merchantId !== values.merchantId) throw new Error("eventInserts: one merchant per insert");
@@ -168,7 +210,7 @@ function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
     values[`idempotencyKey${i}`] = spec.origin?.idempotencyKey ?? null;
     values[`created${i}`] = spec.created;
   });
-  return statement.bind(values);
+  return values;
 }
 
 /** Where an intent's change happened and who caused it, for the events it emits. */

@@ -18,7 +18,7 @@ import {
   versionValues,
 } from "./payment-intents";
 import { type Bound, bindAll, prepared, type Values } from "./prepared";
-import { paymentIntents, paymentIntentVersions } from "./schema";
+import { customers, paymentIntents, paymentIntentVersions } from "./schema";
 import { cardClaim, type PaymentMethodRow, spendTokenShape } from "./vault";
 
 /** The card a claim batch charges: the pm_ or tok_ id, and who spends a tok_ when. */
@@ -30,8 +30,8 @@ export interface CardClaim {
 
 /**
  * Inserts `draft` already claimed by `next` (its versions 1 and 2) to charge `card`, in one batch
- * that reads nothing beforehand: the intent's id is `(select id where <card usable>)`, so an
- * unusable card makes it NULL and D1 rolls the whole batch back (undefined: nothing written). The
+ * that reads nothing beforehand: the intent's id is `(select id where <card usable> and <customer
+ * the merchant's>)`, so an unusable card (or one saved to another customer) or an unknown customer makes it NULL and D1 rolls the whole batch back (undefined: nothing written). The
  * same batch reads the sealed card, clears its stored CVC and spends a token (`cardClaim` and
  * `spendTokenShape` in vault.ts), and records the events of both changes (caused by `origin`).
  * Throws the batch's error otherwise (an idempotency-key conflict, a token spent by another batch).
@@ -49,10 +49,13 @@ export async function insertClaimed(
   const statements = prepared(db, `intents.insertClaimed:${isToken ? "tok" : "pm"}`, () => {
     const c = cardClaim(db, isToken);
     const cols = rowPlaceholders();
+    const k = customers;
+    // The intent's customer, if any, is the merchant's (no read beforehand: a miss makes the id NULL too).
+    const customerOk = sql`(${cols.customer} is null or exists (select 1 from ${k} where ${k.id} = ${cols.customer} and ${k.merchantId} = ${cols.merchantId}))`;
     return [
       db
         .insert(paymentIntents)
-        .values({ ...cols, id: sql`(select ${cols.id} where ${c.usable})`, paymentMethod: c.id }),
+        .values({ ...cols, id: sql`(select ${cols.id} where ${c.usable} and ${customerOk})`, paymentMethod: c.id }),
       versionsShape(db, 2),
       c.read,
       c.clear,

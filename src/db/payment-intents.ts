@@ -327,8 +327,10 @@ export async function intentsProcessing(
   return rows.map((r) => r.intent);
 }
 
-/** A page of the merchant's intents, newest first (within the page's `created` range). */
-export function listIntents(db: Db, merchantId: string, page: PageRequest) {
+/** A page of the merchant's intents, newest first (within the page's `created` range), optionally only one customer's. */
+export function listIntents(db: Db, merchantId: string, page: PageRequest, filter: { customer?: string } = {}) {
   const t = paymentIntents;
-  return listPage(db, { table: t, id: t.id, created: t.created, scope: eq(t.merchantId, merchantId) }, page);
+  const mine = eq(t.merchantId, merchantId);
+  const scope = filter.customer === undefined ? mine : and(mine, eq(t.customer, filter.customer));
+  return listPage(db, { table: t, id: t.id, created: t.created, scope, cursorScope: mine }, page);
 }

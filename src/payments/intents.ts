@@ -31,6 +31,7 @@ import { callProcessor, type Outcome } from "../processor/connector";
 import { type ClaimedCard, forgetCvc, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
 import type { PaymentDeps } from "./deps";
+import { outcomeSavesCard } from "./saved-cards";
 
 /** Read-model of a row for the state machine. */
 export function stateOf(row: IntentRow): IntentState {
@@ -273,6 +274,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
     const change = toChange(current, r.kind, r.patch, r.movement, cvcSent);
     // After the charge's insert (changeIntent puts it first), which reads whether the CVC was there.
     if (cvcOf) change.extra = [...(change.extra ?? []), forgetCvcStatement(deps, current.merchantId, cvcOf)];
+    change.extra = [...(change.extra ?? []), ...outcomeSavesCard(deps, current, r.kind)];
     let answered = r.answer;
     const after: IntentRow = { ...current, ...change.patch, version: current.version + 1 };
     const then = stateOf(after).pendingOp;

@@ -13,8 +13,18 @@ import { CANCELLATION_REASONS, cancelIntent, captureIntent, confirmIntent } from
 import { intentForCaller } from "../payments/client-secret";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
-import { resolveTestId } from "../vault/test-ids";
-import { compatParams, IntentIdParam, PaymentIntentSchema, paymentMethodRef } from "./payment-intent-schemas";
+import {
+  compatParams,
+  exclusivePaymentMethod,
+  IntentIdParam,
+  laterPaymentMethod,
+  offSessionParam,
+  PaymentIntentSchema,
+  paymentMethodDataParam,
+  paymentMethodRef,
+  setupFutureUsageParam,
+} from "./payment-intent-schemas";
+import { newCardOf } from "./payment-method-schemas";
 
 const ConfirmBody = z
   .strictObject({
@@ -25,8 +35,12 @@ const ConfirmBody = z
       .optional()
       .openapi({ description: "The intent's client secret: required with a publishable key, ignored otherwise." }),
     expand: expandBodyParam,
+    setup_future_usage: setupFutureUsageParam.optional(),
+    off_session: offSessionParam.optional(),
+    payment_method_data: paymentMethodDataParam,
     ...compatParams,
   })
+  .superRefine(exclusivePaymentMethod)
   .openapi("PaymentIntentConfirm");
 const CaptureBody = z
   .strictObject({ amount_to_capture: intParam().optional(), expand: expandBodyParam })
@@ -75,13 +89,23 @@ const cancelRoute = action(
 export function registerPaymentIntentActions(app: App): void {
   app.openapi(confirmRoute, async (c) => {
     const merchantId = c.var.auth.merchantId;
-    const { payment_method: named, client_secret: secret } = c.req.valid("json");
+    const body = c.req.valid("json");
+    const deps = c.var.payments;
     // A publishable key's secret is checked before anything is resolved or created.
     if (c.var.auth.credential === "publishable_key") {
-      await intentForCaller(c.var.payments, c.var.auth, c.req.valid("param").id, secret);
+      await intentForCaller(deps, c.var.auth, c.req.valid("param").id, body.client_secret);
     }
-    const pm = named === undefined ? undefined : await resolveTestId(c.var.payments, merchantId, named, isLive(c.env));
-    const row = await confirmIntent(c.var.payments, merchantId, c.req.valid("param").id, pm, c.var.idempotencyKey);
+    // The card is checked (a 402 names it) before anything is read, and made only if the intent takes it.
+    if (body.payment_method_data) newCardOf(body.payment_method_data, "payment_method_data");
+    const pm = laterPaymentMethod(deps, merchantId, body, {
+      live: isLive(c.env),
+      requestKey: c.var.idempotencyKey,
+      fresh: body.setup_future_usage !== undefined,
+      path: c.req.path,
+    });
+    const row = await confirmIntent(deps, merchantId, c.req.valid("param").id, pm, c.var.idempotencyKey, {
+      setupFutureUsage: body.setup_future_usage,
+    });
     return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 

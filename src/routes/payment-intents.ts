@@ -17,18 +17,24 @@ import {
   requireScope,
   requireScopeOrPublishable,
 } from "../middleware/merchant-auth";
-import { createConfirmed, createIntent, updateIntent } from "../payments/actions";
+import { createConfirmed, createIntent } from "../payments/actions";
 import { intentForCaller } from "../payments/client-secret";
 import { intentJson, isLive } from "../payments/serialize";
+import { updateIntent } from "../payments/update";
 import type { App } from "../types";
-import { resolveTestId } from "../vault/test-ids";
 import {
   compatParams,
   currencyParam,
+  customerParam,
+  exclusivePaymentMethod,
   IntentIdParam,
   mergeMetadata,
+  offSessionParam,
   PaymentIntentSchema,
+  paymentMethodDataParam,
   paymentMethodRef,
+  requestedPaymentMethod,
+  setupFutureUsageParam,
   statementDescriptorParam,
 } from "./payment-intent-schemas";
 
@@ -56,12 +62,20 @@ const CreateBody = z
     metadata: metadataParam.optional(),
     statement_descriptor: statementDescriptorParam.optional(),
     expand: expandBodyParam,
+    customer: customerParam.optional(),
+    setup_future_usage: setupFutureUsageParam.optional(),
+    off_session: offSessionParam.optional(),
+    payment_method_data: paymentMethodDataParam,
     ...compatParams,
   })
   .superRefine((body, ctx) => {
     amountIssue(body.amount, body.currency, ctx);
-    if (body.confirm && body.payment_method === undefined) {
+    exclusivePaymentMethod(body, ctx);
+    if (body.confirm && body.payment_method === undefined && body.payment_method_data === undefined) {
       ctx.addIssue({ code: "custom", path: ["payment_method"], message: "required to confirm" });
+    }
+    if (!body.confirm && body.off_session !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["off_session"], message: "can only be used with confirm=true" });
     }
   })
   .openapi("PaymentIntentCreate");
@@ -72,6 +86,8 @@ const UpdateBody = z
     description: z.string().max(1000).optional(),
     metadata: metadataParam.optional(),
     expand: expandBodyParam,
+    customer: customerParam.optional(),
+    setup_future_usage: setupFutureUsageParam.optional(),
   })
   .openapi("PaymentIntentUpdate");
 
@@ -94,7 +110,7 @@ const updateRoute = createRoute({
   ...common,
   method: "post",
   path: "/v1/payment_intents/{id}",
-  summary: "Update amount, description or metadata before confirmation",
+  summary: "Update amount, customer or setup_future_usage before confirmation; description or metadata until canceled",
   middleware: [requireScope("payments:write"), expandable("payment_intent")] as const,
   request: { params: IntentIdParam, body: formOrJsonBody(UpdateBody) },
   responses: { ...ok("The updated PaymentIntent"), ...errorResponses(400, 401, 403, 404) },
@@ -129,7 +145,19 @@ const listRoute = createRoute({
   path: "/v1/payment_intents",
   summary: "List PaymentIntents, newest first",
   middleware: [requireScope("payments:read"), expandable("payment_intent", { list: true })] as const,
-  request: { query: queryWithExpand(listParams) },
+  request: {
+    query: queryWithExpand({
+      ...listParams,
+      customer: z
+        .string()
+        .max(255)
+        .optional()
+        .openapi({
+          param: { name: "customer", in: "query" },
+          description: "Only the PaymentIntents of this customer (`cus_…`).",
+        }),
+    }),
+  },
   responses: {
     200: {
       description: "A page of PaymentIntents",
@@ -148,9 +176,10 @@ export function registerPaymentIntents(app: App): void {
   app.openapi(createIntentRoute, async (c) => {
     const body = c.req.valid("json");
     const deps = c.var.payments;
+    const merchantId = c.var.auth.merchantId;
     const metadata = mergeMetadata("{}", body.metadata);
     const draft = draftIntent({
-      merchantId: c.var.auth.merchantId,
+      merchantId,
       amount: body.amount,
       currency: body.currency,
       captureMethod: body.capture_method ?? "automatic",
@@ -159,13 +188,20 @@ export function registerPaymentIntents(app: App): void {
       statementDescriptor: body.statement_descriptor ?? null,
       idempotencyKey: c.var.idempotencyKey ?? null,
       created: deps.now(),
+      customer: body.customer ?? null,
+      setupFutureUsage: body.setup_future_usage ?? null,
     });
-    const pm =
-      body.payment_method === undefined
-        ? undefined
-        : await resolveTestId(deps, c.var.auth.merchantId, body.payment_method, isLive(c.env));
-    const row =
-      body.confirm && pm !== undefined ? await createConfirmed(deps, draft, pm) : await createIntent(deps, draft, pm);
+    const pm = await requestedPaymentMethod(deps, merchantId, body, {
+      live: isLive(c.env),
+      requestKey: c.var.idempotencyKey,
+      customer: body.customer,
+      fresh: draft.customer !== null && draft.setupFutureUsage !== null,
+      path: c.req.path,
+    });
+    if (body.confirm && pm !== undefined) {
+      return c.json(await expanded(c, intentJson(await createConfirmed(deps, draft, pm), isLive(c.env))), 200);
+    }
+    const row = await createIntent(deps, draft, pm);
     return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
@@ -176,6 +212,8 @@ export function registerPaymentIntents(app: App): void {
       amount: body.amount,
       description: body.description === undefined ? undefined : body.description === "" ? null : body.description,
       merge: body.metadata === undefined ? undefined : (stored: string) => mergeMetadata(stored, body.metadata),
+      customer: body.customer,
+      setupFutureUsage: body.setup_future_usage,
     };
     const row = await updateIntent(c.var.payments, c.var.auth.merchantId, id, update, (amount, currency) => {
       const checked = checkAmount(amount, currency as Currency, "charge");
@@ -191,8 +229,10 @@ export function registerPaymentIntents(app: App): void {
   });
 
   app.openapi(listRoute, async (c) => {
-    const query = c.req.valid("query");
-    const page = pageOr404(await listIntents(c.var.payments.db, c.var.auth.merchantId, pageRequest(query)));
+    const { customer, ...query } = c.req.valid("query");
+    const page = pageOr404(
+      await listIntents(c.var.payments.db, c.var.auth.merchantId, pageRequest(query), { customer }),
+    );
     const live = isLive(c.env);
     const answer = listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) });
     return c.json(await expanded(c, answer), 200);

@@ -1,12 +1,15 @@
 /**
  * Wire schemas of the payment-method and token routes (the card and billing-details parameters,
  * the PaymentMethod object) and the checks that turn validated card parameters into what the
- * vault stores. Card numbers are validated here (Stripe's 402 card errors) and never echoed.
+ * vault stores: one schema and one set of card rules for `POST /v1/payment_methods`,
+ * `POST /v1/tokens` and `payment_method_data` on PaymentIntents, so they cannot drift apart.
+ * Card numbers are validated here (Stripe's 402 card errors) and never echoed.
  */
 import { z } from "@hono/zod-openapi";
 import { validateCard } from "../domain/cards";
 import { ApiError } from "../errors";
 import { expandableId } from "../expand";
+import { metadataParam } from "../lib/params";
 import type { BillingDetails, NewCard } from "../vault";
 
 const text = (max: number) => z.string().max(max);
@@ -40,6 +43,16 @@ export const BillingDetailsParams = z
     phone: text(40).optional(),
   })
   .openapi("BillingDetailsParams");
+
+/** The body of `POST /v1/payment_methods`, and the value of `payment_method_data` on PaymentIntents. */
+export const PaymentMethodParams = z
+  .strictObject({
+    type: z.literal("card"),
+    card: CardParams,
+    billing_details: BillingDetailsParams.optional(),
+    metadata: metadataParam.optional(),
+  })
+  .openapi("PaymentMethodData");
 
 /** Billing details as a PaymentMethod shows them. */
 const BillingDetailsSchema = z
@@ -80,11 +93,16 @@ export const PaymentMethodSchema = z
   })
   .openapi("PaymentMethod");
 
-/** Runs the card rules; a failure becomes Stripe's 402 card error naming `card[field]`, without card data. */
-export function checkedCard(card: z.infer<typeof CardParams>): NewCard["card"] {
+/**
+ * Runs the card rules; a failure becomes Stripe's 402 card error naming `card[field]` (under
+ * `prefix`, e.g. `payment_method_data[card][number]`), without card data.
+ */
+export function checkedCard(card: z.infer<typeof CardParams>, prefix?: string): NewCard["card"] {
   const result = validateCard(card, new Date());
-  if (!result.ok) throw new ApiError(result.error.code, result.error.message, { param: `card[${result.error.field}]` });
-  return result.value;
+  if (result.ok) return result.value;
+  const field = `card[${result.error.field}]`;
+  const param = prefix === undefined ? field : `${prefix}[card][${result.error.field}]`;
+  throw new ApiError(result.error.code, result.error.message, { param });
 }
 
 /** Billing details as stored: every field present, null when not given. Empty metadata values are dropped. */
@@ -107,4 +125,9 @@ export function storedDetails(
     phone: billing?.phone ?? null,
   };
   return { billingDetails, metadata: Object.fromEntries(Object.entries(metadata ?? {}).filter(([, v]) => v !== "")) };
+}
+
+/** A validated `payment_method_data` (or payment-method body) as the vault's input; card errors name `prefix`. */
+export function newCardOf(params: z.infer<typeof PaymentMethodParams>, prefix?: string): NewCard {
+  return { card: checkedCard(params.card, prefix), ...storedDetails(params.billing_details, params.metadata) };
 }

@@ -12,29 +12,14 @@ import { invalidParam } from "../errors";
 import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
-import { metadataParam } from "../lib/params";
 import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import type { App, AppEnv } from "../types";
 import { createPaymentMethod, detachPaymentMethod, getPaymentMethod } from "../vault";
 import { paymentMethodObject } from "../vault/objects";
-import {
-  BillingDetailsParams,
-  CardParams,
-  checkedCard,
-  PaymentMethodSchema,
-  storedDetails,
-} from "./payment-method-schemas";
+import { newCardOf, PaymentMethodParams, PaymentMethodSchema } from "./payment-method-schemas";
 
-const CreateBody = z
-  .strictObject({
-    type: z.literal("card"),
-    card: CardParams,
-    billing_details: BillingDetailsParams.optional(),
-    metadata: metadataParam.optional(),
-    expand: expandBodyParam,
-  })
-  .openapi("CreatePaymentMethod");
+const CreateBody = z.strictObject({ ...PaymentMethodParams.shape, expand: expandBodyParam }).openapi("CreatePaymentMethod");
 
 const IdParams = z.object({
   id: z
@@ -168,15 +153,7 @@ async function savedCards(
 export function registerPaymentMethods(app: App): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = await createPaymentMethod(
-      c.var.payments,
-      c.var.auth.merchantId,
-      {
-        card: checkedCard(body.card),
-        ...storedDetails(body.billing_details, body.metadata),
-      },
-      c.var.idempotencyKey,
-    );
+    const row = await createPaymentMethod(c.var.payments, c.var.auth.merchantId, newCardOf(body), c.var.idempotencyKey);
     return c.json(await expanded(c, paymentMethodObject(row, isLive(c.env))), 200);
   });
 

@@ -5,7 +5,7 @@
  */
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { paymentIntents, refunds } from "../../src/db/schema";
+import { charges, paymentIntents, refunds } from "../../src/db/schema";
 import { newKey } from "../helpers/api-keys";
 import { call } from "../helpers/http";
 import { newMerchant, type TestMerchant, tokenFor } from "../helpers/merchants";
@@ -38,6 +38,7 @@ describe("expand across merchants", () => {
       .set({ customer: theirCustomer, paymentMethod: theirPm })
       .where(eq(paymentIntents.id, mine.id))
       .run();
+    await db.update(charges).set({ customer: theirCustomer }).where(eq(charges.id, mine.latest_charge)).run();
     await db
       .update(refunds)
       .set({ charge: theirIntent.latest_charge, paymentIntentId: theirIntent.id })

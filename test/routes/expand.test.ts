@@ -3,12 +3,9 @@
  * methods answer with the fields asked for as objects, nested up to 4 levels, in a query (`expand[]`,
  * `expand[0]`) or a body; unknown and too deep paths are 400s naming `expand[<i>]`.
  */
-import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { paymentIntents } from "../../src/db/schema";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, pay, paymentMethod, post } from "../helpers/payments";
-import { dbOf } from "../helpers/shards";
 
 /** A customer of `m` with `pm` attached as its default payment method. */
 async function customerWithCard(m: TestMerchant) {
@@ -19,15 +16,17 @@ async function customerWithCard(m: TestMerchant) {
   return { cus, pm };
 }
 
-/** A succeeded intent of `m` belonging to customer `cus` (set in storage: intents take no customer parameter yet). */
+/** A succeeded intent of `m` belonging to customer `cus`, paid with a fresh card. */
 async function paidIntentOf(m: TestMerchant, cus: string) {
-  const pi = await pay(m, "4242424242424242");
+  const pm = await paymentMethod(m, "4242424242424242");
+  const pi = await post(m, "/v1/payment_intents", {
+    amount: "1000",
+    currency: "usd",
+    customer: cus,
+    payment_method: pm,
+    confirm: "true",
+  });
   expect(pi.status).toBe(200);
-  await (await dbOf(m.merchantId))
-    .update(paymentIntents)
-    .set({ customer: cus })
-    .where(eq(paymentIntents.id, pi.body.id))
-    .run();
   return pi.body as { id: string; latest_charge: string; payment_method: string };
 }
 
