@@ -19,7 +19,9 @@ import { createPaymentMethod, detachPaymentMethod, getPaymentMethod } from "../v
 import { paymentMethodObject } from "../vault/objects";
 import { newCardOf, PaymentMethodParams, PaymentMethodSchema } from "./payment-method-schemas";
 
-const CreateBody = z.strictObject({ ...PaymentMethodParams.shape, expand: expandBodyParam }).openapi("CreatePaymentMethod");
+const CreateBody = z
+  .strictObject({ ...PaymentMethodParams.shape, expand: expandBodyParam })
+  .openapi("CreatePaymentMethod");
 
 const IdParams = z.object({
   id: z
