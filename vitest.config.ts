@@ -19,13 +19,15 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          // PROPERTY_RUNS: how many runs the model-based payment test makes (more than the CI default).
+          // PROPERTY_RUNS: how many runs the model-based payment test makes (more than the CI default);
+          // PROPERTY_SEED: replays the run fast-check reported as failing (its `seed`).
           // FUZZ_RUNS: cases per route of the OpenAPI-driven fuzz test.
           bindings: {
             ...secrets,
             TEST_CONTROL_MIGRATIONS: controlMigrations,
             TEST_SHARD_MIGRATIONS: shardMigrations,
             PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
+            PROPERTY_SEED: process.env.PROPERTY_SEED ?? "",
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
           },
           // Outbound fetches reach 127.0.0.1 only (the webhook receiver): a delivery to an endpoint a

@@ -27,6 +27,7 @@ import { registerAdminOperators } from "./routes/admin-operators";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerApiKeys } from "./routes/api-keys";
 import { registerBalance } from "./routes/balance";
+import { registerCharges } from "./routes/charges";
 import { registerCustomers } from "./routes/customers";
 import { registerDocs } from "./routes/docs";
 import { registerEvents } from "./routes/events";
@@ -100,6 +101,7 @@ export function createApp(options: AppOptions = {}): App {
   registerPaymentIntents(app);
   registerPaymentIntentActions(app);
   registerRefunds(app);
+  registerCharges(app);
   registerBalance(app);
   registerCustomers(app);
   registerPaymentMethods(app);

@@ -1,6 +1,7 @@
 /** Hono context types shared by the app factory, middleware and route modules. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "./db/client";
+import type { ExpandPlan } from "./expand/plan";
 import type { PaymentDeps } from "./payments/deps";
 
 /** What the caller authenticated with: an OAuth2 access token, or an API key of one kind. */
@@ -41,6 +42,8 @@ export interface AppVariables {
   merchantDb: Db;
   /** What the payment services run on (the merchant's db, processor, clock), built once per merchant request. */
   payments: PaymentDeps;
+  /** The request's checked `expand[]` paths, set by the `expandable` route middleware; undefined when none were sent. */
+  expand: ExpandPlan | undefined;
   /** The request's `Idempotency-Key`, once the idempotency layer has admitted it. */
   idempotencyKey: string | undefined;
   /** Set by a handler whose answer carries a secret, and whether it can be shown again: the gate never saves it (gate.ts). */

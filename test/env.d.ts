@@ -5,6 +5,7 @@ declare namespace Cloudflare {
     TEST_SHARD_MIGRATIONS: import("cloudflare:test").D1Migration[];
     /** Runs of the model-based payment property test; empty means the CI default. */
     PROPERTY_RUNS: string;
+    PROPERTY_SEED: string;
     FUZZ_RUNS: string;
   }
 }

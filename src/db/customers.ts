@@ -11,8 +11,9 @@ import { newId } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { isGuardMiss, isUniqueViolation } from "./errors";
-import { type EventOrigin, eventInsert } from "./events";
+import { type EventOrigin, eventInsert, eventInsertIfChanged } from "./events";
 import { listPage, type PageResult } from "./pagination";
+import { type Bound, prepared1 } from "./prepared";
 import { customers, paymentMethods } from "./schema";
 import type { PaymentMethodRow } from "./vault";
 
@@ -241,4 +242,55 @@ export function listCustomerPaymentMethods(
     { table: pm, id: pm.id, created: pm.created, scope, cursorScope: eq(pm.merchantId, merchantId) },
     page,
   );
+}
+
+/**
+ * The statements that save an authorized card to the intent's customer, for the batch that
+ * records the authorization (`setup_future_usage`): the method is attached only if it is still
+ * active, attached to nobody and the customer exists; a method behind a token becomes reusable
+ * (and drops its create's idempotency key, which a reusable method of the same key may hold), and
+ * `payment_method.attached` is written only when the attach changed the row, so a card already
+ * saved (or one that can no longer be) changes nothing and the batch lands all the same. Methods
+ * whose create key is like `sharedKeys` (the merchant's shared test methods) are never saved.
+ */
+export function saveCardStatements(
+  db: Db,
+  merchantId: string,
+  pmId: string,
+  customerId: string,
+  at: { now: number; origin: EventOrigin | null; sharedKeys: string },
+): Bound[] {
+  const attach = prepared1(db, "customers.saveCard", () => {
+    const pm = paymentMethods;
+    const c = customers;
+    const p = sql.placeholder;
+    const customerExists = sql`exists (select 1 from ${c} where ${c.id} = ${p("customerId")} and ${c.merchantId} = ${p("merchantId")})`;
+    return db
+      .update(pm)
+      .set({
+        customer: sql`${p("customerId")}`,
+        singleUse: false,
+        idempotencyKey: sql`case when ${pm.singleUse} then null else ${pm.idempotencyKey} end`,
+      })
+      .where(
+        and(
+          eq(pm.id, p("pmId")),
+          eq(pm.merchantId, p("merchantId")),
+          eq(pm.status, "active"),
+          isNull(pm.customer),
+          customerExists,
+          sql`coalesce(${pm.idempotencyKey}, '') not like ${p("sharedKeys")}`,
+        ),
+      );
+  }).bind({ pmId, merchantId, customerId, sharedKeys: at.sharedKeys });
+  const event = eventInsertIfChanged(db, {
+    id: newId("evt"),
+    merchantId,
+    type: "payment_method.attached",
+    objectType: "payment_method",
+    objectId: pmId,
+    created: at.now,
+    origin: at.origin,
+  });
+  return [attach, event];
 }

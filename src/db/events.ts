@@ -19,6 +19,7 @@ import type { Db } from "./client";
 import { listPage, notOf, type PageResult } from "./pagination";
 import { type Bound, prepared1, type Values } from "./prepared";
 import {
+  charges,
   customers,
   events,
   paymentIntents,
@@ -91,8 +92,14 @@ function rowJson(table: SQLiteTable, leaveOut: ReadonlySet<string> = new Set()):
 function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } {
   switch (type) {
     case "payment_intent":
-    case "charge":
       return { table: paymentIntents, json: () => rowJson(paymentIntents) };
+    case "charge":
+      // The charge row, and under `intent` its intent's row as the batch left it (the money columns).
+      return {
+        table: charges,
+        json: () =>
+          sql`json_set(${rowJson(charges)}, '$.intent', json((select ${rowJson(paymentIntents)} from ${paymentIntents} where ${paymentIntents.id} = ${charges.paymentIntentId})))`,
+      };
     case "refund":
       return { table: refunds, json: () => rowJson(refunds) };
     case "payment_method":
@@ -124,6 +131,43 @@ export function eventInsert(db: Db, spec: EventSpec): Bound {
   return insertRows(db, [spec]);
 }
 
+/**
+ * The insert of one event that is recorded only when the statement right before it in the batch
+ * changed a row, and is otherwise nothing at all: the batch goes on (unlike `afterChange`, whose
+ * miss rolls the batch back). For a change that may already have been made, inside a batch that
+ * must land anyway (an outcome's batch saving its card to a customer).
+ */
+export function eventInsertIfChanged(db: Db, spec: Omit<EventSpec, "afterChange">): Bound {
+  const statement = prepared1(db, `events.insertIfChanged:${spec.objectType}`, () => {
+    const p = sql.placeholder;
+    const { table, json } = source(spec.objectType);
+    const given: Record<string, SQL> = {
+      id: sql`${p("id0")}`,
+      merchantId: sql`${p("merchantId")}`,
+      type: sql`${p("type0")}`,
+      objectType: literal(spec.objectType),
+      objectId: sql`${p("objectId0")}`,
+      snapshot: json(),
+      previousAttributes: sql`${p("previous0")}`,
+      requestId: sql`${p("requestId0")}`,
+      requestIdempotencyKey: sql`${p("idempotencyKey0")}`,
+      created: sql`${p("created0")}`,
+    };
+    // INSERT … SELECT names every column in the table's order; the others take their defaults.
+    const columns = Object.entries(getTableColumns(events) as Record<string, SQLiteColumn>).map(
+      ([field, column]) => given[field] ?? (column.default == null ? sql`null` : sql`${column.default}`),
+    );
+    const id = sql.identifier("id");
+    const merchant = sql.identifier("merchant_id");
+    return db
+      .insert(events)
+      .select(
+        sql`select ${sql.join(columns, sql`, `)} from ${table} where ${id} = ${p("objectId0")} and ${merchant} = ${p("merchantId")} and changes() > 0`,
+      );
+  });
+  return statement.bind(eventValues([spec]));
+}
+
 function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
   const shape = specs.map((s) => `${s.objectType}${s.afterChange ? "!" : ""}`).join(",");
   const statement = prepared1(db, `events.insert:${shape}`, () => {
@@ -149,6 +193,11 @@ function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
       }),
     );
   });
+  return statement.bind(eventValues(specs));
+}
+
+/** The values of an event insert's placeholders (`<name><i>` per event); marks each origin as having written events. */
+function eventValues(specs: readonly Omit<EventSpec, "afterChange">[]): Values {
   const values: Values = { merchantId: specs[0]?.merchantId };
   specs.forEach((spec, i) => {
     if (spec.merchantId !== values.merchantId) throw new Error("eventInserts: one merchant per insert");
@@ -161,13 +210,15 @@ function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
     values[`idempotencyKey${i}`] = spec.origin?.idempotencyKey ?? null;
     values[`created${i}`] = spec.created;
   });
-  return statement.bind(values);
+  return values;
 }
 
 /** Where an intent's change happened and who caused it, for the events it emits. */
 export interface IntentEventContext {
   merchantId: string;
   intentId: string;
+  /** The intent's latest charge as the batch leaves it: the object of its `charge.*` events. */
+  chargeId: string | null;
   created: number;
   origin: EventOrigin | null;
 }
@@ -189,11 +240,17 @@ export function intentEventInserts(
       merchantId: at.merchantId,
       type: e.type,
       objectType: e.object,
-      objectId: at.intentId,
+      objectId: e.object === "charge" ? chargeOf(at) : at.intentId,
       created: at.created,
       origin: at.origin,
     })),
   );
+}
+
+/** The charge a `charge.*` event of an intent's change is about; an event without one is a bug. */
+function chargeOf(at: IntentEventContext): string {
+  if (at.chargeId === null) throw new Error(`events: a charge event of ${at.intentId} without a charge`);
+  return at.chargeId;
 }
 
 /** How long events stay readable (and stored): 30 days, as Stripe's Events API. */

@@ -18,7 +18,7 @@ import {
   versionValues,
 } from "./payment-intents";
 import { type Bound, bindAll, prepared, type Values } from "./prepared";
-import { paymentIntents, paymentIntentVersions } from "./schema";
+import { customers, paymentIntents, paymentIntentVersions } from "./schema";
 import { cardClaim, type PaymentMethodRow, spendTokenShape } from "./vault";
 
 /** The card a claim batch charges: the pm_ or tok_ id, and who spends a tok_ when. */
@@ -30,8 +30,8 @@ export interface CardClaim {
 
 /**
  * Inserts `draft` already claimed by `next` (its versions 1 and 2) to charge `card`, in one batch
- * that reads nothing beforehand: the intent's id is `(select id where <card usable>)`, so an
- * unusable card makes it NULL and D1 rolls the whole batch back (undefined: nothing written). The
+ * that reads nothing beforehand: the intent's id is `(select id where <card usable> and <customer
+ * the merchant's>)`, so an unusable card (or one saved to another customer) or an unknown customer makes it NULL and D1 rolls the whole batch back (undefined: nothing written). The
  * same batch reads the sealed card, clears its stored CVC and spends a token (`cardClaim` and
  * `spendTokenShape` in vault.ts), and records the events of both changes (caused by `origin`).
  * Throws the batch's error otherwise (an idempotency-key conflict, a token spent by another batch).
@@ -43,16 +43,19 @@ export async function insertClaimed(
   card: CardClaim,
   origin: EventOrigin | null,
 ): Promise<{ row: IntentRow; card: PaymentMethodRow } | undefined> {
-  if (next.ledger) throw new Error("insertClaimed: a first change moves no money");
+  if (next.ledger || next.charge) throw new Error("insertClaimed: a first change moves no money");
   const row = { ...draft, ...next.patch, version: draft.version + 1 };
   const isToken = card.ref.startsWith("tok_");
   const statements = prepared(db, `intents.insertClaimed:${isToken ? "tok" : "pm"}`, () => {
     const c = cardClaim(db, isToken);
     const cols = rowPlaceholders();
+    const k = customers;
+    // The intent's customer, if any, is the merchant's (no read beforehand: a miss makes the id NULL too).
+    const customerOk = sql`(${cols.customer} is null or exists (select 1 from ${k} where ${k.id} = ${cols.customer} and ${k.merchantId} = ${cols.merchantId}))`;
     return [
       db
         .insert(paymentIntents)
-        .values({ ...cols, id: sql`(select ${cols.id} where ${c.usable})`, paymentMethod: c.id }),
+        .values({ ...cols, id: sql`(select ${cols.id} where ${c.usable} and ${customerOk})`, paymentMethod: c.id }),
       versionsShape(db, 2),
       c.read,
       c.clear,
@@ -66,7 +69,7 @@ export async function insertClaimed(
   const values = { ...row, ...versions, cardRef: card.ref, tokenId: card.ref, usedBy: card.usedBy, now: card.now };
   const events = intentEventInserts(
     db,
-    { merchantId: row.merchantId, intentId: row.id, created: row.created, origin },
+    { merchantId: row.merchantId, intentId: row.id, chargeId: row.latestCharge, created: row.created, origin },
     ["created", next.kind],
     afterOf(row),
   );
@@ -99,6 +102,8 @@ export interface ClaimShape {
   guard: SQL;
   pending?: "capture" | "void";
   patch?: Partial<Record<keyof IntentChange["patch"], SQL>>;
+  /** The claimed intent's id as SQL (e.g. a charge's intent); default the placeholder `intentId`. */
+  intent?: SQL;
 }
 
 /**
@@ -123,11 +128,13 @@ export async function claimWhere(
   const [log, update] = prepared(db, `intents.claim:${shape.key}`, () => {
     const t = paymentIntents;
     const p = sql.placeholder;
-    const mine = and(eq(t.id, p("intentId")), eq(t.merchantId, p("merchantId")));
+    const intentId = shape.intent ?? p("intentId");
+    const mine = and(eq(t.id, intentId), eq(t.merchantId, p("merchantId")));
     const key = sql`${t.id} || ${`_${shape.pending}_`} || (${t.version} + 1)`;
     return [
       db.insert(paymentIntentVersions).values({
-        intentId: p("intentId"),
+        // An intent named by SQL that finds none must fail the guard (the version), not this column.
+        intentId: shape.intent ? sql`coalesce(${intentId}, '')` : intentId,
         version: sql`(select ${t.version} + 1 from ${t} where ${mine} and ${shape.guard})`,
         kind: shape.kind,
         amount: sql`(select ${shape.amount} from ${t} where ${mine})`,

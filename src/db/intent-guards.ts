@@ -9,7 +9,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { amountStep, CURRENCIES } from "../domain/currencies";
-import { paymentIntents as t } from "./schema";
+import { charges, paymentIntents as t } from "./schema";
 
 /** The currency's amount step (`amountStep`) of the row, as SQL. */
 const step: SQL = (() => {
@@ -52,3 +52,13 @@ export const refundGuard: SQL = sql`(${t.status} = 'succeeded' and ${remaining} 
 
 /** The intent's change when a refund of `requested` reserves its amount (`amount_refunded` grows). */
 export const refundReservation = { amountRefunded: sql`${t.amountRefunded} + ${refundAmount}` };
+
+/** The intent of the merchant's charge `charge` (a placeholder), as SQL: NULL for no such charge. */
+export const chargeIntent: SQL = sql`(select ${charges.paymentIntentId} from ${charges} where ${charges.id} = ${sql.placeholder("charge")} and ${charges.merchantId} = ${sql.placeholder("merchantId")})`;
+
+/**
+ * A refund named by `charge` (and maybe `paymentIntent`, NULL when not named) is allowed: the refund
+ * guard, the charge is the intent's latest (the only one that can have succeeded), and the intent
+ * is the one named.
+ */
+export const chargeRefundGuard: SQL = sql`(${refundGuard} and ${t.latestCharge} = ${sql.placeholder("charge")} and (${sql.placeholder("paymentIntent")} is null or ${t.id} = ${sql.placeholder("paymentIntent")}))`;

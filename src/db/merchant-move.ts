@@ -14,6 +14,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import {
+  charges,
   customers,
   events,
   ledgerBalances,
@@ -70,6 +71,7 @@ const OWNED: readonly Owned[] = [
         sql`(select ${paymentIntents.id} from ${paymentIntents} where ${paymentIntents.merchantId} = ${m})`,
       ),
   },
+  { name: "charges", table: charges, where: (m) => eq(charges.merchantId, m) },
   { name: "refunds", table: refunds, where: (m) => eq(refunds.merchantId, m) },
   { name: "ledger_entries", table: ledgerEntries, where: (m) => eq(ledgerEntries.merchantId, m) },
   { name: "ledger_balances", table: ledgerBalances, where: (m) => eq(ledgerBalances.merchantId, m) },

@@ -12,6 +12,7 @@ import type { IntentChangeKind } from "../domain/intent-events";
 import type { IntentStatus } from "../domain/payment-state";
 import { newId, randomBase62 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
+import { chargeInsert, type NewCharge } from "./charges";
 import type { Db } from "./client";
 import { isUniqueViolation, RequestAlreadyRan } from "./errors";
 import { type EventOrigin, intentEventInserts } from "./events";
@@ -128,7 +129,7 @@ export async function insertIntent(
   origin: EventOrigin | null,
   next?: IntentChange,
 ): Promise<IntentRow> {
-  if (next?.ledger) throw new Error("insertIntent: a first change moves no money");
+  if (next?.ledger || next?.charge) throw new Error("insertIntent: a first change moves no money");
   const row = next ? { ...draft, ...next.patch, version: draft.version + 1 } : draft;
   const versions: VersionRow[] = [{ version: draft.version, kind: "created", amount: draft.amount }];
   if (next) versions.push({ version: row.version, kind: next.kind, amount: next.amount ?? null });
@@ -138,7 +139,7 @@ export async function insertIntent(
   ]);
   const events = intentEventInserts(
     db,
-    { merchantId: row.merchantId, intentId: row.id, created: row.created, origin },
+    { merchantId: row.merchantId, intentId: row.id, chargeId: row.latestCharge, created: row.created, origin },
     versions.map((v) => v.kind),
     afterOf(row),
   );
@@ -192,7 +193,9 @@ export interface IntentChange {
   answer?: string;
   /** The money movement this change records, if any, and the object it belongs to (intent or refund). */
   ledger?: Booking;
-  /** Further writes that must land together with the change (e.g. a refund row). */
+  /** The charge an authorization attempt's outcome makes (its id is the patch's `latestCharge`). */
+  charge?: NewCharge;
+  /** Further writes that must land together with the change (e.g. a refund row), after its charge. */
   extra?: BatchItem<"sqlite">[];
   /** A second change recorded at the next version in the same batch (an automatic capture after its authorization). */
   next?: IntentChange;
@@ -221,7 +224,10 @@ export async function changeIntent(
   const patch = Object.assign({}, ...changes.map((c) => c.patch)) as IntentChange["patch"];
   const at = { merchantId: from.merchantId, currency: from.currency, created };
   const bookings = changes.flatMap((c) => (c.ledger ? [c.ledger] : []));
+  // A charge first: it reads the card's CVC, which an extra statement may forget.
+  const charged = changes.flatMap((c) => (c.charge ? [chargeInsert(db, { ...at, intentId: from.id }, c.charge)] : []));
   const writes = [
+    ...charged,
     ...(bookings.length > 0 ? postMovements(db, at, bookings) : []),
     ...changes.flatMap((c) => c.extra ?? []),
   ];
@@ -245,11 +251,12 @@ export async function changeIntent(
     requestKey: c.requestKey,
     answer: c.answer,
   }));
+  const after = { ...from, ...patch };
   const events = intentEventInserts(
     db,
-    { merchantId: from.merchantId, intentId: from.id, created, origin },
+    { merchantId: from.merchantId, intentId: from.id, chargeId: after.latestCharge, created, origin },
     changes.map((c) => c.kind),
-    afterOf({ ...from, ...patch }),
+    afterOf(after),
   );
   try {
     await db.batch([
@@ -320,8 +327,10 @@ export async function intentsProcessing(
   return rows.map((r) => r.intent);
 }
 
-/** A page of the merchant's intents, newest first (within the page's `created` range). */
-export function listIntents(db: Db, merchantId: string, page: PageRequest) {
+/** A page of the merchant's intents, newest first (within the page's `created` range), optionally only one customer's. */
+export function listIntents(db: Db, merchantId: string, page: PageRequest, filter: { customer?: string } = {}) {
   const t = paymentIntents;
-  return listPage(db, { table: t, id: t.id, created: t.created, scope: eq(t.merchantId, merchantId) }, page);
+  const mine = eq(t.merchantId, merchantId);
+  const scope = filter.customer === undefined ? mine : and(mine, eq(t.customer, filter.customer));
+  return listPage(db, { table: t, id: t.id, created: t.created, scope, cursorScope: mine }, page);
 }

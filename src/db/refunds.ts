@@ -26,22 +26,26 @@ export function insertRefund(db: Db, row: RefundRow): Bound {
  * row), charge and currency come from the intent as the batch sees it, returning the row; and the
  * refund's own amount and currency as SQL, for the statements after it in the batch (under `key`,
  * with their `values`, as `postMovementOf` takes them). `amount` is named by `key` (the insert is
- * built once per key) and its placeholders are bound from `values`.
+ * built once per key) and its placeholders are bound from `values`; `intent`, when given, is the
+ * intent's id as SQL (named by its own key) instead of the row's `paymentIntentId`.
  */
 export function insertRefundOf(
   db: Db,
   row: Omit<RefundRow, "charge" | "amount" | "currency">,
   amount: { key: string; sql: SQL; values: Values },
+  intent?: { key: string; sql: SQL },
 ): { insert: Bound; key: string; amount: SQL; currency: SQL; values: Values } {
-  const insert = prepared1(db, `refunds.insertOf:${amount.key}`, () => {
+  const insert = prepared1(db, `refunds.insertOf:${amount.key}:${intent?.key ?? "id"}`, () => {
     const pi = paymentIntents;
     const { charge: _c, amount: _a, currency: _cur, ...cols } = refundPlaceholders();
+    const intentId = intent?.sql ?? cols.paymentIntentId;
     const of = (col: SQL) =>
-      sql`(select ${col} from ${pi} where ${pi.id} = ${cols.paymentIntentId} and ${pi.merchantId} = ${cols.merchantId})`;
+      sql`(select ${col} from ${pi} where ${pi.id} = ${intentId} and ${pi.merchantId} = ${cols.merchantId})`;
     return db
       .insert(refunds)
       .values({
         ...cols,
+        paymentIntentId: intentId,
         charge: of(sql`coalesce(${pi.latestCharge}, '')`),
         amount: of(amount.sql),
         currency: of(sql`${pi.currency}`),

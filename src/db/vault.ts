@@ -123,9 +123,10 @@ export function spendTokenStatements(db: Db, merchantId: string, tokenId: string
 
 /**
  * The card a claim batch charges, as SQL over what the batch sees (nothing is read beforehand) and
- * over placeholders (`cardRef`: the pm_ or tok_ id, `merchantId`), for a claim's shape: `usable`
- * holds when a pm_ is the merchant's, active and reusable, or a tok_ is the merchant's, unspent,
- * and wraps an active method; `id` is the payment method's id; `read` returns the sealed record
+ * over placeholders (`cardRef`: the pm_ or tok_ id, `merchantId`, `customer`: the intent's), for a
+ * claim's shape: `usable` holds when a pm_ is the merchant's, active and reusable, or a tok_ is the
+ * merchant's, unspent, and wraps an active method, and the method is attached to no customer or to
+ * the intent's; `id` is the payment method's id; `read` returns the sealed record
  * and `clear` drops its CVC. In that order in one batch they are the CVC's read-and-clear: only the
  * claim that read it may send it.
  */
@@ -138,11 +139,13 @@ export function cardClaim(db: Db, isToken: boolean) {
     ? sql`(select ${t.paymentMethodId} from ${t} where ${t.id} = ${ref} and ${t.merchantId} = ${merchantId} and ${t.used} = 0)`
     : sql`${ref}`;
   const mine = and(eq(pm.id, id), eq(pm.merchantId, merchantId));
+  // A saved card (attached to a customer) is usable only by an intent of that customer (`customer`).
+  const ownCustomer = sql`(${pm.customer} is null or ${pm.customer} = ${sql.placeholder("customer")})`;
   const usable = exists(
     db
       .select({ one: sql`1` })
       .from(pm)
-      .where(and(mine, eq(pm.status, "active"), isToken ? undefined : eq(pm.singleUse, false))),
+      .where(and(mine, eq(pm.status, "active"), isToken ? undefined : eq(pm.singleUse, false), ownCustomer)),
   );
   const read = db.select().from(pm).where(mine).limit(1);
   const clear = db.update(pm).set({ cvcCiphertext: null, cvcExpiresAt: null }).where(mine);

@@ -4,12 +4,13 @@
  * the same serializers the API uses, so an event shows exactly what a GET showed at that moment.
  */
 import { type CustomerRow, customerJson } from "../customers";
+import type { ChargeRow } from "../db/charges";
 import type { IntentRow } from "../db/payment-intents";
 import type { RefundRow } from "../db/refunds";
 import type { events } from "../db/schema";
 import type { PaymentMethodRow } from "../db/vault";
 import type { WebhookEndpointRow } from "../db/webhook-endpoints";
-import { chargeJson, intentJson, refundJson } from "../payments/serialize";
+import { chargeJson, chargeOfIntent, intentJson, refundJson } from "../payments/serialize";
 import { paymentMethodObject } from "../vault/objects";
 import { webhookEndpointJson } from "../webhooks/endpoints";
 
@@ -35,8 +36,13 @@ export function eventDataObject(row: EventRow, livemode: boolean): Record<string
   switch (type) {
     case "payment_intent":
       return intentJson(snapshot as IntentRow, livemode);
-    case "charge":
-      return chargeJson(snapshot as IntentRow, livemode);
+    case "charge": {
+      // A snapshot is the charge row with its intent's under `intent`; older ones are the intent row alone.
+      const taken = snapshot as ChargeRow & { intent?: IntentRow };
+      if (taken.intent) return chargeJson(taken, taken.intent, livemode);
+      const intent = snapshot as IntentRow;
+      return chargeJson(chargeOfIntent(intent), intent, livemode);
+    }
     case "refund":
       return refundJson(snapshot as RefundRow);
     case "payment_method":

@@ -49,6 +49,9 @@ export function errorResponses(...statuses: number[]) {
   );
 }
 
+/** The query of a route that takes no query parameters: any key is a 400 `parameter_unknown` naming it. */
+export const NoQuery = z.strictObject({});
+
 /** The `{id}` path parameter of a resource route, as the OpenAPI document names it. */
 export const PathId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 

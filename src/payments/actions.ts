@@ -16,7 +16,7 @@ import {
   isUniqueViolation,
 } from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
-import { decideCancel, decideCapture, decideConfirm, decideUpdate } from "../domain/payment-state";
+import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
 import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge, tokenPaymentMethod } from "../vault";
@@ -24,6 +24,7 @@ import { answer } from "./answers";
 import type { PaymentDeps } from "./deps";
 import { act, claim, loadIntent, recorded, refuse, runPending, type Step, stateOf } from "./intents";
 import { runRefund } from "./refunds";
+import { checkCardOwner, checkCustomer, type SetupFutureUsage } from "./saved-cards";
 
 /** Cancellation reasons a merchant may give (`automatic` is reserved for expiry). */
 export const CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"] as const;
@@ -36,11 +37,17 @@ function tokenLost(err: unknown): never {
   throw isTokenSpent(err) ? noSuchPaymentMethod() : err;
 }
 
+/** What a confirm may set on the intent besides its payment method. */
+export interface ConfirmOptions {
+  setupFutureUsage?: SetupFutureUsage;
+}
+
 /** The claim of an authorization with `card` (spending a tok_ in the same batch). */
-function authorizeClaim(row: IntentRow, card: ChargeCard | undefined, now: number) {
+function authorizeClaim(row: IntentRow, card: ChargeCard | undefined, now: number, options: ConfirmOptions = {}) {
   const change = claim(row, "authorize", row.amount, {
     paymentMethod: card?.method.id ?? row.paymentMethod,
     lastPaymentError: null,
+    ...(options.setupFutureUsage === undefined ? {} : { setupFutureUsage: options.setupFutureUsage }),
   });
   if (card) change.extra = card.spend(row.id, now);
   return change;
@@ -50,11 +57,18 @@ function authorizeClaim(row: IntentRow, card: ChargeCard | undefined, now: numbe
  * Decides a confirm on `row`; the one authorize path for confirm and create-with-confirm.
  * `requested` is the payment method the request names (null: none), `card` its resolved record.
  */
-function confirmStep(row: IntentRow, requested: string | null, card: ChargeCard | undefined, now: number): Step {
+function confirmStep(
+  row: IntentRow,
+  requested: string | null,
+  card: ChargeCard | undefined,
+  now: number,
+  options: ConfirmOptions = {},
+): Step {
   const d = decideConfirm(stateOf(row), requested);
   if (!d.ok) refuse(d, row.currency);
   if (d.mode === "resume") return { kind: "resume", own: d.own, action: "confirm" };
-  return { kind: "change", change: authorizeClaim(row, card, now) };
+  if (card) checkCardOwner(row.customer, card.sealed.record);
+  return { kind: "change", change: authorizeClaim(row, card, now, options) };
 }
 
 /**
@@ -62,16 +76,24 @@ function confirmStep(row: IntentRow, requested: string | null, card: ChargeCard 
  * request that names the method the pending authorization uses (the same request sent again, its
  * token already spent) is a retry of that authorization. Otherwise the card is resolved first, so
  * an unusable pm_/tok_ is a 404 and nothing changes; a tok_ is spent in the claim's own batch, so a
- * claim that loses a race spends nothing.
+ * claim that loses a race spends nothing. `method` may be a function that makes the method (an
+ * inline card): it runs only when the intent's state does not refuse the confirm.
  */
 export async function confirmIntent(
   deps: PaymentDeps,
   merchantId: string,
   id: string,
-  paymentMethod?: string,
+  method?: string | (() => Promise<string>),
   requestKey?: string,
+  options: ConfirmOptions = {},
 ) {
   const known = await loadIntent(deps, merchantId, id);
+  // A method still to be made (an inline card, a Stripe test id) is made only for an intent whose state takes one.
+  if (typeof method === "function") {
+    const pre = decideConfirm(stateOf(known), "new");
+    if (!pre.ok) refuse(pre, known.currency);
+  }
+  const paymentMethod = typeof method === "function" ? await method() : method;
   let requested = paymentMethod ?? null;
   // A token names the method it wraps; read it only when a pending authorization could be ours.
   if (paymentMethod?.startsWith("tok_") && known.pendingOp) {
@@ -84,7 +106,7 @@ export async function confirmIntent(
   const card =
     paymentMethod === undefined || retry ? undefined : await resolveForCharge(deps, merchantId, paymentMethod);
   const named = card?.method.id ?? requested;
-  return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now()), {
+  return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now(), options), {
     known,
     card: card?.sealed,
     onBatchError: tokenLost,
@@ -118,7 +140,7 @@ export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, payme
  * spent the token) and resumes its operation.
  */
 async function createConfirmedRead(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
-  const resolved = await resolveOrFind(deps, draft, paymentMethod);
+  const resolved = await resolveFor(deps, draft, paymentMethod);
   if (!("method" in resolved)) return resume(deps, resolved);
   const step = confirmStep(draft, resolved.method.id, resolved, deps.now());
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
@@ -153,12 +175,28 @@ async function resolveOrFind(deps: PaymentDeps, draft: IntentRow, paymentMethod:
 }
 
 /**
+ * `resolveOrFind` for a new intent, checking in parallel that its customer is the merchant's (404
+ * naming `customer`), then that a card saved to a customer is the intent's customer's (400).
+ */
+async function resolveFor(deps: PaymentDeps, draft: IntentRow, paymentMethod: string) {
+  const [resolved] = await Promise.all([
+    resolveOrFind(deps, draft, paymentMethod),
+    checkCustomer(deps, draft.merchantId, draft.customer),
+  ]);
+  if ("method" in resolved) checkCardOwner(draft.customer, resolved.sealed.record);
+  return resolved;
+}
+
+/**
  * Creates an unconfirmed intent, with `paymentMethod` attached if given: a tok_ is spent in the
  * batch that inserts the intent. A re-run of the create (after a lost answer) finds its first intent.
  */
 export async function createIntent(deps: PaymentDeps, draft: IntentRow, paymentMethod?: string): Promise<IntentRow> {
-  if (paymentMethod === undefined) return insertIntent(deps.db, draft, deps.origin);
-  const card = await resolveOrFind(deps, draft, paymentMethod);
+  if (paymentMethod === undefined) {
+    await checkCustomer(deps, draft.merchantId, draft.customer);
+    return insertIntent(deps.db, draft, deps.origin);
+  }
+  const card = await resolveFor(deps, draft, paymentMethod);
   if (!("method" in card)) return card;
   const attach = {
     kind: "payment_method_attached",
@@ -256,36 +294,6 @@ export function cancelIntent(
     },
     { requestKey },
   );
-}
-
-/** Fields an update may change; amount only before confirmation (checked against the stored currency). */
-export interface IntentUpdate {
-  amount?: number;
-  description?: string | null;
-  /** The merged metadata, computed from the stored metadata by `merge`. */
-  merge?: (stored: string) => string;
-}
-
-/** Updates amount, description or metadata; concurrent updates retry until each lands once. */
-export function updateIntent(
-  deps: PaymentDeps,
-  merchantId: string,
-  id: string,
-  update: IntentUpdate,
-  checkAmount: (amount: number, currency: string) => void,
-) {
-  return act(deps, merchantId, id, (row) => {
-    const d = decideUpdate(stateOf(row), update.amount !== undefined);
-    if (!d.ok) refuse(d, row.currency);
-    const patch: { amount?: number; description?: string | null; metadata?: string } = {};
-    if (update.amount !== undefined) {
-      checkAmount(update.amount, row.currency);
-      patch.amount = update.amount;
-    }
-    if (update.description !== undefined) patch.description = update.description;
-    if (update.merge) patch.metadata = update.merge(row.metadata);
-    return { kind: "change", change: { kind: "updated", amount: patch.amount, patch } };
-  });
 }
 
 /** What one sweep did, for logs and tests. */

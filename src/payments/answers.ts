@@ -10,28 +10,43 @@ import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import type { LastPaymentError } from "./serialize";
 
-/** The storage change for an outcome's patch. */
+/**
+ * The storage change for an outcome's patch, with the charge an answered authorization attempt
+ * makes; `cvcSent`: the request itself held the card's CVC for that attempt.
+ */
 export function toChange(
   row: IntentRow,
   kind: IntentChangeKind,
   patch: OutcomePatch,
   movement: Movement | undefined,
+  cvcSent = false,
 ): IntentChange {
   const { pendingOp, lastPaymentError, ...plain } = patch;
   const stored: IntentChange["patch"] = { ...plain, pendingOp: pendingOp ? JSON.stringify(pendingOp) : null };
-  // A charge comes into being with each authorization the processor answers: held, or declined.
-  if (movement?.kind === "authorize" || kind === "declined") stored.latestCharge = newId("ch");
-  if (lastPaymentError !== undefined) {
-    const error: LastPaymentError | null = lastPaymentError && {
-      type: "card_error",
-      code: lastPaymentError.code,
-      decline_code: lastPaymentError.declineCode,
-      message: declineMessage(lastPaymentError.declineCode),
-      payment_method: row.paymentMethod ? { id: row.paymentMethod } : null,
-    };
-    stored.lastPaymentError = error && JSON.stringify(error);
-  }
+  const error: LastPaymentError | null | undefined = lastPaymentError && {
+    type: "card_error",
+    code: lastPaymentError.code,
+    decline_code: lastPaymentError.declineCode,
+    message: declineMessage(lastPaymentError.declineCode),
+    payment_method: row.paymentMethod ? { id: row.paymentMethod } : null,
+  };
+  if (error !== undefined) stored.lastPaymentError = error && JSON.stringify(error);
   const change: IntentChange = { kind, patch: stored };
+  // A charge comes into being with each authorization the processor answers: held, or declined.
+  if (movement?.kind === "authorize" || kind === "declined") {
+    const failed = kind === "declined" ? (error ?? null) : null;
+    stored.latestCharge = newId("ch");
+    change.charge = {
+      id: stored.latestCharge,
+      status: failed ? "failed" : "succeeded",
+      amount: row.amount,
+      paymentMethod: row.paymentMethod,
+      failureCode: failed?.code ?? null,
+      failureMessage: failed?.message ?? null,
+      outcomeReason: failed?.decline_code ?? null,
+      cvcSent: cvcSent,
+    };
+  }
   if (movement) change.ledger = { movement, sourceId: row.id };
   return change;
 }

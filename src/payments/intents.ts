@@ -31,6 +31,7 @@ import { callProcessor, type Outcome } from "../processor/connector";
 import { type ClaimedCard, forgetCvc, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
 import type { PaymentDeps } from "./deps";
+import { outcomeSavesCard } from "./saved-cards";
 
 /** Read-model of a row for the state machine. */
 export function stateOf(row: IntentRow): IntentState {
@@ -243,6 +244,9 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
           () => undefined,
         )
       : undefined;
+  // A CVC this request read and cleared in its claim's batch reached the processor (the charge's cvc_check).
+  const cvcSent =
+    card?.ownsCvc === true && card.record.cvcCiphertext !== null && (card.record.cvcExpiresAt ?? 0) > deps.now();
   const first = resolve(stateOf(row), op, outcome, row.version, deps.now());
   if (!first) {
     await forget();
@@ -267,8 +271,10 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
       return { row: current, answer: first.answer };
     }
     const r = resolve(stateOf(current), op, outcome, current.version, deps.now()) ?? first;
-    const change = toChange(current, r.kind, r.patch, r.movement);
-    if (cvcOf) change.extra = [forgetCvcStatement(deps, current.merchantId, cvcOf)];
+    const change = toChange(current, r.kind, r.patch, r.movement, cvcSent);
+    // After the charge's insert (changeIntent puts it first), which reads whether the CVC was there.
+    if (cvcOf) change.extra = [...(change.extra ?? []), forgetCvcStatement(deps, current.merchantId, cvcOf)];
+    change.extra = [...(change.extra ?? []), ...outcomeSavesCard(deps, current, r.kind)];
     let answered = r.answer;
     const after: IntentRow = { ...current, ...change.patch, version: current.version + 1 };
     const then = stateOf(after).pendingOp;

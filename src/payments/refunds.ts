@@ -10,11 +10,20 @@
  * never told that a refund failed when it exists.
  */
 
+import { refundTargetQuery } from "../db/charges";
 import { type EventSpec, eventInserts } from "../db/events";
 import { type ClaimShape, claimWhere } from "../db/intent-claims";
-import { guardable, guardValues, refundAmount, refundGuard, refundReservation } from "../db/intent-guards";
+import {
+  chargeIntent,
+  chargeRefundGuard,
+  guardable,
+  guardValues,
+  refundAmount,
+  refundGuard,
+  refundReservation,
+} from "../db/intent-guards";
 import { postMovement, postMovementOf } from "../db/ledger";
-import { type IntentRow, intentQuery, isUniqueViolation } from "../db/payment-intents";
+import { type IntentRow, isUniqueViolation } from "../db/payment-intents";
 import {
   getRefund,
   insertRefund,
@@ -32,14 +41,14 @@ import { log } from "../lib/log";
 import type { Metadata } from "../lib/params";
 import { callProcessor } from "../processor/connector";
 import type { PaymentDeps } from "./deps";
-import { loadIntent, mutate, noSuchIntent, refuse, stateOf } from "./intents";
+import { loadIntent, mutate, refuse, stateOf } from "./intents";
+import { type RefundNames, refundableCharge, refundTarget } from "./refund-target";
 
 /** Reasons a merchant may give for a refund. */
 export const REFUND_REASONS = ["duplicate", "fraudulent", "requested_by_customer"] as const;
 
-/** What a merchant asks for. */
-export interface RefundInput {
-  paymentIntent: string;
+/** What a merchant asks for: the intent or its charge (or both, agreeing), and how much. */
+export interface RefundInput extends RefundNames {
   amount?: number;
   reason?: string;
   metadata?: Metadata;
@@ -91,21 +100,38 @@ const REFUND_CLAIM: ClaimShape = {
   patch: refundReservation,
 };
 
+/**
+ * The guarded claim of a refund named by its charge: the intent is the charge's (`chargeIntent`),
+ * and the guard also holds the charge to be the intent's latest and the intent to be the one named.
+ */
+const CHARGE_REFUND_CLAIM: ClaimShape = {
+  ...REFUND_CLAIM,
+  key: "refund:charge",
+  guard: chargeRefundGuard,
+  intent: chargeIntent,
+};
+
 /** The guarded reservation batch of `createRefund`; undefined when the guard does not hold (nothing written). */
 async function reserveRefund(deps: PaymentDeps, merchantId: string, input: RefundInput, idempotencyKey?: string) {
   const db = deps.db;
   const id = newId("re");
   const created = deps.now();
-  const requested = guardValues(input.amount);
+  const byCharge = input.charge !== undefined;
+  const values = {
+    ...guardValues(input.amount),
+    ...(byCharge && { charge: input.charge, paymentIntent: input.paymentIntent ?? null }),
+  };
   const refund = insertRefundOf(
     db,
-    { ...pendingRefund(id, merchantId, input, idempotencyKey, created), paymentIntentId: input.paymentIntent },
-    { key: "refund", sql: refundAmount, values: requested },
+    { ...pendingRefund(id, merchantId, input, idempotencyKey, created), paymentIntentId: input.paymentIntent ?? "" },
+    { key: "refund", sql: refundAmount, values },
+    byCharge ? { key: "charge", sql: chargeIntent } : undefined,
   );
   const ledger = postMovementOf(db, { merchantId, sourceId: id, created }, "refund_reserve", refund);
-  const target = { merchantId, id: input.paymentIntent };
-  const events = refundEvents(deps, [[{ id, merchantId, paymentIntentId: input.paymentIntent }, "created", created]]);
-  const claimed = await claimWhere(db, target, REFUND_CLAIM, created, requested, [refund.insert, ...ledger, ...events]);
+  const target = { merchantId, id: input.paymentIntent ?? "" };
+  const events = refundEvents(deps, [[{ id, merchantId }, "created", created]]);
+  const shape = byCharge ? CHARGE_REFUND_CLAIM : REFUND_CLAIM;
+  const claimed = await claimWhere(db, target, shape, created, values, [refund.insert, ...ledger, ...events]);
   if (!claimed) return undefined;
   const [rows] = claimed.extra as [RefundRow[]];
   const row = rows[0];
@@ -118,15 +144,15 @@ async function createRefundRead(deps: PaymentDeps, merchantId: string, input: Re
   const db = deps.db;
   let current: IntentRow;
   if (idempotencyKey) {
-    // One round trip: the refund a retry would find, and the intent a first attempt needs.
-    const [seen, intent] = await db.batch([
+    // One round trip: the refund a retry would find, and the intent (and charge) a first attempt needs.
+    const [seen, found] = await db.batch([
       refundByIdempotencyKeyQuery(db, merchantId, idempotencyKey),
-      intentQuery(db, merchantId, input.paymentIntent),
+      refundTargetQuery(db, merchantId, input),
     ]);
     if (seen[0]) return runRefund(deps, seen[0]);
-    current = intent[0] ?? noSuchIntent(input.paymentIntent, "payment_intent");
+    current = refundTarget(input, found[0]);
   } else {
-    current = await loadIntent(deps, merchantId, input.paymentIntent, "payment_intent");
+    current = refundTarget(input, await refundTargetQuery(db, merchantId, input).get());
   }
   let refund: RefundRow | undefined;
   let reserved: IntentRow;
@@ -134,8 +160,9 @@ async function createRefundRead(deps: PaymentDeps, merchantId: string, input: Re
     reserved = await mutate(
       deps,
       merchantId,
-      input.paymentIntent,
+      current.id,
       (row) => {
+        if (input.charge !== undefined) refundableCharge({ id: input.charge, status: "succeeded" }, row);
         const d = decideRefund(stateOf(row), input.amount);
         if (!d.ok) refuse(d, row.currency);
         refund = {
@@ -240,7 +267,7 @@ class AlreadyFinished extends Error {}
 
 /** One event of a refund's change: the refund, its type, when, and its previous attributes on `updated`. */
 type RefundEvent = [
-  refund: Pick<RefundRow, "id" | "merchantId" | "paymentIntentId">,
+  refund: Pick<RefundRow, "id" | "merchantId"> & Partial<Pick<RefundRow, "charge">>,
   type: "created" | "updated" | "failed" | "charge.refunded",
   created: number,
   previous?: Record<string, unknown>,
@@ -249,7 +276,7 @@ type RefundEvent = [
 /**
  * The event insert of a refund's change, for the batch that makes it (after the refund's own
  * statements): `refund.<type>` about the refund, or `charge.refunded` about the refunded charge
- * (rendered from its intent).
+ * (with its intent's money columns as the batch leaves them).
  */
 function refundEvents(deps: PaymentDeps, list: RefundEvent[]) {
   return eventInserts(
@@ -261,7 +288,7 @@ function refundEvents(deps: PaymentDeps, list: RefundEvent[]) {
         merchantId: refund.merchantId,
         type: charge ? type : `refund.${type}`,
         objectType: charge ? "charge" : "refund",
-        objectId: charge ? refund.paymentIntentId : refund.id,
+        objectId: charge ? (refund.charge ?? "") : refund.id,
         created,
         previous,
         origin: deps.origin,

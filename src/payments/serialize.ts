@@ -1,8 +1,10 @@
-/** The wire shapes of PaymentIntents and refunds (Stripe's field names), built from stored rows. */
+/** The wire shapes of PaymentIntents, charges and refunds (Stripe's field names), built from stored rows. */
+import type { ChargeRow } from "../db/charges";
 import type { IntentRow } from "../db/payment-intents";
 import type { RefundRow } from "../db/refunds";
 import type { IntentStatus } from "../domain/payment-state";
 import type { Metadata } from "../lib/params";
+import type { BillingDetails } from "../vault";
 
 /** Stripe's `last_payment_error` as stored on an intent. */
 export interface LastPaymentError {
@@ -45,38 +47,121 @@ export function intentJson(row: IntentRow, livemode: boolean) {
   };
 }
 
+/** The intent columns a charge shows: its money once the charge succeeded, and what the merchant set. */
+export type ChargeIntent = Pick<
+  IntentRow,
+  "latestCharge" | "amountReceived" | "amountRefunded" | "description" | "metadata" | "statementDescriptor"
+>;
+
+/** Stripe's billing_details when the payment method's are not known. */
+const NO_BILLING_DETAILS: BillingDetails = {
+  address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
+  email: null,
+  name: null,
+  phone: null,
+};
+
+/** Stripe's `payment_method_details` of a card charge, as the charge row keeps it. */
+export interface CardPaymentMethodDetails {
+  type: "card";
+  card: {
+    brand: string;
+    checks: {
+      address_line1_check: null;
+      address_postal_code_check: null;
+      cvc_check: "pass" | "fail" | "unavailable" | null;
+    };
+    country: string | null;
+    exp_month: number;
+    exp_year: number;
+    fingerprint: string;
+    funding: string;
+    last4: string;
+    network: string;
+  };
+}
+
 /**
- * The Charge object of an intent's latest charge, derived from the intent row: a charge comes into
- * being with each authorization attempt (`latest_charge`); it failed when that attempt was declined.
- * Refunds and captures show as on Stripe's charge (`amount_captured`, `amount_refunded`, `refunded`).
+ * The Charge object: one authorization attempt (`charge`, never changed) and the money moved on it
+ * since, which is its intent's (only the latest charge of an intent can have succeeded; a failed
+ * one moved nothing). `description`, `metadata` and `statement_descriptor` are the intent's.
  */
-export function chargeJson(row: IntentRow, livemode: boolean) {
+export function chargeJson(charge: ChargeRow, intent: ChargeIntent, livemode: boolean) {
+  const succeeded = charge.status === "succeeded" && intent.latestCharge === charge.id;
+  const captured = succeeded && intent.amountReceived > 0;
+  const reason = charge.outcomeReason;
+  return {
+    id: charge.id,
+    object: "charge" as const,
+    amount: charge.amount,
+    amount_captured: succeeded ? intent.amountReceived : 0,
+    amount_refunded: succeeded ? intent.amountRefunded : 0,
+    balance_transaction: null,
+    billing_details: charge.billingDetails ? (JSON.parse(charge.billingDetails) as BillingDetails) : NO_BILLING_DETAILS,
+    captured,
+    created: charge.created,
+    currency: charge.currency,
+    customer: charge.customer,
+    description: intent.description,
+    failure_code: charge.failureCode,
+    failure_message: charge.failureMessage,
+    livemode,
+    metadata: JSON.parse(intent.metadata) as Metadata,
+    outcome:
+      charge.status === "succeeded"
+        ? {
+            network_status: "approved_by_network" as const,
+            reason: null,
+            risk_level: null,
+            risk_score: null,
+            seller_message: "Payment complete.",
+            type: "authorized" as const,
+          }
+        : {
+            network_status: "declined_by_network" as const,
+            reason,
+            risk_level: null,
+            risk_score: null,
+            seller_message:
+              reason && reason !== "generic_decline"
+                ? `The bank returned the decline code \`${reason}\`.`
+                : "The bank did not return any further details with this decline.",
+            type: "issuer_declined" as const,
+          },
+    paid: charge.status === "succeeded",
+    payment_intent: charge.paymentIntentId,
+    payment_method: charge.paymentMethod,
+    payment_method_details: charge.paymentMethodDetails
+      ? (JSON.parse(charge.paymentMethodDetails) as CardPaymentMethodDetails)
+      : null,
+    refunded: captured && intent.amountRefunded >= intent.amountReceived,
+    statement_descriptor: intent.statementDescriptor,
+    status: charge.status,
+  };
+}
+
+/**
+ * The charge row of an intent's latest charge as events stored before charges had rows of their
+ * own derived it from the intent alone (such a snapshot is the intent row): failed when declined.
+ */
+export function chargeOfIntent(row: IntentRow): ChargeRow {
   const error = row.lastPaymentError ? (JSON.parse(row.lastPaymentError) as LastPaymentError) : null;
   const failed = error !== null && row.status === "requires_payment_method";
-  const captured = row.amountReceived > 0;
   return {
-    id: row.latestCharge,
-    object: "charge" as const,
+    id: row.latestCharge ?? "",
+    merchantId: row.merchantId,
+    paymentIntentId: row.id,
+    customer: row.customer ?? null,
     amount: row.amount,
-    amount_captured: row.amountReceived,
-    amount_refunded: row.amountRefunded,
-    captured,
-    created: row.authorizedAt ?? row.created,
     currency: row.currency,
-    description: row.description,
-    failure_code: failed ? error.code : null,
-    failure_message: failed ? error.message : null,
-    livemode,
-    metadata: JSON.parse(row.metadata) as Metadata,
-    outcome: failed
-      ? { type: "issuer_declined", network_status: "declined_by_network", reason: error.decline_code }
-      : { type: "authorized", network_status: "approved_by_network", reason: null },
-    paid: !failed,
-    payment_intent: row.id,
-    payment_method: row.paymentMethod ?? error?.payment_method?.id ?? null,
-    refunded: captured && row.amountRefunded >= row.amountReceived,
-    statement_descriptor: row.statementDescriptor,
-    status: failed ? ("failed" as const) : ("succeeded" as const),
+    status: failed ? "failed" : "succeeded",
+    paymentMethod: row.paymentMethod ?? error?.payment_method?.id ?? null,
+    failureCode: failed ? error.code : null,
+    failureMessage: failed ? error.message : null,
+    outcomeReason: failed ? error.decline_code : null,
+    paymentMethodDetails: null,
+    billingDetails: null,
+    created: row.authorizedAt ?? row.created,
   };
 }
 

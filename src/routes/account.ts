@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { controlDb } from "../db/client";
 import { getMerchant } from "../db/merchants";
 import { ApiError } from "../errors";
-import { errorResponses } from "../lib/openapi";
+import { errorResponses, NoQuery } from "../lib/openapi";
 import type { App } from "../types";
 
 const AccountSchema = z
@@ -27,9 +27,10 @@ const route = createRoute({
   tags: ["Account"],
   summary: "Retrieve the merchant account behind the access token",
   security: [{ merchantToken: [] }],
+  request: { query: NoQuery },
   responses: {
     200: { description: "The merchant", content: { "application/json": { schema: AccountSchema } } },
-    ...errorResponses(401),
+    ...errorResponses(400, 401),
   },
 });
 

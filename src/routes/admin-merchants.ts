@@ -21,7 +21,7 @@ import { pickShard } from "../db/shards";
 import { MAX_RATE_LIMIT } from "../domain/limits";
 import { ApiError } from "../errors";
 import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
@@ -104,8 +104,8 @@ const getMerchantRoute = createRoute({
   method: "get",
   path: "/admin/v1/merchants/{id}",
   summary: "Retrieve a merchant",
-  request: { params: PathId },
-  responses: { 200: one, ...errorResponses(401, 404) },
+  request: { params: PathId, query: NoQuery },
+  responses: { 200: one, ...errorResponses(400, 401, 404) },
 });
 const updateMerchantRoute = createRoute({
   ...OPERATOR_ROUTE,

@@ -21,7 +21,7 @@ import {
 } from "../db/operators";
 import { ApiError, invalidParam } from "../errors";
 import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit, rootTokenConfigured } from "../middleware/operator-auth";
@@ -114,8 +114,8 @@ const getOperatorRoute = createRoute({
   method: "get",
   path: "/admin/v1/operators/{id}",
   summary: "Retrieve an operator",
-  request: { params: PathId },
-  responses: { 200: one, ...errorResponses(401, 404, 429) },
+  request: { params: PathId, query: NoQuery },
+  responses: { 200: one, ...errorResponses(400, 401, 404, 429) },
 });
 const disableOperatorRoute = createRoute({
   ...OPERATOR_ROUTE,
@@ -130,7 +130,8 @@ const getRootRoute = createRoute({
   method: "get",
   path: "/admin/v1/root_token",
   summary: "Whether the root OPERATOR_TOKEN is enabled",
-  responses: { 200: root, ...errorResponses(401, 429) },
+  request: { query: NoQuery },
+  responses: { 200: root, ...errorResponses(400, 401, 429) },
 });
 const rootRoute = (action: "disable" | "enable") =>
   createRoute({

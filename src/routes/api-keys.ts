@@ -17,7 +17,7 @@ import { missingScope, ROLL_DEFAULT_EXPIRES_IN } from "../domain/api-keys";
 import type { Scope } from "../domain/scopes";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { answerCarriesSecret } from "../middleware/gate";
 import { requireScope } from "../middleware/merchant-auth";
@@ -68,8 +68,8 @@ const retrieveKeyRoute = createRoute({
   path: "/v1/api_keys/{key}",
   summary: "Retrieve an API key (never the key itself)",
   middleware: [requireScope("api_keys:read")] as const,
-  request: { params: KeyParam },
-  responses: { ...one("The key", ApiKeySchema), ...errorResponses(401, 403, 404) },
+  request: { params: KeyParam, query: NoQuery },
+  responses: { ...one("The key", ApiKeySchema), ...errorResponses(400, 401, 403, 404) },
 });
 const rollKeyRoute = createRoute({
   ...MERCHANT_ROUTE,

@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { balances } from "../db/ledger";
 import type { Account } from "../domain/ledger";
-import { errorResponses } from "../lib/openapi";
+import { errorResponses, NoQuery } from "../lib/openapi";
 import { requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import type { App } from "../types";
@@ -34,9 +34,10 @@ const route = createRoute({
   summary: "Retrieve the merchant's balances per currency",
   security: [{ merchantToken: [] }],
   middleware: [requireScope("balance:read")] as const,
+  request: { query: NoQuery },
   responses: {
     200: { description: "The balance", content: { "application/json": { schema: BalanceSchema } } },
-    ...errorResponses(401, 403),
+    ...errorResponses(400, 401, 403),
   },
 });
 

@@ -15,6 +15,7 @@ import {
   updateCustomer,
 } from "../customers";
 import { listCustomers } from "../db/customers";
+import { expandable, expandableId, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { metadataParam } from "../lib/params";
@@ -36,7 +37,7 @@ const CustomerSchema = z
     email: z.string().nullable(),
     invoice_settings: z.object({
       custom_fields: z.null(),
-      default_payment_method: z.string().nullable(),
+      default_payment_method: expandableId(z.string().nullable(), "payment_method"),
       footer: z.null(),
       rendering_options: z.null(),
     }),
@@ -72,10 +73,10 @@ const fields = {
     .optional(),
 };
 
-const CreateBody = z.strictObject(fields).openapi("CustomerCreate");
-const UpdateBody = z.strictObject(fields).openapi("CustomerUpdate");
+const CreateBody = z.strictObject({ ...fields, expand: expandBodyParam }).openapi("CustomerCreate");
+const UpdateBody = z.strictObject({ ...fields, expand: expandBodyParam }).openapi("CustomerUpdate");
 
-const ListQuery = z.strictObject({
+const ListQuery = queryWithExpand({
   ...listParams,
   email: z
     .string()
@@ -103,7 +104,7 @@ const createCustomerRoute = createRoute({
   method: "post",
   path: "/v1/customers",
   summary: "Create a customer",
-  middleware: [write] as const,
+  middleware: [write, expandable("customer")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...one("The new customer"), ...errorResponses(400, 401, 403) },
 });
@@ -113,8 +114,8 @@ const retrieveRoute = createRoute({
   method: "get",
   path: "/v1/customers/{id}",
   summary: "Retrieve a customer",
-  middleware: [read] as const,
-  request: { params: IdParams },
+  middleware: [read, expandable("customer")] as const,
+  request: { params: IdParams, query: queryWithExpand({}) },
   responses: { ...one("The customer"), ...errorResponses(401, 403, 404) },
 });
 
@@ -123,7 +124,7 @@ const updateRoute = createRoute({
   method: "post",
   path: "/v1/customers/{id}",
   summary: "Update a customer (metadata is merged)",
-  middleware: [write] as const,
+  middleware: [write, expandable("customer")] as const,
   request: { params: IdParams, body: formOrJsonBody(UpdateBody) },
   responses: { ...one("The updated customer"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -146,7 +147,7 @@ const listRoute = createRoute({
   method: "get",
   path: "/v1/customers",
   summary: "List customers, newest first",
-  middleware: [read] as const,
+  middleware: [read, expandable("customer", { list: true })] as const,
   request: { query: ListQuery },
   responses: {
     200: {
@@ -158,7 +159,7 @@ const listRoute = createRoute({
 });
 
 /** The validated body as the service takes it. */
-function input(body: z.infer<typeof CreateBody>): CustomerInput {
+function input(body: z.infer<typeof UpdateBody>): CustomerInput {
   return {
     email: body.email,
     name: body.name,
@@ -179,18 +180,18 @@ export function registerCustomers(app: App): void {
 
   app.openapi(createCustomerRoute, async (c) => {
     const row = await createCustomer(deps(c), c.var.auth.merchantId, input(c.req.valid("json")), c.var.idempotencyKey);
-    return c.json(customerJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, customerJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(retrieveRoute, async (c) => {
     const row = await loadCustomer(deps(c), c.var.auth.merchantId, c.req.valid("param").id);
-    return c.json(customerJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, customerJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(updateRoute, async (c) => {
     const { id } = c.req.valid("param");
     const row = await updateCustomer(deps(c), c.var.auth.merchantId, id, input(c.req.valid("json")));
-    return c.json(customerJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, customerJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(deleteRoute, async (c) => {
@@ -203,6 +204,7 @@ export function registerCustomers(app: App): void {
     const { email, ...query } = c.req.valid("query");
     const page = pageOr404(await listCustomers(c.var.merchantDb, c.var.auth.merchantId, { email }, pageRequest(query)));
     const live = isLive(c.env);
-    return c.json(listEnvelope("/v1/customers", { ...page, data: page.data.map((r) => customerJson(r, live)) }), 200);
+    const answer = listEnvelope("/v1/customers", { ...page, data: page.data.map((r) => customerJson(r, live)) });
+    return c.json(await expanded(c, answer), 200);
   });
 }

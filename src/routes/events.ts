@@ -11,7 +11,7 @@ import { isTypePattern } from "../domain/event-types";
 import { ApiError, invalidParam } from "../errors";
 import { eventJson } from "../events/render";
 import { noSuchMessage } from "../lib/ids";
-import { errorResponses, PathId } from "../lib/openapi";
+import { errorResponses, NoQuery, PathId } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
@@ -76,10 +76,10 @@ const retrieveRoute = createRoute({
   path: "/v1/events/{id}",
   summary: "Retrieve an event created in the last 30 days",
   middleware: [read] as const,
-  request: { params: z.object({ id: PathId.shape.id.max(255) }) },
+  request: { params: z.object({ id: PathId.shape.id.max(255) }), query: NoQuery },
   responses: {
     200: { description: "The event", content: { "application/json": { schema: EventSchema } } },
-    ...errorResponses(401, 403, 404),
+    ...errorResponses(400, 401, 403, 404),
   },
 });
 

@@ -1,6 +1,7 @@
 /** `GET /health`: liveness plus a real round trip to D1 and to a Durable Object. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { controlDb, pingDb } from "../db/client";
+import { errorResponses, NoQuery } from "../lib/openapi";
 import type { App } from "../types";
 
 const HealthSchema = z
@@ -15,7 +16,9 @@ const route = createRoute({
   path: "/health",
   tags: ["Operations"],
   summary: "Check that the gateway, D1 and Durable Objects answer",
+  request: { query: NoQuery },
   responses: {
+    ...errorResponses(400),
     200: { description: "All dependencies answer", content: { "application/json": { schema: HealthSchema } } },
     503: { description: "A dependency failed", content: { "application/json": { schema: HealthSchema } } },
   },

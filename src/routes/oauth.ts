@@ -18,6 +18,7 @@ import { formatScopes, isScope, parseScopes } from "../domain/scopes";
 import { authVerdict, refundAuthBudgets, takeAuthBudgets } from "../durable/client-throttle";
 import { inBackground } from "../lib/http";
 import { log } from "../lib/log";
+import { errorResponses, NoQuery } from "../lib/openapi";
 import type { App, AppEnv } from "../types";
 
 /** The RFC 6749 §5.2 error codes this endpoint uses. */
@@ -158,7 +159,9 @@ const jwksRoute = createRoute({
   path: "/.well-known/jwks.json",
   tags: ["OAuth"],
   summary: "Public keys that verify access tokens",
+  request: { query: NoQuery },
   responses: {
+    ...errorResponses(400),
     200: {
       description: "A JWK Set",
       content: {

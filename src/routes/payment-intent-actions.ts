@@ -1,5 +1,6 @@
 /** PaymentIntent life-cycle actions: confirm, capture (full or partial) and cancel. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { expandable, expandBodyParam, expanded } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { intParam } from "../lib/params";
 import {
@@ -12,8 +13,18 @@ import { CANCELLATION_REASONS, cancelIntent, captureIntent, confirmIntent } from
 import { intentForCaller } from "../payments/client-secret";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
-import { resolveTestId } from "../vault/test-ids";
-import { compatParams, IntentIdParam, PaymentIntentSchema, paymentMethodRef } from "./payment-intent-schemas";
+import {
+  compatParams,
+  exclusivePaymentMethod,
+  IntentIdParam,
+  laterPaymentMethod,
+  offSessionParam,
+  PaymentIntentSchema,
+  paymentMethodDataParam,
+  paymentMethodRef,
+  setupFutureUsageParam,
+} from "./payment-intent-schemas";
+import { newCardOf } from "./payment-method-schemas";
 
 const ConfirmBody = z
   .strictObject({
@@ -23,14 +34,19 @@ const ConfirmBody = z
       .max(200)
       .optional()
       .openapi({ description: "The intent's client secret: required with a publishable key, ignored otherwise." }),
+    expand: expandBodyParam,
+    setup_future_usage: setupFutureUsageParam.optional(),
+    off_session: offSessionParam.optional(),
+    payment_method_data: paymentMethodDataParam,
     ...compatParams,
   })
+  .superRefine(exclusivePaymentMethod)
   .openapi("PaymentIntentConfirm");
 const CaptureBody = z
-  .strictObject({ amount_to_capture: intParam().optional() })
+  .strictObject({ amount_to_capture: intParam().optional(), expand: expandBodyParam })
   .openapi("PaymentIntentCapture", { description: "amount_to_capture defaults to all of amount_capturable." });
 const CancelBody = z
-  .strictObject({ cancellation_reason: z.enum(CANCELLATION_REASONS).optional() })
+  .strictObject({ cancellation_reason: z.enum(CANCELLATION_REASONS).optional(), expand: expandBodyParam })
   .openapi("PaymentIntentCancel");
 
 const ok = (description: string) => ({
@@ -44,7 +60,7 @@ function action<B extends z.ZodType>(name: string, summary: string, body: B, err
     method: "post",
     path: `/v1/payment_intents/{id}/${name}`,
     summary,
-    middleware: [requireScope("payments:write")] as const,
+    middleware: [requireScope("payments:write"), expandable("payment_intent")] as const,
     request: { params: IntentIdParam, body: formOrJsonBody(body) },
     responses: { ...ok("The PaymentIntent"), ...errorResponses(...errors) },
   });
@@ -57,7 +73,7 @@ const confirmRoute = createRoute({
   path: "/v1/payment_intents/{id}/confirm",
   summary:
     "Confirm: authorize (and capture when capture_method=automatic); also reconciles a processing intent. With a publishable key: only with its client_secret",
-  middleware: [allowPublishable, requireScopeOrPublishable("payments:write")] as const,
+  middleware: [allowPublishable, requireScopeOrPublishable("payments:write"), expandable("payment_intent")] as const,
   request: { params: IntentIdParam, body: formOrJsonBody(ConfirmBody) },
   responses: { ...ok("The PaymentIntent"), ...errorResponses(400, 401, 402, 403, 404) },
 });
@@ -73,14 +89,24 @@ const cancelRoute = action(
 export function registerPaymentIntentActions(app: App): void {
   app.openapi(confirmRoute, async (c) => {
     const merchantId = c.var.auth.merchantId;
-    const { payment_method: named, client_secret: secret } = c.req.valid("json");
+    const body = c.req.valid("json");
+    const deps = c.var.payments;
     // A publishable key's secret is checked before anything is resolved or created.
     if (c.var.auth.credential === "publishable_key") {
-      await intentForCaller(c.var.payments, c.var.auth, c.req.valid("param").id, secret);
+      await intentForCaller(deps, c.var.auth, c.req.valid("param").id, body.client_secret);
     }
-    const pm = named === undefined ? undefined : await resolveTestId(c.var.payments, merchantId, named, isLive(c.env));
-    const row = await confirmIntent(c.var.payments, merchantId, c.req.valid("param").id, pm, c.var.idempotencyKey);
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    // The card is checked (a 402 names it) before anything is read, and made only if the intent takes it.
+    if (body.payment_method_data) newCardOf(body.payment_method_data, "payment_method_data");
+    const pm = laterPaymentMethod(deps, merchantId, body, {
+      live: isLive(c.env),
+      requestKey: c.var.idempotencyKey,
+      fresh: body.setup_future_usage !== undefined,
+      path: c.req.path,
+    });
+    const row = await confirmIntent(deps, merchantId, c.req.valid("param").id, pm, c.var.idempotencyKey, {
+      setupFutureUsage: body.setup_future_usage,
+    });
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(captureRoute, async (c) => {
@@ -92,7 +118,7 @@ export function registerPaymentIntentActions(app: App): void {
       amount,
       c.var.idempotencyKey,
     );
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
@@ -104,6 +130,6 @@ export function registerPaymentIntentActions(app: App): void {
       reason,
       c.var.idempotencyKey,
     );
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 }

@@ -2,7 +2,12 @@
 import { z } from "@hono/zod-openapi";
 import { isCurrency } from "../domain/currencies";
 import { INTENT_STATUSES } from "../domain/payment-state";
+import { expandableId } from "../expand";
 import { boolParam } from "../lib/params";
+import type { PaymentDeps } from "../payments/deps";
+import { checkCustomer, paymentMethodFromData, SETUP_FUTURE_USAGES } from "../payments/saved-cards";
+import { resolveTestId } from "../vault/test-ids";
+import { newCardOf, PaymentMethodParams } from "./payment-method-schemas";
 
 /** Moved to lib/params.ts (webhook endpoints merge metadata too); re-exported for the intent routes. */
 export { mergeMetadata } from "../lib/params";
@@ -26,7 +31,7 @@ export const PaymentIntentSchema = z
     confirmation_method: z.literal("automatic"),
     created: z.int(),
     currency: z.string(),
-    customer: z.string().nullable().openapi({ description: "The cus_ this intent belongs to." }),
+    customer: expandableId(z.string().nullable(), "customer", "The cus_ this intent belongs to."),
     description: z.string().nullable(),
     last_payment_error: z
       .object({
@@ -37,10 +42,10 @@ export const PaymentIntentSchema = z
         payment_method: z.object({ id: z.string() }).nullable(),
       })
       .nullable(),
-    latest_charge: z.string().nullable(),
+    latest_charge: expandableId(z.string().nullable(), "charge"),
     livemode: z.boolean(),
     metadata: z.record(z.string(), z.string()),
-    payment_method: z.string().nullable(),
+    payment_method: expandableId(z.string().nullable(), "payment_method"),
     payment_method_types: z.array(z.string()),
     setup_future_usage: z.enum(["on_session", "off_session"]).nullable(),
     statement_descriptor: z.string().nullable(),
@@ -99,3 +104,67 @@ export const compatParams = {
     .optional()
     .openapi({ description: "Validated; kept for the 3-D Secure redirect (not used yet)." }),
 };
+
+/** `customer` on create and update: a `cus_` of the merchant (anything else is a 404 naming it). */
+export const customerParam = z.string().min(1).max(255).openapi({
+  description:
+    "The customer (`cus_…`) this PaymentIntent belongs to. A payment method saved to a customer can only be used by an intent of that customer.",
+});
+
+/** `setup_future_usage` on create, update and confirm. */
+export const setupFutureUsageParam = z.enum(SETUP_FUTURE_USAGES).openapi({
+  description:
+    "Save the payment method to `customer` when the authorization succeeds (`payment_method.attached`), to charge it again later, on or off session.",
+});
+
+/** `off_session` on create (with `confirm=true`) and confirm: Stripe's booleans, or `one_off` / `recurring`. */
+export const offSessionParam = z.union([boolParam(), z.enum(["one_off", "recurring"])]).openapi({
+  description:
+    "The customer is not present: charge a saved card without its CVC (`true`, `one_off` or `recurring`). Accepted and validated; the simulator needs no CVC either way.",
+});
+
+/** `payment_method_data`: a card tokenized inline, as `POST /v1/payment_methods` does (never with `payment_method`). */
+export const paymentMethodDataParam = PaymentMethodParams.optional().openapi({
+  description:
+    "A card to create the payment method from, exactly as `POST /v1/payment_methods` takes it (`type=card`, `card[…]`, `billing_details[…]`, `metadata[…]`); cannot be combined with `payment_method`.",
+});
+
+/** Adds the issue of `payment_method` and `payment_method_data` sent together. */
+export function exclusivePaymentMethod(
+  body: { payment_method?: string; payment_method_data?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  if (body.payment_method !== undefined && body.payment_method_data !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["payment_method_data"], message: "cannot be used with payment_method" });
+  }
+}
+
+/**
+ * The pm_/tok_ to charge for a request's `payment_method` (a Stripe test id resolved; `fresh`: a
+ * `pm_card_*` gets its own method, for a payment that saves its card) or `payment_method_data`
+ * (validated first, then tokenized; with a `customer`, that customer is checked before, so a
+ * refused request creates nothing; the method is created once per request `path` and Idempotency-Key).
+ * Undefined when the request names neither.
+ */
+export async function requestedPaymentMethod(
+  deps: PaymentDeps,
+  merchantId: string,
+  body: { payment_method?: string; payment_method_data?: z.infer<typeof PaymentMethodParams> },
+  options: { live: boolean; requestKey?: string; customer?: string; fresh?: boolean; path: string },
+): Promise<string | undefined> {
+  if (body.payment_method_data !== undefined) {
+    const card = newCardOf(body.payment_method_data, "payment_method_data");
+    await checkCustomer(deps, merchantId, options.customer ?? null);
+    const key = options.requestKey === undefined ? undefined : `${options.path}\n${options.requestKey}`;
+    return paymentMethodFromData(deps, merchantId, card, key);
+  }
+  if (body.payment_method === undefined) return undefined;
+  return resolveTestId(deps, merchantId, body.payment_method, options.live, { fresh: options.fresh });
+}
+
+/** `requestedPaymentMethod` made only when called (undefined when the request names none), for a confirm. */
+export function laterPaymentMethod(...args: Parameters<typeof requestedPaymentMethod>) {
+  const [, , body] = args;
+  if (body.payment_method === undefined && body.payment_method_data === undefined) return undefined;
+  return async () => (await requestedPaymentMethod(...args)) as string;
+}

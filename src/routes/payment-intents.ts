@@ -7,6 +7,7 @@ import { draftIntent, listIntents } from "../db/payment-intents";
 import { type Currency, isCurrency } from "../domain/currencies";
 import { amountMessage, checkAmount } from "../domain/money";
 import { invalidParam } from "../errors";
+import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
@@ -16,18 +17,24 @@ import {
   requireScope,
   requireScopeOrPublishable,
 } from "../middleware/merchant-auth";
-import { createConfirmed, createIntent, updateIntent } from "../payments/actions";
+import { createConfirmed, createIntent } from "../payments/actions";
 import { intentForCaller } from "../payments/client-secret";
 import { intentJson, isLive } from "../payments/serialize";
+import { updateIntent } from "../payments/update";
 import type { App } from "../types";
-import { resolveTestId } from "../vault/test-ids";
 import {
   compatParams,
   currencyParam,
+  customerParam,
+  exclusivePaymentMethod,
   IntentIdParam,
   mergeMetadata,
+  offSessionParam,
   PaymentIntentSchema,
+  paymentMethodDataParam,
   paymentMethodRef,
+  requestedPaymentMethod,
+  setupFutureUsageParam,
   statementDescriptorParam,
 } from "./payment-intent-schemas";
 
@@ -54,12 +61,21 @@ const CreateBody = z
     description: z.string().max(1000).optional(),
     metadata: metadataParam.optional(),
     statement_descriptor: statementDescriptorParam.optional(),
+    expand: expandBodyParam,
+    customer: customerParam.optional(),
+    setup_future_usage: setupFutureUsageParam.optional(),
+    off_session: offSessionParam.optional(),
+    payment_method_data: paymentMethodDataParam,
     ...compatParams,
   })
   .superRefine((body, ctx) => {
     amountIssue(body.amount, body.currency, ctx);
-    if (body.confirm && body.payment_method === undefined) {
+    exclusivePaymentMethod(body, ctx);
+    if (body.confirm && body.payment_method === undefined && body.payment_method_data === undefined) {
       ctx.addIssue({ code: "custom", path: ["payment_method"], message: "required to confirm" });
+    }
+    if (!body.confirm && body.off_session !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["off_session"], message: "can only be used with confirm=true" });
     }
   })
   .openapi("PaymentIntentCreate");
@@ -69,6 +85,9 @@ const UpdateBody = z
     amount: intParam().optional(),
     description: z.string().max(1000).optional(),
     metadata: metadataParam.optional(),
+    expand: expandBodyParam,
+    customer: customerParam.optional(),
+    setup_future_usage: setupFutureUsageParam.optional(),
   })
   .openapi("PaymentIntentUpdate");
 
@@ -82,7 +101,7 @@ const createIntentRoute = createRoute({
   method: "post",
   path: "/v1/payment_intents",
   summary: "Create a PaymentIntent (and confirm it with confirm=true)",
-  middleware: [requireScope("payments:write")] as const,
+  middleware: [requireScope("payments:write"), expandable("payment_intent")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...ok("The PaymentIntent"), ...errorResponses(400, 401, 402, 403, 404) },
 });
@@ -91,8 +110,8 @@ const updateRoute = createRoute({
   ...common,
   method: "post",
   path: "/v1/payment_intents/{id}",
-  summary: "Update amount, description or metadata before confirmation",
-  middleware: [requireScope("payments:write")] as const,
+  summary: "Update amount, customer or setup_future_usage before confirmation; description or metadata until canceled",
+  middleware: [requireScope("payments:write"), expandable("payment_intent")] as const,
   request: { params: IntentIdParam, body: formOrJsonBody(UpdateBody) },
   responses: { ...ok("The updated PaymentIntent"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -103,10 +122,10 @@ const retrieveRoute = createRoute({
   method: "get",
   path: "/v1/payment_intents/{id}",
   summary: "Retrieve a PaymentIntent (with a publishable key: only with its client_secret)",
-  middleware: [allowPublishable, requireScopeOrPublishable("payments:read")] as const,
+  middleware: [allowPublishable, requireScopeOrPublishable("payments:read"), expandable("payment_intent")] as const,
   request: {
     params: IntentIdParam,
-    query: z.strictObject({
+    query: queryWithExpand({
       client_secret: z
         .string()
         .max(200)
@@ -125,8 +144,20 @@ const listRoute = createRoute({
   method: "get",
   path: "/v1/payment_intents",
   summary: "List PaymentIntents, newest first",
-  middleware: [requireScope("payments:read")] as const,
-  request: { query: z.strictObject(listParams) },
+  middleware: [requireScope("payments:read"), expandable("payment_intent", { list: true })] as const,
+  request: {
+    query: queryWithExpand({
+      ...listParams,
+      customer: z
+        .string()
+        .max(255)
+        .optional()
+        .openapi({
+          param: { name: "customer", in: "query" },
+          description: "Only the PaymentIntents of this customer (`cus_…`).",
+        }),
+    }),
+  },
   responses: {
     200: {
       description: "A page of PaymentIntents",
@@ -145,9 +176,10 @@ export function registerPaymentIntents(app: App): void {
   app.openapi(createIntentRoute, async (c) => {
     const body = c.req.valid("json");
     const deps = c.var.payments;
+    const merchantId = c.var.auth.merchantId;
     const metadata = mergeMetadata("{}", body.metadata);
     const draft = draftIntent({
-      merchantId: c.var.auth.merchantId,
+      merchantId,
       amount: body.amount,
       currency: body.currency,
       captureMethod: body.capture_method ?? "automatic",
@@ -156,16 +188,21 @@ export function registerPaymentIntents(app: App): void {
       statementDescriptor: body.statement_descriptor ?? null,
       idempotencyKey: c.var.idempotencyKey ?? null,
       created: deps.now(),
+      customer: body.customer ?? null,
+      setupFutureUsage: body.setup_future_usage ?? null,
     });
-    const pm =
-      body.payment_method === undefined
-        ? undefined
-        : await resolveTestId(deps, c.var.auth.merchantId, body.payment_method, isLive(c.env));
+    const pm = await requestedPaymentMethod(deps, merchantId, body, {
+      live: isLive(c.env),
+      requestKey: c.var.idempotencyKey,
+      customer: body.customer,
+      fresh: draft.customer !== null && draft.setupFutureUsage !== null,
+      path: c.req.path,
+    });
     if (body.confirm && pm !== undefined) {
-      return c.json(intentJson(await createConfirmed(deps, draft, pm), isLive(c.env)), 200);
+      return c.json(await expanded(c, intentJson(await createConfirmed(deps, draft, pm), isLive(c.env))), 200);
     }
     const row = await createIntent(deps, draft, pm);
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(updateRoute, async (c) => {
@@ -175,27 +212,29 @@ export function registerPaymentIntents(app: App): void {
       amount: body.amount,
       description: body.description === undefined ? undefined : body.description === "" ? null : body.description,
       merge: body.metadata === undefined ? undefined : (stored: string) => mergeMetadata(stored, body.metadata),
+      customer: body.customer,
+      setupFutureUsage: body.setup_future_usage,
     };
     const row = await updateIntent(c.var.payments, c.var.auth.merchantId, id, update, (amount, currency) => {
       const checked = checkAmount(amount, currency as Currency, "charge");
       if (!checked.ok) throw invalidParam(checked.code, amountMessage(checked, currency), "amount");
     });
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(retrieveRoute, async (c) => {
     const { client_secret: secret } = c.req.valid("query");
     const row = await intentForCaller(c.var.payments, c.var.auth, c.req.valid("param").id, secret);
-    return c.json(intentJson(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });
 
   app.openapi(listRoute, async (c) => {
-    const query = c.req.valid("query");
-    const page = pageOr404(await listIntents(c.var.payments.db, c.var.auth.merchantId, pageRequest(query)));
-    const live = isLive(c.env);
-    return c.json(
-      listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) }),
-      200,
+    const { customer, ...query } = c.req.valid("query");
+    const page = pageOr404(
+      await listIntents(c.var.payments.db, c.var.auth.merchantId, pageRequest(query), { customer }),
     );
+    const live = isLive(c.env);
+    const answer = listEnvelope("/v1/payment_intents", { ...page, data: page.data.map((r) => intentJson(r, live)) });
+    return c.json(await expanded(c, answer), 200);
   });
 }

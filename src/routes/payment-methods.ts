@@ -1,106 +1,27 @@
 /**
  * `/v1/payment_methods`: tokenize a card into a `pm_…` (create), retrieve it, attach it to a
  * customer, detach it, and list a customer's saved cards (also as `/v1/customers/{id}/payment_methods`). Card
- * numbers are validated here (Stripe's 402 card errors), sealed by the vault, and never echoed:
- * responses carry only brand, last4, expiry, funding and the merchant-scoped fingerprint.
+ * numbers are validated (payment-method-schemas.ts: Stripe's 402 card errors), sealed by the vault,
+ * and never echoed: responses carry only brand, last4, expiry, funding and the merchant-scoped fingerprint.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { attachPaymentMethod, loadCustomer } from "../customers";
 import { listCustomerPaymentMethods } from "../db/customers";
-import { validateCard } from "../domain/cards";
-import { ApiError, invalidParam } from "../errors";
+import { invalidParam } from "../errors";
+import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
-import { metadataParam } from "../lib/params";
 import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import type { App, AppEnv } from "../types";
-import {
-  type BillingDetails,
-  createPaymentMethod,
-  detachPaymentMethod,
-  getPaymentMethod,
-  type NewCard,
-} from "../vault";
+import { createPaymentMethod, detachPaymentMethod, getPaymentMethod } from "../vault";
 import { paymentMethodObject } from "../vault/objects";
-
-const text = (max: number) => z.string().max(max);
-const digitsOrNumber = z.union([z.string().max(8), z.int()]);
-
-/** The `card[...]` parameters shared by payment methods and tokens; the card rules run after parsing. */
-export const CardParams = z
-  .strictObject({
-    number: z.string().max(64),
-    exp_month: digitsOrNumber,
-    exp_year: digitsOrNumber,
-    cvc: digitsOrNumber.optional(),
-  })
-  .openapi("CardParams");
-
-const AddressParams = z.strictObject({
-  city: text(200).optional(),
-  country: text(2).optional(),
-  line1: text(200).optional(),
-  line2: text(200).optional(),
-  postal_code: text(20).optional(),
-  state: text(200).optional(),
-});
-
-const BillingDetailsParams = z
-  .strictObject({
-    address: AddressParams.optional(),
-    email: z.email().max(800).optional(),
-    name: text(200).optional(),
-    phone: text(40).optional(),
-  })
-  .openapi("BillingDetailsParams");
+import { newCardOf, PaymentMethodParams, PaymentMethodSchema } from "./payment-method-schemas";
 
 const CreateBody = z
-  .strictObject({
-    type: z.literal("card"),
-    card: CardParams,
-    billing_details: BillingDetailsParams.optional(),
-    metadata: metadataParam.optional(),
-  })
+  .strictObject({ ...PaymentMethodParams.shape, expand: expandBodyParam })
   .openapi("CreatePaymentMethod");
-
-const BillingDetailsSchema = z
-  .object({
-    address: z.object({
-      city: z.string().nullable(),
-      country: z.string().nullable(),
-      line1: z.string().nullable(),
-      line2: z.string().nullable(),
-      postal_code: z.string().nullable(),
-      state: z.string().nullable(),
-    }),
-    email: z.string().nullable(),
-    name: z.string().nullable(),
-    phone: z.string().nullable(),
-  })
-  .openapi("BillingDetails");
-
-const PaymentMethodSchema = z
-  .object({
-    id: z.string().openapi({ example: "pm_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("payment_method"),
-    type: z.literal("card"),
-    billing_details: BillingDetailsSchema,
-    card: z.object({
-      brand: z.string().openapi({ example: "visa" }),
-      last4: z.string().openapi({ example: "4242" }),
-      exp_month: z.int(),
-      exp_year: z.int(),
-      fingerprint: z.string().openapi({ description: "HMAC of the card number, scoped to your account" }),
-      funding: z.string(),
-    }),
-    created: z.int(),
-    customer: z.string().nullable().openapi({ description: "The customer it is attached to (`cus_…`), or null" }),
-    livemode: z.boolean(),
-    metadata: z.record(z.string(), z.string()),
-  })
-  .openapi("PaymentMethod");
 
 const IdParams = z.object({
   id: z
@@ -110,15 +31,20 @@ const IdParams = z.object({
 });
 
 const AttachBody = z
-  .strictObject({ customer: z.string().max(255).openapi({ description: "The customer to attach it to (`cus_…`)." }) })
+  .strictObject({
+    customer: z.string().max(255).openapi({ description: "The customer to attach it to (`cus_…`)." }),
+    expand: expandBodyParam,
+  })
   .openapi("AttachPaymentMethod");
+
+const DetachBody = z.strictObject({ expand: expandBodyParam }).openapi("DetachPaymentMethod");
 
 const typeParam = z
   .literal("card")
   .optional()
   .openapi({ param: { name: "type", in: "query" }, description: "Only `card` exists." });
 
-const ListQuery = z.strictObject({
+const ListQuery = queryWithExpand({
   ...listParams,
   customer: z
     .string()
@@ -131,38 +57,9 @@ const ListQuery = z.strictObject({
   type: typeParam,
 });
 
-const CustomerListQuery = z.strictObject({ ...listParams, type: typeParam });
+const CustomerListQuery = queryWithExpand({ ...listParams, type: typeParam });
 
 const PaymentMethodList = listSchema(PaymentMethodSchema, "PaymentMethodList");
-
-/** Runs the card rules; a failure becomes Stripe's 402 card error naming `card[field]`, without card data. */
-export function checkedCard(card: z.infer<typeof CardParams>): NewCard["card"] {
-  const result = validateCard(card, new Date());
-  if (!result.ok) throw new ApiError(result.error.code, result.error.message, { param: `card[${result.error.field}]` });
-  return result.value;
-}
-
-/** Billing details as stored: every field present, null when not given. Empty metadata values are dropped. */
-export function storedDetails(
-  billing: z.infer<typeof BillingDetailsParams> | undefined,
-  metadata: Record<string, string> | undefined,
-): Pick<NewCard, "billingDetails" | "metadata"> {
-  const a = billing?.address;
-  const billingDetails: BillingDetails = {
-    address: {
-      city: a?.city ?? null,
-      country: a?.country ?? null,
-      line1: a?.line1 ?? null,
-      line2: a?.line2 ?? null,
-      postal_code: a?.postal_code ?? null,
-      state: a?.state ?? null,
-    },
-    email: billing?.email ?? null,
-    name: billing?.name ?? null,
-    phone: billing?.phone ?? null,
-  };
-  return { billingDetails, metadata: Object.fromEntries(Object.entries(metadata ?? {}).filter(([, v]) => v !== "")) };
-}
 
 const ok = (description: string) => ({
   200: { description, content: { "application/json": { schema: PaymentMethodSchema } } },
@@ -174,7 +71,7 @@ const create = createRoute({
   tags: ["Payment methods"],
   summary: "Tokenize a card into a payment method",
   security: PUBLISHABLE_SECURITY,
-  middleware: [allowPublishable, requireScope("payment_methods:write")] as const,
+  middleware: [allowPublishable, requireScope("payment_methods:write"), expandable("payment_method")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...ok("The new payment method"), ...errorResponses(400, 401, 402, 403) },
 });
@@ -185,8 +82,8 @@ const retrieve = createRoute({
   tags: ["Payment methods"],
   summary: "Retrieve a payment method",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:read")] as const,
-  request: { params: IdParams },
+  middleware: [requireScope("payment_methods:read"), expandable("payment_method")] as const,
+  request: { params: IdParams, query: queryWithExpand({}) },
   responses: { ...ok("The payment method"), ...errorResponses(401, 403, 404) },
 });
 
@@ -196,8 +93,8 @@ const detach = createRoute({
   tags: ["Payment methods"],
   summary: "Detach a payment method so it can no longer be charged; its card data is destroyed",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:write")] as const,
-  request: { params: IdParams },
+  middleware: [requireScope("payment_methods:write"), expandable("payment_method")] as const,
+  request: { params: IdParams, body: formOrJsonBody(DetachBody) },
   responses: { ...ok("The detached payment method"), ...errorResponses(400, 401, 403, 404) },
 });
 
@@ -207,7 +104,7 @@ const attach = createRoute({
   tags: ["Payment methods"],
   summary: "Attach a payment method to a customer, to charge it again later",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:write")] as const,
+  middleware: [requireScope("payment_methods:write"), expandable("payment_method")] as const,
   request: { params: IdParams, body: formOrJsonBody(AttachBody) },
   responses: { ...ok("The attached payment method"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -222,7 +119,7 @@ const list = createRoute({
   tags: ["Payment methods"],
   summary: "List a customer's saved (attached, active) payment methods, newest first; `customer` is required",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:read")] as const,
+  middleware: [requireScope("payment_methods:read"), expandable("payment_method", { list: true })] as const,
   request: { query: ListQuery },
   responses: { ...pageOf("A page of payment methods"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -233,7 +130,7 @@ const listOfCustomer = createRoute({
   tags: ["Payment methods"],
   summary: "List a customer's saved (attached, active) payment methods, newest first",
   security: [{ merchantToken: [] }],
-  middleware: [requireScope("payment_methods:read")] as const,
+  middleware: [requireScope("payment_methods:read"), expandable("payment_method", { list: true })] as const,
   request: { params: IdParams, query: CustomerListQuery },
   responses: { ...pageOf("A page of payment methods"), ...errorResponses(400, 401, 403, 404) },
 });
@@ -251,35 +148,27 @@ async function savedCards(
   await loadCustomer({ db: c.var.merchantDb }, merchantId, customerId, param);
   const rows = pageOr404(await listCustomerPaymentMethods(c.var.merchantDb, merchantId, customerId, pageRequest(page)));
   const live = isLive(c.env);
-  return listEnvelope(url, { ...rows, data: rows.data.map((r) => paymentMethodObject(r, live)) });
+  return expanded(c, listEnvelope(url, { ...rows, data: rows.data.map((r) => paymentMethodObject(r, live)) }));
 }
 
 /** Registers the payment-method routes. */
 export function registerPaymentMethods(app: App): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const row = await createPaymentMethod(
-      c.var.payments,
-      c.var.auth.merchantId,
-      {
-        card: checkedCard(body.card),
-        ...storedDetails(body.billing_details, body.metadata),
-      },
-      c.var.idempotencyKey,
-    );
-    return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+    const row = await createPaymentMethod(c.var.payments, c.var.auth.merchantId, newCardOf(body), c.var.idempotencyKey);
+    return c.json(await expanded(c, paymentMethodObject(row, isLive(c.env))), 200);
   });
 
   app.openapi(retrieve, async (c) => {
     const row = await getPaymentMethod(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
-    return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+    return c.json(await expanded(c, paymentMethodObject(row, isLive(c.env))), 200);
   });
 
   app.openapi(attach, async (c) => {
     const deps = { db: c.var.merchantDb, now: c.var.payments.now, origin: c.var.payments.origin };
     const { id } = c.req.valid("param");
     const row = await attachPaymentMethod(deps, c.var.auth.merchantId, id, c.req.valid("json").customer);
-    return c.json(paymentMethodObject(row, isLive(c.env)), 200);
+    return c.json(await expanded(c, paymentMethodObject(row, isLive(c.env))), 200);
   });
 
   app.openapi(list, async (c) => {
@@ -298,6 +187,6 @@ export function registerPaymentMethods(app: App): void {
 
   app.openapi(detach, async (c) => {
     const row = await detachPaymentMethod(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
-    return c.json(paymentMethodObject(row, c.env.EDGEPAY_MODE === "live"), 200);
+    return c.json(await expanded(c, paymentMethodObject(row, isLive(c.env))), 200);
   });
 }

@@ -1,6 +1,7 @@
-/** Refunds: create (full or partial, several per PaymentIntent), retrieve, and list (optionally by intent). */
+/** Refunds: create (full or partial, several per PaymentIntent, by intent or charge), retrieve, and list (optionally by intent). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listRefunds } from "../db/refunds";
+import { expandable, expandableId, expandBodyParam, expanded, queryWithExpand } from "../expand";
 import { errorResponses, formOrJsonBody } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam, metadataParam } from "../lib/params";
@@ -14,12 +15,12 @@ const RefundSchema = z
     id: z.string().openapi({ example: "re_3fX9…" }),
     object: z.literal("refund"),
     amount: z.int(),
-    charge: z.string(),
+    charge: expandableId(z.string(), "charge"),
     created: z.int(),
     currency: z.string(),
     failure_reason: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
-    payment_intent: z.string(),
+    payment_intent: expandableId(z.string(), "payment_intent"),
     reason: z.string().nullable(),
     status: z.enum(["pending", "succeeded", "failed", "canceled"]),
   })
@@ -27,10 +28,23 @@ const RefundSchema = z
 
 const CreateBody = z
   .strictObject({
-    payment_intent: z.string().max(100),
+    payment_intent: z.string().max(100).optional().openapi({ description: "The PaymentIntent to refund." }),
+    charge: z.string().min(1).max(100).optional().openapi({
+      description: "The charge to refund (its PaymentIntent's latest); with `payment_intent`, they must agree.",
+    }),
     amount: intParam().optional(),
     reason: z.enum(REFUND_REASONS).optional(),
     metadata: metadataParam.optional(),
+    expand: expandBodyParam,
+  })
+  .superRefine((body, ctx) => {
+    if (body.payment_intent === undefined && body.charge === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["payment_intent"],
+        message: "one of payment_intent or charge is required",
+      });
+    }
   })
   .openapi("RefundCreate");
 
@@ -41,8 +55,8 @@ const createRefundRoute = createRoute({
   ...common,
   method: "post",
   path: "/v1/refunds",
-  summary: "Refund all or part of a succeeded PaymentIntent",
-  middleware: [requireScope("refunds:write")] as const,
+  summary: "Refund all or part of a succeeded PaymentIntent (named by itself or by its charge)",
+  middleware: [requireScope("refunds:write"), expandable("refund")] as const,
   request: { body: formOrJsonBody(CreateBody) },
   responses: { ...one, ...errorResponses(400, 401, 403, 404) },
 });
@@ -52,7 +66,7 @@ const retrieveRoute = createRoute({
   method: "get",
   path: "/v1/refunds/{id}",
   summary: "Retrieve a refund",
-  middleware: [requireScope("refunds:read")] as const,
+  middleware: [requireScope("refunds:read"), expandable("refund")] as const,
   request: {
     params: z.object({
       id: z
@@ -60,6 +74,7 @@ const retrieveRoute = createRoute({
         .max(100)
         .openapi({ param: { name: "id", in: "path" } }),
     }),
+    query: queryWithExpand({}),
   },
   responses: { ...one, ...errorResponses(401, 403, 404) },
 });
@@ -69,9 +84,9 @@ const listRoute = createRoute({
   method: "get",
   path: "/v1/refunds",
   summary: "List refunds, newest first, optionally of one PaymentIntent",
-  middleware: [requireScope("refunds:read")] as const,
+  middleware: [requireScope("refunds:read"), expandable("refund", { list: true })] as const,
   request: {
-    query: z.strictObject({
+    query: queryWithExpand({
       ...listParams,
       payment_intent: z
         .string()
@@ -103,20 +118,27 @@ export function registerRefunds(app: App): void {
     const row = await createRefund(
       c.var.payments,
       c.var.auth.merchantId,
-      { paymentIntent: body.payment_intent, amount: body.amount, reason: body.reason, metadata: body.metadata },
+      {
+        paymentIntent: body.payment_intent,
+        charge: body.charge,
+        amount: body.amount,
+        reason: body.reason,
+        metadata: body.metadata,
+      },
       c.var.idempotencyKey,
     );
-    return c.json(refundJson(row), 200);
+    return c.json(await expanded(c, refundJson(row)), 200);
   });
 
   app.openapi(retrieveRoute, async (c) => {
-    return c.json(refundJson(await loadRefund(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id)), 200);
+    const row = await loadRefund(c.var.payments, c.var.auth.merchantId, c.req.valid("param").id);
+    return c.json(await expanded(c, refundJson(row)), 200);
   });
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const filter = { paymentIntent: query.payment_intent };
     const page = pageOr404(await listRefunds(c.var.payments.db, c.var.auth.merchantId, filter, pageRequest(query)));
-    return c.json(listEnvelope("/v1/refunds", { ...page, data: page.data.map(refundJson) }), 200);
+    return c.json(await expanded(c, listEnvelope("/v1/refunds", { ...page, data: page.data.map(refundJson) })), 200);
   });
 }

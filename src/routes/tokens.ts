@@ -3,12 +3,12 @@
  * payment method that only a payment claiming the token can charge, exactly once.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
 import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middleware/merchant-auth";
 import type { App } from "../types";
 import { createToken, getToken } from "../vault";
 import { tokenObject } from "../vault/objects";
-import { CardParams, checkedCard, storedDetails } from "./payment-methods";
+import { CardParams, checkedCard, storedDetails } from "./payment-method-schemas";
 
 const CreateBody = z.strictObject({ card: CardParams }).openapi("CreateToken");
 
@@ -62,8 +62,9 @@ const retrieve = createRoute({
         .max(255)
         .openapi({ param: { name: "id", in: "path" } }),
     }),
+    query: NoQuery,
   },
-  responses: { ...ok("The token"), ...errorResponses(401, 403, 404) },
+  responses: { ...ok("The token"), ...errorResponses(400, 401, 403, 404) },
 });
 
 /** Registers the token routes. */

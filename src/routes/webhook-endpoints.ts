@@ -7,7 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { listEndpoints } from "../db/webhook-endpoints";
 import { ENABLED_EVENTS, type EnabledEvent, isEnabledEvent } from "../domain/event-types";
-import { errorResponses, formOrJsonBody, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery, PathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
 import { answerCarriesSecret } from "../middleware/gate";
@@ -117,8 +117,8 @@ const retrieveRoute = createRoute({
   path: "/v1/webhook_endpoints/{id}",
   summary: "Retrieve a webhook endpoint",
   middleware: [read] as const,
-  request: { params: IdParams },
-  responses: { ...one("The endpoint"), ...errorResponses(401, 403, 404) },
+  request: { params: IdParams, query: NoQuery },
+  responses: { ...one("The endpoint"), ...errorResponses(400, 401, 403, 404) },
 });
 
 const updateRoute = createRoute({

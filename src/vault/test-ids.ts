@@ -30,13 +30,22 @@ function testCard(number: string): NewCard {
 
 /**
  * The real pm_/tok_ id to charge for `id`: a Stripe test id resolved in test mode (created on first
- * use), otherwise `id` itself.
+ * use), otherwise `id` itself. `fresh`: a `pm_card_*` makes a new payment method of its own instead
+ * of the merchant's shared one (for a payment that saves its card to a customer, as Stripe makes a
+ * new method from a test id each time; saving the shared one would keep every other payment from it).
  */
-export async function resolveTestId(vault: VaultDeps, merchantId: string, id: string, live: boolean): Promise<string> {
+export async function resolveTestId(
+  vault: VaultDeps,
+  merchantId: string,
+  id: string,
+  live: boolean,
+  options: { fresh?: boolean } = {},
+): Promise<string> {
   if (live) return id;
   const test = testPaymentMethod(id);
   if (!test) return id;
   if (test.singleUse) return (await createToken(vault, merchantId, testCard(test.number))).token.id;
+  if (options.fresh) return (await createPaymentMethod(vault, merchantId, testCard(test.number))).id;
   const key = testIdKey(id);
   const found = await findByIdempotencyKey(vault.db, merchantId, false, key);
   if (found) return found.paymentMethod.id;

@@ -42,13 +42,25 @@ function intent(): IntentRow {
 describe("changeIntent", () => {
   it("applies the first change from a version and refuses the second, ledger and extras included", async () => {
     const authorized = await insertIntent(db, intent(), null);
+    const charge = newId("ch");
     // The hold a capture releases must be on the ledger first, or the capture would overdraw it.
     const from = await changeIntent(
       db,
       authorized,
       {
         kind: "authorized",
-        patch: {},
+        // An authorization brings its charge: its charge.succeeded event is about that row.
+        patch: { latestCharge: charge },
+        charge: {
+          id: charge,
+          status: "succeeded",
+          amount: 1000,
+          paymentMethod: "pm_1",
+          failureCode: null,
+          failureMessage: null,
+          outcomeReason: null,
+          cvcSent: false,
+        },
         ledger: { movement: { kind: "authorize", amount: 1000 }, sourceId: authorized.id },
       },
       null,

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { eventProblems, eventsOf, typesFor } from "../helpers/events";
+import { aboutObject, eventProblems, eventsOf, typesFor } from "../helpers/events";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
@@ -213,7 +213,7 @@ describe("events of payment intents", () => {
     const id = res.body.id ?? res.body.error?.payment_intent?.id;
     expect(await typesFor(m.merchantId, id)).toEqual(["payment_intent.created", "payment_intent.processing"]);
     await sweepAll({ at: Math.floor(Date.now() / 1000) + 120 });
-    const later = (await eventsOf(m.merchantId)).filter((e) => e.objectId === id).slice(2);
+    const later = (await eventsOf(m.merchantId)).filter((e) => aboutObject(e, id)).slice(2);
     expect(later.map((e) => e.type)).toEqual(["charge.succeeded", "payment_intent.succeeded"]);
     expect(later.every((e) => e.request.id === null)).toBe(true);
     await settled(m);

@@ -40,6 +40,7 @@ async function view(m: TestMerchant) {
     refunds: (await get(m, "/v1/refunds?limit=100")).body.data,
     balance: (await get(m, "/v1/balance")).body,
     customers: (await get(m, "/v1/customers?limit=100")).body.data,
+    charges: (await get(m, "/v1/charges?limit=100")).body.data,
   };
 }
 
@@ -61,6 +62,7 @@ describe("moving a merchant", () => {
     expect(savedCards.data).toHaveLength(1);
     await pay(b, "4242424242424242");
     const before = { a: await view(a), footprint: await merchantFootprint(shard(0), a.merchantId) };
+    expect(before.a.charges).toHaveLength(2);
     const bBefore = await merchantFootprint(shard(1), b.merchantId);
 
     const moved = await moveOverHttp(a, 1);
@@ -77,6 +79,11 @@ describe("moving a merchant", () => {
     expect((await get(a, `/v1/tokens/${token}`)).status).toBe(200);
     const captured = await post(a, `/v1/payment_intents/${manual.id}/capture`);
     expect(captured.body.status).toBe("succeeded");
+    // Its charge.captured event snapshots the charge row, which moved with the merchant.
+    expect((await get(a, `/v1/charges/${manual.latest_charge}`)).body).toMatchObject({
+      captured: true,
+      amount_captured: 2000,
+    });
     expect(await ledgerProblems(a.merchantId)).toEqual([]);
     // The capture was written to the new shard; the source copy is left as it was.
     expect(await merchantFootprint(shard(0), a.merchantId)).toEqual(before.footprint);

@@ -4,6 +4,7 @@
  * binding (test/helpers/d1-count.ts), the simulator's included (it makes none for ordinary cards).
  */
 import { describe, expect, it } from "vitest";
+import { getCharge } from "../../src/db/charges";
 import { draftIntent } from "../../src/db/payment-intents";
 import { captureIntent, createConfirmed } from "../../src/payments/actions";
 import { createRefund } from "../../src/payments/refunds";
@@ -14,7 +15,7 @@ import { countedDeps, type RoundTrip } from "../helpers/d1-count";
 import { newMerchant } from "../helpers/merchants";
 import { cardToken, ledgerProblems, paymentMethod, unfinished } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
-import { sweepAll } from "../helpers/shards";
+import { dbOf, sweepAll } from "../helpers/shards";
 
 const kinds = (log: RoundTrip[]) => log.map((t) => t.kind);
 
@@ -51,14 +52,19 @@ describe("round trips of the money paths", () => {
   it("authorize (manual) with a fresh pm_ (CVC held), a reused pm_ and a tok_: claim batch, outcome batch", async () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");
+    const checks: unknown[] = [];
     for (const ref of [pm, pm, await cardToken(m, "4242424242424242")]) {
       const log: RoundTrip[] = [];
       const row = await authorize(m.merchantId, ref, "manual", log);
       expect(row.status).toBe("requires_capture");
       expect(kinds(log)).toEqual(["batch", "batch"]);
+      const charge = await getCharge(await dbOf(m.merchantId), m.merchantId, row.latestCharge ?? "");
+      checks.push(JSON.parse(charge?.charge.paymentMethodDetails ?? "null")?.card.checks.cvc_check);
     }
     // The CVC read and cleared in the first claim reached the processor; the reuse had none left.
     expect(cvcsSeen.splice(0).map((c) => c !== null)).toEqual([true, false, true]);
+    // The charge each outcome batch wrote says so.
+    expect(checks).toEqual(["pass", "unavailable", "pass"]);
     expect(await ledgerProblems(m.merchantId)).toEqual([]);
   });
 
@@ -93,6 +99,35 @@ describe("round trips of the money paths", () => {
         key && `${key}-${paid.id}`,
       );
       expect(refund).toMatchObject({ status: "succeeded", amount: amount ?? 2000, currency: "usd" });
+      expect(kinds(log)).toEqual(["batch", "batch"]);
+    }
+    expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  });
+
+  it("refund by charge (alone, with its intent, with and without a key): reserve batch, outcome batch", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    for (const [withIntent, key] of [
+      [false, "k"],
+      [true, undefined],
+      [false, undefined],
+    ] as const) {
+      const paid = await authorize(m.merchantId, pm, "manual", []);
+      await captureIntent(await countedDeps([], m.merchantId), m.merchantId, paid.id);
+      const log: RoundTrip[] = [];
+      const input = { charge: paid.latestCharge ?? "", ...(withIntent ? { paymentIntent: paid.id } : {}), amount: 700 };
+      const refund = await createRefund(
+        await countedDeps(log, m.merchantId),
+        m.merchantId,
+        input,
+        key && `${key}-${paid.id}`,
+      );
+      expect(refund).toMatchObject({
+        status: "succeeded",
+        amount: 700,
+        charge: paid.latestCharge,
+        paymentIntentId: paid.id,
+      });
       expect(kinds(log)).toEqual(["batch", "batch"]);
     }
     expect(await ledgerProblems(m.merchantId)).toEqual([]);

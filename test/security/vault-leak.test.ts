@@ -122,6 +122,40 @@ describe("no card number or CVC leaks anywhere", () => {
     );
     await send("/v1/payment_methods", form(pmForm(CARDS.jcb.number, CARDS.jcb.cvc)));
     await send(`/v1/payment_methods/${CARDS.visa.number}`, { headers: a.headers });
+    // payment_method_data: the card inline on create and confirm (paid, saved to a customer, refused, malformed).
+    const inline = (number: string, cvc: string, extra: Record<string, string> = {}) => ({
+      amount: "1500",
+      currency: "usd",
+      confirm: "true",
+      "payment_method_data[type]": "card",
+      "payment_method_data[card][number]": number,
+      "payment_method_data[card][exp_month]": "5",
+      "payment_method_data[card][exp_year]": "2044",
+      "payment_method_data[card][cvc]": cvc,
+      ...extra,
+    });
+    const cus = ((await (await send("/v1/customers", withAuth(form({}), a))).json()) as { id: string }).id;
+    const keyed = withAuth(
+      form(inline(CARDS.visa.number, CARDS.visa.cvc, { customer: cus, setup_future_usage: "off_session" })),
+      a,
+    );
+    await send("/v1/payment_intents", { ...keyed, headers: { ...keyed.headers, "idempotency-key": "leak-pmd" } });
+    await send("/v1/payment_intents", { ...keyed, headers: { ...keyed.headers, "idempotency-key": "leak-pmd" } });
+    await send("/v1/payment_intents", withAuth(form(inline(REJECTED.number, REJECTED.cvc)), a));
+    await send("/v1/payment_intents", withAuth(form(inline(CARDS.amex.number, "12")), a));
+    await send(
+      "/v1/payment_intents",
+      withAuth(form(inline(CARDS.mastercard.number, CARDS.mastercard.cvc, { payment_method: "pm_card_visa" })), a),
+    );
+    await send(
+      "/v1/payment_intents",
+      withAuth(form(inline(CARDS.jcb.number, CARDS.jcb.cvc, { "payment_method_data[card][x]": CARDS.jcb.number })), a),
+    );
+    const open = (await (
+      await send("/v1/payment_intents", withAuth(form({ amount: "700", currency: "usd" }), a))
+    ).json()) as { id: string };
+    const { amount: _a, currency: _c, confirm: _f, ...onConfirm } = inline(CARDS.discover.number, CARDS.discover.cvc);
+    await send(`/v1/payment_intents/${open.id}/confirm`, withAuth(form(onConfirm), a));
     // An operator rotation batch and a health check (which touches a Durable Object) also log and store.
     await send("/admin/v1/vault/rotate", {
       ...json({}),
@@ -150,7 +184,8 @@ describe("no card number or CVC leaks anywhere", () => {
     expect(d1Text).toContain('"last4":"4242"');
     expect(names).toEqual(expect.arrayContaining(["payment_intents"]));
     const allMethods = await Promise.all(shards().map((db) => db.select().from(paymentMethods).all()));
-    expect(allMethods.flat().length).toBe(ALL.length * 2);
+    // Two of each card, and the two payment_method_data cards that were valid (the keyed one made once).
+    expect(allMethods.flat().length).toBe(ALL.length * 2 + 2);
     // PCI DSS 3.3: every card has been through an authorization attempt, so no CVC is held any more.
     for (const db of shards()) {
       const heldCvcs = await db

@@ -1,4 +1,5 @@
-/** A shard database's tables: every per-merchant table (customers, payments, ledger, vault, events and webhooks), keyed by merchant_id. */
+/** A shard database's tables: every per-merchant table (customers, payments, charges, ledger, vault, events and webhooks), keyed by merchant_id. */
+export * from "./charges";
 export * from "./customers";
 export * from "./events";
 export * from "./payments";
