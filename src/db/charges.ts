@@ -57,7 +57,7 @@ export function chargeInsert(db: Db, at: ChargeAt, charge: NewCharge): Bound {
     const card = and(eq(pm.id, p("paymentMethod")), eq(pm.merchantId, p("merchantId")));
     const cvcCheck = sql`case when ${p("outcomeReason")} = 'incorrect_cvc' then 'fail' when ${p("cvcSent")} = 1 or (${pm.cvcCiphertext} is not null and ${pm.cvcExpiresAt} > ${p("created")}) then 'pass' else 'unavailable' end`;
     const checks = sql`json_object('address_line1_check', null, 'address_postal_code_check', null, 'cvc_check', ${cvcCheck})`;
-    const details = sql`json_object('type', 'card', 'card', json_object('brand', ${pm.brand}, 'checks', ${checks}, 'country', null, 'exp_month', ${pm.expMonth}, 'exp_year', ${pm.expYear}, 'fingerprint', ${pm.fingerprint}, 'funding', ${pm.funding}, 'last4', ${pm.last4}, 'network', ${pm.brand}))`;
+    const details = sql`json_object('type', 'card', 'card', json_object('brand', ${pm.brand}, 'checks', ${checks}, 'country', ${pm.country}, 'exp_month', ${pm.expMonth}, 'exp_year', ${pm.expYear}, 'fingerprint', ${pm.fingerprint}, 'funding', ${pm.funding}, 'last4', ${pm.last4}, 'network', ${pm.brand}))`;
     return db.insert(charges).values({
       id: p("id"),
       merchantId: p("merchantId"),

@@ -65,6 +65,7 @@ const PAYMENT_METHOD_SECRETS = new Set([
   "panCiphertext",
   "cvcCiphertext",
   "internalFingerprint",
+  "bin",
 ]);
 
 /** Columns of webhook_endpoints an event may carry: never the sealed signing secrets. */
