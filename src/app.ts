@@ -6,8 +6,9 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, internalErrorEnvelope } from "./errors";
+import { clientFacts } from "./fraud/screen";
 import { mayEcho } from "./lib/echo";
-import { sendError } from "./lib/http";
+import { inBackground, sendError } from "./lib/http";
 import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
@@ -83,7 +84,11 @@ export function createApp(options: AppOptions = {}): App {
     exceptTokenPath(async (c, next) => {
       // The gate refuses a malformed Idempotency-Key before any service runs, so the header is the key.
       const origin = { requestId: c.var.requestId, idempotencyKey: c.req.header("Idempotency-Key") ?? null };
-      c.set("payments", paymentDeps(c.env, c.var.merchantDb, options.payments, origin));
+      const request = {
+        client: clientFacts(c.req.raw),
+        defer: (work: Promise<unknown>) => inBackground(c, "deferred_work_failed", work),
+      };
+      c.set("payments", paymentDeps(c.env, c.var.merchantDb, options.payments, origin, request));
       await next();
     }),
   );

@@ -17,6 +17,7 @@ CREATE TABLE `radar_value_list_items` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `radar_value_list_items_value_idx` ON `radar_value_list_items` (`value_list`,`value`);--> statement-breakpoint
+CREATE INDEX `radar_value_list_items_lookup_idx` ON `radar_value_list_items` (`merchant_id`,`value`);--> statement-breakpoint
 CREATE INDEX `radar_value_list_items_list_idx` ON `radar_value_list_items` (`merchant_id`,`value_list`,`created`,`id`);--> statement-breakpoint
 CREATE TABLE `radar_value_lists` (
 	`id` text PRIMARY KEY NOT NULL,
@@ -29,4 +30,7 @@ CREATE TABLE `radar_value_lists` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `radar_value_lists_alias_idx` ON `radar_value_lists` (`merchant_id`,`alias`);--> statement-breakpoint
-CREATE INDEX `radar_value_lists_list_idx` ON `radar_value_lists` (`merchant_id`,`created`,`id`);
+CREATE INDEX `radar_value_lists_list_idx` ON `radar_value_lists` (`merchant_id`,`created`,`id`);--> statement-breakpoint
+ALTER TABLE `charges` ADD `risk` text;--> statement-breakpoint
+ALTER TABLE `payment_methods` ADD `country` text;--> statement-breakpoint
+ALTER TABLE `payment_methods` ADD `bin` text;

@@ -33,6 +33,8 @@ export interface NewCharge {
   outcomeReason: string | null;
   /** The request itself held the card's CVC for this attempt (read and cleared in its claim's batch). */
   cvcSent: boolean;
+  /** The fraud screen's verdict (JSON of a FraudVerdict), or null when the attempt was not screened. */
+  risk: string | null;
 }
 
 /** Where a charge is recorded: the intent, its merchant and currency, and when. */
@@ -72,6 +74,7 @@ export function chargeInsert(db: Db, at: ChargeAt, charge: NewCharge): Bound {
       outcomeReason: p("outcomeReason"),
       paymentMethodDetails: sql`(select ${details} from ${pm} where ${card})`,
       billingDetails: sql`(select ${pm.billingDetails} from ${pm} where ${card})`,
+      risk: p("risk"),
       created: p("created"),
     });
   });

@@ -227,10 +227,10 @@ export function allRules(db: Db, merchantId: string) {
 }
 
 /**
- * Which of the (alias, normalized value) pairs are on the merchant's lists, as `alias\0value`
- * keys: one query for all of them, to share a batch with the rules read.
+ * The (list alias, value) pairs of the merchant's lists holding any of `values` (as stored): one
+ * query (no shared column names, so it may share a batch) for every lookup a rule set could make.
  */
-export function listHits(db: Db, merchantId: string, pairs: readonly { alias: string; value: string }[]) {
+export function listHitsOf(db: Db, merchantId: string, values: readonly string[]) {
   const l = radarValueLists;
   const i = radarValueListItems;
   return db
@@ -239,8 +239,9 @@ export function listHits(db: Db, merchantId: string, pairs: readonly { alias: st
     .innerJoin(l, eq(l.id, i.valueList))
     .where(
       and(
+        eq(i.merchantId, merchantId),
         eq(l.merchantId, merchantId),
-        sql`(${l.alias}, ${i.value}) in (select json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${JSON.stringify(pairs.map((p) => [p.alias, p.value]))}))`,
+        sql`${i.value} in (select value from json_each(${JSON.stringify(values)}))`,
       ),
     );
 }

@@ -47,16 +47,42 @@ export function issuingCountry(pan: string, live: boolean): string | null {
   return live ? null : "US";
 }
 
-/** Stripe's Radar test cards and the risk level they always score at (test mode only). */
-export function radarTestCard(pan: string): "highest" | "elevated" | "blocked" | null {
-  switch (pan) {
-    case "4100000000000019":
+/**
+ * Stripe's Radar test cards and what they always do (test mode only), told by their BIN and last
+ * four digits (the gateway keeps no more of a card in the clear): 4100000000000019 is always
+ * blocked, 4000000000004954 scores `highest`, 4000000000009235 `elevated`.
+ */
+export function radarTestCard(bin: string | null, last4: string): "highest" | "elevated" | "blocked" | null {
+  switch (`${bin}…${last4}`) {
+    case "410000…0019":
       return "blocked";
-    case "4000000000004954":
+    case "400000…4954":
       return "highest";
-    case "4000000000009235":
+    case "400000…9235":
       return "elevated";
     default:
       return null;
   }
+}
+
+/**
+ * The BINs of the public test card numbers every developer uses in test mode (Stripe's and
+ * edgepay's). Counted across merchants, they would make every merchant's test payments look like
+ * card testing, so in test mode their network-wide velocity is counted per merchant instead.
+ */
+const SHARED_TEST_BINS: ReadonlySet<string> = new Set([
+  "424242",
+  "400000",
+  "400005",
+  "410000",
+  "555555",
+  "378282",
+  "601111",
+  "356600",
+  "620000",
+]);
+
+/** True when a card's BIN is one of the public test numbers' (see SHARED_TEST_BINS). */
+export function isSharedTestBin(bin: string | null): boolean {
+  return bin !== null && SHARED_TEST_BINS.has(bin);
 }

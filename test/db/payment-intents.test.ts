@@ -60,6 +60,7 @@ describe("changeIntent", () => {
           failureMessage: null,
           outcomeReason: null,
           cvcSent: false,
+          risk: null,
         },
         ledger: { movement: { kind: "authorize", amount: 1000 }, sourceId: authorized.id },
       },

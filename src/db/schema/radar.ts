@@ -36,6 +36,7 @@ export const radarValueListItems = sqliteTable(
   },
   (t) => [
     uniqueIndex("radar_value_list_items_value_idx").on(t.valueList, t.value),
+    index("radar_value_list_items_lookup_idx").on(t.merchantId, t.value),
     index("radar_value_list_items_list_idx").on(t.merchantId, t.valueList, t.created, t.id),
   ],
 );

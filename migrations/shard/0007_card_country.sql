@@ -1,2 +1,0 @@
-ALTER TABLE `payment_methods` ADD `country` text;--> statement-breakpoint
-ALTER TABLE `payment_methods` ADD `bin` text;
