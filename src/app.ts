@@ -25,6 +25,7 @@ import { registerAdminClients } from "./routes/admin-clients";
 import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
+import { registerAdminRadar } from "./routes/admin-radar";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerApiKeys } from "./routes/api-keys";
 import { registerBalance } from "./routes/balance";
@@ -122,6 +123,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminClients(app);
   registerAdminApiKeys(app);
   registerAdminOperators(app);
+  registerAdminRadar(app);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.
   registerDocs(app);

@@ -80,6 +80,11 @@ export class RiskCounter extends DurableObject<Env> {
     return velocity;
   }
 
+  /** The key's velocity now, recording nothing (for an operator's investigation). */
+  async peek(now: number): Promise<Velocity> {
+    return { hour: this.counts(now - HOUR), day: this.counts(now - DAY) };
+  }
+
   /** Records that the attempt `id` was declined (by the issuer, or blocked). */
   async declined(id: string): Promise<void> {
     this.ctx.storage.sql.exec("update attempts set declined = 1 where id = ?", id);

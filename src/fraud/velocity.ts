@@ -61,3 +61,8 @@ export async function observeVelocity(
 export async function recordDecline(env: Env, names: Record<VelocityScope, string | null>, id: string): Promise<void> {
   await Promise.all(Object.values(names).map((name) => (name === null ? undefined : counter(env, name).declined(id))));
 }
+
+/** The network-wide velocity of a card (its internal fingerprint) now, recording nothing. */
+export function networkVelocity(env: Env, internalFingerprint: string, now: number) {
+  return counter(env, `network:${internalFingerprint}`).peek(now);
+}
