@@ -421,7 +421,9 @@ class Capture extends Keyed {
     // Checked against what the authorization holds before anything else.
     if (amount > (i.capturable || i.amount)) return expectError(res, 400, "amount_too_large", "amount_to_capture");
     if (i.pending) {
-      const own = i.pending === "capture" && i.manual && amount === i.pendingAmount;
+      // Any pending capture of the amount asked for is the request's own, whatever the capture method
+      // (decideCapture): finishing it moves the money once, as the pending operation would have.
+      const own = i.pending === "capture" && amount === i.pendingAmount;
       if (own) {
         resolvePending(i);
         return expectOk(res, i);
