@@ -76,8 +76,9 @@ describe("GET /v1/charges", () => {
       outcome: {
         network_status: "approved_by_network",
         reason: null,
-        risk_level: null,
-        risk_score: null,
+        risk_level: "normal",
+        risk_score: 5,
+        rule: null,
         seller_message: "Payment complete.",
         type: "authorized",
       },
