@@ -6,12 +6,15 @@
  * (or the 7-day expiry) closes the review as canceled; a declined attempt opens no review.
  */
 import { describe, expect, it } from "vitest";
-import { AUTHORIZATION_TTL_SECONDS } from "../../src/payments/actions";
+import { draftIntent } from "../../src/db/payment-intents";
+import { AUTHORIZATION_TTL_SECONDS, createConfirmed } from "../../src/payments/actions";
+import { countedDeps, type RoundTrip } from "../helpers/d1-count";
 import { eventProblems, eventsOf } from "../helpers/events";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import {
   get,
   ledgerProblems,
+  paymentMethod,
   pay as payWith,
   post as postWith,
   processorOps,
@@ -203,6 +206,29 @@ describe("a refused review cancels the payment", () => {
       review: null,
     });
     expect((await get(m, `/v1/reviews/${pi.review}`)).body).toMatchObject({ open: false, closed_reason: "canceled" });
+    await invariants(m);
+  });
+});
+
+describe("round trips", () => {
+  it("a held authorization costs exactly the D1 round trips of an ordinary one: the review rides in the outcome batch", async () => {
+    const m = await newMerchant();
+    const trips = async (number: string) => {
+      const log: RoundTrip[] = [];
+      const draft = draftIntent({
+        merchantId: m.merchantId,
+        amount: 1000,
+        currency: "usd",
+        captureMethod: "automatic",
+      });
+      const row = await createConfirmed(await countedDeps(log, m.merchantId), draft, await paymentMethod(m, number));
+      return { row, kinds: log.map((t) => t.kind) };
+    };
+    const ordinary = await trips("4242424242424242");
+    const reviewed = await trips(ELEVATED);
+    expect(ordinary.row.status).toBe("succeeded");
+    expect(reviewed.row).toMatchObject({ status: "requires_capture", review: expect.stringMatching(/^prv_/) });
+    expect(reviewed.kinds).toEqual(ordinary.kinds);
     await invariants(m);
   });
 });
