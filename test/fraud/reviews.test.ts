@@ -196,6 +196,37 @@ describe("a refused review cancels the payment", () => {
     await invariants(m);
   });
 
+  it("an approval racing a cancel: the review closes once, as whichever won, and the money moves once", async () => {
+    const m = await newMerchant({ rateLimit: 1000 });
+    for (let round = 0; round < 3; round++) {
+      const pi = await held(m);
+      const [approve, cancel] = await Promise.all([
+        post(m, `/v1/reviews/${pi.review}/approve`),
+        post(m, `/v1/payment_intents/${pi.id}/cancel`),
+      ]);
+      const review = (await get(m, `/v1/reviews/${pi.review}`)).body;
+      const intent = (await get(m, `/v1/payment_intents/${pi.id}`)).body;
+      expect(review.open).toBe(false);
+      expect(intent.review).toBeNull();
+      if (review.closed_reason === "approved") {
+        expect(approve.status).toBe(200);
+        // The capture and the void raced too: one of them happened.
+        expect(["succeeded", "canceled"]).toContain(intent.status);
+      } else {
+        expect(review.closed_reason).toBe("canceled");
+        expect(cancel.status).toBe(200);
+        expect(intent.status).toBe("canceled");
+        expect(approve.status).toBe(400);
+      }
+      const closedEvents = (await eventsOf(m.merchantId)).filter(
+        (e) => e.type === "review.closed" && e.objectId === pi.review,
+      );
+      expect(closedEvents).toHaveLength(1);
+      expect((await ops(pi.id)).filter((op) => op !== "authorize")).toHaveLength(1);
+    }
+    await invariants(m);
+  });
+
   it("the 7-day expiry sweep cancels a held intent and closes its review", async () => {
     const m = await newMerchant();
     const pi = await held(m);
