@@ -41,6 +41,7 @@ import { registerPaymentMethods } from "./routes/payment-methods";
 import { registerRadarRules } from "./routes/radar-rules";
 import { registerRadarValueLists } from "./routes/radar-value-lists";
 import { registerRefunds } from "./routes/refunds";
+import { registerReviews } from "./routes/reviews";
 import { registerTokens } from "./routes/tokens";
 import { registerWebhookAttempts } from "./routes/webhook-attempts";
 import { registerWebhookEndpoints } from "./routes/webhook-endpoints";
@@ -114,6 +115,7 @@ export function createApp(options: AppOptions = {}): App {
   registerTokens(app);
   registerRadarValueLists(app);
   registerRadarRules(app);
+  registerReviews(app);
   registerWebhookEndpoints(app, options.resolve ?? dohResolver());
   registerWebhookAttempts(app);
   registerEvents(app);

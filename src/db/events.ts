@@ -25,6 +25,7 @@ import {
   paymentIntents,
   paymentMethods,
   refunds,
+  reviews,
   webhookAttempts,
   webhookEndpoints,
 } from "./schema";
@@ -103,6 +104,8 @@ function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } 
       };
     case "refund":
       return { table: refunds, json: () => rowJson(refunds) };
+    case "review":
+      return { table: reviews, json: () => rowJson(reviews) };
     case "payment_method":
       return { table: paymentMethods, json: () => rowJson(paymentMethods, PAYMENT_METHOD_SECRETS) };
     case "customer":

@@ -28,6 +28,7 @@ import {
   radarValueListItems,
   radarValueLists,
   refunds,
+  reviews,
   tokenRedemptions,
   tokens,
   webhookAttempts,
@@ -81,6 +82,7 @@ const OWNED: readonly Owned[] = [
   { name: "radar_value_lists", table: radarValueLists, where: (m) => eq(radarValueLists.merchantId, m) },
   { name: "radar_value_list_items", table: radarValueListItems, where: (m) => eq(radarValueListItems.merchantId, m) },
   { name: "radar_rules", table: radarRules, where: (m) => eq(radarRules.merchantId, m) },
+  { name: "reviews", table: reviews, where: (m) => eq(reviews.merchantId, m) },
 ];
 
 const rowid = sql<number>`rowid`;

@@ -33,6 +33,7 @@ import { callProcessor, type Outcome } from "../processor/connector";
 import { type ClaimedCard, forgetCvc, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
 import type { PaymentDeps } from "./deps";
+import { reviewWrites } from "./review-hold";
 import { outcomeSavesCard } from "./saved-cards";
 import { isLive } from "./serialize";
 
@@ -49,6 +50,7 @@ export function stateOf(row: IntentRow): IntentState {
     amountReceived: row.amountReceived,
     amountRefunded: row.amountRefunded,
     pendingOp: row.pendingOp ? (JSON.parse(row.pendingOp) as PendingOp) : null,
+    review: row.review,
   };
 }
 
@@ -252,7 +254,9 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
   // A CVC this request read and cleared in its claim's batch reached the processor (the charge's cvc_check).
   const cvcSent =
     card?.ownsCvc === true && card.record.cvcCiphertext !== null && (card.record.cvcExpiresAt ?? 0) > deps.now();
-  const first = resolve(stateOf(row), op, outcome, row.version, deps.now());
+  // A `review` verdict holds an approved authorization at requires_capture and opens its review.
+  const hold = screening?.verdict.action === "review";
+  const first = resolve(stateOf(row), op, outcome, row.version, deps.now(), hold);
   if (!first) {
     await forget();
     return { row, answer: null };
@@ -275,11 +279,15 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
       await forget();
       return { row: current, answer: first.answer };
     }
-    const r = resolve(stateOf(current), op, outcome, current.version, deps.now()) ?? first;
+    const r = resolve(stateOf(current), op, outcome, current.version, deps.now(), hold) ?? first;
     const change = toChange(current, r.kind, r.patch, r.movement, cvcSent, screening?.verdict ?? null);
     // After the charge's insert (changeIntent puts it first), which reads whether the CVC was there.
     if (cvcOf) change.extra = [...(change.extra ?? []), forgetCvcStatement(deps, current.merchantId, cvcOf)];
-    change.extra = [...(change.extra ?? []), ...outcomeSavesCard(deps, current, r.kind)];
+    change.extra = [
+      ...(change.extra ?? []),
+      ...outcomeSavesCard(deps, current, r.kind),
+      ...reviewWrites(deps, current, change, r),
+    ];
     let answered = r.answer;
     const after: IntentRow = { ...current, ...change.patch, version: current.version + 1 };
     const then = stateOf(after).pendingOp;

@@ -42,6 +42,8 @@ export function intentJson(row: IntentRow, livemode: boolean) {
     metadata: JSON.parse(row.metadata) as Metadata,
     payment_method: row.paymentMethod,
     payment_method_types: ["card"],
+    // The open Radar review holding the intent (null once approved or canceled); older snapshots predate the column.
+    review: row.review ?? null,
     setup_future_usage: (row.setupFutureUsage ?? null) as "on_session" | "off_session" | null,
     statement_descriptor: row.statementDescriptor,
     status: row.status as IntentStatus,

@@ -36,6 +36,7 @@ function intent(): IntentRow {
     clientSecret: null,
     customer: null,
     setupFutureUsage: null,
+    review: null,
   };
 }
 

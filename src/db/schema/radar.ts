@@ -56,3 +56,32 @@ export const radarRules = sqliteTable(
   },
   (t) => [index("radar_rules_list_idx").on(t.merchantId, t.created, t.id)],
 );
+
+/**
+ * A review (`prv_…`): a payment a `review` verdict held after its authorization. Open until the
+ * merchant approves it (capture is then allowed) or the intent is canceled (refused, or expired).
+ */
+export const reviews = sqliteTable(
+  "reviews",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull(),
+    charge: text("charge").notNull(),
+    paymentIntentId: text("payment_intent_id").notNull(),
+    /** 1 while open, 0 once closed. */
+    open: integer("open").notNull(),
+    /** `rule` (a rule's review action held it). */
+    openedReason: text("opened_reason").notNull(),
+    /** `rule` while open; the closed reason once closed. */
+    reason: text("reason").notNull(),
+    /** `approved` | `canceled`, null while open. */
+    closedReason: text("closed_reason"),
+    /** The client IP of the authorization, when known. */
+    ipAddress: text("ip_address"),
+    created: integer("created").notNull(),
+  },
+  (t) => [
+    index("reviews_list_idx").on(t.merchantId, t.created, t.id),
+    index("reviews_open_idx").on(t.merchantId, t.open, t.created),
+  ],
+);
