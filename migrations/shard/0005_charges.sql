@@ -23,11 +23,11 @@ CREATE INDEX `charges_customer_idx` ON `charges` (`merchant_id`,`customer`,`crea
 -- refunds of those intents find their charge. Earlier declined attempts left no trace to copy.
 INSERT INTO `charges` (`id`, `merchant_id`, `payment_intent_id`, `customer`, `amount`, `currency`, `status`, `payment_method`, `failure_code`, `failure_message`, `outcome_reason`, `payment_method_details`, `billing_details`, `created`)
 SELECT pi.`latest_charge`, pi.`merchant_id`, pi.`id`, pi.`customer`, pi.`amount`, pi.`currency`,
-  CASE WHEN pi.`last_payment_error` IS NOT NULL AND pi.`status` = 'requires_payment_method' THEN 'failed' ELSE 'succeeded' END,
+  CASE WHEN (SELECT v.`kind` FROM `payment_intent_versions` v WHERE v.`intent_id` = pi.`id` AND v.`kind` IN ('authorized', 'declined') ORDER BY v.`version` DESC LIMIT 1) = 'declined' THEN 'failed' ELSE 'succeeded' END,
   coalesce(pi.`payment_method`, json_extract(pi.`last_payment_error`, '$.payment_method.id')),
-  CASE WHEN pi.`last_payment_error` IS NOT NULL AND pi.`status` = 'requires_payment_method' THEN json_extract(pi.`last_payment_error`, '$.code') END,
-  CASE WHEN pi.`last_payment_error` IS NOT NULL AND pi.`status` = 'requires_payment_method' THEN json_extract(pi.`last_payment_error`, '$.message') END,
-  CASE WHEN pi.`last_payment_error` IS NOT NULL AND pi.`status` = 'requires_payment_method' THEN json_extract(pi.`last_payment_error`, '$.decline_code') END,
+  CASE WHEN (SELECT v.`kind` FROM `payment_intent_versions` v WHERE v.`intent_id` = pi.`id` AND v.`kind` IN ('authorized', 'declined') ORDER BY v.`version` DESC LIMIT 1) = 'declined' THEN json_extract(pi.`last_payment_error`, '$.code') END,
+  CASE WHEN (SELECT v.`kind` FROM `payment_intent_versions` v WHERE v.`intent_id` = pi.`id` AND v.`kind` IN ('authorized', 'declined') ORDER BY v.`version` DESC LIMIT 1) = 'declined' THEN json_extract(pi.`last_payment_error`, '$.message') END,
+  CASE WHEN (SELECT v.`kind` FROM `payment_intent_versions` v WHERE v.`intent_id` = pi.`id` AND v.`kind` IN ('authorized', 'declined') ORDER BY v.`version` DESC LIMIT 1) = 'declined' THEN json_extract(pi.`last_payment_error`, '$.decline_code') END,
   (SELECT json_object('type', 'card', 'card', json_object('brand', pm.`brand`, 'checks', json_object('address_line1_check', null, 'address_postal_code_check', null, 'cvc_check', null), 'country', null, 'exp_month', pm.`exp_month`, 'exp_year', pm.`exp_year`, 'fingerprint', pm.`fingerprint`, 'funding', pm.`funding`, 'last4', pm.`last4`, 'network', pm.`brand`))
      FROM `payment_methods` pm WHERE pm.`id` = coalesce(pi.`payment_method`, json_extract(pi.`last_payment_error`, '$.payment_method.id')) AND pm.`merchant_id` = pi.`merchant_id`),
   (SELECT pm.`billing_details` FROM `payment_methods` pm WHERE pm.`id` = coalesce(pi.`payment_method`, json_extract(pi.`last_payment_error`, '$.payment_method.id')) AND pm.`merchant_id` = pi.`merchant_id`),

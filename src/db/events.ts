@@ -172,6 +172,19 @@ export function eventInsertIfChanged(db: Db, spec: Omit<EventSpec, "afterChange"
   return statement.bind(eventValues([spec]));
 }
 
+/**
+ * The snapshot column of event `i`: its object's row. A charge authorized before charges had rows
+ * of their own (between migration 0005 and the code that writes them) has none; its event takes
+ * the intent's row instead (as events did then, rendered by `chargeOfIntent`), so the batch of a
+ * later capture or refund of it never fails for want of the charge row.
+ */
+function snapshotOf(type: EventObjectType, row: SQL, i: number): SQL {
+  if (type !== "charge") return row;
+  const pi = paymentIntents;
+  const p = sql.placeholder;
+  return sql`coalesce(${row}, (select ${rowJson(pi)} from ${pi} where ${pi.latestCharge} = ${p(`objectId${i}`)} and ${pi.merchantId} = ${p("merchantId")}))`;
+}
+
 function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
   const shape = specs.map((s) => `${s.objectType}${s.afterChange ? "!" : ""}`).join(",");
   const statement = prepared1(db, `events.insert:${shape}`, () => {
@@ -188,7 +201,11 @@ function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
           type: p(`type${i}`),
           objectType: literal(spec.objectType),
           objectId: p(`objectId${i}`),
-          snapshot: sql`(select ${json()} from ${table} where ${id} = ${p(`objectId${i}`)} and ${merchant} = ${p("merchantId")}${guard})`,
+          snapshot: snapshotOf(
+            spec.objectType,
+            sql`(select ${json()} from ${table} where ${id} = ${p(`objectId${i}`)} and ${merchant} = ${p("merchantId")}${guard})`,
+            i,
+          ),
           previousAttributes: p(`previous${i}`),
           requestId: p(`requestId${i}`),
           requestIdempotencyKey: p(`idempotencyKey${i}`),

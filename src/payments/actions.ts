@@ -16,6 +16,7 @@ import {
   isUniqueViolation,
 } from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
+import { findPaymentMethod } from "../db/vault";
 import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
@@ -83,7 +84,7 @@ export async function confirmIntent(
   deps: PaymentDeps,
   merchantId: string,
   id: string,
-  method?: string | (() => Promise<string>),
+  method?: string | ((intent: IntentRow) => Promise<string>),
   requestKey?: string,
   options: ConfirmOptions = {},
 ) {
@@ -93,7 +94,7 @@ export async function confirmIntent(
     const pre = decideConfirm(stateOf(known), "new");
     if (!pre.ok) refuse(pre, known.currency);
   }
-  const paymentMethod = typeof method === "function" ? await method() : method;
+  const paymentMethod = typeof method === "function" ? await method(known) : method;
   let requested = paymentMethod ?? null;
   // A token names the method it wraps; read it only when a pending authorization could be ours.
   if (paymentMethod?.startsWith("tok_") && known.pendingOp) {
@@ -105,10 +106,17 @@ export async function confirmIntent(
   const retry = d.mode === "resume" && d.own;
   const card =
     paymentMethod === undefined || retry ? undefined : await resolveForCharge(deps, merchantId, paymentMethod);
+  // The method the intent already holds (attached at create) may have been saved to a customer
+  // since: it is checked like a named one, and its record goes on to the authorization.
+  const stored =
+    card === undefined && d.mode !== "resume" && known.paymentMethod
+      ? await findPaymentMethod(deps.db, merchantId, known.paymentMethod)
+      : undefined;
+  if (stored) checkCardOwner(known.customer, stored);
   const named = card?.method.id ?? requested;
   return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now(), options), {
     known,
-    card: card?.sealed,
+    card: card?.sealed ?? (stored && { record: stored, ownsCvc: false }),
     onBatchError: tokenLost,
     requestKey,
   });

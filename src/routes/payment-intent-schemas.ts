@@ -166,9 +166,16 @@ export async function requestedPaymentMethod(
   return resolveTestId(deps, merchantId, body.payment_method, options.live, { fresh: options.fresh });
 }
 
-/** `requestedPaymentMethod` made only when called (undefined when the request names none), for a confirm. */
+/**
+ * `requestedPaymentMethod` made only when called with the intent being confirmed (undefined when
+ * the request names none), for a confirm: an intent that will save its card (a `customer` and
+ * `setup_future_usage`, stored or sent now) gets a `pm_card_*` method of its own.
+ */
 export function laterPaymentMethod(...args: Parameters<typeof requestedPaymentMethod>) {
-  const [, , body] = args;
+  const [deps, merchantId, body, options] = args;
   if (body.payment_method === undefined && body.payment_method_data === undefined) return undefined;
-  return async () => (await requestedPaymentMethod(...args)) as string;
+  return async (intent: { customer: string | null; setupFutureUsage: string | null }) => {
+    const saves = intent.customer !== null && (options.fresh === true || intent.setupFutureUsage !== null);
+    return (await requestedPaymentMethod(deps, merchantId, body, { ...options, fresh: saves })) as string;
+  };
 }
