@@ -9,7 +9,7 @@ import { controlDb } from "../db/client";
 import { insertAudit } from "../db/merchants";
 import { merchantShard } from "../db/shards";
 import { findPaymentMethod } from "../db/vault";
-import { ApiError } from "../errors";
+import { ApiError, invalidParam } from "../errors";
 import { networkVelocity } from "../fraud/velocity";
 import { errorResponses, OPERATOR_ROUTE } from "../lib/openapi";
 import { operatorAudit } from "../middleware/operator-auth";
@@ -19,6 +19,7 @@ const Query = z.strictObject({
   merchant: z
     .string()
     .max(100)
+    .optional()
     .openapi({
       param: { name: "merchant", in: "query" },
       description: "The merchant (`mer_…`) the payment method belongs to.",
@@ -26,6 +27,7 @@ const Query = z.strictObject({
   payment_method: z
     .string()
     .max(100)
+    .optional()
     .openapi({
       param: { name: "payment_method", in: "query" },
       description: "The payment method (`pm_…`) whose card to look up.",
@@ -62,6 +64,12 @@ const route = createRoute({
 export function registerAdminRadar(app: App): void {
   app.openapi(route, async (c) => {
     const { merchant, payment_method: pmId } = c.req.valid("query");
+    // Both required, checked here so that an unknown parameter is named first (as on every GET).
+    if (merchant === undefined)
+      throw invalidParam("parameter_missing", "Missing required param: merchant.", "merchant");
+    if (pmId === undefined) {
+      throw invalidParam("parameter_missing", "Missing required param: payment_method.", "payment_method");
+    }
     const db = await merchantShard(c.env, merchant);
     const pm = db ? await findPaymentMethod(db, merchant, pmId) : undefined;
     if (!pm)

@@ -8,7 +8,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { RULE_ACTION_ORDER } from "../domain/radar-rules";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
 import { requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import { allRules, createRule, deleteRule, loadRule, type RadarDeps, ruleJson } from "../radar";
@@ -65,8 +65,8 @@ const retrieveRoute = createRoute({
   path: "/v1/radar/rules/{id}",
   summary: "Retrieve a rule",
   middleware: [read] as const,
-  request: { params: IdParams },
-  responses: { ...one("The rule"), ...errorResponses(401, 403, 404) },
+  request: { params: IdParams, query: NoQuery },
+  responses: { ...one("The rule"), ...errorResponses(400, 401, 403, 404) },
 });
 
 const deleteRoute = createRoute({
@@ -97,7 +97,7 @@ const listRoute = createRoute({
   path: "/v1/radar/rules",
   summary: "Every rule: the defaults, then the merchant's, oldest first (at most 100, so one page)",
   middleware: [read] as const,
-  request: { query: z.strictObject({}) },
+  request: { query: NoQuery },
   responses: {
     200: {
       description: "All rules",

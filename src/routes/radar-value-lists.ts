@@ -7,7 +7,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { listValueListItems, listValueLists } from "../db/radar";
 import { normalizeItem, VALUE_LIST_ITEM_TYPES, type ValueListItemType } from "../domain/value-lists";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { invalidParam } from "../errors";
+import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
@@ -112,6 +113,7 @@ const ItemsQuery = z.strictObject({
   value_list: z
     .string()
     .max(255)
+    .optional()
     .openapi({ param: { name: "value_list", in: "query" }, description: "The list whose items to list (required)." }),
   value: z
     .string()
@@ -143,8 +145,8 @@ const routes = {
     path: "/v1/radar/value_lists/{id}",
     summary: "Retrieve a value list",
     middleware: [read] as const,
-    request: { params: idParams("rsl_…") },
-    responses: { ...json("The list", ListSchema), ...errorResponses(401, 403, 404) },
+    request: { params: idParams("rsl_…"), query: NoQuery },
+    responses: { ...json("The list", ListSchema), ...errorResponses(400, 401, 403, 404) },
   }),
   updateList: createRoute({
     ...common,
@@ -194,8 +196,8 @@ const routes = {
     path: "/v1/radar/value_list_items/{id}",
     summary: "Retrieve a list item",
     middleware: [read] as const,
-    request: { params: idParams("rsli_…") },
-    responses: { ...json("The item", ItemSchema), ...errorResponses(401, 403, 404) },
+    request: { params: idParams("rsli_…"), query: NoQuery },
+    responses: { ...json("The item", ItemSchema), ...errorResponses(400, 401, 403, 404) },
   }),
   deleteItem: createRoute({
     ...common,
@@ -291,6 +293,9 @@ export function registerRadarValueLists(app: App): void {
 
   app.openapi(routes.items, async (c) => {
     const { value_list: valueList, value, ...query } = c.req.valid("query");
+    // Required, but checked here so that an unknown parameter is named first (as on every GET).
+    if (valueList === undefined)
+      throw invalidParam("parameter_missing", "Missing required param: value_list.", "value_list");
     const list = await loadValueList(deps(c), merchant(c), valueList, "value_list");
     // The filter matches how items are stored: normalized for the list's type.
     const normalized =
