@@ -322,13 +322,19 @@ const BLOCKED: Outcome = { kind: "declined", code: "card_declined", declineCode:
 /**
  * Screens an authorization with its card: the record this request read, else the stored one (a
  * retry, the sweep). A card that is gone is not screened: the processor call refuses it anyway.
+ * Null when the attempt is not screened.
  */
 async function screenAuthorization(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: ClaimedCard) {
   const record =
     card?.record ??
     (row.paymentMethod ? await findPaymentMethod(deps.db, row.merchantId, row.paymentMethod) : undefined);
   if (!record) return null;
-  return screen(deps, row, record, op.key, isLive(deps.env));
+  // The screen fails open: its counters or rules being unreachable must not stop every payment.
+  // The attempt goes to the processor unscreened (its charge shows no risk), and the failure is logged.
+  return screen(deps, row, record, op.key, isLive(deps.env)).catch((err: unknown) => {
+    log("warn", "fraud_screen_unavailable", { intent: row.id, error: err instanceof Error ? err.name : "unknown" });
+    return null;
+  });
 }
 
 /** Calls the processor for the pending operation. */

@@ -4,14 +4,19 @@
  * called, a card declined at one merchant scoring higher at another (which learns nothing else),
  * merchant rules and lists, and the country signal.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { draftIntent } from "../../src/db/payment-intents";
+import { createConfirmed } from "../../src/payments/actions";
+import { paymentDeps } from "../../src/payments/deps";
 import type { ProcessorConnector } from "../../src/processor/connector";
 import type { ProcessorFactory } from "../../src/processor/index";
 import { eventsOf } from "../helpers/events";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, pay, paymentMethod, post } from "../helpers/payments";
 import { recordedProcessor } from "../helpers/processors";
+import { dbOf } from "../helpers/shards";
 
 /** A merchant's requests as sent from `ip` in `country` (Cloudflare's headers). */
 function from(m: TestMerchant, ip: string, country = "US"): TestMerchant {
@@ -242,3 +247,25 @@ async function call(m: TestMerchant, path: string) {
   const { call: send } = await import("../helpers/http");
   return send(path, { method: "DELETE", headers: m.headers });
 }
+
+describe("when the screen cannot run", () => {
+  it("fails open: the payment goes to the processor unscreened, its charge without risk", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    const db = await dbOf(m.merchantId);
+    // A deployment whose velocity digest key is unusable: the screen throws before deciding anything.
+    const broken = { ...env, FINGERPRINT_KEY: "short" } as Env;
+    const deps = paymentDeps(broken, db, { processor: recordedProcessor }, null, {
+      client: { ip: "203.0.113.9", country: "US" },
+      defer: () => undefined,
+    });
+    const draft = draftIntent({ merchantId: m.merchantId, amount: 1200, currency: "usd" });
+    const row = await createConfirmed(deps, draft, pm);
+    expect(row.status).toBe("succeeded");
+    expect((await chargeOf(m, { latest_charge: row.latestCharge ?? "" })).outcome).toMatchObject({
+      type: "authorized",
+      risk_level: null,
+      risk_score: null,
+    });
+  });
+});
