@@ -29,6 +29,8 @@ export interface PaymentDeps {
   client: ClientFacts | null;
   /** Runs work after the answer is sent (the request's waitUntil); failures are logged, never thrown. */
   defer: (work: Promise<unknown>) => void;
+  /** Whether authorizations are screened for fraud first (`FRAUD_SCREEN = "on"`). */
+  fraudScreen: boolean;
 }
 
 /** `defer` without a request: the work runs unawaited, its failure logged. */
@@ -64,5 +66,6 @@ export function paymentDeps(
     origin,
     client: request?.client ?? null,
     defer: request?.defer ?? unawaited,
+    fraudScreen: env.FRAUD_SCREEN === "on",
   };
 }

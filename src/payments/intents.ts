@@ -239,7 +239,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
   const op = stateOf(row).pendingOp;
   if (row.status !== "processing" || !op) return { row, answer: null };
   // The fraud screen decides before the processor is called; a blocked attempt never reaches it.
-  const screening = op.kind === "authorize" ? await screenAuthorization(deps, row, op, card) : null;
+  const screening = op.kind === "authorize" && deps.fraudScreen ? await screenAuthorization(deps, row, op, card) : null;
   const outcome = screening?.verdict.action === "block" ? BLOCKED : await callFor(deps, row, op, card);
   // PCI DSS 3.3: the CVC may not outlive the first authorization attempt. It goes in the batch that
   // records the outcome, or on its own now when there is no outcome to record.

@@ -104,6 +104,15 @@ describe("Radar's test cards", () => {
     });
   });
 
+  it("4000000000000101 fails its CVC check", async () => {
+    const m = await newMerchant();
+    const res = await pay(m, "4000000000000101");
+    expect(res.status).toBe(402);
+    expect(res.body.error).toMatchObject({ code: "incorrect_cvc" });
+    const pi = (await get(m, `/v1/payment_intents/${res.body.error.payment_intent.id}`)).body;
+    expect((await chargeOf(m, pi)).payment_method_details.card.checks.cvc_check).toBe("fail");
+  });
+
   it("an ordinary card scores normal: authorized, its risk on the charge", async () => {
     const m = await newMerchant();
     const res = await pay(m, "4242424242424242");
@@ -266,6 +275,24 @@ describe("when the screen cannot run", () => {
       type: "authorized",
       risk_level: null,
       risk_score: null,
+    });
+  });
+});
+
+describe("FRAUD_SCREEN", () => {
+  it("off: no attempt is screened (Radar's always-blocked card goes to the processor, which declines it)", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4100000000000019");
+    const db = await dbOf(m.merchantId);
+    const deps = paymentDeps({ ...env, FRAUD_SCREEN: "off" } as Env, db, { processor: recordedProcessor });
+    const draft = draftIntent({ merchantId: m.merchantId, amount: 1200, currency: "usd" });
+    const err = await createConfirmed(deps, draft, pm).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "card_declined" });
+    const charge = (await get(m, `/v1/charges?payment_intent=${draft.id}`)).body.data[0];
+    expect(charge.outcome).toMatchObject({
+      type: "issuer_declined",
+      network_status: "declined_by_network",
+      risk_level: null,
     });
   });
 });
