@@ -6,8 +6,9 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, internalErrorEnvelope } from "./errors";
+import { clientFacts } from "./fraud/screen";
 import { mayEcho } from "./lib/echo";
-import { sendError } from "./lib/http";
+import { inBackground, sendError } from "./lib/http";
 import { log } from "./lib/log";
 import { validationError } from "./lib/validation";
 import { parseBody } from "./middleware/body";
@@ -24,6 +25,7 @@ import { registerAdminClients } from "./routes/admin-clients";
 import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
+import { registerAdminRadar } from "./routes/admin-radar";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerApiKeys } from "./routes/api-keys";
 import { registerBalance } from "./routes/balance";
@@ -36,7 +38,10 @@ import { oauthError, registerOAuth } from "./routes/oauth";
 import { registerPaymentIntentActions } from "./routes/payment-intent-actions";
 import { registerPaymentIntents } from "./routes/payment-intents";
 import { registerPaymentMethods } from "./routes/payment-methods";
+import { registerRadarRules } from "./routes/radar-rules";
+import { registerRadarValueLists } from "./routes/radar-value-lists";
 import { registerRefunds } from "./routes/refunds";
+import { registerReviews } from "./routes/reviews";
 import { registerTokens } from "./routes/tokens";
 import { registerWebhookAttempts } from "./routes/webhook-attempts";
 import { registerWebhookEndpoints } from "./routes/webhook-endpoints";
@@ -81,7 +86,11 @@ export function createApp(options: AppOptions = {}): App {
     exceptTokenPath(async (c, next) => {
       // The gate refuses a malformed Idempotency-Key before any service runs, so the header is the key.
       const origin = { requestId: c.var.requestId, idempotencyKey: c.req.header("Idempotency-Key") ?? null };
-      c.set("payments", paymentDeps(c.env, c.var.merchantDb, options.payments, origin));
+      const request = {
+        client: clientFacts(c.req.raw),
+        defer: (work: Promise<unknown>) => inBackground(c, "deferred_work_failed", work),
+      };
+      c.set("payments", paymentDeps(c.env, c.var.merchantDb, options.payments, origin, request));
       await next();
     }),
   );
@@ -104,6 +113,9 @@ export function createApp(options: AppOptions = {}): App {
   registerCustomers(app);
   registerPaymentMethods(app);
   registerTokens(app);
+  registerRadarValueLists(app);
+  registerRadarRules(app);
+  registerReviews(app);
   registerWebhookEndpoints(app, options.resolve ?? dohResolver());
   registerWebhookAttempts(app);
   registerEvents(app);
@@ -113,6 +125,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminClients(app);
   registerAdminApiKeys(app);
   registerAdminOperators(app);
+  registerAdminRadar(app);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.
   registerDocs(app);

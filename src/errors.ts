@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   charge_expired_for_capture: { status: 400, type: "invalid_request_error" },
   // Customers: a payment method that cannot be attached (detached, single-use, or another customer's)
   payment_method_unexpected_state: { status: 400, type: "invalid_request_error" },
+  // Radar: approving a review that is already closed (approved, or its payment canceled)
+  review_unexpected_state: { status: 400, type: "invalid_request_error" },
   // Payments: processor declines (402 card_error, with decline_code)
   card_declined: { status: 402, type: "card_error" },
   expired_card: { status: 402, type: "card_error" },

@@ -5,6 +5,7 @@ import { scheduledDispatch, scheduledSweep, WEBHOOK_DISPATCH_CRON } from "./sche
 import { handleQueue } from "./webhooks/queue";
 
 export { MerchantGate } from "./durable/merchant-gate";
+export { RiskCounter } from "./durable/risk-counter";
 export { SimulatorMemory } from "./durable/simulator-memory";
 
 const app = createApp();

@@ -53,19 +53,32 @@ export async function cardFingerprints(secret: string, merchantId: string, pan: 
   return { merchant: toBase64Url(merchant.slice(0, 12)), internal: toBase64Url(internal) };
 }
 
-const requestKeys = new Map<string, Promise<CryptoKey>>();
+const purposeKeys = new Map<string, Promise<CryptoKey>>();
+
+/** HMAC-SHA256 of `text` under a key derived from FINGERPRINT_KEY for `purpose` only, hex. */
+async function purposeDigest(secret: string, purpose: string, text: string): Promise<string> {
+  const id = `${purpose}\0${secret}`;
+  let key = purposeKeys.get(id);
+  if (!key) {
+    key = hmacKey(secret, purpose);
+    purposeKeys.set(id, key);
+  }
+  const mac = await hmac(await key, text);
+  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 /**
- * Keyed fingerprint of a canonical request (idempotency parameter matching): HMAC-SHA256 under a
- * key derived from FINGERPRINT_KEY for this purpose only, hex. A plain hash of a body that holds
- * a PAN would be an unkeyed hash of card data (PCI DSS 3.5.1.1).
+ * Keyed fingerprint of a canonical request (idempotency parameter matching), hex. A plain hash of
+ * a body that holds a PAN would be an unkeyed hash of card data (PCI DSS 3.5.1.1).
  */
-export async function requestFingerprint(secret: string, canonicalText: string): Promise<string> {
-  let key = requestKeys.get(secret);
-  if (!key) {
-    key = hmacKey(secret, "idempotency-request");
-    requestKeys.set(secret, key);
-  }
-  const mac = await hmac(await key, canonicalText);
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+export function requestFingerprint(secret: string, canonicalText: string): Promise<string> {
+  return purposeDigest(secret, "idempotency-request", canonicalText);
+}
+
+/**
+ * Keyed digest of a velocity key (an IP address, an email, a customer), hex: names the risk
+ * counter of that key without putting the address itself in any object name or storage.
+ */
+export function velocityDigest(secret: string, key: string): Promise<string> {
+  return purposeDigest(secret, "risk-velocity", key);
 }

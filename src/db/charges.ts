@@ -33,6 +33,8 @@ export interface NewCharge {
   outcomeReason: string | null;
   /** The request itself held the card's CVC for this attempt (read and cleared in its claim's batch). */
   cvcSent: boolean;
+  /** The fraud screen's verdict (JSON of a FraudVerdict), or null when the attempt was not screened. */
+  risk: string | null;
 }
 
 /** Where a charge is recorded: the intent, its merchant and currency, and when. */
@@ -57,7 +59,7 @@ export function chargeInsert(db: Db, at: ChargeAt, charge: NewCharge): Bound {
     const card = and(eq(pm.id, p("paymentMethod")), eq(pm.merchantId, p("merchantId")));
     const cvcCheck = sql`case when ${p("outcomeReason")} = 'incorrect_cvc' then 'fail' when ${p("cvcSent")} = 1 or (${pm.cvcCiphertext} is not null and ${pm.cvcExpiresAt} > ${p("created")}) then 'pass' else 'unavailable' end`;
     const checks = sql`json_object('address_line1_check', null, 'address_postal_code_check', null, 'cvc_check', ${cvcCheck})`;
-    const details = sql`json_object('type', 'card', 'card', json_object('brand', ${pm.brand}, 'checks', ${checks}, 'country', null, 'exp_month', ${pm.expMonth}, 'exp_year', ${pm.expYear}, 'fingerprint', ${pm.fingerprint}, 'funding', ${pm.funding}, 'last4', ${pm.last4}, 'network', ${pm.brand}))`;
+    const details = sql`json_object('type', 'card', 'card', json_object('brand', ${pm.brand}, 'checks', ${checks}, 'country', ${pm.country}, 'exp_month', ${pm.expMonth}, 'exp_year', ${pm.expYear}, 'fingerprint', ${pm.fingerprint}, 'funding', ${pm.funding}, 'last4', ${pm.last4}, 'network', ${pm.brand}))`;
     return db.insert(charges).values({
       id: p("id"),
       merchantId: p("merchantId"),
@@ -72,6 +74,7 @@ export function chargeInsert(db: Db, at: ChargeAt, charge: NewCharge): Bound {
       outcomeReason: p("outcomeReason"),
       paymentMethodDetails: sql`(select ${details} from ${pm} where ${card})`,
       billingDetails: sql`(select ${pm.billingDetails} from ${pm} where ${card})`,
+      risk: p("risk"),
       created: p("created"),
     });
   });

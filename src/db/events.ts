@@ -25,6 +25,7 @@ import {
   paymentIntents,
   paymentMethods,
   refunds,
+  reviews,
   webhookAttempts,
   webhookEndpoints,
 } from "./schema";
@@ -65,6 +66,7 @@ const PAYMENT_METHOD_SECRETS = new Set([
   "panCiphertext",
   "cvcCiphertext",
   "internalFingerprint",
+  "bin",
 ]);
 
 /** Columns of webhook_endpoints an event may carry: never the sealed signing secrets. */
@@ -102,6 +104,8 @@ function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } 
       };
     case "refund":
       return { table: refunds, json: () => rowJson(refunds) };
+    case "review":
+      return { table: reviews, json: () => rowJson(reviews) };
     case "payment_method":
       return { table: paymentMethods, json: () => rowJson(paymentMethods, PAYMENT_METHOD_SECRETS) };
     case "customer":

@@ -39,7 +39,7 @@ export function guardValues(amount: number | undefined): { requested: number | n
 export const captureAmount: SQL = sql`coalesce(${requested}, ${t.amountCapturable})`;
 
 /** `decideCapture(row, requested)` is a new capture (not a refusal, not a resume). */
-export const captureGuard: SQL = sql`(${t.status} = 'requires_capture' and ${t.pendingOp} is null and ${part(captureAmount, sql`${t.amountCapturable}`)})`;
+export const captureGuard: SQL = sql`(${t.status} = 'requires_capture' and ${t.pendingOp} is null and ${t.review} is null and ${part(captureAmount, sql`${t.amountCapturable}`)})`;
 
 /** What remains to refund on the row. */
 const remaining = sql`(${t.amountReceived} - ${t.amountRefunded})`;

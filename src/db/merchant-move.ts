@@ -24,7 +24,11 @@ import {
   paymentIntents,
   paymentIntentVersions,
   paymentMethods,
+  radarRules,
+  radarValueListItems,
+  radarValueLists,
   refunds,
+  reviews,
   tokenRedemptions,
   tokens,
   webhookAttempts,
@@ -75,6 +79,10 @@ const OWNED: readonly Owned[] = [
   { name: "events", table: events, where: (m) => eq(events.merchantId, m) },
   { name: "webhook_endpoints", table: webhookEndpoints, where: (m) => eq(webhookEndpoints.merchantId, m) },
   { name: "webhook_attempts", table: webhookAttempts, where: (m) => eq(webhookAttempts.merchantId, m) },
+  { name: "radar_value_lists", table: radarValueLists, where: (m) => eq(radarValueLists.merchantId, m) },
+  { name: "radar_value_list_items", table: radarValueListItems, where: (m) => eq(radarValueListItems.merchantId, m) },
+  { name: "radar_rules", table: radarRules, where: (m) => eq(radarRules.merchantId, m) },
+  { name: "reviews", table: reviews, where: (m) => eq(reviews.merchantId, m) },
 ];
 
 const rowid = sql<number>`rowid`;

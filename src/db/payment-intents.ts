@@ -53,6 +53,7 @@ export function draftIntent(fields: IntentDraftFields): IntentRow {
     latestCharge: null,
     customer: null,
     setupFutureUsage: null,
+    review: null,
     processorReference: null,
     lastPaymentError: null,
     cancellationReason: null,

@@ -21,6 +21,8 @@ export const EVENT_TYPES = [
   "refund.created",
   "refund.updated",
   "refund.failed",
+  "review.opened",
+  "review.closed",
   "customer.created",
   "customer.updated",
   "customer.deleted",

@@ -24,7 +24,9 @@ export type IntentChangeKind =
   | "capture_refused"
   | "voided"
   | "void_refused"
-  | "canceled";
+  | "canceled"
+  /** A review holding the intent was approved: it may be captured (the review tells it: `review.closed`). */
+  | "review_approved";
 
 /** An event a change emits, and whether `data.object` is the intent or its latest charge. */
 export interface IntentEvent {
@@ -79,6 +81,7 @@ function eventsOf(kind: IntentChangeKind, batch: readonly IntentChangeKind[], af
     case "refund_failed":
     case "capture_refused":
     case "void_refused":
+    case "review_approved":
       // Stripe sends no event for these: the intent's visible state is unchanged, or the refund tells it.
       return [];
   }

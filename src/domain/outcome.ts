@@ -72,6 +72,8 @@ export interface Resolution {
   patch: OutcomePatch;
   movement?: Movement;
   answer: OutcomeAnswer;
+  /** The approved authorization is held for review: the caller opens the review in the same batch. */
+  opensReview?: true;
 }
 
 /** The next pending operation's key: derived from the intent and the version that creates it. */
@@ -82,7 +84,9 @@ export function opKey(intentId: string, kind: PendingOp["kind"], version: number
 /**
  * The change `outcome` of the intent's pending operation `op` makes, or null for `unknown`.
  * `version` is the intent's version the change is written from (an automatic capture chained onto
- * an approved authorization takes its key from it); `now` is unix seconds.
+ * an approved authorization takes its key from it); `now` is unix seconds. `hold`: the fraud
+ * screen's verdict was `review`, so an approved authorization stops at `requires_capture` (no
+ * automatic capture) and opens a review (`opensReview`); a declined one opens none.
  */
 export function resolve(
   s: IntentState,
@@ -90,11 +94,12 @@ export function resolve(
   outcome: Outcome,
   version: number,
   now: number,
+  hold = false,
 ): Resolution | null {
   if (outcome.kind === "unknown") return null;
   switch (op.kind) {
     case "authorize":
-      return resolveAuthorize(s, op, outcome, version, now);
+      return resolveAuthorize(s, op, outcome, version, now, hold);
     case "capture":
       return resolveCapture(s, op, outcome, now);
     case "void":
@@ -113,7 +118,14 @@ function failedAuthorization(code: string, declineCode: string): OutcomePatch {
   };
 }
 
-function resolveAuthorize(s: IntentState, op: PendingOp, outcome: Known, version: number, now: number): Resolution {
+function resolveAuthorize(
+  s: IntentState,
+  op: PendingOp,
+  outcome: Known,
+  version: number,
+  now: number,
+  hold: boolean,
+): Resolution {
   switch (outcome.kind) {
     case "approved": {
       const held = {
@@ -123,6 +135,16 @@ function resolveAuthorize(s: IntentState, op: PendingOp, outcome: Known, version
         lastPaymentError: null,
       };
       const movement: Movement = { kind: "authorize", amount: op.amount };
+      if (hold) {
+        // Held for review: capturable only once the review is approved, whatever the capture method.
+        return {
+          kind: "authorized",
+          patch: { ...held, status: "requires_capture", pendingOp: null },
+          movement,
+          answer: { kind: "ok" },
+          opensReview: true,
+        };
+      }
       if (s.captureMethod === "manual") {
         return {
           kind: "authorized",

@@ -45,6 +45,8 @@ export interface IntentState {
   amountReceived: number;
   amountRefunded: number;
   pendingOp: PendingOp | null;
+  /** The open Radar review (`prv_…`) holding the authorization, or null: capture waits for its approval. */
+  review: string | null;
 }
 
 /** Why an action is refused. */
@@ -109,7 +111,7 @@ export function decideConfirm(s: IntentState, requested: string | null): Decisio
 /**
  * Capture `amountToCapture` (default: all that is capturable) of an authorized intent. The amount is
  * checked against what the authorization holds before anything else, so an over-capture is a 400
- * even while another capture is pending.
+ * even while another capture is pending. An intent held in an open review cannot be captured.
  */
 export function decideCapture(
   s: IntentState,
@@ -128,6 +130,13 @@ export function decideCapture(
     return { ok: true, mode: "resume", own };
   }
   if (s.status !== "requires_capture") return unexpected(s.status, "capture");
+  if (s.review !== null) {
+    return {
+      ok: false,
+      code: "payment_intent_unexpected_state",
+      message: `You cannot capture this PaymentIntent because it is held in review ${s.review}. Approve the review (POST /v1/reviews/${s.review}/approve) or cancel the PaymentIntent.`,
+    };
+  }
   const amount = amountToCapture ?? s.amountCapturable;
   const checked = checkAmount(amount, s.currency, "part", s.amountCapturable);
   if (!checked.ok) return { ...checked, param: "amount_to_capture" };

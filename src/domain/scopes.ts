@@ -14,6 +14,8 @@ export const SCOPES = [
   "payment_methods:write",
   "customers:read",
   "customers:write",
+  "radar:read",
+  "radar:write",
   "balance:read",
   "events:read",
   "webhook_endpoints:read",

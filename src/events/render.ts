@@ -7,10 +7,12 @@ import { type CustomerRow, customerJson } from "../customers";
 import type { ChargeRow } from "../db/charges";
 import type { IntentRow } from "../db/payment-intents";
 import type { RefundRow } from "../db/refunds";
+import type { ReviewRow } from "../db/reviews";
 import type { events } from "../db/schema";
 import type { PaymentMethodRow } from "../db/vault";
 import type { WebhookEndpointRow } from "../db/webhook-endpoints";
 import { chargeJson, chargeOfIntent, intentJson, refundJson } from "../payments/serialize";
+import { reviewJson } from "../radar/review-json";
 import { paymentMethodObject } from "../vault/objects";
 import { webhookEndpointJson } from "../webhooks/endpoints";
 
@@ -25,6 +27,7 @@ export type EventObjectType =
   | "payment_intent"
   | "charge"
   | "refund"
+  | "review"
   | "payment_method"
   | "customer"
   | "webhook_endpoint";
@@ -45,6 +48,8 @@ export function eventDataObject(row: EventRow, livemode: boolean): Record<string
     }
     case "refund":
       return refundJson(snapshot as RefundRow);
+    case "review":
+      return reviewJson(snapshot as ReviewRow, livemode);
     case "payment_method":
       return paymentMethodObject(snapshot as PaymentMethodRow, livemode);
     case "customer":

@@ -16,7 +16,14 @@ import { type ChargeIntent, chargeJson, intentJson } from "../payments/serialize
 import { paymentMethodObject } from "../vault/objects";
 
 /** The object types that have expandable fields or can be expanded into. */
-export type ObjectType = "payment_intent" | "charge" | "refund" | "customer" | "payment_method" | "balance_transaction";
+export type ObjectType =
+  | "payment_intent"
+  | "charge"
+  | "refund"
+  | "review"
+  | "customer"
+  | "payment_method"
+  | "balance_transaction";
 
 /** One expandable field: where it sits in the object (`invoice_settings.default_payment_method`) and what its id names. */
 export interface ExpandableField {
@@ -39,6 +46,7 @@ export const EXPANDABLE: Record<ObjectType, readonly ExpandableField[]> = {
     field("balance_transaction", "balance_transaction"),
   ],
   refund: [field("charge", "charge"), field("payment_intent", "payment_intent")],
+  review: [field("charge", "charge"), field("payment_intent", "payment_intent")],
   customer: [field("invoice_settings.default_payment_method", "payment_method")],
   payment_method: [field("customer", "customer")],
   balance_transaction: [],
@@ -49,6 +57,7 @@ export const READ_SCOPE: Record<ObjectType, Scope> = {
   payment_intent: "payments:read",
   charge: "payments:read",
   refund: "refunds:read",
+  review: "radar:read",
   customer: "customers:read",
   payment_method: "payment_methods:read",
   balance_transaction: "balance:read",

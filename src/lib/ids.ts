@@ -22,7 +22,11 @@ export type IdPrefix =
   | "whatt"
   | "whsec"
   | "opr"
-  | "key";
+  | "key"
+  | "rsl"
+  | "rsli"
+  | "rule"
+  | "prv";
 
 /** Random bytes drawn from the CSPRNG a pool at a time: one `getRandomValues` call serves many ids. */
 const pool = new Uint8Array(4096);

@@ -3,6 +3,7 @@
  * the API shows it), and the answer the request that ran the operation gets.
  */
 import type { IntentChange, IntentRow } from "../db/payment-intents";
+import type { FraudVerdict } from "../domain/fraud-verdict";
 import type { IntentChangeKind } from "../domain/intent-events";
 import type { Movement } from "../domain/ledger";
 import type { OutcomeAnswer, OutcomePatch } from "../domain/outcome";
@@ -12,7 +13,8 @@ import type { LastPaymentError } from "./serialize";
 
 /**
  * The storage change for an outcome's patch, with the charge an answered authorization attempt
- * makes; `cvcSent`: the request itself held the card's CVC for that attempt.
+ * makes; `cvcSent`: the request itself held the card's CVC for that attempt; `risk`: the fraud
+ * screen's verdict on it.
  */
 export function toChange(
   row: IntentRow,
@@ -20,6 +22,7 @@ export function toChange(
   patch: OutcomePatch,
   movement: Movement | undefined,
   cvcSent = false,
+  risk: FraudVerdict | null = null,
 ): IntentChange {
   const { pendingOp, lastPaymentError, ...plain } = patch;
   const stored: IntentChange["patch"] = { ...plain, pendingOp: pendingOp ? JSON.stringify(pendingOp) : null };
@@ -45,6 +48,7 @@ export function toChange(
       failureMessage: failed?.message ?? null,
       outcomeReason: failed?.decline_code ?? null,
       cvcSent: cvcSent,
+      risk: risk && JSON.stringify(risk),
     };
   }
   if (movement) change.ledger = { movement, sourceId: row.id };

@@ -7,6 +7,8 @@
  */
 import type { Db } from "../db/client";
 import type { EventOrigin } from "../db/events";
+import type { ClientFacts } from "../fraud/screen";
+import { log } from "../lib/log";
 import type { ProcessorConnector } from "../processor/connector";
 import { type ProcessorFactory, processorFor } from "../processor/index";
 import type { ClaimedCard } from "../vault";
@@ -23,6 +25,19 @@ export interface PaymentDeps {
   now: () => number;
   /** The request the events of its changes name (`request.id`, `idempotency_key`); null for the sweep. */
   origin: EventOrigin | null;
+  /** Where the request came from, for the fraud screen; null for the sweep. */
+  client: ClientFacts | null;
+  /** Runs work after the answer is sent (the request's waitUntil); failures are logged, never thrown. */
+  defer: (work: Promise<unknown>) => void;
+  /** Whether authorizations are screened for fraud first (`FRAUD_SCREEN = "on"`). */
+  fraudScreen: boolean;
+}
+
+/** `defer` without a request: the work runs unawaited, its failure logged. */
+function unawaited(work: Promise<unknown>): void {
+  work.catch((err: unknown) =>
+    log("error", "deferred_work_failed", { error: err instanceof Error ? err.name : "unknown" }),
+  );
 }
 
 /** Replacements for the defaults, for tests and for a future per-merchant connector choice. */
@@ -32,14 +47,15 @@ export interface PaymentOverrides {
 }
 
 /**
- * Builds the dependencies for one request (or one shard's sweep, `origin` null) on the merchant's
- * database `db`.
+ * Builds the dependencies for one request (or one shard's sweep, `origin` and `request` null) on
+ * the merchant's database `db`.
  */
 export function paymentDeps(
   env: Env,
   db: Db,
   overrides: PaymentOverrides = {},
   origin: EventOrigin | null = null,
+  request: { client: ClientFacts; defer: (work: Promise<unknown>) => void } | null = null,
 ): PaymentDeps {
   const factory = overrides.processor ?? processorFor;
   return {
@@ -48,5 +64,8 @@ export function paymentDeps(
     processor: (claimed) => factory({ env, db }, claimed),
     now: overrides.now ?? (() => Math.floor(Date.now() / 1000)),
     origin,
+    client: request?.client ?? null,
+    defer: request?.defer ?? unawaited,
+    fraudScreen: env.FRAUD_SCREEN === "on",
   };
 }

@@ -20,18 +20,22 @@
 import { claimKey, RequestAlreadyRan } from "../db/errors";
 import { recordedAnswer } from "../db/intent-claims";
 import { changeIntent, getIntent, type IntentChange, type IntentRow } from "../db/payment-intents";
+import { findPaymentMethod } from "../db/vault";
 import type { Currency } from "../domain/currencies";
 import { amountMessage } from "../domain/money";
 import { type OutcomeAnswer, opKey, resolve } from "../domain/outcome";
 import type { IntentState, PendingOp, Refusal } from "../domain/payment-state";
 import { ApiError } from "../errors";
+import { afterScreen, screen } from "../fraud/screen";
 import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
 import { callProcessor, type Outcome } from "../processor/connector";
 import { type ClaimedCard, forgetCvc, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
 import type { PaymentDeps } from "./deps";
+import { reviewWrites } from "./review-hold";
 import { outcomeSavesCard } from "./saved-cards";
+import { isLive } from "./serialize";
 
 /** Read-model of a row for the state machine. */
 export function stateOf(row: IntentRow): IntentState {
@@ -46,6 +50,7 @@ export function stateOf(row: IntentRow): IntentState {
     amountReceived: row.amountReceived,
     amountRefunded: row.amountRefunded,
     pendingOp: row.pendingOp ? (JSON.parse(row.pendingOp) as PendingOp) : null,
+    review: row.review,
   };
 }
 
@@ -233,7 +238,9 @@ export interface Ran {
 export async function runPending(deps: PaymentDeps, row: IntentRow, card?: ClaimedCard): Promise<Ran> {
   const op = stateOf(row).pendingOp;
   if (row.status !== "processing" || !op) return { row, answer: null };
-  const outcome = await callFor(deps, row, op, card);
+  // The fraud screen decides before the processor is called; a blocked attempt never reaches it.
+  const screening = op.kind === "authorize" && deps.fraudScreen ? await screenAuthorization(deps, row, op, card) : null;
+  const outcome = screening?.verdict.action === "block" ? BLOCKED : await callFor(deps, row, op, card);
   // PCI DSS 3.3: the CVC may not outlive the first authorization attempt. It goes in the batch that
   // records the outcome, or on its own now when there is no outcome to record.
   const cvcOf = op.kind === "authorize" ? row.paymentMethod : null;
@@ -247,7 +254,9 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
   // A CVC this request read and cleared in its claim's batch reached the processor (the charge's cvc_check).
   const cvcSent =
     card?.ownsCvc === true && card.record.cvcCiphertext !== null && (card.record.cvcExpiresAt ?? 0) > deps.now();
-  const first = resolve(stateOf(row), op, outcome, row.version, deps.now());
+  // A `review` verdict holds an approved authorization at requires_capture and opens its review.
+  const hold = screening?.verdict.action === "review";
+  const first = resolve(stateOf(row), op, outcome, row.version, deps.now(), hold);
   if (!first) {
     await forget();
     return { row, answer: null };
@@ -270,11 +279,15 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
       await forget();
       return { row: current, answer: first.answer };
     }
-    const r = resolve(stateOf(current), op, outcome, current.version, deps.now()) ?? first;
-    const change = toChange(current, r.kind, r.patch, r.movement, cvcSent);
+    const r = resolve(stateOf(current), op, outcome, current.version, deps.now(), hold) ?? first;
+    const change = toChange(current, r.kind, r.patch, r.movement, cvcSent, screening?.verdict ?? null);
     // After the charge's insert (changeIntent puts it first), which reads whether the CVC was there.
     if (cvcOf) change.extra = [...(change.extra ?? []), forgetCvcStatement(deps, current.merchantId, cvcOf)];
-    change.extra = [...(change.extra ?? []), ...outcomeSavesCard(deps, current, r.kind)];
+    change.extra = [
+      ...(change.extra ?? []),
+      ...outcomeSavesCard(deps, current, r.kind),
+      ...reviewWrites(deps, current, change, r),
+    ];
     let answered = r.answer;
     const after: IntentRow = { ...current, ...change.patch, version: current.version + 1 };
     const then = stateOf(after).pendingOp;
@@ -291,13 +304,37 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
       await forget();
       throw err;
     });
-    if (done) return { row: done, answer: answered };
+    if (done) {
+      if (screening) deps.defer(afterScreen(deps.env, screening, r.kind === "declined"));
+      return { row: done, answer: answered };
+    }
   }
   // The outcome is known but could not be written: the intent stays `processing` with the same
   // key, and the next retry or the sweep records it. Nothing was lost; tell the caller to retry.
   await forget();
   log("warn", "payment_outcome_unrecorded", { intent: row.id, operation: op.kind });
   throw lockTimeout();
+}
+
+/** What a blocked authorization records: Stripe's decline of a payment its fraud screen blocked. */
+const BLOCKED: Outcome = { kind: "declined", code: "card_declined", declineCode: "fraudulent" };
+
+/**
+ * Screens an authorization with its card: the record this request read, else the stored one (a
+ * retry, the sweep). A card that is gone is not screened: the processor call refuses it anyway.
+ * Null when the attempt is not screened.
+ */
+async function screenAuthorization(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: ClaimedCard) {
+  const record =
+    card?.record ??
+    (row.paymentMethod ? await findPaymentMethod(deps.db, row.merchantId, row.paymentMethod) : undefined);
+  if (!record) return null;
+  // The screen fails open: its counters or rules being unreachable must not stop every payment.
+  // The attempt goes to the processor unscreened (its charge shows no risk), and the failure is logged.
+  return screen(deps, row, record, op.key, isLive(deps.env)).catch((err: unknown) => {
+    log("warn", "fraud_screen_unavailable", { intent: row.id, error: err instanceof Error ? err.name : "unknown" });
+    return null;
+  });
 }
 
 /** Calls the processor for the pending operation. */

@@ -2,6 +2,7 @@
 import type { ChargeRow } from "../db/charges";
 import type { IntentRow } from "../db/payment-intents";
 import type { RefundRow } from "../db/refunds";
+import type { FraudVerdict } from "../domain/fraud-verdict";
 import type { IntentStatus } from "../domain/payment-state";
 import type { Metadata } from "../lib/params";
 import type { BillingDetails } from "../vault";
@@ -41,6 +42,8 @@ export function intentJson(row: IntentRow, livemode: boolean) {
     metadata: JSON.parse(row.metadata) as Metadata,
     payment_method: row.paymentMethod,
     payment_method_types: ["card"],
+    // The open Radar review holding the intent (null once approved or canceled); older snapshots predate the column.
+    review: row.review ?? null,
     setup_future_usage: (row.setupFutureUsage ?? null) as "on_session" | "off_session" | null,
     statement_descriptor: row.statementDescriptor,
     status: row.status as IntentStatus,
@@ -82,6 +85,49 @@ export interface CardPaymentMethodDetails {
 }
 
 /**
+ * Stripe's `outcome` of a charge: what the network said (or that the fraud screen blocked it
+ * before the network saw it), and the screen's risk level, score and the rule that fired.
+ */
+export function chargeOutcome(charge: ChargeRow) {
+  const risk = charge.risk ? (JSON.parse(charge.risk) as FraudVerdict) : null;
+  const screened = {
+    risk_level: risk?.level ?? null,
+    risk_score: risk?.score ?? null,
+    rule: risk?.rule ?? null,
+  };
+  if (charge.status === "succeeded") {
+    const review = risk?.action === "review";
+    return {
+      network_status: "approved_by_network" as const,
+      reason: review || risk?.rule ? (risk?.reason ?? null) : null,
+      ...screened,
+      seller_message: review ? "Payment complete, and placed in review." : "Payment complete.",
+      type: review ? ("manual_review" as const) : ("authorized" as const),
+    };
+  }
+  if (risk?.action === "block") {
+    return {
+      network_status: "not_sent_to_network" as const,
+      reason: risk.reason,
+      ...screened,
+      seller_message: "edgepay blocked this payment as too risky.",
+      type: "blocked" as const,
+    };
+  }
+  const reason = charge.outcomeReason;
+  return {
+    network_status: "declined_by_network" as const,
+    reason,
+    ...screened,
+    seller_message:
+      reason && reason !== "generic_decline"
+        ? `The bank returned the decline code \`${reason}\`.`
+        : "The bank did not return any further details with this decline.",
+    type: "issuer_declined" as const,
+  };
+}
+
+/**
  * The Charge object: one authorization attempt (`charge`, never changed) and the money moved on it
  * since, which is its intent's (only the latest charge of an intent can have succeeded; a failed
  * one moved nothing). `description`, `metadata` and `statement_descriptor` are the intent's.
@@ -89,7 +135,6 @@ export interface CardPaymentMethodDetails {
 export function chargeJson(charge: ChargeRow, intent: ChargeIntent, livemode: boolean) {
   const succeeded = charge.status === "succeeded" && intent.latestCharge === charge.id;
   const captured = succeeded && intent.amountReceived > 0;
-  const reason = charge.outcomeReason;
   return {
     id: charge.id,
     object: "charge" as const,
@@ -107,27 +152,7 @@ export function chargeJson(charge: ChargeRow, intent: ChargeIntent, livemode: bo
     failure_message: charge.failureMessage,
     livemode,
     metadata: JSON.parse(intent.metadata) as Metadata,
-    outcome:
-      charge.status === "succeeded"
-        ? {
-            network_status: "approved_by_network" as const,
-            reason: null,
-            risk_level: null,
-            risk_score: null,
-            seller_message: "Payment complete.",
-            type: "authorized" as const,
-          }
-        : {
-            network_status: "declined_by_network" as const,
-            reason,
-            risk_level: null,
-            risk_score: null,
-            seller_message:
-              reason && reason !== "generic_decline"
-                ? `The bank returned the decline code \`${reason}\`.`
-                : "The bank did not return any further details with this decline.",
-            type: "issuer_declined" as const,
-          },
+    outcome: chargeOutcome(charge),
     paid: charge.status === "succeeded",
     payment_intent: charge.paymentIntentId,
     payment_method: charge.paymentMethod,
@@ -159,6 +184,7 @@ export function chargeOfIntent(row: IntentRow): ChargeRow {
     failureCode: failed ? error.code : null,
     failureMessage: failed ? error.message : null,
     outcomeReason: failed ? error.decline_code : null,
+    risk: null,
     paymentMethodDetails: null,
     billingDetails: null,
     created: row.authorizedAt ?? row.created,

@@ -33,6 +33,8 @@ const DECLINES: Record<string, { code: DeclineCode; declineCode: string }> = {
   "4000000000009979": { code: "card_declined", declineCode: "stolen_card" },
   "4000000000000069": { code: "expired_card", declineCode: "expired_card" },
   "4000000000000127": { code: "incorrect_cvc", declineCode: "incorrect_cvc" },
+  // Radar's "CVC check fails" card: declined as a failed CVC check (Radar's CVC rule).
+  "4000000000000101": { code: "incorrect_cvc", declineCode: "incorrect_cvc" },
   "4000000000000119": { code: "processing_error", declineCode: "processing_error" },
   "4100000000000019": { code: "card_declined", declineCode: "fraudulent" },
 };

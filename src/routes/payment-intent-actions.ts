@@ -80,7 +80,7 @@ const confirmRoute = createRoute({
 const captureRoute = action("capture", "Capture all or part of an authorization", CaptureBody, [400, 401, 403, 404]);
 const cancelRoute = action(
   "cancel",
-  "Cancel; voids the authorization if there is one",
+  "Cancel; voids the authorization if there is one. Refuses an open review: it closes as `canceled`",
   CancelBody,
   [400, 401, 403, 404],
 );

@@ -47,6 +47,10 @@ export const PaymentIntentSchema = z
     metadata: z.record(z.string(), z.string()),
     payment_method: expandableId(z.string().nullable(), "payment_method"),
     payment_method_types: z.array(z.string()),
+    review: z.string().nullable().openapi({
+      description:
+        "The open review (`prv_…`) holding this PaymentIntent: it cannot be captured until the review is approved.",
+    }),
     setup_future_usage: z.enum(["on_session", "off_session"]).nullable(),
     statement_descriptor: z.string().nullable(),
     status: z.enum(INTENT_STATUSES),

@@ -80,6 +80,10 @@ export const PaymentMethodSchema = z
     billing_details: BillingDetailsSchema,
     card: z.object({
       brand: z.string().openapi({ example: "visa" }),
+      country: z
+        .string()
+        .nullable()
+        .openapi({ description: "The issuer's country, when known (test cards: see README)" }),
       last4: z.string().openapi({ example: "4242" }),
       exp_month: z.int(),
       exp_year: z.int(),

@@ -20,6 +20,7 @@ const TokenSchema = z
     card: z.object({
       object: z.literal("card"),
       brand: z.string().openapi({ example: "Visa" }),
+      country: z.string().nullable(),
       last4: z.string(),
       exp_month: z.int(),
       exp_year: z.int(),

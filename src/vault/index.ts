@@ -14,6 +14,7 @@ import type { EventOrigin } from "../db/events";
 import { nowSeconds } from "../db/merchants";
 import { runAlone } from "../db/prepared";
 import * as q from "../db/vault";
+import { issuingCountry } from "../domain/bins";
 import type { ValidCard } from "../domain/cards";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
@@ -93,6 +94,8 @@ async function buildRecord(
     expMonth: card.expMonth,
     expYear: card.expYear,
     funding: card.funding,
+    country: issuingCountry(card.pan, env.EDGEPAY_MODE === "live"),
+    bin: card.pan.slice(0, 6),
     fingerprint: fingerprints.merchant,
     internalFingerprint: fingerprints.internal,
     billingDetails: JSON.stringify(input.billingDetails),

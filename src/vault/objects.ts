@@ -8,6 +8,7 @@ import type { BillingDetails } from "./index";
 export function cardSummary(row: PaymentMethodRow) {
   return {
     brand: row.brand,
+    country: row.country ?? null,
     last4: row.last4,
     exp_month: row.expMonth,
     exp_year: row.expYear,
@@ -40,6 +41,7 @@ export function tokenObject(token: TokenRow, pm: PaymentMethodRow, livemode: boo
     card: {
       object: "card" as const,
       brand: BRAND_DISPLAY_NAMES[pm.brand as CardBrand] ?? "Unknown",
+      country: pm.country ?? null,
       last4: pm.last4,
       exp_month: pm.expMonth,
       exp_year: pm.expYear,

@@ -1,7 +1,7 @@
 /**
  * The SQL guards of the claim batches agree with the pure decisions they mirror: on generated
  * intent states (every status, currencies of every amount step, unaligned and zero amounts, a
- * pending operation or none) and requested amounts, D1 evaluates `captureGuard` true exactly when
+ * pending operation or none, an open review or none) and requested amounts, D1 evaluates `captureGuard` true exactly when
  * `decideCapture` answers a new capture, `refundGuard` exactly when `decideRefund` allows the
  * refund, and the amount SQL says the amount the decision takes.
  */
@@ -29,6 +29,7 @@ const states = fc.record({
   amountRefunded: small,
   pending: fc.option(fc.constantFrom("authorize", "capture", "void"), { nil: null }),
   manual: fc.boolean(),
+  review: fc.option(fc.constant("prv_guard"), { nil: null }),
 });
 const requested = fc.option(fc.oneof(fc.integer({ min: -5, max: 3200 }), fc.constantFrom(0, 1, 10, 100, 1000)), {
   nil: undefined,
@@ -51,6 +52,7 @@ function rowOf(s: GeneratedState): IntentRow {
     amountReceived: s.amountReceived,
     amountRefunded: s.amountRefunded,
     pendingOp,
+    review: s.review,
   });
 }
 

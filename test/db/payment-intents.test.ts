@@ -36,6 +36,7 @@ function intent(): IntentRow {
     clientSecret: null,
     customer: null,
     setupFutureUsage: null,
+    review: null,
   };
 }
 
@@ -60,6 +61,7 @@ describe("changeIntent", () => {
           failureMessage: null,
           outcomeReason: null,
           cvcSent: false,
+          risk: null,
         },
         ledger: { movement: { kind: "authorize", amount: 1000 }, sourceId: authorized.id },
       },

@@ -73,6 +73,7 @@ function stateWith(kind: PendingOp["kind"], captureMethod: Method): { s: IntentS
     amountReceived: 0,
     amountRefunded: 0,
     pendingOp: op,
+    review: null,
   };
   return { s, op };
 }
@@ -387,6 +388,7 @@ const pendingArb = fc
       amountReceived: 0,
       amountRefunded: 0,
       pendingOp: op,
+      review: null,
     };
     // The outcome is written from the version that claimed the op or any later one (after retries).
     return { s, op, version: opVersion + later };
@@ -481,6 +483,7 @@ class Model {
       amountReceived: 0,
       amountRefunded: 0,
       pendingOp: null,
+      review: null,
     };
   }
 
@@ -663,5 +666,46 @@ describe("resolve: a model intent through any sequence of actions and outcomes",
     m.apply({ action: "retry", outcome: { kind: "approved", reference: "ch_1" } });
     expect(m.s).toMatchObject({ status: "succeeded", amountReceived: 1000, amountCapturable: 0, pendingOp: null });
     m.check();
+  });
+});
+
+describe("resolve with hold (a `review` verdict)", () => {
+  for (const method of METHODS) {
+    it(`an approved authorization (${method}) is held at requires_capture, no capture chained, and opens a review`, () => {
+      const { s, op } = stateWith("authorize", method);
+      const r = resolve(s, op, { kind: "approved", reference: "ch_9" }, VERSION, NOW, true);
+      expect(r).toMatchObject({
+        kind: "authorized",
+        patch: { status: "requires_capture", pendingOp: null, amountCapturable: 1000, authorizedAt: NOW },
+        movement: { kind: "authorize", amount: 1000 },
+        answer: { kind: "ok" },
+        opensReview: true,
+      });
+    });
+  }
+
+  it("every other (operation × outcome × method) resolves exactly as without hold, and opens no review", () => {
+    for (const kind of OP_KINDS) {
+      for (const method of METHODS) {
+        for (const { name, outcome } of OUTCOMES) {
+          if (kind === "authorize" && name === "approved") continue;
+          const { s, op } = stateWith(kind, method);
+          const held = resolve(s, op, outcome, VERSION, NOW, true);
+          expect(held, `${kind} ${method} ${name}`).toEqual(resolve(s, op, outcome, VERSION, NOW, false));
+          expect(held?.opensReview, `${kind} ${method} ${name}`).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  it("without hold no resolution opens a review", () => {
+    for (const kind of OP_KINDS) {
+      for (const method of METHODS) {
+        for (const { outcome } of OUTCOMES) {
+          const { s, op } = stateWith(kind, method);
+          expect(resolve(s, op, outcome, VERSION, NOW)?.opensReview).toBeUndefined();
+        }
+      }
+    }
   });
 });

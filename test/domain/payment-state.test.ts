@@ -26,6 +26,7 @@ const base: IntentState = {
   amountReceived: 0,
   amountRefunded: 0,
   pendingOp: null,
+  review: null,
 };
 const at = (status: IntentStatus, extra: Partial<IntentState> = {}): IntentState => ({ ...base, status, ...extra });
 const ALL: readonly IntentStatus[] = INTENT_STATUSES;
@@ -97,6 +98,19 @@ describe("decideCapture", () => {
       expect(decideCapture(at(st), 10)).toMatchObject({ code: "payment_intent_unexpected_state" });
       expect(decideCapture(at(st), undefined)).toMatchObject({ code: "payment_intent_unexpected_state" });
     }
+  });
+
+  it("refuses to capture an intent held in an open review, naming the review", () => {
+    const s = at("requires_capture", { amountCapturable: 1000, review: "prv_1" });
+    for (const amount of [undefined, 400, 1000]) {
+      const d = decideCapture(s, amount);
+      expect(d).toMatchObject({ ok: false, code: "payment_intent_unexpected_state" });
+      expect(JSON.stringify(d)).toContain("prv_1");
+    }
+    // An amount the hold cannot take is still the amount's 400, checked first.
+    expect(decideCapture(s, 1001)).toMatchObject({ code: "amount_too_large" });
+    // Once the review is approved (cleared), the capture is allowed.
+    expect(decideCapture({ ...s, review: null }, undefined)).toEqual({ ok: true, mode: "capture", amount: 1000 });
   });
 
   it("checks the capturable amount of a partially authorized hold, not the intent amount", () => {

@@ -41,6 +41,7 @@ async function view(m: TestMerchant) {
     balance: (await get(m, "/v1/balance")).body,
     customers: (await get(m, "/v1/customers?limit=100")).body.data,
     charges: (await get(m, "/v1/charges?limit=100")).body.data,
+    reviews: (await get(m, "/v1/reviews?limit=100")).body.data,
   };
 }
 
@@ -51,6 +52,9 @@ describe("moving a merchant", () => {
     expect([await shardIndexOf(a.merchantId), await shardIndexOf(b.merchantId)]).toEqual([0, 1]);
     const paid = (await pay(a, "4242424242424242", { amount: 3000 })).body;
     const manual = (await pay(a, "5555555555554444", { amount: 2000, capture_method: "manual" })).body;
+    // Held in review by Radar's elevated-risk test card: the review moves with the merchant.
+    const held = (await pay(a, "4000000000009235", { amount: 1500 })).body;
+    expect(held.review).toMatch(/^prv_/);
     const refundFields = { payment_intent: paid.id, amount: 700 };
     const refund = await post(a, "/v1/refunds", refundFields, { idempotencyKey: "move-refund" });
     expect(refund.status).toBe(200);
@@ -62,7 +66,8 @@ describe("moving a merchant", () => {
     expect(savedCards.data).toHaveLength(1);
     await pay(b, "4242424242424242");
     const before = { a: await view(a), footprint: await merchantFootprint(shard(0), a.merchantId) };
-    expect(before.a.charges).toHaveLength(2);
+    expect(before.a.charges).toHaveLength(3);
+    expect(before.a.reviews).toHaveLength(1);
     const bBefore = await merchantFootprint(shard(1), b.merchantId);
 
     const moved = await moveOverHttp(a, 1);
@@ -79,6 +84,9 @@ describe("moving a merchant", () => {
     expect((await get(a, `/v1/tokens/${token}`)).status).toBe(200);
     const captured = await post(a, `/v1/payment_intents/${manual.id}/capture`);
     expect(captured.body.status).toBe("succeeded");
+    const approved = await post(a, `/v1/reviews/${held.review}/approve`);
+    expect(approved.body).toMatchObject({ id: held.review, open: false, closed_reason: "approved" });
+    expect((await get(a, `/v1/payment_intents/${held.id}`)).body).toMatchObject({ status: "succeeded", review: null });
     // Its charge.captured event snapshots the charge row, which moved with the merchant.
     expect((await get(a, `/v1/charges/${manual.latest_charge}`)).body).toMatchObject({
       captured: true,

@@ -49,7 +49,7 @@ async function authorize(merchantId: string, pm: string, captureMethod: "manual"
 }
 
 describe("round trips of the money paths", () => {
-  it("authorize (manual) with a fresh pm_ (CVC held), a reused pm_ and a tok_: claim batch, outcome batch", async () => {
+  it("authorize (manual) with a fresh pm_ (CVC held), a reused pm_ and a tok_: claim batch, screen batch, outcome batch", async () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");
     const checks: unknown[] = [];
@@ -57,7 +57,8 @@ describe("round trips of the money paths", () => {
       const log: RoundTrip[] = [];
       const row = await authorize(m.merchantId, ref, "manual", log);
       expect(row.status).toBe("requires_capture");
-      expect(kinds(log)).toEqual(["batch", "batch"]);
+      // Claim batch, the fraud screen's rules-and-lists batch (its velocity objects asked in parallel), outcome batch.
+      expect(kinds(log)).toEqual(["batch", "batch", "batch"]);
       const charge = await getCharge(await dbOf(m.merchantId), m.merchantId, row.latestCharge ?? "");
       checks.push(JSON.parse(charge?.charge.paymentMethodDetails ?? "null")?.card.checks.cvc_check);
     }
@@ -139,7 +140,8 @@ describe("round trips of the money paths", () => {
     const log: RoundTrip[] = [];
     const row = await authorize(m.merchantId, pm, "automatic", log);
     expect(row).toMatchObject({ status: "succeeded", amountReceived: 2000, amountCapturable: 0, version: 4 });
-    expect(kinds(log)).toEqual(["batch", "batch"]);
+    // Claim batch, the fraud screen's rules-and-lists batch (its velocity objects asked in parallel), outcome batch.
+    expect(kinds(log)).toEqual(["batch", "batch", "batch"]);
     expect(captureKeys.splice(0)).toEqual([`${row.id}_capture_3`]);
     expect(await ledgerProblems(m.merchantId)).toEqual([]);
   });
@@ -161,7 +163,8 @@ describe("round trips of the money paths", () => {
     const draft = draftIntent({ merchantId: m.merchantId, amount: 2000, currency: "usd", idempotencyKey: key });
     const log: RoundTrip[] = [];
     const row = await createConfirmed(await countedDeps(log, m.merchantId, seen), draft, pm);
-    expect(kinds(log)).toEqual(["batch", "batch"]);
+    // Claim batch, the fraud screen's rules-and-lists batch (its velocity objects asked in parallel), outcome batch.
+    expect(kinds(log)).toEqual(["batch", "batch", "batch"]);
     expect(row).toMatchObject({ status: "processing", amountCapturable: 2000, version: 3 });
     expect(JSON.parse(row.pendingOp ?? "null")).toEqual({ kind: "capture", key: `${row.id}_capture_3`, amount: 2000 });
     faults.clear();

@@ -48,7 +48,7 @@ describe("GET /v1/charges", () => {
     const card = (pm: { card: Record<string, unknown> }, cvc: string) => ({
       brand: "visa",
       checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: cvc },
-      country: null,
+      country: "US",
       exp_month: 12,
       exp_year: 2040,
       fingerprint: pm.card.fingerprint,
@@ -76,8 +76,9 @@ describe("GET /v1/charges", () => {
       outcome: {
         network_status: "approved_by_network",
         reason: null,
-        risk_level: null,
-        risk_score: null,
+        risk_level: "normal",
+        risk_score: 5,
+        rule: null,
         seller_message: "Payment complete.",
         type: "authorized",
       },

@@ -35,6 +35,7 @@ describe("POST /v1/payment_methods", () => {
       },
       card: {
         brand: "visa",
+        country: "US",
         last4: "4242",
         exp_month: 12,
         exp_year: 2040,

@@ -44,6 +44,7 @@ describe("POST /v1/tokens", () => {
       card: {
         object: "card",
         brand: "American Express",
+        country: "US",
         last4: "0005",
         exp_month: 7,
         exp_year: 2039,

@@ -27,6 +27,11 @@ export const charges = sqliteTable(
     paymentMethodDetails: text("payment_method_details"),
     /** JSON: the payment method's `billing_details` at the attempt; null if the method was gone. */
     billingDetails: text("billing_details"),
+    /**
+     * JSON: the fraud screen's verdict (`FraudVerdict`: action, score, level, rule, reason and each
+     * signal's contribution), shown as the risk fields of `outcome`; null if the attempt was not screened.
+     */
+    risk: text("risk"),
     created: integer("created").notNull(),
   },
   (t) => [

@@ -44,6 +44,8 @@ export const paymentIntents = sqliteTable(
     customer: text("customer"),
     /** `on_session` | `off_session`: save the card to `customer` when the authorization succeeds. */
     setupFutureUsage: text("setup_future_usage"),
+    /** The intent's open review (`prv_…`): set while a Radar review holds it, so it cannot be captured. */
+    review: text("review"),
   },
   (t) => [
     uniqueIndex("payment_intents_idempotency_idx").on(t.merchantId, t.idempotencyKey),

@@ -3,4 +3,5 @@ export * from "./charges";
 export * from "./customers";
 export * from "./events";
 export * from "./payments";
+export * from "./radar";
 export * from "./vault";

@@ -20,6 +20,10 @@ export const paymentMethods = sqliteTable(
     expMonth: integer("exp_month").notNull(),
     expYear: integer("exp_year").notNull(),
     funding: text("funding").notNull(),
+    /** The issuer's country (ISO 3166 alpha-2) from the card number, when known (domain/bins.ts). */
+    country: text("country"),
+    /** The first six digits of the card number (the BIN, which PCI DSS allows in the clear), for fraud rules and lists. */
+    bin: text("bin"),
     /** Merchant-scoped HMAC fingerprint; the one merchants see. */
     fingerprint: text("fingerprint").notNull(),
     /** Cross-merchant HMAC fingerprint for fraud velocity; never returned by the API. */

@@ -1,0 +1,108 @@
+/**
+ * RiskCounter: the velocity of one key (a card across the network, a card at one merchant, an IP
+ * address, an email, a customer) over the last hour and day, for the risk score (domain/risk.ts).
+ * Counting lives here, sharded by key, and never in D1: an authorization asks its keys' objects in
+ * parallel, and each answers from its own memory.
+ *
+ * Addressing: one object per key, named `<scope>:<key digest>` (`riskCounterName`); the digest is
+ * an HMAC, so no object name holds an email or an IP, and a card is named by its keyed fingerprint.
+ *
+ * Storage layout (SQLite-backed, `ctx.storage.sql`; each method runs to completion before the next):
+ *
+ *   attempts(id TEXT PRIMARY KEY, at INTEGER, card TEXT, small INTEGER, declined INTEGER, seen TEXT)
+ *     one row per authorization attempt seen with this key: its time (unix seconds), the card's
+ *     fingerprint (to count distinct cards), whether its amount was small, whether it was declined,
+ *     and the counts its first observation answered (JSON), given again to a retry of the attempt
+ *
+ * Retention: rows older than a day are deleted on every `observe`; the alarm deletes the whole
+ * object a day after its last attempt.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Counts } from "../domain/risk";
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+/** Rows one key keeps at most (the newest); a key busier than this is already at every cap. */
+const MAX_ROWS = 5000;
+
+/** One authorization attempt, as a key's counter records it. */
+export interface Attempt {
+  /** Unique per attempt (the processor key of the authorization): a repeat is counted once. */
+  id: string;
+  /** Unix seconds. */
+  at: number;
+  /** The card's fingerprint (distinct cards are counted by it). */
+  card: string;
+  small: boolean;
+}
+
+/** The counts of one key in the last hour and day, before the attempt being observed. */
+export interface Velocity {
+  hour: Counts;
+  day: Counts;
+}
+
+/** The attempts, declines, distinct cards and small attempts of one key. */
+export class RiskCounter extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.createTables();
+  }
+
+  private createTables(): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec(
+      "create table if not exists attempts (id text primary key, at integer not null, card text not null, small integer not null, declined integer not null default 0, seen text not null)",
+    );
+    sql.exec("create index if not exists attempts_at on attempts (at)");
+  }
+
+  /**
+   * Answers the key's velocity before `attempt`, then records it. A repeated attempt id (a retried
+   * authorization) gets the answer its first observation got, so a retry scores as its first run did.
+   */
+  async observe(attempt: Attempt): Promise<Velocity> {
+    const sql = this.ctx.storage.sql;
+    const seen = sql.exec<{ seen: string }>("select seen from attempts where id = ?", attempt.id).toArray()[0];
+    if (seen) return JSON.parse(seen.seen) as Velocity;
+    sql.exec("delete from attempts where at <= ?", attempt.at - DAY);
+    const velocity = { hour: this.counts(attempt.at - HOUR), day: this.counts(attempt.at - DAY) };
+    sql.exec(
+      "insert into attempts (id, at, card, small, seen) values (?, ?, ?, ?, ?)",
+      attempt.id,
+      attempt.at,
+      attempt.card,
+      attempt.small ? 1 : 0,
+      JSON.stringify(velocity),
+    );
+    sql.exec("delete from attempts where id in (select id from attempts order by at desc limit -1 offset ?)", MAX_ROWS);
+    await this.ctx.storage.setAlarm(Date.now() + DAY * 1000);
+    return velocity;
+  }
+
+  /** The key's velocity now, recording nothing (for an operator's investigation). */
+  async peek(now: number): Promise<Velocity> {
+    return { hour: this.counts(now - HOUR), day: this.counts(now - DAY) };
+  }
+
+  /** Records that the attempt `id` was declined (by the issuer, or blocked). */
+  async declined(id: string): Promise<void> {
+    this.ctx.storage.sql.exec("update attempts set declined = 1 where id = ?", id);
+  }
+
+  /** Forgets everything a day after the last attempt. */
+  override async alarm(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+    this.createTables();
+  }
+
+  private counts(since: number): Counts {
+    const row = this.ctx.storage.sql
+      .exec<{ attempts: number; declines: number; cards: number; small: number }>(
+        "select count(*) as attempts, coalesce(sum(declined), 0) as declines, count(distinct card) as cards, coalesce(sum(small), 0) as small from attempts where at > ?",
+        since,
+      )
+      .one();
+    return { attempts: row.attempts, declines: row.declines, cards: row.cards, small: row.small };
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The fraud screen of one authorization, run by the one authorize path before the processor is
+ * called: it gathers the attempt's facts, asks the velocity counters (Durable Objects, in
+ * parallel) and reads the merchant's rules and list hits (one D1 batch) at the same time, scores
+ * the risk and decides (domain/risk.ts, domain/fraud-verdict.ts). A declined or blocked attempt is
+ * counted as declined afterwards, off the critical path (`afterScreen`).
+ *
+ * A retried authorization (same processor key) is screened again; its counters answer what they
+ * answered its first run, so it gets the same verdict unless the merchant changed its rules or
+ * lists in between.
+ */
+import type { Db } from "../db/client";
+import type { IntentRow } from "../db/payment-intents";
+import { allRules, listHitsOf } from "../db/radar";
+import type { PaymentMethodRow } from "../db/vault";
+import { isSharedTestBin, radarTestCard } from "../domain/bins";
+import type { Currency } from "../domain/currencies";
+import { type FraudVerdict, fraudVerdict } from "../domain/fraud-verdict";
+import { type ParsedRule, parsePredicate, type RuleFacts, type RuleValue } from "../domain/radar-rules";
+import { assessRisk, isSmallAmount } from "../domain/risk";
+import { DEFAULT_RULES } from "../radar";
+import { counterNames, observeVelocity, recordDecline, type VelocityCounts, type VelocityScope } from "./velocity";
+
+/** Where the request came from, as Cloudflare tells it (null when unknown, e.g. the sweep). */
+export interface ClientFacts {
+  ip: string | null;
+  /** ISO 3166 alpha-2 (`CF-IPCountry`). */
+  country: string | null;
+}
+
+/**
+ * The client facts of a request: Cloudflare's `CF-Connecting-IP`, and its country (`request.cf`,
+ * else `CF-IPCountry`; Cloudflare's `XX` and `T1` say it is unknown or Tor).
+ */
+export function clientFacts(req: Request): ClientFacts {
+  const cf = (req as { cf?: { country?: unknown } }).cf;
+  const raw = typeof cf?.country === "string" ? cf.country : req.headers.get("cf-ipcountry");
+  const country = raw && /^[A-Za-z]{2}$/.test(raw) && raw.toUpperCase() !== "XX" ? raw.toUpperCase() : null;
+  const ip = req.headers.get("cf-connecting-ip")?.trim().slice(0, 64) || null;
+  return { ip, country };
+}
+
+/** What the screen runs on. */
+export interface ScreenDeps {
+  env: Env;
+  db: Db;
+  client: ClientFacts | null;
+  /** Unix seconds. */
+  now: () => number;
+}
+
+/** A screened attempt: its verdict, and the counters to tell if it is declined. */
+export interface Screening {
+  verdict: FraudVerdict;
+  attemptId: string;
+  counters: Record<VelocityScope, string | null>;
+}
+
+const parsedRules = new Map<string, ParsedRule | null>();
+
+/** A rule's parsed predicate, parsed once per isolate (a stored rule's text never changes). */
+function parsed(rule: { id: string; action: string; predicate: string }): ParsedRule | null {
+  const key = `${rule.id}\0${rule.predicate}`;
+  let hit = parsedRules.get(key);
+  if (hit === undefined) {
+    const r = parsePredicate(rule.predicate);
+    hit = r.ok ? { id: rule.id, action: rule.action as ParsedRule["action"], predicate: r.predicate } : null;
+    if (parsedRules.size > 10_000) parsedRules.clear();
+    parsedRules.set(key, hit);
+  }
+  return hit;
+}
+
+/** The email of an attempt: the card's billing email (the only one the gateway holds for a payment). */
+function emailOf(card: PaymentMethodRow): string | null {
+  const billing = JSON.parse(card.billingDetails) as { email?: string | null };
+  return billing.email?.trim().toLowerCase() || null;
+}
+
+/** The rule facts of an attempt, with its velocity. */
+function factsOf(row: IntentRow, card: PaymentMethodRow, client: ClientFacts | null, v: VelocityCounts): RuleFacts {
+  return {
+    amount: row.amount,
+    currency: row.currency,
+    card_brand: card.brand,
+    card_funding: card.funding,
+    card_country: card.country,
+    card_bin: card.bin,
+    card_fingerprint: card.fingerprint,
+    ip_address: client?.ip ?? null,
+    ip_country: client?.country ?? null,
+    email: emailOf(card),
+    customer: row.customer,
+    total_charges_per_card_number_hourly: v.network?.hour.attempts ?? null,
+    total_charges_per_card_number_daily: v.network?.day.attempts ?? null,
+    declined_charges_per_card_number_hourly: v.network?.hour.declines ?? null,
+    declined_charges_per_card_number_daily: v.network?.day.declines ?? null,
+    total_charges_per_ip_address_hourly: v.ip?.hour.attempts ?? null,
+    total_charges_per_ip_address_daily: v.ip?.day.attempts ?? null,
+    declined_charges_per_ip_address_hourly: v.ip?.hour.declines ?? null,
+    declined_charges_per_ip_address_daily: v.ip?.day.declines ?? null,
+    card_count_for_ip_address_hourly: v.ip?.hour.cards ?? null,
+    card_count_for_ip_address_daily: v.ip?.day.cards ?? null,
+    total_charges_per_email_hourly: v.email?.hour.attempts ?? null,
+    total_charges_per_email_daily: v.email?.day.attempts ?? null,
+    card_count_for_email_daily: v.email?.day.cards ?? null,
+    total_charges_per_customer_daily: v.customer?.day.attempts ?? null,
+    card_count_for_customer_daily: v.customer?.day.cards ?? null,
+  };
+}
+
+/** The values list items could hold for these facts, as stored (raw, and lowercased for `string` lists). */
+function candidates(facts: RuleFacts): string[] {
+  const out = new Set<string>();
+  for (const v of Object.values(facts)) {
+    if (typeof v !== "string") continue;
+    out.add(v);
+    out.add(v.toLowerCase());
+  }
+  return [...out];
+}
+
+/**
+ * Screens the authorization `attemptId` (its processor key) of `row` with `card`. The counters
+ * and the D1 reads run in parallel: the screen costs the authorize path one round trip.
+ */
+export async function screen(
+  deps: ScreenDeps,
+  row: IntentRow,
+  card: PaymentMethodRow,
+  attemptId: string,
+  live: boolean,
+): Promise<Screening> {
+  const client = deps.client;
+  // Public test numbers are shared by every developer: in test mode, their "network" is the merchant.
+  const shared = !live && isSharedTestBin(card.bin);
+  const counters = await counterNames(deps.env.FINGERPRINT_KEY, {
+    network: shared ? `${card.internalFingerprint}:${row.merchantId}` : card.internalFingerprint,
+    merchantId: row.merchantId,
+    card: card.fingerprint,
+    ip: client?.ip ?? null,
+    email: emailOf(card),
+    customer: row.customer,
+  });
+  const small = isSmallAmount(row.amount, row.currency as Currency);
+  const preliminary = factsOf(row, card, client, {
+    network: null,
+    card: null,
+    ip: null,
+    email: null,
+    customer: null,
+  });
+  const [velocity, [rules, hits]] = await Promise.all([
+    observeVelocity(deps.env, counters, { id: attemptId, at: deps.now(), card: card.internalFingerprint, small }),
+    deps.db.batch([allRules(deps.db, row.merchantId), listHitsOf(deps.db, row.merchantId, candidates(preliminary))]),
+  ]);
+  const facts = factsOf(row, card, client, velocity);
+  const onList = new Set(hits.map((h) => `${h.alias}\0${h.value}`));
+  const inList = (alias: string, value: RuleValue) =>
+    onList.has(`${alias}\0${String(value)}`) || onList.has(`${alias}\0${String(value).toLowerCase()}`);
+  const test = live ? null : radarTestCard(card.bin, card.last4);
+  const risk = assessRisk({
+    amount: row.amount,
+    currency: row.currency as Currency,
+    network: velocity.network,
+    card: velocity.card,
+    ip: velocity.ip,
+    email: velocity.email,
+    customer: velocity.customer,
+    cardCountry: card.country,
+    ipCountry: client?.country ?? null,
+    testCard: test === "highest" || test === "elevated" ? test : null,
+  });
+  const ruleSet = [...DEFAULT_RULES, ...rules].flatMap((r) => parsed(r) ?? []);
+  const verdict = fraudVerdict(risk, ruleSet, facts, inList, test === "blocked");
+  return { verdict, attemptId, counters };
+}
+
+/** Counts a declined or blocked attempt as declined on its counters (run it after the answer). */
+export function afterScreen(env: Env, screening: Screening, declined: boolean): Promise<void> {
+  return declined ? recordDecline(env, screening.counters, screening.attemptId) : Promise.resolve();
+}

@@ -1,0 +1,68 @@
+/**
+ * The velocity counters of one authorization: which keys it is counted under, and asking their
+ * RiskCounter objects in parallel (one round trip however many keys). Keys other than card
+ * fingerprints are digested with a keyed HMAC first, so no object name holds an email or an IP.
+ */
+import { velocityDigest } from "../crypto/fingerprint";
+import type { Window } from "../domain/risk";
+import type { Attempt } from "../durable/risk-counter";
+
+/** The keys an attempt is counted under (absent ones are not counted). */
+export interface VelocityKeys {
+  /** The vault's internal cross-merchant fingerprint: the card across the network. */
+  network: string;
+  merchantId: string;
+  /** The merchant-scoped fingerprint: the card at this merchant. */
+  card: string;
+  ip: string | null;
+  email: string | null;
+  customer: string | null;
+}
+
+/** The counted scopes. */
+export type VelocityScope = "network" | "card" | "ip" | "email" | "customer";
+
+/** Each scope's counts, null where the key is absent. */
+export type VelocityCounts = Record<VelocityScope, Window>;
+
+/** The object names of an attempt's keys (digested where they could identify a person). */
+export async function counterNames(secret: string, keys: VelocityKeys): Promise<Record<VelocityScope, string | null>> {
+  const digest = (scope: VelocityScope, value: string | null) =>
+    value === null ? null : velocityDigest(secret, `${scope}\0${value}`).then((d) => `${scope}:${d}`);
+  const [ip, email, customer] = await Promise.all([
+    digest("ip", keys.ip),
+    digest("email", keys.email?.trim().toLowerCase() ?? null),
+    digest("customer", keys.customer === null ? null : `${keys.merchantId}\0${keys.customer}`),
+  ]);
+  return { network: `network:${keys.network}`, card: `card:${keys.merchantId}:${keys.card}`, ip, email, customer };
+}
+
+function counter(env: Env, name: string) {
+  return env.RISK_COUNTER.getByName(name);
+}
+
+/** Records the attempt under every key and answers each key's counts before it, all in parallel. */
+export async function observeVelocity(
+  env: Env,
+  names: Record<VelocityScope, string | null>,
+  attempt: Attempt,
+): Promise<VelocityCounts> {
+  const scopes = Object.keys(names) as VelocityScope[];
+  const windows = await Promise.all(
+    scopes.map((s) => {
+      const name = names[s];
+      return name === null ? null : counter(env, name).observe(attempt);
+    }),
+  );
+  return Object.fromEntries(scopes.map((s, i) => [s, windows[i] ?? null])) as VelocityCounts;
+}
+
+/** Marks the attempt declined under every key (after the answer; not on the critical path). */
+export async function recordDecline(env: Env, names: Record<VelocityScope, string | null>, id: string): Promise<void> {
+  await Promise.all(Object.values(names).map((name) => (name === null ? undefined : counter(env, name).declined(id))));
+}
+
+/** The network-wide velocity of a card (its internal fingerprint) now, recording nothing. */
+export function networkVelocity(env: Env, internalFingerprint: string, now: number) {
+  return counter(env, `network:${internalFingerprint}`).peek(now);
+}

@@ -1,0 +1,48 @@
+/** RiskCounter, through its real binding: counts before each attempt per window, declines, distinct cards, retention. */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { randomBase62 } from "../../src/lib/ids";
+
+const object = () => env.RISK_COUNTER.getByName(`test:${randomBase62(12)}`);
+const T = 1_800_000_000;
+
+describe("RiskCounter", () => {
+  it("answers the counts before each attempt, by hour and by day", async () => {
+    const c = object();
+    const first = await c.observe({ id: "a1", at: T, card: "fp1", small: true });
+    expect(first).toEqual({
+      hour: { attempts: 0, declines: 0, cards: 0, small: 0 },
+      day: { attempts: 0, declines: 0, cards: 0, small: 0 },
+    });
+    await c.declined("a1");
+    await c.observe({ id: "a2", at: T + 10, card: "fp2", small: false });
+    const third = await c.observe({ id: "a3", at: T + 20, card: "fp2", small: false });
+    expect(third.hour).toEqual({ attempts: 2, declines: 1, cards: 2, small: 1 });
+    // Two hours later the first three are out of the hour, still in the day.
+    const later = await c.observe({ id: "a4", at: T + 7200, card: "fp3", small: false });
+    expect(later.hour).toEqual({ attempts: 0, declines: 0, cards: 0, small: 0 });
+    expect(later.day).toEqual({ attempts: 3, declines: 1, cards: 2, small: 1 });
+    // A day after, all of them are gone.
+    const nextDay = await c.observe({ id: "a5", at: T + 7200 + 86_400, card: "fp1", small: false });
+    expect(nextDay.day.attempts).toBe(0);
+  });
+
+  it("counts a repeated attempt id once, and answers it what its first observation got", async () => {
+    const c = object();
+    await c.observe({ id: "before", at: T, card: "fp0", small: false });
+    const first = await c.observe({ id: "same", at: T + 1, card: "fp1", small: false });
+    await c.observe({ id: "between", at: T + 2, card: "fp2", small: false });
+    expect(await c.observe({ id: "same", at: T + 3, card: "fp1", small: false })).toEqual(first);
+    const next = await c.observe({ id: "other", at: T + 4, card: "fp1", small: false });
+    expect(next.hour.attempts).toBe(3);
+  });
+
+  it("is forgotten by its alarm, and counts again afterwards", async () => {
+    const c = object();
+    await c.observe({ id: "x", at: T, card: "fp1", small: false });
+    expect(await runDurableObjectAlarm(c)).toBe(true);
+    const after = await c.observe({ id: "y", at: T + 1, card: "fp1", small: false });
+    expect(after.hour.attempts).toBe(0);
+  });
+});
