@@ -6,6 +6,7 @@ import { merchants } from "../../src/db/schema";
 import { allShards, merchantShard, shardDb } from "../../src/db/shards";
 import { type SweepReport, sweepPayments } from "../../src/payments/actions";
 import type { ProcessorFactory } from "../../src/processor/index";
+import { newMerchant, type TestMerchant } from "./merchants";
 import { deps } from "./payments";
 
 /** The database holding the merchant's objects; throws for a merchant the directory does not know. */
@@ -52,4 +53,19 @@ export async function shardIndexOf(merchantId: string): Promise<number> {
     .get();
   if (!row) throw new Error(`no merchant ${merchantId}`);
   return row.shard;
+}
+
+/**
+ * Two merchants on the same shard, so only the queries' merchant scope (not the shard) keeps them
+ * apart: a tenant-isolation test proves nothing otherwise.
+ */
+export async function neighbours(): Promise<[TestMerchant, TestMerchant]> {
+  const seen = new Map<number, TestMerchant>();
+  for (;;) {
+    const m = await newMerchant({ rateLimit: 1000 });
+    const index = await shardIndexOf(m.merchantId);
+    const other = seen.get(index);
+    if (other) return [other, m];
+    seen.set(index, m);
+  }
 }

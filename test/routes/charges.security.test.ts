@@ -4,21 +4,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { newKey } from "../helpers/api-keys";
-import { newMerchant, type TestMerchant, tokenFor } from "../helpers/merchants";
+import { newMerchant, tokenFor } from "../helpers/merchants";
 import { get, pay } from "../helpers/payments";
-import { shardIndexOf } from "../helpers/shards";
-
-/** Two merchants on the same shard, so only the queries' merchant scope keeps them apart. */
-async function neighbours(): Promise<[TestMerchant, TestMerchant]> {
-  const seen = new Map<number, TestMerchant>();
-  for (;;) {
-    const m = await newMerchant({ rateLimit: 1000 });
-    const index = await shardIndexOf(m.merchantId);
-    const other = seen.get(index);
-    if (other) return [other, m];
-    seen.set(index, m);
-  }
-}
+import { neighbours } from "../helpers/shards";
 
 describe("charges: tenant isolation", () => {
   it("another merchant's charge is a 404 like a missing one, and never in a list or cursor", async () => {

@@ -8,22 +8,7 @@ import { newKey } from "../helpers/api-keys";
 import { call } from "../helpers/http";
 import { newMerchant, type TestMerchant, tokenFor } from "../helpers/merchants";
 import { get, paymentMethod, post } from "../helpers/payments";
-import { shardIndexOf } from "../helpers/shards";
-
-/**
- * Two merchants on the same shard, so only the queries' merchant scope (not the shard) keeps them
- * apart (merchants on different shards: test/security/shard-isolation.test.ts).
- */
-async function neighbours(): Promise<[TestMerchant, TestMerchant]> {
-  const seen = new Map<number, TestMerchant>();
-  for (;;) {
-    const m = await newMerchant({ rateLimit: 1000 });
-    const index = await shardIndexOf(m.merchantId);
-    const other = seen.get(index);
-    if (other) return [other, m];
-    seen.set(index, m);
-  }
-}
+import { neighbours } from "../helpers/shards";
 
 async function customer(m: Pick<TestMerchant, "headers">) {
   const res = await post(m, "/v1/customers", { name: "Ada" });

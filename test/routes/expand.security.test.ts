@@ -8,24 +8,13 @@ import { describe, expect, it } from "vitest";
 import { charges, paymentIntents, refunds } from "../../src/db/schema";
 import { newKey } from "../helpers/api-keys";
 import { call } from "../helpers/http";
-import { newMerchant, type TestMerchant, tokenFor } from "../helpers/merchants";
+import { newMerchant, tokenFor } from "../helpers/merchants";
 import { get, pay, paymentMethod, post } from "../helpers/payments";
-import { dbOf, shardIndexOf } from "../helpers/shards";
-
-/** Another merchant on `a`'s shard, so a query that forgot the merchant would find its rows. */
-async function neighbourOf(a: TestMerchant): Promise<TestMerchant> {
-  const shard = await shardIndexOf(a.merchantId);
-  for (let i = 0; i < 6; i++) {
-    const b = await newMerchant();
-    if ((await shardIndexOf(b.merchantId)) === shard) return b;
-  }
-  throw new Error("no merchant landed on the same shard");
-}
+import { dbOf, neighbours } from "../helpers/shards";
 
 describe("expand across merchants", () => {
   it("ids of another merchant's objects stay plain ids, at every level", async () => {
-    const a = await newMerchant();
-    const b = await neighbourOf(a);
+    const [a, b] = await neighbours();
     const theirCustomer = (await post(b, "/v1/customers", { email: "b@example.com" })).body.id as string;
     const theirPm = await paymentMethod(b, "4242424242424242");
     const theirIntent = (await pay(b, "4242424242424242")).body;

@@ -52,5 +52,6 @@ describe("probes 2", () => {
       expect(r.status).toBeLessThan(500);
     }
     const rf = await post(m, "/v1/refunds", { charge: ch, amount: 100, "expand[]": "charge.payment_intent.customer" });
+    expect(rf.status).toBeLessThan(500);
   });
 });
