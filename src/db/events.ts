@@ -115,18 +115,32 @@ function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } 
   }
 }
 
-/** Rows one event insert carries (10 bound values each; D1 binds at most 100 per statement). */
-const ROWS_PER_INSERT = 8;
+/** Bound values one event insert may use (D1 binds at most 100 per statement). */
+const MAX_BOUND = 100;
+
+/** Bound values one event row takes: 12, and a charge's 2 more for its snapshot's fallback (`snapshotOf`). */
+const boundOf = (spec: EventSpec) => (spec.objectType === "charge" ? 14 : 12);
 
 /**
  * The insert of events, to put in the change's batch *after* the statements that write their
  * objects: each snapshot is its object's row as the batch left it (see the module comment). One
- * multi-row statement for up to ROWS_PER_INSERT events, so a change's events cost its batch one
- * statement; none for no events.
+ * multi-row statement for as many events as D1's bound values allow (8 rows, 7 with charges), so a
+ * change's events cost its batch one statement; none for no events.
  */
 export function eventInserts(db: Db, specs: readonly EventSpec[]): Bound[] {
   const out: Bound[] = [];
-  for (let i = 0; i < specs.length; i += ROWS_PER_INSERT) out.push(insertRows(db, specs.slice(i, i + ROWS_PER_INSERT)));
+  let chunk: EventSpec[] = [];
+  let bound = 0;
+  for (const spec of specs) {
+    if (chunk.length > 0 && bound + boundOf(spec) > MAX_BOUND) {
+      out.push(insertRows(db, chunk));
+      chunk = [];
+      bound = 0;
+    }
+    chunk.push(spec);
+    bound += boundOf(spec);
+  }
+  if (chunk.length > 0) out.push(insertRows(db, chunk));
   return out;
 }
 
