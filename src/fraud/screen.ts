@@ -29,10 +29,14 @@ export interface ClientFacts {
 }
 
 /**
- * The client facts of a request: Cloudflare's `CF-Connecting-IP`, and its country (`request.cf`,
- * else `CF-IPCountry`; Cloudflare's `XX` and `T1` say it is unknown or Tor).
+ * The shopper's facts of a request: Cloudflare's `CF-Connecting-IP` and its country (`request.cf`,
+ * else `CF-IPCountry`; Cloudflare's `XX` and `T1` say it is unknown or Tor), but only when the
+ * request comes from the shopper's browser (a publishable key: tokenize, client-side confirm, the
+ * card-testing vector). A request with a secret or restricted key comes from the merchant's
+ * server, whose address says nothing of the shopper, so it has none.
  */
-export function clientFacts(req: Request): ClientFacts {
+export function clientFacts(req: Request, credential: string): ClientFacts {
+  if (credential !== "publishable_key") return { ip: null, country: null };
   const cf = (req as { cf?: { country?: unknown } }).cf;
   const raw = typeof cf?.country === "string" ? cf.country : req.headers.get("cf-ipcountry");
   const country = raw && /^[A-Za-z]{2}$/.test(raw) && raw.toUpperCase() !== "XX" ? raw.toUpperCase() : null;
@@ -77,7 +81,10 @@ function emailOf(card: PaymentMethodRow): string | null {
   return billing.email?.trim().toLowerCase() || null;
 }
 
-/** The rule facts of an attempt, with its velocity. */
+/**
+ * The rule facts of an attempt, with its velocity. Every count a rule can read is the merchant's
+ * own (its card, IP, email and customer counters): a rule cannot observe other merchants' traffic.
+ */
 function factsOf(row: IntentRow, card: PaymentMethodRow, client: ClientFacts | null, v: VelocityCounts): RuleFacts {
   return {
     amount: row.amount,
@@ -91,10 +98,10 @@ function factsOf(row: IntentRow, card: PaymentMethodRow, client: ClientFacts | n
     ip_country: client?.country ?? null,
     email: emailOf(card),
     customer: row.customer,
-    total_charges_per_card_number_hourly: v.network?.hour.attempts ?? null,
-    total_charges_per_card_number_daily: v.network?.day.attempts ?? null,
-    declined_charges_per_card_number_hourly: v.network?.hour.declines ?? null,
-    declined_charges_per_card_number_daily: v.network?.day.declines ?? null,
+    total_charges_per_card_number_hourly: v.card?.hour.attempts ?? null,
+    total_charges_per_card_number_daily: v.card?.day.attempts ?? null,
+    declined_charges_per_card_number_hourly: v.card?.hour.declines ?? null,
+    declined_charges_per_card_number_daily: v.card?.day.declines ?? null,
     total_charges_per_ip_address_hourly: v.ip?.hour.attempts ?? null,
     total_charges_per_ip_address_daily: v.ip?.day.attempts ?? null,
     declined_charges_per_ip_address_hourly: v.ip?.hour.declines ?? null,
@@ -178,5 +185,6 @@ export async function screen(
 
 /** Counts a declined or blocked attempt as declined on its counters (run it after the answer). */
 export function afterScreen(env: Env, screening: Screening, declined: boolean): Promise<void> {
-  return declined ? recordDecline(env, screening.counters, screening.attemptId) : Promise.resolve();
+  if (!declined) return Promise.resolve();
+  return recordDecline(env, screening.counters, screening.attemptId, screening.verdict.action !== "block");
 }
