@@ -18,8 +18,17 @@ import type { Currency } from "../domain/currencies";
 import { type FraudVerdict, fraudVerdict } from "../domain/fraud-verdict";
 import { type ParsedRule, parsePredicate, type RuleFacts, type RuleValue } from "../domain/radar-rules";
 import { assessRisk, isSmallAmount } from "../domain/risk";
+import { normalizeItem } from "../domain/value-lists";
+import { log } from "../lib/log";
 import { DEFAULT_RULES } from "../radar";
-import { counterNames, observeVelocity, recordDecline, type VelocityCounts, type VelocityScope } from "./velocity";
+import {
+  counterNames,
+  observeVelocity,
+  pinVerdict,
+  recordDecline,
+  type VelocityCounts,
+  type VelocityScope,
+} from "./velocity";
 
 /** Where the request came from, as Cloudflare tells it (null when unknown, e.g. the sweep). */
 export interface ClientFacts {
@@ -40,7 +49,9 @@ export function clientFacts(req: Request, credential: string): ClientFacts {
   const cf = (req as { cf?: { country?: unknown } }).cf;
   const raw = typeof cf?.country === "string" ? cf.country : req.headers.get("cf-ipcountry");
   const country = raw && /^[A-Za-z]{2}$/.test(raw) && raw.toUpperCase() !== "XX" ? raw.toUpperCase() : null;
-  const ip = req.headers.get("cf-connecting-ip")?.trim().slice(0, 64) || null;
+  const rawIp = req.headers.get("cf-connecting-ip")?.trim().slice(0, 64) || null;
+  // As list items store it (IPv6 in full), so `:ip_address: in @list` matches either spelling.
+  const ip = rawIp && (normalizeItem("ip_address", rawIp) ?? rawIp);
   return { ip, country };
 }
 
@@ -58,6 +69,8 @@ export interface Screening {
   verdict: FraudVerdict;
   attemptId: string;
   counters: Record<VelocityScope, string | null>;
+  /** The verdict is the one a first run of this attempt gave (a retry reuses it, see `pinScreening`). */
+  pinned: boolean;
 }
 
 const parsedRules = new Map<string, ParsedRule | null>();
@@ -161,6 +174,10 @@ export async function screen(
     observeVelocity(deps.env, counters, { id: attemptId, at: deps.now(), card: card.internalFingerprint, small }),
     deps.db.batch([allRules(deps.db, row.merchantId), listHitsOf(deps.db, row.merchantId, candidates(preliminary))]),
   ]);
+  // A retry of an attempt whose first run was screened gets that run's verdict: the processor may
+  // already have answered it, so the verdict must not change between runs.
+  const pinned = velocity.network?.pinned;
+  if (pinned) return { verdict: JSON.parse(pinned) as FraudVerdict, attemptId, counters, pinned: true };
   const facts = factsOf(row, card, client, velocity);
   const onList = new Set(hits.map((h) => `${h.alias}\0${h.value}`));
   const inList = (alias: string, value: RuleValue) =>
@@ -180,7 +197,18 @@ export async function screen(
   });
   const ruleSet = [...DEFAULT_RULES, ...rules].flatMap((r) => parsed(r) ?? []);
   const verdict = fraudVerdict(risk, ruleSet, facts, inList, test === "blocked");
-  return { verdict, attemptId, counters };
+  return { verdict, attemptId, counters, pinned: false };
+}
+
+/**
+ * Pins a first run's verdict on the attempt, for its retries: started together with the processor
+ * call, so it costs no round trip of its own. Never throws (a lost pin is logged).
+ */
+export function pinScreening(env: Env, screening: Screening): Promise<void> {
+  if (screening.pinned) return Promise.resolve();
+  return pinVerdict(env, screening.counters, screening.attemptId, JSON.stringify(screening.verdict)).catch(
+    (err: unknown) => log("warn", "fraud_verdict_unpinned", { error: err instanceof Error ? err.name : "unknown" }),
+  );
 }
 
 /** Counts a declined or blocked attempt as declined on its counters (run it after the answer). */

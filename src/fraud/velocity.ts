@@ -5,8 +5,7 @@
  * digested with a keyed HMAC first, so no object name holds an email or an IP.
  */
 import { velocityDigest } from "../crypto/fingerprint";
-import type { Window } from "../domain/risk";
-import type { Attempt } from "../durable/risk-counter";
+import type { Attempt, Velocity } from "../durable/risk-counter";
 
 /** The keys an attempt is counted under (absent ones are not counted). */
 export interface VelocityKeys {
@@ -24,7 +23,7 @@ export interface VelocityKeys {
 export type VelocityScope = "network" | "card" | "ip" | "email" | "customer";
 
 /** Each scope's counts, null where the key is absent. */
-export type VelocityCounts = Record<VelocityScope, Window>;
+export type VelocityCounts = Record<VelocityScope, Velocity | null>;
 
 /** The object names of an attempt's keys (digested where they could identify a person). */
 export async function counterNames(secret: string, keys: VelocityKeys): Promise<Record<VelocityScope, string | null>> {
@@ -82,4 +81,9 @@ export async function recordDecline(
 /** The network-wide velocity of a card (its internal fingerprint) now, recording nothing. */
 export function networkVelocity(env: Env, internalFingerprint: string, now: number) {
   return counter(env, `network:${internalFingerprint}`).peek(now);
+}
+
+/** Pins the verdict (JSON) first given on an attempt on its network counter, for its retries. */
+export function pinVerdict(env: Env, names: Record<VelocityScope, string | null>, id: string, verdict: string) {
+  return names.network === null ? Promise.resolve() : counter(env, names.network).pin(id, verdict);
 }
