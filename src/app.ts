@@ -87,7 +87,7 @@ export function createApp(options: AppOptions = {}): App {
       // The gate refuses a malformed Idempotency-Key before any service runs, so the header is the key.
       const origin = { requestId: c.var.requestId, idempotencyKey: c.req.header("Idempotency-Key") ?? null };
       const request = {
-        client: clientFacts(c.req.raw),
+        client: clientFacts(c.req.raw, c.var.auth.credential),
         defer: (work: Promise<unknown>) => inBackground(c, "deferred_work_failed", work),
       };
       c.set("payments", paymentDeps(c.env, c.var.merchantDb, options.payments, origin, request));

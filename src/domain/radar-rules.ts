@@ -36,7 +36,6 @@ export const RULE_ATTRIBUTES = {
   ip_country: "string",
   email: "string",
   customer: "string",
-  is_off_session: "boolean",
   total_charges_per_card_number_hourly: "number",
   total_charges_per_card_number_daily: "number",
   declined_charges_per_card_number_hourly: "number",
@@ -52,7 +51,6 @@ export const RULE_ATTRIBUTES = {
   card_count_for_email_daily: "number",
   total_charges_per_customer_daily: "number",
   card_count_for_customer_daily: "number",
-  cvc_check: "string",
 } as const satisfies Record<string, "number" | "string" | "boolean">;
 
 /** An attribute name (without its colons). */

@@ -51,7 +51,8 @@ export function normalizeItem(type: ValueListItemType, raw: string): string | nu
   if (v === "" || v.length > MAX_ITEM_LENGTH) return null;
   switch (type) {
     case "card_bin":
-      return /^[0-9]{6,8}$/.test(v) ? v : null;
+      // Six digits: the BIN the vault keeps of every card (an 8-digit item could never match).
+      return /^[0-9]{6}$/.test(v) ? v : null;
     case "card_fingerprint":
       return /^[A-Za-z0-9_-]{16}$/.test(v) ? v : null;
     case "case_sensitive_string":
@@ -89,7 +90,6 @@ export function listTypesFor(attribute: RuleAttribute): readonly ValueListItemTy
     case "card_funding":
     case "currency":
     case "risk_level":
-    case "cvc_check":
       return ["string", "case_sensitive_string"];
     default:
       return [];

@@ -12,7 +12,8 @@
  *   attempts(id TEXT PRIMARY KEY, at INTEGER, card TEXT, small INTEGER, declined INTEGER, seen TEXT)
  *     one row per authorization attempt seen with this key: its time (unix seconds), the card's
  *     fingerprint (to count distinct cards), whether its amount was small, whether it was declined,
- *     and the counts its first observation answered (JSON), given again to a retry of the attempt
+ *     the counts its first observation answered (JSON), given again to a retry of the attempt, and
+ *     (on the network counter) the first verdict given on it (`verdict`, JSON), for its retries
  *
  * Retention: rows older than a day are deleted on every `observe`; the alarm deletes the whole
  * object a day after its last attempt.
@@ -40,6 +41,8 @@ export interface Attempt {
 export interface Velocity {
   hour: Counts;
   day: Counts;
+  /** On a repeated observation: the verdict pinned on the attempt (JSON), or null. */
+  pinned?: string | null;
 }
 
 /** The attempts, declines, distinct cards and small attempts of one key. */
@@ -55,6 +58,15 @@ export class RiskCounter extends DurableObject<Env> {
       "create table if not exists attempts (id text primary key, at integer not null, card text not null, small integer not null, declined integer not null default 0, seen text not null)",
     );
     sql.exec("create index if not exists attempts_at on attempts (at)");
+    // The first verdict given on the attempt (network counter only), pinned for its retries.
+    if (
+      !sql
+        .exec<{ name: string }>("pragma table_info(attempts)")
+        .toArray()
+        .some((c) => c.name === "verdict")
+    ) {
+      sql.exec("alter table attempts add column verdict text");
+    }
   }
 
   /**
@@ -63,8 +75,10 @@ export class RiskCounter extends DurableObject<Env> {
    */
   async observe(attempt: Attempt): Promise<Velocity> {
     const sql = this.ctx.storage.sql;
-    const seen = sql.exec<{ seen: string }>("select seen from attempts where id = ?", attempt.id).toArray()[0];
-    if (seen) return JSON.parse(seen.seen) as Velocity;
+    const seen = sql
+      .exec<{ seen: string; verdict: string | null }>("select seen, verdict from attempts where id = ?", attempt.id)
+      .toArray()[0];
+    if (seen) return { ...(JSON.parse(seen.seen) as Velocity), pinned: seen.verdict };
     sql.exec("delete from attempts where at <= ?", attempt.at - DAY);
     const velocity = { hour: this.counts(attempt.at - HOUR), day: this.counts(attempt.at - DAY) };
     sql.exec(
@@ -78,6 +92,11 @@ export class RiskCounter extends DurableObject<Env> {
     sql.exec("delete from attempts where id in (select id from attempts order by at desc limit -1 offset ?)", MAX_ROWS);
     await this.ctx.storage.setAlarm(Date.now() + DAY * 1000);
     return velocity;
+  }
+
+  /** Pins the first verdict given on the attempt `id` (JSON), for its retries to reuse; a later one changes nothing. */
+  async pin(id: string, verdict: string): Promise<void> {
+    this.ctx.storage.sql.exec("update attempts set verdict = ? where id = ? and verdict is null", verdict, id);
   }
 
   /** The key's velocity now, recording nothing (for an operator's investigation). */

@@ -18,8 +18,17 @@ import type { Currency } from "../domain/currencies";
 import { type FraudVerdict, fraudVerdict } from "../domain/fraud-verdict";
 import { type ParsedRule, parsePredicate, type RuleFacts, type RuleValue } from "../domain/radar-rules";
 import { assessRisk, isSmallAmount } from "../domain/risk";
+import { normalizeItem } from "../domain/value-lists";
+import { log } from "../lib/log";
 import { DEFAULT_RULES } from "../radar";
-import { counterNames, observeVelocity, recordDecline, type VelocityCounts, type VelocityScope } from "./velocity";
+import {
+  counterNames,
+  observeVelocity,
+  pinVerdict,
+  recordDecline,
+  type VelocityCounts,
+  type VelocityScope,
+} from "./velocity";
 
 /** Where the request came from, as Cloudflare tells it (null when unknown, e.g. the sweep). */
 export interface ClientFacts {
@@ -29,14 +38,20 @@ export interface ClientFacts {
 }
 
 /**
- * The client facts of a request: Cloudflare's `CF-Connecting-IP`, and its country (`request.cf`,
- * else `CF-IPCountry`; Cloudflare's `XX` and `T1` say it is unknown or Tor).
+ * The shopper's facts of a request: Cloudflare's `CF-Connecting-IP` and its country (`request.cf`,
+ * else `CF-IPCountry`; Cloudflare's `XX` and `T1` say it is unknown or Tor), but only when the
+ * request comes from the shopper's browser (a publishable key: tokenize, client-side confirm, the
+ * card-testing vector). A request with a secret or restricted key comes from the merchant's
+ * server, whose address says nothing of the shopper, so it has none.
  */
-export function clientFacts(req: Request): ClientFacts {
+export function clientFacts(req: Request, credential: string): ClientFacts {
+  if (credential !== "publishable_key") return { ip: null, country: null };
   const cf = (req as { cf?: { country?: unknown } }).cf;
   const raw = typeof cf?.country === "string" ? cf.country : req.headers.get("cf-ipcountry");
   const country = raw && /^[A-Za-z]{2}$/.test(raw) && raw.toUpperCase() !== "XX" ? raw.toUpperCase() : null;
-  const ip = req.headers.get("cf-connecting-ip")?.trim().slice(0, 64) || null;
+  const rawIp = req.headers.get("cf-connecting-ip")?.trim().slice(0, 64) || null;
+  // As list items store it (IPv6 in full), so `:ip_address: in @list` matches either spelling.
+  const ip = rawIp && (normalizeItem("ip_address", rawIp) ?? rawIp);
   return { ip, country };
 }
 
@@ -54,6 +69,8 @@ export interface Screening {
   verdict: FraudVerdict;
   attemptId: string;
   counters: Record<VelocityScope, string | null>;
+  /** The verdict is the one a first run of this attempt gave (a retry reuses it, see `pinScreening`). */
+  pinned: boolean;
 }
 
 const parsedRules = new Map<string, ParsedRule | null>();
@@ -77,7 +94,10 @@ function emailOf(card: PaymentMethodRow): string | null {
   return billing.email?.trim().toLowerCase() || null;
 }
 
-/** The rule facts of an attempt, with its velocity. */
+/**
+ * The rule facts of an attempt, with its velocity. Every count a rule can read is the merchant's
+ * own (its card, IP, email and customer counters): a rule cannot observe other merchants' traffic.
+ */
 function factsOf(row: IntentRow, card: PaymentMethodRow, client: ClientFacts | null, v: VelocityCounts): RuleFacts {
   return {
     amount: row.amount,
@@ -91,10 +111,10 @@ function factsOf(row: IntentRow, card: PaymentMethodRow, client: ClientFacts | n
     ip_country: client?.country ?? null,
     email: emailOf(card),
     customer: row.customer,
-    total_charges_per_card_number_hourly: v.network?.hour.attempts ?? null,
-    total_charges_per_card_number_daily: v.network?.day.attempts ?? null,
-    declined_charges_per_card_number_hourly: v.network?.hour.declines ?? null,
-    declined_charges_per_card_number_daily: v.network?.day.declines ?? null,
+    total_charges_per_card_number_hourly: v.card?.hour.attempts ?? null,
+    total_charges_per_card_number_daily: v.card?.day.attempts ?? null,
+    declined_charges_per_card_number_hourly: v.card?.hour.declines ?? null,
+    declined_charges_per_card_number_daily: v.card?.day.declines ?? null,
     total_charges_per_ip_address_hourly: v.ip?.hour.attempts ?? null,
     total_charges_per_ip_address_daily: v.ip?.day.attempts ?? null,
     declined_charges_per_ip_address_hourly: v.ip?.hour.declines ?? null,
@@ -154,6 +174,10 @@ export async function screen(
     observeVelocity(deps.env, counters, { id: attemptId, at: deps.now(), card: card.internalFingerprint, small }),
     deps.db.batch([allRules(deps.db, row.merchantId), listHitsOf(deps.db, row.merchantId, candidates(preliminary))]),
   ]);
+  // A retry of an attempt whose first run was screened gets that run's verdict: the processor may
+  // already have answered it, so the verdict must not change between runs.
+  const pinned = velocity.network?.pinned;
+  if (pinned) return { verdict: JSON.parse(pinned) as FraudVerdict, attemptId, counters, pinned: true };
   const facts = factsOf(row, card, client, velocity);
   const onList = new Set(hits.map((h) => `${h.alias}\0${h.value}`));
   const inList = (alias: string, value: RuleValue) =>
@@ -173,10 +197,22 @@ export async function screen(
   });
   const ruleSet = [...DEFAULT_RULES, ...rules].flatMap((r) => parsed(r) ?? []);
   const verdict = fraudVerdict(risk, ruleSet, facts, inList, test === "blocked");
-  return { verdict, attemptId, counters };
+  return { verdict, attemptId, counters, pinned: false };
+}
+
+/**
+ * Pins a first run's verdict on the attempt, for its retries: started together with the processor
+ * call, so it costs no round trip of its own. Never throws (a lost pin is logged).
+ */
+export function pinScreening(env: Env, screening: Screening): Promise<void> {
+  if (screening.pinned) return Promise.resolve();
+  return pinVerdict(env, screening.counters, screening.attemptId, JSON.stringify(screening.verdict)).catch(
+    (err: unknown) => log("warn", "fraud_verdict_unpinned", { error: err instanceof Error ? err.name : "unknown" }),
+  );
 }
 
 /** Counts a declined or blocked attempt as declined on its counters (run it after the answer). */
 export function afterScreen(env: Env, screening: Screening, declined: boolean): Promise<void> {
-  return declined ? recordDecline(env, screening.counters, screening.attemptId) : Promise.resolve();
+  if (!declined) return Promise.resolve();
+  return recordDecline(env, screening.counters, screening.attemptId, screening.verdict.action !== "block");
 }

@@ -1,11 +1,11 @@
 /**
  * The velocity counters of one authorization: which keys it is counted under, and asking their
- * RiskCounter objects in parallel (one round trip however many keys). Keys other than card
- * fingerprints are digested with a keyed HMAC first, so no object name holds an email or an IP.
+ * RiskCounter objects in parallel (one round trip however many keys). Only the card's network key
+ * is shared by merchants; the others are the merchant's own. Keys other than card fingerprints are
+ * digested with a keyed HMAC first, so no object name holds an email or an IP.
  */
 import { velocityDigest } from "../crypto/fingerprint";
-import type { Window } from "../domain/risk";
-import type { Attempt } from "../durable/risk-counter";
+import type { Attempt, Velocity } from "../durable/risk-counter";
 
 /** The keys an attempt is counted under (absent ones are not counted). */
 export interface VelocityKeys {
@@ -23,16 +23,19 @@ export interface VelocityKeys {
 export type VelocityScope = "network" | "card" | "ip" | "email" | "customer";
 
 /** Each scope's counts, null where the key is absent. */
-export type VelocityCounts = Record<VelocityScope, Window>;
+export type VelocityCounts = Record<VelocityScope, Velocity | null>;
 
 /** The object names of an attempt's keys (digested where they could identify a person). */
 export async function counterNames(secret: string, keys: VelocityKeys): Promise<Record<VelocityScope, string | null>> {
   const digest = (scope: VelocityScope, value: string | null) =>
     value === null ? null : velocityDigest(secret, `${scope}\0${value}`).then((d) => `${scope}:${d}`);
+  // Every key but the network's is the merchant's own: what a merchant's rules read of them is its
+  // own traffic, and nothing another merchant does can move it.
+  const mine = (value: string | null) => (value === null ? null : `${keys.merchantId}\0${value}`);
   const [ip, email, customer] = await Promise.all([
-    digest("ip", keys.ip),
-    digest("email", keys.email?.trim().toLowerCase() ?? null),
-    digest("customer", keys.customer === null ? null : `${keys.merchantId}\0${keys.customer}`),
+    digest("ip", mine(keys.ip)),
+    digest("email", mine(keys.email?.trim().toLowerCase() ?? null)),
+    digest("customer", mine(keys.customer)),
   ]);
   return { network: `network:${keys.network}`, card: `card:${keys.merchantId}:${keys.card}`, ip, email, customer };
 }
@@ -57,12 +60,30 @@ export async function observeVelocity(
   return Object.fromEntries(scopes.map((s, i) => [s, windows[i] ?? null])) as VelocityCounts;
 }
 
-/** Marks the attempt declined under every key (after the answer; not on the critical path). */
-export async function recordDecline(env: Env, names: Record<VelocityScope, string | null>, id: string): Promise<void> {
-  await Promise.all(Object.values(names).map((name) => (name === null ? undefined : counter(env, name).declined(id))));
+/**
+ * Marks the attempt declined under every key (after the answer; not on the critical path). A
+ * block is a merchant's own decision (its rules and lists), so it is not counted as a decline of
+ * the card across the network: only an issuer's decline is (`issuer`).
+ */
+export async function recordDecline(
+  env: Env,
+  names: Record<VelocityScope, string | null>,
+  id: string,
+  issuer: boolean,
+): Promise<void> {
+  await Promise.all(
+    (Object.entries(names) as [VelocityScope, string | null][]).map(([scope, name]) =>
+      name === null || (scope === "network" && !issuer) ? undefined : counter(env, name).declined(id),
+    ),
+  );
 }
 
 /** The network-wide velocity of a card (its internal fingerprint) now, recording nothing. */
 export function networkVelocity(env: Env, internalFingerprint: string, now: number) {
   return counter(env, `network:${internalFingerprint}`).peek(now);
+}
+
+/** Pins the verdict (JSON) first given on an attempt on its network counter, for its retries. */
+export function pinVerdict(env: Env, names: Record<VelocityScope, string | null>, id: string, verdict: string) {
+  return names.network === null ? Promise.resolve() : counter(env, names.network).pin(id, verdict);
 }

@@ -26,7 +26,7 @@ import { amountMessage } from "../domain/money";
 import { type OutcomeAnswer, opKey, resolve } from "../domain/outcome";
 import type { IntentState, PendingOp, Refusal } from "../domain/payment-state";
 import { ApiError } from "../errors";
-import { afterScreen, screen } from "../fraud/screen";
+import { afterScreen, pinScreening, screen } from "../fraud/screen";
 import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
 import { callProcessor, type Outcome } from "../processor/connector";
@@ -240,7 +240,14 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
   if (row.status !== "processing" || !op) return { row, answer: null };
   // The fraud screen decides before the processor is called; a blocked attempt never reaches it.
   const screening = op.kind === "authorize" && deps.fraudScreen ? await screenAuthorization(deps, row, op, card) : null;
-  const outcome = screening?.verdict.action === "block" ? BLOCKED : await callFor(deps, row, op, card);
+  let outcome: Outcome;
+  if (screening?.verdict.action === "block") outcome = BLOCKED;
+  else {
+    // The verdict is pinned while the processor is called, so a retry after an unknown answer keeps it.
+    const pinned = screening ? pinScreening(deps.env, screening) : undefined;
+    outcome = await callFor(deps, row, op, card);
+    await pinned;
+  }
   // PCI DSS 3.3: the CVC may not outlive the first authorization attempt. It goes in the batch that
   // records the outcome, or on its own now when there is no outcome to record.
   const cvcOf = op.kind === "authorize" ? row.paymentMethod : null;

@@ -32,7 +32,6 @@ describe("parsing and evaluating predicates", () => {
     expect(holds(':amount: < 100 and :currency: = "usd"', { amount: 99, currency: "usd" })).toBe(true);
     expect(holds(":card_country: != :ip_country:", { card_country: "US", ip_country: "FR" })).toBe(true);
     expect(holds(":card_country: != :ip_country:", { card_country: "US", ip_country: "US" })).toBe(false);
-    expect(holds(":is_off_session: = true", { is_off_session: true })).toBe(true);
     expect(holds("500 < :amount:", { amount: 501 })).toBe(true);
   });
 

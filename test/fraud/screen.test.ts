@@ -12,7 +12,9 @@ import { createConfirmed } from "../../src/payments/actions";
 import { paymentDeps } from "../../src/payments/deps";
 import type { ProcessorConnector } from "../../src/processor/connector";
 import type { ProcessorFactory } from "../../src/processor/index";
+import { newKey } from "../helpers/api-keys";
 import { eventsOf } from "../helpers/events";
+import type { Target } from "../helpers/http";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, pay, paymentMethod, post } from "../helpers/payments";
 import { recordedProcessor } from "../helpers/processors";
@@ -21,6 +23,49 @@ import { dbOf } from "../helpers/shards";
 /** A merchant's requests as sent from `ip` in `country` (Cloudflare's headers). */
 function from(m: TestMerchant, ip: string, country = "US"): TestMerchant {
   return { ...m, headers: { ...m.headers, "cf-connecting-ip": ip, "cf-ipcountry": country } as never };
+}
+
+/**
+ * A payment as a shop takes it: the merchant's server creates the intent (secret key), the
+ * shopper's browser tokenizes the card and confirms with the client secret (publishable key), from
+ * `ip` in `country`: only such a confirm carries the shopper's address to the screen.
+ */
+async function browserPay(
+  m: TestMerchant,
+  number: string,
+  where: { ip: string; country: string },
+  opts: { amount?: number; app?: Target } = {},
+) {
+  const pk = await publishableKey(m);
+  const shopper = { headers: { ...pk.headers, "cf-connecting-ip": where.ip, "cf-ipcountry": where.country } };
+  const intent = (await post(m, "/v1/payment_intents", { amount: opts.amount ?? 1000, currency: "usd" })).body;
+  const pm = (
+    await post(shopper, "/v1/payment_methods", {
+      type: "card",
+      "card[number]": number,
+      "card[exp_month]": "12",
+      "card[exp_year]": "2040",
+      "card[cvc]": "123",
+    })
+  ).body.id as string;
+  return post(
+    shopper,
+    `/v1/payment_intents/${intent.id}/confirm`,
+    { client_secret: intent.client_secret, payment_method: pm },
+    { app: opts.app },
+  );
+}
+
+const publishableKeys = new Map<string, Promise<{ headers: { authorization: string } }>>();
+
+/** The merchant's publishable key (one per merchant in this file). */
+function publishableKey(m: TestMerchant) {
+  let key = publishableKeys.get(m.merchantId);
+  if (!key) {
+    key = newKey(m.merchantId, "publishable");
+    publishableKeys.set(m.merchantId, key);
+  }
+  return key;
 }
 
 /** A Luhn-valid Visa number no test table knows (so the simulator approves it), from `seed`. */
@@ -129,18 +174,11 @@ describe("Radar's test cards", () => {
 describe("velocity", () => {
   it("a burst of declined attempts with different cards from one IP is blocked before the processor", async () => {
     const m = await newMerchant({ rateLimit: 1000 });
-    const tester = from(m, "198.51.100.23");
     const processor = decliningProcessor();
     const app = createApp({ payments: { processor: processor.factory } });
     const outcomes: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const pm = await paymentMethod(m, freshCard(i));
-      const res = await post(
-        tester,
-        "/v1/payment_intents",
-        { amount: 150, currency: "usd", payment_method: pm, confirm: "true" },
-        { app },
-      );
+      const res = await browserPay(m, freshCard(i), { ip: "198.51.100.23", country: "US" }, { amount: 150, app });
       expect(res.status).toBe(402);
       outcomes.push(res.body.error.decline_code);
     }
@@ -150,6 +188,24 @@ describe("velocity", () => {
     // Once blocked, every later attempt is too, and none of them reached the processor.
     expect(outcomes.slice(firstBlocked).every((o) => o === "fraudulent")).toBe(true);
     expect(processor.calls()).toBe(firstBlocked);
+  });
+
+  it("the merchant's server address is not the shopper's: server-side confirms carry no IP", async () => {
+    const m = await newMerchant({ rateLimit: 1000 });
+    const server = from(m, "192.0.2.10");
+    const processor = decliningProcessor();
+    const app = createApp({ payments: { processor: processor.factory } });
+    for (let i = 0; i < 12; i++) {
+      const pm = await paymentMethod(m, freshCard(100 + i));
+      const res = await post(
+        server,
+        "/v1/payment_intents",
+        { amount: 150, currency: "usd", payment_method: pm, confirm: "true" },
+        { app },
+      );
+      expect(res.body.error.decline_code).toBe("generic_decline");
+    }
+    expect(processor.calls()).toBe(12);
   });
 
   it("a card declined at merchant A scores higher at merchant B, which learns nothing else", async () => {
@@ -184,11 +240,41 @@ describe("velocity", () => {
 
   it("a card issued in one country paid from another adds the mismatch", async () => {
     const m = await newMerchant();
-    const res = await pay(from(m, "203.0.113.77", "FR"), "4000000760000002");
+    const res = await browserPay(m, "4000000760000002", { ip: "203.0.113.77", country: "FR" });
     expect(res.status).toBe(200);
     expect((await chargeOf(m, res.body)).outcome.risk_score).toBe(20);
-    const home = await pay(from(m, "203.0.113.78", "BR"), "4000000760000002");
+    const home = await browserPay(m, "4000000760000002", { ip: "203.0.113.78", country: "BR" });
     expect((await chargeOf(m, home.body)).outcome.risk_score).toBe(5);
+  });
+});
+
+describe("what one merchant can learn or move at another", () => {
+  it("a rule reads only the merchant's own counts, and a block is no decline across the network", async () => {
+    const a = await newMerchant();
+    const b = await newMerchant();
+    const card = freshCard(7_001);
+    // A declines the card twice at the issuer, then blocks it with a rule of its own.
+    const processor = decliningProcessor();
+    const app = createApp({ payments: { processor: processor.factory } });
+    for (let i = 0; i < 2; i++) {
+      const pm = await paymentMethod(a, card);
+      await post(
+        a,
+        "/v1/payment_intents",
+        { amount: 900, currency: "usd", payment_method: pm, confirm: "true" },
+        { app },
+      );
+    }
+    await post(a, "/v1/radar/rules", { action: "block", predicate: ":amount: = 901" });
+    const blocked = await pay(a, card, { amount: 901 });
+    expect(blocked.body.error.decline_code).toBe("fraudulent");
+    await new Promise((r) => setTimeout(r, 200));
+    // B's probe of A's traffic finds nothing: its rule reads B's own counts of the card.
+    await post(b, "/v1/radar/rules", { action: "block", predicate: ":declined_charges_per_card_number_daily: >= 1" });
+    const probe = await pay(b, card);
+    expect(probe.status).toBe(200);
+    // The score counts the two issuer declines, not A's own block: 5 + 2 × 10.
+    expect((await chargeOf(b, probe.body)).outcome.risk_score).toBe(25);
   });
 });
 
