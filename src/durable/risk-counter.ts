@@ -78,7 +78,10 @@ export class RiskCounter extends DurableObject<Env> {
     const seen = sql
       .exec<{ seen: string; verdict: string | null }>("select seen, verdict from attempts where id = ?", attempt.id)
       .toArray()[0];
-    if (seen) return { ...(JSON.parse(seen.seen) as Velocity), pinned: seen.verdict };
+    if (seen) {
+      const first = JSON.parse(seen.seen) as Velocity;
+      return seen.verdict === null ? first : { ...first, pinned: seen.verdict };
+    }
     sql.exec("delete from attempts where at <= ?", attempt.at - DAY);
     const velocity = { hour: this.counts(attempt.at - HOUR), day: this.counts(attempt.at - DAY) };
     sql.exec(

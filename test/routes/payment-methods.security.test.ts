@@ -122,6 +122,7 @@ describe("tampering and exposure", () => {
     expect(text).not.toMatch(/"987"|cvc|ciphertext|wrapped|internal|key_version/);
     expect(Object.keys((JSON.parse(text) as PaymentMethodBody).card).sort()).toEqual([
       "brand",
+      "country",
       "exp_month",
       "exp_year",
       "fingerprint",

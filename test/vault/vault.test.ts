@@ -36,6 +36,7 @@ describe("claimPaymentMethod", () => {
       id: pm.id,
       card: {
         brand: "visa",
+        country: "US",
         last4: "4242",
         exp_month: 12,
         exp_year: 2040,
