@@ -6,8 +6,10 @@
  * (or the 7-day expiry) closes the review as canceled; a declined attempt opens no review.
  */
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
 import { draftIntent } from "../../src/db/payment-intents";
 import { AUTHORIZATION_TTL_SECONDS, createConfirmed } from "../../src/payments/actions";
+import { approveReview } from "../../src/radar/reviews";
 import { countedDeps, type RoundTrip } from "../helpers/d1-count";
 import { eventProblems, eventsOf } from "../helpers/events";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
@@ -21,6 +23,7 @@ import {
   recordedApp,
   unfinished,
 } from "../helpers/payments";
+import { Faults } from "../helpers/processors";
 import { sweepAll } from "../helpers/shards";
 
 const ELEVATED = "4000000000009235";
@@ -139,6 +142,65 @@ describe("capture waits for the approval", () => {
     expect(again.status).toBe(400);
     expect(again.body.error).toMatchObject({ code: "review_unexpected_state", param: "id" });
     expect(await ops(pi.id)).toEqual(["authorize", "capture"]);
+    await invariants(m);
+  });
+
+  it("an approval whose capture crashes stands: the intent is left processing with the claimed capture, and the sweep finishes it", async () => {
+    const m = await newMerchant();
+    const pi = await held(m);
+    for (const kind of ["crash_after", "lose_request"] as const) {
+      const faults = new Faults().set("capture", { kind });
+      const app = createApp({ payments: { processor: faults.factory } });
+      const res = await postWith(m, `/v1/reviews/${pi.review}/approve`, {}, { app });
+      if (kind === "crash_after") {
+        // The approval's batch claimed the capture: whatever the capture did, the review is approved.
+        expect(res.status).toBe(200);
+        expect((await get(m, `/v1/payment_intents/${pi.id}`)).body).toMatchObject({
+          status: "processing",
+          review: null,
+        });
+      } else {
+        // Already approved by the first attempt.
+        expect(res.status).toBe(400);
+      }
+    }
+    expect((await get(m, `/v1/reviews/${pi.review}`)).body).toMatchObject({ open: false, closed_reason: "approved" });
+    await sweepAll({ at: Math.floor(Date.now() / 1000) + 120 });
+    expect((await get(m, `/v1/payment_intents/${pi.id}`)).body).toMatchObject({
+      status: "succeeded",
+      amount_received: 1000,
+    });
+    expect(await ops(pi.id)).toEqual(["authorize", "capture"]);
+    await invariants(m);
+  });
+
+  it("the approval's own batch claims the automatic capture: no crash window leaves an approved review uncaptured", async () => {
+    const m = await newMerchant();
+    const pi = await held(m);
+    const log: RoundTrip[] = [];
+    await approveReview(await countedDeps(log, m.merchantId), m.merchantId, pi.review);
+    const batches = log.filter((t) => t.kind === "batch");
+    // One batch closes the review and claims the capture; the next records the capture's outcome.
+    expect(batches).toHaveLength(2);
+    expect(batches[0]?.sql.some((q) => q.startsWith('update "reviews"'))).toBe(true);
+    expect(batches[0]?.sql.some((q) => q.startsWith('update "payment_intents"'))).toBe(true);
+    expect((await get(m, `/v1/payment_intents/${pi.id}`)).body).toMatchObject({ status: "succeeded" });
+    await invariants(m);
+  });
+
+  it("an approval whose capture the processor refuses stands, and leaves the intent capturable", async () => {
+    const m = await newMerchant();
+    const pi = await held(m);
+    const faults = new Faults().set("capture", { kind: "refuse", reason: "declined" });
+    const app = createApp({ payments: { processor: faults.factory } });
+    expect((await postWith(m, `/v1/reviews/${pi.review}/approve`, {}, { app })).status).toBe(200);
+    expect((await get(m, `/v1/payment_intents/${pi.id}`)).body).toMatchObject({
+      status: "requires_capture",
+      review: null,
+      amount_capturable: 1000,
+    });
+    const captured = await post(m, `/v1/payment_intents/${pi.id}/capture`);
+    expect(captured.body).toMatchObject({ status: "succeeded", amount_received: 1000 });
     await invariants(m);
   });
 
