@@ -12,6 +12,7 @@ import type { IntentChangeKind } from "../domain/intent-events";
 import type { IntentStatus } from "../domain/payment-state";
 import { newId, randomBase62 } from "../lib/ids";
 import type { PageRequest } from "../lib/pagination";
+import { chargeBalanceStatements } from "./balance-transactions";
 import { chargeInsert, type NewCharge } from "./charges";
 import type { Db } from "./client";
 import { isUniqueViolation, RequestAlreadyRan } from "./errors";
@@ -225,11 +226,19 @@ export async function changeIntent(
   const patch = Object.assign({}, ...changes.map((c) => c.patch)) as IntentChange["patch"];
   const at = { merchantId: from.merchantId, currency: from.currency, created };
   const bookings = changes.flatMap((c) => (c.ledger ? [c.ledger] : []));
+  const after = { ...from, ...patch };
   // A charge first: it reads the card's CVC, which an extra statement may forget.
   const charged = changes.flatMap((c) => (c.charge ? [chargeInsert(db, { ...at, intentId: from.id }, c.charge)] : []));
+  // A capture's balance transaction (with the merchant's fee) is the latest charge's.
+  const settled = bookings.flatMap(({ movement }) =>
+    movement.kind === "capture" && movement.captured > 0 && after.latestCharge
+      ? chargeBalanceStatements(db, at, after.latestCharge, movement.captured)
+      : [],
+  );
   const writes = [
     ...charged,
     ...(bookings.length > 0 ? postMovements(db, at, bookings) : []),
+    ...settled,
     ...changes.flatMap((c) => c.extra ?? []),
   ];
   // The shape is the set of columns the change sets (undefined ones are left as they are).
@@ -252,7 +261,6 @@ export async function changeIntent(
     requestKey: c.requestKey,
     answer: c.answer,
   }));
-  const after = { ...from, ...patch };
   const events = intentEventInserts(
     db,
     { merchantId: from.merchantId, intentId: from.id, chargeId: after.latestCharge, created, origin },

@@ -68,13 +68,18 @@ export function setRefundStatus(
   id: string,
   status: "succeeded" | "failed",
   failureReason: string | null = null,
+  failureBalanceTransaction: string | null = null,
 ): Bound {
   return prepared1(db, "refunds.setStatus", () =>
     db
       .update(refunds)
-      .set({ status: sql`${sql.placeholder("status")}`, failureReason: sql`${sql.placeholder("failureReason")}` })
+      .set({
+        status: sql`${sql.placeholder("status")}`,
+        failureReason: sql`${sql.placeholder("failureReason")}`,
+        failureBalanceTransaction: sql`${sql.placeholder("failureBt")}`,
+      })
       .where(and(eq(refunds.id, sql.placeholder("id")), eq(refunds.status, "pending"))),
-  ).bind({ id, status, failureReason });
+  ).bind({ id, status, failureReason, failureBt: failureBalanceTransaction });
 }
 
 /** The merchant's refund with this id, or undefined. */

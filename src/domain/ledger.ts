@@ -7,10 +7,14 @@
  * Accounts (per merchant and currency; positive = held for or owed to the merchant):
  * - authorized_holds (≥ 0): funds authorized on cards and not yet captured or released;
  * - authorization_clearing (≤ 0): the contra account of holds (always −authorized_holds);
- * - pending_balance (≥ 0): captured funds not yet settled, less refunds reserved or paid;
- * - available_balance (≥ 0): settled funds (no movement reaches it before the settlement issue);
+ * - pending_balance (≥ 0): captured funds, net of fees, not yet available;
+ * - available_balance (either sign): funds the merchant can be paid out; refunds are taken from it
+ *   at once, so it goes negative when they exceed what is available (as Stripe's balance does);
  * - refund_reserve (≥ 0): refunds created and not yet answered by the processor;
- * - processor (≤ 0): the counterparty; minus what the processor owes for captures net of refunds.
+ * - processor (≤ 0): the counterparty; minus what the processor owes for captures net of refunds;
+ * - gateway_fees (≥ 0): the fees the gateway has earned from the merchant's captures;
+ * - payouts_in_transit (≥ 0): payouts sent to the bank and not yet paid or failed;
+ * - paid_out (≥ 0): everything the bank has paid the merchant.
  */
 
 /** The ledger accounts of a merchant in one currency. */
@@ -20,7 +24,10 @@ export type Account =
   | "pending_balance"
   | "available_balance"
   | "refund_reserve"
-  | "processor";
+  | "processor"
+  | "gateway_fees"
+  | "payouts_in_transit"
+  | "paid_out";
 
 /** Every account, in chart-of-accounts order. */
 export const ACCOUNTS: readonly Account[] = [
@@ -30,22 +37,29 @@ export const ACCOUNTS: readonly Account[] = [
   "available_balance",
   "refund_reserve",
   "processor",
+  "gateway_fees",
+  "payouts_in_transit",
+  "paid_out",
 ];
 
-/** The sign rule of an account: which side of zero its balance must stay on. */
-export type SignRule = "non_negative" | "non_positive";
+/** The sign rule of an account: which side of zero its balance must stay on (`either`: no rule). */
+export type SignRule = "non_negative" | "non_positive" | "either";
 
 /** The sign rule of `account`; every account has exactly one. */
 export function accountSign(account: Account): SignRule {
   switch (account) {
     case "authorized_holds":
     case "pending_balance":
-    case "available_balance":
     case "refund_reserve":
+    case "gateway_fees":
+    case "payouts_in_transit":
+    case "paid_out":
       return "non_negative";
     case "authorization_clearing":
     case "processor":
       return "non_positive";
+    case "available_balance":
+      return "either";
   }
 }
 
@@ -54,6 +68,9 @@ export const NON_NEGATIVE_ACCOUNTS: readonly Account[] = ACCOUNTS.filter((a) => 
 
 /** Accounts whose balance may never be positive. */
 export const NON_POSITIVE_ACCOUNTS: readonly Account[] = ACCOUNTS.filter((a) => accountSign(a) === "non_positive");
+
+/** Accounts whose balance may have either sign. */
+export const UNSIGNED_ACCOUNTS: readonly Account[] = ACCOUNTS.filter((a) => accountSign(a) === "either");
 
 /** One leg of a ledger transaction, in minor units. */
 export interface Posting {
@@ -66,9 +83,16 @@ export type Movement =
   | { kind: "authorize"; amount: number }
   | { kind: "release"; amount: number }
   | { kind: "capture"; authorized: number; captured: number }
+  | { kind: "fee"; amount: number }
   | { kind: "refund_reserve"; amount: number }
   | { kind: "refund"; amount: number }
-  | { kind: "refund_failure"; amount: number };
+  | { kind: "refund_failure"; amount: number }
+  | { kind: "fee_refund"; amount: number }
+  | { kind: "fee_refund_reversal"; amount: number }
+  | { kind: "settle"; amount: number }
+  | { kind: "payout"; amount: number }
+  | { kind: "payout_paid"; amount: number }
+  | { kind: "payout_failure"; amount: number };
 
 /** The kind of a movement, as stored in ledger_entries.kind. */
 export type MovementKind = Movement["kind"];
@@ -105,9 +129,15 @@ export function postingsFor(m: Movement): Posting[] {
         { account: "pending_balance", amount: m.captured },
         { account: "processor", amount: neg(m.captured) },
       ];
-    case "refund_reserve":
+    case "fee":
+      // The gateway's fee on a capture, out of the funds the capture made pending.
       return [
         { account: "pending_balance", amount: neg(m.amount) },
+        { account: "gateway_fees", amount: m.amount },
+      ];
+    case "refund_reserve":
+      return [
+        { account: "available_balance", amount: neg(m.amount) },
         { account: "refund_reserve", amount: m.amount },
       ];
     case "refund":
@@ -118,7 +148,38 @@ export function postingsFor(m: Movement): Posting[] {
     case "refund_failure":
       return [
         { account: "refund_reserve", amount: neg(m.amount) },
-        { account: "pending_balance", amount: m.amount },
+        { account: "available_balance", amount: m.amount },
+      ];
+    case "fee_refund":
+      // A refund returning its share of the charge's fee (only when the merchant's terms say so).
+      return [
+        { account: "gateway_fees", amount: neg(m.amount) },
+        { account: "available_balance", amount: m.amount },
+      ];
+    case "fee_refund_reversal":
+      return [
+        { account: "available_balance", amount: neg(m.amount) },
+        { account: "gateway_fees", amount: m.amount },
+      ];
+    case "settle":
+      return [
+        { account: "pending_balance", amount: neg(m.amount) },
+        { account: "available_balance", amount: m.amount },
+      ];
+    case "payout":
+      return [
+        { account: "available_balance", amount: neg(m.amount) },
+        { account: "payouts_in_transit", amount: m.amount },
+      ];
+    case "payout_paid":
+      return [
+        { account: "payouts_in_transit", amount: neg(m.amount) },
+        { account: "paid_out", amount: m.amount },
+      ];
+    case "payout_failure":
+      return [
+        { account: "payouts_in_transit", amount: neg(m.amount) },
+        { account: "available_balance", amount: m.amount },
       ];
   }
 }
@@ -144,7 +205,9 @@ export function violations(balances: Balances): Violation[] {
   for (const account of ACCOUNTS) {
     const balance = balanceOf(balances, account);
     const rule = accountSign(account);
-    if (rule === "non_negative" ? balance < 0 : balance > 0) out.push({ account, balance, rule });
+    if ((rule === "non_negative" && balance < 0) || (rule === "non_positive" && balance > 0)) {
+      out.push({ account, balance, rule });
+    }
   }
   return out;
 }

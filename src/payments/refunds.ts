@@ -10,6 +10,7 @@
  * never told that a refund failed when it exists.
  */
 
+import { refundBalanceStatements, refundFailureBalanceStatements } from "../db/balance-transactions";
 import { refundTargetQuery } from "../db/charges";
 import { type EventSpec, eventInserts } from "../db/events";
 import { type ClaimShape, claimWhere } from "../db/intent-claims";
@@ -86,6 +87,7 @@ function pendingRefund(
     reason: input.reason ?? null,
     metadata: JSON.stringify(input.metadata ?? {}),
     failureReason: null,
+    failureBalanceTransaction: null,
     idempotencyKey: idempotencyKey ?? null,
     created,
   } as const;
@@ -127,7 +129,10 @@ async function reserveRefund(deps: PaymentDeps, merchantId: string, input: Refun
     { key: "refund", sql: refundAmount, values },
     byCharge ? { key: "charge", sql: chargeIntent } : undefined,
   );
-  const ledger = postMovementOf(db, { merchantId, sourceId: id, created }, "refund_reserve", refund);
+  const ledger = [
+    ...postMovementOf(db, { merchantId, sourceId: id, created }, "refund_reserve", refund),
+    ...refundBalanceStatements(db, { merchantId, created }, id),
+  ];
   const target = { merchantId, id: input.paymentIntent ?? "" };
   const events = refundEvents(deps, [[{ id, merchantId }, "created", created]]);
   const shape = byCharge ? CHARGE_REFUND_CLAIM : REFUND_CLAIM;
@@ -177,7 +182,11 @@ async function createRefundRead(deps: PaymentDeps, merchantId: string, input: Re
           amount: d.amount,
           patch: { amountRefunded: row.amountRefunded + d.amount },
           ledger: { movement: { kind: "refund_reserve", amount: d.amount }, sourceId: refund.id },
-          extra: [insertRefund(db, refund), ...refundEvents(deps, [[refund, "created", refund.created]])],
+          extra: [
+            insertRefund(db, refund),
+            ...refundBalanceStatements(db, { merchantId, created: refund.created }, refund.id),
+            ...refundEvents(deps, [[refund, "created", refund.created]]),
+          ],
         };
       },
       current,
@@ -222,6 +231,7 @@ export async function runRefund(deps: PaymentDeps, refund: RefundRow, intent?: I
       return { ...refund, status: "succeeded" };
     }
     // Failed: give the reservation back on the intent and in the ledger, in one batch.
+    const failureBt = newId("txn");
     await mutate(
       deps,
       refund.merchantId,
@@ -237,7 +247,8 @@ export async function runRefund(deps: PaymentDeps, refund: RefundRow, intent?: I
           patch: { amountRefunded: row.amountRefunded - refund.amount },
           ledger: { movement: r.movement, sourceId: refund.id },
           extra: [
-            setRefundStatus(deps.db, refund.id, "failed", r.failureReason),
+            setRefundStatus(deps.db, refund.id, "failed", r.failureReason, failureBt),
+            ...refundFailureBalanceStatements(deps.db, at, refund.id, failureBt),
             ...refundEvents(deps, [
               [refund, "updated", at.created, { status: "pending", failure_reason: null }],
               [refund, "failed", at.created],
@@ -247,7 +258,7 @@ export async function runRefund(deps: PaymentDeps, refund: RefundRow, intent?: I
       },
       held,
     );
-    return { ...refund, status: "failed", failureReason: r.failureReason };
+    return { ...refund, status: "failed", failureReason: r.failureReason, failureBalanceTransaction: failureBt };
   } catch (err) {
     if (!(err instanceof AlreadyFinished)) {
       log("warn", "refund_unfinished", { refund: refund.id, error: err instanceof Error ? err.name : "unknown" });

@@ -81,10 +81,14 @@ describe("postMovement", () => {
         accounts: {
           authorized_holds: 0,
           authorization_clearing: 0,
-          pending_balance: 300,
-          available_balance: 0,
+          // Captured funds stay pending until settled; refunds are taken from the available balance at once.
+          pending_balance: 600,
+          available_balance: -300,
           refund_reserve: 100,
           processor: -400,
+          gateway_fees: 0,
+          payouts_in_transit: 0,
+          paid_out: 0,
         },
         refunded: 200,
       },
@@ -173,18 +177,28 @@ describe("the database enforces the ledger", () => {
     const err = await refusal(postMovement(db, refund, { kind: "refund_failure", amount: 300 }));
     expect(isLedgerViolation(err)).toBe("double_booking");
     expect((await balances(db, intent.merchantId))[0]).toMatchObject({
-      accounts: { pending_balance: 400, refund_reserve: 300 },
+      accounts: { pending_balance: 1000, available_balance: -600, refund_reserve: 300 },
       refunded: 300,
     });
   });
 
-  it("refuses reserving more than the pending balance", async () => {
+  it("lets the available balance go negative, but never a pending balance or the fees", async () => {
     const intent = context();
     await book(intent, { kind: "authorize", amount: 500 }, { kind: "capture", authorized: 500, captured: 500 });
-    const err = await refusal(
-      postMovement(db, { ...intent, sourceId: newId("re") }, { kind: "refund_reserve", amount: 501 }),
+    // A refund before settlement is taken from the available balance, which goes below zero.
+    await book({ ...intent, sourceId: newId("re") }, { kind: "refund_reserve", amount: 500 });
+    expect((await balances(db, intent.merchantId))[0]?.accounts).toMatchObject({
+      pending_balance: 500,
+      available_balance: -500,
+    });
+    const settled = await refusal(
+      postMovement(db, { ...intent, sourceId: newId("txn") }, { kind: "settle", amount: 501 }),
     );
-    expect(isLedgerViolation(err)).toBe("negative_balance");
+    expect(isLedgerViolation(settled)).toBe("negative_balance");
+    const fees = await refusal(
+      postMovement(db, { ...intent, sourceId: newId("txn") }, { kind: "fee_refund", amount: 1 }),
+    );
+    expect(isLedgerViolation(fees)).toBe("negative_balance");
   });
 
   it("refuses an account that does not exist in the chart", async () => {

@@ -11,6 +11,7 @@ import {
   NON_NEGATIVE_ACCOUNTS,
   NON_POSITIVE_ACCOUNTS,
   postingsFor,
+  UNSIGNED_ACCOUNTS,
   violations,
   zeroBalances,
 } from "../../src/domain/ledger";
@@ -43,7 +44,7 @@ describe("postingsFor", () => {
     [
       { kind: "refund_reserve", amount: 200 },
       [
-        ["pending_balance", -200],
+        ["available_balance", -200],
         ["refund_reserve", 200],
       ],
     ],
@@ -58,7 +59,56 @@ describe("postingsFor", () => {
       { kind: "refund_failure", amount: 200 },
       [
         ["refund_reserve", -200],
-        ["pending_balance", 200],
+        ["available_balance", 200],
+      ],
+    ],
+    [
+      { kind: "fee", amount: 59 },
+      [
+        ["pending_balance", -59],
+        ["gateway_fees", 59],
+      ],
+    ],
+    [
+      { kind: "fee_refund", amount: 12 },
+      [
+        ["gateway_fees", -12],
+        ["available_balance", 12],
+      ],
+    ],
+    [
+      { kind: "fee_refund_reversal", amount: 12 },
+      [
+        ["available_balance", -12],
+        ["gateway_fees", 12],
+      ],
+    ],
+    [
+      { kind: "settle", amount: 541 },
+      [
+        ["pending_balance", -541],
+        ["available_balance", 541],
+      ],
+    ],
+    [
+      { kind: "payout", amount: 541 },
+      [
+        ["available_balance", -541],
+        ["payouts_in_transit", 541],
+      ],
+    ],
+    [
+      { kind: "payout_paid", amount: 541 },
+      [
+        ["payouts_in_transit", -541],
+        ["paid_out", 541],
+      ],
+    ],
+    [
+      { kind: "payout_failure", amount: 541 },
+      [
+        ["payouts_in_transit", -541],
+        ["available_balance", 541],
       ],
     ],
   ];
@@ -87,12 +137,23 @@ describe("postingsFor", () => {
 });
 
 describe("sign rules", () => {
-  it("every account has exactly one rule, and the two lists partition the chart", () => {
+  it("every account has exactly one rule, and the three lists partition the chart", () => {
     expect([...NON_NEGATIVE_ACCOUNTS].sort()).toEqual(
-      ["authorized_holds", "available_balance", "pending_balance", "refund_reserve"].sort(),
+      [
+        "authorized_holds",
+        "pending_balance",
+        "refund_reserve",
+        "gateway_fees",
+        "payouts_in_transit",
+        "paid_out",
+      ].sort(),
     );
     expect([...NON_POSITIVE_ACCOUNTS].sort()).toEqual(["authorization_clearing", "processor"]);
-    expect([...NON_NEGATIVE_ACCOUNTS, ...NON_POSITIVE_ACCOUNTS].sort()).toEqual([...ACCOUNTS].sort());
+    // The merchant's available balance may go negative (refunds are taken from it at once).
+    expect(UNSIGNED_ACCOUNTS).toEqual(["available_balance"]);
+    expect([...NON_NEGATIVE_ACCOUNTS, ...NON_POSITIVE_ACCOUNTS, ...UNSIGNED_ACCOUNTS].sort()).toEqual(
+      [...ACCOUNTS].sort(),
+    );
     for (const a of NON_POSITIVE_ACCOUNTS) expect(accountSign(a)).toBe("non_positive");
   });
 
@@ -164,11 +225,11 @@ describe("intent life cycles (property)", () => {
             expect(violations(balances)).toEqual([]);
           }
         }
-        // Holds are always fully released, and pending + reserve nets the processor.
+        // Holds are always fully released, and the merchant's balance nets the processor.
         expect(balances.authorized_holds).toBe(0);
         expect(balances.authorization_clearing).toBe(0);
         expect(balances.refund_reserve).toBe(0);
-        expect(balances.pending_balance + balances.processor).toBe(0);
+        expect(balances.pending_balance + balances.available_balance + balances.processor).toBe(0);
         expect(Object.values(balances).reduce((s, b) => s + b, 0)).toBe(0);
       }),
     );

@@ -1,4 +1,4 @@
-/** GET /v1/balance follows the ledger through a life cycle: hold, partial capture, pending refund, paid refund. */
+/** GET /v1/balance follows the ledger through a life cycle: hold, partial capture (pending), pending refund (taken from available at once), paid refund. */
 import { describe, expect, it } from "vitest";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { newMerchant } from "../helpers/merchants";
@@ -25,8 +25,8 @@ describe("GET /v1/balance", () => {
     expect(refund.status).toBe("pending");
     expect((await get(m, "/v1/balance")).body).toEqual({
       object: "balance",
-      available: usd(0),
-      pending: usd(400),
+      available: usd(-200),
+      pending: usd(600),
       authorized: usd(0),
       refund_reserved: usd(200),
       refunded: usd(0),
@@ -36,7 +36,8 @@ describe("GET /v1/balance", () => {
     await sweepAll({ at: Math.floor(Date.now() / 1000) + 120 });
     expect((await get(m, `/v1/refunds/${refund.id}`)).body.status).toBe("succeeded");
     expect((await get(m, "/v1/balance")).body).toMatchObject({
-      pending: usd(400),
+      available: usd(-200),
+      pending: usd(600),
       refund_reserved: usd(0),
       refunded: usd(200),
     });

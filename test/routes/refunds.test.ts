@@ -40,8 +40,10 @@ describe("POST /v1/refunds", () => {
       amount_refunded: 4000,
     });
     const balance = (await get(m, "/v1/balance")).body;
+    // Refunds are taken from the available balance at once; the capture stays pending until settled.
     expect(balance).toMatchObject({
-      pending: [{ amount: 0, currency: "usd" }],
+      available: [{ amount: -4000, currency: "usd" }],
+      pending: [{ amount: 4000, currency: "usd" }],
       refunded: [{ amount: 4000, currency: "usd" }],
     });
     expect(await unbalancedTransactions(m.merchantId)).toEqual([]);

@@ -4,7 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { type Account, NON_NEGATIVE_ACCOUNTS, NON_POSITIVE_ACCOUNTS } from "../../domain/ledger";
+import { type Account, NON_NEGATIVE_ACCOUNTS, NON_POSITIVE_ACCOUNTS, UNSIGNED_ACCOUNTS } from "../../domain/ledger";
 
 /** A PaymentIntent. `version` is bumped by every change, through payment_intent_versions. */
 export const paymentIntents = sqliteTable(
@@ -93,6 +93,8 @@ export const refunds = sqliteTable(
     reason: text("reason"),
     metadata: text("metadata").notNull().default("{}"),
     failureReason: text("failure_reason"),
+    /** The balance transaction that gave a failed refund's funds back (`txn_…`), null otherwise. */
+    failureBalanceTransaction: text("failure_balance_transaction"),
     idempotencyKey: text("idempotency_key"),
     created: integer("created").notNull(),
   },
@@ -155,7 +157,7 @@ export const ledgerBalances = sqliteTable(
     primaryKey({ columns: [t.merchantId, t.currency, t.account] }),
     check(
       "ledger_balances_sign_check",
-      sql`(${sql.identifier("account")} IN (${accountList(NON_NEGATIVE_ACCOUNTS)}) AND ${sql.identifier("balance")} >= 0) OR (${sql.identifier("account")} IN (${accountList(NON_POSITIVE_ACCOUNTS)}) AND ${sql.identifier("balance")} <= 0)`,
+      sql`(${sql.identifier("account")} IN (${accountList(NON_NEGATIVE_ACCOUNTS)}) AND ${sql.identifier("balance")} >= 0) OR (${sql.identifier("account")} IN (${accountList(NON_POSITIVE_ACCOUNTS)}) AND ${sql.identifier("balance")} <= 0) OR ${sql.identifier("account")} IN (${accountList(UNSIGNED_ACCOUNTS)})`,
     ),
   ],
 );
