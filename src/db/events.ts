@@ -22,6 +22,7 @@ import {
   charges,
   customers,
   events,
+  ledgerBalances,
   paymentIntents,
   paymentMethods,
   refunds,
@@ -91,7 +92,7 @@ function rowJson(table: SQLiteTable, leaveOut: ReadonlySet<string> = new Set()):
 }
 
 /** The table an event's snapshot is taken from, and the row's JSON. */
-function source(type: EventObjectType): { table: SQLiteTable; json: () => SQL } {
+function source(type: Exclude<EventObjectType, "balance">): { table: SQLiteTable; json: () => SQL } {
   switch (type) {
     case "payment_intent":
       return { table: paymentIntents, json: () => rowJson(paymentIntents) };
@@ -155,7 +156,10 @@ export function eventInsert(db: Db, spec: EventSpec): Bound {
  * miss rolls the batch back). For a change that may already have been made, inside a batch that
  * must land anyway (an outcome's batch saving its card to a customer).
  */
-export function eventInsertIfChanged(db: Db, spec: Omit<EventSpec, "afterChange">): Bound {
+export function eventInsertIfChanged(
+  db: Db,
+  spec: Omit<EventSpec, "afterChange" | "objectType"> & { objectType: Exclude<EventObjectType, "balance"> },
+): Bound {
   const statement = prepared1(db, `events.insertIfChanged:${spec.objectType}`, () => {
     const p = sql.placeholder;
     const { table, json } = source(spec.objectType);
@@ -192,11 +196,23 @@ export function eventInsertIfChanged(db: Db, spec: Omit<EventSpec, "afterChange"
  * the intent's row instead (as events did then, rendered by `chargeOfIntent`), so the batch of a
  * later capture or refund of it never fails for want of the charge row.
  */
-function snapshotOf(type: EventObjectType, row: SQL, i: number): SQL {
+function snapshotOf(type: Exclude<EventObjectType, "balance">, row: SQL, i: number): SQL {
   if (type !== "charge") return row;
   const pi = paymentIntents;
   const p = sql.placeholder;
   return sql`coalesce(${row}, (select ${rowJson(pi)} from ${pi} where ${pi.latestCharge} = ${p(`objectId${i}`)} and ${pi.merchantId} = ${p("merchantId")}))`;
+}
+
+/**
+ * The snapshot of a `balance` event: the merchant's available and pending balance per currency, from
+ * the ledger's running balances as the batch left them (rendered as Stripe's Balance).
+ */
+function balanceSnapshot(): SQL {
+  const b = ledgerBalances;
+  const of = (account: string) =>
+    sql`coalesce(sum(case when ${b.account} = ${literal(account)} then ${b.balance} end), 0)`;
+  const perCurrency = sql`select ${b.currency} as currency, ${of("available_balance")} as available, ${of("pending_balance")} as pending from ${b} where ${b.merchantId} = ${sql.placeholder("merchantId")} group by ${b.currency} order by ${b.currency}`;
+  return sql`(select json_group_array(json_object('currency', currency, 'available', available, 'pending', pending)) from (${perCurrency}))`;
 }
 
 function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
@@ -207,19 +223,19 @@ function insertRows(db: Db, specs: readonly EventSpec[]): Bound {
     const merchant = sql.identifier("merchant_id");
     return db.insert(events).values(
       specs.map((spec, i) => {
-        const { table, json } = source(spec.objectType);
         const guard = spec.afterChange ? sql` and changes() > 0` : sql``;
+        const row = (type: Exclude<EventObjectType, "balance">) => {
+          const { table, json } = source(type);
+          return sql`(select ${json()} from ${table} where ${id} = ${p(`objectId${i}`)} and ${merchant} = ${p("merchantId")}${guard})`;
+        };
+        const type = spec.objectType;
         return {
           id: p(`id${i}`),
           merchantId: p("merchantId"),
           type: p(`type${i}`),
           objectType: literal(spec.objectType),
           objectId: p(`objectId${i}`),
-          snapshot: snapshotOf(
-            spec.objectType,
-            sql`(select ${json()} from ${table} where ${id} = ${p(`objectId${i}`)} and ${merchant} = ${p("merchantId")}${guard})`,
-            i,
-          ),
+          snapshot: type === "balance" ? balanceSnapshot() : snapshotOf(type, row(type), i),
           previousAttributes: p(`previous${i}`),
           requestId: p(`requestId${i}`),
           requestIdempotencyKey: p(`idempotencyKey${i}`),

@@ -28,6 +28,11 @@ export const EVENT_TYPES = [
   "customer.deleted",
   "payment_method.attached",
   "payment_method.detached",
+  "balance.available",
+  "payout.created",
+  "payout.updated",
+  "payout.paid",
+  "payout.failed",
   "webhook_endpoint.disabled",
 ] as const;
 

@@ -30,7 +30,8 @@ export type EventObjectType =
   | "review"
   | "payment_method"
   | "customer"
-  | "webhook_endpoint";
+  | "webhook_endpoint"
+  | "balance";
 
 /** `data.object` of an event: the object as the API showed it right after the change. */
 export function eventDataObject(row: EventRow, livemode: boolean): Record<string, unknown> {
@@ -57,6 +58,16 @@ export function eventDataObject(row: EventRow, livemode: boolean): Record<string
     case "webhook_endpoint":
       // The snapshot has no secret columns (db/events.ts), and the object is rendered without one.
       return webhookEndpointJson(snapshot as WebhookEndpointRow, livemode);
+    case "balance": {
+      // The ledger's available and pending balance per currency (db/events.ts `balanceSnapshot`).
+      const rows = snapshot as { currency: string; available: number; pending: number }[];
+      return {
+        object: "balance",
+        available: rows.map((r) => ({ amount: r.available, currency: r.currency })),
+        pending: rows.map((r) => ({ amount: r.pending, currency: r.currency })),
+        livemode,
+      };
+    }
   }
 }
 
