@@ -26,9 +26,11 @@ import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
 import { registerAdminRadar } from "./routes/admin-radar";
+import { registerAdminSettlement } from "./routes/admin-settlement";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerApiKeys } from "./routes/api-keys";
 import { registerBalance } from "./routes/balance";
+import { registerBalanceTransactions } from "./routes/balance-transactions";
 import { registerCharges } from "./routes/charges";
 import { registerCustomers } from "./routes/customers";
 import { registerDocs } from "./routes/docs";
@@ -110,6 +112,7 @@ export function createApp(options: AppOptions = {}): App {
   registerRefunds(app);
   registerCharges(app);
   registerBalance(app);
+  registerBalanceTransactions(app);
   registerCustomers(app);
   registerPaymentMethods(app);
   registerTokens(app);
@@ -126,6 +129,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminApiKeys(app);
   registerAdminOperators(app);
   registerAdminRadar(app);
+  registerAdminSettlement(app);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.
   registerDocs(app);

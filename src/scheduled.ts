@@ -9,6 +9,7 @@ import { allShards } from "./db/shards";
 import { log } from "./lib/log";
 import { sweepPayments } from "./payments/actions";
 import { paymentDeps } from "./payments/deps";
+import { settleShard } from "./settlement/settle";
 import { sweepExpiredCvcs } from "./vault";
 import { dispatchAll } from "./webhooks/dispatch";
 
@@ -33,7 +34,8 @@ export const SWEEP_PARALLEL_SHARDS = 4;
 
 /**
  * One cron run over every shard: clears expired CVCs (PCI DSS 3.3), then expires week-old
- * authorizations and reconciles unknown processor outcomes, then prunes events and webhook
+ * authorizations and reconciles unknown processor outcomes, then makes due funds available
+ * (settlement at the 00:00 UTC cut-off), then prunes events and webhook
  * attempts older than 30 days (a bounded number per run). Shards are swept SWEEP_PARALLEL_SHARDS
  * at a time, each in its own bounded batches and time budget; a shard that fails is logged and
  * does not stop the others. On each shard, the merchants `merchantsToSkip` names are skipped (a
@@ -52,6 +54,10 @@ export async function scheduledSweep(env: Env): Promise<void> {
     await merchantsToSkip(controlDb(env), shard, Date.now())
       .then((skip) => sweepPayments(paymentDeps(env, db), { skip: new Set(skip) }))
       .then(() => undefined, failed("payments_sweep_failed"));
+    // Funds due at the last 00:00 UTC cut-off become available (idempotent per merchant, currency and date).
+    await merchantsToSkip(controlDb(env), shard, Date.now())
+      .then((skip) => settleShard(db, Math.floor(Date.now() / 1000), { skip }))
+      .then((settled) => log("info", "settlement_run", { shard, ...settled }), failed("settlement_failed"));
     const before = Math.floor(Date.now() / 1000) - EVENT_RETENTION_SECONDS;
     await merchantsToSkip(controlDb(env), shard, Date.now())
       .then((skip) => pruneEvents(db, before, skip))

@@ -8,8 +8,10 @@
  */
 import { type AnyColumn, and, eq, type SQL, sql } from "drizzle-orm";
 import { DAY, DEFAULT_TERMS } from "../domain/fees";
+import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { postMovementOf } from "./ledger";
+import { listPage, type PageResult } from "./pagination";
 import { type Bound, prepared1 } from "./prepared";
 import { balanceTransactions, refunds, settlementSettings } from "./schema";
 
@@ -184,4 +186,34 @@ export function getBalanceTransaction(db: Db, merchantId: string, id: string) {
     .from(balanceTransactions)
     .where(and(eq(balanceTransactions.id, id), eq(balanceTransactions.merchantId, merchantId)))
     .get();
+}
+
+/** What a list of balance transactions may be narrowed to (each given filter must match). */
+export interface BalanceTransactionFilter {
+  type?: string;
+  source?: string;
+  payout?: string;
+  currency?: string;
+}
+
+/** A page of the merchant's balance transactions, newest first. */
+export function listBalanceTransactions(
+  db: Db,
+  merchantId: string,
+  filter: BalanceTransactionFilter,
+  page: PageRequest,
+): Promise<PageResult<BalanceTransactionRow>> {
+  const t = balanceTransactions;
+  const scope = and(
+    eq(t.merchantId, merchantId),
+    filter.type === undefined ? undefined : eq(t.type, filter.type),
+    filter.source === undefined ? undefined : eq(t.source, filter.source),
+    filter.payout === undefined ? undefined : eq(t.payout, filter.payout),
+    filter.currency === undefined ? undefined : eq(t.currency, filter.currency),
+  );
+  return listPage(
+    db,
+    { table: t, id: t.id, created: t.created, scope, cursorScope: eq(t.merchantId, merchantId) },
+    page,
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { charges, customers, paymentIntents, paymentMethods } from "./schema";
+import { balanceTransactions, charges, customers, paymentIntents, paymentMethods } from "./schema";
 
 /** Most ids one query binds (D1's limit of 100 bound parameters, less the merchant id and some room). */
 export const MAX_IDS_PER_QUERY = 90;
@@ -53,4 +53,13 @@ export function paymentMethodsByIds(db: Db, merchantId: string, ids: string[]) {
     .select()
     .from(paymentMethods)
     .where(and(eq(paymentMethods.merchantId, merchantId), inArray(paymentMethods.id, ids)));
+}
+
+/** The merchant's balance transactions with these ids. */
+export function balanceTransactionsByIds(db: Db, merchantId: string, ids: string[]) {
+  const bt = balanceTransactions;
+  return db
+    .select()
+    .from(bt)
+    .where(and(eq(bt.merchantId, merchantId), inArray(bt.id, ids)));
 }

@@ -5,7 +5,14 @@
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import { customerJson } from "../customers";
-import { chargesByIds, customersByIds, intentsByIds, paymentMethodsByIds } from "../db/by-ids";
+import type { BalanceTransactionRow } from "../db/balance-transactions";
+import {
+  balanceTransactionsByIds,
+  chargesByIds,
+  customersByIds,
+  intentsByIds,
+  paymentMethodsByIds,
+} from "../db/by-ids";
 import type { ChargeRow } from "../db/charges";
 import type { Db } from "../db/client";
 import type { CustomerRow } from "../db/customers";
@@ -13,6 +20,7 @@ import type { IntentRow } from "../db/payment-intents";
 import type { PaymentMethodRow } from "../db/vault";
 import type { Scope } from "../domain/scopes";
 import { type ChargeIntent, chargeJson, intentJson } from "../payments/serialize";
+import { balanceTransactionJson } from "../settlement/json";
 import { paymentMethodObject } from "../vault/objects";
 
 /** The object types that have expandable fields or can be expanded into. */
@@ -23,7 +31,8 @@ export type ObjectType =
   | "review"
   | "customer"
   | "payment_method"
-  | "balance_transaction";
+  | "balance_transaction"
+  | "payout";
 
 /** One expandable field: where it sits in the object (`invoice_settings.default_payment_method`) and what its id names. */
 export interface ExpandableField {
@@ -45,11 +54,20 @@ export const EXPANDABLE: Record<ObjectType, readonly ExpandableField[]> = {
     field("customer", "customer"),
     field("balance_transaction", "balance_transaction"),
   ],
-  refund: [field("charge", "charge"), field("payment_intent", "payment_intent")],
+  refund: [
+    field("charge", "charge"),
+    field("payment_intent", "payment_intent"),
+    field("balance_transaction", "balance_transaction"),
+    field("failure_balance_transaction", "balance_transaction"),
+  ],
   review: [field("charge", "charge"), field("payment_intent", "payment_intent")],
   customer: [field("invoice_settings.default_payment_method", "payment_method")],
   payment_method: [field("customer", "customer")],
   balance_transaction: [],
+  payout: [
+    field("balance_transaction", "balance_transaction"),
+    field("failure_balance_transaction", "balance_transaction"),
+  ],
 };
 
 /** The scope a caller needs to see an object of each type expanded (the scope of its retrieve). */
@@ -61,6 +79,7 @@ export const READ_SCOPE: Record<ObjectType, Scope> = {
   customer: "customers:read",
   payment_method: "payment_methods:read",
   balance_transaction: "balance:read",
+  payout: "payouts:read",
 };
 
 /** An object as the API shows it; `id` is what an expandable field of another object holds. */
@@ -87,13 +106,11 @@ export const loadCharges = loader<ChargeRow & { intent: string }>(chargesByIds, 
   return chargeJson(charge, JSON.parse(intent) as ChargeIntent, livemode);
 });
 
-/**
- * The loader of each type that can be expanded into. A type without one (balance transactions,
- * always null until settlement lands) keeps its ids as they are.
- */
+/** The loader of each type that can be expanded into. */
 export const LOADERS: Partial<Record<ObjectType, Loader>> = {
   payment_intent: loader<IntentRow>(intentsByIds, intentJson),
   charge: loadCharges,
   customer: loader<CustomerRow>(customersByIds, customerJson),
   payment_method: loader<PaymentMethodRow>(paymentMethodsByIds, paymentMethodObject),
+  balance_transaction: loader<BalanceTransactionRow>(balanceTransactionsByIds, balanceTransactionJson),
 };

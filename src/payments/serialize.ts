@@ -1,4 +1,5 @@
 /** The wire shapes of PaymentIntents, charges and refunds (Stripe's field names), built from stored rows. */
+import { balanceTransactionOf } from "../db/balance-transactions";
 import type { ChargeRow } from "../db/charges";
 import type { IntentRow } from "../db/payment-intents";
 import type { RefundRow } from "../db/refunds";
@@ -141,7 +142,8 @@ export function chargeJson(charge: ChargeRow, intent: ChargeIntent, livemode: bo
     amount: charge.amount,
     amount_captured: succeeded ? intent.amountReceived : 0,
     amount_refunded: succeeded ? intent.amountRefunded : 0,
-    balance_transaction: null,
+    // A captured charge's balance transaction, written with its capture (db/balance-transactions.ts).
+    balance_transaction: captured ? balanceTransactionOf(charge.id) : null,
     billing_details: charge.billingDetails ? (JSON.parse(charge.billingDetails) as BillingDetails) : NO_BILLING_DETAILS,
     captured,
     created: charge.created,
@@ -197,9 +199,12 @@ export function refundJson(row: RefundRow) {
     id: row.id,
     object: "refund" as const,
     amount: row.amount,
+    // Written with the refund's reservation; a failed refund's funds come back in a second one.
+    balance_transaction: balanceTransactionOf(row.id),
     charge: row.charge,
     created: row.created,
     currency: row.currency,
+    failure_balance_transaction: row.failureBalanceTransaction ?? null,
     failure_reason: row.failureReason,
     metadata: JSON.parse(row.metadata) as Metadata,
     payment_intent: row.paymentIntentId,

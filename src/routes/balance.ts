@@ -1,6 +1,6 @@
 /**
  * `GET /v1/balance`: the merchant's ledger balances per currency, in Stripe's Balance shape
- * (`available`, `pending`), plus edgepay's `authorized` (uncaptured holds), `refund_reserved`
+ * (`available`, `pending`: exactly the nets of its available and pending balance transactions), plus edgepay's `authorized` (uncaptured holds), `refund_reserved`
  * (refunds awaiting the processor) and `refunded` (succeeded refunds) totals. See docs/ledger.md.
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -16,8 +16,13 @@ const Amounts = z.array(z.object({ amount: z.int(), currency: z.string() }));
 const BalanceSchema = z
   .object({
     object: z.literal("balance"),
-    available: Amounts.openapi({ description: "Settled funds (nothing settles yet: always 0)." }),
-    pending: Amounts.openapi({ description: "Captured funds not yet settled, less refunds reserved or paid." }),
+    available: Amounts.openapi({
+      description:
+        "Funds that can be paid out: settled captures less refunds (taken at once) and payouts; may be negative.",
+    }),
+    pending: Amounts.openapi({
+      description: "Captured funds, net of fees, not yet available (see docs/settlement.md).",
+    }),
     authorized: Amounts.openapi({ description: "edgepay extension: authorized, not yet captured or released." }),
     refund_reserved: Amounts.openapi({
       description: "edgepay extension: refunds created and not yet answered by the processor.",

@@ -38,7 +38,11 @@ const ChargeSchema = z
     amount: z.int(),
     amount_captured: z.int(),
     amount_refunded: z.int(),
-    balance_transaction: expandableId(z.string(), "balance_transaction", "Null until settlement exists.").nullable(),
+    balance_transaction: expandableId(
+      z.string(),
+      "balance_transaction",
+      "The capture's balance transaction; null until captured.",
+    ).nullable(),
     billing_details: z.object({
       address: z.object({
         city: nullable,

@@ -1,0 +1,211 @@
+/**
+ * Operator API for settlement: a merchant's terms (`/admin/v1/merchants/:id/settlement`: fee,
+ * refund of fees, settlement delay, payout schedule, bank account), and a settlement run "as of" a
+ * given time on every shard (`POST /admin/v1/settlement/runs`, for backfills and tests; the cron
+ * runs the same every 15 minutes). Every write is audited. See docs/settlement.md.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { controlDb } from "../db/client";
+import { insertAudit } from "../db/merchants";
+import { getSettlementSettings, putSettlementSettings, type SettlementSettingsRow } from "../db/settlement-settings";
+import { allShards, merchantShard } from "../db/shards";
+import { isCurrency } from "../domain/currencies";
+import { ApiError, invalidParam } from "../errors";
+import { noSuchMessage } from "../lib/ids";
+import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { boolParam, intParam } from "../lib/params";
+import { operatorAudit } from "../middleware/operator-auth";
+import { bankBehaviourOf } from "../settlement/bank-accounts";
+import { cutoffOf, type SettlementReport, settleShard } from "../settlement/settle";
+import type { App } from "../types";
+
+const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
+
+const TermsSchema = z
+  .object({
+    object: z.literal("settlement_terms"),
+    merchant: z.string(),
+    fee_bps: z.int().openapi({ description: "Percentage fee in basis points (290 = 2.9 %)." }),
+    fee_fixed: z
+      .record(z.string(), z.int())
+      .openapi({ description: "Fixed fee per capture, per currency, in minor units." }),
+    refund_fees: z.boolean().openapi({ description: "Whether refunds return their share of the fee." }),
+    delay_days: z.int().openapi({ description: "Days before funds become available (at the next 00:00 UTC)." }),
+    payout_schedule: z.object({
+      interval: z.enum(["daily", "weekly", "manual"]),
+      weekly_anchor: z.enum(WEEKDAYS),
+    }),
+    bank_account: z.object({ last4: z.string() }).nullable(),
+    updated: z.int(),
+  })
+  .openapi("SettlementTerms");
+
+const UpdateTerms = z
+  .strictObject({
+    fee_bps: intParam().pipe(z.int().min(0).max(10_000)).optional(),
+    fee_fixed: z
+      .record(z.string(), intParam().pipe(z.int().min(0).max(1_000_000)))
+      .optional()
+      .openapi({ description: "Replaces the whole map; `{}` removes every fixed fee." }),
+    refund_fees: boolParam().optional(),
+    delay_days: intParam().pipe(z.int().min(0).max(30)).optional(),
+    payout_schedule: z
+      .strictObject({
+        interval: z.enum(["daily", "weekly", "manual"]).optional(),
+        weekly_anchor: z.enum(WEEKDAYS).optional(),
+      })
+      .optional(),
+    bank_account: z
+      .strictObject({ account_number: z.string().regex(/^\d{4,17}$/) })
+      .optional()
+      .openapi({ description: "Only its last 4 digits are kept (and, for test numbers, the simulator's behaviour)." }),
+  })
+  .openapi("UpdateSettlementTermsParams");
+
+/** The API representation of a merchant's terms. */
+function termsObject(row: SettlementSettingsRow): z.infer<typeof TermsSchema> {
+  return {
+    object: "settlement_terms",
+    merchant: row.merchantId,
+    fee_bps: row.feeBps,
+    fee_fixed: JSON.parse(row.feeFixed) as Record<string, number>,
+    refund_fees: row.refundFees === 1,
+    delay_days: row.delayDays,
+    payout_schedule: { interval: row.payoutSchedule, weekly_anchor: WEEKDAYS[row.weeklyAnchor] ?? "monday" },
+    bank_account: row.bankLast4 === null ? null : { last4: row.bankLast4 },
+    updated: row.updated,
+  };
+}
+
+const one = { description: "The merchant's terms", content: { "application/json": { schema: TermsSchema } } };
+
+const getTermsRoute = createRoute({
+  ...OPERATOR_ROUTE,
+  method: "get",
+  path: "/admin/v1/merchants/{id}/settlement",
+  summary: "A merchant's settlement terms (the defaults until set)",
+  request: { params: PathId, query: NoQuery },
+  responses: { 200: one, ...errorResponses(400, 401, 404) },
+});
+
+const updateTermsRoute = createRoute({
+  ...OPERATOR_ROUTE,
+  method: "post",
+  path: "/admin/v1/merchants/{id}/settlement",
+  summary: "Update a merchant's settlement terms (fee, delay, payout schedule, bank account)",
+  request: { params: PathId, body: formOrJsonBody(UpdateTerms) },
+  responses: { 200: one, ...errorResponses(400, 401, 404) },
+});
+
+const RunBody = z
+  .strictObject({
+    as_of: intParam().pipe(z.int().min(0).max(4_102_444_800)).optional().openapi({
+      description: "Unix seconds; settles what is due at the last 00:00 UTC at or before it. Default: now.",
+    }),
+  })
+  .openapi("SettlementRunParams");
+
+const RunSchema = z
+  .object({
+    object: z.literal("settlement_run"),
+    as_of: z.int(),
+    cutoff: z.int(),
+    settled: z.int(),
+    already_run: z.int(),
+    failed: z.int(),
+    truncated: z.boolean(),
+  })
+  .openapi("SettlementRun");
+
+const runRoute = createRoute({
+  ...OPERATOR_ROUTE,
+  method: "post",
+  path: "/admin/v1/settlement/runs",
+  summary: "Run settlement on every shard as of a given time (idempotent)",
+  request: { body: formOrJsonBody(RunBody) },
+  responses: {
+    200: { description: "What the run did", content: { "application/json": { schema: RunSchema } } },
+    ...errorResponses(400, 401),
+  },
+});
+
+/** The merchant's shard, or the 404 an unknown merchant gets. */
+async function shardOr404(env: Env, id: string) {
+  const db = await merchantShard(env, id);
+  if (!db) throw new ApiError("resource_missing", noSuchMessage("merchant", id, "mer"), { param: "id" });
+  return db;
+}
+
+/** Registers the operator's settlement routes. */
+export function registerAdminSettlement(app: App): void {
+  app.openapi(getTermsRoute, async (c) => {
+    const id = c.req.valid("param").id;
+    const db = await shardOr404(c.env, id);
+    return c.json(termsObject(await getSettlementSettings(db, id, Math.floor(Date.now() / 1000))), 200);
+  });
+
+  app.openapi(updateTermsRoute, async (c) => {
+    const id = c.req.valid("param").id;
+    const body = c.req.valid("json");
+    const unknown = Object.keys(body.fee_fixed ?? {}).find((currency) => !isCurrency(currency));
+    if (unknown !== undefined) {
+      throw invalidParam(
+        "parameter_invalid",
+        "fee_fixed takes lowercase ISO 4217 currencies edgepay accepts.",
+        "fee_fixed",
+      );
+    }
+    const db = await shardOr404(c.env, id);
+    const now = Math.floor(Date.now() / 1000);
+    const current = await getSettlementSettings(db, id, now);
+    const schedule = body.payout_schedule;
+    const row: SettlementSettingsRow = {
+      ...current,
+      feeBps: body.fee_bps ?? current.feeBps,
+      feeFixed: body.fee_fixed === undefined ? current.feeFixed : JSON.stringify(body.fee_fixed),
+      refundFees: body.refund_fees === undefined ? current.refundFees : body.refund_fees ? 1 : 0,
+      delayDays: body.delay_days ?? current.delayDays,
+      payoutSchedule: schedule?.interval ?? current.payoutSchedule,
+      weeklyAnchor:
+        schedule?.weekly_anchor === undefined ? current.weeklyAnchor : WEEKDAYS.indexOf(schedule.weekly_anchor),
+      bankLast4: body.bank_account ? body.bank_account.account_number.slice(-4) : current.bankLast4,
+      bankBehaviour: body.bank_account ? bankBehaviourOf(body.bank_account.account_number) : current.bankBehaviour,
+      updated: now,
+    };
+    await putSettlementSettings(db, row);
+    const changed = Object.keys(body).filter((k) => k !== "bank_account");
+    await insertAudit(
+      controlDb(c.env),
+      operatorAudit(c, "merchant.settlement.updated", id, {
+        fields: changed,
+        bank_account: body.bank_account !== undefined,
+      }),
+    );
+    return c.json(termsObject(row), 200);
+  });
+
+  app.openapi(runRoute, async (c) => {
+    const asOf = c.req.valid("json").as_of ?? Math.floor(Date.now() / 1000);
+    const total: SettlementReport = { settled: 0, alreadyRun: 0, failed: 0, truncated: false };
+    for (const db of allShards(c.env)) {
+      const r = await settleShard(db, asOf);
+      total.settled += r.settled;
+      total.alreadyRun += r.alreadyRun;
+      total.failed += r.failed;
+      total.truncated ||= r.truncated;
+    }
+    await insertAudit(controlDb(c.env), operatorAudit(c, "settlement.run", "settlement", { as_of: asOf, ...total }));
+    return c.json(
+      {
+        object: "settlement_run" as const,
+        as_of: asOf,
+        cutoff: cutoffOf(asOf),
+        settled: total.settled,
+        already_run: total.alreadyRun,
+        failed: total.failed,
+        truncated: total.truncated,
+      },
+      200,
+    );
+  });
+}
