@@ -14,6 +14,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import {
+  balanceTransactions,
   charges,
   customers,
   events,
@@ -24,11 +25,13 @@ import {
   paymentIntents,
   paymentIntentVersions,
   paymentMethods,
+  payouts,
   radarRules,
   radarValueListItems,
   radarValueLists,
   refunds,
   reviews,
+  settlementSettings,
   tokenRedemptions,
   tokens,
   webhookAttempts,
@@ -83,7 +86,13 @@ const OWNED: readonly Owned[] = [
   { name: "radar_value_list_items", table: radarValueListItems, where: (m) => eq(radarValueListItems.merchantId, m) },
   { name: "radar_rules", table: radarRules, where: (m) => eq(radarRules.merchantId, m) },
   { name: "reviews", table: reviews, where: (m) => eq(reviews.merchantId, m) },
+  { name: "settlement_settings", table: settlementSettings, where: (m) => eq(settlementSettings.merchantId, m) },
+  { name: "balance_transactions", table: balanceTransactions, where: (m) => eq(balanceTransactions.merchantId, m) },
+  { name: "payouts", table: payouts, where: (m) => eq(payouts.merchantId, m) },
 ];
+
+/** The names of the tables a move copies (every shard table; a test holds them equal to the shard's). */
+export const MOVED_TABLES: readonly string[] = OWNED.map((o) => o.name);
 
 const rowid = sql<number>`rowid`;
 
