@@ -1,6 +1,6 @@
 /** Helpers for event tests: a merchant's events as rendered, and the invariants events keep with their changes. */
-import { asc, eq, sql } from "drizzle-orm";
-import { charges, events, paymentIntents, paymentIntentVersions, refunds } from "../../src/db/schema";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { charges, events, ledgerEntries, paymentIntents, paymentIntentVersions, refunds } from "../../src/db/schema";
 import { eventJson } from "../../src/events/render";
 import { dbOf } from "./shards";
 
@@ -65,7 +65,12 @@ export async function eventProblems(merchantId: string): Promise<string[]> {
     if (got !== want) problems.push(`${what}: ${got} events, expected ${want}`);
   };
   for (const e of all) {
-    const object = e.data.object as { id?: string; object?: string };
+    const object = e.data.object as { id?: string; object?: string; available?: { currency: string }[] };
+    if (object.object === "balance") {
+      // A Balance has no id: the event names the currency the settlement run made available.
+      if (!object.available?.some((a) => a.currency === e.objectId)) problems.push(`${e.id}: currency ${e.objectId}`);
+      continue;
+    }
     if (e.objectId !== object.id) problems.push(`${e.id} ${e.type}: object id ${e.objectId}, data.object ${object.id}`);
     if (e.type.startsWith("charge.") && object.object !== "charge") problems.push(`${e.id} ${e.type}: not a charge`);
   }
@@ -96,5 +101,12 @@ export async function eventProblems(merchantId: string): Promise<string[]> {
     expect(`${re.id} refund.failed`, count(re.id, "refund.failed"), re.status === "failed" ? 1 : 0);
     expect(`${re.id} refund.updated`, count(re.id, "refund.updated"), re.status === "pending" ? 0 : 1);
   }
+  // One balance.available per settlement run that settled something for the merchant.
+  const runs = await db
+    .selectDistinct({ source: ledgerEntries.sourceId })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.merchantId, merchantId), eq(ledgerEntries.kind, "settle")))
+    .all();
+  expect("balance.available", all.filter((e) => e.type === "balance.available").length, runs.length);
   return problems;
 }

@@ -1,6 +1,6 @@
 /**
  * Model-based property test: random sequences of create, confirm, capture, cancel, refund, update,
- * sweep and idempotent replays across two merchants and three currencies (two-, zero- and
+ * sweep, settlement runs and idempotent replays across two merchants and three currencies (two-, zero- and
  * three-decimal), run through the real Worker and compared with a small model after every step.
  *
  * The model predicts every answer, including
@@ -20,7 +20,8 @@
  * GET (lists of intents and refunds) agrees with the model, captured ≤
  * authorized, refunded ≤ captured, the ledger has no problem (ledgerProblems), nothing is
  * `processing`/`pending` unless the model says its outcome is unknown, and the balance's
- * `authorized`, `pending` and `available` equal the model. Each run ends with a
+ * `authorized`, `pending` and `available` equal the model (settlement moves captured funds from
+ * pending to available), and the balance transactions match the ledger (settlementProblems). Each run ends with a
  * sweep after which nothing may be unfinished.
  * Runs: 50 by default (about 85 s on 2 cores with maxCommands 16); set PROPERTY_RUNS=500 (for
  * example) for a longer search.
@@ -35,6 +36,7 @@ import { eventProblems } from "../helpers/events";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
+import { settleAsOf, settlementProblems } from "../helpers/settlement";
 import { sweepAll } from "../helpers/shards";
 
 type Status = IntentStatus;
@@ -58,6 +60,8 @@ interface ModelIntent {
   pendingAmount: number;
   /** Authorized with a timeout card: the first answer of every processor call on it is lost. */
   flaky: boolean;
+  /** Its capture was made available by a settlement run (the funds moved from pending to available). */
+  settled: boolean;
 }
 interface ModelRefund {
   id: string;
@@ -306,6 +310,7 @@ class Create extends Keyed {
       pending: null,
       pendingAmount: 0,
       flaky: false,
+      settled: false,
     };
     if (this.card !== "none") authorizeWith(i, this.card);
     if (this.card.startsWith("d")) {
@@ -694,6 +699,24 @@ class Sweep implements fc.AsyncCommand<Model, Real> {
   toString = () => "sweep";
 }
 
+/** Days past now each settlement run is "as of": a new cut-off every run, so every run has its own key. */
+let settlements = 0;
+
+/**
+ * A settlement run as of a cut-off far enough ahead that every capture recorded so far is due: in
+ * the model, every captured intent's funds become available.
+ */
+class Settle implements fc.AsyncCommand<Model, Real> {
+  check = () => true;
+  async run(model: Model, real: Real) {
+    for (const n of real.merchants.keys()) real.touched.add(n);
+    settlements += 1;
+    await settleAsOf(Math.floor(Date.now() / 1000) + (10 + settlements) * 86_400);
+    for (const i of model.intents) if (i.received > 0) i.settled = true;
+  }
+  toString = () => "settle";
+}
+
 /** Compares every intent, refund and balance of the touched merchants with the model, and checks the ledger. */
 async function checkInvariants(model: Model, real: Real) {
   const touched = [...real.touched];
@@ -701,14 +724,17 @@ async function checkInvariants(model: Model, real: Real) {
   await Promise.all(
     touched.map(async (n) => {
       const r = merchantOf(real, n);
-      const [intents, refunds, balance, problems, open, eventIssues] = await Promise.all([
+      const [intents, refunds, balance, problems, open, eventIssues, settlement] = await Promise.all([
         get(r.m, "/v1/payment_intents?limit=100"),
         get(r.m, "/v1/refunds?limit=100"),
         get(r.m, "/v1/balance"),
         ledgerProblems(r.m.merchantId),
         unfinished(r.m.merchantId),
         eventProblems(r.m.merchantId),
+        settlementProblems(r.m.merchantId),
       ]);
+      // The balance transactions match the ledger's pending and available balances exactly.
+      expect(settlement).toEqual([]);
       // Every change has exactly its events (written in its batch), whatever faults and races happened.
       expect(eventIssues).toEqual([]);
       const mine = model.intents.filter((i) => i.merchant === n);
@@ -764,10 +790,12 @@ async function checkInvariants(model: Model, real: Real) {
           list.find((b) => b.currency === currency)?.amount ?? 0;
         const here = mine.filter((i) => i.currency === currency);
         expect(amountIn(balance.body.authorized)).toBe(here.reduce((s, i) => s + i.capturable, 0));
-        // Captures stay pending (nothing settles here, and these merchants pay no fee); refunds are
+        // Captures stay pending until a settlement run (these merchants pay no fee); refunds are
         // taken from the available balance when reserved and given back if they fail.
-        expect(amountIn(balance.body.pending)).toBe(here.reduce((s, i) => s + i.received, 0));
-        expect(amountIn(balance.body.available)).toBe(-here.reduce((s, i) => s + i.refunded, 0));
+        const captured = (settled: boolean) =>
+          here.filter((i) => i.settled === settled).reduce((s, i) => s + i.received, 0);
+        expect(amountIn(balance.body.pending)).toBe(captured(false));
+        expect(amountIn(balance.body.available)).toBe(captured(true) - here.reduce((s, i) => s + i.refunded, 0));
       }
     }),
   );
@@ -816,6 +844,7 @@ const commands = fc.commands(
     updateArb,
     fc.constant(new Replay()),
     fc.constant(new Sweep()),
+    fc.constant(new Settle()),
     fc.oneof(createArb, confirmArb, captureArb, cancelArb, refundArb, updateArb).map((c) => new Corrected(c)),
   ],
   { maxCommands: 16, size: "max" },
