@@ -5,6 +5,7 @@
  * digested with a keyed HMAC first, so no object name holds an email or an IP.
  */
 import { velocityDigest } from "../crypto/fingerprint";
+import { sourceKey } from "../domain/limits";
 import type { Attempt, Velocity } from "../durable/risk-counter";
 
 /** The keys an attempt is counted under (absent ones are not counted). */
@@ -14,6 +15,7 @@ export interface VelocityKeys {
   merchantId: string;
   /** The merchant-scoped fingerprint: the card at this merchant. */
   card: string;
+  /** The shopper's address (counted by its /64 when IPv6, see `ipVelocityKey`). */
   ip: string | null;
   email: string | null;
   customer: string | null;
@@ -25,6 +27,16 @@ export type VelocityScope = "network" | "card" | "ip" | "email" | "customer";
 /** Each scope's counts, null where the key is absent. */
 export type VelocityCounts = Record<VelocityScope, Velocity | null>;
 
+/**
+ * The key an IP is counted under: an IPv6 address by its /64 (one subscriber's block, which it can
+ * rotate through freely; the rate limiter's `sourceKey`), an IPv4 address as is. An address
+ * `sourceKey` cannot read is counted as itself.
+ */
+export function ipVelocityKey(ip: string): string {
+  const key = sourceKey(ip);
+  return key === "unknown" ? ip : key;
+}
+
 /** The object names of an attempt's keys (digested where they could identify a person). */
 export async function counterNames(secret: string, keys: VelocityKeys): Promise<Record<VelocityScope, string | null>> {
   const digest = (scope: VelocityScope, value: string | null) =>
@@ -33,7 +45,7 @@ export async function counterNames(secret: string, keys: VelocityKeys): Promise<
   // own traffic, and nothing another merchant does can move it.
   const mine = (value: string | null) => (value === null ? null : `${keys.merchantId}\0${value}`);
   const [ip, email, customer] = await Promise.all([
-    digest("ip", mine(keys.ip)),
+    digest("ip", mine(keys.ip === null ? null : ipVelocityKey(keys.ip))),
     digest("email", mine(keys.email?.trim().toLowerCase() ?? null)),
     digest("customer", mine(keys.customer)),
   ]);
