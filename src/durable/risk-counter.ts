@@ -43,6 +43,8 @@ export interface Velocity {
   day: Counts;
   /** On a repeated observation: the verdict pinned on the attempt (JSON), or null. */
   pinned?: string | null;
+  /** On a repeated observation (a retried authorization): true. */
+  repeat?: true;
 }
 
 /** The attempts, declines, distinct cards and small attempts of one key. */
@@ -79,7 +81,7 @@ export class RiskCounter extends DurableObject<Env> {
       .exec<{ seen: string; verdict: string | null }>("select seen, verdict from attempts where id = ?", attempt.id)
       .toArray()[0];
     if (seen) {
-      const first = JSON.parse(seen.seen) as Velocity;
+      const first = { ...(JSON.parse(seen.seen) as Velocity), repeat: true as const };
       return seen.verdict === null ? first : { ...first, pinned: seen.verdict };
     }
     sql.exec("delete from attempts where at <= ?", attempt.at - DAY);

@@ -5,9 +5,10 @@
  * the risk and decides (domain/risk.ts, domain/fraud-verdict.ts). A declined or blocked attempt is
  * counted as declined afterwards, off the critical path (`afterScreen`).
  *
- * A retried authorization (same processor key) is screened again; its counters answer what they
- * answered its first run, so it gets the same verdict unless the merchant changed its rules or
- * lists in between.
+ * A counter that fails leaves only its own counts unavailable (its signals and rule attributes are
+ * missing); rules and lists still decide. Only rules and lists that cannot be read fail the screen
+ * open. A retried authorization (same processor key) gets the verdict its first run pinned, whatever
+ * else fails; a retry with nothing pinned is held for review and never blocked (`screenVerdict`).
  */
 import type { Db } from "../db/client";
 import type { IntentRow } from "../db/payment-intents";
@@ -15,7 +16,7 @@ import { allRules, listHitsOf } from "../db/radar";
 import type { PaymentMethodRow } from "../db/vault";
 import { isSharedTestBin, radarTestCard } from "../domain/bins";
 import type { Currency } from "../domain/currencies";
-import { type FraudVerdict, fraudVerdict } from "../domain/fraud-verdict";
+import { type FraudVerdict, fraudVerdict, screenVerdict } from "../domain/fraud-verdict";
 import { type ParsedRule, parsePredicate, type RuleFacts, type RuleValue } from "../domain/radar-rules";
 import { assessRisk, isSmallAmount } from "../domain/risk";
 import { normalizeItem } from "../domain/value-lists";
@@ -170,18 +171,22 @@ export async function screen(
     email: null,
     customer: null,
   });
-  const [velocity, [rules, hits]] = await Promise.all([
+  // The counters are settled one by one (a failing one leaves its scope unavailable) and the pin
+  // is read on its own, so no other failure hides it; the rules and lists are one D1 batch.
+  const [observed, read] = await Promise.all([
     observeVelocity(deps.env, counters, { id: attemptId, at: deps.now(), card: card.internalFingerprint, small }),
-    deps.db.batch([allRules(deps.db, row.merchantId), listHitsOf(deps.db, row.merchantId, candidates(preliminary))]),
+    deps.db
+      .batch([allRules(deps.db, row.merchantId), listHitsOf(deps.db, row.merchantId, candidates(preliminary))])
+      .then(
+        (r) => ({ ok: true as const, rules: r[0], hits: r[1] }),
+        (err: unknown) => ({ ok: false as const, err }),
+      ),
   ]);
+  if (observed.failed.length > 0) log("warn", "fraud_velocity_unavailable", { scopes: observed.failed.join(",") });
   // A retry of an attempt whose first run was screened gets that run's verdict: the processor may
   // already have answered it, so the verdict must not change between runs.
-  const pinned = velocity.network?.pinned;
-  if (pinned) return { verdict: JSON.parse(pinned) as FraudVerdict, attemptId, counters, pinned: true };
-  const facts = factsOf(row, card, client, velocity);
-  const onList = new Set(hits.map((h) => `${h.alias}\0${h.value}`));
-  const inList = (alias: string, value: RuleValue) =>
-    onList.has(`${alias}\0${String(value)}`) || onList.has(`${alias}\0${String(value).toLowerCase()}`);
+  const pinned = observed.pinned ? (JSON.parse(observed.pinned) as FraudVerdict) : null;
+  const velocity = observed.counts;
   const test = live ? null : radarTestCard(card.bin, card.last4);
   const risk = assessRisk({
     amount: row.amount,
@@ -195,9 +200,19 @@ export async function screen(
     ipCountry: client?.country ?? null,
     testCard: test === "highest" || test === "elevated" ? test : null,
   });
-  const ruleSet = [...DEFAULT_RULES, ...rules].flatMap((r) => parsed(r) ?? []);
-  const verdict = fraudVerdict(risk, ruleSet, facts, inList, test === "blocked");
-  return { verdict, attemptId, counters, pinned: false };
+  let fresh: FraudVerdict | null = null;
+  if (read.ok && !pinned) {
+    const facts = factsOf(row, card, client, velocity);
+    const onList = new Set(read.hits.map((h) => `${h.alias}\0${h.value}`));
+    const inList = (alias: string, value: RuleValue) =>
+      onList.has(`${alias}\0${String(value)}`) || onList.has(`${alias}\0${String(value).toLowerCase()}`);
+    const ruleSet = [...DEFAULT_RULES, ...read.rules].flatMap((r) => parsed(r) ?? []);
+    fresh = fraudVerdict(risk, ruleSet, facts, inList, test === "blocked");
+  }
+  const verdict = screenVerdict({ pinned, retry: observed.retry, risk, fresh });
+  // A first run whose rules could not be read fails open (runPending sends it unscreened).
+  if (!verdict) throw read.ok ? new Error("no verdict") : read.err;
+  return { verdict, attemptId, counters, pinned: verdict === pinned };
 }
 
 /**

@@ -56,20 +56,53 @@ function counter(env: Env, name: string) {
   return env.RISK_COUNTER.getByName(name);
 }
 
-/** Records the attempt under every key and answers each key's counts before it, all in parallel. */
+/** What an attempt's counters answered. */
+export interface Observed {
+  /** Each scope's counts, null where the key is absent or its counter did not answer. */
+  counts: VelocityCounts;
+  /** The scopes whose counter did not answer (their counts are unavailable, not zero). */
+  failed: VelocityScope[];
+  /** The verdict pinned on the attempt by its first run (JSON), null if none (or unreadable). */
+  pinned: string | null;
+  /** Whether any counter had seen the attempt before: this run is a retry. */
+  retry: boolean;
+}
+
+/**
+ * Records the attempt under every key and answers each key's counts before it, all in parallel.
+ * Each counter is settled on its own: one that fails leaves its scope unavailable, never the rest.
+ */
 export async function observeVelocity(
   env: Env,
   names: Record<VelocityScope, string | null>,
   attempt: Attempt,
-): Promise<VelocityCounts> {
+): Promise<Observed> {
   const scopes = Object.keys(names) as VelocityScope[];
-  const windows = await Promise.all(
+  const settled = await Promise.allSettled(
     scopes.map((s) => {
       const name = names[s];
       return name === null ? null : counter(env, name).observe(attempt);
     }),
   );
-  return Object.fromEntries(scopes.map((s, i) => [s, windows[i] ?? null])) as VelocityCounts;
+  const counts = {} as VelocityCounts;
+  const failed: VelocityScope[] = [];
+  let retry = false;
+  scopes.forEach((s, i) => {
+    const r = settled[i];
+    if (r?.status === "fulfilled") {
+      counts[s] = r.value ?? null;
+      if (r.value?.repeat) retry = true;
+    } else {
+      counts[s] = null;
+      failed.push(s);
+    }
+  });
+  return {
+    counts,
+    failed,
+    pinned: counts.network?.pinned ?? null,
+    retry,
+  };
 }
 
 /**

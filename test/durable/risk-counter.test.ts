@@ -33,7 +33,7 @@ describe("RiskCounter", () => {
     await c.observe({ id: "before", at: T, card: "fp0", small: false });
     const first = await c.observe({ id: "same", at: T + 1, card: "fp1", small: false });
     await c.observe({ id: "between", at: T + 2, card: "fp2", small: false });
-    expect(await c.observe({ id: "same", at: T + 3, card: "fp1", small: false })).toEqual(first);
+    expect(await c.observe({ id: "same", at: T + 3, card: "fp1", small: false })).toEqual({ ...first, repeat: true });
     const next = await c.observe({ id: "other", at: T + 4, card: "fp1", small: false });
     expect(next.hour.attempts).toBe(3);
   });
