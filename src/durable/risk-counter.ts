@@ -13,7 +13,9 @@
  *     one row per authorization attempt seen with this key: its time (unix seconds), the card's
  *     fingerprint (to count distinct cards), whether its amount was small, whether it was declined,
  *     the counts its first observation answered (JSON), given again to a retry of the attempt, and
- *     (on the network counter) the first verdict given on it (`verdict`, JSON), for its retries
+ *     (on the network counter) the first verdict given on it (`verdict`, JSON), for its retries. The
+ *     network counter records an attempt only when it is sent to the processor (`pin`); the others
+ *     record every attempt screened (`observe`)
  *
  * Retention: rows older than a day are deleted on every `observe`; the alarm deletes the whole
  * object a day after its last attempt.
@@ -76,14 +78,39 @@ export class RiskCounter extends DurableObject<Env> {
    * authorization) gets the answer its first observation got, so a retry scores as its first run did.
    */
   async observe(attempt: Attempt): Promise<Velocity> {
-    const sql = this.ctx.storage.sql;
-    const seen = sql
-      .exec<{ seen: string; verdict: string | null }>("select seen, verdict from attempts where id = ?", attempt.id)
+    return this.seen(attempt.id) ?? (await this.record(attempt));
+  }
+
+  /**
+   * Answers as `observe` would, recording nothing: the network counter counts an attempt only once
+   * it reaches the processor (`pin`), so a merchant's own blocks never move another's score.
+   */
+  async preview(attempt: Attempt): Promise<Velocity> {
+    return this.seen(attempt.id) ?? { hour: this.counts(attempt.at - HOUR), day: this.counts(attempt.at - DAY) };
+  }
+
+  /**
+   * Records the attempt (once) as sent to the processor and pins the first verdict given on it
+   * (JSON), for its retries to reuse; a later verdict changes nothing.
+   */
+  async pin(attempt: Attempt, verdict: string): Promise<void> {
+    if (!this.seen(attempt.id)) await this.record(attempt);
+    this.ctx.storage.sql.exec("update attempts set verdict = ? where id = ? and verdict is null", verdict, attempt.id);
+  }
+
+  /** What the attempt `id` was answered when first recorded (marked `repeat`, with its pinned verdict), if it was. */
+  private seen(id: string): Velocity | undefined {
+    const row = this.ctx.storage.sql
+      .exec<{ seen: string; verdict: string | null }>("select seen, verdict from attempts where id = ?", id)
       .toArray()[0];
-    if (seen) {
-      const first = { ...(JSON.parse(seen.seen) as Velocity), repeat: true as const };
-      return seen.verdict === null ? first : { ...first, pinned: seen.verdict };
-    }
+    if (!row) return undefined;
+    const first = { ...(JSON.parse(row.seen) as Velocity), repeat: true as const };
+    return row.verdict === null ? first : { ...first, pinned: row.verdict };
+  }
+
+  /** Records a new attempt and answers the key's velocity before it. */
+  private async record(attempt: Attempt): Promise<Velocity> {
+    const sql = this.ctx.storage.sql;
     sql.exec("delete from attempts where at <= ?", attempt.at - DAY);
     const velocity = { hour: this.counts(attempt.at - HOUR), day: this.counts(attempt.at - DAY) };
     sql.exec(
@@ -97,11 +124,6 @@ export class RiskCounter extends DurableObject<Env> {
     sql.exec("delete from attempts where id in (select id from attempts order by at desc limit -1 offset ?)", MAX_ROWS);
     await this.ctx.storage.setAlarm(Date.now() + DAY * 1000);
     return velocity;
-  }
-
-  /** Pins the first verdict given on the attempt `id` (JSON), for its retries to reuse; a later one changes nothing. */
-  async pin(id: string, verdict: string): Promise<void> {
-    this.ctx.storage.sql.exec("update attempts set verdict = ? where id = ? and verdict is null", verdict, id);
   }
 
   /** The key's velocity now, recording nothing (for an operator's investigation). */

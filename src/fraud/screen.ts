@@ -20,6 +20,7 @@ import { type FraudVerdict, fraudVerdict, screenVerdict } from "../domain/fraud-
 import { type ParsedRule, parsePredicate, type RuleFacts, type RuleValue } from "../domain/radar-rules";
 import { assessRisk, isSmallAmount } from "../domain/risk";
 import { normalizeItem } from "../domain/value-lists";
+import type { Attempt } from "../durable/risk-counter";
 import { log } from "../lib/log";
 import { DEFAULT_RULES } from "../radar";
 import {
@@ -68,7 +69,8 @@ export interface ScreenDeps {
 /** A screened attempt: its verdict, and the counters to tell if it is declined. */
 export interface Screening {
   verdict: FraudVerdict;
-  attemptId: string;
+  /** The attempt as its counters record it (its id is the authorization's processor key). */
+  attempt: Attempt;
   counters: Record<VelocityScope, string | null>;
   /** The verdict is the one a first run of this attempt gave (a retry reuses it, see `pinScreening`). */
   pinned: boolean;
@@ -164,6 +166,7 @@ export async function screen(
     customer: row.customer,
   });
   const small = isSmallAmount(row.amount, row.currency as Currency);
+  const attempt: Attempt = { id: attemptId, at: deps.now(), card: card.internalFingerprint, small };
   const preliminary = factsOf(row, card, client, {
     network: null,
     card: null,
@@ -174,7 +177,7 @@ export async function screen(
   // The counters are settled one by one (a failing one leaves its scope unavailable) and the pin
   // is read on its own, so no other failure hides it; the rules and lists are one D1 batch.
   const [observed, read] = await Promise.all([
-    observeVelocity(deps.env, counters, { id: attemptId, at: deps.now(), card: card.internalFingerprint, small }),
+    observeVelocity(deps.env, counters, attempt),
     deps.db
       .batch([allRules(deps.db, row.merchantId), listHitsOf(deps.db, row.merchantId, candidates(preliminary))])
       .then(
@@ -212,7 +215,7 @@ export async function screen(
   const verdict = screenVerdict({ pinned, retry: observed.retry, risk, fresh });
   // A first run whose rules could not be read fails open (runPending sends it unscreened).
   if (!verdict) throw read.ok ? new Error("no verdict") : read.err;
-  return { verdict, attemptId, counters, pinned: verdict === pinned };
+  return { verdict, attempt, counters, pinned: verdict === pinned };
 }
 
 /**
@@ -221,7 +224,7 @@ export async function screen(
  */
 export function pinScreening(env: Env, screening: Screening): Promise<void> {
   if (screening.pinned) return Promise.resolve();
-  return pinVerdict(env, screening.counters, screening.attemptId, JSON.stringify(screening.verdict)).catch(
+  return pinVerdict(env, screening.counters, screening.attempt, JSON.stringify(screening.verdict)).catch(
     (err: unknown) => log("warn", "fraud_verdict_unpinned", { error: err instanceof Error ? err.name : "unknown" }),
   );
 }
@@ -229,5 +232,5 @@ export function pinScreening(env: Env, screening: Screening): Promise<void> {
 /** Counts a declined or blocked attempt as declined on its counters (run it after the answer). */
 export function afterScreen(env: Env, screening: Screening, declined: boolean): Promise<void> {
   if (!declined) return Promise.resolve();
-  return recordDecline(env, screening.counters, screening.attemptId, screening.verdict.action !== "block");
+  return recordDecline(env, screening.counters, screening.attempt.id, screening.verdict.action !== "block");
 }

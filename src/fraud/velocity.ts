@@ -81,7 +81,9 @@ export async function observeVelocity(
   const settled = await Promise.allSettled(
     scopes.map((s) => {
       const name = names[s];
-      return name === null ? null : counter(env, name).observe(attempt);
+      if (name === null) return null;
+      // The network counts an attempt only once it is sent to the processor (`pinVerdict`).
+      return s === "network" ? counter(env, name).preview(attempt) : counter(env, name).observe(attempt);
     }),
   );
   const counts = {} as VelocityCounts;
@@ -128,7 +130,15 @@ export function networkVelocity(env: Env, internalFingerprint: string, now: numb
   return counter(env, `network:${internalFingerprint}`).peek(now);
 }
 
-/** Pins the verdict (JSON) first given on an attempt on its network counter, for its retries. */
-export function pinVerdict(env: Env, names: Record<VelocityScope, string | null>, id: string, verdict: string) {
-  return names.network === null ? Promise.resolve() : counter(env, names.network).pin(id, verdict);
+/**
+ * Counts an attempt sent to the processor on its network counter and pins the verdict (JSON) first
+ * given on it there, for its retries. A blocked attempt is never counted across the network.
+ */
+export function pinVerdict(
+  env: Env,
+  names: Record<VelocityScope, string | null>,
+  attempt: Attempt,
+  verdict: string,
+): Promise<void> {
+  return names.network === null ? Promise.resolve() : counter(env, names.network).pin(attempt, verdict);
 }

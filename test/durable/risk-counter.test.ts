@@ -45,4 +45,15 @@ describe("RiskCounter", () => {
     const after = await c.observe({ id: "y", at: T + 1, card: "fp1", small: false });
     expect(after.hour.attempts).toBe(0);
   });
+
+  it("preview records nothing; pin records the attempt once and keeps its first verdict", async () => {
+    const c = object();
+    const a = { id: "p1", at: T, card: "fp1", small: false };
+    await c.preview(a);
+    expect((await c.preview({ ...a, id: "p2", at: T + 1 })).hour.attempts).toBe(0);
+    await c.pin(a, '"first"');
+    await c.pin(a, '"second"');
+    expect(await c.preview({ ...a, at: T + 2 })).toMatchObject({ pinned: '"first"', repeat: true });
+    expect((await c.preview({ ...a, id: "p3", at: T + 3 })).hour.attempts).toBe(1);
+  });
 });

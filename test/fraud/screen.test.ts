@@ -191,6 +191,23 @@ describe("what one merchant can learn or move at another", () => {
   });
 });
 
+describe("what A's own blocks move at B", () => {
+  it("attempts merchant A blocks itself are not counted as the card's network attempts", async () => {
+    const a = await newMerchant({ rateLimit: 1000 });
+    const b = await newMerchant();
+    const card = freshCard(7_101);
+    await post(a, "/v1/radar/rules", { action: "block", predicate: ":amount: = 777" });
+    for (let i = 0; i < 6; i++) {
+      const res = await pay(a, card, { amount: 777 });
+      expect(res.body.error.decline_code).toBe("fraudulent");
+    }
+    // None of A's six attempts reached the processor: B sees a card with no history.
+    const res = await pay(b, card);
+    expect(res.status).toBe(200);
+    expect((await chargeOf(b, res.body)).outcome.risk_score).toBe(5);
+  });
+});
+
 describe("merchant rules and lists", () => {
   it("a card on a block list is blocked; a removed rule stops blocking", async () => {
     const m = await newMerchant();
