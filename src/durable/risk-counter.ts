@@ -12,6 +12,7 @@
  *   attempts(id TEXT PRIMARY KEY, at INTEGER, card TEXT, small INTEGER, declined INTEGER, seen TEXT)
  *     one row per authorization attempt seen with this key: its time (unix seconds), the card's
  *     fingerprint (to count distinct cards), whether its amount was small, whether it was declined,
+ *     whether it was approved (`approved`; an attempt waiting for its answer is neither),
  *     the counts its first observation answered (JSON), given again to a retry of the attempt, and
  *     (on the network counter) the first verdict given on it (`verdict`, JSON), for its retries. The
  *     network counter records an attempt only when it is sent to the processor (`pin`); the others
@@ -49,7 +50,7 @@ export interface Velocity {
   repeat?: true;
 }
 
-/** The attempts, declines, distinct cards and small attempts of one key. */
+/** The attempts, declines, approvals, distinct cards and small attempts of one key. */
 export class RiskCounter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -70,6 +71,15 @@ export class RiskCounter extends DurableObject<Env> {
         .some((c) => c.name === "verdict")
     ) {
       sql.exec("alter table attempts add column verdict text");
+    }
+    // Whether the processor approved the attempt: one still waiting for its answer is not approved.
+    if (
+      !sql
+        .exec<{ name: string }>("pragma table_info(attempts)")
+        .toArray()
+        .some((c) => c.name === "approved")
+    ) {
+      sql.exec("alter table attempts add column approved integer not null default 0");
     }
   }
 
@@ -136,6 +146,11 @@ export class RiskCounter extends DurableObject<Env> {
     this.ctx.storage.sql.exec("update attempts set declined = 1 where id = ?", id);
   }
 
+  /** Records that the processor approved the attempt `id`. */
+  async approved(id: string): Promise<void> {
+    this.ctx.storage.sql.exec("update attempts set approved = 1 where id = ?", id);
+  }
+
   /** Forgets everything a day after the last attempt. */
   override async alarm(): Promise<void> {
     await this.ctx.storage.deleteAll();
@@ -144,11 +159,17 @@ export class RiskCounter extends DurableObject<Env> {
 
   private counts(since: number): Counts {
     const row = this.ctx.storage.sql
-      .exec<{ attempts: number; declines: number; cards: number; small: number }>(
-        "select count(*) as attempts, coalesce(sum(declined), 0) as declines, count(distinct card) as cards, coalesce(sum(small), 0) as small from attempts where at > ?",
+      .exec<{ attempts: number; declines: number; approvals: number; cards: number; small: number }>(
+        "select count(*) as attempts, coalesce(sum(declined), 0) as declines, coalesce(sum(approved), 0) as approvals, count(distinct card) as cards, coalesce(sum(small), 0) as small from attempts where at > ?",
         since,
       )
       .one();
-    return { attempts: row.attempts, declines: row.declines, cards: row.cards, small: row.small };
+    return {
+      attempts: row.attempts,
+      declines: row.declines,
+      approvals: row.approvals,
+      cards: row.cards,
+      small: row.small,
+    };
   }
 }

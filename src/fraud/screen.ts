@@ -27,6 +27,7 @@ import {
   counterNames,
   observeVelocity,
   pinVerdict,
+  recordApproval,
   recordDecline,
   type VelocityCounts,
   type VelocityScope,
@@ -229,8 +230,17 @@ export function pinScreening(env: Env, screening: Screening): Promise<void> {
   );
 }
 
-/** Counts a declined or blocked attempt as declined on its counters (run it after the answer). */
-export function afterScreen(env: Env, screening: Screening, declined: boolean): Promise<void> {
-  if (!declined) return Promise.resolve();
-  return recordDecline(env, screening.counters, screening.attempt.id, screening.verdict.action !== "block");
+/**
+ * Counts the attempt's answer on its counters (run it after the answer): an approval, or a decline
+ * (an issuer's, or a block). Until then the attempt counts as not approved.
+ */
+export function afterScreen(env: Env, screening: Screening, answer: "approved" | "declined" | null): Promise<void> {
+  switch (answer) {
+    case "approved":
+      return recordApproval(env, screening.counters, screening.attempt.id);
+    case "declined":
+      return recordDecline(env, screening.counters, screening.attempt.id, screening.verdict.action !== "block");
+    case null:
+      return Promise.resolve();
+  }
 }

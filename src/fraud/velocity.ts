@@ -125,6 +125,11 @@ export async function recordDecline(
   );
 }
 
+/** Marks the attempt approved by the processor under every key (after the answer; not on the critical path). */
+export async function recordApproval(env: Env, names: Record<VelocityScope, string | null>, id: string): Promise<void> {
+  await Promise.all(Object.values(names).map((name) => (name === null ? undefined : counter(env, name).approved(id))));
+}
+
 /** The network-wide velocity of a card (its internal fingerprint) now, recording nothing. */
 export function networkVelocity(env: Env, internalFingerprint: string, now: number) {
   return counter(env, `network:${internalFingerprint}`).peek(now);

@@ -1,6 +1,6 @@
 /**
  * `GET /admin/v1/radar/velocity`: for an investigation, the operator reads the network-wide
- * velocity (attempts, declines, distinct cards, small amounts, last hour and day) of the card
+ * velocity (attempts, declines, approvals, distinct cards, small amounts, last hour and day) of the card
  * behind one merchant's payment method, across every merchant. The answer carries counts only:
  * no merchant, amount or fingerprint. Every read is written to the audit log.
  */
@@ -34,7 +34,7 @@ const Query = z.strictObject({
     }),
 });
 
-const Counts = z.object({ attempts: z.int(), declines: z.int(), cards: z.int(), small: z.int() });
+const Counts = z.object({ attempts: z.int(), declines: z.int(), approvals: z.int(), cards: z.int(), small: z.int() });
 
 const VelocitySchema = z
   .object({
