@@ -234,7 +234,7 @@ export function listHitsOf(db: Db, merchantId: string, values: readonly string[]
   const l = radarValueLists;
   const i = radarValueListItems;
   return db
-    .select({ alias: l.alias, value: i.value })
+    .select({ alias: l.alias, itemType: l.itemType, value: i.value })
     .from(i)
     .innerJoin(l, eq(l.id, i.valueList))
     .where(

@@ -19,7 +19,7 @@ import type { Currency } from "../domain/currencies";
 import { type FraudVerdict, fraudVerdict, screenVerdict } from "../domain/fraud-verdict";
 import { type ParsedRule, parsePredicate, type RuleFacts, type RuleValue } from "../domain/radar-rules";
 import { assessRisk, isSmallAmount } from "../domain/risk";
-import { normalizeItem } from "../domain/value-lists";
+import { normalizeItem, type ValueListItemType } from "../domain/value-lists";
 import type { Attempt } from "../durable/risk-counter";
 import { log } from "../lib/log";
 import { DEFAULT_RULES } from "../radar";
@@ -145,6 +145,21 @@ function candidates(facts: RuleFacts): string[] {
 }
 
 /**
+ * Whether a list (by alias) holds a value, from the hits of the attempt's candidates: the value is
+ * normalized as the list's item type stores its items, so a `string` list matches any case and a
+ * `case_sensitive_string` list only the exact value.
+ */
+function listLookup(hits: readonly { alias: string; itemType: string; value: string }[]) {
+  const onList = new Set(hits.map((h) => `${h.alias}\0${h.value}`));
+  const typeOf = new Map(hits.map((h) => [h.alias, h.itemType as ValueListItemType]));
+  return (alias: string, value: RuleValue): boolean => {
+    const type = typeOf.get(alias);
+    const item = type === undefined ? null : normalizeItem(type, String(value));
+    return item !== null && onList.has(`${alias}\0${item}`);
+  };
+}
+
+/**
  * Screens the authorization `attemptId` (its processor key) of `row` with `card`. The counters
  * and the D1 reads run in parallel: the screen costs the authorize path one round trip.
  */
@@ -207,9 +222,7 @@ export async function screen(
   let fresh: FraudVerdict | null = null;
   if (read.ok && !pinned) {
     const facts = factsOf(row, card, client, velocity);
-    const onList = new Set(read.hits.map((h) => `${h.alias}\0${h.value}`));
-    const inList = (alias: string, value: RuleValue) =>
-      onList.has(`${alias}\0${String(value)}`) || onList.has(`${alias}\0${String(value).toLowerCase()}`);
+    const inList = listLookup(read.hits);
     const ruleSet = [...DEFAULT_RULES, ...read.rules].flatMap((r) => parsed(r) ?? []);
     fresh = fraudVerdict(risk, ruleSet, facts, inList, test === "blocked");
   }
