@@ -14,7 +14,7 @@ import type { Db } from "../db/client";
 import type { IntentRow } from "../db/payment-intents";
 import { allRules, listHitsOf } from "../db/radar";
 import type { PaymentMethodRow } from "../db/vault";
-import { isSharedTestBin, radarTestCard } from "../domain/bins";
+import { radarTestCard } from "../domain/bins";
 import type { Currency } from "../domain/currencies";
 import { type FraudVerdict, fraudVerdict, screenVerdict } from "../domain/fraud-verdict";
 import { type ParsedRule, parsePredicate, type RuleFacts, type RuleValue } from "../domain/radar-rules";
@@ -25,6 +25,7 @@ import { log } from "../lib/log";
 import { DEFAULT_RULES } from "../radar";
 import {
   counterNames,
+  networkKey,
   observeVelocity,
   pinVerdict,
   recordApproval,
@@ -171,10 +172,8 @@ export async function screen(
   live: boolean,
 ): Promise<Screening> {
   const client = deps.client;
-  // Public test numbers are shared by every developer: in test mode, their "network" is the merchant.
-  const shared = !live && isSharedTestBin(card.bin);
   const counters = await counterNames(deps.env.FINGERPRINT_KEY, {
-    network: shared ? `${card.internalFingerprint}:${row.merchantId}` : card.internalFingerprint,
+    network: networkKey(card, row.merchantId, live),
     merchantId: row.merchantId,
     card: card.fingerprint,
     ip: client?.ip ?? null,

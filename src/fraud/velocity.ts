@@ -5,12 +5,13 @@
  * digested with a keyed HMAC first, so no object name holds an email or an IP.
  */
 import { velocityDigest } from "../crypto/fingerprint";
+import { isSharedTestBin } from "../domain/bins";
 import { sourceKey } from "../domain/limits";
 import type { Attempt, Velocity } from "../durable/risk-counter";
 
 /** The keys an attempt is counted under (absent ones are not counted). */
 export interface VelocityKeys {
-  /** The vault's internal cross-merchant fingerprint: the card across the network. */
+  /** The card across the network (`networkKey`). */
   network: string;
   merchantId: string;
   /** The merchant-scoped fingerprint: the card at this merchant. */
@@ -26,6 +27,19 @@ export type VelocityScope = "network" | "card" | "ip" | "email" | "customer";
 
 /** Each scope's counts, null where the key is absent. */
 export type VelocityCounts = Record<VelocityScope, Velocity | null>;
+
+/**
+ * The network key of a card: its internal cross-merchant fingerprint. Public test numbers are shared
+ * by every developer, so in test mode a shared test BIN's card is counted per merchant instead.
+ * The screen and the operator's velocity read both name the counter by it.
+ */
+export function networkKey(
+  card: { internalFingerprint: string; bin: string | null },
+  merchantId: string,
+  live: boolean,
+) {
+  return !live && isSharedTestBin(card.bin) ? `${card.internalFingerprint}:${merchantId}` : card.internalFingerprint;
+}
 
 /**
  * The key an IP is counted under: an IPv6 address by its /64 (one subscriber's block, which it can
@@ -130,9 +144,9 @@ export async function recordApproval(env: Env, names: Record<VelocityScope, stri
   await Promise.all(Object.values(names).map((name) => (name === null ? undefined : counter(env, name).approved(id))));
 }
 
-/** The network-wide velocity of a card (its internal fingerprint) now, recording nothing. */
-export function networkVelocity(env: Env, internalFingerprint: string, now: number) {
-  return counter(env, `network:${internalFingerprint}`).peek(now);
+/** The network-wide velocity of a card (its `networkKey`) now, recording nothing. */
+export function networkVelocity(env: Env, key: string, now: number) {
+  return counter(env, `network:${key}`).peek(now);
 }
 
 /**
