@@ -189,9 +189,23 @@ export function listValueListItems(
   );
 }
 
-/** Inserts a rule. */
-export async function insertRule(db: Db, row: RuleRow): Promise<void> {
-  await db.insert(radarRules).values(row);
+/**
+ * Inserts a rule only if every list it uses still exists with the item type it was checked
+ * against, in the insert itself: a list deleted (or replaced) since the check leaves no rule
+ * naming it. False when one is gone.
+ */
+export async function insertRule(
+  db: Db,
+  row: RuleRow,
+  lists: readonly { alias: string; itemType: string }[],
+): Promise<boolean> {
+  const l = radarValueLists;
+  const wanted = JSON.stringify(lists.map((x) => [x.alias, x.itemType]));
+  const present = sql`(select count(*) from ${l}, json_each(${wanted}) as w where ${l.merchantId} = ${row.merchantId} and ${l.alias} = json_extract(w.value, '$[0]') and ${l.itemType} = json_extract(w.value, '$[1]'))`;
+  const result = await db.run(
+    sql`insert into ${radarRules} (id, merchant_id, action, predicate, lists, created) select ${row.id}, ${row.merchantId}, ${row.action}, ${row.predicate}, ${row.lists}, ${row.created} where ${present} = ${lists.length}`,
+  );
+  return result.meta.changes === 1;
 }
 
 /** The merchant's rule with this id, or undefined. */
@@ -234,7 +248,7 @@ export function listHitsOf(db: Db, merchantId: string, values: readonly string[]
   const l = radarValueLists;
   const i = radarValueListItems;
   return db
-    .select({ alias: l.alias, value: i.value })
+    .select({ alias: l.alias, itemType: l.itemType, value: i.value })
     .from(i)
     .innerJoin(l, eq(l.id, i.valueList))
     .where(

@@ -76,3 +76,29 @@ export function verdictOutcome(v: FraudVerdict) {
     seller_message: seller(),
   };
 }
+
+/** What one run of the screen found: a pinned verdict, whether it is a retry, its risk and its fresh verdict. */
+export interface ScreenRun {
+  /** The verdict the attempt's first run pinned, if it could be read. */
+  pinned: FraudVerdict | null;
+  /** Whether the attempt was seen before: this run retries an authorization the processor may hold. */
+  retry: boolean;
+  /** The risk of this run (velocity counts that did not answer count as unavailable). */
+  risk: RiskAssessment;
+  /** This run's verdict from the rules and lists; null when they could not be read. */
+  fresh: FraudVerdict | null;
+}
+
+/**
+ * The verdict an attempt gets. A pinned verdict stands, whatever else failed. A retry with nothing
+ * pinned (the pin lost or pruned, or a first run that failed open) is never blocked, since the
+ * processor may already hold its authorization, and is held for review rather than captured. A
+ * first run gets its fresh verdict; null when its rules could not be read (the screen fails open).
+ */
+export function screenVerdict(run: ScreenRun): FraudVerdict | null {
+  if (run.pinned) return run.pinned;
+  if (!run.retry) return run.fresh;
+  if (run.fresh?.action === "review") return run.fresh;
+  const { score, level, contributions } = run.fresh ?? run.risk;
+  return { score, level, contributions, action: "review", rule: null, reason: null };
+}

@@ -20,6 +20,8 @@ export const HIGHEST_AT = 75;
 export interface Counts {
   attempts: number;
   declines: number;
+  /** Attempts the processor approved (one still waiting for its answer is not approved). */
+  approvals: number;
   /** Distinct cards (fingerprints) seen with this key. */
   cards: number;
   /** Attempts of a small amount (see `isSmallAmount`). */
@@ -115,9 +117,11 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   if (ip) {
     // Many distinct cards from one address: the signature of card testing.
     add("ip_card_testing", steps(ip.hour.cards, 2, 10, 50), ip.hour.cards);
-    // Most of an address's recent attempts declined.
-    const ratio = ip.hour.attempts >= 4 && ip.hour.declines * 2 >= ip.hour.attempts;
-    add("ip_decline_ratio", ratio ? 25 : 0, ip.hour.declines);
+    // Most of an address's recent attempts not approved: declined, blocked, or still waiting for
+    // their answer (a parallel burst is suspicious before any of it is answered).
+    const unapproved = ip.hour.attempts - ip.hour.approvals;
+    const ratio = ip.hour.attempts >= 4 && unapproved * 2 >= ip.hour.attempts;
+    add("ip_decline_ratio", ratio ? 25 : 0, unapproved);
     // Small probing amounts in a burst.
     if (isSmallAmount(input.amount, input.currency)) {
       add("small_amount_burst", steps(ip.hour.small, 2, 5, 20), ip.hour.small);

@@ -12,8 +12,11 @@
  *   attempts(id TEXT PRIMARY KEY, at INTEGER, card TEXT, small INTEGER, declined INTEGER, seen TEXT)
  *     one row per authorization attempt seen with this key: its time (unix seconds), the card's
  *     fingerprint (to count distinct cards), whether its amount was small, whether it was declined,
+ *     whether it was approved (`approved`; an attempt waiting for its answer is neither),
  *     the counts its first observation answered (JSON), given again to a retry of the attempt, and
- *     (on the network counter) the first verdict given on it (`verdict`, JSON), for its retries
+ *     (on the network counter) the first verdict given on it (`verdict`, JSON), for its retries. The
+ *     network counter records an attempt only when it is sent to the processor (`pin`); the others
+ *     record every attempt screened (`observe`)
  *
  * Retention: rows older than a day are deleted on every `observe`; the alarm deletes the whole
  * object a day after its last attempt.
@@ -43,9 +46,11 @@ export interface Velocity {
   day: Counts;
   /** On a repeated observation: the verdict pinned on the attempt (JSON), or null. */
   pinned?: string | null;
+  /** On a repeated observation (a retried authorization): true. */
+  repeat?: true;
 }
 
-/** The attempts, declines, distinct cards and small attempts of one key. */
+/** The attempts, declines, approvals, distinct cards and small attempts of one key. */
 export class RiskCounter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,6 +72,15 @@ export class RiskCounter extends DurableObject<Env> {
     ) {
       sql.exec("alter table attempts add column verdict text");
     }
+    // Whether the processor approved the attempt: one still waiting for its answer is not approved.
+    if (
+      !sql
+        .exec<{ name: string }>("pragma table_info(attempts)")
+        .toArray()
+        .some((c) => c.name === "approved")
+    ) {
+      sql.exec("alter table attempts add column approved integer not null default 0");
+    }
   }
 
   /**
@@ -74,14 +88,39 @@ export class RiskCounter extends DurableObject<Env> {
    * authorization) gets the answer its first observation got, so a retry scores as its first run did.
    */
   async observe(attempt: Attempt): Promise<Velocity> {
-    const sql = this.ctx.storage.sql;
-    const seen = sql
-      .exec<{ seen: string; verdict: string | null }>("select seen, verdict from attempts where id = ?", attempt.id)
+    return this.seen(attempt.id) ?? (await this.record(attempt));
+  }
+
+  /**
+   * Answers as `observe` would, recording nothing: the network counter counts an attempt only once
+   * it reaches the processor (`pin`), so a merchant's own blocks never move another's score.
+   */
+  async preview(attempt: Attempt): Promise<Velocity> {
+    return this.seen(attempt.id) ?? { hour: this.counts(attempt.at - HOUR), day: this.counts(attempt.at - DAY) };
+  }
+
+  /**
+   * Records the attempt (once) as sent to the processor and pins the first verdict given on it
+   * (JSON), for its retries to reuse; a later verdict changes nothing.
+   */
+  async pin(attempt: Attempt, verdict: string): Promise<void> {
+    if (!this.seen(attempt.id)) await this.record(attempt);
+    this.ctx.storage.sql.exec("update attempts set verdict = ? where id = ? and verdict is null", verdict, attempt.id);
+  }
+
+  /** What the attempt `id` was answered when first recorded (marked `repeat`, with its pinned verdict), if it was. */
+  private seen(id: string): Velocity | undefined {
+    const row = this.ctx.storage.sql
+      .exec<{ seen: string; verdict: string | null }>("select seen, verdict from attempts where id = ?", id)
       .toArray()[0];
-    if (seen) {
-      const first = JSON.parse(seen.seen) as Velocity;
-      return seen.verdict === null ? first : { ...first, pinned: seen.verdict };
-    }
+    if (!row) return undefined;
+    const first = { ...(JSON.parse(row.seen) as Velocity), repeat: true as const };
+    return row.verdict === null ? first : { ...first, pinned: row.verdict };
+  }
+
+  /** Records a new attempt and answers the key's velocity before it. */
+  private async record(attempt: Attempt): Promise<Velocity> {
+    const sql = this.ctx.storage.sql;
     sql.exec("delete from attempts where at <= ?", attempt.at - DAY);
     const velocity = { hour: this.counts(attempt.at - HOUR), day: this.counts(attempt.at - DAY) };
     sql.exec(
@@ -97,11 +136,6 @@ export class RiskCounter extends DurableObject<Env> {
     return velocity;
   }
 
-  /** Pins the first verdict given on the attempt `id` (JSON), for its retries to reuse; a later one changes nothing. */
-  async pin(id: string, verdict: string): Promise<void> {
-    this.ctx.storage.sql.exec("update attempts set verdict = ? where id = ? and verdict is null", verdict, id);
-  }
-
   /** The key's velocity now, recording nothing (for an operator's investigation). */
   async peek(now: number): Promise<Velocity> {
     return { hour: this.counts(now - HOUR), day: this.counts(now - DAY) };
@@ -112,6 +146,11 @@ export class RiskCounter extends DurableObject<Env> {
     this.ctx.storage.sql.exec("update attempts set declined = 1 where id = ?", id);
   }
 
+  /** Records that the processor approved the attempt `id`. */
+  async approved(id: string): Promise<void> {
+    this.ctx.storage.sql.exec("update attempts set approved = 1 where id = ?", id);
+  }
+
   /** Forgets everything a day after the last attempt. */
   override async alarm(): Promise<void> {
     await this.ctx.storage.deleteAll();
@@ -120,11 +159,17 @@ export class RiskCounter extends DurableObject<Env> {
 
   private counts(since: number): Counts {
     const row = this.ctx.storage.sql
-      .exec<{ attempts: number; declines: number; cards: number; small: number }>(
-        "select count(*) as attempts, coalesce(sum(declined), 0) as declines, count(distinct card) as cards, coalesce(sum(small), 0) as small from attempts where at > ?",
+      .exec<{ attempts: number; declines: number; approvals: number; cards: number; small: number }>(
+        "select count(*) as attempts, coalesce(sum(declined), 0) as declines, coalesce(sum(approved), 0) as approvals, count(distinct card) as cards, coalesce(sum(small), 0) as small from attempts where at > ?",
         since,
       )
       .one();
-    return { attempts: row.attempts, declines: row.declines, cards: row.cards, small: row.small };
+    return {
+      attempts: row.attempts,
+      declines: row.declines,
+      approvals: row.approvals,
+      cards: row.cards,
+      small: row.small,
+    };
   }
 }

@@ -5,26 +5,30 @@
  * the risk and decides (domain/risk.ts, domain/fraud-verdict.ts). A declined or blocked attempt is
  * counted as declined afterwards, off the critical path (`afterScreen`).
  *
- * A retried authorization (same processor key) is screened again; its counters answer what they
- * answered its first run, so it gets the same verdict unless the merchant changed its rules or
- * lists in between.
+ * A counter that fails leaves only its own counts unavailable (its signals and rule attributes are
+ * missing); rules and lists still decide. Only rules and lists that cannot be read fail the screen
+ * open. A retried authorization (same processor key) gets the verdict its first run pinned, whatever
+ * else fails; a retry with nothing pinned is held for review and never blocked (`screenVerdict`).
  */
 import type { Db } from "../db/client";
 import type { IntentRow } from "../db/payment-intents";
 import { allRules, listHitsOf } from "../db/radar";
 import type { PaymentMethodRow } from "../db/vault";
-import { isSharedTestBin, radarTestCard } from "../domain/bins";
+import { radarTestCard } from "../domain/bins";
 import type { Currency } from "../domain/currencies";
-import { type FraudVerdict, fraudVerdict } from "../domain/fraud-verdict";
+import { type FraudVerdict, fraudVerdict, screenVerdict } from "../domain/fraud-verdict";
 import { type ParsedRule, parsePredicate, type RuleFacts, type RuleValue } from "../domain/radar-rules";
 import { assessRisk, isSmallAmount } from "../domain/risk";
-import { normalizeItem } from "../domain/value-lists";
+import { normalizeItem, type ValueListItemType } from "../domain/value-lists";
+import type { Attempt } from "../durable/risk-counter";
 import { log } from "../lib/log";
 import { DEFAULT_RULES } from "../radar";
 import {
   counterNames,
+  networkKey,
   observeVelocity,
   pinVerdict,
+  recordApproval,
   recordDecline,
   type VelocityCounts,
   type VelocityScope,
@@ -67,7 +71,8 @@ export interface ScreenDeps {
 /** A screened attempt: its verdict, and the counters to tell if it is declined. */
 export interface Screening {
   verdict: FraudVerdict;
-  attemptId: string;
+  /** The attempt as its counters record it (its id is the authorization's processor key). */
+  attempt: Attempt;
   counters: Record<VelocityScope, string | null>;
   /** The verdict is the one a first run of this attempt gave (a retry reuses it, see `pinScreening`). */
   pinned: boolean;
@@ -141,6 +146,21 @@ function candidates(facts: RuleFacts): string[] {
 }
 
 /**
+ * Whether a list (by alias) holds a value, from the hits of the attempt's candidates: the value is
+ * normalized as the list's item type stores its items, so a `string` list matches any case and a
+ * `case_sensitive_string` list only the exact value.
+ */
+function listLookup(hits: readonly { alias: string; itemType: string; value: string }[]) {
+  const onList = new Set(hits.map((h) => `${h.alias}\0${h.value}`));
+  const typeOf = new Map(hits.map((h) => [h.alias, h.itemType as ValueListItemType]));
+  return (alias: string, value: RuleValue): boolean => {
+    const type = typeOf.get(alias);
+    const item = type === undefined ? null : normalizeItem(type, String(value));
+    return item !== null && onList.has(`${alias}\0${item}`);
+  };
+}
+
+/**
  * Screens the authorization `attemptId` (its processor key) of `row` with `card`. The counters
  * and the D1 reads run in parallel: the screen costs the authorize path one round trip.
  */
@@ -152,10 +172,8 @@ export async function screen(
   live: boolean,
 ): Promise<Screening> {
   const client = deps.client;
-  // Public test numbers are shared by every developer: in test mode, their "network" is the merchant.
-  const shared = !live && isSharedTestBin(card.bin);
   const counters = await counterNames(deps.env.FINGERPRINT_KEY, {
-    network: shared ? `${card.internalFingerprint}:${row.merchantId}` : card.internalFingerprint,
+    network: networkKey(card, row.merchantId, live),
     merchantId: row.merchantId,
     card: card.fingerprint,
     ip: client?.ip ?? null,
@@ -163,6 +181,7 @@ export async function screen(
     customer: row.customer,
   });
   const small = isSmallAmount(row.amount, row.currency as Currency);
+  const attempt: Attempt = { id: attemptId, at: deps.now(), card: card.internalFingerprint, small };
   const preliminary = factsOf(row, card, client, {
     network: null,
     card: null,
@@ -170,18 +189,22 @@ export async function screen(
     email: null,
     customer: null,
   });
-  const [velocity, [rules, hits]] = await Promise.all([
-    observeVelocity(deps.env, counters, { id: attemptId, at: deps.now(), card: card.internalFingerprint, small }),
-    deps.db.batch([allRules(deps.db, row.merchantId), listHitsOf(deps.db, row.merchantId, candidates(preliminary))]),
+  // The counters are settled one by one (a failing one leaves its scope unavailable) and the pin
+  // is read on its own, so no other failure hides it; the rules and lists are one D1 batch.
+  const [observed, read] = await Promise.all([
+    observeVelocity(deps.env, counters, attempt),
+    deps.db
+      .batch([allRules(deps.db, row.merchantId), listHitsOf(deps.db, row.merchantId, candidates(preliminary))])
+      .then(
+        (r) => ({ ok: true as const, rules: r[0], hits: r[1] }),
+        (err: unknown) => ({ ok: false as const, err }),
+      ),
   ]);
+  if (observed.failed.length > 0) log("warn", "fraud_velocity_unavailable", { scopes: observed.failed.join(",") });
   // A retry of an attempt whose first run was screened gets that run's verdict: the processor may
   // already have answered it, so the verdict must not change between runs.
-  const pinned = velocity.network?.pinned;
-  if (pinned) return { verdict: JSON.parse(pinned) as FraudVerdict, attemptId, counters, pinned: true };
-  const facts = factsOf(row, card, client, velocity);
-  const onList = new Set(hits.map((h) => `${h.alias}\0${h.value}`));
-  const inList = (alias: string, value: RuleValue) =>
-    onList.has(`${alias}\0${String(value)}`) || onList.has(`${alias}\0${String(value).toLowerCase()}`);
+  const pinned = observed.pinned ? (JSON.parse(observed.pinned) as FraudVerdict) : null;
+  const velocity = observed.counts;
   const test = live ? null : radarTestCard(card.bin, card.last4);
   const risk = assessRisk({
     amount: row.amount,
@@ -195,9 +218,17 @@ export async function screen(
     ipCountry: client?.country ?? null,
     testCard: test === "highest" || test === "elevated" ? test : null,
   });
-  const ruleSet = [...DEFAULT_RULES, ...rules].flatMap((r) => parsed(r) ?? []);
-  const verdict = fraudVerdict(risk, ruleSet, facts, inList, test === "blocked");
-  return { verdict, attemptId, counters, pinned: false };
+  let fresh: FraudVerdict | null = null;
+  if (read.ok && !pinned) {
+    const facts = factsOf(row, card, client, velocity);
+    const inList = listLookup(read.hits);
+    const ruleSet = [...DEFAULT_RULES, ...read.rules].flatMap((r) => parsed(r) ?? []);
+    fresh = fraudVerdict(risk, ruleSet, facts, inList, test === "blocked");
+  }
+  const verdict = screenVerdict({ pinned, retry: observed.retry, risk, fresh });
+  // A first run whose rules could not be read fails open (runPending sends it unscreened).
+  if (!verdict) throw read.ok ? new Error("no verdict") : read.err;
+  return { verdict, attempt, counters, pinned: verdict === pinned };
 }
 
 /**
@@ -206,13 +237,22 @@ export async function screen(
  */
 export function pinScreening(env: Env, screening: Screening): Promise<void> {
   if (screening.pinned) return Promise.resolve();
-  return pinVerdict(env, screening.counters, screening.attemptId, JSON.stringify(screening.verdict)).catch(
+  return pinVerdict(env, screening.counters, screening.attempt, JSON.stringify(screening.verdict)).catch(
     (err: unknown) => log("warn", "fraud_verdict_unpinned", { error: err instanceof Error ? err.name : "unknown" }),
   );
 }
 
-/** Counts a declined or blocked attempt as declined on its counters (run it after the answer). */
-export function afterScreen(env: Env, screening: Screening, declined: boolean): Promise<void> {
-  if (!declined) return Promise.resolve();
-  return recordDecline(env, screening.counters, screening.attemptId, screening.verdict.action !== "block");
+/**
+ * Counts the attempt's answer on its counters (run it after the answer): an approval, or a decline
+ * (an issuer's, or a block). Until then the attempt counts as not approved.
+ */
+export function afterScreen(env: Env, screening: Screening, answer: "approved" | "declined" | null): Promise<void> {
+  switch (answer) {
+    case "approved":
+      return recordApproval(env, screening.counters, screening.attempt.id);
+    case "declined":
+      return recordDecline(env, screening.counters, screening.attempt.id, screening.verdict.action !== "block");
+    case null:
+      return Promise.resolve();
+  }
 }

@@ -5,15 +5,18 @@
  * digested with a keyed HMAC first, so no object name holds an email or an IP.
  */
 import { velocityDigest } from "../crypto/fingerprint";
+import { isSharedTestBin } from "../domain/bins";
+import { sourceKey } from "../domain/limits";
 import type { Attempt, Velocity } from "../durable/risk-counter";
 
 /** The keys an attempt is counted under (absent ones are not counted). */
 export interface VelocityKeys {
-  /** The vault's internal cross-merchant fingerprint: the card across the network. */
+  /** The card across the network (`networkKey`). */
   network: string;
   merchantId: string;
   /** The merchant-scoped fingerprint: the card at this merchant. */
   card: string;
+  /** The shopper's address (counted by its /64 when IPv6, see `ipVelocityKey`). */
   ip: string | null;
   email: string | null;
   customer: string | null;
@@ -25,6 +28,29 @@ export type VelocityScope = "network" | "card" | "ip" | "email" | "customer";
 /** Each scope's counts, null where the key is absent. */
 export type VelocityCounts = Record<VelocityScope, Velocity | null>;
 
+/**
+ * The network key of a card: its internal cross-merchant fingerprint. Public test numbers are shared
+ * by every developer, so in test mode a shared test BIN's card is counted per merchant instead.
+ * The screen and the operator's velocity read both name the counter by it.
+ */
+export function networkKey(
+  card: { internalFingerprint: string; bin: string | null },
+  merchantId: string,
+  live: boolean,
+) {
+  return !live && isSharedTestBin(card.bin) ? `${card.internalFingerprint}:${merchantId}` : card.internalFingerprint;
+}
+
+/**
+ * The key an IP is counted under: an IPv6 address by its /64 (one subscriber's block, which it can
+ * rotate through freely; the rate limiter's `sourceKey`), an IPv4 address as is. An address
+ * `sourceKey` cannot read is counted as itself.
+ */
+export function ipVelocityKey(ip: string): string {
+  const key = sourceKey(ip);
+  return key === "unknown" ? ip : key;
+}
+
 /** The object names of an attempt's keys (digested where they could identify a person). */
 export async function counterNames(secret: string, keys: VelocityKeys): Promise<Record<VelocityScope, string | null>> {
   const digest = (scope: VelocityScope, value: string | null) =>
@@ -33,7 +59,7 @@ export async function counterNames(secret: string, keys: VelocityKeys): Promise<
   // own traffic, and nothing another merchant does can move it.
   const mine = (value: string | null) => (value === null ? null : `${keys.merchantId}\0${value}`);
   const [ip, email, customer] = await Promise.all([
-    digest("ip", mine(keys.ip)),
+    digest("ip", mine(keys.ip === null ? null : ipVelocityKey(keys.ip))),
     digest("email", mine(keys.email?.trim().toLowerCase() ?? null)),
     digest("customer", mine(keys.customer)),
   ]);
@@ -44,20 +70,55 @@ function counter(env: Env, name: string) {
   return env.RISK_COUNTER.getByName(name);
 }
 
-/** Records the attempt under every key and answers each key's counts before it, all in parallel. */
+/** What an attempt's counters answered. */
+export interface Observed {
+  /** Each scope's counts, null where the key is absent or its counter did not answer. */
+  counts: VelocityCounts;
+  /** The scopes whose counter did not answer (their counts are unavailable, not zero). */
+  failed: VelocityScope[];
+  /** The verdict pinned on the attempt by its first run (JSON), null if none (or unreadable). */
+  pinned: string | null;
+  /** Whether any counter had seen the attempt before: this run is a retry. */
+  retry: boolean;
+}
+
+/**
+ * Records the attempt under every key and answers each key's counts before it, all in parallel.
+ * Each counter is settled on its own: one that fails leaves its scope unavailable, never the rest.
+ */
 export async function observeVelocity(
   env: Env,
   names: Record<VelocityScope, string | null>,
   attempt: Attempt,
-): Promise<VelocityCounts> {
+): Promise<Observed> {
   const scopes = Object.keys(names) as VelocityScope[];
-  const windows = await Promise.all(
+  const settled = await Promise.allSettled(
     scopes.map((s) => {
       const name = names[s];
-      return name === null ? null : counter(env, name).observe(attempt);
+      if (name === null) return null;
+      // The network counts an attempt only once it is sent to the processor (`pinVerdict`).
+      return s === "network" ? counter(env, name).preview(attempt) : counter(env, name).observe(attempt);
     }),
   );
-  return Object.fromEntries(scopes.map((s, i) => [s, windows[i] ?? null])) as VelocityCounts;
+  const counts = {} as VelocityCounts;
+  const failed: VelocityScope[] = [];
+  let retry = false;
+  scopes.forEach((s, i) => {
+    const r = settled[i];
+    if (r?.status === "fulfilled") {
+      counts[s] = r.value ?? null;
+      if (r.value?.repeat) retry = true;
+    } else {
+      counts[s] = null;
+      failed.push(s);
+    }
+  });
+  return {
+    counts,
+    failed,
+    pinned: counts.network?.pinned ?? null,
+    retry,
+  };
 }
 
 /**
@@ -78,12 +139,25 @@ export async function recordDecline(
   );
 }
 
-/** The network-wide velocity of a card (its internal fingerprint) now, recording nothing. */
-export function networkVelocity(env: Env, internalFingerprint: string, now: number) {
-  return counter(env, `network:${internalFingerprint}`).peek(now);
+/** Marks the attempt approved by the processor under every key (after the answer; not on the critical path). */
+export async function recordApproval(env: Env, names: Record<VelocityScope, string | null>, id: string): Promise<void> {
+  await Promise.all(Object.values(names).map((name) => (name === null ? undefined : counter(env, name).approved(id))));
 }
 
-/** Pins the verdict (JSON) first given on an attempt on its network counter, for its retries. */
-export function pinVerdict(env: Env, names: Record<VelocityScope, string | null>, id: string, verdict: string) {
-  return names.network === null ? Promise.resolve() : counter(env, names.network).pin(id, verdict);
+/** The network-wide velocity of a card (its `networkKey`) now, recording nothing. */
+export function networkVelocity(env: Env, key: string, now: number) {
+  return counter(env, `network:${key}`).peek(now);
+}
+
+/**
+ * Counts an attempt sent to the processor on its network counter and pins the verdict (JSON) first
+ * given on it there, for its retries. A blocked attempt is never counted across the network.
+ */
+export function pinVerdict(
+  env: Env,
+  names: Record<VelocityScope, string | null>,
+  attempt: Attempt,
+  verdict: string,
+): Promise<void> {
+  return names.network === null ? Promise.resolve() : counter(env, names.network).pin(attempt, verdict);
 }

@@ -312,7 +312,10 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
       throw err;
     });
     if (done) {
-      if (screening) deps.defer(afterScreen(deps.env, screening, r.kind === "declined"));
+      if (screening) {
+        const answered = r.kind === "authorized" ? "approved" : r.kind === "declined" ? "declined" : null;
+        deps.defer(afterScreen(deps.env, screening, answered));
+      }
       return { row: done, answer: answered };
     }
   }

@@ -177,7 +177,11 @@ export async function createRule(
     lists: JSON.stringify(aliases),
     created: deps.now(),
   };
-  await q.insertRule(deps.db, row);
+  const used = aliases.flatMap((alias) => lists.filter((l) => l.alias === alias));
+  if (!(await q.insertRule(deps.db, row, used))) {
+    // A list it uses was deleted (or replaced) since it was checked.
+    throw invalidParam("parameter_invalid", "Invalid rule: a list it uses no longer exists.", "predicate");
+  }
   return row;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `GET /admin/v1/radar/velocity`: for an investigation, the operator reads the network-wide
- * velocity (attempts, declines, distinct cards, small amounts, last hour and day) of the card
+ * velocity (attempts, declines, approvals, distinct cards, small amounts, last hour and day) of the card
  * behind one merchant's payment method, across every merchant. The answer carries counts only:
  * no merchant, amount or fingerprint. Every read is written to the audit log.
  */
@@ -10,9 +10,10 @@ import { insertAudit } from "../db/merchants";
 import { merchantShard } from "../db/shards";
 import { findPaymentMethod } from "../db/vault";
 import { ApiError, invalidParam } from "../errors";
-import { networkVelocity } from "../fraud/velocity";
+import { networkKey, networkVelocity } from "../fraud/velocity";
 import { errorResponses, OPERATOR_ROUTE } from "../lib/openapi";
 import { operatorAudit } from "../middleware/operator-auth";
+import { isLive } from "../payments/serialize";
 import type { App } from "../types";
 
 const Query = z.strictObject({
@@ -34,7 +35,7 @@ const Query = z.strictObject({
     }),
 });
 
-const Counts = z.object({ attempts: z.int(), declines: z.int(), cards: z.int(), small: z.int() });
+const Counts = z.object({ attempts: z.int(), declines: z.int(), approvals: z.int(), cards: z.int(), small: z.int() });
 
 const VelocitySchema = z
   .object({
@@ -74,7 +75,9 @@ export function registerAdminRadar(app: App): void {
     const pm = db ? await findPaymentMethod(db, merchant, pmId) : undefined;
     if (!pm)
       throw new ApiError("resource_missing", "No such payment method for this merchant.", { param: "payment_method" });
-    const velocity = await networkVelocity(c.env, pm.internalFingerprint, Math.floor(Date.now() / 1000));
+    // Named as the screen names it (a shared test BIN's card is per merchant in test mode).
+    const key = networkKey(pm, merchant, isLive(c.env));
+    const velocity = await networkVelocity(c.env, key, Math.floor(Date.now() / 1000));
     await insertAudit(controlDb(c.env), operatorAudit(c, "radar.velocity.read", pmId, { merchant }));
     return c.json({ object: "radar.velocity" as const, scope: "network" as const, ...velocity }, 200);
   });

@@ -1,6 +1,9 @@
-/** The verdict: default rules block highest and review elevated, merchant rules in Radar's order, test cards. */
+/**
+ * The verdict: default rules block highest and review elevated, merchant rules in Radar's order, test
+ * cards; and which verdict a run gets from its pin, whether it retries, and what it could read.
+ */
 import { describe, expect, it } from "vitest";
-import { fraudVerdict, verdictOutcome } from "../../src/domain/fraud-verdict";
+import { type FraudVerdict, fraudVerdict, screenVerdict, verdictOutcome } from "../../src/domain/fraud-verdict";
 import { type ParsedRule, parsePredicate } from "../../src/domain/radar-rules";
 import { assessRisk, riskLevel } from "../../src/domain/risk";
 
@@ -76,5 +79,35 @@ describe("fraudVerdict", () => {
       none,
     );
     expect(verdictOutcome(v)).toMatchObject({ type: "blocked", risk_level: "highest", risk_score: 85 });
+  });
+});
+
+describe("screenVerdict", () => {
+  const verdict = (action: FraudVerdict["action"], score: number): FraudVerdict => ({
+    ...at(score),
+    action,
+    rule: null,
+    reason: null,
+  });
+  const risk = at(40);
+
+  it("a pinned verdict stands, even when the rules could not be read", () => {
+    const pinned = verdict("review", 70);
+    expect(screenVerdict({ pinned, retry: true, risk, fresh: null })).toBe(pinned);
+    expect(screenVerdict({ pinned, retry: true, risk, fresh: verdict("authorize", 5) })).toBe(pinned);
+  });
+
+  it("a retry with nothing pinned is held for review, never blocked nor captured", () => {
+    for (const fresh of [verdict("block", 90), verdict("authorize", 5), null]) {
+      expect(screenVerdict({ pinned: null, retry: true, risk, fresh })).toMatchObject({ action: "review" });
+    }
+    // Its score is this run's, from the rules' verdict or else the risk alone.
+    expect(screenVerdict({ pinned: null, retry: true, risk, fresh: null })).toMatchObject({ score: 40 });
+  });
+
+  it("a first run gets its fresh verdict, and none (fail open) when the rules could not be read", () => {
+    const fresh = verdict("block", 90);
+    expect(screenVerdict({ pinned: null, retry: false, risk, fresh })).toBe(fresh);
+    expect(screenVerdict({ pinned: null, retry: false, risk, fresh: null })).toBeNull();
   });
 });

@@ -13,7 +13,7 @@ import {
 } from "../../src/domain/risk";
 
 const usd = "usd" as Currency;
-const zero: Counts = { attempts: 0, declines: 0, cards: 0, small: 0 };
+const zero: Counts = { attempts: 0, declines: 0, approvals: 0, cards: 0, small: 0 };
 const w = (hour: Partial<Counts> = {}, day: Partial<Counts> = {}): Window => ({
   hour: { ...zero, ...hour },
   day: { ...zero, ...day },
@@ -57,9 +57,12 @@ describe("assessRisk", () => {
     expect(points(input({ ip: w({ cards: 2 }) }), "ip_card_testing")).toBe(0);
     expect(points(input({ ip: w({ cards: 4 }) }), "ip_card_testing")).toBe(20);
     expect(points(input({ ip: w({ cards: 40 }) }), "ip_card_testing")).toBe(50);
-    expect(points(input({ ip: w({ attempts: 4, declines: 2 }) }), "ip_decline_ratio")).toBe(25);
-    expect(points(input({ ip: w({ attempts: 4, declines: 1 }) }), "ip_decline_ratio")).toBe(0);
+    expect(points(input({ ip: w({ attempts: 4, declines: 2, approvals: 2 }) }), "ip_decline_ratio")).toBe(25);
+    expect(points(input({ ip: w({ attempts: 4, declines: 1, approvals: 3 }) }), "ip_decline_ratio")).toBe(0);
     expect(points(input({ ip: w({ attempts: 3, declines: 3 }) }), "ip_decline_ratio")).toBe(0);
+    // Attempts still waiting for their answer are not approved: a parallel burst counts at once.
+    expect(points(input({ ip: w({ attempts: 4 }) }), "ip_decline_ratio")).toBe(25);
+    expect(points(input({ ip: w({ attempts: 5, approvals: 3 }) }), "ip_decline_ratio")).toBe(0);
     expect(points(input({ amount: 100, ip: w({ small: 4 }) }), "small_amount_burst")).toBe(10);
     expect(points(input({ amount: 5000, ip: w({ small: 4 }) }), "small_amount_burst")).toBe(0);
     expect(points(input({ email: w({}, { cards: 4 }) }), "email_cards")).toBe(20);
@@ -106,6 +109,7 @@ describe("assessRisk", () => {
     const counts = fc.record({
       attempts: fc.nat(60),
       declines: fc.nat(60),
+      approvals: fc.nat(60),
       cards: fc.nat(60),
       small: fc.nat(60),
     });

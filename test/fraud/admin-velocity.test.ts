@@ -49,6 +49,24 @@ describe("GET /admin/v1/radar/velocity", () => {
     expect(JSON.stringify(res.body)).not.toContain(b.merchantId);
   });
 
+  it("reads a shared test BIN's card under the merchant's own name, as the screen counts it (test mode)", async () => {
+    const m = await newMerchant();
+    const app = createApp({ payments: { processor: declining } });
+    for (let i = 0; i < 2; i++) {
+      const pm = await paymentMethod(m, "4242424242424242");
+      await post(
+        m,
+        "/v1/payment_intents",
+        { amount: 700, currency: "usd", payment_method: pm, confirm: "true" },
+        { app },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const pm = await paymentMethod(m, "4242424242424242");
+    const res = await velocity(`merchant=${m.merchantId}&payment_method=${pm}`);
+    expect(res.body).toMatchObject({ hour: { attempts: 2, declines: 2 } });
+  });
+
   it("is operator only; an unknown or other merchant's payment method is a 404", async () => {
     const m = await newMerchant();
     const other = await newMerchant();

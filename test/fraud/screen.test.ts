@@ -10,99 +10,12 @@ import { createApp } from "../../src/app";
 import { draftIntent } from "../../src/db/payment-intents";
 import { createConfirmed } from "../../src/payments/actions";
 import { paymentDeps } from "../../src/payments/deps";
-import type { ProcessorConnector } from "../../src/processor/connector";
-import type { ProcessorFactory } from "../../src/processor/index";
-import { newKey } from "../helpers/api-keys";
 import { eventsOf } from "../helpers/events";
-import type { Target } from "../helpers/http";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, pay, paymentMethod, post } from "../helpers/payments";
 import { recordedProcessor } from "../helpers/processors";
 import { dbOf } from "../helpers/shards";
-
-/** A merchant's requests as sent from `ip` in `country` (Cloudflare's headers). */
-function from(m: TestMerchant, ip: string, country = "US"): TestMerchant {
-  return { ...m, headers: { ...m.headers, "cf-connecting-ip": ip, "cf-ipcountry": country } as never };
-}
-
-/**
- * A payment as a shop takes it: the merchant's server creates the intent (secret key), the
- * shopper's browser tokenizes the card and confirms with the client secret (publishable key), from
- * `ip` in `country`: only such a confirm carries the shopper's address to the screen.
- */
-async function browserPay(
-  m: TestMerchant,
-  number: string,
-  where: { ip: string; country: string },
-  opts: { amount?: number; app?: Target } = {},
-) {
-  const pk = await publishableKey(m);
-  const shopper = { headers: { ...pk.headers, "cf-connecting-ip": where.ip, "cf-ipcountry": where.country } };
-  const intent = (await post(m, "/v1/payment_intents", { amount: opts.amount ?? 1000, currency: "usd" })).body;
-  const pm = (
-    await post(shopper, "/v1/payment_methods", {
-      type: "card",
-      "card[number]": number,
-      "card[exp_month]": "12",
-      "card[exp_year]": "2040",
-      "card[cvc]": "123",
-    })
-  ).body.id as string;
-  return post(
-    shopper,
-    `/v1/payment_intents/${intent.id}/confirm`,
-    { client_secret: intent.client_secret, payment_method: pm },
-    { app: opts.app },
-  );
-}
-
-const publishableKeys = new Map<string, Promise<{ headers: { authorization: string } }>>();
-
-/** The merchant's publishable key (one per merchant in this file). */
-function publishableKey(m: TestMerchant) {
-  let key = publishableKeys.get(m.merchantId);
-  if (!key) {
-    key = newKey(m.merchantId, "publishable");
-    publishableKeys.set(m.merchantId, key);
-  }
-  return key;
-}
-
-/** A Luhn-valid Visa number no test table knows (so the simulator approves it), from `seed`. */
-function freshCard(seed: number): string {
-  const body = `4${String(7_000_000_000_000 + seed * 7919).padStart(14, "0")}`.slice(0, 15);
-  let sum = 0;
-  for (let i = 0; i < 15; i++) {
-    let d = Number(body[14 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return `${body}${(10 - (sum % 10)) % 10}`;
-}
-
-/** A processor that declines every authorization, counting the calls that reach it. */
-function decliningProcessor(): { factory: ProcessorFactory; calls: () => number } {
-  let calls = 0;
-  const factory: ProcessorFactory = (vault, claimed) => {
-    const real = recordedProcessor(vault, claimed);
-    const connector: ProcessorConnector = {
-      ...real,
-      authorize: async () => {
-        calls++;
-        return { status: "declined", code: "card_declined", decline_code: "generic_decline" };
-      },
-    };
-    return connector;
-  };
-  return { factory, calls: () => calls };
-}
-
-async function chargeOf(m: TestMerchant, intent: { latest_charge: string }) {
-  return (await get(m, `/v1/charges/${intent.latest_charge}`)).body;
-}
+import { browserPay, chargeOf, decliningProcessor, freshCard, from } from "../helpers/shopper";
 
 describe("Radar's test cards", () => {
   it("4100000000000019 is always blocked, before the processor, as a fraudulent decline", async () => {
@@ -275,6 +188,23 @@ describe("what one merchant can learn or move at another", () => {
     expect(probe.status).toBe(200);
     // The score counts the two issuer declines, not A's own block: 5 + 2 × 10.
     expect((await chargeOf(b, probe.body)).outcome.risk_score).toBe(25);
+  });
+});
+
+describe("what A's own blocks move at B", () => {
+  it("attempts merchant A blocks itself are not counted as the card's network attempts", async () => {
+    const a = await newMerchant({ rateLimit: 1000 });
+    const b = await newMerchant();
+    const card = freshCard(7_101);
+    await post(a, "/v1/radar/rules", { action: "block", predicate: ":amount: = 777" });
+    for (let i = 0; i < 6; i++) {
+      const res = await pay(a, card, { amount: 777 });
+      expect(res.body.error.decline_code).toBe("fraudulent");
+    }
+    // None of A's six attempts reached the processor: B sees a card with no history.
+    const res = await pay(b, card);
+    expect(res.status).toBe(200);
+    expect((await chargeOf(b, res.body)).outcome.risk_score).toBe(5);
   });
 });
 
