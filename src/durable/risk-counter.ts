@@ -18,14 +18,18 @@
  *     network counter records an attempt only when it is sent to the processor (`pin`); the others
  *     record every attempt screened (`observe`)
  *
- * Retention: rows older than a day are deleted on every `observe`; the alarm deletes the whole
- * object a day after its last attempt.
+ * Retention: rows older than a day are deleted on every `observe`, except an attempt with a pinned
+ * verdict, which is kept PINNED_DAYS (longer than an authorization lives: the sweep retries an
+ * unknown authorization until it expires, and every retry must find its first verdict); the alarm
+ * deletes the rest the same way and runs again while any row is left.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Counts } from "../domain/risk";
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
+/** Days a pinned verdict is kept: more than the 7 days an authorization lives. */
+export const PINNED_DAYS = 8;
 /** Rows one key keeps at most (the newest); a key busier than this is already at every cap. */
 const MAX_ROWS = 5000;
 
@@ -121,7 +125,7 @@ export class RiskCounter extends DurableObject<Env> {
   /** Records a new attempt and answers the key's velocity before it. */
   private async record(attempt: Attempt): Promise<Velocity> {
     const sql = this.ctx.storage.sql;
-    sql.exec("delete from attempts where at <= ?", attempt.at - DAY);
+    this.prune(attempt.at);
     const velocity = { hour: this.counts(attempt.at - HOUR), day: this.counts(attempt.at - DAY) };
     sql.exec(
       "insert into attempts (id, at, card, small, seen) values (?, ?, ?, ?, ?)",
@@ -151,10 +155,31 @@ export class RiskCounter extends DurableObject<Env> {
     this.ctx.storage.sql.exec("update attempts set approved = 1 where id = ?", id);
   }
 
-  /** Forgets everything a day after the last attempt. */
+  /** Deletes rows older than a day, and pinned ones older than PINNED_DAYS. */
+  private prune(now: number): void {
+    this.ctx.storage.sql.exec(
+      "delete from attempts where at <= ? and (verdict is null or at <= ?)",
+      now - DAY,
+      now - PINNED_DAYS * DAY,
+    );
+  }
+
+  /**
+   * A day after the last attempt (so every attempt is at least a day old): forgets every attempt but
+   * the pinned ones younger than PINNED_DAYS, and everything once nothing is left.
+   */
   override async alarm(): Promise<void> {
-    await this.ctx.storage.deleteAll();
-    this.createTables();
+    this.ctx.storage.sql.exec(
+      "delete from attempts where verdict is null or at <= ?",
+      Math.floor(Date.now() / 1000) - PINNED_DAYS * DAY,
+    );
+    const left = this.ctx.storage.sql.exec<{ n: number }>("select count(*) as n from attempts").one().n;
+    if (left === 0) {
+      await this.ctx.storage.deleteAll();
+      this.createTables();
+    } else {
+      await this.ctx.storage.setAlarm(Date.now() + DAY * 1000);
+    }
   }
 
   private counts(since: number): Counts {

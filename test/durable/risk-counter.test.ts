@@ -47,6 +47,20 @@ describe("RiskCounter", () => {
     expect(after.hour.attempts).toBe(0);
   });
 
+  it("keeps a pinned verdict past the alarm (its authorization may still be retried), and only that", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const c = object();
+    await c.observe({ id: "unpinned", at: now, card: "fp1", small: false });
+    await c.pin({ id: "held", at: now, card: "fp2", small: false }, '"review"');
+    expect(await runDurableObjectAlarm(c)).toBe(true);
+    expect(await c.preview({ id: "held", at: now + 2 * 86_400, card: "fp2", small: false })).toMatchObject({
+      pinned: '"review"',
+      repeat: true,
+    });
+    // The unpinned attempt is gone: it counts no more, and the next observation of it is new.
+    expect(await c.observe({ id: "unpinned", at: now + 2, card: "fp1", small: false })).not.toHaveProperty("repeat");
+  });
+
   it("preview records nothing; pin records the attempt once and keeps its first verdict", async () => {
     const c = object();
     const a = { id: "p1", at: T, card: "fp1", small: false };
