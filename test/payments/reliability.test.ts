@@ -68,8 +68,10 @@ describe("unknown outcomes are reconciled with the same processor key", () => {
     );
     await sweepAll({ at: now() + 120 });
     expect((await get(m, `/v1/refunds/${refund.id}`)).body.status).toBe("succeeded");
+    // The capture is pending until settled; the refund was taken from the available balance.
     expect((await get(m, "/v1/balance")).body).toMatchObject({
-      pending: [{ amount: 2000, currency: "usd" }],
+      pending: [{ amount: 3000, currency: "usd" }],
+      available: [{ amount: -1000, currency: "usd" }],
       authorized: [{ amount: 0, currency: "usd" }],
       refunded: [{ amount: 1000, currency: "usd" }],
     });
