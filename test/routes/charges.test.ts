@@ -62,7 +62,7 @@ describe("GET /v1/charges", () => {
       amount: 2000,
       amount_captured: 2000,
       amount_refunded: 0,
-      balance_transaction: null,
+      balance_transaction: `txn_${pi.latest_charge.slice(3)}`,
       billing_details: visaPm.billing_details,
       captured: true,
       created: expect.any(Number),

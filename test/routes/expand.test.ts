@@ -47,7 +47,7 @@ describe("expand on PaymentIntents", () => {
       id: pi.latest_charge,
       object: "charge",
       payment_intent: pi.id,
-      balance_transaction: null,
+      balance_transaction: `txn_${pi.latest_charge.slice(3)}`,
       customer: cus,
       captured: true,
     });
