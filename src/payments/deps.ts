@@ -58,14 +58,15 @@ export function paymentDeps(
   request: { client: ClientFacts; defer: (work: Promise<unknown>) => void } | null = null,
 ): PaymentDeps {
   const factory = overrides.processor ?? processorFor;
+  const defer = request?.defer ?? unawaited;
   return {
     env,
     db,
-    processor: (claimed) => factory({ env, db }, claimed),
+    processor: (claimed) => factory({ env, db }, claimed, defer),
     now: overrides.now ?? (() => Math.floor(Date.now() / 1000)),
     origin,
     client: request?.client ?? null,
-    defer: request?.defer ?? unawaited,
+    defer,
     fraudScreen: env.FRAUD_SCREEN === "on",
   };
 }

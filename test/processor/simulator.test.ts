@@ -12,6 +12,8 @@ import { EDGEPAY_CARDS, SLOW_PROCESSOR_MS } from "../../src/processor/test-cards
 
 const VISA = "4242424242424242";
 const REFERENCE = /^[A-Za-z0-9_]{1,64}$/;
+/** The merchant and currency every follow-up names. */
+const FU = { merchantId: "mer_1", currency: "usd" };
 
 // Every use of the simulator's storage goes through `memory`, which counts it and hands out the
 // real binding's object. The "vault" maps pm ids to numbers; a detached pm cannot be read.
@@ -69,12 +71,12 @@ describe("ordinary cards: answers derived from the request", () => {
     const reference = await referenceOf(VISA);
     used.cards = 0;
     const ck = key();
-    const capture = (await sim.capture({ key: ck, reference, amount: 600 })) as { reference: string };
+    const capture = (await sim.capture({ key: ck, reference, amount: 600, ...FU })) as { reference: string };
     expect(capture).toMatchObject({ status: "approved", amount: 600 });
     expect(capture.reference).toMatch(REFERENCE);
-    expect(await sim.capture({ key: ck, reference, amount: 600 })).toEqual(capture);
-    expect(await sim.void({ key: key(), reference, amount: 1000 })).toMatchObject({ status: "approved" });
-    const refund = (await sim.refund({ key: key(), reference, amount: 1000 })) as { reference: string };
+    expect(await sim.capture({ key: ck, reference, amount: 600, ...FU })).toEqual(capture);
+    expect(await sim.void({ key: key(), reference, amount: 1000, ...FU })).toMatchObject({ status: "approved" });
+    const refund = (await sim.refund({ key: key(), reference, amount: 1000, ...FU })) as { reference: string };
     expect(refund).toMatchObject({ status: "approved", amount: 1000 });
     expect(refund.reference).not.toBe(capture.reference);
     expect(used.cards).toBe(0);
@@ -83,21 +85,21 @@ describe("ordinary cards: answers derived from the request", () => {
   it("refuses an amount above the authorization, and a reference it never issued", async () => {
     const reference = await referenceOf(VISA, 1000);
     const declined = { status: "refused", reason: "declined" };
-    expect(await sim.capture({ key: key(), reference, amount: 1001 })).toEqual(declined);
-    expect(await sim.void({ key: key(), reference, amount: 1001 })).toEqual(declined);
-    expect(await sim.refund({ key: key(), reference, amount: 1001 })).toEqual(declined);
+    expect(await sim.capture({ key: key(), reference, amount: 1001, ...FU })).toEqual(declined);
+    expect(await sim.void({ key: key(), reference, amount: 1001, ...FU })).toEqual(declined);
+    expect(await sim.refund({ key: key(), reference, amount: 1001, ...FU })).toEqual(declined);
     const gone = { status: "refused", reason: "authorization_gone" };
     for (const bad of ["auth_nope", "", `${reference}0000000000000000`, reference.replace("auth_", "capture_")]) {
-      expect(await sim.capture({ key: key(), reference: bad, amount: 1 })).toEqual(gone);
+      expect(await sim.capture({ key: key(), reference: bad, amount: 1, ...FU })).toEqual(gone);
     }
   });
 
   it("make no storage call: every answer above, a decline and the slow card never reach the memory", async () => {
     const reference = await referenceOf(VISA);
     await auth("4000000000000002");
-    await sim.capture({ key: key(), reference, amount: 1000 });
-    await sim.void({ key: key(), reference, amount: 1000 });
-    await sim.refund({ key: key(), reference, amount: 1000 });
+    await sim.capture({ key: key(), reference, amount: 1000, ...FU });
+    await sim.void({ key: key(), reference, amount: 1000, ...FU });
+    await sim.refund({ key: key(), reference, amount: 1000, ...FU });
     const started = Date.now();
     const slow = await callProcessor("authorize", 1000, () => auth(EDGEPAY_CARDS.slow));
     expect(slow).toMatchObject({ kind: "approved" });
@@ -142,14 +144,14 @@ describe("scripted cards: memory in SimulatorMemory", () => {
     expect(await call()).toEqual(retry);
     const { reference } = retry;
     for (const op of ["capture", "void", "refund"] as const) {
-      const req = { key: key(), reference, amount: 1000 };
+      const req = { key: key(), reference, amount: 1000, ...FU };
       const once = () => callProcessor(op, 1000, () => sim[op](req));
       expect(await once()).toEqual({ kind: "unknown" });
       const answer = await once();
       expect(answer.kind).toBe("approved");
       expect(await once()).toEqual(answer);
     }
-    expect(await sim.capture({ key: key(), reference, amount: 1001 })).toEqual({
+    expect(await sim.capture({ key: key(), reference, amount: 1001, ...FU })).toEqual({
       status: "refused",
       reason: "declined",
     });
