@@ -26,6 +26,7 @@ import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
 import { registerAdminRadar } from "./routes/admin-radar";
+import { registerAdminReconciliation } from "./routes/admin-reconciliation";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerApiKeys } from "./routes/api-keys";
 import { registerBalance } from "./routes/balance";
@@ -126,6 +127,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminApiKeys(app);
   registerAdminOperators(app);
   registerAdminRadar(app);
+  registerAdminReconciliation(app, options.payments?.reports);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
