@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { SettlementLine } from "../../src/durable/simulator-ledger";
 import { randomBase62 } from "../../src/lib/ids";
 import { CardUnavailable, callProcessor, ProcessorTimeout } from "../../src/processor/connector";
 import { type MemoryFor, SimulatedProcessor } from "../../src/processor/simulator";
@@ -172,5 +173,28 @@ describe("scripted cards: memory in SimulatorMemory", () => {
       reason: "payment_method_unavailable",
     });
     detached.clear();
+  });
+});
+
+describe("settlement: approved captures and refunds handed to `settle`", () => {
+  it("hands each approved capture (+) and refund (−) to settle, never a void or a refusal, without card data", async () => {
+    const settled: [string, SettlementLine][] = [];
+    const recording = new SimulatedProcessor(
+      memory,
+      async (_merchant, pm) => ({ number: pm.replace("pm_", "") }),
+      (merchantId, line) => settled.push([merchantId, line]),
+    );
+    const reference = await referenceOf(VISA);
+    const [ck, rk] = [key(), key()];
+    await recording.capture({ key: ck, reference, amount: 600, merchantId: "mer_A", currency: "eur" });
+    await recording.refund({ key: rk, reference, amount: 250, merchantId: "mer_A", currency: "eur" });
+    await recording.void({ key: key(), reference, amount: 1000, merchantId: "mer_A", currency: "eur" });
+    await recording.capture({ key: key(), reference, amount: 1001, merchantId: "mer_A", currency: "eur" });
+    const day = new Date().toISOString().slice(0, 10);
+    expect(settled.map(([m, l]) => [m, l.type, l.key, l.reference, l.amount, l.currency, l.date])).toEqual([
+      ["mer_A", "capture", ck, reference, 600, "eur", day],
+      ["mer_A", "refund", rk, reference, -250, "eur", day],
+    ]);
+    expect(JSON.stringify(settled)).not.toContain(VISA.slice(0, 6));
   });
 });

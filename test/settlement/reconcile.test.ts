@@ -116,7 +116,9 @@ describe("reconciliation against the simulator's settlement file", () => {
     const first = await reconcile(m, reports);
     expect(first.found).toEqual({ missing: 1, extra: 1, amount_differs: 1 });
     expect(first.recorded).toEqual({ missing: 1, extra: 1, amount_differs: 1 });
-    const alert = alerts.mock.calls.map((c) => JSON.parse(String(c[0]))).find((l) => l.event === "reconciliation_mismatch");
+    const alert = alerts.mock.calls
+      .map((c) => JSON.parse(String(c[0])))
+      .find((l) => l.event === "reconciliation_mismatch");
     expect(alert).toMatchObject({ level: "error", missing: 1, extra: 1, amount_differs: 1, date: today() });
     expect(JSON.stringify(alert)).not.toMatch(/4242|pm_|pi_|re_|auth_/);
 
