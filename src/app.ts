@@ -26,6 +26,7 @@ import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
 import { registerAdminRadar } from "./routes/admin-radar";
+import { registerAdminReconciliation } from "./routes/admin-reconciliation";
 import { registerAdminSettlement } from "./routes/admin-settlement";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerApiKeys } from "./routes/api-keys";
@@ -130,6 +131,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminOperators(app);
   registerAdminRadar(app);
   registerAdminSettlement(app);
+  registerAdminReconciliation(app, options.payments?.reports);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.
   registerDocs(app);

@@ -6,6 +6,7 @@ import { handleQueue } from "./webhooks/queue";
 
 export { MerchantGate } from "./durable/merchant-gate";
 export { RiskCounter } from "./durable/risk-counter";
+export { SimulatorLedger } from "./durable/simulator-ledger";
 export { SimulatorMemory } from "./durable/simulator-memory";
 
 const app = createApp();

@@ -9,6 +9,8 @@ import { allShards } from "./db/shards";
 import { log } from "./lib/log";
 import { sweepPayments } from "./payments/actions";
 import { paymentDeps } from "./payments/deps";
+import { simulatorReports } from "./processor/settlement-file";
+import { reconcileShard } from "./settlement/reconcile";
 import { settleShard } from "./settlement/settle";
 import { sweepExpiredCvcs } from "./vault";
 import { dispatchAll } from "./webhooks/dispatch";
@@ -65,5 +67,31 @@ export async function scheduledSweep(env: Env): Promise<void> {
   };
   for (let i = 0; i < shards.length; i += SWEEP_PARALLEL_SHARDS) {
     await Promise.all(shards.slice(i, i + SWEEP_PARALLEL_SHARDS).map((db, j) => sweepOne(db, i + j)));
+  }
+  // Processor reconciliation of yesterday, once a day (see scheduledReconcile).
+  await scheduledReconcile(env, Date.now());
+}
+
+/** The UTC hour whose first sweep reconciles yesterday: past the processor's cut-off and the grace. */
+export const RECONCILE_HOUR_UTC = 2;
+
+/**
+ * Reconciles yesterday (UTC) against the processor's settlement files on every shard, when `nowMs`
+ * falls in the first 15 minutes of RECONCILE_HOUR_UTC (the sweep's cron runs every 15 minutes, so
+ * once a day). A rerun records nothing twice; a shard that fails is logged and does not stop the others.
+ */
+export async function scheduledReconcile(env: Env, nowMs: number): Promise<void> {
+  const now = new Date(nowMs);
+  if (now.getUTCHours() !== RECONCILE_HOUR_UTC || now.getUTCMinutes() >= 15) return;
+  const yesterday = new Date(nowMs - 86_400_000).toISOString().slice(0, 10);
+  const reports = simulatorReports(env);
+  for (let shard = 0; shard < allShards(env).length; shard++) {
+    await reconcileShard(env, shard, yesterday, { reports }).catch((err: unknown) =>
+      log("error", "reconciliation_failed", {
+        shard,
+        date: yesterday,
+        error: err instanceof Error ? err.name : "unknown",
+      }),
+    );
   }
 }

@@ -29,6 +29,7 @@ import {
   radarRules,
   radarValueListItems,
   radarValueLists,
+  reconciliationItems,
   refunds,
   reviews,
   settlementSettings,
@@ -89,6 +90,7 @@ const OWNED: readonly Owned[] = [
   { name: "settlement_settings", table: settlementSettings, where: (m) => eq(settlementSettings.merchantId, m) },
   { name: "balance_transactions", table: balanceTransactions, where: (m) => eq(balanceTransactions.merchantId, m) },
   { name: "payouts", table: payouts, where: (m) => eq(payouts.merchantId, m) },
+  { name: "reconciliation_items", table: reconciliationItems, where: (m) => eq(reconciliationItems.merchantId, m) },
 ];
 
 /** The names of the tables a move copies (every shard table; a test holds them equal to the shard's). */

@@ -26,7 +26,8 @@ export type IdPrefix =
   | "rsl"
   | "rsli"
   | "rule"
-  | "prv";
+  | "prv"
+  | "rci";
 
 /** Random bytes drawn from the CSPRNG a pool at a time: one `getRandomValues` call serves many ids. */
 const pool = new Uint8Array(4096);

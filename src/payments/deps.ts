@@ -11,6 +11,7 @@ import type { ClientFacts } from "../fraud/screen";
 import { log } from "../lib/log";
 import type { ProcessorConnector } from "../processor/connector";
 import { type ProcessorFactory, processorFor } from "../processor/index";
+import type { ReportsFactory } from "../processor/settlement-file";
 import type { ClaimedCard } from "../vault";
 
 /** What the payment services run on. */
@@ -43,6 +44,8 @@ function unawaited(work: Promise<unknown>): void {
 /** Replacements for the defaults, for tests and for a future per-merchant connector choice. */
 export interface PaymentOverrides {
   processor?: ProcessorFactory;
+  /** The processor's reports (its settlement files) that reconciliation reads. */
+  reports?: ReportsFactory;
   now?: () => number;
 }
 
@@ -58,14 +61,15 @@ export function paymentDeps(
   request: { client: ClientFacts; defer: (work: Promise<unknown>) => void } | null = null,
 ): PaymentDeps {
   const factory = overrides.processor ?? processorFor;
+  const defer = request?.defer ?? unawaited;
   return {
     env,
     db,
-    processor: (claimed) => factory({ env, db }, claimed),
+    processor: (claimed) => factory({ env, db }, claimed, defer),
     now: overrides.now ?? (() => Math.floor(Date.now() / 1000)),
     origin,
     client: request?.client ?? null,
-    defer: request?.defer ?? unawaited,
+    defer,
     fraudScreen: env.FRAUD_SCREEN === "on",
   };
 }

@@ -364,7 +364,13 @@ function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: Claime
       );
     case "capture":
     case "void": {
-      const req = { key: op.key, reference: row.processorReference ?? "", amount: op.amount };
+      const req = {
+        key: op.key,
+        reference: row.processorReference ?? "",
+        amount: op.amount,
+        merchantId: row.merchantId,
+        currency: row.currency,
+      };
       return callProcessor(op.kind, op.amount, () =>
         op.kind === "capture" ? processor.capture(req) : processor.void(req),
       );

@@ -212,7 +212,13 @@ export async function runRefund(deps: PaymentDeps, refund: RefundRow, intent?: I
     const held = intent ?? (await loadIntent(deps, refund.merchantId, refund.paymentIntentId));
     const processor = deps.processor();
     const outcome = await callProcessor("refund", refund.amount, () =>
-      processor.refund({ key: refund.id, reference: held.processorReference ?? "", amount: refund.amount }),
+      processor.refund({
+        key: refund.id,
+        reference: held.processorReference ?? "",
+        amount: refund.amount,
+        merchantId: refund.merchantId,
+        currency: refund.currency,
+      }),
     );
     const r = resolveRefund(refund.amount, outcome);
     if (!r) return refund;

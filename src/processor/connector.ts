@@ -20,11 +20,17 @@ export interface AuthorizeRequest {
   statementDescriptor: string | null;
 }
 
-/** A capture, void or refund against an earlier authorization `reference`. */
+/**
+ * A capture, void or refund against an earlier authorization `reference`, for merchant `merchantId`
+ * in `currency` (an acquirer's capture names the merchant account and currency; its settlement file
+ * lists them).
+ */
 export interface FollowUpRequest {
   key: string;
   reference: string;
   amount: number;
+  merchantId: string;
+  currency: string;
 }
 
 /**

@@ -21,8 +21,14 @@
  * detached in between, the repeat is refused (`payment_method_unavailable`) although the first
  * attempt was approved. That is safe here because the simulator holds no money: nothing is left
  * behind. A scripted authorization keeps the contract: an unreadable card asks its memory first.
+ *
+ * Settlement: every capture and refund the simulator approves (money moved, even when the answer
+ * is then lost) is handed to `settle`, which records it in the merchant's SimulatorLedger in the
+ * background: the answer never waits for it. That ledger is the simulator's daily settlement file
+ * (settlement-file.ts), which reconciliation matches against the gateway's balance transactions.
  */
 import { sha256Hex } from "../crypto/digest";
+import type { SettlementLine } from "../durable/simulator-ledger";
 import type { SimulatorMemory } from "../durable/simulator-memory";
 import {
   type AuthorizeRequest,
@@ -38,6 +44,12 @@ export type CardReader = (merchantId: string, paymentMethod: string) => Promise<
 
 /** The memory object of one scripted authorization, by its digest; in production `SIMULATOR_MEMORY.getByName`. */
 export type MemoryFor = (digest: string) => Pick<SimulatorMemory, "attempt" | "recall">;
+
+/**
+ * Hands a settled operation of merchant `merchantId` to the settlement ledger without waiting for
+ * it (in production a deferred `SIMULATOR_LEDGER` call); must not throw.
+ */
+export type Settle = (merchantId: string, line: SettlementLine) => void;
 
 type FollowUp = "capture" | "void" | "refund";
 
@@ -62,6 +74,21 @@ function parseReference(reference: string): Authorization | null {
   return { digest: m[1] as string, amount: Number(m[2]), scripted: m[3] !== undefined };
 }
 
+/** The settlement line of an approved capture or refund, dated by the simulator's clock now. */
+function settlementLine(type: "capture" | "refund", req: FollowUpRequest, operation: string): SettlementLine {
+  const now = Date.now();
+  return {
+    key: req.key,
+    date: new Date(now).toISOString().slice(0, 10),
+    type,
+    reference: req.reference,
+    operation,
+    amount: type === "capture" ? req.amount : -req.amount,
+    currency: req.currency,
+    settled: Math.floor(now / 1000),
+  };
+}
+
 /** 96 bits of SHA-256 of a processor key, as hex. */
 async function digestOf(key: string): Promise<string> {
   return (await sha256Hex(key)).slice(0, 24);
@@ -71,10 +98,12 @@ async function digestOf(key: string): Promise<string> {
 export class SimulatedProcessor implements ProcessorConnector {
   readonly #memory: MemoryFor;
   readonly #readCard: CardReader;
+  readonly #settle: Settle;
 
-  constructor(memory: MemoryFor, readCard: CardReader) {
+  constructor(memory: MemoryFor, readCard: CardReader, settle: Settle = () => {}) {
     this.#memory = memory;
     this.#readCard = readCard;
+    this.#settle = settle;
   }
 
   async authorize(req: AuthorizeRequest): Promise<unknown> {
@@ -128,6 +157,7 @@ export class SimulatedProcessor implements ProcessorConnector {
     if (!auth) return { status: "refused", reason: "authorization_gone" };
     if (req.amount > auth.amount) return { status: "refused", reason: "declined" };
     const answer = { status: "approved", reference: `${kind}_${await digestOf(req.key)}`, amount: req.amount };
+    if (kind !== "void") this.#settle(req.merchantId, settlementLine(kind, req, answer.reference));
     // edgepay's timeout cards also lose the first answer of every follow-up call: the money moved.
     return auth.scripted ? this.#scripted(auth.digest, req.key, answer, false) : answer;
   }

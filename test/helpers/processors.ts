@@ -26,8 +26,8 @@ export function approvedOps(prefix: string): Operation[] {
 }
 
 /** The real simulator (`processorFor`), noting each approval for `approvedOps`. */
-export const recordedProcessor: ProcessorFactory = (vault, claimed) => {
-  const real = processorFor(vault, claimed);
+export const recordedProcessor: ProcessorFactory = (vault, claimed, defer) => {
+  const real = processorFor(vault, claimed, defer);
   const noted =
     <R extends { key: string }>(op: Operation, call: (req: R) => Promise<unknown>) =>
     async (req: R): Promise<unknown> => {
@@ -74,8 +74,8 @@ export class Faults {
   }
 
   /** The processor factory to hand to `paymentDeps` or `createApp({ payments: { processor } })`. */
-  readonly factory: ProcessorFactory = (vault, claimed) => {
-    const real = recordedProcessor(vault, claimed);
+  readonly factory: ProcessorFactory = (vault, claimed, defer) => {
+    const real = recordedProcessor(vault, claimed, defer);
     const wrap =
       <R>(op: Operation, call: (req: R) => Promise<unknown>) =>
       async (req: R): Promise<unknown> => {

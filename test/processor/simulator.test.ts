@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { SettlementLine } from "../../src/durable/simulator-ledger";
 import { randomBase62 } from "../../src/lib/ids";
 import { CardUnavailable, callProcessor, ProcessorTimeout } from "../../src/processor/connector";
 import { type MemoryFor, SimulatedProcessor } from "../../src/processor/simulator";
@@ -12,6 +13,8 @@ import { EDGEPAY_CARDS, SLOW_PROCESSOR_MS } from "../../src/processor/test-cards
 
 const VISA = "4242424242424242";
 const REFERENCE = /^[A-Za-z0-9_]{1,64}$/;
+/** The merchant and currency every follow-up names. */
+const FU = { merchantId: "mer_1", currency: "usd" };
 
 // Every use of the simulator's storage goes through `memory`, which counts it and hands out the
 // real binding's object. The "vault" maps pm ids to numbers; a detached pm cannot be read.
@@ -69,12 +72,12 @@ describe("ordinary cards: answers derived from the request", () => {
     const reference = await referenceOf(VISA);
     used.cards = 0;
     const ck = key();
-    const capture = (await sim.capture({ key: ck, reference, amount: 600 })) as { reference: string };
+    const capture = (await sim.capture({ key: ck, reference, amount: 600, ...FU })) as { reference: string };
     expect(capture).toMatchObject({ status: "approved", amount: 600 });
     expect(capture.reference).toMatch(REFERENCE);
-    expect(await sim.capture({ key: ck, reference, amount: 600 })).toEqual(capture);
-    expect(await sim.void({ key: key(), reference, amount: 1000 })).toMatchObject({ status: "approved" });
-    const refund = (await sim.refund({ key: key(), reference, amount: 1000 })) as { reference: string };
+    expect(await sim.capture({ key: ck, reference, amount: 600, ...FU })).toEqual(capture);
+    expect(await sim.void({ key: key(), reference, amount: 1000, ...FU })).toMatchObject({ status: "approved" });
+    const refund = (await sim.refund({ key: key(), reference, amount: 1000, ...FU })) as { reference: string };
     expect(refund).toMatchObject({ status: "approved", amount: 1000 });
     expect(refund.reference).not.toBe(capture.reference);
     expect(used.cards).toBe(0);
@@ -83,21 +86,21 @@ describe("ordinary cards: answers derived from the request", () => {
   it("refuses an amount above the authorization, and a reference it never issued", async () => {
     const reference = await referenceOf(VISA, 1000);
     const declined = { status: "refused", reason: "declined" };
-    expect(await sim.capture({ key: key(), reference, amount: 1001 })).toEqual(declined);
-    expect(await sim.void({ key: key(), reference, amount: 1001 })).toEqual(declined);
-    expect(await sim.refund({ key: key(), reference, amount: 1001 })).toEqual(declined);
+    expect(await sim.capture({ key: key(), reference, amount: 1001, ...FU })).toEqual(declined);
+    expect(await sim.void({ key: key(), reference, amount: 1001, ...FU })).toEqual(declined);
+    expect(await sim.refund({ key: key(), reference, amount: 1001, ...FU })).toEqual(declined);
     const gone = { status: "refused", reason: "authorization_gone" };
     for (const bad of ["auth_nope", "", `${reference}0000000000000000`, reference.replace("auth_", "capture_")]) {
-      expect(await sim.capture({ key: key(), reference: bad, amount: 1 })).toEqual(gone);
+      expect(await sim.capture({ key: key(), reference: bad, amount: 1, ...FU })).toEqual(gone);
     }
   });
 
   it("make no storage call: every answer above, a decline and the slow card never reach the memory", async () => {
     const reference = await referenceOf(VISA);
     await auth("4000000000000002");
-    await sim.capture({ key: key(), reference, amount: 1000 });
-    await sim.void({ key: key(), reference, amount: 1000 });
-    await sim.refund({ key: key(), reference, amount: 1000 });
+    await sim.capture({ key: key(), reference, amount: 1000, ...FU });
+    await sim.void({ key: key(), reference, amount: 1000, ...FU });
+    await sim.refund({ key: key(), reference, amount: 1000, ...FU });
     const started = Date.now();
     const slow = await callProcessor("authorize", 1000, () => auth(EDGEPAY_CARDS.slow));
     expect(slow).toMatchObject({ kind: "approved" });
@@ -142,14 +145,14 @@ describe("scripted cards: memory in SimulatorMemory", () => {
     expect(await call()).toEqual(retry);
     const { reference } = retry;
     for (const op of ["capture", "void", "refund"] as const) {
-      const req = { key: key(), reference, amount: 1000 };
+      const req = { key: key(), reference, amount: 1000, ...FU };
       const once = () => callProcessor(op, 1000, () => sim[op](req));
       expect(await once()).toEqual({ kind: "unknown" });
       const answer = await once();
       expect(answer.kind).toBe("approved");
       expect(await once()).toEqual(answer);
     }
-    expect(await sim.capture({ key: key(), reference, amount: 1001 })).toEqual({
+    expect(await sim.capture({ key: key(), reference, amount: 1001, ...FU })).toEqual({
       status: "refused",
       reason: "declined",
     });
@@ -170,5 +173,28 @@ describe("scripted cards: memory in SimulatorMemory", () => {
       reason: "payment_method_unavailable",
     });
     detached.clear();
+  });
+});
+
+describe("settlement: approved captures and refunds handed to `settle`", () => {
+  it("hands each approved capture (+) and refund (−) to settle, never a void or a refusal, without card data", async () => {
+    const settled: [string, SettlementLine][] = [];
+    const recording = new SimulatedProcessor(
+      memory,
+      async (_merchant, pm) => ({ number: pm.replace("pm_", "") }),
+      (merchantId, line) => settled.push([merchantId, line]),
+    );
+    const reference = await referenceOf(VISA);
+    const [ck, rk] = [key(), key()];
+    await recording.capture({ key: ck, reference, amount: 600, merchantId: "mer_A", currency: "eur" });
+    await recording.refund({ key: rk, reference, amount: 250, merchantId: "mer_A", currency: "eur" });
+    await recording.void({ key: key(), reference, amount: 1000, merchantId: "mer_A", currency: "eur" });
+    await recording.capture({ key: key(), reference, amount: 1001, merchantId: "mer_A", currency: "eur" });
+    const day = new Date().toISOString().slice(0, 10);
+    expect(settled.map(([m, l]) => [m, l.type, l.key, l.reference, l.amount, l.currency, l.date])).toEqual([
+      ["mer_A", "capture", ck, reference, 600, "eur", day],
+      ["mer_A", "refund", rk, reference, -250, "eur", day],
+    ]);
+    expect(JSON.stringify(settled)).not.toContain(VISA.slice(0, 6));
   });
 });
