@@ -38,6 +38,7 @@ import { oauthError, registerOAuth } from "./routes/oauth";
 import { registerPaymentIntentActions } from "./routes/payment-intent-actions";
 import { registerPaymentIntents } from "./routes/payment-intents";
 import { registerPaymentMethods } from "./routes/payment-methods";
+import { registerPayouts } from "./routes/payouts";
 import { registerRadarRules } from "./routes/radar-rules";
 import { registerRadarValueLists } from "./routes/radar-value-lists";
 import { registerRefunds } from "./routes/refunds";
@@ -110,6 +111,7 @@ export function createApp(options: AppOptions = {}): App {
   registerRefunds(app);
   registerCharges(app);
   registerBalance(app);
+  registerPayouts(app);
   registerCustomers(app);
   registerPaymentMethods(app);
   registerTokens(app);
