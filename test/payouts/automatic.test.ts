@@ -6,11 +6,11 @@
  */
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createAutomaticPayout } from "../../src/db/payouts";
+import { createAutomaticPayout, movePayout } from "../../src/db/payouts";
 import { payouts } from "../../src/db/schema";
 import { DAY } from "../../src/domain/fees";
 import { payoutRunKey, weekdayOf } from "../../src/domain/payouts";
-import { cutoffOf } from "../../src/settlement/settle";
+import { cutoffOf, settleShard } from "../../src/settlement/settle";
 import { pay, post } from "../helpers/payments";
 import { funded, ledgerBalance, moneyProblems, runPayouts, setTerms, transactionsOf } from "../helpers/payouts";
 
@@ -78,7 +78,7 @@ describe("automatic payouts", () => {
     expect(await moneyProblems(db, m.merchantId)).toEqual([]);
   });
 
-  it("one run key, run twice, 10 times concurrently, and after a crashed run, makes one payout", async () => {
+  it("one run key, after a crashed run, run again and 10 times concurrently, makes one payout a day", async () => {
     const { m, db, asOf } = await funded([1500, 500]);
     // Run A's batch lands and its worker dies before anything else; run B starts after.
     const cutoff = cutoffOf(asOf);
@@ -91,12 +91,39 @@ describe("automatic payouts", () => {
       created: asOf,
     });
     expect(runA.ok).toBe(true);
-    await runPayouts(db, asOf);
+    // More funds become available (the settlement run of the next cut-off, as the day's has run) before
+    // the day's payout runs again: the day's key has its payout, so they wait for the next day's.
+    expect((await pay(m, "4242424242424242", { amount: 300 })).body.status).toBe("succeeded");
+    await settleShard(db, asOf + DAY);
     await runPayouts(db, asOf + 60);
     await Promise.all(Array.from({ length: 10 }, () => runPayouts(db, asOf + 120)));
-    const all = await payoutsOf(db, m.merchantId);
-    expect(all.map((p) => p.amount)).toEqual([2000]);
-    expect(await ledgerBalance(db, m.merchantId, "payouts_in_transit")).toBe(2000);
+    expect((await payoutsOf(db, m.merchantId)).map((p) => p.amount)).toEqual([2000]);
+    expect(await ledgerBalance(db, m.merchantId, "available_balance")).toBe(300);
+    expect(await moneyProblems(db, m.merchantId)).toEqual([]);
+    await Promise.all(Array.from({ length: 10 }, () => runPayouts(db, asOf + DAY)));
+    expect((await payoutsOf(db, m.merchantId)).map((p) => p.amount).sort()).toEqual([2000, 300]);
+    // The next day the first payout has arrived (paid) and the second is on its way.
+    expect(await ledgerBalance(db, m.merchantId, "paid_out")).toBe(2000);
+    expect(await ledgerBalance(db, m.merchantId, "payouts_in_transit")).toBe(300);
+    expect(await moneyProblems(db, m.merchantId)).toEqual([]);
+  });
+
+  it("a transition from a stale status moves nothing (a cancel racing the send, a failure after paid)", async () => {
+    const { m, db, asOf } = await funded([900], { payoutSchedule: "manual" });
+    expect((await post(m, "/v1/payouts", { amount: 900, currency: "usd" })).status).toBe(200);
+    const [stale] = await payoutsOf(db, m.merchantId);
+    if (!stale) throw new Error("no payout");
+    await runPayouts(db, asOf);
+    expect((await payoutsOf(db, m.merchantId))[0]?.status).toBe("in_transit");
+    expect(await movePayout(db, stale, { to: "canceled" }, asOf)).toBe(false);
+    const inTransit = (await payoutsOf(db, m.merchantId))[0];
+    if (!inTransit) throw new Error("no payout");
+    await runPayouts(db, inTransit.arrivalDate);
+    expect((await payoutsOf(db, m.merchantId))[0]?.status).toBe("paid");
+    expect(await movePayout(db, inTransit, { to: "failed", code: "no_account", message: "x" }, asOf)).toBe(false);
+    expect(await movePayout(db, inTransit, { to: "paid" }, asOf)).toBe(false);
+    expect((await transactionsOf(db, m.merchantId)).map((t) => t.type).sort()).toEqual(["charge", "payout"]);
+    expect(await ledgerBalance(db, m.merchantId, "paid_out")).toBe(900);
     expect(await moneyProblems(db, m.merchantId)).toEqual([]);
   });
 
