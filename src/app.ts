@@ -42,6 +42,7 @@ import { registerPayouts } from "./routes/payouts";
 import { registerRadarRules } from "./routes/radar-rules";
 import { registerRadarValueLists } from "./routes/radar-value-lists";
 import { registerRefunds } from "./routes/refunds";
+import { registerReporting } from "./routes/reporting";
 import { registerReviews } from "./routes/reviews";
 import { registerTokens } from "./routes/tokens";
 import { registerWebhookAttempts } from "./routes/webhook-attempts";
@@ -112,6 +113,7 @@ export function createApp(options: AppOptions = {}): App {
   registerCharges(app);
   registerBalance(app);
   registerPayouts(app);
+  registerReporting(app);
   registerCustomers(app);
   registerPaymentMethods(app);
   registerTokens(app);
