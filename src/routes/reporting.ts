@@ -27,7 +27,8 @@ const reconciliationRoute = createRoute({
       payout: z
         .string()
         .max(100)
-        .openapi({ param: { name: "payout", in: "query" }, description: "The automatic payout (`po_…`)." }),
+        .optional()
+        .openapi({ param: { name: "payout", in: "query" }, description: "Required: the automatic payout (`po_…`)." }),
     }),
   },
   responses: { ...csv("The reconciliation report"), ...errorResponses(400, 401, 403, 404) },
@@ -36,7 +37,8 @@ const reconciliationRoute = createRoute({
 const seconds = (name: string, description: string) =>
   intParam()
     .pipe(z.int().min(0))
-    .openapi({ param: { name, in: "query" }, description: `${description} (unix seconds)` });
+    .optional()
+    .openapi({ param: { name, in: "query" }, description: `Required: ${description} (unix seconds)` });
 
 const balanceRoute = createRoute({
   ...common,
@@ -53,16 +55,29 @@ const balanceRoute = createRoute({
   responses: { ...csv("The balance report"), ...errorResponses(400, 401, 403) },
 });
 
+/**
+ * `query` with `name` present, or a 400 `parameter_missing` naming it. Required parameters are
+ * declared optional in the schemas so that an unknown parameter is reported first (as on every
+ * other route), then checked here.
+ */
+function required<Q extends object, K extends keyof Q & string>(
+  query: Q,
+  name: K,
+): Q & { [P in K]-?: NonNullable<Q[P]> } {
+  if (query[name] === undefined) throw invalidParam("parameter_missing", `Missing required param: ${name}.`, name);
+  return query as Q & { [P in K]-?: NonNullable<Q[P]> };
+}
+
 /** Registers the reporting routes. */
 export function registerReporting(app: App): void {
   app.openapi(reconciliationRoute, async (c) => {
-    const { payout } = c.req.valid("query");
+    const { payout } = required(c.req.valid("query"), "payout");
     const body = await payoutReconciliationCsv(c.var.payments.db, c.var.auth.merchantId, payout);
     return c.body(body, 200, CSV_HEADERS);
   });
 
   app.openapi(balanceRoute, async (c) => {
-    const { from, to } = c.req.valid("query");
+    const { from, to } = required(required(c.req.valid("query"), "from"), "to");
     if (from >= to) throw invalidParam("parameter_invalid", "`to` must be after `from`.", "to");
     return c.body(await balanceCsv(c.var.payments.db, c.var.auth.merchantId, from, to), 200, CSV_HEADERS);
   });
