@@ -55,6 +55,19 @@ describe("POST /v1/payouts", () => {
     await runPayouts(db, res.body.arrival_date);
     expect((await get(m, `/v1/payouts/${res.body.id}`)).body.status).toBe("paid");
     expect(await moneyProblems(db, m.merchantId)).toEqual([]);
+    // Its events, through the Events API: each carries the payout as it was after that change.
+    const evts = (await get(m, "/v1/events?type=payout.*")).body.data as {
+      type: string;
+      data: { object: { id: string; status: string } };
+    }[];
+    // (The two cron runs share a timestamp, so their events' order within it is the ids'.)
+    expect(evts.map((e) => `${e.type}:${e.data.object.status}`).sort()).toEqual([
+      "payout.created:pending",
+      "payout.paid:paid",
+      "payout.updated:in_transit",
+      "payout.updated:paid",
+    ]);
+    expect(evts.every((e) => e.data.object.id === res.body.id)).toBe(true);
   });
 
   it("over the available balance: 400 balance_insufficient, and nothing is written", async () => {
