@@ -18,7 +18,7 @@ import type { Db } from "./client";
 import { isGuardMiss, isUniqueViolation } from "./errors";
 import { type EventOrigin, eventInsert } from "./events";
 import { postMovement, postMovementOf } from "./ledger";
-import { listPage } from "./pagination";
+import { listPage, notOf } from "./pagination";
 import { type Bound, prepared1 } from "./prepared";
 import { balanceTransactions, ledgerBalances, payouts } from "./schema";
 
@@ -407,14 +407,21 @@ export function listPayouts(db: Db, merchantId: string, filter: { status?: Payou
  * and every `in_transit` one due by `now` (to ask the bank), oldest arrival first, leaving out the
  * merchants in `skip`.
  */
-export function openPayouts(db: Db, now: number, limit: number, skip: readonly string[] = []): Promise<PayoutRow[]> {
+export function openPayouts(
+  db: Db,
+  now: number,
+  limit: number,
+  skip: readonly string[] = [],
+  seen: readonly string[] = [],
+): Promise<PayoutRow[]> {
   return db
     .select()
     .from(po)
     .where(
       and(
         or(eq(po.status, "pending"), and(eq(po.status, "in_transit"), lte(po.arrivalDate, now))),
-        skip.length > 0 ? notInArray(po.merchantId, [...skip]) : undefined,
+        notOf(po.merchantId, skip),
+        notOf(po.id, seen),
       ),
     )
     .orderBy(po.arrivalDate, po.id)
@@ -424,12 +431,14 @@ export function openPayouts(db: Db, now: number, limit: number, skip: readonly s
 
 /**
  * Up to `limit` (merchant, currency) pairs on this shard with available balance transactions no
- * payout contains, leaving out the merchants in `skip`.
+ * payout contains, leaving out the merchants in `skip` and the pairs in `tried` (`<merchant>/<currency>`:
+ * a merchant on a manual schedule stays a candidate, and must not hide the ones behind it).
  */
 export function payoutCandidates(
   db: Db,
   limit: number,
   skip: readonly string[] = [],
+  tried: readonly string[] = [],
 ): Promise<{ merchantId: string; currency: string }[]> {
   return db
     .selectDistinct({ merchantId: bt.merchantId, currency: bt.currency })
@@ -438,7 +447,10 @@ export function payoutCandidates(
       and(
         eq(bt.status, "available"),
         isNull(bt.payout),
-        skip.length > 0 ? notInArray(bt.merchantId, [...skip]) : undefined,
+        notOf(bt.merchantId, skip),
+        tried.length > 0
+          ? sql`${bt.merchantId} || '/' || ${bt.currency} not in (select value from json_each(${JSON.stringify(tried)}))`
+          : undefined,
       ),
     )
     .limit(limit)

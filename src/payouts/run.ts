@@ -72,11 +72,11 @@ export async function payoutShard(db: Db, _env: Env, asOf: number, options: Payo
     truncated: false,
   };
   const cutoff = cutoffOf(asOf);
-  // Pairs tried in this run are not tried again (one that cannot pay out stays a candidate).
+  // Pairs tried in this run are left out of the next page (one that cannot pay out stays a candidate).
   const tried = new Set<string>();
-  for (let more = true; more; ) {
-    const pairs = (await payoutCandidates(db, page, skip)).filter((c) => !tried.has(`${c.merchantId}/${c.currency}`));
-    more = pairs.length > 0;
+  for (;;) {
+    const pairs = await payoutCandidates(db, page, skip, [...tried]);
+    if (pairs.length === 0) break;
     for (const pair of pairs) {
       if (overBudget()) {
         report.truncated = true;
@@ -105,12 +105,11 @@ export async function payoutShard(db: Db, _env: Env, asOf: number, options: Payo
         log("warn", "payout_create_failed", { merchant: pair.merchantId, error: errorName(err) });
       }
     }
-    // A short page held every candidate left; a full one may have more behind the ones tried.
     if (pairs.length < page) break;
   }
   const seen = new Set<string>();
   for (;;) {
-    const open = (await openPayouts(db, asOf, page, skip)).filter((po) => !seen.has(po.id));
+    const open = await openPayouts(db, asOf, page, skip, [...seen]);
     if (open.length === 0) return report;
     for (const payout of open) {
       if (overBudget()) {
@@ -126,6 +125,7 @@ export async function payoutShard(db: Db, _env: Env, asOf: number, options: Payo
         log("warn", "payout_step_failed", { payout: payout.id, error: errorName(err) });
       }
     }
+    if (open.length < page) return report;
   }
 }
 

@@ -39,9 +39,11 @@ export interface Funded {
 export async function funded(
   amounts: readonly number[],
   terms: Partial<SettlementSettingsRow> = {},
-  opts: { rateLimit?: number; scopes?: readonly string[] } = {},
+  opts: { rateLimit?: number; scopes?: readonly string[]; merchant?: TestMerchant } = {},
 ): Promise<Funded> {
-  const m = await newMerchant({ rateLimit: opts.rateLimit ?? 1000, ...(opts.scopes ? { scopes: opts.scopes } : {}) });
+  const m =
+    opts.merchant ??
+    (await newMerchant({ rateLimit: opts.rateLimit ?? 1000, ...(opts.scopes ? { scopes: opts.scopes } : {}) }));
   const db = await dbOf(m.merchantId);
   await setTerms(db, m.merchantId, { delayDays: 0, bankLast4: "6789", bankBehaviour: "succeeds", ...terms });
   for (const amount of amounts) {

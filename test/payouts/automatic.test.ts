@@ -13,6 +13,7 @@ import { payoutRunKey, weekdayOf } from "../../src/domain/payouts";
 import { cutoffOf, settleShard } from "../../src/settlement/settle";
 import { pay, post } from "../helpers/payments";
 import { funded, ledgerBalance, moneyProblems, runPayouts, setTerms, transactionsOf } from "../helpers/payouts";
+import { neighbours } from "../helpers/shards";
 
 const payoutsOf = (db: Awaited<ReturnType<typeof funded>>["db"], merchantId: string) =>
   db.select().from(payouts).where(eq(payouts.merchantId, merchantId)).all();
@@ -170,5 +171,14 @@ describe("automatic payouts", () => {
     expect((await payoutsOf(weekly.db, weekly.m.merchantId)).map((p) => [p.amount, p.runKey])).toEqual([
       [1000, `usd:${new Date((cutoff + DAY) * 1000).toISOString().slice(0, 10)}`],
     ]);
+  });
+
+  it("merchants that cannot pay out (manual schedule) never hide the ones behind them, page after page", async () => {
+    const [a, b] = await neighbours();
+    const manual = await funded([1000], { payoutSchedule: "manual" }, { merchant: a });
+    const daily = await funded([1000], {}, { merchant: b });
+    await runPayouts(daily.db, daily.asOf, { page: 1 });
+    expect(await payoutsOf(manual.db, a.merchantId)).toEqual([]);
+    expect((await payoutsOf(daily.db, b.merchantId)).map((p) => p.amount)).toEqual([1000]);
   });
 });
