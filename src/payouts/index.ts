@@ -4,7 +4,8 @@
  * while it is `pending` (a compare-and-swap batch that returns its funds). Automatic payouts and the
  * lifecycle are the cron's (run.ts). See docs/payouts.md.
  */
-import { createManualPayout, getPayout, movePayout, type PayoutRow, payoutByIdempotencyKey } from "../db/payouts";
+import { createManualPayout, movePayout } from "../db/payout-batches";
+import { getPayout, type PayoutRow, payoutByIdempotencyKey } from "../db/payouts";
 import { getSettlementSettings } from "../db/settlement-settings";
 import { manualArrival } from "../domain/payouts";
 import { ApiError } from "../errors";

@@ -9,7 +9,8 @@
  */
 import type { Db } from "../db/client";
 import type { EventOrigin } from "../db/events";
-import { createAutomaticPayout, movePayout, openPayouts, type PayoutRow, payoutCandidates } from "../db/payouts";
+import { createAutomaticPayout, movePayout } from "../db/payout-batches";
+import { openPayouts, type PayoutRow, payoutCandidates } from "../db/payouts";
 import { getSettlementSettings } from "../db/settlement-settings";
 import { automaticArrival, type PayoutFailureCode, payoutDue, payoutRunKey } from "../domain/payouts";
 import { log } from "../lib/log";

@@ -6,7 +6,7 @@
  */
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createAutomaticPayout, movePayout } from "../../src/db/payouts";
+import { createAutomaticPayout, movePayout } from "../../src/db/payout-batches";
 import { payouts } from "../../src/db/schema";
 import { DAY } from "../../src/domain/fees";
 import { payoutRunKey, weekdayOf } from "../../src/domain/payouts";
