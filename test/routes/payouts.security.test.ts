@@ -11,13 +11,16 @@ import { newKey } from "../helpers/api-keys";
 import { tokenFor } from "../helpers/merchants";
 import { get, post } from "../helpers/payments";
 import { funded, moneyProblems } from "../helpers/payouts";
+import { neighbours } from "../helpers/shards";
 
 const manual = { payoutSchedule: "manual" } as const;
 
 describe("payouts: tenant isolation", () => {
   it("another merchant's payout is a 404 like a missing one, for retrieve, cancel, list and cursors", async () => {
-    const a = await funded([1000], manual);
-    const b = await funded([1000], manual);
+    // Two merchants on one shard: only the merchant condition keeps them apart.
+    const [ma, mb] = await neighbours();
+    const a = await funded([1000], manual, { merchant: ma });
+    const b = await funded([1000], manual, { merchant: mb });
     const po = (await post(a.m, "/v1/payouts", { amount: 500, currency: "usd" })).body.id as string;
     const missing = "po_MissingMissingMissing12";
     const pairs = [

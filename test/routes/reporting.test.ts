@@ -12,6 +12,7 @@ import { newKey } from "../helpers/api-keys";
 import { call } from "../helpers/http";
 import { pay, post } from "../helpers/payments";
 import { funded, ledgerBalance, moneyProblems, runPayouts, setTerms, transactionsOf } from "../helpers/payouts";
+import { neighbours } from "../helpers/shards";
 
 async function csv(who: { headers: { authorization: string } }, path: string) {
   const res = await call(path, { headers: who.headers });
@@ -59,8 +60,9 @@ describe("GET /v1/reporting/payout_reconciliation", () => {
   });
 
   it("a manual payout is a 400, another merchant's or a missing one a 404, no payout param a 400", async () => {
-    const a = await funded([1000], { payoutSchedule: "manual" });
-    const b = await funded([1000], { payoutSchedule: "manual" });
+    const [ma, mb] = await neighbours();
+    const a = await funded([1000], { payoutSchedule: "manual" }, { merchant: ma });
+    const b = await funded([1000], { payoutSchedule: "manual" }, { merchant: mb });
     const manual = (await post(a.m, "/v1/payouts", { amount: 100, currency: "usd" })).body.id;
     const r1 = await csv(a.m, `/v1/reporting/payout_reconciliation?payout=${manual}`);
     expect([r1.status, JSON.parse(r1.text).error.param]).toEqual([400, "payout"]);
