@@ -65,6 +65,10 @@ export const ERROR_CODES = {
   payment_method_unexpected_state: { status: 400, type: "invalid_request_error" },
   // Radar: approving a review that is already closed (approved, or its payment canceled)
   review_unexpected_state: { status: 400, type: "invalid_request_error" },
+  // Payouts: more than the available balance, no bank account to send to, a cancel once sent
+  balance_insufficient: { status: 400, type: "invalid_request_error" },
+  bank_account_unusable: { status: 400, type: "invalid_request_error" },
+  payout_unexpected_state: { status: 400, type: "invalid_request_error" },
   // Payments: processor declines (402 card_error, with decline_code)
   card_declined: { status: 402, type: "card_error" },
   expired_card: { status: 402, type: "card_error" },

@@ -9,6 +9,7 @@ import { allShards } from "./db/shards";
 import { log } from "./lib/log";
 import { sweepPayments } from "./payments/actions";
 import { paymentDeps } from "./payments/deps";
+import { payoutShard } from "./payouts/run";
 import { simulatorReports } from "./processor/settlement-file";
 import { reconcileShard } from "./settlement/reconcile";
 import { settleShard } from "./settlement/settle";
@@ -64,6 +65,11 @@ export async function scheduledSweep(env: Env): Promise<void> {
     await merchantsToSkip(controlDb(env), shard, Date.now())
       .then((skip) => pruneEvents(db, before, skip))
       .then((pruned) => log("info", "events_prune", { shard, ...pruned }), failed("events_prune_failed"));
+    // Payouts (after settlement, which makes funds available): the day's automatic payouts, then one
+    // lifecycle step of each open payout (src/payouts/run.ts).
+    await merchantsToSkip(controlDb(env), shard, Date.now())
+      .then((skip) => payoutShard(db, env, Math.floor(Date.now() / 1000), { skip }))
+      .then((report) => log("info", "payouts", { shard, ...report }), failed("payouts_failed"));
   };
   for (let i = 0; i < shards.length; i += SWEEP_PARALLEL_SHARDS) {
     await Promise.all(shards.slice(i, i + SWEEP_PARALLEL_SHARDS).map((db, j) => sweepOne(db, i + j)));

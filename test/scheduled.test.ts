@@ -3,13 +3,17 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
 import { EVENT_RETENTION_SECONDS, eventInsert } from "../src/db/events";
-import { events, paymentIntents, paymentMethods } from "../src/db/schema";
+import { events, paymentIntents, paymentMethods, payouts } from "../src/db/schema";
+import { DAY } from "../src/domain/fees";
 import worker from "../src/index";
 import { newId } from "../src/lib/ids";
 import { AUTHORIZATION_TTL_SECONDS } from "../src/payments/actions";
+import { settleShard } from "../src/settlement/settle";
 import { newMerchant, type TestMerchant } from "./helpers/merchants";
 import { get, pay, paymentMethod } from "./helpers/payments";
+import { moneyProblems, setTerms } from "./helpers/payouts";
 import { dbOf, shardIndexOf } from "./helpers/shards";
 
 /** A manual authorization made to look older than the TTL, and a card whose held CVC has expired, on the merchant's shard. */
@@ -76,5 +80,25 @@ describe("scheduled", () => {
     const left = new Set(rows.flat().map((e) => e.id));
     expect(pruned.filter((id) => left.has(id))).toEqual([]);
     expect(kept.filter((id) => left.has(id))).toEqual(kept);
+  });
+});
+
+describe("scheduled: payouts", () => {
+  it("the cron pays out the available funds of a merchant on a daily schedule and sends the payout", async () => {
+    const m = await newMerchant({ rateLimit: 1000 });
+    const db = await dbOf(m.merchantId);
+    await setTerms(db, m.merchantId, { delayDays: 0, bankLast4: "6789", bankBehaviour: "succeeds" });
+    // Paid two days ago (the app's clock), so the funds are due at today's cut-off; settled as of now.
+    const past = Math.floor(Date.now() / 1000) - 2 * DAY;
+    const paid = await pay(m, "4242424242424242", { amount: 1700 }, createApp({ payments: { now: () => past } }));
+    expect(paid.body.status).toBe("succeeded");
+    await settleShard(db, Math.floor(Date.now() / 1000));
+
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const rows = await db.select().from(payouts).where(eq(payouts.merchantId, m.merchantId)).all();
+    expect(rows.map((r) => [r.amount, r.automatic, r.status])).toEqual([[1700, 1, "in_transit"]]);
+    expect(await moneyProblems(db, m.merchantId)).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ import {
   ledgerBalances,
   paymentIntents,
   paymentMethods,
+  payouts,
   refunds,
   reviews,
   webhookAttempts,
@@ -113,6 +114,8 @@ function source(type: Exclude<EventObjectType, "balance">): { table: SQLiteTable
       return { table: customers, json: () => rowJson(customers) };
     case "webhook_endpoint":
       return { table: webhookEndpoints, json: () => rowJson(webhookEndpoints, WEBHOOK_ENDPOINT_SECRETS) };
+    case "payout":
+      return { table: payouts, json: () => rowJson(payouts) };
   }
 }
 

@@ -33,6 +33,7 @@ export const EVENT_TYPES = [
   "payout.updated",
   "payout.paid",
   "payout.failed",
+  "payout.canceled",
   "webhook_endpoint.disabled",
 ] as const;
 

@@ -92,7 +92,8 @@ export type Movement =
   | { kind: "settle"; amount: number }
   | { kind: "payout"; amount: number }
   | { kind: "payout_paid"; amount: number }
-  | { kind: "payout_failure"; amount: number };
+  | { kind: "payout_failure"; amount: number }
+  | { kind: "payout_cancel"; amount: number };
 
 /** The kind of a movement, as stored in ledger_entries.kind. */
 export type MovementKind = Movement["kind"];
@@ -177,6 +178,8 @@ export function postingsFor(m: Movement): Posting[] {
         { account: "paid_out", amount: m.amount },
       ];
     case "payout_failure":
+    case "payout_cancel":
+      // The bank returned the payout, or the merchant canceled it before it was sent.
       return [
         { account: "payouts_in_transit", amount: neg(m.amount) },
         { account: "available_balance", amount: m.amount },

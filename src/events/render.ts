@@ -6,12 +6,14 @@
 import { type CustomerRow, customerJson } from "../customers";
 import type { ChargeRow } from "../db/charges";
 import type { IntentRow } from "../db/payment-intents";
+import type { PayoutRow } from "../db/payouts";
 import type { RefundRow } from "../db/refunds";
 import type { ReviewRow } from "../db/reviews";
 import type { events } from "../db/schema";
 import type { PaymentMethodRow } from "../db/vault";
 import type { WebhookEndpointRow } from "../db/webhook-endpoints";
 import { chargeJson, chargeOfIntent, intentJson, refundJson } from "../payments/serialize";
+import { payoutJson } from "../payouts/serialize";
 import { reviewJson } from "../radar/review-json";
 import { paymentMethodObject } from "../vault/objects";
 import { webhookEndpointJson } from "../webhooks/endpoints";
@@ -31,6 +33,7 @@ export type EventObjectType =
   | "payment_method"
   | "customer"
   | "webhook_endpoint"
+  | "payout"
   | "balance";
 
 /** `data.object` of an event: the object as the API showed it right after the change. */
@@ -58,6 +61,8 @@ export function eventDataObject(row: EventRow, livemode: boolean): Record<string
     case "webhook_endpoint":
       // The snapshot has no secret columns (db/events.ts), and the object is rendered without one.
       return webhookEndpointJson(snapshot as WebhookEndpointRow, livemode);
+    case "payout":
+      return payoutJson(snapshot as PayoutRow, livemode);
     case "balance": {
       // The ledger's available and pending balance per currency (db/events.ts `balanceSnapshot`).
       const rows = snapshot as { currency: string; available: number; pending: number }[];

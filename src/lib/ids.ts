@@ -13,6 +13,7 @@ export type IdPrefix =
   | "pi"
   | "ch"
   | "re"
+  | "po"
   | "txn"
   | "le"
   | "req"

@@ -1,8 +1,8 @@
 /**
  * Operator API for settlement: a merchant's terms (`/admin/v1/merchants/:id/settlement`: fee,
  * refund of fees, settlement delay, payout schedule, bank account), and a settlement run "as of" a
- * given time on every shard (`POST /admin/v1/settlement/runs`, for backfills and tests; the cron
- * runs the same every 15 minutes). Every write is audited. See docs/settlement.md.
+ * given time on every shard, then the day's payouts (`POST /admin/v1/settlement/runs`, for
+ * backfills and tests; the cron runs the same every 15 minutes). Every write is audited. See docs/settlement.md.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { controlDb } from "../db/client";
@@ -15,6 +15,7 @@ import { noSuchMessage } from "../lib/ids";
 import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { boolParam, intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
+import { payoutShard } from "../payouts/run";
 import { bankBehaviourOf } from "../settlement/bank-accounts";
 import { cutoffOf, type SettlementReport, settleShard } from "../settlement/settle";
 import type { App } from "../types";
@@ -102,6 +103,9 @@ const RunBody = z
     as_of: intParam().pipe(z.int().min(0).max(4_102_444_800)).optional().openapi({
       description: "Unix seconds; settles what is due at the last 00:00 UTC at or before it. Default: now.",
     }),
+    payouts: boolParam().optional().openapi({
+      description: "Then run the day's automatic payouts and move open payouts on, as the cron does (default true).",
+    }),
   })
   .openapi("SettlementRunParams");
 
@@ -114,6 +118,17 @@ const RunSchema = z
     already_run: z.int(),
     failed: z.int(),
     truncated: z.boolean(),
+    payouts: z
+      .object({
+        created: z.int(),
+        already_run: z.int(),
+        sent: z.int(),
+        paid: z.int(),
+        failed: z.int(),
+        errors: z.int(),
+      })
+      .nullable()
+      .openapi({ description: "What the payout run did; null when `payouts` was false." }),
   })
   .openapi("SettlementRun");
 
@@ -185,16 +200,31 @@ export function registerAdminSettlement(app: App): void {
   });
 
   app.openapi(runRoute, async (c) => {
-    const asOf = c.req.valid("json").as_of ?? Math.floor(Date.now() / 1000);
+    const body = c.req.valid("json");
+    const asOf = body.as_of ?? Math.floor(Date.now() / 1000);
     const total: SettlementReport = { settled: 0, alreadyRun: 0, failed: 0, truncated: false };
+    const paid = { created: 0, already_run: 0, sent: 0, paid: 0, failed: 0, errors: 0 };
     for (const db of allShards(c.env)) {
       const r = await settleShard(db, asOf);
       total.settled += r.settled;
       total.alreadyRun += r.alreadyRun;
       total.failed += r.failed;
       total.truncated ||= r.truncated;
+      if (body.payouts === false) continue;
+      const p = await payoutShard(db, c.env, asOf);
+      paid.created += p.created;
+      paid.already_run += p.alreadyRun;
+      paid.sent += p.sent;
+      paid.paid += p.paid;
+      paid.failed += p.failedPayouts;
+      paid.errors += p.errors;
+      total.truncated ||= p.truncated;
     }
-    await insertAudit(controlDb(c.env), operatorAudit(c, "settlement.run", "settlement", { as_of: asOf, ...total }));
+    const payouts = body.payouts === false ? null : paid;
+    await insertAudit(
+      controlDb(c.env),
+      operatorAudit(c, "settlement.run", "settlement", { as_of: asOf, ...total, payouts }),
+    );
     return c.json(
       {
         object: "settlement_run" as const,
@@ -204,6 +234,7 @@ export function registerAdminSettlement(app: App): void {
         already_run: total.alreadyRun,
         failed: total.failed,
         truncated: total.truncated,
+        payouts,
       },
       200,
     );

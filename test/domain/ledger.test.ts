@@ -111,6 +111,13 @@ describe("postingsFor", () => {
         ["available_balance", 541],
       ],
     ],
+    [
+      { kind: "payout_cancel", amount: 541 },
+      [
+        ["payouts_in_transit", -541],
+        ["available_balance", 541],
+      ],
+    ],
   ];
 
   it.each(cases)("%o", (m, expected) => {

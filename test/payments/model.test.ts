@@ -1,6 +1,6 @@
 /**
  * Model-based property test: random sequences of create, confirm, capture, cancel, refund, update,
- * sweep, settlement runs and idempotent replays across two merchants and three currencies (two-, zero- and
+ * sweep, settlement runs with their automatic payouts, manual payouts and idempotent replays across two merchants and three currencies (two-, zero- and
  * three-decimal), run through the real Worker and compared with a small model after every step.
  *
  * The model predicts every answer, including
@@ -36,7 +36,7 @@ import { eventProblems } from "../helpers/events";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
-import { settleAsOf, settlementProblems } from "../helpers/settlement";
+import { setTerms, settleAsOf, settlementProblems } from "../helpers/settlement";
 import { sweepAll } from "../helpers/shards";
 
 type Status = IntentStatus;
@@ -85,6 +85,8 @@ interface Model {
   intents: ModelIntent[];
   refunds: ModelRefund[];
   saved?: Saved;
+  /** Paid out (automatic and manual payouts), per `<merchant>/<currency>`. */
+  paidOut: Record<string, number>;
 }
 interface Real {
   merchants: { m: TestMerchant; pms: Map<string, string> }[];
@@ -699,12 +701,50 @@ class Sweep implements fc.AsyncCommand<Model, Real> {
   toString = () => "sweep";
 }
 
+/** The model's available balance of merchant `n` in `currency`: settled captures less refunds and payouts. */
+function availableOf(model: Model, n: number, currency: string): number {
+  const here = model.intents.filter((i) => i.merchant === n && i.currency === currency);
+  const settled = here.filter((i) => i.settled).reduce((s, i) => s + i.received, 0);
+  const refunded = here.reduce((s, i) => s + i.refunded, 0);
+  return settled - refunded - (model.paidOut[`${n}/${currency}`] ?? 0);
+}
+
+/**
+ * A manual payout (`POST /v1/payouts`) of a share of the model's available balance, or of more
+ * than it (`over`): paid when the available balance covers it, else `400 balance_insufficient`
+ * with nothing written.
+ */
+class ManualPayout implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly merchant: number,
+    readonly currency: string,
+    readonly quarters: number,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real) {
+    real.touched.add(this.merchant);
+    const available = availableOf(model, this.merchant, this.currency);
+    const amount =
+      this.quarters === 5 ? Math.max(10, tens(available) + 10) : Math.max(10, tens((available * this.quarters) / 4));
+    const res = await post(merchantOf(real, this.merchant).m, "/v1/payouts", { amount, currency: this.currency });
+    if (amount > available) {
+      expect([res.status, res.body.error?.code]).toEqual([400, "balance_insufficient"]);
+      return;
+    }
+    expect([res.status, res.body.object, res.body.amount, res.body.automatic]).toEqual([200, "payout", amount, false]);
+    const key = `${this.merchant}/${this.currency}`;
+    model.paidOut[key] = (model.paidOut[key] ?? 0) + amount;
+  }
+  toString = () => `payout(m${this.merchant}, ${this.currency}, ${this.quarters}/4)`;
+}
+
 /** Days past now each settlement run is "as of": a new cut-off every run, so every run has its own key. */
 let settlements = 0;
 
 /**
- * A settlement run as of a cut-off far enough ahead that every capture recorded so far is due: in
- * the model, every captured intent's funds become available.
+ * A settlement run as of a cut-off far enough ahead that every capture recorded so far is due, then
+ * the day's automatic payouts: in the model, every captured intent's funds become available, and
+ * each positive available balance is paid out whole (the merchants have a bank account).
  */
 class Settle implements fc.AsyncCommand<Model, Real> {
   check = () => true;
@@ -713,6 +753,13 @@ class Settle implements fc.AsyncCommand<Model, Real> {
     settlements += 1;
     await settleAsOf(Math.floor(Date.now() / 1000) + (10 + settlements) * 86_400);
     for (const i of model.intents) if (i.received > 0) i.settled = true;
+    for (const n of real.merchants.keys()) {
+      for (const currency of CURRENCIES) {
+        const available = availableOf(model, n, currency);
+        const key = `${n}/${currency}`;
+        if (available > 0) model.paidOut[key] = (model.paidOut[key] ?? 0) + available;
+      }
+    }
   }
   toString = () => "settle";
 }
@@ -795,7 +842,10 @@ async function checkInvariants(model: Model, real: Real) {
         const captured = (settled: boolean) =>
           here.filter((i) => i.settled === settled).reduce((s, i) => s + i.received, 0);
         expect(amountIn(balance.body.pending)).toBe(captured(false));
-        expect(amountIn(balance.body.available)).toBe(captured(true) - here.reduce((s, i) => s + i.refunded, 0));
+        expect(amountIn(balance.body.available)).toBe(availableOf(model, n, currency));
+        expect(
+          captured(true) - here.reduce((s, i) => s + i.refunded, 0) - (model.paidOut[`${n}/${currency}`] ?? 0),
+        ).toBe(availableOf(model, n, currency));
       }
     }),
   );
@@ -845,6 +895,9 @@ const commands = fc.commands(
     fc.constant(new Replay()),
     fc.constant(new Sweep()),
     fc.constant(new Settle()),
+    fc
+      .tuple(fc.nat({ max: 1 }), fc.constantFrom(...CURRENCIES), fc.integer({ min: 1, max: 5 }))
+      .map(([m, c, q]) => new ManualPayout(m, c, q)),
     fc.oneof(createArb, confirmArb, captureArb, cancelArb, refundArb, updateArb).map((c) => new Corrected(c)),
   ],
   { maxCommands: 16, size: "max" },
@@ -864,10 +917,13 @@ describe("payments model", () => {
           const merchants = [];
           for (let n = 0; n < 2; n++) {
             // Commands run back to back; a high limit keeps this a payments test, not a rate-limit test.
-            merchants.push({ m: await newMerchant({ rateLimit: 1000 }), pms: new Map<string, string>() });
+            const m = await newMerchant({ rateLimit: 1000 });
+            // A bank account, so settlement runs pay out and manual payouts can be made.
+            await setTerms(m.merchantId, { bank_account: { account_number: "000123456789" } });
+            merchants.push({ m, pms: new Map<string, string>() });
           }
           const real: Real = { merchants, faults, app, keys: 0, touched: new Set() };
-          const model: Model = { intents: [], refunds: [] };
+          const model: Model = { intents: [], refunds: [], paidOut: {} };
           await fc.asyncModelRun(() => ({ model, real }), wrapped(cmds));
           // The end of every run: a sweep leaves nothing unfinished.
           await new Sweep().run(model, real);
