@@ -11,7 +11,7 @@ import { sweepPayments } from "./payments/actions";
 import { paymentDeps } from "./payments/deps";
 import { payoutShard } from "./payouts/run";
 import { simulatorReports } from "./processor/settlement-file";
-import { reconcileShard } from "./settlement/reconcile";
+import { type ReconcileReport, reconcileShard } from "./settlement/reconcile";
 import { settleShard } from "./settlement/settle";
 import { sweepExpiredCvcs } from "./vault";
 import { dispatchAll } from "./webhooks/dispatch";
@@ -78,6 +78,9 @@ export async function scheduledSweep(env: Env): Promise<void> {
   await scheduledReconcile(env, Date.now());
 }
 
+/** How many times one shard's daily reconciliation resumes after spending its time budget. */
+export const RECONCILE_ROUNDS = 10;
+
 /** The UTC hour whose first sweep reconciles yesterday: past the processor's cut-off and the grace. */
 export const RECONCILE_HOUR_UTC = 2;
 
@@ -92,12 +95,21 @@ export async function scheduledReconcile(env: Env, nowMs: number): Promise<void>
   const yesterday = new Date(nowMs - 86_400_000).toISOString().slice(0, 10);
   const reports = simulatorReports(env);
   for (let shard = 0; shard < allShards(env).length; shard++) {
-    await reconcileShard(env, shard, yesterday, { reports }).catch((err: unknown) =>
-      log("error", "reconciliation_failed", {
-        shard,
-        date: yesterday,
-        error: err instanceof Error ? err.name : "unknown",
-      }),
-    );
+    // A run that spends its budget resumes after the last merchant it reached, a few times over.
+    let after: string | null = null;
+    for (let round = 0; round < RECONCILE_ROUNDS; round++) {
+      const report: ReconcileReport | null = await reconcileShard(env, shard, yesterday, { reports, after }).catch(
+        (err: unknown) => {
+          log("error", "reconciliation_failed", {
+            shard,
+            date: yesterday,
+            error: err instanceof Error ? err.name : "unknown",
+          });
+          return null;
+        },
+      );
+      if (report === null || report.done) break;
+      after = report.next;
+    }
   }
 }

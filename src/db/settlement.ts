@@ -21,14 +21,25 @@ export interface Due {
 
 /**
  * Up to `limit` (merchant, currency) pairs on this shard with pending balance transactions due at
- * `cutoff` (available_on ≤ cutoff), leaving out the merchants in `skip` (a move in progress).
+ * `cutoff` (available_on ≤ cutoff), leaving out the merchants in `skip` (a move in progress) and
+ * the pairs in `tried` (`<merchant>/<currency>`).
  */
-export function dueForSettlement(db: Db, cutoff: number, limit: number, skip: readonly string[] = []): Promise<Due[]> {
+export function dueForSettlement(
+  db: Db,
+  cutoff: number,
+  limit: number,
+  skip: readonly string[] = [],
+  tried: readonly string[] = [],
+): Promise<Due[]> {
   const bt = balanceTransactions;
   const due = and(
     eq(bt.status, "pending"),
     lte(bt.availableOn, cutoff),
     skip.length > 0 ? notInArray(bt.merchantId, [...skip]) : undefined,
+    // Pairs this run already tried (`<merchant>/<currency>`), as one bound JSON array.
+    tried.length > 0
+      ? sql`(${bt.merchantId} || '/' || ${bt.currency}) not in (select value from json_each(${JSON.stringify(tried)}))`
+      : undefined,
   );
   return db.selectDistinct({ merchantId: bt.merchantId, currency: bt.currency }).from(bt).where(due).limit(limit).all();
 }

@@ -81,12 +81,12 @@ export class SimulatorLedger extends DurableObject<Env> {
       .toArray() as unknown as SettlementLine[];
   }
 
-  /** Deletes lines past retention; re-arms while lines remain. */
+  /** Deletes lines past retention; re-arms while lines remain (the table itself stays). */
   override async alarm(): Promise<void> {
     const cutoff = new Date(Date.now() - RETENTION_DAYS * DAY_MS).toISOString().slice(0, 10);
     this.ctx.storage.sql.exec("DELETE FROM lines WHERE date < ?", cutoff);
     const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM lines").one().n;
+    // An empty table is left in place: deleteAll would drop it under an instance still in memory.
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + DAY_MS);
-    else await this.ctx.storage.deleteAll();
   }
 }

@@ -210,7 +210,17 @@ export async function reconcileShard(
       if (Date.now() > deadline) break outer;
       after = merchantId;
       if (skip.has(merchantId)) continue;
-      const r = await reconcileMerchant(db, options.reports, merchantId, date, now());
+      // One merchant's failure (its file unreadable, a D1 error) is logged; the others are still reconciled.
+      const r = await reconcileMerchant(db, options.reports, merchantId, date, now()).catch((err: unknown) => {
+        log("error", "reconciliation_merchant_failed", {
+          shard,
+          date,
+          merchant: merchantId,
+          error: err instanceof Error ? err.name : "unknown",
+        });
+        return null;
+      });
+      if (r === null) continue;
       const fresh = new Set(await insertItems(db, r.items));
       report.merchants++;
       report.lines += r.lines;

@@ -44,20 +44,19 @@ export async function settleShard(db: Db, asOf: number, options: SettlementOptio
   const cutoff = cutoffOf(asOf);
   const date = dayOf(cutoff);
   const report: SettlementReport = { settled: 0, alreadyRun: 0, failed: 0, truncated: false };
-  // Pairs tried in this run are left out of the next page, so a pair that cannot settle now never loops.
-  const tried = new Set(options.skip ?? []);
-  const triedPairs = new Set<string>();
+  // Pairs tried in this run are left out of the next page (in SQL), so a pair that cannot settle now
+  // (its key already ran, or it failed) neither loops nor hides the pairs after it.
+  const skip = options.skip ?? [];
+  const tried: string[] = [];
   for (;;) {
-    const due = (await dueForSettlement(db, cutoff, page, [...tried])).filter(
-      (d) => !triedPairs.has(`${d.merchantId}/${d.currency}`),
-    );
+    const due = await dueForSettlement(db, cutoff, page, skip, tried);
     if (due.length === 0) return report;
     for (const d of due) {
       if (clock() - start > budgetMs) {
         report.truncated = true;
         return report;
       }
-      triedPairs.add(`${d.merchantId}/${d.currency}`);
+      tried.push(`${d.merchantId}/${d.currency}`);
       try {
         if (await runSettlement(db, d, cutoff, settlementKey(d, date), asOf, origin)) report.settled++;
         else report.alreadyRun++;
@@ -69,7 +68,6 @@ export async function settleShard(db: Db, asOf: number, options: SettlementOptio
         });
       }
     }
-    // A page of pairs that all stayed due (already run or failed): leave their merchants out.
     if (due.length < page) return report;
   }
 }
