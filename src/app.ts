@@ -3,7 +3,7 @@
  * 404/405 handling and the OpenAPI document, then mounts one route module per resource.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, internalErrorEnvelope } from "./errors";
 import { clientFacts } from "./fraud/screen";
@@ -22,6 +22,7 @@ import { type PaymentOverrides, paymentDeps } from "./payments/deps";
 import { registerAccount } from "./routes/account";
 import { registerAdminApiKeys } from "./routes/admin-api-keys";
 import { registerAdminClients } from "./routes/admin-clients";
+import { registerAdminConnectors } from "./routes/admin-connectors";
 import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
@@ -81,6 +82,11 @@ export function createApp(options: AppOptions = {}): App {
   });
 
   app.use("*", requestId);
+  // A live deployment without the KEKs that open connector credentials (and cards) serves nothing.
+  app.use("*", async (c, next) => {
+    if (c.env.EDGEPAY_MODE === "live" && !c.env.VAULT_KEKS) return refuseUnconfigured(c);
+    await next();
+  });
   // Authentication comes before body parsing: an unauthenticated caller gets its 401 without the
   // gateway reading (up to MAX_BODY_BYTES of) its body. Every merchant route is authenticated by
   // default; only the token endpoint is public. Authentication finds the merchant's database, so
@@ -135,6 +141,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminOperators(app);
   registerAdminRadar(app);
   registerAdminSettlement(app);
+  registerAdminConnectors(app);
   registerAdminReconciliation(app, options.payments?.reports);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.
@@ -179,6 +186,17 @@ export function createApp(options: AppOptions = {}): App {
   });
 
   return app;
+}
+
+let refusalLogged = false;
+
+/** The 503 of a live deployment missing `VAULT_KEKS`, logged once per isolate. */
+function refuseUnconfigured(c: Context<AppEnv>): Response {
+  if (!refusalLogged) {
+    refusalLogged = true;
+    log("error", "live_mode_unconfigured", { missing: "VAULT_KEKS" });
+  }
+  return sendError(c, new ApiError("service_unavailable", "This live deployment is not configured to serve requests."));
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Db } from "./client";
 import {
   balanceTransactions,
   charges,
+  connectorAccounts,
   customers,
   events,
   ledgerBalances,
@@ -91,6 +92,7 @@ const OWNED: readonly Owned[] = [
   { name: "balance_transactions", table: balanceTransactions, where: (m) => eq(balanceTransactions.merchantId, m) },
   { name: "payouts", table: payouts, where: (m) => eq(payouts.merchantId, m) },
   { name: "reconciliation_items", table: reconciliationItems, where: (m) => eq(reconciliationItems.merchantId, m) },
+  { name: "connector_accounts", table: connectorAccounts, where: (m) => eq(connectorAccounts.merchantId, m) },
 ];
 
 /** The names of the tables a move copies (every shard table; a test holds them equal to the shard's). */

@@ -28,7 +28,8 @@ export type IdPrefix =
   | "rsli"
   | "rule"
   | "prv"
-  | "rci";
+  | "rci"
+  | "mca";
 
 /** Random bytes drawn from the CSPRNG a pool at a time: one `getRandomValues` call serves many ids. */
 const pool = new Uint8Array(4096);

@@ -4,6 +4,7 @@
  * (intents.ts), so a race, a retry and the sweep all take the same path.
  */
 
+import { requireLiveConnector } from "../connectors/live-guard";
 import { RequestAlreadyRan } from "../db/errors";
 import { type ClaimShape, claimWhere, insertClaimed } from "../db/intent-claims";
 import { captureAmount, captureGuard, guardable, guardValues } from "../db/intent-guards";
@@ -88,6 +89,8 @@ export async function confirmIntent(
   requestKey?: string,
   options: ConfirmOptions = {},
 ) {
+  // Live mode: refused before anything is read, made or claimed when no connector can authorize.
+  await requireLiveConnector(deps.env, deps.db, merchantId);
   const known = await loadIntent(deps, merchantId, id);
   // A method still to be made (an inline card, a Stripe test id) is made only for an intent whose state takes one.
   if (typeof method === "function") {
@@ -130,6 +133,7 @@ export async function confirmIntent(
  * that reads first (`createConfirmedRead`), which answers it.
  */
 export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
+  await requireLiveConnector(deps.env, deps.db, draft.merchantId);
   const step = confirmStep(draft, paymentMethod, undefined, deps.now());
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
   const card = { ref: paymentMethod, usedBy: draft.id, now: deps.now() };

@@ -1,4 +1,4 @@
-/** The processor the gateway uses: the built-in simulator, reading cards only through the vault. */
+/** The processor the gateway uses: the built-in simulator, reading cards only through the vault; never in live mode. */
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
 import { type ClaimedCard, detokenize, type VaultDeps } from "../vault";
@@ -28,6 +28,10 @@ function unawaited(work: Promise<unknown>): void {
  * never awaited by the payment flow.
  */
 export function processorFor(vault: VaultDeps, claimed?: ClaimedCard, defer: Defer = unawaited): ProcessorConnector {
+  // Never the simulator in live mode (the payment services refuse earlier; this is the backstop).
+  if (vault.env.EDGEPAY_MODE === "live") {
+    throw new ApiError("connector_unavailable", "No processor connector is available in live mode in this build.");
+  }
   const memory = (digest: string) => vault.env.SIMULATOR_MEMORY.getByName(digest);
   return new SimulatedProcessor(
     memory,

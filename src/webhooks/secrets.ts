@@ -1,12 +1,11 @@
 /**
  * Webhook signing secrets (`whsec_…`): generation, and sealing for storage under the vault's KEKs
- * (src/crypto/envelope.ts). The secret must be recoverable to sign deliveries, so it is encrypted,
+ * (src/crypto/sealed-secret.ts). The secret must be recoverable to sign deliveries, so it is encrypted,
  * not hashed. One secret string serves both signature schemes: Stripe's (`Stripe-Signature`, HMAC
  * keyed by the whole `whsec_…` string as UTF-8) and Standard Webhooks' (`webhook-signature`, HMAC
  * keyed by the base64-decoded part after `whsec_`). Secrets never appear in a log line or error.
  */
-import { openEnvelope, sealEnvelope, VaultDecryptError } from "../crypto/envelope";
-import { loadKeyring } from "../crypto/keyring";
+import { openSecret, sealedVersion, sealSecret } from "../crypto/sealed-secret";
 
 /** The prefix of every webhook signing secret. */
 export const WEBHOOK_SECRET_PREFIX = "whsec_";
@@ -31,27 +30,14 @@ export function standardWebhooksKey(secret: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
 }
 
-/** The stored form: JSON of the envelope, `{"v": key version, "k": wrapped data key, "s": ciphertext}`. */
-interface StoredSecret {
-  v: number;
-  k: string;
-  s: string;
-}
-
 /** Seals `secret` for `webhook_endpoints.secret_sealed`, bound to its merchant and endpoint. */
-export async function sealWebhookSecret(
+export function sealWebhookSecret(
   env: Pick<Env, "VAULT_KEKS">,
   merchantId: string,
   endpointId: string,
   secret: string,
 ): Promise<string> {
-  const ring = await loadKeyring(env.VAULT_KEKS);
-  const sealed = await sealEnvelope(ring, [PURPOSE, merchantId, endpointId], { secret });
-  return JSON.stringify({
-    v: sealed.keyVersion,
-    k: sealed.wrappedKey,
-    s: sealed.fields.secret as string,
-  } satisfies StoredSecret);
+  return sealSecret(env, [PURPOSE, merchantId, endpointId], secret);
 }
 
 /**
@@ -59,37 +45,14 @@ export async function sealWebhookSecret(
  * (another endpoint's or merchant's secret, a retired KEK, tampering, a malformed value) throws
  * VaultDecryptError, whose message names no secret.
  */
-export async function openWebhookSecret(
+export function openWebhookSecret(
   env: Pick<Env, "VAULT_KEKS">,
   merchantId: string,
   endpointId: string,
   sealed: string,
 ): Promise<string> {
-  let stored: StoredSecret;
-  try {
-    stored = JSON.parse(sealed) as StoredSecret;
-  } catch {
-    throw new VaultDecryptError();
-  }
-  if (!Number.isSafeInteger(stored?.v) || typeof stored.k !== "string" || typeof stored.s !== "string") {
-    throw new VaultDecryptError();
-  }
-  const ring = await loadKeyring(env.VAULT_KEKS);
-  const open = await openEnvelope(ring, [PURPOSE, merchantId, endpointId], {
-    keyVersion: stored.v,
-    wrappedKey: stored.k,
-    fields: { secret: stored.s },
-  });
-  if (open.secret === null) throw new VaultDecryptError();
-  return open.secret;
+  return openSecret(env, [PURPOSE, merchantId, endpointId], sealed);
 }
 
 /** The KEK version a sealed secret is under, or null when the value is malformed. */
-export function sealedVersion(sealed: string): number | null {
-  try {
-    const v = (JSON.parse(sealed) as Partial<StoredSecret> | null)?.v;
-    return Number.isSafeInteger(v) ? (v as number) : null;
-  } catch {
-    return null;
-  }
-}
+export { sealedVersion };

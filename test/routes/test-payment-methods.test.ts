@@ -116,9 +116,14 @@ describe("Stripe test payment method ids", () => {
     };
     const m = await newMerchant();
     for (const id of ["pm_card_visa", "tok_visa", "pm_card_chargeDeclined"]) {
-      const { status, body } = await pay(m, id, target);
+      const fields = { amount: 2000, currency: "usd", payment_method: id };
+      const { status, body } = await post(m, "/v1/payment_intents", fields, { app: target });
       expect(status, id).toBe(404);
       expect(body.error).toMatchObject({ code: "resource_missing", param: "payment_method" });
+      // A confirm is refused first by the live-mode guard (no live connector; docs/connectors.md).
+      const confirmed = await pay(m, id, target);
+      expect(confirmed.status, id).toBe(400);
+      expect(confirmed.body.error).toMatchObject({ code: "connector_unavailable" });
     }
     expect(await methodsOf(m.merchantId)).toEqual([]);
   });
