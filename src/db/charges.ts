@@ -5,6 +5,7 @@
  * (whose money columns a charge shows). A charge row is never updated.
  */
 import { and, eq, sql } from "drizzle-orm";
+import type { RouteChoice } from "../domain/payment-state";
 import type { PageRequest } from "../lib/pagination";
 import type { Db } from "./client";
 import { listPage, type PageResult } from "./pagination";
@@ -35,6 +36,8 @@ export interface NewCharge {
   cvcSent: boolean;
   /** The fraud screen's verdict (JSON of a FraudVerdict), or null when the attempt was not screened. */
   risk: string | null;
+  /** Where the attempt went and which rule chose it; null for a claim made before routing. */
+  route: RouteChoice | null;
 }
 
 /** Where a charge is recorded: the intent, its merchant and currency, and when. */
@@ -75,10 +78,21 @@ export function chargeInsert(db: Db, at: ChargeAt, charge: NewCharge): Bound {
       paymentMethodDetails: sql`(select ${details} from ${pm} where ${card})`,
       billingDetails: sql`(select ${pm.billingDetails} from ${pm} where ${card})`,
       risk: p("risk"),
+      connector: p("connector"),
+      routingRule: p("routingRule"),
+      routingVersion: p("routingVersion"),
       created: p("created"),
     });
   });
-  return statement.bind({ ...at, ...charge, cvcSent: charge.cvcSent ? 1 : 0 });
+  const { route, ...fields } = charge;
+  return statement.bind({
+    ...at,
+    ...fields,
+    cvcSent: charge.cvcSent ? 1 : 0,
+    connector: route?.connector ?? null,
+    routingRule: route?.rule ?? null,
+    routingVersion: route?.version ?? null,
+  });
 }
 
 /** The merchant's charge with this id and its intent, or undefined (another merchant's id is simply not found). */

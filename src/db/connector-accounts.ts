@@ -45,18 +45,3 @@ export async function updateConnectorAccount(db: Db, row: ConnectorAccountRow): 
     .where(and(eq(connectorAccounts.merchantId, row.merchantId), eq(connectorAccounts.id, row.id)))
     .run();
 }
-
-/** The merchant's active live accounts: what a live deployment could route a payment to. */
-export function activeLiveAccounts(db: Db, merchantId: string): Promise<ConnectorAccountRow[]> {
-  return db
-    .select()
-    .from(connectorAccounts)
-    .where(
-      and(
-        eq(connectorAccounts.merchantId, merchantId),
-        eq(connectorAccounts.mode, "live"),
-        eq(connectorAccounts.status, "active"),
-      ),
-    )
-    .all();
-}

@@ -56,6 +56,7 @@ export function draftIntent(fields: IntentDraftFields): IntentRow {
     setupFutureUsage: null,
     review: null,
     processorReference: null,
+    connector: null,
     lastPaymentError: null,
     cancellationReason: null,
     canceledAt: null,

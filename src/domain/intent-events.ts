@@ -18,6 +18,8 @@ export type IntentChangeKind =
   | "refund_failed"
   | "authorized"
   | "declined"
+  /** An authorization failed before authorizing and went to the fallback connector (a failed charge). */
+  | "failed_over"
   | "payment_method_unavailable"
   | "captured"
   | "capture_expired"
@@ -64,6 +66,9 @@ function eventsOf(kind: IntentChangeKind, batch: readonly IntentChangeKind[], af
         : [ch("succeeded")];
     case "declined":
       return [ch("failed"), pi("payment_failed")];
+    case "failed_over":
+      // The attempt failed, the payment did not: it is still processing on the next connector.
+      return [ch("failed")];
     case "payment_method_unavailable":
       // Nothing reached the processor, so there is no charge: only the intent failed.
       return [pi("payment_failed")];

@@ -12,7 +12,7 @@
  */
 import type { IntentChangeKind } from "./intent-events";
 import type { Movement } from "./ledger";
-import type { IntentState, PendingOp } from "./payment-state";
+import type { IntentState, PendingOp, RouteChoice } from "./payment-state";
 
 /** Why a processor definitely refused an operation. */
 export type RefusalReason =
@@ -28,7 +28,11 @@ export type Outcome =
   | { kind: "approved"; reference: string }
   | { kind: "declined"; code: DeclineCode; declineCode: string }
   | { kind: "refused"; reason: RefusalReason }
-  | { kind: "unknown" };
+  /**
+   * Nothing is decided. `retryable`: the connector got no answer and knows the request was not
+   * processed (a connection refused, a 502/503/504): an authorization may go to another connector.
+   */
+  | { kind: "unknown"; retryable?: true };
 
 /** Error codes a processor may answer a decline with; anything else is treated as untrusted. */
 export const DECLINE_CODES = [
@@ -53,6 +57,8 @@ export interface OutcomePatch {
   authorizedAt?: number;
   canceledAt?: number;
   cancellationReason?: string | null;
+  /** The connector account follow-ups go to: set by an authorization's claim, and by its failover. */
+  connector?: string;
   /** Set on a failed authorization, cleared (null) on a successful one. */
   lastPaymentError?: { code: string; declineCode: string } | null;
 }
@@ -96,6 +102,7 @@ export function resolve(
   now: number,
   hold = false,
 ): Resolution | null {
+  if (op.kind === "authorize" && op.fallback && isRetryable(outcome)) return failOver(s, op, op.fallback, version);
   if (outcome.kind === "unknown") return null;
   switch (op.kind) {
     case "authorize":
@@ -108,6 +115,43 @@ export function resolve(
 }
 
 type Known = Exclude<Outcome, { kind: "unknown" }>;
+
+/**
+ * True when an authorization failed before anything was authorized and another connector may be
+ * tried: the connector was unreachable (no answer, known not processed) or answered Stripe's
+ * "try again" decline `processing_error`. Never an approval, a card decline or an unknown outcome.
+ */
+export function isRetryable(outcome: Outcome): boolean {
+  switch (outcome.kind) {
+    case "unknown":
+      return outcome.retryable === true;
+    case "declined":
+      return outcome.code === "processing_error";
+    case "approved":
+    case "refused":
+      return false;
+  }
+}
+
+/**
+ * The failover of an authorization to `to`: the failed attempt becomes a failed charge, and a new
+ * authorization with a new key (from the version this change creates) is claimed on `to`, with no
+ * further fallback: a payment fails over once.
+ */
+function failOver(s: IntentState, op: PendingOp, to: RouteChoice, version: number): Resolution {
+  const next: PendingOp = { kind: "authorize", key: opKey(s.id, "authorize", version + 1), amount: op.amount, route: to };
+  if (op.capture !== undefined) next.capture = opKey(s.id, "capture", version + 2);
+  return {
+    kind: "failed_over",
+    patch: {
+      status: "processing",
+      pendingOp: next,
+      connector: to.connector,
+      lastPaymentError: { code: "processing_error", declineCode: "try_again_later" },
+    },
+    answer: { kind: "declined", code: "processing_error", declineCode: "try_again_later" },
+  };
+}
 
 function failedAuthorization(code: string, declineCode: string): OutcomePatch {
   return {

@@ -31,7 +31,25 @@ export interface PendingOp {
   amount: number;
   /** For an authorization of an automatic-capture intent: the key of the capture that follows it. */
   capture?: string;
+  /** For an authorization: where it goes (absent on claims made before routing: the built-in simulator). */
+  route?: RouteChoice;
+  /** For an authorization: where it goes once if `route` fails before authorizing (see `isRetryable`). */
+  fallback?: RouteChoice;
 }
+
+/**
+ * A connector chosen for an authorization: the connector account (`mca_…`, or `builtin` for the
+ * built-in simulator of a test deployment), the routing rule that chose it (null: the default, or
+ * no routing configured) and the routing configuration's version (0: none).
+ */
+export interface RouteChoice {
+  connector: string;
+  rule: string | null;
+  version: number;
+}
+
+/** The connector of a test deployment when a merchant has no connector account and no routing. */
+export const BUILTIN_CONNECTOR = "builtin";
 
 /** The fields of an intent the state machine reads. */
 export interface IntentState {

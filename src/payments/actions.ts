@@ -4,7 +4,14 @@
  * (intents.ts), so a race, a retry and the sweep all take the same path.
  */
 
-import { requireLiveConnector } from "../connectors/live-guard";
+import {
+  chooseRoute,
+  type Route,
+  type RoutingSnapshot,
+  requireConnector,
+  routesByCard,
+  routingSnapshot,
+} from "../connectors/route";
 import { RequestAlreadyRan } from "../db/errors";
 import { type ClaimShape, claimWhere, insertClaimed } from "../db/intent-claims";
 import { captureAmount, captureGuard, guardable, guardValues } from "../db/intent-guards";
@@ -17,8 +24,9 @@ import {
   isUniqueViolation,
 } from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
-import { findPaymentMethod } from "../db/vault";
+import { findPaymentMethod, type PaymentMethodRow } from "../db/vault";
 import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
+import type { RoutingFacts } from "../domain/routing";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
 import { type ChargeCard, isTokenSpent, noSuchPaymentMethod, resolveForCharge, tokenPaymentMethod } from "../vault";
@@ -27,6 +35,7 @@ import type { PaymentDeps } from "./deps";
 import { act, claim, loadIntent, recorded, refuse, runPending, type Step, stateOf } from "./intents";
 import { runRefund } from "./refunds";
 import { checkCardOwner, checkCustomer, type SetupFutureUsage } from "./saved-cards";
+import { isLive } from "./serialize";
 
 /** Cancellation reasons a merchant may give (`automatic` is reserved for expiry). */
 export const CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"] as const;
@@ -44,13 +53,25 @@ export interface ConfirmOptions {
   setupFutureUsage?: SetupFutureUsage;
 }
 
-/** The claim of an authorization with `card` (spending a tok_ in the same batch). */
-function authorizeClaim(row: IntentRow, card: ChargeCard | undefined, now: number, options: ConfirmOptions = {}) {
-  const change = claim(row, "authorize", row.amount, {
-    paymentMethod: card?.method.id ?? row.paymentMethod,
-    lastPaymentError: null,
-    ...(options.setupFutureUsage === undefined ? {} : { setupFutureUsage: options.setupFutureUsage }),
-  });
+/** The claim of an authorization with `card` on `route` (spending a tok_ in the same batch). */
+function authorizeClaim(
+  row: IntentRow,
+  card: ChargeCard | undefined,
+  now: number,
+  options: ConfirmOptions,
+  route: Route,
+) {
+  const change = claim(
+    row,
+    "authorize",
+    row.amount,
+    {
+      paymentMethod: card?.method.id ?? row.paymentMethod,
+      lastPaymentError: null,
+      ...(options.setupFutureUsage === undefined ? {} : { setupFutureUsage: options.setupFutureUsage }),
+    },
+    route,
+  );
   if (card) change.extra = card.spend(row.id, now);
   return change;
 }
@@ -64,13 +85,38 @@ function confirmStep(
   requested: string | null,
   card: ChargeCard | undefined,
   now: number,
+  route: Route | Error,
   options: ConfirmOptions = {},
 ): Step {
   const d = decideConfirm(stateOf(row), requested);
   if (!d.ok) refuse(d, row.currency);
   if (d.mode === "resume") return { kind: "resume", own: d.own, action: "confirm" };
   if (card) checkCardOwner(row.customer, card.sealed.record);
-  return { kind: "change", change: authorizeClaim(row, card, now, options) };
+  // A route that could not be chosen (no connector accepts the payment) refuses only a new claim.
+  if (route instanceof Error) throw route;
+  return { kind: "change", change: authorizeClaim(row, card, now, options, route) };
+}
+
+/** The deployment's mode, which connector accounts must match. */
+function modeOf(deps: PaymentDeps): "test" | "live" {
+  return isLive(deps.env) ? "live" : "test";
+}
+
+/** What routing sees of a payment: the intent's amount, currency and metadata, and its card (if read). */
+function factsOf(row: IntentRow, card: PaymentMethodRow | undefined): RoutingFacts {
+  return {
+    amount: row.amount,
+    currency: row.currency,
+    brand: card?.brand ?? null,
+    country: card?.country ?? null,
+    bin: card?.bin ?? null,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+  };
+}
+
+/** The route of an authorization of `row` with `card`, from the merchant's snapshot. */
+function routeOf(deps: PaymentDeps, snapshot: RoutingSnapshot, row: IntentRow, card: PaymentMethodRow | undefined) {
+  return chooseRoute(deps.env, snapshot, row.id, factsOf(row, card), modeOf(deps));
 }
 
 /**
@@ -89,9 +135,13 @@ export async function confirmIntent(
   requestKey?: string,
   options: ConfirmOptions = {},
 ) {
-  // Live mode: refused before anything is read, made or claimed when no connector can authorize.
-  await requireLiveConnector(deps.env, deps.db, merchantId);
-  const known = await loadIntent(deps, merchantId, id);
+  // The routing snapshot is read (or found cached) with the intent. A merchant no connector can
+  // serve (live mode: no live account) is refused before anything is made or claimed.
+  const [snapshot, known] = await Promise.all([
+    routingSnapshot(deps.db, merchantId),
+    loadIntent(deps, merchantId, id),
+  ]);
+  requireConnector(snapshot, modeOf(deps));
   // A method still to be made (an inline card, a Stripe test id) is made only for an intent whose state takes one.
   if (typeof method === "function") {
     const pre = decideConfirm(stateOf(known), "new");
@@ -117,7 +167,10 @@ export async function confirmIntent(
       : undefined;
   if (stored) checkCardOwner(known.customer, stored);
   const named = card?.method.id ?? requested;
-  return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now(), options), {
+  const route = await routeOf(deps, snapshot, known, card?.sealed.record ?? stored).catch((err: unknown) =>
+    err instanceof Error ? err : new Error("no route"),
+  );
+  return act(deps, merchantId, id, (row) => confirmStep(row, named, card, deps.now(), route, options), {
     known,
     card: card?.sealed ?? (stored && { record: stored, ownsCvc: false }),
     onBatchError: tokenLost,
@@ -133,15 +186,19 @@ export async function confirmIntent(
  * that reads first (`createConfirmedRead`), which answers it.
  */
 export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
-  await requireLiveConnector(deps.env, deps.db, draft.merchantId);
-  const step = confirmStep(draft, paymentMethod, undefined, deps.now());
+  const snapshot = await routingSnapshot(deps.db, draft.merchantId);
+  requireConnector(snapshot, modeOf(deps));
+  // A route that depends on the card needs the card read before the claim: the path that reads first.
+  if (routesByCard(snapshot)) return createConfirmedRead(deps, draft, paymentMethod, snapshot);
+  const route = await routeOf(deps, snapshot, draft, undefined);
+  const step = confirmStep(draft, paymentMethod, undefined, deps.now(), route);
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
   const card = { ref: paymentMethod, usedBy: draft.id, now: deps.now() };
   const claimed = await insertClaimed(deps.db, draft, step.change, card, deps.origin).catch((err: unknown) => {
     if (isUniqueViolation(err, "payment_intents") || isTokenSpent(err)) return undefined;
     throw err;
   });
-  if (!claimed) return createConfirmedRead(deps, draft, paymentMethod);
+  if (!claimed) return createConfirmedRead(deps, draft, paymentMethod, snapshot);
   const ran = await runPending(deps, claimed.row, { record: claimed.card, ownsCvc: true });
   return answer(ran.row, ran.answer);
 }
@@ -151,16 +208,22 @@ export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, payme
  * the same idempotency key finds the intent the first attempt created (also when that attempt
  * spent the token) and resumes its operation.
  */
-async function createConfirmedRead(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
+async function createConfirmedRead(
+  deps: PaymentDeps,
+  draft: IntentRow,
+  paymentMethod: string,
+  snapshot: RoutingSnapshot,
+): Promise<IntentRow> {
   const resolved = await resolveFor(deps, draft, paymentMethod);
   if (!("method" in resolved)) return resume(deps, resolved);
-  const step = confirmStep(draft, resolved.method.id, resolved, deps.now());
+  const route = await routeOf(deps, snapshot, draft, resolved.sealed.record);
+  const step = confirmStep(draft, resolved.method.id, resolved, deps.now(), route);
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
   const row = await insertIntent(deps.db, draft, deps.origin, step.change).catch(tokenLost);
   if (row.id !== draft.id) {
     // An intent inserted without its claim (an older create) is confirmed now.
     if (row.version === 1) {
-      return act(deps, row.merchantId, row.id, (r) => confirmStep(r, resolved.method.id, resolved, deps.now()), {
+      return act(deps, row.merchantId, row.id, (r) => confirmStep(r, resolved.method.id, resolved, deps.now(), route), {
         known: row,
         card: resolved.sealed,
         onBatchError: tokenLost,

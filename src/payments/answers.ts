@@ -7,6 +7,7 @@ import type { FraudVerdict } from "../domain/fraud-verdict";
 import type { IntentChangeKind } from "../domain/intent-events";
 import type { Movement } from "../domain/ledger";
 import type { OutcomeAnswer, OutcomePatch } from "../domain/outcome";
+import type { RouteChoice } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import type { LastPaymentError } from "./serialize";
@@ -14,7 +15,7 @@ import type { LastPaymentError } from "./serialize";
 /**
  * The storage change for an outcome's patch, with the charge an answered authorization attempt
  * makes; `cvcSent`: the request itself held the card's CVC for that attempt; `risk`: the fraud
- * screen's verdict on it.
+ * screen's verdict on it; `route`: the connector the attempt went to and the rule that chose it.
  */
 export function toChange(
   row: IntentRow,
@@ -23,6 +24,7 @@ export function toChange(
   movement: Movement | undefined,
   cvcSent = false,
   risk: FraudVerdict | null = null,
+  route: RouteChoice | null = null,
 ): IntentChange {
   const { pendingOp, lastPaymentError, ...plain } = patch;
   const stored: IntentChange["patch"] = { ...plain, pendingOp: pendingOp ? JSON.stringify(pendingOp) : null };
@@ -36,8 +38,8 @@ export function toChange(
   if (error !== undefined) stored.lastPaymentError = error && JSON.stringify(error);
   const change: IntentChange = { kind, patch: stored };
   // A charge comes into being with each authorization the processor answers: held, or declined.
-  if (movement?.kind === "authorize" || kind === "declined") {
-    const failed = kind === "declined" ? (error ?? null) : null;
+  if (movement?.kind === "authorize" || kind === "declined" || kind === "failed_over") {
+    const failed = kind === "declined" || kind === "failed_over" ? (error ?? null) : null;
     stored.latestCharge = newId("ch");
     change.charge = {
       id: stored.latestCharge,
@@ -49,6 +51,7 @@ export function toChange(
       outcomeReason: failed?.decline_code ?? null,
       cvcSent: cvcSent,
       risk: risk && JSON.stringify(risk),
+      route,
     };
   }
   if (movement) change.ledger = { movement, sourceId: row.id };

@@ -20,8 +20,11 @@ export interface PaymentDeps {
   env: Env;
   /** The database holding the merchant's objects (for a sweep: the shard being swept). */
   db: Db;
-  /** The connector for one call; `claimed` is a card record the request already read. */
-  processor: (claimed?: ClaimedCard) => ProcessorConnector;
+  /**
+   * The connector for one call: `connector` is a connector account id of the merchant, or `builtin`
+   * (the default); `claimed` is a card record the request already read.
+   */
+  processor: (claimed?: ClaimedCard, connector?: string) => ProcessorConnector;
   /** Unix seconds. */
   now: () => number;
   /** The request the events of its changes name (`request.id`, `idempotency_key`); null for the sweep. */
@@ -65,7 +68,7 @@ export function paymentDeps(
   return {
     env,
     db,
-    processor: (claimed) => factory({ env, db }, claimed, defer),
+    processor: (claimed, connector) => factory({ env, db }, claimed, defer, connector),
     now: overrides.now ?? (() => Math.floor(Date.now() / 1000)),
     origin,
     client: request?.client ?? null,

@@ -13,6 +13,10 @@
  *   intent `processing`, for a retry or the sweep to repeat the same key.
  * - A claim records its request's Idempotency-Key and the outcome the answer, so a re-run of that
  *   request (its saved answer lost) gets the same answer instead of a second operation (`recorded`).
+ * - An authorization goes to the connector its claim routed it to (connectors/route.ts); if that
+ *   connector fails before authorizing (`isRetryable`) and the claim named a fallback, one batch
+ *   records the failed attempt (a failed charge) and claims the fallback with a new key, which then
+ *   runs; the fallback has no fallback. Captures, voids and refunds go to the intent's connector.
  * - Version conflicts retry with jittered backoff; past the budget the answer is 429 `lock_timeout`,
  *   which the gate never saves: either nothing changed, or an outcome is known but not yet recorded,
  *   and the same request sent again (or the sweep) records it with the operation's key.
@@ -23,10 +27,12 @@ import { changeIntent, getIntent, type IntentChange, type IntentRow } from "../d
 import { findPaymentMethod } from "../db/vault";
 import type { Currency } from "../domain/currencies";
 import { amountMessage } from "../domain/money";
-import { type OutcomeAnswer, opKey, resolve } from "../domain/outcome";
-import type { IntentState, PendingOp, Refusal } from "../domain/payment-state";
+import { isRetryable, type OutcomeAnswer, opKey, resolve } from "../domain/outcome";
+import { BUILTIN_CONNECTOR, type IntentState, type PendingOp, type Refusal } from "../domain/payment-state";
 import { ApiError } from "../errors";
-import { afterScreen, pinScreening, screen } from "../fraud/screen";
+import { reportHealth } from "../connectors/health";
+import type { Route } from "../connectors/route";
+import { afterScreen, pinScreening, type Screening, screen } from "../fraud/screen";
 import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
 import { callProcessor, type Outcome } from "../processor/connector";
@@ -209,18 +215,32 @@ export async function recorded(
   return answer(ran.row, ran.answer);
 }
 
-/** Moves the intent into `processing` with a new pending operation (the claim). */
+/**
+ * Moves the intent into `processing` with a new pending operation (the claim). An authorization
+ * names its `route` (connector and fallback), which becomes the intent's connector.
+ */
 export function claim(
   row: IntentRow,
   kind: PendingOp["kind"],
   amount: number,
   patch: IntentChange["patch"] = {},
+  route?: Route,
 ): IntentChange {
   // One key per operation, derived from the intent and the version the claim creates; an automatic
   // capture's key is fixed here too (the version its authorization's outcome creates).
   const op: PendingOp = { kind, key: opKey(row.id, kind, row.version + 1), amount };
   if (kind === "authorize" && row.captureMethod === "automatic") op.capture = opKey(row.id, "capture", row.version + 2);
-  return { kind: `${kind}_started`, amount, patch: { ...patch, status: "processing", pendingOp: JSON.stringify(op) } };
+  const routed: IntentChange["patch"] = {};
+  if (route) {
+    op.route = route.route;
+    if (route.fallback) op.fallback = route.fallback;
+    routed.connector = route.route.connector;
+  }
+  return {
+    kind: `${kind}_started`,
+    amount,
+    patch: { ...patch, ...routed, status: "processing", pendingOp: JSON.stringify(op) },
+  };
 }
 
 /** A pending operation's run: the intent as it now stands and what the request is answered. */
@@ -235,11 +255,21 @@ export interface Ran {
  * automatic capture right after an approved authorization and recording both in one batch. `card` is the payment method's record if
  * this request just resolved it (saves the vault a read).
  */
-export async function runPending(deps: PaymentDeps, row: IntentRow, card?: ClaimedCard): Promise<Ran> {
+export async function runPending(
+  deps: PaymentDeps,
+  row: IntentRow,
+  card?: ClaimedCard,
+  failedOver?: { screening: Screening | null },
+): Promise<Ran> {
   const op = stateOf(row).pendingOp;
   if (row.status !== "processing" || !op) return { row, answer: null };
   // The fraud screen decides before the processor is called; a blocked attempt never reaches it.
-  const screening = op.kind === "authorize" && deps.fraudScreen ? await screenAuthorization(deps, row, op, card) : null;
+  // A failover attempt keeps the verdict of the attempt it replaces (the same payment, screened once).
+  const screening = failedOver
+    ? failedOver.screening
+    : op.kind === "authorize" && deps.fraudScreen
+      ? await screenAuthorization(deps, row, op, card)
+      : null;
   let outcome: Outcome;
   if (screening?.verdict.action === "block") outcome = BLOCKED;
   else {
@@ -271,7 +301,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
   // An approved authorization of an automatic-capture intent: its capture (key fixed by the claim)
   // runs now, back to back, and one batch records both. An unknown capture leaves the intent
   // `processing` with that capture for a retry or the sweep, as `resolve` says.
-  const capture = op.kind === "authorize" ? first.patch.pendingOp : null;
+  const capture = op.kind === "authorize" && first.kind === "authorized" ? first.patch.pendingOp : null;
   const captured = capture
     ? await callFor(deps, { ...row, processorReference: first.patch.processorReference ?? null }, capture)
     : undefined;
@@ -284,10 +314,17 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
     // Recorded by another request that ran the same key (same answer), or already moved on.
     if (stateOf(current).pendingOp?.key !== op.key) {
       await forget();
+      // Another request failed this attempt over: the answer is the next attempt's (the same key on the fallback).
+      if (first.kind === "failed_over") {
+        return current.status === "processing"
+          ? runPending(deps, current, card, { screening })
+          : { row: current, answer: null };
+      }
       return { row: current, answer: first.answer };
     }
     const r = resolve(stateOf(current), op, outcome, current.version, deps.now(), hold) ?? first;
-    const change = toChange(current, r.kind, r.patch, r.movement, cvcSent, screening?.verdict ?? null);
+    const route = op.kind === "authorize" ? (op.route ?? null) : null;
+    const change = toChange(current, r.kind, r.patch, r.movement, cvcSent, screening?.verdict ?? null, route);
     // After the charge's insert (changeIntent puts it first), which reads whether the CVC was there.
     if (cvcOf) change.extra = [...(change.extra ?? []), forgetCvcStatement(deps, current.merchantId, cvcOf)];
     change.extra = [
@@ -312,6 +349,9 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
       throw err;
     });
     if (done) {
+      // A failover: the failed attempt is recorded (a failed charge) and the next connector claimed;
+      // it runs now with the same card (its CVC, cleared from storage by this batch, is still held).
+      if (r.kind === "failed_over") return runPending(deps, done, card, { screening });
       if (screening) {
         const answered = r.kind === "authorized" ? "approved" : r.kind === "declined" ? "declined" : null;
         deps.defer(afterScreen(deps.env, screening, answered));
@@ -347,9 +387,32 @@ async function screenAuthorization(deps: PaymentDeps, row: IntentRow, op: Pendin
   });
 }
 
-/** Calls the processor for the pending operation. */
-function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: ClaimedCard): Promise<Outcome> {
-  const processor = deps.processor(card);
+/**
+ * Calls the processor for the pending operation: an authorization on the connector its claim chose,
+ * a capture or void on the connector of the intent's authorization. A connector account's result
+ * goes to its health (deferred, never awaited: see connectors/health.ts).
+ */
+async function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: ClaimedCard): Promise<Outcome> {
+  const connector = (op.kind === "authorize" ? op.route?.connector : row.connector) ?? BUILTIN_CONNECTOR;
+  const outcome = await callConnector(deps, connector, row, op, card);
+  if (connector !== BUILTIN_CONNECTOR) deps.defer(reportHealth(deps.env, connector, !failedConnector(outcome)));
+  return outcome;
+}
+
+/** Whether an outcome counts against the connector's health: no answer, or its "try again" decline. */
+function failedConnector(outcome: Outcome): boolean {
+  return outcome.kind === "unknown" || isRetryable(outcome);
+}
+
+/** One processor call of the pending operation on `connector`. */
+function callConnector(
+  deps: PaymentDeps,
+  connector: string,
+  row: IntentRow,
+  op: PendingOp,
+  card?: ClaimedCard,
+): Promise<Outcome> {
+  const processor = deps.processor(card, connector);
   switch (op.kind) {
     case "authorize":
       return callProcessor("authorize", op.amount, () =>

@@ -210,7 +210,8 @@ export async function runRefund(deps: PaymentDeps, refund: RefundRow, intent?: I
   if (refund.status !== "pending") return refund;
   try {
     const held = intent ?? (await loadIntent(deps, refund.merchantId, refund.paymentIntentId));
-    const processor = deps.processor();
+    // The connector that authorized the payment refunds it.
+    const processor = deps.processor(undefined, held.connector ?? undefined);
     const outcome = await callProcessor("refund", refund.amount, () =>
       processor.refund({
         key: refund.id,

@@ -162,6 +162,11 @@ export function chargeJson(charge: ChargeRow, intent: ChargeIntent, livemode: bo
       ? (JSON.parse(charge.paymentMethodDetails) as CardPaymentMethodDetails)
       : null,
     refunded: captured && intent.amountRefunded >= intent.amountReceived,
+    // edgepay's own field: the connector of the attempt and the routing rule that chose it.
+    routing:
+      charge.connector === null
+        ? null
+        : { connector: charge.connector, rule: charge.routingRule, version: charge.routingVersion ?? 0 },
     statement_descriptor: intent.statementDescriptor,
     status: charge.status,
   };
@@ -187,6 +192,9 @@ export function chargeOfIntent(row: IntentRow): ChargeRow {
     failureMessage: failed ? error.message : null,
     outcomeReason: failed ? error.decline_code : null,
     risk: null,
+    connector: null,
+    routingRule: null,
+    routingVersion: null,
     paymentMethodDetails: null,
     billingDetails: null,
     created: row.authorizedAt ?? row.created,

@@ -4,8 +4,10 @@
  * on the merchant's shard and never answered, logged or audited: answers show the secret key's last 4
  * characters only. Every write is audited. See docs/connectors.md.
  */
+
 import { createRoute, z } from "@hono/zod-openapi";
 import { sealCredentials, stripeKeyMode } from "../connectors/credentials";
+import { forgetRouting } from "../connectors/route";
 import { controlDb, type Db } from "../db/client";
 import {
   type ConnectorAccountRow,
@@ -214,6 +216,7 @@ export function registerAdminConnectors(app: App): void {
       updated: now,
     };
     await insertConnectorAccount(db, row);
+    forgetRouting(row.merchantId);
     await insertAudit(
       controlDb(c.env),
       operatorAudit(c, "merchant.connector_account.created", merchantId, {
@@ -259,6 +262,7 @@ export function registerAdminConnectors(app: App): void {
       updated: Math.floor(Date.now() / 1000),
     };
     await updateConnectorAccount(db, row);
+    forgetRouting(row.merchantId);
     await insertAudit(
       controlDb(c.env),
       operatorAudit(c, "merchant.connector_account.updated", merchantId, {

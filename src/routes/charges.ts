@@ -84,6 +84,14 @@ const ChargeSchema = z
       .nullable()
       .openapi({ description: "Null when the payment method was gone before the attempt was recorded." }),
     refunded: z.boolean(),
+    routing: z
+      .object({
+        connector: z.string().openapi({ description: "The connector account (`mca_…`), or `builtin` (the test simulator)." }),
+        rule: nullable.openapi({ description: "The routing rule that chose it; null: the default connector." }),
+        version: z.int().openapi({ description: "The routing configuration's version (0: none)." }),
+      })
+      .nullable()
+      .openapi({ description: "edgepay: where this attempt went. Null for attempts made before routing existed." }),
     statement_descriptor: nullable,
     status: z.enum(["succeeded", "failed"]),
   })

@@ -37,6 +37,7 @@ function intent(): IntentRow {
     customer: null,
     setupFutureUsage: null,
     review: null,
+    connector: null,
   };
 }
 
@@ -62,6 +63,7 @@ describe("changeIntent", () => {
           outcomeReason: null,
           cvcSent: false,
           risk: null,
+          route: null,
         },
         ledger: { movement: { kind: "authorize", amount: 1000 }, sourceId: authorized.id },
       },

@@ -8,7 +8,8 @@
  * money moved; a key approved twice moved it once). Tests that count processor operations run
  * their apps and sweeps on it (directly, or under `Faults`).
  */
-import type { FollowUpRequest, ProcessorConnector } from "../../src/processor/connector";
+import { BUILTIN_CONNECTOR } from "../../src/domain/payment-state";
+import { ConnectorUnreachable, type FollowUpRequest, type ProcessorConnector } from "../../src/processor/connector";
 import { type ProcessorFactory, processorFor } from "../../src/processor/index";
 
 /** A processor operation. */
@@ -26,8 +27,8 @@ export function approvedOps(prefix: string): Operation[] {
 }
 
 /** The real simulator (`processorFor`), noting each approval for `approvedOps`. */
-export const recordedProcessor: ProcessorFactory = (vault, claimed, defer) => {
-  const real = processorFor(vault, claimed, defer);
+export const recordedProcessor: ProcessorFactory = (vault, claimed, defer, connector) => {
+  const real = processorFor(vault, claimed, defer, connector);
   const noted =
     <R extends { key: string }>(op: Operation, call: (req: R) => Promise<unknown>) =>
     async (req: R): Promise<unknown> => {
@@ -54,17 +55,32 @@ export type Fault =
   /** The simulator acts, then the Worker "crashes": the call throws something that is not an answer. */
   | { kind: "crash_after" }
   /** The simulator answers after `ms`: widens the window in which other requests race the call. */
-  | { kind: "slow"; ms: number };
+  | { kind: "slow"; ms: number }
+  /** The connector cannot be reached: nothing is sent, and the gateway knows it (a connection refused). */
+  | { kind: "unreachable" }
+  /** The connector answers this decline without calling the simulator (e.g. `processing_error`). */
+  | { kind: "decline"; code: string; declineCode: string };
 
 /** A switchboard of faults per operation, changeable while a test runs. */
 export class Faults {
-  readonly #faults = new Map<Operation, Fault>();
+  readonly #faults = new Map<string, Fault>();
+  /** Calls per connector and operation (`authorize@mca_…`), whether or not they reached the simulator. */
+  readonly calls = new Map<string, number>();
   /** Calls that reached the simulator, per operation. */
   readonly reached = new Map<Operation, number>();
 
+  /** Makes every call of `op` see `fault` (null: none), on every connector. */
   set(op: Operation, fault: Fault | null): this {
     if (fault) this.#faults.set(op, fault);
     else this.#faults.delete(op);
+    return this;
+  }
+
+  /** Makes calls of `op` on connector `connector` (an `mca_` id or `builtin`) see `fault`; wins over `set`. */
+  setOn(connector: string, op: Operation, fault: Fault | null): this {
+    const key = `${op}@${connector}` as Operation;
+    if (fault) this.#faults.set(key, fault);
+    else this.#faults.delete(key);
     return this;
   }
 
@@ -74,13 +90,17 @@ export class Faults {
   }
 
   /** The processor factory to hand to `paymentDeps` or `createApp({ payments: { processor } })`. */
-  readonly factory: ProcessorFactory = (vault, claimed, defer) => {
-    const real = recordedProcessor(vault, claimed, defer);
+  readonly factory: ProcessorFactory = (vault, claimed, defer, connector = BUILTIN_CONNECTOR) => {
+    const real = recordedProcessor(vault, claimed, defer, connector);
     const wrap =
       <R>(op: Operation, call: (req: R) => Promise<unknown>) =>
       async (req: R): Promise<unknown> => {
-        const fault = this.#faults.get(op);
+        const on = `${op}@${connector}`;
+        this.calls.set(on, (this.calls.get(on) ?? 0) + 1);
+        const fault = this.#faults.get(on) ?? this.#faults.get(op);
         if (fault?.kind === "refuse") return { status: "refused", reason: fault.reason };
+        if (fault?.kind === "decline") return { status: "declined", code: fault.code, decline_code: fault.declineCode };
+        if (fault?.kind === "unreachable") throw new ConnectorUnreachable();
         if (fault?.kind === "lose_request") throw new Error("timeout");
         if (fault?.kind === "slow") await scheduler.wait(fault.ms);
         this.reached.set(op, (this.reached.get(op) ?? 0) + 1);

@@ -32,6 +32,12 @@ export const charges = sqliteTable(
      * signal's contribution), shown as the risk fields of `outcome`; null if the attempt was not screened.
      */
     risk: text("risk"),
+    /** The connector account the attempt went to (`mca_…` or `builtin`); null before routing existed. */
+    connector: text("connector"),
+    /** The routing rule that chose the connector (null: the default, or no routing). */
+    routingRule: text("routing_rule"),
+    /** The routing configuration's version the choice was made with (0: none); null before routing existed. */
+    routingVersion: integer("routing_version"),
     created: integer("created").notNull(),
   },
   (t) => [

@@ -28,6 +28,11 @@ export const paymentIntents = sqliteTable(
     latestCharge: text("latest_charge"),
     /** The processor's authorization reference; internal, never returned. */
     processorReference: text("processor_reference"),
+    /**
+     * The connector account (`mca_…`, or `builtin`) of the latest authorization claim: where its
+     * capture, void and refunds go. Null on intents authorized before routing (the built-in simulator).
+     */
+    connector: text("connector"),
     /** JSON of the last decline, as returned in `last_payment_error`. */
     lastPaymentError: text("last_payment_error"),
     cancellationReason: text("cancellation_reason"),
