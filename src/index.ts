@@ -4,6 +4,7 @@ import { log } from "./lib/log";
 import { scheduledDispatch, scheduledSweep, WEBHOOK_DISPATCH_CRON } from "./scheduled";
 import { handleQueue } from "./webhooks/queue";
 
+export { ConnectorHealth } from "./durable/connector-health";
 export { MerchantGate } from "./durable/merchant-gate";
 export { RiskCounter } from "./durable/risk-counter";
 export { SimulatorLedger } from "./durable/simulator-ledger";

@@ -2,7 +2,8 @@
  * `POST /admin/v1/vault/rotate`: the operator moves card records sealed under an older KEK to the
  * newest one, one bounded batch per call. Call it with `starting_after = next_starting_after` until
  * `has_more` is false; then `remaining` is 0 unless some records failed (listed in `failed`) or
- * changed mid-batch (a new pass from the start picks those up). It can stop and resume at any
+ * changed mid-batch (a new pass from the start picks those up). Each call also re-seals webhook
+ * endpoints' secrets and connector accounts' credentials, each after a cursor of its own. It can stop and resume at any
  * point. Every call is written to the audit log.
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -23,6 +24,7 @@ const RotateBody = z
     batch_size: intParam().pipe(z.int().min(1).max(MAX_ROTATION_BATCH)).optional(),
     starting_after: z.string().max(255).optional(),
     webhook_endpoints_starting_after: z.string().max(255).optional(),
+    connector_accounts_starting_after: z.string().max(255).optional(),
   })
   .openapi("VaultRotateRequest");
 
@@ -30,15 +32,22 @@ const RotationSchema = z
   .object({
     object: z.literal("vault_rotation"),
     key_version: z.int().openapi({ description: "The KEK version records are moved to (the newest)" }),
-    rotated: z.int(),
-    failed: z.array(z.string()).openapi({ description: "Payment methods that could not be decrypted; left as is" }),
-    remaining: z.int().openapi({ description: "Records still under an older KEK" }),
+    rotated: z.int().openapi({ description: "Records, webhook secrets and connector credentials moved" }),
+    failed: z.array(z.string()).openapi({
+      description: "Payment methods, webhook endpoints and connector accounts that could not be decrypted; left as is",
+    }),
+    remaining: z.int().openapi({
+      description: "Records, webhook secrets and connector credentials still under an older KEK",
+    }),
     has_more: z.boolean(),
     next_starting_after: z.string().nullable().openapi({ description: "Pass as starting_after to skip past failures" }),
     next_webhook_endpoints_starting_after: z
       .string()
       .nullable()
       .openapi({ description: "Pass as webhook_endpoints_starting_after to skip past webhook endpoints that failed" }),
+    next_connector_accounts_starting_after: z.string().nullable().openapi({
+      description: "Pass as connector_accounts_starting_after to skip past connector accounts that failed",
+    }),
   })
   .openapi("VaultRotation");
 
@@ -63,6 +72,7 @@ export function registerVaultAdmin(app: App): void {
       body.batch_size ?? 100,
       body.starting_after,
       body.webhook_endpoints_starting_after,
+      body.connector_accounts_starting_after,
     );
     const details = {
       key_version: result.keyVersion,
@@ -79,9 +89,13 @@ export function registerVaultAdmin(app: App): void {
         rotated: result.rotated,
         failed: result.failed,
         remaining: result.remaining,
-        has_more: result.nextStartingAfter !== null || result.nextWebhookStartingAfter !== null,
+        has_more:
+          result.nextStartingAfter !== null ||
+          result.nextWebhookStartingAfter !== null ||
+          result.nextConnectorStartingAfter !== null,
         next_starting_after: result.nextStartingAfter,
         next_webhook_endpoints_starting_after: result.nextWebhookStartingAfter,
+        next_connector_accounts_starting_after: result.nextConnectorStartingAfter,
       },
       200,
     );

@@ -5,9 +5,11 @@
  * update applies only if the record is unchanged since it was read (concurrent detach or forgetCvc
  * wins; the record is picked up by the next batch if still stale). Records are taken across every
  * shard in id order (ids are random and global), so `starting_after` means the same as on one database.
- * Every batch also re-seals up to `limit` webhook endpoints' secrets (webhooks/rotate.ts), in id
- * order after a cursor of their own (`webhookStartingAfter`), so both steps past what they cannot open.
+ * Every batch also re-seals up to `limit` webhook endpoints' secrets (webhooks/rotate.ts) and up to
+ * `limit` connector accounts' credentials (connectors/rotate.ts), each in id order after a cursor of
+ * its own (`webhookStartingAfter`, `connectorStartingAfter`), so each steps past what it cannot open.
  */
+import { rotateConnectorCredentials } from "../connectors/rotate";
 import { openCard, sealCard } from "../crypto/envelope";
 import { loadKeyring } from "../crypto/keyring";
 import type { Db } from "../db/client";
@@ -22,25 +24,29 @@ export interface RotationResult {
   /** The KEK version records are moved to. */
   keyVersion: number;
   rotated: number;
-  /** Ids of records (and webhook endpoints) that could not be opened (missing KEK version or tampered); they are left as they are. */
+  /** Ids of records, webhook endpoints and connector accounts that could not be opened (missing KEK version or tampered); they are left as they are. */
   failed: string[];
-  /** Records and webhook endpoints still under an older KEK after this batch, failed ones included. */
+  /** Records, webhook endpoints and connector accounts still under an older KEK after this batch, failed ones included. */
   remaining: number;
   /** Pass as `starting_after` to continue past records that failed; null when this batch saw the end. */
   nextStartingAfter: string | null;
   /** The same for webhook endpoints: pass as `webhookStartingAfter`; null when this batch saw their end. */
   nextWebhookStartingAfter: string | null;
+  /** The same for connector accounts: pass as `connectorStartingAfter`; null when this batch saw their end. */
+  nextConnectorStartingAfter: string | null;
 }
 
 /**
  * Re-encrypts up to `limit` stale records (ids after `startingAfter`) and re-seals up to `limit`
- * webhook endpoints' secrets (ids after `webhookStartingAfter`) under the newest KEK.
+ * webhook endpoints' secrets (ids after `webhookStartingAfter`) and up to `limit` connector
+ * accounts' credentials (ids after `connectorStartingAfter`) under the newest KEK.
  */
 export async function rotateVault(
   env: Env,
   limit: number,
   startingAfter?: string,
   webhookStartingAfter?: string,
+  connectorStartingAfter?: string,
 ): Promise<RotationResult> {
   const shards = allShards(env);
   const ring = await loadKeyring(env.VAULT_KEKS);
@@ -99,8 +105,12 @@ export async function rotateVault(
   const secrets = await rotateWebhookSecrets(env, limit, now, webhookStartingAfter);
   rotated += secrets.rotated;
   failed.push(...secrets.failed);
+  // Connector credentials too, with a cursor of their own.
+  const credentials = await rotateConnectorCredentials(env, limit, connectorStartingAfter);
+  rotated += credentials.rotated;
+  failed.push(...credentials.failed);
   const counts = await Promise.all(shards.map((db) => q.countStaleRecords(db, ring.current)));
-  const remaining = counts.reduce((a, b) => a + b, 0) + secrets.remaining;
+  const remaining = counts.reduce((a, b) => a + b, 0) + secrets.remaining + credentials.remaining;
   const last = rows.at(-1);
   return {
     keyVersion: ring.current,
@@ -109,5 +119,6 @@ export async function rotateVault(
     remaining,
     nextStartingAfter: rows.length === limit && last ? last.id : null,
     nextWebhookStartingAfter: secrets.nextStartingAfter,
+    nextConnectorStartingAfter: credentials.nextStartingAfter,
   };
 }

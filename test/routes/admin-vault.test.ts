@@ -7,13 +7,15 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { openCredentials } from "../../src/connectors/credentials";
 import { toBase64Url } from "../../src/crypto/encoding";
 import { controlDb } from "../../src/db/client";
+import { getConnectorAccount } from "../../src/db/connector-accounts";
 import { auditLog, paymentMethods } from "../../src/db/schema";
 import { claimPaymentMethod, detokenize } from "../../src/vault";
 import { CARDS, type PaymentMethodBody, pmForm, withAuth } from "../helpers/cards";
 import { BASE, call, type ErrorBody, form, json } from "../helpers/http";
-import { newMerchant } from "../helpers/merchants";
+import { operator as asOperator, newMerchant } from "../helpers/merchants";
 import { dbOf, vaultOf } from "../helpers/shards";
 
 const v2 = { version: 2, key: toBase64Url(crypto.getRandomValues(new Uint8Array(32))) };
@@ -36,6 +38,7 @@ interface Rotation {
   remaining: number;
   has_more: boolean;
   next_starting_after: string | null;
+  next_connector_accounts_starting_after: string | null;
 }
 
 describe("POST /admin/v1/vault/rotate", () => {
@@ -110,5 +113,31 @@ describe("POST /admin/v1/vault/rotate", () => {
     const audits = await controlDb(env).select().from(auditLog).where(eq(auditLog.action, "vault.rotate")).all();
     expect(audits).toHaveLength(3);
     expect(JSON.parse(audits[0]?.details ?? "{}")).toMatchObject({ key_version: 2 });
+  });
+
+  it("re-seals connector credentials: an account sealed under v1 opens under v2 alone, and the key is never answered", async () => {
+    const m = await newMerchant();
+    const KEY = "sk_test_VaUlTrOtAtE987654321";
+    const account = await asOperator<{ id: string }>(`/admin/v1/merchants/${m.merchantId}/connector_accounts`, {
+      kind: "stripe",
+      mode: "test",
+      credentials: { secret_key: KEY },
+    });
+    const texts: string[] = [];
+    let cursor: string | null = null;
+    let step: Rotation;
+    do {
+      const res = await rotate({ batch_size: 1, ...(cursor ? { connector_accounts_starting_after: cursor } : {}) });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      texts.push(text);
+      step = JSON.parse(text) as Rotation;
+      cursor = step.next_connector_accounts_starting_after;
+    } while (step.has_more);
+    expect(step).toMatchObject({ remaining: 0, failed: [], next_connector_accounts_starting_after: null });
+    expect(texts.some((t) => (JSON.parse(t) as Rotation).rotated > 0)).toBe(true);
+    for (const t of texts) expect(t).not.toContain(KEY);
+    const row = await getConnectorAccount(await dbOf(m.merchantId), m.merchantId, account.id);
+    expect(await openCredentials(envV2, m.merchantId, account.id, row?.credentialsSealed as string)).toBe(KEY);
   });
 });
