@@ -28,6 +28,7 @@ import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
 import { registerAdminRadar } from "./routes/admin-radar";
 import { registerAdminReconciliation } from "./routes/admin-reconciliation";
+import { registerAdminRouting } from "./routes/admin-routing";
 import { registerAdminSettlement } from "./routes/admin-settlement";
 import { registerVaultAdmin } from "./routes/admin-vault";
 import { registerApiKeys } from "./routes/api-keys";
@@ -142,6 +143,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminRadar(app);
   registerAdminSettlement(app);
   registerAdminConnectors(app);
+  registerAdminRouting(app);
   registerAdminReconciliation(app, options.payments?.reports);
   registerVaultAdmin(app);
   // Resource modules register here, one per resource.

@@ -33,6 +33,7 @@ import {
   reconciliationItems,
   refunds,
   reviews,
+  routingConfigs,
   settlementSettings,
   tokenRedemptions,
   tokens,
@@ -93,6 +94,7 @@ const OWNED: readonly Owned[] = [
   { name: "payouts", table: payouts, where: (m) => eq(payouts.merchantId, m) },
   { name: "reconciliation_items", table: reconciliationItems, where: (m) => eq(reconciliationItems.merchantId, m) },
   { name: "connector_accounts", table: connectorAccounts, where: (m) => eq(connectorAccounts.merchantId, m) },
+  { name: "routing_configs", table: routingConfigs, where: (m) => eq(routingConfigs.merchantId, m) },
 ];
 
 /** The names of the tables a move copies (every shard table; a test holds them equal to the shard's). */

@@ -7,6 +7,17 @@
 /** Card networks the gateway accepts. */
 export type CardBrand = "visa" | "mastercard" | "amex" | "discover" | "jcb" | "diners" | "unionpay";
 
+/** Every card brand, as connector accounts and routing rules name them. */
+export const CARD_BRANDS = [
+  "visa",
+  "mastercard",
+  "amex",
+  "discover",
+  "jcb",
+  "diners",
+  "unionpay",
+] as const satisfies readonly CardBrand[];
+
 /** Funding source, as Stripe reports it. */
 export type CardFunding = "credit" | "debit" | "prepaid" | "unknown";
 

@@ -16,18 +16,15 @@ import {
   listConnectorAccounts,
   updateConnectorAccount,
 } from "../db/connector-accounts";
-import { getMove, isFinished } from "../db/merchant-move";
 import { insertAudit } from "../db/merchants";
-import { merchantShard } from "../db/shards";
-import type { CardBrand } from "../domain/cards";
+import { CARD_BRANDS as BRANDS } from "../domain/cards";
 import { isCurrency } from "../domain/currencies";
 import { ApiError, invalidParam } from "../errors";
 import { newId, noSuchMessage } from "../lib/ids";
 import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
-
-const BRANDS = ["visa", "mastercard", "amex", "discover", "jcb", "diners", "unionpay"] as const satisfies CardBrand[];
+import { shardOr404, writableShard } from "./operator-shard";
 
 const AccountSchema = z
   .object({
@@ -134,25 +131,6 @@ function accountObject(row: ConnectorAccountRow): z.infer<typeof AccountSchema> 
     created: row.created,
     updated: row.updated,
   };
-}
-
-/** The merchant's shard, or the 404 an unknown merchant gets. */
-async function shardOr404(env: Env, id: string): Promise<Db> {
-  const db = await merchantShard(env, id);
-  if (!db) throw new ApiError("resource_missing", noSuchMessage("merchant", id, "mer"), { param: "id" });
-  return db;
-}
-
-/** The shard to write to; a merchant being moved is a 429 (a write could be left behind by the copy). */
-async function writableShard(env: Env, id: string): Promise<Db> {
-  const db = await shardOr404(env, id);
-  const move = await getMove(controlDb(env), id);
-  if (move && !isFinished(move)) {
-    throw new ApiError("lock_timeout", "This merchant is being moved between shards. Retry once the move is done.", {
-      headers: { "Retry-After": "5" },
-    });
-  }
-  return db;
 }
 
 /** The merchant's account, or a 404 that echoes only a well-formed id. */

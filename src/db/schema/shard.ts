@@ -1,4 +1,4 @@
-/** A shard database's tables: every per-merchant table (connector accounts, customers, payments, charges, ledger, settlement, reconciliation, vault, events and webhooks), keyed by merchant_id. */
+/** A shard database's tables: every per-merchant table (connector accounts, routing configurations, customers, payments, charges, ledger, settlement, reconciliation, vault, events and webhooks), keyed by merchant_id. */
 export * from "./charges";
 export * from "./connectors";
 export * from "./customers";
@@ -6,5 +6,6 @@ export * from "./events";
 export * from "./payments";
 export * from "./radar";
 export * from "./reconciliation";
+export * from "./routing";
 export * from "./settlement";
 export * from "./vault";
