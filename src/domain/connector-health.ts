@@ -15,6 +15,7 @@
  * failures re-accumulate MIN_SAMPLES calls. The rule is evaluated when a result is recorded, not as
  * old buckets age out: a window that crosses the threshold only by ageing trips on its next record.
  */
+import { BUILTIN_CONNECTOR } from "./payment-state";
 
 /** The length of the window, in seconds. */
 export const WINDOW_SECONDS = 300;
@@ -29,8 +30,6 @@ export const COOL_DOWN_MS = 60_000;
 
 const WINDOW_MS = WINDOW_SECONDS * 1000;
 
-/** The connector id of the built-in simulator (every other connector is a connector account, `mca_…`). */
-export const BUILTIN_CONNECTOR = "builtin";
 
 /** True when `id` names a connector: `builtin` or a connector account id (`mca_…`). */
 export function isConnectorId(id: string): boolean {

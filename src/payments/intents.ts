@@ -389,13 +389,15 @@ async function screenAuthorization(deps: PaymentDeps, row: IntentRow, op: Pendin
 
 /**
  * Calls the processor for the pending operation: an authorization on the connector its claim chose,
- * a capture or void on the connector of the intent's authorization. A connector account's result
- * goes to its health (deferred, never awaited: see connectors/health.ts).
+ * a capture or void on the connector of the intent's authorization. An authorization's result on a
+ * connector account goes to that account's health (deferred, never awaited: see connectors/health.ts).
  */
 async function callFor(deps: PaymentDeps, row: IntentRow, op: PendingOp, card?: ClaimedCard): Promise<Outcome> {
   const connector = (op.kind === "authorize" ? op.route?.connector : row.connector) ?? BUILTIN_CONNECTOR;
   const outcome = await callConnector(deps, connector, row, op, card);
-  if (connector !== BUILTIN_CONNECTOR) deps.defer(reportHealth(deps.env, connector, !failedConnector(outcome)));
+  if (op.kind === "authorize" && connector !== BUILTIN_CONNECTOR) {
+    deps.defer(reportHealth(deps.env, connector, !failedConnector(outcome)));
+  }
   return outcome;
 }
 

@@ -116,7 +116,7 @@ export function processorFactory(fetcher: Fetcher = (request) => fetch(request))
           if (account.credentialsSealed === null) throw new Error("connector account has no credentials");
           const secretKey = await openCredentials(vault.env, merchantId, account.id, account.credentialsSealed);
           return new StripeConnector({
-            baseUrl: vault.env.STRIPE_API_BASE ?? STRIPE_API_BASE,
+            baseUrl: vault.env.STRIPE_API_BASE || STRIPE_API_BASE,
             secretKey,
             fetch: fetcher,
             readCard: cardReader(vault, claimed),

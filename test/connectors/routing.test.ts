@@ -5,8 +5,11 @@
  * members, and a new configuration takes effect at once in the isolate that wrote it. Every
  * connector here is a `simulator` account (the money really moves in the simulator).
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { forgetHealth } from "../../src/connectors/health";
+import { COOL_DOWN_MS, MIN_SAMPLES } from "../../src/domain/connector-health";
 import { newMerchant, operator, operatorHeaders, type TestMerchant } from "../helpers/merchants";
 import { get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
 import { call, json } from "../helpers/http";
@@ -161,5 +164,47 @@ describe("routing real payments", () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { param: string } }).error.param).toBe("default_connector");
+  });
+});
+
+describe("connector health in routing", () => {
+  it("skips a connector that is cooling down, and sends to it again once its cool-down ends", async () => {
+    const { m, ids } = await withConnectors([{}, {}]);
+    const [a, b] = ids as [string, string];
+    // 20 failed authorizations on a, recorded 59 s ago: a cools down for about one more second.
+    const health = env.CONNECTOR_HEALTH.getByName(a);
+    const at = Date.now() - COOL_DOWN_MS + 1500;
+    for (let i = 0; i < MIN_SAMPLES; i++) await health.record(false, at);
+    forgetHealth(a);
+    expect((await health.status()).healthy).toBe(false);
+    // a goes last: b takes the payment, with a as its fallback.
+    expect((await routed(m, CARDS.visa.number)).connector).toBe(b);
+    await scheduler.wait(1600);
+    expect((await health.status()).healthy).toBe(true);
+    expect((await routed(m, CARDS.visa.number)).connector).toBe(a);
+  });
+
+  it("records each authorization's result on its connector: a connector failing over trips after enough failures", async () => {
+    const { m, ids } = await withConnectors([{}, {}]);
+    const [a, b] = ids as [string, string];
+    const local = new Faults().setOn(a, "authorize", { kind: "unreachable" });
+    const failing = createApp({ payments: { processor: local.factory } });
+    for (let i = 0; i < MIN_SAMPLES; i++) {
+      const pm = await paymentMethod(m, CARDS.visa.number);
+      const paid = await post(
+        m,
+        "/v1/payment_intents",
+        { amount: 1000, currency: "usd", payment_method: pm, confirm: "true" },
+        { app: failing },
+      );
+      expect(paid.body.status, JSON.stringify(paid.body)).toBe("succeeded");
+    }
+    // Reports are deferred: wait until the object has them all.
+    await expect.poll(async () => (await env.CONNECTOR_HEALTH.getByName(a).status()).healthy, { timeout: 5000 }).toBe(false);
+    forgetHealth(a);
+    const before = faults.calls.get(`authorize@${a}`);
+    expect((await routed(m, CARDS.visa.number)).connector).toBe(b);
+    expect(faults.calls.get(`authorize@${a}`)).toBe(before);
+    expect((await env.CONNECTOR_HEALTH.getByName(b).status()).errors).toBe(0);
   });
 });

@@ -109,12 +109,12 @@ export class Faults {
         if (fault?.kind === "crash_after") throw new TypeError("worker crashed");
         return answer;
       };
-    const connector: ProcessorConnector = {
+    const wrapped: ProcessorConnector = {
       authorize: wrap("authorize", (req) => real.authorize(req)),
       capture: wrap("capture", (req: FollowUpRequest) => real.capture(req)),
       void: wrap("void", (req: FollowUpRequest) => real.void(req)),
       refund: wrap("refund", (req: FollowUpRequest) => real.refund(req)),
     };
-    return connector;
+    return wrapped;
   };
 }
