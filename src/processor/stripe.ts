@@ -6,8 +6,8 @@
  * `Idempotency-Key`, so a repeated key is answered by Stripe with its first answer.
  *
  * It sends raw card numbers (from the vault, through `readCard`): on a real Stripe account that
- * needs Stripe's "raw card data APIs" permission (granted on request to PCI DSS level 1 merchants),
- * without which every authorization is a 402 / 400 and no money moves.
+ * needs Stripe's "raw card data APIs" permission (granted on request to PCI-compliant accounts),
+ * without which Stripe refuses every authorization (400, logged as `stripe_authorize_refused`).
  *
  * What the gateway sees:
  * - approved / declined (402 `card_error`, mapped in stripe-wire.ts `declineOf`) / refused;
@@ -19,8 +19,15 @@
  *   decided the same way, except that an intent still capturable is unknown (the first attempt is
  *   in flight);
  * - a throw for everything else (500, 429, 401/403, an answer that does not parse), which
- *   `callProcessor` treats as unknown, and `ConnectorUnreachable` when no answer came back and the
- *   request was not processed (connection failed, 502/503/504).
+ *   `callProcessor` treats as unknown, and `ConnectorUnreachable` when no answer came back
+ *   (connection failed, 502/503/504). A connection can fail after Stripe processed the request;
+ *   the retry repeats the same Idempotency-Key, so it is answered with the first outcome either way.
+ *
+ * Not kept from the connector contract: a repeated authorization key is not answered before the
+ * card is read. Stripe replays a key only for the same parameters, so a card detached after a lost
+ * answer makes the repeat a refusal (`payment_method_unavailable`) while Stripe holds the first
+ * authorization until it lapses (7 days). Finding it by `metadata[edgepay_key]` needs Stripe's
+ * search API, which edgepay (the test upstream) does not offer.
  *
  * The statement descriptor is not sent: Stripe refuses `statement_descriptor` on card payments
  * (it wants `statement_descriptor_suffix`), and edgepay's API, used as the upstream in tests,
@@ -121,8 +128,9 @@ export class StripeConnector implements ProcessorConnector {
     const error = errorOf("authorize", res);
     if (res.status === 402 && error.type === "card_error") return declineOf(error);
     if (res.status === 400 && error.type === "invalid_request_error") {
-      // Refused before anything was authorized (an amount Stripe does not take, a parameter it refuses).
-      log("warn", "stripe_authorize_refused", { code: loggableCode(error.code) });
+      // Refused before anything was authorized. The gateway checked the amount already, so this is
+      // most likely the account (no raw card data permission) or the connector: logged as an error.
+      log("error", "stripe_authorize_refused", { code: loggableCode(error.code) });
       return REFUSED_DECLINED;
     }
     throw unknownAnswer("authorize", res.status, error.code);
