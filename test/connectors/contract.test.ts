@@ -210,6 +210,22 @@ describe.each([
     if (s.upstream) expect(await upstreamPi(ref)).toMatchObject({ status: "succeeded", amount_received: 600 });
   });
 
+  it("answers a repeated refund key with the first refund, refunding once", async () => {
+    const ref = approvedRef((await authorize(VISA)).outcome);
+    approvedRef(await follow("capture", ref, 1000));
+    const k = key("refund");
+    const first = approvedRef(await follow("refund", ref, 400, k));
+    expect(approvedRef(await follow("refund", ref, 400, k))).toBe(first);
+    if (s.upstream) expect(await upstreamPi(ref)).toMatchObject({ amount_received: 1000, amount_refunded: 400 });
+  });
+
+  it("answers a repeated void key with an approval again", async () => {
+    const ref = approvedRef((await authorize(VISA)).outcome);
+    const k = key("void");
+    const first = approvedRef(await follow("void", ref, 1000, k));
+    expect(approvedRef(await follow("void", ref, 1000, k))).toBe(first);
+  });
+
   it(
     tracksHistory
       ? "reconciles the timeout-after-processing card: unknown, still unknown while the upstream's own call is unknown, approved under the same key once the upstream's sweep finished it"
