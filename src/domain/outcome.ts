@@ -9,6 +9,8 @@
  *   void the processor will not do, an authorization whose card can no longer be read.
  * - unknown: timeout, crash, an answer that does not validate. Nothing is decided; the intent stays
  *   `processing` with the operation's key, and a retry or the sweep repeats the same key.
+ *   `retryable`: the connector got no answer and knows the request was not processed (connection
+ *   refused, 502/503/504), so repeating the same key at once is safe and cheap.
  */
 import type { IntentChangeKind } from "./intent-events";
 import type { Movement } from "./ledger";

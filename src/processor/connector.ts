@@ -78,6 +78,18 @@ export class ProcessorTimeout extends Error {
 }
 
 /**
+ * Thrown by a connector when it got no answer and the request is known not to have been processed
+ * (the connection failed, or a gateway in front of the processor answered 502, 503 or 504): the
+ * outcome is still unknown to the payment flow, but repeating the same key is safe at once.
+ */
+export class ConnectorUnreachable extends Error {
+  constructor() {
+    super("connector unreachable");
+    this.name = "ConnectorUnreachable";
+  }
+}
+
+/**
  * Thrown by a connector's card reader when the payment method can no longer be read (detached):
  * the connector sends nothing, so the outcome is a definite refusal, not an unknown.
  */
@@ -124,6 +136,10 @@ export async function callProcessor(
     return { kind: "approved", reference: a.reference };
   } catch (err) {
     if (err instanceof CardUnavailable) return { kind: "refused", reason: "payment_method_unavailable" };
+    if (err instanceof ConnectorUnreachable) {
+      log("warn", "processor_unreachable", { operation });
+      return { kind: "unknown", retryable: true };
+    }
     log("warn", "processor_outcome_unknown", { operation, error: err instanceof Error ? err.name : typeof err });
     return { kind: "unknown" };
   } finally {
