@@ -13,15 +13,16 @@
  * has neither a routing configuration nor a test connector account uses the built-in simulator. No candidate is a 400
  * `connector_unavailable` (noEffect: nothing was claimed).
  */
-import { connectorUnavailable } from "./live-guard";
-import { listConnectorAccounts } from "../db/connector-accounts";
-import type { Db } from "../db/client";
-import { latestRouting } from "../db/routing";
+
 import { sha256Hex } from "../crypto/digest";
+import type { Db } from "../db/client";
+import { listConnectorAccounts } from "../db/connector-accounts";
+import { latestRouting } from "../db/routing";
 import { BUILTIN_CONNECTOR, type RouteChoice } from "../domain/payment-state";
 import { accepts, candidates, type RoutingConfig, type RoutingFacts, seedOf } from "../domain/routing";
 import { TtlCache } from "../lib/ttl-cache";
 import { connectorHealthy } from "./health";
+import { connectorUnavailable } from "./live-guard";
 
 /** How long one isolate trusts a merchant's routing snapshot, in milliseconds. */
 export const ROUTING_CACHE_TTL_MS = 5_000;
@@ -72,7 +73,10 @@ export function routingSnapshot(db: Db, merchantId: string): Promise<RoutingSnap
 /** True when the snapshot's choice can depend on the card (brand, country or BIN): the card must be read first. */
 export function routesByCard(snapshot: RoutingSnapshot): boolean {
   const byRule = (snapshot.config?.rules ?? []).some(
-    (r) => r.conditions.brands !== undefined || r.conditions.countries !== undefined || r.conditions.bin_ranges !== undefined,
+    (r) =>
+      r.conditions.brands !== undefined ||
+      r.conditions.countries !== undefined ||
+      r.conditions.bin_ranges !== undefined,
   );
   return byRule || snapshot.accounts.some((a) => a.brands.length > 0);
 }
@@ -126,7 +130,9 @@ export async function chooseRoute(
     return account !== undefined && accepts(account, facts, mode);
   });
   if (eligible.length === 0) {
-    throw connectorUnavailable("No connector account of this merchant accepts this payment (its currency or card brand).");
+    throw connectorUnavailable(
+      "No connector account of this merchant accepts this payment (its currency or card brand).",
+    );
   }
   // Health matters only when there is a choice; a connector cooling down goes last, never out.
   const ordered =

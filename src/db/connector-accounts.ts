@@ -11,13 +11,16 @@ export async function insertConnectorAccount(db: Db, row: ConnectorAccountRow): 
   await db.insert(connectorAccounts).values(row).run();
 }
 
-/** Every connector account of the merchant, oldest first (an operator lists a handful). */
+/**
+ * Every connector account of the merchant, oldest first (an operator lists a handful); accounts
+ * created in the same second in the order they were written (rowid), which routing relies on.
+ */
 export function listConnectorAccounts(db: Db, merchantId: string): Promise<ConnectorAccountRow[]> {
   return db
     .select()
     .from(connectorAccounts)
     .where(eq(connectorAccounts.merchantId, merchantId))
-    .orderBy(asc(connectorAccounts.created), asc(connectorAccounts.id))
+    .orderBy(asc(connectorAccounts.created), sql`rowid`)
     .all();
 }
 

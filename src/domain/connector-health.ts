@@ -30,7 +30,6 @@ export const COOL_DOWN_MS = 60_000;
 
 const WINDOW_MS = WINDOW_SECONDS * 1000;
 
-
 /** True when `id` names a connector: `builtin` or a connector account id (`mca_…`). */
 export function isConnectorId(id: string): boolean {
   return id === BUILTIN_CONNECTOR || /^mca_[0-9A-Za-z]{1,64}$/.test(id);

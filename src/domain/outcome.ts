@@ -141,7 +141,12 @@ export function isRetryable(outcome: Outcome): boolean {
  * further fallback: a payment fails over once.
  */
 function failOver(s: IntentState, op: PendingOp, to: RouteChoice, version: number): Resolution {
-  const next: PendingOp = { kind: "authorize", key: opKey(s.id, "authorize", version + 1), amount: op.amount, route: to };
+  const next: PendingOp = {
+    kind: "authorize",
+    key: opKey(s.id, "authorize", version + 1),
+    amount: op.amount,
+    route: to,
+  };
   if (op.capture !== undefined) next.capture = opKey(s.id, "capture", version + 2);
   return {
     kind: "failed_over",

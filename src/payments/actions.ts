@@ -137,10 +137,7 @@ export async function confirmIntent(
 ) {
   // The routing snapshot is read (or found cached) with the intent. A merchant no connector can
   // serve (live mode: no live account) is refused before anything is made or claimed.
-  const [snapshot, known] = await Promise.all([
-    routingSnapshot(deps.db, merchantId),
-    loadIntent(deps, merchantId, id),
-  ]);
+  const [snapshot, known] = await Promise.all([routingSnapshot(deps.db, merchantId), loadIntent(deps, merchantId, id)]);
   requireConnector(snapshot, modeOf(deps));
   // A method still to be made (an inline card, a Stripe test id) is made only for an intent whose state takes one.
   if (typeof method === "function") {

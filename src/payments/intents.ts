@@ -21,6 +21,9 @@
  *   which the gate never saves: either nothing changed, or an outcome is known but not yet recorded,
  *   and the same request sent again (or the sweep) records it with the operation's key.
  */
+
+import { reportHealth } from "../connectors/health";
+import type { Route } from "../connectors/route";
 import { claimKey, RequestAlreadyRan } from "../db/errors";
 import { recordedAnswer } from "../db/intent-claims";
 import { changeIntent, getIntent, type IntentChange, type IntentRow } from "../db/payment-intents";
@@ -30,8 +33,6 @@ import { amountMessage } from "../domain/money";
 import { isRetryable, type OutcomeAnswer, opKey, resolve } from "../domain/outcome";
 import { BUILTIN_CONNECTOR, type IntentState, type PendingOp, type Refusal } from "../domain/payment-state";
 import { ApiError } from "../errors";
-import { reportHealth } from "../connectors/health";
-import type { Route } from "../connectors/route";
 import { afterScreen, pinScreening, type Screening, screen } from "../fraud/screen";
 import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";

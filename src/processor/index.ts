@@ -11,14 +11,9 @@ import { BUILTIN_CONNECTOR } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
 import { type ClaimedCard, detokenize, type VaultDeps } from "../vault";
-import {
-  type AuthorizeRequest,
-  CardUnavailable,
-  type FollowUpRequest,
-  type ProcessorConnector,
-} from "./connector";
-import { type CardReader, SimulatedProcessor } from "./simulator";
-import { StripeConnector } from "./stripe";
+import { type AuthorizeRequest, CardUnavailable, type FollowUpRequest, type ProcessorConnector } from "./connector";
+import { SimulatedProcessor } from "./simulator";
+import { type CardReader, StripeConnector } from "./stripe";
 
 /** Runs work after the answer is sent (the request's waitUntil, see payments/deps.ts `defer`). */
 export type Defer = (work: Promise<unknown>) => void;
@@ -76,9 +71,7 @@ function simulator(vault: VaultDeps, claimed: ClaimedCard | undefined, defer: De
 class AccountConnector implements ProcessorConnector {
   #delegate: Promise<ProcessorConnector> | undefined;
 
-  constructor(
-    private readonly open: (merchantId: string) => Promise<ProcessorConnector>,
-  ) {}
+  constructor(private readonly open: (merchantId: string) => Promise<ProcessorConnector>) {}
 
   #of(merchantId: string): Promise<ProcessorConnector> {
     this.#delegate ??= this.open(merchantId);

@@ -5,7 +5,9 @@
  * themselves are src/domain/routing.ts; their wire schema src/lib/routing-params.ts. See
  * docs/connectors.md.
  */
+
 import { createRoute, z } from "@hono/zod-openapi";
+import { forgetRouting } from "../connectors/route";
 import { controlDb } from "../db/client";
 import { listConnectorAccounts } from "../db/connector-accounts";
 import { insertAudit } from "../db/merchants";
@@ -148,6 +150,8 @@ export function registerAdminRouting(app: App): void {
       });
     }
     const stored = result.routing;
+    // Payments in this isolate route by the new version at once; other isolates within ROUTING_CACHE_TTL_MS.
+    forgetRouting(merchantId);
     await insertAudit(
       controlDb(c.env),
       operatorAudit(c, "merchant.routing.updated", merchantId, {

@@ -86,7 +86,9 @@ const ChargeSchema = z
     refunded: z.boolean(),
     routing: z
       .object({
-        connector: z.string().openapi({ description: "The connector account (`mca_…`), or `builtin` (the test simulator)." }),
+        connector: z
+          .string()
+          .openapi({ description: "The connector account (`mca_…`), or `builtin` (the test simulator)." }),
         rule: nullable.openapi({ description: "The routing rule that chose it; null: the default connector." }),
         version: z.int().openapi({ description: "The routing configuration's version (0: none)." }),
       })

@@ -16,25 +16,32 @@ import { sweepAll } from "../helpers/shards";
 
 /** A merchant with two test simulator accounts, `a` (older: the primary) and `b` (the fallback). */
 async function twoConnectors(): Promise<{ m: TestMerchant; a: string; b: string }> {
-  const m = await newMerchant();
+  const m = await newMerchant({ rateLimit: 1000 });
   const make = async () =>
-    (await operator<{ id: string }>(`/admin/v1/merchants/${m.merchantId}/connector_accounts`, {
-      kind: "simulator",
-      mode: "test",
-    })).id;
+    (
+      await operator<{ id: string }>(`/admin/v1/merchants/${m.merchantId}/connector_accounts`, {
+        kind: "simulator",
+        mode: "test",
+      })
+    ).id;
   const a = await make();
   const b = await make();
   return { m, a, b };
 }
 
-/** The intent's charges, oldest first, as [status, failure_code, connector]. */
+/**
+ * The intent's charges as [status, failure_code, connector], failed before succeeded (attempts made
+ * in the same second have no order the API shows; a failover's failed attempt always comes first).
+ */
 async function attempts(m: TestMerchant, intent: string) {
   const list = (await get(m, `/v1/charges?payment_intent=${intent}&limit=10`)).body.data as Array<{
     status: string;
     failure_code: string | null;
     routing: { connector: string; rule: string | null; version: number } | null;
   }>;
-  return list.reverse().map((c) => [c.status, c.failure_code, c.routing?.connector ?? null]);
+  return list
+    .map((c) => [c.status, c.failure_code, c.routing?.connector ?? null])
+    .sort((x, y) => `${x[0]} ${x[2]}`.localeCompare(`${y[0]} ${y[2]}`));
 }
 
 /** Creates and confirms an intent with a fresh Visa on `app`. */
@@ -72,7 +79,9 @@ describe("failover between connectors", () => {
     expect(faults.calls.get(`capture@${a}`)).toBeUndefined();
     // A new processor key on b: one authorization and one capture moved money.
     expect(await processorOps(`${paid.body.id}_`)).toEqual(["authorize", "capture"]);
-    const types = (await eventsOf(m.merchantId)).filter((e) => e.data.object.payment_intent === paid.body.id || e.data.object.id === paid.body.id).map((e) => e.type);
+    const types = (await eventsOf(m.merchantId))
+      .filter((e) => e.data.object.payment_intent === paid.body.id || e.data.object.id === paid.body.id)
+      .map((e) => e.type);
     expect(types.filter((t) => t === "charge.failed")).toHaveLength(1);
     expect(types.filter((t) => t === "payment_intent.payment_failed")).toHaveLength(0);
     expect(await ledgerProblems(m.merchantId)).toEqual([]);
@@ -145,10 +154,12 @@ describe("failover between connectors", () => {
     const failed = await payOn(app, m);
     expect(failed.status).toBe(402);
     expect(failed.body.error.code).toBe("processing_error");
-    expect(await attempts(m, failed.body.error.payment_intent.id)).toEqual([
-      ["failed", "processing_error", a],
-      ["failed", "processing_error", b],
-    ]);
+    expect(await attempts(m, failed.body.error.payment_intent.id)).toEqual(
+      [
+        ["failed", "processing_error", a],
+        ["failed", "processing_error", b],
+      ].sort((x, y) => `${x[2]}`.localeCompare(`${y[2]}`)),
+    );
     expect(faults.calls.get(`authorize@${a}`)).toBe(1);
     expect(faults.calls.get(`authorize@${b}`)).toBe(1);
     expect(await ledgerProblems(m.merchantId)).toEqual([]);

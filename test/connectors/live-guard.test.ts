@@ -1,7 +1,7 @@
 /**
  * The live-mode guard: a live deployment never authorizes through the simulator. Without an active
- * live connector account, and (in this build) even with a live Stripe account, a confirm or a
- * create-with-confirm is a 400 `connector_unavailable` with nothing claimed, charged or booked.
+ * live connector account a confirm or a create-with-confirm is a 400 `connector_unavailable` with
+ * nothing claimed, charged or booked; with one, the payment goes to that account's Stripe connector.
  * Test mode is unchanged. A live deployment without `VAULT_KEKS` serves nothing (503).
  */
 import { env } from "cloudflare:workers";
@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { charges, ledgerEntries, paymentIntents } from "../../src/db/schema";
 import { ApiError } from "../../src/errors";
-import { processorFor } from "../../src/processor/index";
+import { processorFactory, processorFor } from "../../src/processor/index";
 import { BASE, call, type Target } from "../helpers/http";
 import { newMerchant, operator, type TestMerchant } from "../helpers/merchants";
 import { get, ledgerProblems, pay, paymentMethod, post } from "../helpers/payments";
@@ -69,14 +69,38 @@ describe("the live-mode guard", () => {
     await refusedInLive(m, /no active live connector account/);
   });
 
-  it("refuses it too with an active live Stripe account: the Stripe connector is not in this build", async () => {
+  it("sends a live payment to the merchant's live Stripe account over HTTPS, never to the simulator", async () => {
     const m = await newMerchant();
     await operator(`/admin/v1/merchants/${m.merchantId}/connector_accounts`, {
       kind: "stripe",
       mode: "live",
       credentials: { secret_key: "sk_live_abcdefgh12345678" },
     });
-    await refusedInLive(m, /Stripe connector is not available in this build/);
+    // Stripe is out of reach here: every call is answered 503, which the connector knows was not processed.
+    const sent: Request[] = [];
+    const stripeDown = createApp({
+      payments: {
+        processor: processorFactory(async (req) => {
+          sent.push(req.clone());
+          return new Response(JSON.stringify({ error: { type: "api_error" } }), { status: 503 });
+        }),
+      },
+    });
+    const toStripe: Target = {
+      request: (input, init) => stripeDown.request(input.startsWith("http") ? input : `${BASE}${input}`, init, liveEnv),
+    };
+    const paid = await pay(m, "4242424242424242", {}, toStripe);
+    expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+    // No answer from the only connector: the intent waits (processing) for a retry or the sweep.
+    expect(paid.body.status).toBe("processing");
+    expect(sent).toHaveLength(1);
+    const req = sent[0] as Request;
+    expect(req.url).toBe("https://api.stripe.com/v1/payment_intents");
+    expect(req.headers.get("authorization")).toBe("Bearer sk_live_abcdefgh12345678");
+    expect(req.headers.get("idempotency-key")).toBe(`${paid.body.id}_authorize_2`);
+    const after = await stored(m.merchantId);
+    expect(after.charges).toEqual([]);
+    expect(after.ledger).toEqual([]);
   });
 
   it("leaves test mode on the simulator, even for a merchant with a live account", async () => {

@@ -10,15 +10,15 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { forgetHealth } from "../../src/connectors/health";
 import { COOL_DOWN_MS, MIN_SAMPLES } from "../../src/domain/connector-health";
+import { CARDS } from "../helpers/cards";
+import { call, json } from "../helpers/http";
 import { newMerchant, operator, operatorHeaders, type TestMerchant } from "../helpers/merchants";
 import { get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
-import { call, json } from "../helpers/http";
-import { CARDS } from "../helpers/cards";
 import { Faults } from "../helpers/processors";
 
 /** A merchant with `n` test simulator accounts, oldest first, with optional restrictions. */
 async function withConnectors(specs: Array<Record<string, unknown>>): Promise<{ m: TestMerchant; ids: string[] }> {
-  const m = await newMerchant();
+  const m = await newMerchant({ rateLimit: 1000 });
   const ids: string[] = [];
   for (const spec of specs) {
     ids.push(
@@ -200,7 +200,9 @@ describe("connector health in routing", () => {
       expect(paid.body.status, JSON.stringify(paid.body)).toBe("succeeded");
     }
     // Reports are deferred: wait until the object has them all.
-    await expect.poll(async () => (await env.CONNECTOR_HEALTH.getByName(a).status()).healthy, { timeout: 5000 }).toBe(false);
+    await expect
+      .poll(async () => (await env.CONNECTOR_HEALTH.getByName(a).status()).healthy, { timeout: 5000 })
+      .toBe(false);
     forgetHealth(a);
     const before = faults.calls.get(`authorize@${a}`);
     expect((await routed(m, CARDS.visa.number)).connector).toBe(b);
