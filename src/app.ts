@@ -2,6 +2,7 @@
  * The app factory: the one place that sets middleware order, validation hook, error mapping,
  * 404/405 handling and the OpenAPI document, then mounts one route module per resource.
  */
+
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -19,6 +20,7 @@ import { operatorAuth } from "./middleware/operator-auth";
 import { requestId } from "./middleware/request-id";
 import type { MoveTiming } from "./moves/move-merchant";
 import { type PaymentOverrides, paymentDeps } from "./payments/deps";
+import { STRIPE_API_BASE } from "./processor/index";
 import { registerAccount } from "./routes/account";
 import { registerAdminApiKeys } from "./routes/admin-api-keys";
 import { registerAdminClients } from "./routes/admin-clients";
@@ -85,7 +87,10 @@ export function createApp(options: AppOptions = {}): App {
   app.use("*", requestId);
   // A live deployment without the KEKs that open connector credentials (and cards) serves nothing.
   app.use("*", async (c, next) => {
-    if (c.env.EDGEPAY_MODE === "live" && !c.env.VAULT_KEKS) return refuseUnconfigured(c);
+    if (c.env.EDGEPAY_MODE === "live") {
+      const missing = liveMisconfiguration(c.env);
+      if (missing) return refuseUnconfigured(c, missing);
+    }
     await next();
   });
   // Authentication comes before body parsing: an unauthenticated caller gets its 401 without the
@@ -192,11 +197,22 @@ export function createApp(options: AppOptions = {}): App {
 
 let refusalLogged = false;
 
-/** The 503 of a live deployment missing `VAULT_KEKS`, logged once per isolate. */
-function refuseUnconfigured(c: Context<AppEnv>): Response {
+/**
+ * What a live deployment lacks to take real payments, or null: `VAULT_KEKS` (the keys that open
+ * cards and connector credentials), or a Stripe connector pointed anywhere but Stripe (it would
+ * receive live keys and card numbers).
+ */
+export function liveMisconfiguration(env: Pick<Env, "VAULT_KEKS" | "STRIPE_API_BASE">): string | null {
+  if (!env.VAULT_KEKS) return "VAULT_KEKS";
+  if (env.STRIPE_API_BASE !== STRIPE_API_BASE) return "STRIPE_API_BASE";
+  return null;
+}
+
+/** The 503 of a live deployment missing what `liveMisconfiguration` names, logged once per isolate. */
+function refuseUnconfigured(c: Context<AppEnv>, missing: string): Response {
   if (!refusalLogged) {
     refusalLogged = true;
-    log("error", "live_mode_unconfigured", { missing: "VAULT_KEKS" });
+    log("error", "live_mode_unconfigured", { missing });
   }
   return sendError(c, new ApiError("service_unavailable", "This live deployment is not configured to serve requests."));
 }

@@ -33,9 +33,28 @@ function failure(err: unknown): string {
   return err instanceof Error ? err.name : "unknown";
 }
 
+/** How long a payment waits for a health read before taking the connector as healthy (fail open). */
+export const HEALTH_READ_TIMEOUT_MS = 100;
+
+/** `read`, or a rejection after HEALTH_READ_TIMEOUT_MS: a slow health object must not slow payments. */
+async function withTimeout<T>(read: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      read,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("health read timed out")), HEALTH_READ_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Whether the payment flow may try `connectorId` (`mca_…` or `builtin`) now: false while it cools
- * down. Fails open (true) when its object cannot be reached. `nowMs` is a test seam for the clock.
+ * down. Fails open (true) when its object cannot be reached or does not answer within
+ * HEALTH_READ_TIMEOUT_MS. `nowMs` is a test seam for the clock.
  */
 export async function connectorHealthy(env: Env, connectorId: string, nowMs?: number): Promise<boolean> {
   const cached = cache.get(connectorId);
@@ -44,7 +63,7 @@ export async function connectorHealthy(env: Env, connectorId: string, nowMs?: nu
   try {
     // A name that is not a connector id is refused by the object too; it is not sent there at all.
     if (!isConnectorId(connectorId)) throw new TypeError("not a connector id");
-    const status = await env.CONNECTOR_HEALTH.getByName(connectorId).status(nowMs);
+    const status = await withTimeout(env.CONNECTOR_HEALTH.getByName(connectorId).status(nowMs));
     cache.set(connectorId, status);
     return status.healthy;
   } catch (err) {

@@ -104,7 +104,12 @@ export function resolve(
   now: number,
   hold = false,
 ): Resolution | null {
-  if (op.kind === "authorize" && op.fallback && isRetryable(outcome)) return failOver(s, op, op.fallback, version);
+  if (op.kind === "authorize" && isRetryable(outcome)) {
+    if (op.fallback) return failOver(s, op, op.fallback, version);
+    // Known not processed, and no other connector: the attempt failed (only the run that claimed
+    // the key passes such an outcome here, see runPending; any other run's is plain unknown).
+    if (outcome.kind === "unknown") return notSent();
+  }
   if (outcome.kind === "unknown") return null;
   switch (op.kind) {
     case "authorize":
@@ -117,6 +122,15 @@ export function resolve(
 }
 
 type Known = Exclude<Outcome, { kind: "unknown" }>;
+
+/** An authorization the connector never processed, with nowhere else to go: Stripe's "try again". */
+function notSent(): Resolution {
+  return {
+    kind: "declined",
+    patch: failedAuthorization("processing_error", "try_again_later"),
+    answer: { kind: "declined", code: "processing_error", declineCode: "try_again_later" },
+  };
+}
 
 /**
  * True when an authorization failed before anything was authorized and another connector may be
@@ -146,6 +160,7 @@ function failOver(s: IntentState, op: PendingOp, to: RouteChoice, version: numbe
     key: opKey(s.id, "authorize", version + 1),
     amount: op.amount,
     route: to,
+    screened: op.screened ?? op.key,
   };
   if (op.capture !== undefined) next.capture = opKey(s.id, "capture", version + 2);
   return {

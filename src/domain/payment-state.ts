@@ -35,6 +35,8 @@ export interface PendingOp {
   route?: RouteChoice;
   /** For an authorization: where it goes once if `route` fails before authorizing (see `isRetryable`). */
   fallback?: RouteChoice;
+  /** For a failover authorization: the key of the attempt it replaces, under which the fraud screen judged the payment. */
+  screened?: string;
 }
 
 /**

@@ -138,7 +138,8 @@ export async function confirmIntent(
   // The routing snapshot is read (or found cached) with the intent. A merchant no connector can
   // serve (live mode: no live account) is refused before anything is made or claimed.
   const [snapshot, known] = await Promise.all([routingSnapshot(deps.db, merchantId), loadIntent(deps, merchantId, id)]);
-  requireConnector(snapshot, modeOf(deps));
+  // An intent already processing is only resumed: its operation's connector is fixed.
+  if (known.status !== "processing") requireConnector(snapshot, modeOf(deps));
   // A method still to be made (an inline card, a Stripe test id) is made only for an intent whose state takes one.
   if (typeof method === "function") {
     const pre = decideConfirm(stateOf(known), "new");
@@ -196,7 +197,7 @@ export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, payme
     throw err;
   });
   if (!claimed) return createConfirmedRead(deps, draft, paymentMethod, snapshot);
-  const ran = await runPending(deps, claimed.row, { record: claimed.card, ownsCvc: true });
+  const ran = await runPending(deps, claimed.row, { record: claimed.card, ownsCvc: true }, { claimed: true });
   return answer(ran.row, ran.answer);
 }
 
@@ -228,7 +229,7 @@ async function createConfirmedRead(
     }
     return resume(deps, row);
   }
-  const ran = await runPending(deps, row, resolved.sealed);
+  const ran = await runPending(deps, row, resolved.sealed, { claimed: true });
   return answer(ran.row, ran.answer);
 }
 

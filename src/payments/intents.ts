@@ -190,7 +190,7 @@ export async function act(
       throw err;
     }
     if (changed) {
-      const ran = await runPending(deps, changed, options.card);
+      const ran = await runPending(deps, changed, options.card, { claimed: true });
       return answer(ran.row, ran.answer);
     }
     await backoff(attempt + 1);
@@ -256,21 +256,17 @@ export interface Ran {
  * automatic capture right after an approved authorization and recording both in one batch. `card` is the payment method's record if
  * this request just resolved it (saves the vault a read).
  */
-export async function runPending(
-  deps: PaymentDeps,
-  row: IntentRow,
-  card?: ClaimedCard,
-  failedOver?: { screening: Screening | null },
-): Promise<Ran> {
+export async function runPending(deps: PaymentDeps, row: IntentRow, card?: ClaimedCard, run: Run = {}): Promise<Ran> {
   const op = stateOf(row).pendingOp;
   if (row.status !== "processing" || !op) return { row, answer: null };
   // The fraud screen decides before the processor is called; a blocked attempt never reaches it.
   // A failover attempt keeps the verdict of the attempt it replaces (the same payment, screened once).
-  const screening = failedOver
-    ? failedOver.screening
-    : op.kind === "authorize" && deps.fraudScreen
-      ? await screenAuthorization(deps, row, op, card)
-      : null;
+  const screening =
+    run.screening !== undefined
+      ? run.screening
+      : op.kind === "authorize" && deps.fraudScreen
+        ? await screenAuthorization(deps, row, op, card)
+        : null;
   let outcome: Outcome;
   if (screening?.verdict.action === "block") outcome = BLOCKED;
   else {
@@ -279,6 +275,10 @@ export async function runPending(
     outcome = await callFor(deps, row, op, card);
     await pinned;
   }
+  // "Not processed" speaks for this call only. Another run of the key (a retry, the sweep, a racing
+  // request) may follow a call whose outcome is unknown, so only the run that claimed it may fail
+  // the attempt or fail it over on such an answer; for any other run it is plain unknown.
+  if (outcome.kind === "unknown" && !run.claimed) outcome = { kind: "unknown" };
   // PCI DSS 3.3: the CVC may not outlive the first authorization attempt. It goes in the batch that
   // records the outcome, or on its own now when there is no outcome to record.
   const cvcOf = op.kind === "authorize" ? row.paymentMethod : null;
@@ -315,10 +315,15 @@ export async function runPending(
     // Recorded by another request that ran the same key (same answer), or already moved on.
     if (stateOf(current).pendingOp?.key !== op.key) {
       await forget();
+      // An approval this run got that is not the intent's (another run failed the key over, or
+      // failed it, on an answer this run did not get) holds money nobody will capture: release it.
+      if (op.kind === "authorize" && outcome.kind === "approved" && current.processorReference !== outcome.reference) {
+        await releaseOrphan(deps, row, op, outcome.reference, captured?.kind === "approved");
+      }
       // Another request failed this attempt over: the answer is the next attempt's (the same key on the fallback).
       if (first.kind === "failed_over") {
         return current.status === "processing"
-          ? runPending(deps, current, card, { screening })
+          ? runPending(deps, current, withoutCvc(card), { screening })
           : { row: current, answer: null };
       }
       return { row: current, answer: first.answer };
@@ -350,9 +355,9 @@ export async function runPending(
       throw err;
     });
     if (done) {
-      // A failover: the failed attempt is recorded (a failed charge) and the next connector claimed;
-      // it runs now with the same card (its CVC, cleared from storage by this batch, is still held).
-      if (r.kind === "failed_over") return runPending(deps, done, card, { screening });
+      // A failover: the failed attempt is recorded (a failed charge) and the next connector claimed
+      // by this batch; this run runs it, without the CVC (PCI DSS 3.3: it served the first attempt).
+      if (r.kind === "failed_over") return runPending(deps, done, withoutCvc(card), { claimed: true, screening });
       if (screening) {
         const answered = r.kind === "authorized" ? "approved" : r.kind === "declined" ? "declined" : null;
         deps.defer(afterScreen(deps.env, screening, answered));
@@ -365,6 +370,42 @@ export async function runPending(
   await forget();
   log("warn", "payment_outcome_unrecorded", { intent: row.id, operation: op.kind });
   throw lockTimeout();
+}
+
+/** How a pending operation is run. */
+export interface Run {
+  /** This run's request claimed the operation (its first call of the key; see `runPending`). */
+  claimed?: boolean;
+  /** A failover attempt: the verdict of the attempt it replaces (null: not screened). */
+  screening?: Screening | null;
+}
+
+/** The card of a failover attempt: its record without the CVC, which served the first attempt only. */
+function withoutCvc(card: ClaimedCard | undefined): ClaimedCard | undefined {
+  return card && { record: { ...card.record, cvcCiphertext: null, cvcExpiresAt: null }, ownsCvc: false };
+}
+
+/**
+ * Releases an authorization approved for `op` on its connector that the intent does not hold (a
+ * racing run recorded another outcome for the key): voided, or refunded when this run's automatic
+ * capture took it too. Best effort, logged either way (never card data): a release that fails
+ * leaves a hold that lapses uncaptured, or captured money for the operator to refund.
+ */
+async function releaseOrphan(deps: PaymentDeps, row: IntentRow, op: PendingOp, reference: string, captured: boolean) {
+  const connector = op.route?.connector ?? BUILTIN_CONNECTOR;
+  const processor = deps.processor(undefined, connector);
+  const req = {
+    key: `${op.key}_release`,
+    reference,
+    amount: op.amount,
+    merchantId: row.merchantId,
+    currency: row.currency,
+  };
+  const kind = captured ? "refund" : "void";
+  const done = await callProcessor(kind, op.amount, () => (captured ? processor.refund(req) : processor.void(req)));
+  const fields = { intent: row.id, connector, operation: kind };
+  if (done.kind === "approved") log("warn", "orphan_authorization_released", fields);
+  else log("error", "orphan_authorization_unreleased", { ...fields, outcome: done.kind });
 }
 
 /** What a blocked authorization records: Stripe's decline of a payment its fraud screen blocked. */
@@ -382,7 +423,8 @@ async function screenAuthorization(deps: PaymentDeps, row: IntentRow, op: Pendin
   if (!record) return null;
   // The screen fails open: its counters or rules being unreachable must not stop every payment.
   // The attempt goes to the processor unscreened (its charge shows no risk), and the failure is logged.
-  return screen(deps, row, record, op.key, isLive(deps.env)).catch((err: unknown) => {
+  // A failover attempt is the payment the first attempt's key was screened under.
+  return screen(deps, row, record, op.screened ?? op.key, isLive(deps.env)).catch((err: unknown) => {
     log("warn", "fraud_screen_unavailable", { intent: row.id, error: err instanceof Error ? err.name : "unknown" });
     return null;
   });

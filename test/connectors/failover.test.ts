@@ -8,10 +8,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { ConnectorUnreachable } from "../../src/processor/connector";
+import type { ProcessorFactory } from "../../src/processor/index";
 import { eventsOf } from "../helpers/events";
 import { newMerchant, operator, type TestMerchant } from "../helpers/merchants";
 import { get, ledgerProblems, paymentMethod, post, processorOps, unfinished } from "../helpers/payments";
-import { Faults } from "../helpers/processors";
+import { Faults, recordedProcessor } from "../helpers/processors";
 import { sweepAll } from "../helpers/shards";
 
 /** A merchant with two test simulator accounts, `a` (older: the primary) and `b` (the fallback). */
@@ -213,5 +215,113 @@ describe("failover between connectors", () => {
       expect(await ledgerProblems(m.merchantId)).toEqual([]);
       expect(await unfinished(m.merchantId)).toEqual([]);
     }
+  });
+
+  it("fails an unreachable attempt with nowhere to go as processing_error: nothing is left processing", async () => {
+    const m = await newMerchant({ rateLimit: 1000 });
+    const a = (
+      await operator<{ id: string }>(`/admin/v1/merchants/${m.merchantId}/connector_accounts`, {
+        kind: "simulator",
+        mode: "test",
+      })
+    ).id;
+    const faults = new Faults().setOn(a, "authorize", { kind: "unreachable" });
+    const app = createApp({ payments: { processor: faults.factory } });
+    const res = await payOn(app, m);
+    expect(res.status).toBe(402);
+    expect(res.body.error).toMatchObject({ code: "processing_error", decline_code: "try_again_later" });
+    const id = res.body.error.payment_intent.id;
+    expect((await get(m, `/v1/payment_intents/${id}`)).body.status).toBe("requires_payment_method");
+    expect(await attempts(m, id)).toEqual([["failed", "processing_error", a]]);
+    expect(await unfinished(m.merchantId)).toEqual([]);
+    expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  });
+
+  it("does not fail over a key whose earlier attempt may have authorized (unknown, then unreachable on the repeat)", async () => {
+    const { m, a, b } = await twoConnectors();
+    const faults = new Faults().setOn(a, "authorize", { kind: "lose_answer" });
+    const app = createApp({ payments: { processor: faults.factory } });
+    const first = await payOn(app, m, { capture_method: "manual" });
+    const id = (first.body.error?.payment_intent?.id ?? first.body.id) as string;
+    expect((await get(m, `/v1/payment_intents/${id}`)).body.status).toBe("processing");
+    // a approved the first attempt; its answer was lost. Now a is down: the sweep's repeat must wait.
+    faults.setOn(a, "authorize", { kind: "unreachable" });
+    await sweepAll({ at: Math.floor(Date.now() / 1000) + 120, processor: faults.factory });
+    expect((await get(m, `/v1/payment_intents/${id}`)).body.status).toBe("processing");
+    expect(faults.calls.get(`authorize@${b}`)).toBeUndefined();
+    // a is back: the same key records a's approval.
+    faults.clear();
+    await sweepAll({ at: Math.floor(Date.now() / 1000) + 240, processor: faults.factory });
+    expect((await get(m, `/v1/payment_intents/${id}`)).body.status).toBe("requires_capture");
+    expect(await processorOps(`${id}_`)).toEqual(["authorize"]);
+    expect(faults.calls.get(`authorize@${b}`)).toBeUndefined();
+  });
+
+  it("releases an approval a racing run got on the first connector after the claiming run failed over", async () => {
+    const { m, a, b } = await twoConnectors();
+    let callsOnA = 0;
+    const factory: ProcessorFactory = (vault, claimed, defer, connector) => {
+      const real = recordedProcessor(vault, claimed, defer, connector);
+      if (connector !== a) return real;
+      return {
+        ...real,
+        authorize: async (req) => {
+          callsOnA++;
+          if (callsOnA === 1) {
+            // The claiming request: refused connection, seen after a moment.
+            await scheduler.wait(400);
+            throw new ConnectorUnreachable();
+          }
+          // A racing confirm repeats the key: a is back and approves; its answer comes a little later.
+          const answer = await real.authorize(req);
+          await scheduler.wait(800);
+          return answer;
+        },
+      };
+    };
+    const app = createApp({ payments: { processor: factory } });
+    const pm = await paymentMethod(m, "4242424242424242");
+    const created = await post(
+      m,
+      "/v1/payment_intents",
+      { amount: 1000, currency: "usd", payment_method: pm, capture_method: "manual" },
+      { app },
+    );
+    const id = created.body.id as string;
+    const r1 = post(m, `/v1/payment_intents/${id}/confirm`, {}, { app });
+    await scheduler.wait(150);
+    const r2 = post(m, `/v1/payment_intents/${id}/confirm`, {}, { app });
+    await Promise.all([r1, r2]);
+    const intent = (await get(m, `/v1/payment_intents/${id}`)).body;
+    expect(intent.status).toBe("requires_capture");
+    expect(await attempts(m, id)).toEqual([
+      ["failed", "processing_error", a],
+      ["succeeded", null, b],
+    ]);
+    // a's approval under the first key was voided (key `…_release`): one hold stands, b's.
+    expect(await processorOps(`${id}_`)).toEqual(["authorize", "authorize", "void"]);
+    expect(await ledgerProblems(m.merchantId)).toEqual([]);
+  });
+
+  it("does not send the CVC to the fallback: it served the first attempt only (PCI DSS 3.3)", async () => {
+    const { m, a, b } = await twoConnectors();
+    const cvcHeldBy: Record<string, boolean> = {};
+    const factory: ProcessorFactory = (vault, claimed, defer, connector) => {
+      const real = recordedProcessor(vault, claimed, defer, connector);
+      return {
+        ...real,
+        authorize: async (req) => {
+          cvcHeldBy[connector ?? "builtin"] = claimed?.ownsCvc === true && claimed.record.cvcCiphertext !== null;
+          if (connector === a) throw new ConnectorUnreachable();
+          return real.authorize(req);
+        },
+      };
+    };
+    const app = createApp({ payments: { processor: factory } });
+    const paid = await payOn(app, m, { capture_method: "manual" });
+    expect(paid.body.status, JSON.stringify(paid.body)).toBe("requires_capture");
+    expect(cvcHeldBy).toEqual({ [a]: true, [b]: false });
+    const charge = (await get(m, `/v1/charges/${paid.body.latest_charge}`)).body;
+    expect(charge.payment_method_details.card.checks.cvc_check).toBe("unavailable");
   });
 });

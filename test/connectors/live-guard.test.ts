@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
+import { createApp, liveMisconfiguration } from "../../src/app";
 import { charges, ledgerEntries, paymentIntents } from "../../src/db/schema";
 import { ApiError } from "../../src/errors";
 import { processorFactory, processorFor } from "../../src/processor/index";
@@ -90,17 +90,18 @@ describe("the live-mode guard", () => {
       request: (input, init) => stripeDown.request(input.startsWith("http") ? input : `${BASE}${input}`, init, liveEnv),
     };
     const paid = await pay(m, "4242424242424242", {}, toStripe);
-    expect(paid.status, JSON.stringify(paid.body)).toBe(200);
-    // No answer from the only connector: the intent waits (processing) for a retry or the sweep.
-    expect(paid.body.status).toBe("processing");
-    expect(sent).toHaveLength(1);
+    // Known not processed, and no other connector: the attempt fails as Stripe's "try again".
+    expect(paid.status, JSON.stringify(paid.body)).toBe(402);
+    expect(paid.body.error).toMatchObject({ code: "processing_error", decline_code: "try_again_later" });
+    expect(sent.length).toBeGreaterThanOrEqual(1);
     const req = sent[0] as Request;
     expect(req.url).toBe("https://api.stripe.com/v1/payment_intents");
     expect(req.headers.get("authorization")).toBe("Bearer sk_live_abcdefgh12345678");
-    expect(req.headers.get("idempotency-key")).toBe(`${paid.body.id}_authorize_2`);
+    expect(req.headers.get("idempotency-key")).toBe(`${paid.body.error.payment_intent.id}_authorize_2`);
     const after = await stored(m.merchantId);
-    expect(after.charges).toEqual([]);
+    expect(after.charges.map((c) => [c.status, c.failureCode])).toEqual([["failed", "processing_error"]]);
     expect(after.ledger).toEqual([]);
+    expect(after.intents.map((i) => i.status)).toEqual(["requires_payment_method"]);
   });
 
   it("leaves test mode on the simulator, even for a merchant with a live account", async () => {
@@ -135,5 +136,23 @@ describe("a live deployment without VAULT_KEKS", () => {
     const test = await app.request(`${BASE}/nope`, {}, { ...env, VAULT_KEKS: "" } as Env);
     expect(test.status).toBe(404);
     expect((await call("/nope")).status).toBe(404);
+  });
+});
+
+describe("a live deployment whose Stripe connector points anywhere but Stripe", () => {
+  it("answers 503: live keys and card numbers never go to another host; test mode may point elsewhere", async () => {
+    const elsewhere = { ...env, EDGEPAY_MODE: "live", STRIPE_API_BASE: "https://upstream.example.com" } as Env;
+    const res = await app.request(`${BASE}/v1/payment_intents`, {}, elsewhere);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("service_unavailable");
+    expect(liveMisconfiguration({ VAULT_KEKS: "x", STRIPE_API_BASE: "https://api.stripe.com" })).toBeNull();
+    expect(liveMisconfiguration({ VAULT_KEKS: "x", STRIPE_API_BASE: "https://api.stripe.com.evil" })).toBe(
+      "STRIPE_API_BASE",
+    );
+    const test = await app.request(`${BASE}/nope`, {}, {
+      ...env,
+      STRIPE_API_BASE: "https://upstream.example.com",
+    } as Env);
+    expect(test.status).toBe(404);
   });
 });

@@ -3,7 +3,9 @@
  * records each call (a batch, or one statement's first/all/run/raw) with its SQL and passes it on
  * unchanged. Nothing is faked; the wrapper only watches.
  */
+
 import { env } from "cloudflare:workers";
+import { forgetRouting, routingSnapshot } from "../../src/connectors/route";
 import { dbOver } from "../../src/db/client";
 import type { PaymentDeps } from "../../src/payments/deps";
 import { type ProcessorFactory, processorFor } from "../../src/processor/index";
@@ -64,14 +66,24 @@ export function countingDb(log: RoundTrip[], db: D1Database): D1Database {
 /**
  * Payment dependencies on the merchant's shard whose every D1 call (the payment services', the
  * vault's and the processor's) is logged. The built-in simulator makes none of its own for
- * ordinary cards.
+ * ordinary cards. The merchant's routing snapshot is read first, uncounted: the steady state, in
+ * which the isolate has it cached (connectors/route.ts); `coldRouting` drops it instead, so the
+ * counted request reads it.
  */
 export async function countedDeps(
   log: RoundTrip[],
   merchantId: string,
   processor?: ProcessorFactory,
+  opts: { coldRouting?: boolean } = {},
 ): Promise<PaymentDeps> {
-  const db = dbOver(countingDb(log, (await dbOf(merchantId)).$client));
+  const shard = await dbOf(merchantId);
+  if (opts.coldRouting) forgetRouting(merchantId);
+  else await routingSnapshot(shard, merchantId);
+  const db = dbOver(countingDb(log, shard.$client));
   const factory = processor ?? processorFor;
-  return { ...deps(db), db, processor: (claimed) => factory({ env, db }, claimed) };
+  return {
+    ...deps(db),
+    db,
+    processor: (claimed, connector) => factory({ env, db }, claimed, undefined, connector),
+  };
 }

@@ -69,6 +69,24 @@ describe("round trips of the money paths", () => {
     expect(await ledgerProblems(m.merchantId)).toEqual([]);
   });
 
+  it("a cold routing snapshot is one read of the routing and account tables, before the claim batch", async () => {
+    const m = await newMerchant();
+    const pm = await paymentMethod(m, "4242424242424242");
+    const draft = () =>
+      draftIntent({ merchantId: m.merchantId, amount: 2000, currency: "usd", captureMethod: "manual" });
+    const cold: RoundTrip[] = [];
+    await createConfirmed(await countedDeps(cold, m.merchantId, noting, { coldRouting: true }), draft(), pm);
+    const warm: RoundTrip[] = [];
+    await createConfirmed(await countedDeps(warm, m.merchantId, noting), draft(), pm);
+    // Two selects started together (one hop), then the same batches as a warm isolate.
+    const extra = cold.slice(0, cold.length - warm.length);
+    expect(extra).toHaveLength(2);
+    expect(extra.map((t) => t.sql.join(" ")).join(" ")).toMatch(
+      /routing_configs[\s\S]*connector_accounts|connector_accounts[\s\S]*routing_configs/,
+    );
+    expect(kinds(cold.slice(extra.length))).toEqual(kinds(warm));
+  });
+
   it("capture (full and partial): claim batch, outcome batch", async () => {
     const m = await newMerchant();
     const pm = await paymentMethod(m, "4242424242424242");

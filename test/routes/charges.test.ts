@@ -87,6 +87,7 @@ describe("GET /v1/charges", () => {
       payment_method: visaPm.id,
       payment_method_details: { type: "card", card: card(visaPm, "pass") },
       refunded: false,
+      routing: { connector: "builtin", rule: null, version: 0 },
       statement_descriptor: null,
       status: "succeeded",
     });
