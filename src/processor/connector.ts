@@ -78,9 +78,10 @@ export class ProcessorTimeout extends Error {
 }
 
 /**
- * Thrown by a connector when it got no answer and the request is known not to have been processed
- * (the connection failed, or a gateway in front of the processor answered 502, 503 or 504): the
- * outcome is still unknown to the payment flow, but repeating the same key is safe at once.
+ * Thrown by a connector when no authorization can exist for the key from this request (the request
+ * failed before anything that could authorize was processed: e.g. the connection failed, or the
+ * Stripe connector's cardless first step failed): the outcome is still unknown to the payment flow,
+ * but repeating the same key is safe at once, and an authorization may fail over.
  */
 export class ConnectorUnreachable extends Error {
   constructor() {

@@ -88,13 +88,15 @@ export function authorizedFrom(pi: StripePaymentIntent): unknown {
     case "requires_capture":
       return { status: "approved", reference: pi.id, amount: pi.amount_capturable };
     case "requires_payment_method":
-      // Declined earlier under this key (the decline is stored on the intent).
-      return declineOf(pi.last_payment_error ?? {});
+      // Declined by a confirm under this key (the decline is stored on the intent); without an
+      // error, not confirmed yet: the first confirm may still arrive, so the gateway repeats later.
+      if (pi.last_payment_error == null) throw new StripeOutcomeUnknown("authorize_unconfirmed");
+      return declineOf(pi.last_payment_error);
     case "requires_action":
       // 3-D Secure, which the gateway cannot complete: nothing is authorized.
       return declineOf({ code: "card_declined", decline_code: "authentication_required" });
     case "canceled":
-      return REFUSED_DECLINED;
+      return GONE;
     default:
       throw new StripeOutcomeUnknown(`authorize_${pi.status === "processing" ? "processing" : "status"}`);
   }

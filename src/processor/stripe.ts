@@ -1,15 +1,25 @@
 /**
  * The Stripe connector: a ProcessorConnector over Stripe's public HTTPS API (form-encoded,
- * `Authorization: Bearer <secret key>`). An authorization is a PaymentIntent created with
- * `confirm=true` and `capture_method=manual`; its reference is the PaymentIntent id, which capture,
- * cancel (void) and refund name. Every POST carries the gateway's processor key as Stripe's
- * `Idempotency-Key`, so a repeated key is answered by Stripe with its first answer.
+ * `Authorization: Bearer <secret key>`). An authorization is two idempotent requests:
+ * 1. `POST /v1/payment_intents` (amount, currency, `capture_method=manual`, `metadata[edgepay_key]`,
+ *    no card, no confirm) under `Idempotency-Key: <key>`. Its parameters never change, so a repeat
+ *    replays the same PaymentIntent id. It cannot authorize anything, so every failure of it is
+ *    `ConnectorUnreachable` (another connector may be tried), except an answer showing an earlier
+ *    request under the key (409, idempotency_error): unknown.
+ * 2. `POST /v1/payment_intents/:id/confirm` with the card (and its CVC while the gateway has it)
+ *    under `<key>_confirm`. The gateway forgets the CVC after the first attempt, so a repeat of a
+ *    lost confirm sends other parameters and Stripe answers `idempotency_error`: the intent is then
+ *    retrieved by its id and decides (see `authorizedFrom`). A failed connection or a 5xx here is
+ *    unknown, never ConnectorUnreachable: the confirm may have authorized. A 400
+ *    `invalid_request_error` (e.g. no raw card data permission) was refused before authorizing:
+ *    ConnectorUnreachable, logged as the error `stripe_authorize_refused`.
+ * The reference is the PaymentIntent id, which capture, cancel (void) and refund name; each of them
+ * carries the gateway's processor key as Stripe's `Idempotency-Key`.
  *
  * It sends raw card numbers (from the vault, through `readCard`): on a real Stripe account that
- * needs Stripe's "raw card data APIs" permission (granted on request to PCI-compliant accounts),
- * without which Stripe refuses every authorization (400, logged as `stripe_authorize_refused`).
+ * needs Stripe's "raw card data APIs" permission (granted on request to PCI-compliant accounts).
  *
- * What the gateway sees:
+ * What the gateway sees of a follow-up:
  * - approved / declined (402 `card_error`, mapped in stripe-wire.ts `declineOf`) / refused;
  * - a follow-up on a PaymentIntent Stripe does not know (404) is `authorization_gone`; one Stripe
  *   will not do in the intent's state (400 `payment_intent_unexpected_state`) is decided from the
@@ -20,14 +30,12 @@
  *   in flight);
  * - a throw for everything else (500, 429, 401/403, an answer that does not parse), which
  *   `callProcessor` treats as unknown, and `ConnectorUnreachable` when no answer came back
- *   (connection failed, 502/503/504). A connection can fail after Stripe processed the request;
- *   the retry repeats the same Idempotency-Key, so it is answered with the first outcome either way.
+ *   (connection failed, 502/503/504): the retry repeats the same Idempotency-Key at once.
  *
  * Not kept from the connector contract: a repeated authorization key is not answered before the
- * card is read. Stripe replays a key only for the same parameters, so a card detached after a lost
- * answer makes the repeat a refusal (`payment_method_unavailable`) while Stripe holds the first
- * authorization until it lapses (7 days). Finding it by `metadata[edgepay_key]` needs Stripe's
- * search API, which edgepay (the test upstream) does not offer.
+ * card is read (the card is read before anything is sent), so a card detached after a lost answer
+ * makes the repeat a refusal (`payment_method_unavailable`) while Stripe may hold the first
+ * authorization until it lapses (7 days).
  *
  * The statement descriptor is not sent: Stripe refuses `statement_descriptor` on card payments
  * (it wants `statement_descriptor_suffix`), and edgepay's API, used as the upstream in tests,
@@ -57,7 +65,15 @@ import {
   unknownAnswer,
   voidedFrom,
 } from "./stripe-answers";
-import { declineOf, type FormFields, formEncode, loggableCode, StripePaymentIntent, StripeRefund } from "./stripe-wire";
+import {
+  declineOf,
+  type FormFields,
+  formEncode,
+  loggableCode,
+  StripeError,
+  StripePaymentIntent,
+  StripeRefund,
+} from "./stripe-wire";
 
 export { StripeOutcomeUnknown } from "./stripe-answers";
 
@@ -108,32 +124,75 @@ export class StripeConnector implements ProcessorConnector {
 
   async authorize(req: AuthorizeRequest): Promise<unknown> {
     const card = await this.#readCard(req.merchantId, req.paymentMethod);
+    const id = await this.#create(req);
     const body: FormFields = {
-      amount: req.amount,
-      currency: req.currency,
-      confirm: true,
-      capture_method: "manual",
       payment_method_data: {
         type: "card",
         card: { number: card.number, exp_month: card.exp_month, exp_year: card.exp_year, cvc: card.cvc },
       },
-      metadata: { edgepay_key: req.key },
     };
-    const res = await this.#send("authorize", "POST", "/v1/payment_intents", body, req.key);
+    const res = await this.#send(
+      "authorize",
+      "POST",
+      `/v1/payment_intents/${id}/confirm`,
+      body,
+      confirmKey(req.key),
+      "maybe_processed",
+    );
     if (res.status === 200) {
       const pi = parse("authorize", StripePaymentIntent, res.body);
       // Not decided in the answer (e.g. a replay of one that was `processing`): ask for the intent as it is now.
-      return authorizedFrom(pi.status === "requires_capture" ? pi : await this.#retrieve("authorize", pi.id));
+      return authorizedFrom(pi.status === "requires_capture" ? pi : await this.#retrieve("authorize", id));
     }
     const error = errorOf("authorize", res);
     if (res.status === 402 && error.type === "card_error") return declineOf(error);
-    if (res.status === 400 && error.type === "invalid_request_error") {
-      // Refused before anything was authorized. The gateway checked the amount already, so this is
-      // most likely the account (no raw card data permission) or the connector: logged as an error.
-      log("error", "stripe_authorize_refused", { code: loggableCode(error.code) });
-      return REFUSED_DECLINED;
+    if (
+      res.status === 409 ||
+      (res.status === 400 && error.type === "idempotency_error") ||
+      (res.status === 400 && error.code === "payment_intent_unexpected_state")
+    ) {
+      // An earlier confirm under this key (a repeat without the CVC, or one in flight), or a confirm
+      // key Stripe pruned: the intent, retrieved by its id, tells what the first confirm did.
+      return authorizedFrom(await this.#retrieve("authorize", id));
     }
+    if (res.status === 400 && error.type === "invalid_request_error") {
+      // Refused before anything was authorized (e.g. no raw card data permission on the account):
+      // another connector may be tried.
+      log("error", "stripe_authorize_refused", { code: loggableCode(error.code) });
+      throw new ConnectorUnreachable();
+    }
+    // A 401/403 moments after the create succeeded, a 404, …: the confirm may have been processed.
     throw unknownAnswer("authorize", res.status, error.code);
+  }
+
+  /**
+   * Step 1 of an authorization: creates (or, repeated, replays) the PaymentIntent with no card and
+   * no confirm, and returns its id. Nothing can be authorized by this request, so every failure is
+   * ConnectorUnreachable, except an answer that shows an earlier request under the key (409,
+   * idempotency_error), which stays unknown.
+   */
+  async #create(req: AuthorizeRequest): Promise<string> {
+    const body: FormFields = {
+      amount: req.amount,
+      currency: req.currency,
+      capture_method: "manual",
+      payment_method_types: { 0: "card" },
+      metadata: { edgepay_key: req.key },
+    };
+    const res = await this.#send("authorize", "POST", "/v1/payment_intents", body, req.key, "nothing_authorizable");
+    if (res.status === 200) {
+      const pi = StripePaymentIntent.safeParse(res.body);
+      if (pi.success) return pi.data.id;
+      log("warn", "stripe_answer_invalid", { operation: "authorize", status: 200 });
+      throw new ConnectorUnreachable();
+    }
+    const error = StripeError.safeParse(res.body).data?.error;
+    if (res.status === 409 || error?.type === "idempotency_error") {
+      throw unknownAnswer("authorize", res.status, error?.code);
+    }
+    const refused = res.status === 400 || res.status === 401 || res.status === 403;
+    log(refused ? "error" : "warn", "stripe_create_failed", { status: res.status, code: loggableCode(error?.code) });
+    throw new ConnectorUnreachable();
   }
 
   async capture(req: FollowUpRequest): Promise<unknown> {
@@ -187,18 +246,23 @@ export class StripeConnector implements ProcessorConnector {
 
   /** Retrieves a PaymentIntent; any answer but a 200 leaves the outcome unknown. */
   async #retrieve(operation: Operation, id: string): Promise<StripePaymentIntent> {
-    const res = await this.#send(operation, "GET", `/v1/payment_intents/${id}`, null, null);
+    const noAnswer: NoAnswer = operation === "authorize" ? "maybe_processed" : "follow_up";
+    const res = await this.#send(operation, "GET", `/v1/payment_intents/${id}`, null, null, noAnswer);
     if (res.status !== 200) throw unknownAnswer(operation, res.status, errorOf(operation, res).code);
     return parse(operation, StripePaymentIntent, res.body);
   }
 
-  /** Sends one request; a failed connection or a 502/503/504 is ConnectorUnreachable, a 5xx or 429 unknown. */
+  /**
+   * Sends one request. A failed connection, a 5xx, a 429 or a body that is not JSON is decided by
+   * `noAnswer` (see NoAnswer); any other answer is returned parsed.
+   */
   async #send(
     operation: Operation,
     method: "GET" | "POST",
     path: string,
     body: FormFields | null,
     idempotencyKey: string | null,
+    noAnswer: NoAnswer = "follow_up",
   ): Promise<Answered> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#key}` };
     if (body !== null) headers["content-type"] = "application/x-www-form-urlencoded";
@@ -214,15 +278,16 @@ export class StripeConnector implements ProcessorConnector {
       res = await this.#fetch(request);
     } catch {
       log("warn", "stripe_unreachable", { operation });
-      throw new ConnectorUnreachable();
-    }
-    if (res.status === 502 || res.status === 503 || res.status === 504) {
-      await res.body?.cancel();
-      log("warn", "stripe_unreachable", { operation, status: res.status });
+      if (noAnswer === "maybe_processed") throw new StripeOutcomeUnknown("connection");
       throw new ConnectorUnreachable();
     }
     if (res.status >= 500 || res.status === 429) {
       await res.body?.cancel();
+      const gateway = res.status === 502 || res.status === 503 || res.status === 504;
+      if (noAnswer === "nothing_authorizable" || (noAnswer === "follow_up" && gateway)) {
+        log("warn", "stripe_unreachable", { operation, status: res.status });
+        throw new ConnectorUnreachable();
+      }
       throw unknownAnswer(operation, res.status, undefined);
     }
     const text = await res.text();
@@ -230,7 +295,24 @@ export class StripeConnector implements ProcessorConnector {
       return { status: res.status, body: JSON.parse(text) };
     } catch {
       log("warn", "stripe_answer_invalid", { operation, status: res.status });
+      if (noAnswer === "nothing_authorizable") throw new ConnectorUnreachable();
       throw new StripeOutcomeUnknown("invalid_json");
     }
   }
+}
+
+/**
+ * What a request without a usable answer (failed connection, 5xx, 429, not JSON) means:
+ * - `nothing_authorizable`: the PaymentIntent create of an authorization, which carries no card:
+ *   ConnectorUnreachable, another connector may be tried;
+ * - `maybe_processed`: the confirm of an authorization (or a retrieve deciding it): the confirm may
+ *   have authorized, so the outcome is unknown and the gateway repeats the same key;
+ * - `follow_up`: a capture, void or refund: ConnectorUnreachable for a failed connection or a
+ *   502/503/504 (repeated at once under the same key), unknown for another 5xx or a 429.
+ */
+type NoAnswer = "nothing_authorizable" | "maybe_processed" | "follow_up";
+
+/** The Idempotency-Key of an authorization's confirm: the gateway's key plus `_confirm` (Stripe allows 255 characters). */
+export function confirmKey(key: string): string {
+  return `${key}_confirm`;
 }

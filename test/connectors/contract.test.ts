@@ -34,8 +34,13 @@ interface Subject {
   pm(number: string): Promise<string>;
   /** Stripe only: the upstream merchant's Bearer header, to look at the upstream's objects. */
   upstream?: { authorization: string };
-  /** Stripe only: makes the next `n` answers of the upstream get lost after it processed them. */
-  loseAnswers?(n: number): void;
+  /**
+   * Stripe only: makes the next `n` answers of the upstream (only those to a PaymentIntent confirm
+   * when `confirmOnly`) get lost after it processed them.
+   */
+  loseAnswers?(n: number, confirmOnly?: boolean): void;
+  /** Stripe only: the card is read without its CVC while `forget` (the gateway forgets it after the first attempt). */
+  forgetCvc?(forget: boolean): void;
 }
 
 /** The simulator, reading a fresh merchant's vault. */
@@ -52,26 +57,36 @@ async function stripe(): Promise<Subject> {
   const key = await newKey(upstream.merchantId, "secret");
   const vault = await vaultOf(m.merchantId);
   let lose = 0;
+  let loseConfirmOnly = false;
+  let cvc = true;
   const connector = new StripeConnector({
     baseUrl: UPSTREAM,
     secretKey: key.secret,
     fetch: async (req) => {
+      const confirm = new URL(req.url).pathname.endsWith("/confirm");
       const res = await exports.default.fetch(req);
-      if (lose > 0) {
+      if (lose > 0 && (confirm || !loseConfirmOnly)) {
         lose--;
         throw new TypeError("connection reset");
       }
       return res;
     },
-    readCard: (merchantId, pm) => detokenize(vault, merchantId, pm),
+    readCard: async (merchantId, pm) => {
+      const card = await detokenize(vault, merchantId, pm);
+      return cvc ? card : { ...card, cvc: null };
+    },
   });
   return {
     connector,
     merchantId: m.merchantId,
     pm: (n) => paymentMethod(m, n),
     upstream: key.headers,
-    loseAnswers: (n) => {
+    loseAnswers: (n, confirmOnly = false) => {
       lose = n;
+      loseConfirmOnly = confirmOnly;
+    },
+    forgetCvc: (forget) => {
+      cvc = !forget;
     },
   };
 }
@@ -254,6 +269,23 @@ describe.each([
         (pi: { metadata: Record<string, string> }) => pi.metadata.edgepay_key === first.key,
       );
       expect(mine.map((pi: { id: string }) => pi.id)).toEqual([ref]);
+    });
+
+    it("stripe: a confirm whose answer was lost is unknown (not retryable: it authorized); the repeat without the CVC is reconciled by retrieve, one PaymentIntent upstream", async () => {
+      s.loseAnswers?.(1, true);
+      const first = await authorize(VISA);
+      expect(first.outcome).toEqual({ kind: "unknown" });
+      const pis = async () =>
+        (await get(upstream(), "/v1/payment_intents?limit=100")).body.data.filter(
+          (pi: { metadata: Record<string, string> }) => pi.metadata.edgepay_key === first.key,
+        );
+      expect((await pis()).map((pi: { status: string }) => pi.status)).toEqual(["requires_capture"]);
+      s.forgetCvc?.(true);
+      const repeat = () => callProcessor("authorize", 1000, () => s.connector.authorize(first.req));
+      const ref = approvedRef(await repeat().finally(() => s.forgetCvc?.(false)));
+      expect(approvedRef(await repeat())).toBe(ref);
+      expect((await pis()).map((pi: { id: string }) => pi.id)).toEqual([ref]);
+      expect(await upstreamPi(ref)).toMatchObject({ status: "requires_capture", amount_capturable: 1000 });
     });
 
     it("stripe: a capture whose answer was lost is approved when its key is repeated, captured once", async () => {

@@ -1,6 +1,7 @@
 /**
  * The Stripe connector's mapping, against canned HTTP answers (a processor's answer, not a
- * binding): the requests it sends (form encoding, headers, Idempotency-Key), how each answer maps
+ * binding): the requests it sends (form encoding, headers, Idempotency-Key; an authorization is a
+ * PaymentIntent create, then its confirm), how each answer of each step maps
  * onto the gateway's outcome through `callProcessor`, and that card data and the secret key reach
  * neither a log line nor an error message.
  */
@@ -69,7 +70,11 @@ const error = (status: number, type: string, code?: string, decline_code?: strin
   json: { error: { type, code, decline_code, message } },
 });
 
-const authorize = (answers: Canned[]) => callProcessor("authorize", 1000, () => connector(answers).c.authorize(AUTH));
+/** The answer to step 1 (the PaymentIntent create): a fresh intent. */
+const CREATED: Canned = { status: 200, json: pi("requires_payment_method", { last_payment_error: null }) };
+/** Authorizes with `answers` to step 2 (the confirm) and after, step 1 having created the intent. */
+const authorize = (answers: Canned[]) =>
+  callProcessor("authorize", 1000, () => connector([CREATED, ...answers]).c.authorize(AUTH));
 const follow = (op: "capture" | "void" | "refund", answers: Canned[], amount = 600) => {
   const { c, sent } = connector(answers);
   return {
@@ -90,39 +95,44 @@ describe("requests", () => {
     ]);
   });
 
-  it("authorizes with a form-encoded PaymentIntent create, the key as Idempotency-Key, and Bearer auth", async () => {
-    const { c, sent } = connector([{ status: 200, json: pi("requires_capture") }], { stripeVersion: "2025-01-27" });
+  it("authorizes in two steps: a create without card data under the key, then a confirm with the card under key_confirm", async () => {
+    const { c, sent } = connector([CREATED, { status: 200, json: pi("requires_capture") }], {
+      stripeVersion: "2025-01-27",
+    });
     await c.authorize(AUTH);
-    expect(sent).toHaveLength(1);
-    const [req] = sent;
-    expect(req?.method).toBe("POST");
-    expect(req?.url).toBe(`${BASE}/v1/payment_intents`);
-    expect(req?.headers.get("authorization")).toBe(`Bearer ${SECRET}`);
-    expect(req?.headers.get("idempotency-key")).toBe(AUTH.key);
-    expect(req?.headers.get("content-type")).toBe("application/x-www-form-urlencoded");
-    expect(req?.headers.get("stripe-version")).toBe("2025-01-27");
-    expect(Object.fromEntries(new URLSearchParams(req?.body))).toEqual({
+    expect(sent.map((r) => [r.method, r.url, r.headers.get("idempotency-key")])).toEqual([
+      ["POST", `${BASE}/v1/payment_intents`, AUTH.key],
+      ["POST", `${BASE}/v1/payment_intents/pi_up1/confirm`, `${AUTH.key}_confirm`],
+    ]);
+    for (const req of sent) {
+      expect(req.headers.get("authorization")).toBe(`Bearer ${SECRET}`);
+      expect(req.headers.get("content-type")).toBe("application/x-www-form-urlencoded");
+      expect(req.headers.get("stripe-version")).toBe("2025-01-27");
+    }
+    expect(Object.fromEntries(new URLSearchParams(sent[0]?.body))).toEqual({
       amount: "1000",
       currency: "usd",
-      confirm: "true",
       capture_method: "manual",
+      "payment_method_types[0]": "card",
+      "metadata[edgepay_key]": AUTH.key,
+    });
+    expect(Object.fromEntries(new URLSearchParams(sent[1]?.body))).toEqual({
       "payment_method_data[type]": "card",
       "payment_method_data[card][number]": NUMBER,
       "payment_method_data[card][exp_month]": "12",
       "payment_method_data[card][exp_year]": "2040",
       "payment_method_data[card][cvc]": CVC,
-      "metadata[edgepay_key]": AUTH.key,
     });
   });
 
   it("sends no cvc when the vault holds none, and no Stripe-Version unless pinned", async () => {
     const readCard: CardReader = async () => ({ number: NUMBER, exp_month: 1, exp_year: 2031, cvc: null });
-    const { c, sent } = connector([{ status: 200, json: pi("requires_capture") }], { readCard });
+    const { c, sent } = connector([CREATED, { status: 200, json: pi("requires_capture") }], { readCard });
     await c.authorize(AUTH);
-    const fields = new URLSearchParams(sent[0]?.body);
+    const fields = new URLSearchParams(sent[1]?.body);
     expect(fields.has("payment_method_data[card][cvc]")).toBe(false);
     expect(fields.get("payment_method_data[card][exp_month]")).toBe("1");
-    expect(sent[0]?.headers.has("stripe-version")).toBe(false);
+    expect(sent.some((r) => r.headers.has("stripe-version"))).toBe(false);
   });
 
   it.each([
@@ -198,35 +208,121 @@ describe("authorization answers", () => {
     });
   });
 
-  it("refuses (declined) a 400 invalid_request_error: nothing was authorized", async () => {
-    expect(await authorize([error(400, "invalid_request_error", "amount_too_small")])).toEqual({
-      kind: "refused",
-      reason: "declined",
+  it("makes a confirm's 400 invalid_request_error ConnectorUnreachable (refused before authorizing), logged", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(await authorize([error(400, "invalid_request_error", "parameter_unknown")])).toEqual({
+      kind: "unknown",
+      retryable: true,
     });
-  });
-
-  it.each([
-    ["a 500", [{ status: 500, json: { error: { type: "api_error" } } }]],
-    ["a 429", [error(429, "rate_limit_error", "rate_limit")]],
-    ["a 401", [error(401, "authentication_error")]],
-    ["a 409 idempotency_key_in_use", [error(409, "invalid_request_error", "idempotency_key_in_use")]],
-    ["a 400 idempotency_error", [error(400, "idempotency_error")]],
-    ["a 402 that is not a card_error", [error(402, "invalid_request_error")]],
-    ["a body that is not JSON", [{ status: 200, text: "<html>oops" }]],
-    ["a PaymentIntent without its fields", [{ status: 200, json: { id: "pi_up1", status: "requires_capture" } }]],
-    ["an error that is not Stripe's envelope", [{ status: 400, json: { message: "no" } }]],
-  ] as [string, Canned[]][])("leaves %s unknown, not retryable", async (_name, answers) => {
-    expect(await authorize(answers)).toEqual({ kind: "unknown" });
+    expect(errors.mock.calls.map((call) => String(call[0]))).toEqual([
+      expect.stringContaining("stripe_authorize_refused"),
+    ]);
+    expect(String(errors.mock.calls[0]?.[0])).toContain("parameter_unknown");
+    errors.mockRestore();
   });
 
   it.each([
     ["a connection error", "connection_error"],
+    ["a 500", { status: 500, json: { error: { type: "api_error" } } }],
     ["a 502", { status: 502, text: "bad gateway" }],
     ["a 503", { status: 503, text: "" }],
     ["a 504", { status: 504, json: {} }],
-  ] as [string, Canned][])("makes %s ConnectorUnreachable: unknown and retryable", async (_name, answer) => {
-    expect(await authorize([answer])).toEqual({ kind: "unknown", retryable: true });
+    ["a 429", error(429, "rate_limit_error", "rate_limit")],
+    ["a 401", error(401, "authentication_error")],
+    ["a 403", error(403, "invalid_request_error", "secret_key_required")],
+    ["a 404", error(404, "invalid_request_error", "resource_missing")],
+    ["a 402 that is not a card_error", error(402, "invalid_request_error")],
+    ["a body that is not JSON", { status: 200, text: "<html>oops" }],
+    ["a PaymentIntent without its fields", { status: 200, json: { id: "pi_up1", status: "requires_capture" } }],
+    ["an error that is not Stripe's envelope", { status: 400, json: { message: "no" } }],
+  ] as [string, Canned][])(
+    "leaves %s to the confirm unknown, not retryable (it may have authorized)",
+    async (_n, answer) => {
+      expect(await authorize([answer])).toEqual({ kind: "unknown" });
+    },
+  );
+
+  const retrieved = (status: string, extra: Record<string, unknown> = {}): Canned => ({
+    status: 200,
+    json: pi(status, extra),
   });
+  it.each([
+    ["requires_capture", retrieved("requires_capture"), { kind: "approved", reference: "pi_up1" }],
+    [
+      "requires_payment_method with its decline",
+      retrieved("requires_payment_method", { last_payment_error: { type: "card_error", code: "expired_card" } }),
+      { kind: "declined", code: "expired_card", declineCode: "expired_card" },
+    ],
+    ["requires_payment_method, never confirmed", retrieved("requires_payment_method"), { kind: "unknown" }],
+    [
+      "requires_action",
+      retrieved("requires_action"),
+      { kind: "declined", code: "card_declined", declineCode: "authentication_required" },
+    ],
+    ["canceled", retrieved("canceled"), { kind: "refused", reason: "authorization_gone" }],
+    ["processing", retrieved("processing"), { kind: "unknown" }],
+    ["succeeded", retrieved("succeeded"), { kind: "unknown" }],
+    ["a retrieve that fails to connect", "connection_error", { kind: "unknown" }],
+    ["a retrieve answered 502", { status: 502, text: "" }, { kind: "unknown" }],
+    ["a retrieve answered 404", error(404, "invalid_request_error", "resource_missing"), { kind: "unknown" }],
+  ] as [string, Canned, unknown][])(
+    "a confirm whose key was used with other parameters (idempotency_error): retrieves the intent by id; %s",
+    async (_n, answer, want) => {
+      const { c, sent } = connector([CREATED, error(400, "idempotency_error"), answer]);
+      expect(await callProcessor("authorize", 1000, () => c.authorize(AUTH))).toEqual(want);
+      expect(sent.map((r) => [r.method, r.url])).toEqual([
+        ["POST", `${BASE}/v1/payment_intents`],
+        ["POST", `${BASE}/v1/payment_intents/pi_up1/confirm`],
+        ["GET", `${BASE}/v1/payment_intents/pi_up1`],
+      ]);
+    },
+  );
+
+  it.each([
+    ["a 409 idempotency_key_in_use", error(409, "invalid_request_error", "idempotency_key_in_use")],
+    ["a 400 payment_intent_unexpected_state", error(400, "invalid_request_error", "payment_intent_unexpected_state")],
+  ] as [string, Canned][])("a confirm answered %s is decided by the retrieved intent too", async (_n, answer) => {
+    expect(await authorize([answer, retrieved("requires_capture")])).toEqual({ kind: "approved", reference: "pi_up1" });
+    expect(await authorize([answer, retrieved("requires_payment_method")])).toEqual({ kind: "unknown" });
+  });
+
+  it.each([
+    ["a connection error", "connection_error"],
+    ["a 500", { status: 500, json: { error: { type: "api_error" } } }],
+    ["a 502", { status: 502, text: "bad gateway" }],
+    ["a 503", { status: 503, text: "" }],
+    ["a 504", { status: 504, json: {} }],
+    ["a 429", error(429, "rate_limit_error", "rate_limit")],
+    ["a 401", error(401, "authentication_error")],
+    ["a 403", error(403, "invalid_request_error", "secret_key_required")],
+    ["a 400 invalid_request_error", error(400, "invalid_request_error", "parameter_unknown")],
+    ["a 404", error(404, "invalid_request_error", "resource_missing")],
+    ["a body that is not JSON", { status: 200, text: "<html>oops" }],
+    ["a PaymentIntent without its fields", { status: 200, json: { id: "pi_up1" } }],
+    ["an error that is not Stripe's envelope", { status: 400, json: { message: "no" } }],
+  ] as [string, Canned][])(
+    "makes %s to the create ConnectorUnreachable (no card sent), never confirming",
+    async (_n, answer) => {
+      const { c, sent } = connector([answer]);
+      expect(await callProcessor("authorize", 1000, () => c.authorize(AUTH))).toEqual({
+        kind: "unknown",
+        retryable: true,
+      });
+      expect(sent.map((r) => r.url)).toEqual([`${BASE}/v1/payment_intents`]);
+    },
+  );
+
+  it.each([
+    ["a 409 idempotency_key_in_use", error(409, "invalid_request_error", "idempotency_key_in_use")],
+    ["a 400 idempotency_error", error(400, "idempotency_error")],
+  ] as [string, Canned][])(
+    "leaves %s to the create unknown, not retryable (an earlier attempt under the key exists)",
+    async (_n, answer) => {
+      const { c, sent } = connector([answer]);
+      expect(await callProcessor("authorize", 1000, () => c.authorize(AUTH))).toEqual({ kind: "unknown" });
+      expect(sent).toHaveLength(1);
+    },
+  );
 
   it("refuses a card the vault can no longer read, sending nothing", async () => {
     const { c, sent } = connector([], {
@@ -390,7 +486,7 @@ describe("secrets", () => {
 
   it("never puts card data, the secret key or an upstream body in a log line or an error message", async () => {
     const messages: string[] = [];
-    for (const answers of cases) {
+    for (const answers of [...cases, ...cases.map((a) => [CREATED, ...a])]) {
       const { c } = connector([...answers]);
       await c
         .authorize(AUTH)
