@@ -49,10 +49,11 @@ describe("the charges backfill", () => {
     await db.run(sql.raw(backfill()));
 
     const after = await latest();
-    // What no intent kept, the backfill cannot know: the CVC check, the fraud screen's verdict and
-    // the card's country (the columns came later, migration 0006).
+    // What no intent kept, the backfill cannot know: the CVC check, the fraud screen's verdict, the
+    // card's country (the columns came later, migration 0006) and the routing (migration 0011).
     const unchecked = (c: (typeof before)[number]) => ({
       ...c,
+      routing: null,
       outcome: { ...c.outcome, risk_level: null, risk_score: null, rule: null },
       payment_method_details: {
         ...c.payment_method_details,
