@@ -68,35 +68,56 @@ async function waitForHealth(base: string, dev: ChildProcess, timeoutMs: number)
   throw new Error(`the gateway did not answer GET ${base}/health within ${timeoutMs / 1000} s`);
 }
 
-/** Ends the process group of `child` (wrangler and the workerd it started): SIGTERM, then SIGKILL after 5 s. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      process.kill(-(child.pid as number), s);
-    } catch {
-      // already gone
-    }
+/** Every wrangler this module started that has not exited yet. */
+const live = new Set<ChildProcess>();
+
+/** Sends `signal` to the process group of `child` (wrangler and the workerd it started). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs the wrangler CLI in its own process group, so that stopping it reaches workerd too; keeps its last output. */
+function spawnWrangler(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [WRANGLER_BIN, ...args], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString("utf8")).slice(-20_000);
   };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  return { child, output: () => output };
+}
+
+/** Ends the process group of `child`: SIGTERM, then SIGKILL after 5 s. */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  signalGroup(child, "SIGTERM");
+  const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 5_000);
   await exited;
   clearTimeout(timer);
-  signal("SIGKILL"); // anything of the group that outlived wrangler
+  signalGroup(child, "SIGKILL"); // anything of the group that outlived wrangler
 }
 
 /** `wrangler d1 migrations apply <binding> --local` into `persist`; rejects with wrangler's output on failure. */
 function migrate(binding: string, persist: string, env: NodeJS.ProcessEnv): Promise<void> {
   const args = ["d1", "migrations", "apply", binding, "--local", "--persist-to", persist];
-  const child = spawn(process.execPath, [WRANGLER_BIN, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (c: Buffer) => (output += c));
-  child.stderr.on("data", (c: Buffer) => (output += c));
+  const { child, output } = spawnWrangler(args, env);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`wrangler ${args.join(" ")} failed:\n${output}`)),
+      code === 0 ? resolve() : reject(new Error(`wrangler ${args.join(" ")} failed:\n${output()}`)),
     );
   });
 }
@@ -119,6 +140,11 @@ export async function startGateway(): Promise<Gateway> {
     CI: "true",
   };
   const cleanup = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  // Last resort when the runner exits without awaiting stop() (an error, Ctrl-C): no wrangler left behind.
+  process.once("exit", () => {
+    for (const child of live) signalGroup(child, "SIGKILL");
+    cleanup();
+  });
 
   try {
     // One after the other: each wrangler starts a workerd on the whole of `persist`, and two at once
@@ -134,42 +160,18 @@ export async function startGateway(): Promise<Gateway> {
   const devArgs = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
   devArgs.push("--persist-to", persist, "--env-file", envFile, "--log-level", "warn");
   devArgs.push("--show-interactive-dev-session=false");
-  // Its own process group, so stop() reaches workerd too.
-  const dev = spawn(process.execPath, [WRANGLER_BIN, ...devArgs], {
-    cwd: ROOT,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString("utf8")).slice(-20_000);
-  };
-  dev.stdout?.on("data", keep);
-  dev.stderr?.on("data", keep);
-
+  const { child: dev, output } = spawnWrangler(devArgs, env);
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= stopGroup(dev).finally(cleanup);
     return stopping;
   };
-  // Last resort when the runner dies without awaiting stop(): no wrangler left behind.
-  process.once("exit", () => {
-    if (dev.pid !== undefined && dev.exitCode === null) {
-      try {
-        process.kill(-dev.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    cleanup();
-  });
 
   try {
-    await waitForHealth(base, dev, 90_000);
+    await waitForHealth(base, dev, 120_000);
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}\nwrangler output:\n${output}`);
+    throw new Error(`${(err as Error).message}\nwrangler output:\n${output()}`);
   }
 
   const operator = <T>(path: string, body?: object) => operatorCall<T>(base, secrets.OPERATOR_TOKEN, path, body);
@@ -183,7 +185,7 @@ export async function startGateway(): Promise<Gateway> {
         operator<{ secret: string }>(`/admin/v1/merchants/${merchantId}/api_keys`, { type }).then((k) => k.secret);
       return { merchantId, secretKey: await key("secret"), publishableKey: await key("publishable") };
     },
-    log: () => output,
+    log: output,
     stop,
   };
 }

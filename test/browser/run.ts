@@ -96,12 +96,14 @@ async function main(): Promise<number> {
 
   let failed = 0;
   for (const { name, fn } of tests) {
+    if (cleaning) break; // a signal is stopping the run
     const { test, close } = browserTest(browser, gateway, screenshotDir);
     const t0 = performance.now();
     try {
       await withTimeout(fn(test), TEST_TIMEOUT_MS);
       console.log(`  ✔ ${name} (${seconds(t0)})`);
     } catch (err) {
+      if (cleaning) break; // failed because the signal closed the browser and wrangler
       failed++;
       console.log(`  ✘ ${name} (${seconds(t0)})`);
       console.log(`    ${((err as Error).stack ?? String(err)).split("\n").join("\n    ")}`);
@@ -109,6 +111,7 @@ async function main(): Promise<number> {
       await close();
     }
   }
+  if (cleaning) return 130;
   if (failed > 0) console.log(`wrangler output (last lines):\n${gateway.log().split("\n").slice(-30).join("\n")}`);
   console.log(
     `browser tests: ${tests.length - failed} passed, ${failed} failed in ${seconds(started)}; screenshots in ${screenshotDir}`,
