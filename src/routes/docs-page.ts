@@ -17,6 +17,8 @@ section.op{background:#fff;border:1px solid #ddd;border-radius:6px;margin:12px 0
 code,pre{font-family:ui-monospace,monospace;font-size:13px}pre{background:#f3f3f6;padding:8px;overflow:auto;border-radius:4px}
 table{border-collapse:collapse;width:100%;font-size:14px}td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}
 h2{margin-top:28px;border-bottom:2px solid #1a1a2e}.muted{color:#666}
+section.op>code{overflow-wrap:anywhere}
+@media (max-width:600px){main{padding:12px 16px}table{display:block;overflow-x:auto}}
 </style></head>
 <body><header><h1>edgepay API reference</h1><div class="muted" id="info"></div></header>
 <main id="root"><p>Loading <a href="/openapi.json">/openapi.json</a>…</p></main>
