@@ -6,10 +6,13 @@
  * card-testing caps (per session, per source IP, per card) are checked before and charged after a
  * failed attempt (durable/checkout-throttle.ts, docs/checkout.md).
  */
-import { recordFailedAttempt, type SessionRow, sessionById } from "../db/checkout-sessions";
-import { controlDb, type Db } from "../db/client";
-import { getMerchant } from "../db/merchants";
-import { allShards, shardDb } from "../db/shards";
+import {
+  type LocatedSession,
+  locateSession,
+  recordFailedAttempt,
+  type SessionRow,
+  sessionById,
+} from "../db/checkout-sessions";
 import { CHECKOUT_SESSION_FAILURES } from "../domain/limits";
 import { chargeCheckoutFailure, checkoutBudget } from "../durable/checkout-throttle";
 import { ApiError } from "../errors";
@@ -21,27 +24,11 @@ import { isPaid, noSuchSession, settleSession } from "./index";
 import { successRedirect } from "./serialize";
 
 /** A session the page may see: its row, its merchant's name and the shard that holds it. */
-export interface FoundSession {
-  row: SessionRow;
-  merchantName: string;
-  db: Db;
-}
+export type FoundSession = LocatedSession;
 
-/**
- * The session with this id, read on every shard at once (a primary-key read each) and kept only on
- * the shard the directory names for its merchant, an active one (a moved merchant's stale copy is
- * never used). Undefined for a malformed id, an unknown one, or one whose merchant is not active.
- */
+/** The session with this id for the page (see `locateSession`); undefined for a malformed or unknown id. */
 export async function findSession(env: Env, id: string): Promise<FoundSession | undefined> {
-  if (!isSessionId(id)) return undefined;
-  const found = await Promise.all(allShards(env).map((db) => sessionById(db, id)));
-  const row = found.find((r) => r !== undefined);
-  if (!row) return undefined;
-  const merchant = await getMerchant(controlDb(env), row.merchantId);
-  if (merchant?.status !== "active") return undefined;
-  const db = shardDb(env, merchant.shard);
-  const current = found[merchant.shard];
-  return current ? { row: current, merchantName: merchant.name, db } : undefined;
+  return isSessionId(id) ? locateSession(env, id) : undefined;
 }
 
 /** True when the page may show the session: open and not yet past `expires_at`, or complete. */

@@ -1,15 +1,18 @@
 /**
  * Storage of Checkout Sessions: the insert that joins its PaymentIntent's batch, the reads (one, a
- * filtered page, by id alone for the page endpoints, the open ones past their expiry), and the
+ * filtered page, by id alone on every shard for the page endpoints, the open ones past their
+ * expiry), and the
  * guarded transitions (complete, expire, a failed attempt), each one batch with its event. A
  * transition that finds the session no longer open changes nothing and records no event.
  */
 import { and, eq, lte, type SQL, sql } from "drizzle-orm";
 import type { PageRequest } from "../lib/pagination";
-import type { Db } from "./client";
+import { controlDb, type Db } from "./client";
 import { type EventOrigin, eventInsertIfChanged } from "./events";
+import { getMerchant } from "./merchants";
 import { listPage, notOf } from "./pagination";
 import { checkoutSessions, paymentIntents } from "./schema";
+import { allShards, shardDb } from "./shards";
 
 /** A checkout_sessions row. */
 export type SessionRow = typeof checkoutSessions.$inferSelect;
@@ -41,6 +44,28 @@ export function getSession(db: Db, merchantId: string, id: string): Promise<Sess
 /** The session with this id on this shard, whoever's it is: for the page endpoints, whose capability is the id. */
 export function sessionById(db: Db, id: string): Promise<SessionRow | undefined> {
   return db.select().from(cs).where(eq(cs.id, id)).get();
+}
+
+/** A session found by id alone: its row, the shard that holds it and its merchant's name. */
+export interface LocatedSession {
+  row: SessionRow;
+  db: Db;
+  merchantName: string;
+}
+
+/**
+ * The session with this id, read on every shard at once (a primary-key read each) and kept only on
+ * the shard the directory names for its merchant, an active one (a moved merchant's stale copy is
+ * never used): the page endpoints' lookup, whose only key is the id. Undefined when not found.
+ */
+export async function locateSession(env: Env, id: string): Promise<LocatedSession | undefined> {
+  const found = await Promise.all(allShards(env).map((db) => sessionById(db, id)));
+  const any = found.find((r) => r !== undefined);
+  if (!any) return undefined;
+  const merchant = await getMerchant(controlDb(env), any.merchantId);
+  if (merchant?.status !== "active") return undefined;
+  const row = found[merchant.shard];
+  return row ? { row, db: shardDb(env, merchant.shard), merchantName: merchant.name } : undefined;
 }
 
 /** The list filters of the Checkout Sessions API. */
