@@ -13,6 +13,7 @@ import {
   type SessionRow,
   sessionById,
   sessionInsert,
+  sessionOfIntent,
   sessionsPastExpiry,
 } from "../db/checkout-sessions";
 import { draftIntent, getIntent, insertIntent } from "../db/payment-intents";
@@ -55,10 +56,16 @@ function throwMissing(id: string): never {
   throw noSuchSession(id);
 }
 
+/** The intent Idempotency-Key of a session create sent with `requestKey`: apart from PaymentIntent creates' keys. */
+export function sessionRequestKey(requestKey: string): string {
+  return `checkout_session:${requestKey}`;
+}
+
 /**
  * Creates a session and its PaymentIntent (`requires_payment_method`: amount = the total, the
  * session's currency, capture method, customer and metadata) in one batch. `origin` is the
- * gateway's origin: the page is `<origin>/checkout/<id>`.
+ * gateway's origin: the page is `<origin>/checkout/<id>`. A re-run of the create under the same
+ * Idempotency-Key (its saved answer lost) finds the first session through its intent's unique key.
  */
 export async function createSession(
   deps: PaymentDeps,
@@ -66,6 +73,7 @@ export async function createSession(
   input: SessionInput,
   live: boolean,
   origin: string,
+  requestKey?: string,
 ): Promise<SessionRow> {
   await checkCustomer(deps, merchantId, input.customer);
   const now = deps.now();
@@ -81,6 +89,7 @@ export async function createSession(
     description: input.description,
     metadata,
     customer: input.customer,
+    idempotencyKey: requestKey === undefined ? null : sessionRequestKey(requestKey),
     created: now,
   });
   const row: SessionRow = {
@@ -106,8 +115,11 @@ export async function createSession(
     failedAttempts: 0,
     lockedAt: null,
   };
-  await insertIntent(deps.db, draft, deps.origin, undefined, [sessionInsert(deps.db, row)]);
-  return row;
+  const intent = await insertIntent(deps.db, draft, deps.origin, undefined, [sessionInsert(deps.db, row)]);
+  if (intent.id === draft.id) return row;
+  const first = await sessionOfIntent(deps.db, merchantId, intent.id);
+  if (!first) throw new Error("checkout: an intent under a session's key without its session");
+  return first;
 }
 
 /** True when an intent status means the session is paid (captured, or authorized for a manual capture). */

@@ -100,8 +100,8 @@ export async function paySession(
     if (err.code === "payment_intent_unexpected_state") {
       // Another payment of this session got there first (or it was expired meanwhile).
       const after = await settleSession(deps, (await sessionById(deps.db, row.id)) ?? row);
-      if (after.status === "expired") throw noSuchSession(row.id);
-      throw refusal(after);
+      if (after.status === "complete" || after.lockedAt !== null) throw refusal(after);
+      throw noSuchSession(row.id);
     }
     throw err;
   }

@@ -68,6 +68,15 @@ export async function locateSession(env: Env, id: string): Promise<LocatedSessio
   return row ? { row, db: shardDb(env, merchant.shard), merchantName: merchant.name } : undefined;
 }
 
+/** The merchant's session of this PaymentIntent, or undefined. */
+export function sessionOfIntent(db: Db, merchantId: string, paymentIntent: string): Promise<SessionRow | undefined> {
+  return db
+    .select()
+    .from(cs)
+    .where(and(eq(cs.merchantId, merchantId), eq(cs.paymentIntent, paymentIntent)))
+    .get();
+}
+
 /** The list filters of the Checkout Sessions API. */
 export interface SessionFilter {
   status?: SessionRow["status"];

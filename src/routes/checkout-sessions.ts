@@ -129,7 +129,8 @@ export function registerCheckoutSessions(app: App): void {
       description: body.payment_intent_data?.description ?? null,
       expiresAt: expiresAt(body.expires_at, deps.now()),
     };
-    const row = await createSession(deps, c.var.auth.merchantId, input, live, new URL(c.req.url).origin);
+    const origin = new URL(c.req.url).origin;
+    const row = await createSession(deps, c.var.auth.merchantId, input, live, origin, c.var.idempotencyKey);
     return c.json(await expanded(c, sessionJson(row, live)), 200);
   });
 
