@@ -37,6 +37,8 @@ import { registerApiKeys } from "./routes/api-keys";
 import { registerBalance } from "./routes/balance";
 import { registerBalanceTransactions } from "./routes/balance-transactions";
 import { registerCharges } from "./routes/charges";
+import { registerCheckoutPage } from "./routes/checkout-page";
+import { registerCheckoutSessions } from "./routes/checkout-sessions";
 import { registerCustomers } from "./routes/customers";
 import { registerDocs } from "./routes/docs";
 import { registerEvents } from "./routes/events";
@@ -131,6 +133,8 @@ export function createApp(options: AppOptions = {}): App {
   registerPayouts(app);
   registerReporting(app);
   registerCustomers(app);
+  registerCheckoutSessions(app);
+  registerCheckoutPage(app, options.payments);
   registerPaymentMethods(app);
   registerTokens(app);
   registerRadarValueLists(app);

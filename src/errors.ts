@@ -69,6 +69,9 @@ export const ERROR_CODES = {
   balance_insufficient: { status: 400, type: "invalid_request_error" },
   bank_account_unusable: { status: 400, type: "invalid_request_error" },
   payout_unexpected_state: { status: 400, type: "invalid_request_error" },
+  // Checkout Sessions: expiring one that is not open, paying one that is not open or is locked
+  checkout_session_unexpected_state: { status: 400, type: "invalid_request_error" },
+  checkout_session_locked: { status: 400, type: "invalid_request_error" },
   // Live mode: no connector account that can authorize (the simulator never serves live payments)
   connector_unavailable: { status: 400, type: "invalid_request_error" },
   // Payments: processor declines (402 card_error, with decline_code)

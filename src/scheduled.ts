@@ -2,6 +2,7 @@
  * The cron run (wrangler.toml `[triggers]`, src/index.ts `scheduled`) over every merchant shard. In
  * its own module because the Worker entry may export only handlers and Durable Object classes.
  */
+import { sweepCheckout } from "./checkout";
 import { controlDb } from "./db/client";
 import { EVENT_RETENTION_SECONDS, pruneEvents } from "./db/events";
 import { merchantsToSkip } from "./db/merchant-move";
@@ -37,7 +38,8 @@ export const SWEEP_PARALLEL_SHARDS = 4;
 
 /**
  * One cron run over every shard: clears expired CVCs (PCI DSS 3.3), then expires week-old
- * authorizations and reconciles unknown processor outcomes, then makes due funds available
+ * authorizations and reconciles unknown processor outcomes, then expires checkout sessions past
+ * their `expires_at`, then makes due funds available
  * (settlement at the 00:00 UTC cut-off), then prunes events and webhook
  * attempts older than 30 days (a bounded number per run). Shards are swept SWEEP_PARALLEL_SHARDS
  * at a time, each in its own bounded batches and time budget; a shard that fails is logged and
@@ -57,6 +59,10 @@ export async function scheduledSweep(env: Env): Promise<void> {
     await merchantsToSkip(controlDb(env), shard, Date.now())
       .then((skip) => sweepPayments(paymentDeps(env, db), { skip: new Set(skip) }))
       .then(() => undefined, failed("payments_sweep_failed"));
+    // Open checkout sessions past expires_at: their intents canceled, the sessions expired (or completed if paid).
+    await merchantsToSkip(controlDb(env), shard, Date.now())
+      .then((skip) => sweepCheckout(paymentDeps(env, db), { skip }))
+      .then(() => undefined, failed("checkout_sweep_failed"));
     // Funds due at the last 00:00 UTC cut-off become available (idempotent per merchant, currency and date).
     await merchantsToSkip(controlDb(env), shard, Date.now())
       .then((skip) => settleShard(db, Math.floor(Date.now() / 1000), { skip }))

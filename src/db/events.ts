@@ -20,6 +20,7 @@ import { listPage, notOf, type PageResult } from "./pagination";
 import { type Bound, prepared1, type Values } from "./prepared";
 import {
   charges,
+  checkoutSessions,
   customers,
   events,
   ledgerBalances,
@@ -116,6 +117,8 @@ function source(type: Exclude<EventObjectType, "balance">): { table: SQLiteTable
       return { table: webhookEndpoints, json: () => rowJson(webhookEndpoints, WEBHOOK_ENDPOINT_SECRETS) };
     case "payout":
       return { table: payouts, json: () => rowJson(payouts) };
+    case "checkout_session":
+      return { table: checkoutSessions, json: () => rowJson(checkoutSessions) };
   }
 }
 

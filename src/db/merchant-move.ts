@@ -16,6 +16,7 @@ import type { Db } from "./client";
 import {
   balanceTransactions,
   charges,
+  checkoutSessions,
   connectorAccounts,
   customers,
   events,
@@ -69,6 +70,7 @@ const OWNED: readonly Owned[] = [
   { name: "tokens", table: tokens, where: (m) => eq(tokens.merchantId, m) },
   { name: "token_redemptions", table: tokenRedemptions, where: (m) => eq(tokenRedemptions.merchantId, m) },
   { name: "payment_intents", table: paymentIntents, where: (m) => eq(paymentIntents.merchantId, m) },
+  { name: "checkout_sessions", table: checkoutSessions, where: (m) => eq(checkoutSessions.merchantId, m) },
   {
     name: "payment_intent_versions",
     table: paymentIntentVersions,

@@ -122,7 +122,8 @@ export function versionValues(intentId: string, created: number, rows: VersionRo
 
 /**
  * Inserts a new intent and its first version; with `next`, that first change too (its version and
- * patch), in the same batch, with the events they emit (caused by `origin`). On an idempotency-key
+ * patch), in the same batch, with the events they emit (caused by `origin`); `also` are more rows of
+ * the same batch (a checkout session created with its intent). On an idempotency-key
  * conflict (a retry of the same create after a crash) returns the row that exists instead of
  * creating a second one.
  */
@@ -131,6 +132,7 @@ export async function insertIntent(
   draft: IntentRow,
   origin: EventOrigin | null,
   next?: IntentChange,
+  also: readonly BatchItem<"sqlite">[] = [],
 ): Promise<IntentRow> {
   if (next?.ledger || next?.charge) throw new Error("insertIntent: a first change moves no money");
   const row = next ? { ...draft, ...next.patch, version: draft.version + 1 } : draft;
@@ -151,6 +153,7 @@ export async function insertIntent(
       insert.bind(row),
       log.bind(versionValues(row.id, row.created, versions)),
       ...(next?.extra ?? []),
+      ...also,
       ...events,
     ]);
     return row;

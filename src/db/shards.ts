@@ -4,8 +4,8 @@
  * `merchants.shard` column is the directory: which shard holds a merchant's objects. A merchant
  * gets its shard when it is created, by `leastFilledShard`; the per-request lookup rides on the
  * access-status cache (db/access-status.ts), so it costs no extra read. Outside src/db only the
- * dependency builder (payments/deps.ts), the background jobs' loops and the merchant move
- * (moves/move-merchant.ts) see a shard.
+ * dependency builder (payments/deps.ts), the background jobs' loops, the merchant move
+ * (moves/move-merchant.ts) and the checkout page's lookup of a session by id (checkout/pay.ts) see a shard.
  */
 import { count, eq } from "drizzle-orm";
 import { controlDb, type Db, dbOver } from "./client";

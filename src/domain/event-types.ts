@@ -34,6 +34,8 @@ export const EVENT_TYPES = [
   "payout.paid",
   "payout.failed",
   "payout.canceled",
+  "checkout.session.completed",
+  "checkout.session.expired",
   "webhook_endpoint.disabled",
 ] as const;
 

@@ -43,6 +43,15 @@ export const SOURCE_AUTH_FAILURES: Policy = { name: "source_auth", quota: 100, w
 /** Failed operator authentications per source IP per minute on `/admin/v1`; over it the source gets 429 for everything. */
 export const OPERATOR_SOURCE_AUTH_FAILURES: Policy = { name: "operator_source_auth", quota: 30, windowSec: 60 };
 
+/** Failed checkout payments one session takes before it is locked (`locked_at`): card-testing defence. */
+export const CHECKOUT_SESSION_FAILURES = 5;
+
+/** Failed checkout payments per source IP per hour across every session; over it the source gets 429 on pay. */
+export const CHECKOUT_SOURCE_FAILURES: Policy = { name: "checkout_source_failures", quota: 20, windowSec: 3600 };
+
+/** Failed checkout payments per card (its fingerprint) per hour; over it that card gets 429 on pay. */
+export const CHECKOUT_CARD_FAILURES: Policy = { name: "checkout_card_failures", quota: 5, windowSec: 3600 };
+
 /** Requests per second an operator (or the root token) may make unless its own `rate_limit` says otherwise. */
 export const OPERATOR_RATE_LIMIT_DEFAULT = 100;
 

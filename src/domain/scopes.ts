@@ -14,6 +14,8 @@ export const SCOPES = [
   "payment_methods:write",
   "customers:read",
   "customers:write",
+  "checkout:read",
+  "checkout:write",
   "radar:read",
   "radar:write",
   "balance:read",

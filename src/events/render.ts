@@ -3,8 +3,10 @@
  * stored events row: `data.object` comes from the row snapshot the change's batch took, through
  * the same serializers the API uses, so an event shows exactly what a GET showed at that moment.
  */
+import { sessionJson } from "../checkout/serialize";
 import { type CustomerRow, customerJson } from "../customers";
 import type { ChargeRow } from "../db/charges";
+import type { SessionRow } from "../db/checkout-sessions";
 import type { IntentRow } from "../db/payment-intents";
 import type { PayoutRow } from "../db/payouts";
 import type { RefundRow } from "../db/refunds";
@@ -34,6 +36,7 @@ export type EventObjectType =
   | "customer"
   | "webhook_endpoint"
   | "payout"
+  | "checkout_session"
   | "balance";
 
 /** `data.object` of an event: the object as the API showed it right after the change. */
@@ -63,6 +66,8 @@ export function eventDataObject(row: EventRow, livemode: boolean): Record<string
       return webhookEndpointJson(snapshot as WebhookEndpointRow, livemode);
     case "payout":
       return payoutJson(snapshot as PayoutRow, livemode);
+    case "checkout_session":
+      return sessionJson(snapshot as SessionRow, livemode);
     case "balance": {
       // The ledger's available and pending balance per currency (db/events.ts `balanceSnapshot`).
       const rows = snapshot as { currency: string; available: number; pending: number }[];

@@ -32,7 +32,8 @@ export type ObjectType =
   | "customer"
   | "payment_method"
   | "balance_transaction"
-  | "payout";
+  | "payout"
+  | "checkout_session";
 
 /** One expandable field: where it sits in the object (`invoice_settings.default_payment_method`) and what its id names. */
 export interface ExpandableField {
@@ -68,6 +69,7 @@ export const EXPANDABLE: Record<ObjectType, readonly ExpandableField[]> = {
     field("balance_transaction", "balance_transaction"),
     field("failure_balance_transaction", "balance_transaction"),
   ],
+  checkout_session: [field("payment_intent", "payment_intent"), field("customer", "customer")],
 };
 
 /** The scope a caller needs to see an object of each type expanded (the scope of its retrieve). */
@@ -80,6 +82,7 @@ export const READ_SCOPE: Record<ObjectType, Scope> = {
   payment_method: "payment_methods:read",
   balance_transaction: "balance:read",
   payout: "payouts:read",
+  checkout_session: "checkout:read",
 };
 
 /** An object as the API shows it; `id` is what an expandable field of another object holds. */

@@ -29,7 +29,8 @@ export type IdPrefix =
   | "rule"
   | "prv"
   | "rci"
-  | "mca";
+  | "mca"
+  | "li";
 
 /** Random bytes drawn from the CSPRNG a pool at a time: one `getRandomValues` call serves many ids. */
 const pool = new Uint8Array(4096);
@@ -57,6 +58,19 @@ export function randomBase62(length: number): string {
 /** A new object id such as `pi_3fX…`: the prefix, an underscore and 24 base62 characters (~142 bits). */
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBase62(24)}`;
+}
+
+/** Random characters of a checkout session id: the id is the page's only capability (48 base62, ~285 bits). */
+export const SESSION_ID_CHARS = 48;
+
+/** A new Checkout Session id, `cs_test_…` or `cs_live_…` as Stripe's, long and random. */
+export function newSessionId(live: boolean): string {
+  return `cs_${live ? "live" : "test"}_${randomBase62(SESSION_ID_CHARS)}`;
+}
+
+/** True when `id` has the shape of a Checkout Session id (so it may be echoed and looked up). */
+export function isSessionId(id: string): boolean {
+  return /^cs_(test|live)_[0-9A-Za-z]{1,64}$/.test(id);
 }
 
 /** True when `id` looks like an id with the given prefix; used to reject foreign ids early. */

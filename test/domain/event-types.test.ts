@@ -13,7 +13,7 @@ import { INTENT_STATUSES } from "../../src/domain/payment-state";
 
 describe("event types", () => {
   it("knows exactly the types edgepay emits, and * only as an enabled event", () => {
-    expect(EVENT_TYPES).toHaveLength(28);
+    expect(EVENT_TYPES).toHaveLength(30);
     expect(isEventType("balance.available") && isEventType("payout.paid")).toBe(true);
     expect(isEventType("review.opened") && isEventType("review.closed")).toBe(true);
     expect(isEventType("payment_intent.succeeded")).toBe(true);

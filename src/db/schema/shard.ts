@@ -1,5 +1,6 @@
-/** A shard database's tables: every per-merchant table (connector accounts, routing configurations, customers, payments, charges, ledger, settlement, reconciliation, vault, events and webhooks), keyed by merchant_id. */
+/** A shard database's tables: every per-merchant table (checkout sessions, connector accounts, routing configurations, customers, payments, charges, ledger, settlement, reconciliation, vault, events and webhooks), keyed by merchant_id. */
 export * from "./charges";
+export * from "./checkout";
 export * from "./connectors";
 export * from "./customers";
 export * from "./events";

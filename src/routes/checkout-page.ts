@@ -1,0 +1,128 @@
+/**
+ * The page endpoints of hosted checkout (`/checkout/api/…`), for the page a later slice serves at
+ * `/checkout/<cs id>`. No merchant credential is read here, or accepted in place of the session id:
+ * the id (48 random base62 characters) is the capability, and it reaches only its own session and
+ * that session's PaymentIntent. Card numbers are never echoed: a bad card is a 400 naming
+ * `card[number]` (etc.) without its value; a decline is the 402 card error with `decline_code`.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { noSuchSession } from "../checkout";
+import { findSession, isVisible, paySession } from "../checkout/pay";
+import { publicView } from "../checkout/serialize";
+import type { EventOrigin } from "../db/events";
+import { sourceKey } from "../domain/limits";
+import { ApiError, invalidParam } from "../errors";
+import { clientFacts } from "../fraud/screen";
+import { inBackground } from "../lib/http";
+import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
+import { type PaymentOverrides, paymentDeps } from "../payments/deps";
+import type { App } from "../types";
+import { dispatchMerchant } from "../webhooks/dispatch";
+import { CardParams, checkedCard, storedDetails } from "./payment-method-schemas";
+
+const IdParam = z.object({
+  id: z
+    .string()
+    .max(100)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+/** What the page may show of a session. */
+const PublicSessionSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("checkout.session"),
+    status: z.enum(["open", "complete", "expired"]),
+    merchant: z.object({ name: z.string() }),
+    amount_total: z.int(),
+    currency: z.string(),
+    line_items: z.array(z.object({ name: z.string(), quantity: z.int(), amount: z.int() })),
+    success_url: z.string().nullable().openapi({ description: "Where to go, once complete (with `session_id`)." }),
+    cancel_url: z.string().nullable(),
+  })
+  .openapi("CheckoutPageSession");
+
+const PayBody = z
+  .strictObject({
+    card: CardParams,
+    name: z.string().max(200).optional(),
+    email: z.email().max(512).optional(),
+  })
+  .openapi("CheckoutPagePay");
+
+const PayAnswerSchema = z
+  .object({ status: z.enum(["complete", "processing"]), redirect: z.string().optional() })
+  .openapi("CheckoutPagePayResult");
+
+const common = { tags: ["Checkout page"], security: [] };
+
+const viewRoute = createRoute({
+  ...common,
+  method: "get",
+  path: "/checkout/api/sessions/{id}",
+  summary: "The hosted page's view of an open or complete session (404 for any other id)",
+  request: { params: IdParam, query: NoQuery },
+  responses: {
+    200: { description: "The session", content: { "application/json": { schema: PublicSessionSchema } } },
+    ...errorResponses(404),
+  },
+});
+
+const payRoute = createRoute({
+  ...common,
+  method: "post",
+  path: "/checkout/api/sessions/{id}/pay",
+  summary: "Pay an open session with a card (tokenized into the merchant's vault)",
+  request: { params: IdParam, body: formOrJsonBody(PayBody) },
+  responses: {
+    200: { description: "Paid (or still processing)", content: { "application/json": { schema: PayAnswerSchema } } },
+    ...errorResponses(400, 402, 404, 429),
+  },
+});
+
+/** The card rules (domain/cards.ts) as a 400 naming `card[field]`, never the value. */
+function validCard(card: z.infer<typeof CardParams>) {
+  try {
+    return checkedCard(card);
+  } catch (err) {
+    if (err instanceof ApiError) throw invalidParam("parameter_invalid", err.message, err.details.param ?? "card");
+    throw err;
+  }
+}
+
+/** Registers the page endpoints; `overrides` are the payment services' (tests pass a failing processor). */
+export function registerCheckoutPage(app: App, overrides?: PaymentOverrides): void {
+  app.openapi(viewRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const found = await findSession(c.env, id);
+    if (!found || !isVisible(found.row, Math.floor(Date.now() / 1000))) throw noSuchSession(id);
+    return c.json(publicView(found.row, found.merchantName), 200);
+  });
+
+  app.openapi(payRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const found = await findSession(c.env, id);
+    if (!found) throw noSuchSession(id);
+    const card = {
+      card: validCard(body.card),
+      ...storedDetails({ name: body.name, email: body.email }, undefined),
+    };
+    const origin: EventOrigin = { requestId: c.var.requestId, idempotencyKey: null };
+    // The shopper's browser is the client: its address goes to the fraud screen, as a publishable key's would.
+    const request = {
+      client: clientFacts(c.req.raw, "publishable_key"),
+      defer: (work: Promise<unknown>) => inBackground(c, "deferred_work_failed", work),
+    };
+    const deps = paymentDeps(c.env, found.db, overrides, origin, request);
+    const source = sourceKey(c.req.header("cf-connecting-ip"));
+    try {
+      const answer = await paySession(deps, found, card, source, c.req.header("Idempotency-Key")?.slice(0, 255));
+      return c.json(answer, 200);
+    } finally {
+      if (origin.wroteEvents) {
+        inBackground(c, "webhook_dispatch_failed", dispatchMerchant(c.env, found.db, found.row.merchantId));
+      }
+    }
+  });
+}
