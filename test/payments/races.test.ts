@@ -204,11 +204,17 @@ for (const [speed, app] of [
         ]);
         const final = (await get(m, `/v1/payment_intents/${pi.id}`)).body;
         const used = (await get(m, `/v1/tokens/${tok}`)).body.used;
+        const ops = await processorOps(`${pi.id}_`);
         // One of the two won: a confirm that paid (the cancel is refused), or a cancel before it.
-        if (confirm.status === 200) expect([final.status, cancel.status]).toEqual(["succeeded", 400]);
+        // Or the cancel came while the authorization was in flight: it finished the authorization
+        // with the same key (held for review: the fraud screen's pin of the confirm's run had not
+        // landed yet, see docs/fraud.md) and voided it; the confirm answers the state it last saw.
+        if (confirm.status === 200 && final.status === "canceled") {
+          expect([cancel.status, cancel.body.status, ops]).toEqual([200, "canceled", ["authorize", "void"]]);
+        } else if (confirm.status === 200) expect([final.status, cancel.status]).toEqual(["succeeded", 400]);
         else expect([final.status, cancel.body.status, confirm.status]).toEqual(["canceled", "canceled", 400]);
         // The token is spent exactly when an authorization was attempted with it.
-        expect(used).toBe((await processorOps(`${pi.id}_`)).includes("authorize"));
+        expect(used).toBe(ops.includes("authorize"));
         await settled(m);
       }
     });
