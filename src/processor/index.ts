@@ -11,7 +11,13 @@ import { BUILTIN_CONNECTOR } from "../domain/payment-state";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
 import { type ClaimedCard, detokenize, type VaultDeps } from "../vault";
-import { type AuthorizeRequest, CardUnavailable, type FollowUpRequest, type ProcessorConnector } from "./connector";
+import {
+  type AuthorizeRequest,
+  CardUnavailable,
+  ConnectorUnreachable,
+  type FollowUpRequest,
+  type ProcessorConnector,
+} from "./connector";
 import { SimulatedProcessor } from "./simulator";
 import { type CardReader, StripeConnector } from "./stripe";
 
@@ -73,8 +79,16 @@ class AccountConnector implements ProcessorConnector {
 
   constructor(private readonly open: (merchantId: string) => Promise<ProcessorConnector>) {}
 
+  /**
+   * The account's connector. An account that cannot be opened (its credentials under a retired
+   * KEK, say) sent nothing: `ConnectorUnreachable`, so the claiming run fails the attempt over (or
+   * fails it) instead of leaving it processing.
+   */
   #of(merchantId: string): Promise<ProcessorConnector> {
-    this.#delegate ??= this.open(merchantId);
+    this.#delegate ??= this.open(merchantId).catch((err: unknown) => {
+      log("error", "connector_account_unusable", { error: err instanceof Error ? err.name : "unknown" });
+      throw new ConnectorUnreachable();
+    });
     return this.#delegate;
   }
 
