@@ -11,15 +11,16 @@ const api = `/checkout/api/sessions/${encodeURIComponent(sessionId)}`;
 
 /**
  * Card brands by prefix: the number lengths they use, the usual one (from which a failed Luhn check is
- * shown while typing) and the CVC length.
+ * shown while typing) and the CVC length. The same ranges and lengths as the gateway's card rules
+ * (src/domain/cards.ts), which check the card again.
  */
 const BRANDS = [
   { name: "American Express", re: /^3[47]/, lengths: [15], usual: 15, cvc: 4 },
-  { name: "Diners Club", re: /^3(0[0-5]|[689])/, lengths: [14, 16, 19], usual: 14, cvc: 3 },
+  { name: "Diners Club", re: /^3(0[0-5]|095|[689])/, lengths: [14, 15, 16, 17, 18, 19], usual: 14, cvc: 3 },
   { name: "JCB", re: /^35(2[89]|[3-8])/, lengths: [16, 17, 18, 19], usual: 16, cvc: 3 },
   { name: "Visa", re: /^4/, lengths: [13, 16, 19], usual: 16, cvc: 3 },
   { name: "Mastercard", re: /^(5[1-5]|222[1-9]|22[3-9]|2[3-6]|27[01]|2720)/, lengths: [16], usual: 16, cvc: 3 },
-  { name: "Discover", re: /^(6011|64[4-9]|65)/, lengths: [16, 19], usual: 16, cvc: 3 },
+  { name: "Discover", re: /^(6011|64[4-9]|65)/, lengths: [16, 17, 18, 19], usual: 16, cvc: 3 },
   { name: "UnionPay", re: /^62/, lengths: [16, 17, 18, 19], usual: 16, cvc: 3 },
 ];
 const ANY = { name: "", lengths: [12, 13, 14, 15, 16, 17, 18, 19], usual: 16, cvc: 3 };
