@@ -37,6 +37,7 @@ import { registerApiKeys } from "./routes/api-keys";
 import { registerBalance } from "./routes/balance";
 import { registerBalanceTransactions } from "./routes/balance-transactions";
 import { registerCharges } from "./routes/charges";
+import { registerHostedCheckout } from "./routes/checkout-hosted";
 import { registerCheckoutPage } from "./routes/checkout-page";
 import { registerCheckoutSessions } from "./routes/checkout-sessions";
 import { registerCustomers } from "./routes/customers";
@@ -135,6 +136,7 @@ export function createApp(options: AppOptions = {}): App {
   registerCustomers(app);
   registerCheckoutSessions(app);
   registerCheckoutPage(app, options.payments);
+  registerHostedCheckout(app);
   registerPaymentMethods(app);
   registerTokens(app);
   registerRadarValueLists(app);
@@ -248,7 +250,9 @@ function allowedMethods(app: App, path: string): string[] {
   const methods = new Set<string>();
   for (const route of app.routes) {
     if (route.method === "ALL" || route.path.includes("*")) continue;
-    const pattern = new RegExp(`^${route.path.replace(/:[^/]+/g, "[^/]+")}$`);
+    // A parameter with its own pattern (`:id{cs_…}`, no braces inside) matches only that; any other, one segment.
+    const source = route.path.replace(/:\w+(?:\{([^}/]+)\})?/g, (_, own?: string) => (own ? `(?:${own})` : "[^/]+"));
+    const pattern = new RegExp(`^${source}$`);
     if (pattern.test(path)) methods.add(route.method);
   }
   return [...methods].sort();

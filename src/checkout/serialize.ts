@@ -3,6 +3,7 @@
  * fields edgepay supports), its line items as a list, and the public view the page endpoints show.
  */
 import type { LineItem, SessionRow } from "../db/checkout-sessions";
+import { exponent, isCurrency } from "../domain/currencies";
 
 /** The stored line items of a session. */
 export function lineItemsOf(row: Pick<SessionRow, "lineItems">): LineItem[] {
@@ -63,7 +64,7 @@ export function successRedirect(row: Pick<SessionRow, "id" | "successUrl">): str
 
 /**
  * What the hosted page may show of a session (and nothing else): the merchant's name, the amounts
- * and item names, where "back" goes, and where success goes once it is complete.
+ * and item names (with the currency's exponent, to write them), where "back" goes, and where success goes once it is complete.
  */
 export function publicView(row: SessionRow, merchantName: string) {
   return {
@@ -73,6 +74,8 @@ export function publicView(row: SessionRow, merchantName: string) {
     merchant: { name: merchantName },
     amount_total: row.amountTotal,
     currency: row.currency,
+    // Decimals of the minor unit as edgepay (and Stripe) write it, which ISO 4217 contradicts for a few (isk, mga, …).
+    currency_exponent: isCurrency(row.currency) ? exponent(row.currency) : 2,
     line_items: lineItemsOf(row).map((i) => ({
       name: i.name,
       quantity: i.quantity,

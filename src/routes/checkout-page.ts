@@ -1,6 +1,6 @@
 /**
- * The page endpoints of hosted checkout (`/checkout/api/…`), for the page a later slice serves at
- * `/checkout/<cs id>`. No merchant credential is read here, or accepted in place of the session id:
+ * The page endpoints of hosted checkout (`/checkout/api/…`), for the page served at `/checkout/<cs id>`
+ * (routes/checkout-hosted.ts). No merchant credential is read here, or accepted in place of the session id:
  * the id (48 random base62 characters) is the capability, and it reaches only its own session and
  * that session's PaymentIntent. Card numbers are never echoed: a bad card is a 400 naming
  * `card[number]` (etc.) without its value; a decline is the 402 card error with `decline_code`.
@@ -36,6 +36,9 @@ const PublicSessionSchema = z
     merchant: z.object({ name: z.string() }),
     amount_total: z.int(),
     currency: z.string(),
+    currency_exponent: z
+      .int()
+      .openapi({ description: "Decimals of the currency's minor unit as edgepay writes amounts (0, 2 or 3)." }),
     line_items: z.array(z.object({ name: z.string(), quantity: z.int(), amount: z.int() })),
     success_url: z.string().nullable().openapi({ description: "Where to go, once complete (with `session_id`)." }),
     cancel_url: z.string().nullable(),

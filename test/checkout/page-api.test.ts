@@ -56,6 +56,7 @@ describe("checkout page: paying", () => {
       merchant: { name: "Corner Shop" },
       amount_total: 3500,
       currency: "usd",
+      currency_exponent: 2,
       line_items: [
         { name: "T-shirt", quantity: 2, amount: 3000 },
         { name: "Socks", quantity: 1, amount: 500 },
