@@ -103,6 +103,31 @@ describe("3-D Secure test cards", () => {
   });
 });
 
+describe("4000002500003155: required unless off-session with a card set up before", () => {
+  it("off-session with the card saved to the customer authorizes without a challenge; on-session is challenged", async () => {
+    const m = await newMerchant();
+    const customer = (await post(m, "/v1/customers", { email: "a@shop.example" })).body.id as string;
+    const pm = await paymentMethod(m, CARDS.setup);
+    expect((await post(m, `/v1/payment_methods/${pm}/attach`, { customer })).status).toBe(200);
+    const base = { amount: 1000, currency: "usd", customer, payment_method: pm, confirm: "true", return_url: RETURN };
+    const off = await post(m, "/v1/payment_intents", { ...base, off_session: "true" });
+    expect(off.body.status).toBe("succeeded");
+    const on = await post(m, "/v1/payment_intents", base);
+    expect(on.body.status).toBe("requires_action");
+    const always = await paymentMethod(m, CARDS.always);
+    await post(m, `/v1/payment_methods/${always}/attach`, { customer });
+    const offAlways = await post(m, "/v1/payment_intents", { ...base, payment_method: always, off_session: "true" });
+    expect(offAlways.body.status).toBe("requires_action");
+    await settled(m);
+  });
+
+  it("off-session with a card not saved to a customer is challenged", async () => {
+    const m = await newMerchant();
+    const c = await challenged(m, CARDS.setup, { off_session: "true" });
+    expect(c.url).toContain("/3ds/payatt_");
+  });
+});
+
 describe("completing the challenge", () => {
   it("authorizes and captures (automatic), then returns to return_url with Stripe's parameters", async () => {
     const m = await newMerchant();
