@@ -54,6 +54,7 @@ import { registerRadarValueLists } from "./routes/radar-value-lists";
 import { registerRefunds } from "./routes/refunds";
 import { registerReporting } from "./routes/reporting";
 import { registerReviews } from "./routes/reviews";
+import { registerThreeDSecure } from "./routes/three-d-secure";
 import { registerTokens } from "./routes/tokens";
 import { registerWebhookAttempts } from "./routes/webhook-attempts";
 import { registerWebhookEndpoints } from "./routes/webhook-endpoints";
@@ -137,6 +138,7 @@ export function createApp(options: AppOptions = {}): App {
   registerCheckoutSessions(app);
   registerCheckoutPage(app, options.payments);
   registerHostedCheckout(app);
+  registerThreeDSecure(app, options.payments);
   registerPaymentMethods(app);
   registerTokens(app);
   registerRadarValueLists(app);

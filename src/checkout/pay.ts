@@ -14,11 +14,13 @@ import {
   sessionById,
 } from "../db/checkout-sessions";
 import { CHECKOUT_SESSION_FAILURES } from "../domain/limits";
+import type { AuthenticateOp } from "../domain/payment-state";
 import { chargeCheckoutFailure, checkoutBudget } from "../durable/checkout-throttle";
 import { ApiError } from "../errors";
 import { isSessionId } from "../lib/ids";
 import { confirmIntent } from "../payments/actions";
 import type { PaymentDeps } from "../payments/deps";
+import { isLive, nextActionJson } from "../payments/serialize";
 import { createPaymentMethod, type NewCard } from "../vault";
 import { isPaid, noSuchSession, settleSession } from "./index";
 import { successRedirect } from "./serialize";
@@ -36,8 +38,15 @@ export function isVisible(row: SessionRow, now: number): boolean {
   return row.status === "complete" || (row.status === "open" && now < row.expiresAt);
 }
 
-/** What a payment through the page answers: the session complete (and where to go), or still processing. */
-export type PayAnswer = { status: "complete"; redirect: string } | { status: "processing" };
+/**
+ * What a payment through the page answers: the session complete (and where to go), still
+ * processing, or waiting for the card's 3-D Secure challenge (where to send the shopper: the
+ * challenge returns to `/checkout/<cs id>/return`, see `returnFromChallenge`).
+ */
+export type PayAnswer =
+  | { status: "complete"; redirect: string }
+  | { status: "processing" }
+  | { status: "requires_action"; redirect: string };
 
 /** The 429 of a spent failure budget. */
 function tooMany(message: string, retryAfterSec: number): ApiError {
@@ -68,6 +77,7 @@ export async function paySession(
   card: NewCard,
   source: string,
   requestKey: string | undefined,
+  gateway: string,
 ): Promise<PayAnswer> {
   const { row } = found;
   if (!isVisible(row, deps.now())) throw noSuchSession(row.id);
@@ -86,6 +96,7 @@ export async function paySession(
       row.paymentIntent,
       method.id,
       requestKey && `cs:${row.id}:${requestKey}`,
+      { authenticate: authenticateFor(deps, gateway, row.id) },
     );
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
@@ -105,7 +116,26 @@ export async function paySession(
     }
     throw err;
   }
+  const challenge = nextActionJson(intent.nextAction ?? null);
+  if (intent.status === "requires_action" && challenge) {
+    return { status: "requires_action", redirect: challenge.redirect_to_url.url };
+  }
   if (!isPaid(intent.status)) return { status: "processing" };
   const after = await settleSession(deps, row);
   return { status: "complete", redirect: successRedirect(after) };
+}
+
+/** The 3-D Secure request of a page payment (test mode): the challenge returns to the session's return path. */
+function authenticateFor(deps: PaymentDeps, gateway: string, id: string): AuthenticateOp | undefined {
+  return isLive(deps.env) ? undefined : { origin: gateway, returnUrl: `${gateway}/checkout/${id}/return` };
+}
+
+/**
+ * Where the shopper goes back from a challenge of the session's payment: the success URL once the
+ * session is complete (its intent paid), else the page again (`redirect_status=failed`: another card).
+ */
+export async function returnFromChallenge(deps: PaymentDeps, found: FoundSession, gateway: string): Promise<string> {
+  const after = await settleSession(deps, found.row);
+  if (after.status === "complete") return successRedirect(after);
+  return `${gateway}/checkout/${after.id}?redirect_status=failed`;
 }

@@ -14,6 +14,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import {
+  authentications,
   balanceTransactions,
   charges,
   checkoutSessions,
@@ -70,6 +71,7 @@ const OWNED: readonly Owned[] = [
   { name: "tokens", table: tokens, where: (m) => eq(tokens.merchantId, m) },
   { name: "token_redemptions", table: tokenRedemptions, where: (m) => eq(tokenRedemptions.merchantId, m) },
   { name: "payment_intents", table: paymentIntents, where: (m) => eq(paymentIntents.merchantId, m) },
+  { name: "authentications", table: authentications, where: (m) => eq(authentications.merchantId, m) },
   { name: "checkout_sessions", table: checkoutSessions, where: (m) => eq(checkoutSessions.merchantId, m) },
   {
     name: "payment_intent_versions",

@@ -55,6 +55,7 @@ export function draftIntent(fields: IntentDraftFields): IntentRow {
     customer: null,
     setupFutureUsage: null,
     review: null,
+    nextAction: null,
     processorReference: null,
     connector: null,
     lastPaymentError: null,

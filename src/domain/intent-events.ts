@@ -28,7 +28,13 @@ export type IntentChangeKind =
   | "void_refused"
   | "canceled"
   /** A review holding the intent was approved: it may be captured (the review tells it: `review.closed`). */
-  | "review_approved";
+  | "review_approved"
+  /** The issuer wants the card authenticated (3-D Secure): the intent waits in requires_action. */
+  | "action_required"
+  /** The shopper failed the challenge: back to requires_payment_method (no charge: nothing was sent). */
+  | "authentication_failed"
+  /** The challenge expired unanswered (the sweep): back to requires_payment_method. */
+  | "authentication_expired";
 
 /** An event a change emits, and whether `data.object` is the intent or its latest charge. */
 export interface IntentEvent {
@@ -69,7 +75,11 @@ function eventsOf(kind: IntentChangeKind, batch: readonly IntentChangeKind[], af
     case "failed_over":
       // The attempt failed, the payment did not: it is still processing on the next connector.
       return [ch("failed")];
+    case "action_required":
+      return [pi("requires_action")];
     case "payment_method_unavailable":
+    case "authentication_failed":
+    case "authentication_expired":
       // Nothing reached the processor, so there is no charge: only the intent failed.
       return [pi("payment_failed")];
     case "captured":

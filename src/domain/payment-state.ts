@@ -4,16 +4,20 @@
  * compare-and-swap on the intent's version; nothing here does I/O.
  *
  * requires_payment_method → requires_confirmation → processing → requires_capture → succeeded, or canceled.
+ * An authorization whose card the (simulated) issuer wants authenticated stops at `requires_action`
+ * before the processor is called, until the 3-D Secure challenge is completed (a new authorization
+ * claim) or failed (back to requires_payment_method); see domain/three-d-secure.ts.
  * `processing` always carries a pending processor operation (authorize, capture or void) whose
  * processor-side idempotency key lets a retry reconcile an unknown outcome instead of repeating it.
  */
 import type { Currency } from "./currencies";
 import { type AmountError, checkAmount } from "./money";
 
-/** Stripe's PaymentIntent statuses (edgepay never enters requires_action: no 3-D Secure yet). */
+/** Stripe's PaymentIntent statuses (`requires_action`: a 3-D Secure challenge is pending). */
 export const INTENT_STATUSES = [
   "requires_payment_method",
   "requires_confirmation",
+  "requires_action",
   "processing",
   "requires_capture",
   "succeeded",
@@ -37,6 +41,18 @@ export interface PendingOp {
   fallback?: RouteChoice;
   /** For a failover authorization: the key of the attempt it replaces, under which the fraud screen judged the payment. */
   screened?: string;
+  /** For an authorization: ask the issuer whether the card must be authenticated first (3-D Secure). */
+  authenticate?: AuthenticateOp;
+}
+
+/** Where a 3-D Secure challenge of an authorization lives and returns to (see domain/three-d-secure.ts). */
+export interface AuthenticateOp {
+  /** The gateway's public origin (`https://host`): the challenge page is `<origin>/3ds/<payatt id>`. */
+  origin: string;
+  /** The merchant's `return_url`, or null (the page shows the result). */
+  returnUrl: string | null;
+  /** The confirm was `off_session` (the customer is not present). */
+  offSession?: true;
 }
 
 /**
@@ -87,6 +103,8 @@ export type Decision<T> = ({ ok: true } & T) | Refusal;
 export type Resume = { ok: true; mode: "resume"; own: boolean };
 
 const UNCONFIRMED: readonly IntentStatus[] = ["requires_payment_method", "requires_confirmation"];
+/** Where a confirm starts a new attempt: a pending challenge is then void (its intent moved on). */
+const CONFIRMABLE: readonly IntentStatus[] = [...UNCONFIRMED, "requires_action"];
 
 function unexpected(status: IntentStatus, action: string): Refusal {
   return {
@@ -116,7 +134,7 @@ export function decideConfirm(s: IntentState, requested: string | null): Decisio
       s.pendingOp.kind === "authorize" || (s.pendingOp.kind === "capture" && s.captureMethod === "automatic");
     return { ok: true, mode: "resume", own: ours && (requested === null || requested === s.paymentMethod) };
   }
-  if (!UNCONFIRMED.includes(s.status)) return unexpected(s.status, "confirm");
+  if (!CONFIRMABLE.includes(s.status)) return unexpected(s.status, "confirm");
   if (!s.paymentMethod && requested === null) {
     return {
       ok: false,
@@ -163,10 +181,10 @@ export function decideCapture(
   return { ok: true, mode: "capture", amount };
 }
 
-/** Cancel: free before confirmation, a processor void from requires_capture, refused otherwise. */
+/** Cancel: free before authorization (also during a challenge), a processor void from requires_capture, refused otherwise. */
 export function decideCancel(s: IntentState): Decision<{ mode: "simple" } | { mode: "void"; amount: number }> | Resume {
   if (s.pendingOp) return { ok: true, mode: "resume", own: s.pendingOp.kind === "void" };
-  if (UNCONFIRMED.includes(s.status)) return { ok: true, mode: "simple" };
+  if (CONFIRMABLE.includes(s.status)) return { ok: true, mode: "simple" };
   if (s.status === "requires_capture") return { ok: true, mode: "void", amount: s.amountCapturable };
   return unexpected(s.status, "cancel");
 }

@@ -12,6 +12,7 @@ import {
   routesByCard,
   routingSnapshot,
 } from "../connectors/route";
+import { authenticationsExpired } from "../db/authentications";
 import { RequestAlreadyRan } from "../db/errors";
 import { type ClaimShape, claimWhere, insertClaimed } from "../db/intent-claims";
 import { captureAmount, captureGuard, guardable, guardValues } from "../db/intent-guards";
@@ -25,7 +26,7 @@ import {
 } from "../db/payment-intents";
 import { refundsPendingBefore } from "../db/refunds";
 import { findPaymentMethod, type PaymentMethodRow } from "../db/vault";
-import { decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
+import { type AuthenticateOp, decideCancel, decideCapture, decideConfirm } from "../domain/payment-state";
 import type { RoutingFacts } from "../domain/routing";
 import { ApiError } from "../errors";
 import { log } from "../lib/log";
@@ -36,6 +37,7 @@ import { act, claim, loadIntent, recorded, refuse, runPending, type Step, stateO
 import { runRefund } from "./refunds";
 import { checkCardOwner, checkCustomer, type SetupFutureUsage } from "./saved-cards";
 import { isLive } from "./serialize";
+import { expireChallenge } from "./three-d-secure";
 
 /** Cancellation reasons a merchant may give (`automatic` is reserved for expiry). */
 export const CANCELLATION_REASONS = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"] as const;
@@ -51,6 +53,8 @@ function tokenLost(err: unknown): never {
 /** What a confirm may set on the intent besides its payment method. */
 export interface ConfirmOptions {
   setupFutureUsage?: SetupFutureUsage;
+  /** Ask the simulated issuer whether the card must be authenticated first (3-D Secure; test mode). */
+  authenticate?: AuthenticateOp;
 }
 
 /** The claim of an authorization with `card` on `route` (spending a tok_ in the same batch). */
@@ -68,9 +72,12 @@ function authorizeClaim(
     {
       paymentMethod: card?.method.id ?? row.paymentMethod,
       lastPaymentError: null,
+      // A new attempt voids the challenge of an earlier one.
+      nextAction: null,
       ...(options.setupFutureUsage === undefined ? {} : { setupFutureUsage: options.setupFutureUsage }),
     },
     route,
+    options.authenticate ? { authenticate: options.authenticate } : {},
   );
   if (card) change.extra = card.spend(row.id, now);
   return change;
@@ -183,20 +190,25 @@ export async function confirmIntent(
  * unusable card, a retry under the same idempotency key, a token spent meanwhile) takes the path
  * that reads first (`createConfirmedRead`), which answers it.
  */
-export async function createConfirmed(deps: PaymentDeps, draft: IntentRow, paymentMethod: string): Promise<IntentRow> {
+export async function createConfirmed(
+  deps: PaymentDeps,
+  draft: IntentRow,
+  paymentMethod: string,
+  options: ConfirmOptions = {},
+): Promise<IntentRow> {
   const snapshot = await routingSnapshot(deps.db, draft.merchantId);
   requireConnector(snapshot, modeOf(deps));
   // A route that depends on the card needs the card read before the claim: the path that reads first.
-  if (routesByCard(snapshot)) return createConfirmedRead(deps, draft, paymentMethod, snapshot);
+  if (routesByCard(snapshot)) return createConfirmedRead(deps, draft, paymentMethod, snapshot, options);
   const route = await routeOf(deps, snapshot, draft, undefined);
-  const step = confirmStep(draft, paymentMethod, undefined, deps.now(), route);
+  const step = confirmStep(draft, paymentMethod, undefined, deps.now(), route, options);
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
   const card = { ref: paymentMethod, usedBy: draft.id, now: deps.now() };
   const claimed = await insertClaimed(deps.db, draft, step.change, card, deps.origin).catch((err: unknown) => {
     if (isUniqueViolation(err, "payment_intents") || isTokenSpent(err)) return undefined;
     throw err;
   });
-  if (!claimed) return createConfirmedRead(deps, draft, paymentMethod, snapshot);
+  if (!claimed) return createConfirmedRead(deps, draft, paymentMethod, snapshot, options);
   const ran = await runPending(deps, claimed.row, { record: claimed.card, ownsCvc: true }, { claimed: true });
   return answer(ran.row, ran.answer);
 }
@@ -211,21 +223,28 @@ async function createConfirmedRead(
   draft: IntentRow,
   paymentMethod: string,
   snapshot: RoutingSnapshot,
+  options: ConfirmOptions,
 ): Promise<IntentRow> {
   const resolved = await resolveFor(deps, draft, paymentMethod);
   if (!("method" in resolved)) return resume(deps, resolved);
   const route = await routeOf(deps, snapshot, draft, resolved.sealed.record);
-  const step = confirmStep(draft, resolved.method.id, resolved, deps.now(), route);
+  const step = confirmStep(draft, resolved.method.id, resolved, deps.now(), route, options);
   if (step.kind !== "change") throw new Error("a new intent has no pending operation");
   const row = await insertIntent(deps.db, draft, deps.origin, step.change).catch(tokenLost);
   if (row.id !== draft.id) {
     // An intent inserted without its claim (an older create) is confirmed now.
     if (row.version === 1) {
-      return act(deps, row.merchantId, row.id, (r) => confirmStep(r, resolved.method.id, resolved, deps.now(), route), {
-        known: row,
-        card: resolved.sealed,
-        onBatchError: tokenLost,
-      });
+      return act(
+        deps,
+        row.merchantId,
+        row.id,
+        (r) => confirmStep(r, resolved.method.id, resolved, deps.now(), route, options),
+        {
+          known: row,
+          card: resolved.sealed,
+          onBatchError: tokenLost,
+        },
+      );
     }
     return resume(deps, row);
   }
@@ -360,7 +379,7 @@ export function cancelIntent(
             kind: "change",
             change: {
               kind: "canceled",
-              patch: { status: "canceled", cancellationReason: reason, canceledAt: deps.now() },
+              patch: { status: "canceled", cancellationReason: reason, canceledAt: deps.now(), nextAction: null },
             },
           };
       }
@@ -380,10 +399,10 @@ export interface SweepReport {
 
 /**
  * The scheduled sweep: voids authorizations older than 7 days (cancellation_reason `automatic`) and
- * finishes pending operations and refunds whose outcome was unknown, through the same paths as
- * requests. Oldest first, one row at a time (a failing row is logged and skipped), within a time
- * budget shared out between the three passes (half, a quarter, a quarter, each unused part passed
- * on); running it twice at once is safe (compare-and-swap, same processor keys). Rows of the
+ * finishes pending operations and refunds whose outcome was unknown, and returns intents whose
+ * 3-D Secure challenge expired to requires_payment_method, through the same paths as requests.
+ * Oldest first, one row at a time (a failing row is logged and skipped), within a time budget
+ * shared out between the four passes (50%, 20%, 10%, 20%, each unused part passed on); running it twice at once is safe (compare-and-swap, same processor keys). Rows of the
  * merchants in `skip` (being moved between shards, or a finished move's stale copy) are left alone.
  */
 export async function sweepPayments(
@@ -429,9 +448,13 @@ export async function sweepPayments(
     }
     return current.status !== "processing";
   });
-  await each(0.75, await refundsPendingBefore(deps.db, now - graceSeconds, batch, except), async (refund) => {
+  await each(0.7, await refundsPendingBefore(deps.db, now - graceSeconds, batch, except), async (refund) => {
     return (await runRefund(deps, refund)).status !== "pending";
   });
+  // 3-D Secure challenges left unanswered: their intents go back to requires_payment_method.
+  await each(0.8, await authenticationsExpired(deps.db, now, batch, except), (challenge) =>
+    expireChallenge(deps, challenge),
+  );
   await each(1, await intentsAuthorizedBefore(deps.db, now - AUTHORIZATION_TTL_SECONDS, batch, except), async (row) => {
     const done = await cancelIntent(deps, row.merchantId, row.id, "automatic");
     if (done.status === "canceled") report.expired++;

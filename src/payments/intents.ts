@@ -43,6 +43,7 @@ import type { PaymentDeps } from "./deps";
 import { reviewWrites } from "./review-hold";
 import { outcomeSavesCard } from "./saved-cards";
 import { isLive } from "./serialize";
+import { challengeFirst } from "./three-d-secure";
 
 /** Read-model of a row for the state machine. */
 export function stateOf(row: IntentRow): IntentState {
@@ -218,7 +219,8 @@ export async function recorded(
 
 /**
  * Moves the intent into `processing` with a new pending operation (the claim). An authorization
- * names its `route` (connector and fallback), which becomes the intent's connector.
+ * names its `route` (connector and fallback), which becomes the intent's connector, and may ask
+ * the issuer first whether its card must be authenticated (`more.authenticate`, see three-d-secure.ts).
  */
 export function claim(
   row: IntentRow,
@@ -226,10 +228,11 @@ export function claim(
   amount: number,
   patch: IntentChange["patch"] = {},
   route?: Route,
+  more: Pick<PendingOp, "authenticate"> = {},
 ): IntentChange {
   // One key per operation, derived from the intent and the version the claim creates; an automatic
   // capture's key is fixed here too (the version its authorization's outcome creates).
-  const op: PendingOp = { kind, key: opKey(row.id, kind, row.version + 1), amount };
+  const op: PendingOp = { kind, key: opKey(row.id, kind, row.version + 1), amount, ...more };
   if (kind === "authorize" && row.captureMethod === "automatic") op.capture = opKey(row.id, "capture", row.version + 2);
   const routed: IntentChange["patch"] = {};
   if (route) {
@@ -259,6 +262,9 @@ export interface Ran {
 export async function runPending(deps: PaymentDeps, row: IntentRow, card?: ClaimedCard, run: Run = {}): Promise<Ran> {
   const op = stateOf(row).pendingOp;
   if (row.status !== "processing" || !op) return { row, answer: null };
+  // 3-D Secure is decided before the fraud screen and the processor: a challenge sends nothing.
+  const challenge = await challengeFirst(deps, row, op, card);
+  if (challenge) return recordChallenge(deps, row, op, challenge);
   // The fraud screen decides before the processor is called; a blocked attempt never reaches it.
   // A failover attempt keeps the verdict of the attempt it replaces (the same payment, screened once).
   const screening =
@@ -369,6 +375,29 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
   // key, and the next retry or the sweep records it. Nothing was lost; tell the caller to retry.
   await forget();
   log("warn", "payment_outcome_unrecorded", { intent: row.id, operation: op.kind });
+  throw lockTimeout();
+}
+
+/**
+ * Records that the authorization `op` waits for a 3-D Secure challenge (`challenge` builds the
+ * change from the intent as it stands), unless another run of the same key recorded an outcome first.
+ */
+async function recordChallenge(
+  deps: PaymentDeps,
+  row: IntentRow,
+  op: PendingOp,
+  challenge: (current: IntentRow) => IntentChange,
+): Promise<Ran> {
+  let current = row;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) {
+      await backoff(attempt);
+      current = await loadIntent(deps, row.merchantId, row.id);
+    }
+    if (stateOf(current).pendingOp?.key !== op.key) return { row: current, answer: null };
+    const done = await changeIntent(deps.db, current, challenge(current), deps.origin, deps.now());
+    if (done) return { row: done, answer: { kind: "ok" } };
+  }
   throw lockTimeout();
 }
 

@@ -5,16 +5,25 @@ import type { IntentRow } from "../db/payment-intents";
 import type { RefundRow } from "../db/refunds";
 import type { FraudVerdict } from "../domain/fraud-verdict";
 import type { IntentStatus } from "../domain/payment-state";
+import type { StoredNextAction } from "../domain/three-d-secure";
 import type { Metadata } from "../lib/params";
 import type { BillingDetails } from "../vault";
 
 /** Stripe's `last_payment_error` as stored on an intent. */
 export interface LastPaymentError {
-  type: "card_error";
+  /** `invalid_request_error` for a failed 3-D Secure authentication (no decline: nothing was sent). */
+  type: "card_error" | "invalid_request_error";
   code: string;
-  decline_code: string;
+  decline_code?: string;
   message: string;
   payment_method: { id: string } | null;
+}
+
+/** The `next_action` of an intent in requires_action (Stripe's `redirect_to_url`), or null. */
+export function nextActionJson(stored: string | null) {
+  if (stored === null) return null;
+  const n = JSON.parse(stored) as StoredNextAction;
+  return { type: "redirect_to_url" as const, redirect_to_url: { url: n.url, return_url: n.returnUrl } };
 }
 
 /** The PaymentIntent object. `amount_refunded` is an edgepay extension (Stripe keeps it on the charge). */
@@ -41,6 +50,7 @@ export function intentJson(row: IntentRow, livemode: boolean) {
     latest_charge: row.latestCharge,
     livemode,
     metadata: JSON.parse(row.metadata) as Metadata,
+    next_action: nextActionJson(row.nextAction ?? null),
     payment_method: row.paymentMethod,
     payment_method_types: ["card"],
     // The open Radar review holding the intent (null once approved or canceled); older snapshots predate the column.
@@ -190,7 +200,7 @@ export function chargeOfIntent(row: IntentRow): ChargeRow {
     paymentMethod: row.paymentMethod ?? error?.payment_method?.id ?? null,
     failureCode: failed ? error.code : null,
     failureMessage: failed ? error.message : null,
-    outcomeReason: failed ? error.decline_code : null,
+    outcomeReason: failed ? (error.decline_code ?? null) : null,
     risk: null,
     connector: null,
     routingRule: null,

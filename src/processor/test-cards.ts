@@ -4,6 +4,7 @@
  */
 import { luhnValid } from "../domain/cards";
 import type { DeclineCode } from "../domain/outcome";
+import type { AuthenticationRule } from "../domain/three-d-secure";
 
 /** A card's scripted behaviour at authorization. */
 export type CardBehaviour =
@@ -37,6 +38,20 @@ const DECLINES: Record<string, { code: DeclineCode; declineCode: string }> = {
   "4000000000000101": { code: "incorrect_cvc", declineCode: "incorrect_cvc" },
   "4000000000000119": { code: "processing_error", declineCode: "processing_error" },
   "4100000000000019": { code: "card_declined", declineCode: "fraudulent" },
+  // 3-D Secure required, then declined once authenticated.
+  "4000008400001629": { code: "card_declined", declineCode: "generic_decline" },
+};
+
+/**
+ * The simulated issuer's 3-D Secure test cards (Stripe's numbers) and their rule; the gateway asks
+ * before the processor authorizes (payments/three-d-secure.ts). After a completed challenge each
+ * authorizes as `behaviourFor` says.
+ */
+export const THREE_D_SECURE_CARDS: Readonly<Record<string, AuthenticationRule>> = {
+  "4000002500003155": "unless_set_up",
+  "4000002760003184": "always",
+  "4000000000003220": "always",
+  "4000008400001629": "always",
 };
 
 /** The simulator's behaviour for a card number; unknown valid numbers are approved. */

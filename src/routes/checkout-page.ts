@@ -7,7 +7,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { noSuchSession } from "../checkout";
-import { findSession, isVisible, paySession } from "../checkout/pay";
+import { findSession, isVisible, paySession, returnFromChallenge } from "../checkout/pay";
 import { publicView } from "../checkout/serialize";
 import type { EventOrigin } from "../db/events";
 import { sourceKey } from "../domain/limits";
@@ -54,7 +54,12 @@ const PayBody = z
   .openapi("CheckoutPagePay");
 
 const PayAnswerSchema = z
-  .object({ status: z.enum(["complete", "processing"]), redirect: z.string().optional() })
+  .object({
+    status: z.enum(["complete", "processing", "requires_action"]),
+    redirect: z.string().optional().openapi({
+      description: "complete: the success URL; requires_action: the card's 3-D Secure challenge page.",
+    }),
+  })
   .openapi("CheckoutPagePayResult");
 
 const common = { tags: ["Checkout page"], security: [] };
@@ -120,8 +125,25 @@ export function registerCheckoutPage(app: App, overrides?: PaymentOverrides): vo
     const deps = paymentDeps(c.env, found.db, overrides, origin, request);
     const source = sourceKey(c.req.header("cf-connecting-ip"));
     try {
-      const answer = await paySession(deps, found, card, source, c.req.header("Idempotency-Key")?.slice(0, 255));
+      const gateway = new URL(c.req.url).origin;
+      const key = c.req.header("Idempotency-Key")?.slice(0, 255);
+      const answer = await paySession(deps, found, card, source, key, gateway);
       return c.json(answer, 200);
+    } finally {
+      if (origin.wroteEvents) {
+        inBackground(c, "webhook_dispatch_failed", dispatchMerchant(c.env, found.db, found.row.merchantId));
+      }
+    }
+  });
+
+  // The return from a 3-D Secure challenge of the session's payment: a plain browser redirect.
+  app.get("/checkout/:id/return", async (c) => {
+    const found = await findSession(c.env, c.req.param("id"));
+    if (!found) throw noSuchSession(c.req.param("id"));
+    const origin: EventOrigin = { requestId: c.var.requestId, idempotencyKey: null };
+    const deps = paymentDeps(c.env, found.db, overrides, origin);
+    try {
+      return c.redirect(await returnFromChallenge(deps, found, new URL(c.req.url).origin), 303);
     } finally {
       if (origin.wroteEvents) {
         inBackground(c, "webhook_dispatch_failed", dispatchMerchant(c.env, found.db, found.row.merchantId));

@@ -14,6 +14,7 @@ import { intentForCaller } from "../payments/client-secret";
 import { intentJson, isLive } from "../payments/serialize";
 import type { App } from "../types";
 import {
+  authenticateOf,
   compatParams,
   exclusivePaymentMethod,
   IntentIdParam,
@@ -97,6 +98,7 @@ export function registerPaymentIntentActions(app: App): void {
     }
     // The card is checked (a 402 names it) before anything is read, and made only if the intent takes it.
     if (body.payment_method_data) newCardOf(body.payment_method_data, "payment_method_data");
+    const authenticate = authenticateOf(c.req.url, isLive(c.env), body);
     const pm = laterPaymentMethod(deps, merchantId, body, {
       live: isLive(c.env),
       requestKey: c.var.idempotencyKey,
@@ -105,6 +107,7 @@ export function registerPaymentIntentActions(app: App): void {
     });
     const row = await confirmIntent(deps, merchantId, c.req.valid("param").id, pm, c.var.idempotencyKey, {
       setupFutureUsage: body.setup_future_usage,
+      authenticate,
     });
     return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
   });

@@ -1,12 +1,13 @@
 /** Wire schemas shared by the PaymentIntent route modules, and the intent-scoped request helpers. */
 import { z } from "@hono/zod-openapi";
 import { isCurrency } from "../domain/currencies";
-import { INTENT_STATUSES } from "../domain/payment-state";
+import { type AuthenticateOp, INTENT_STATUSES } from "../domain/payment-state";
 import { expandableId } from "../expand";
 import { boolParam } from "../lib/params";
 import type { PaymentDeps } from "../payments/deps";
 import { checkCustomer, paymentMethodFromData, SETUP_FUTURE_USAGES } from "../payments/saved-cards";
 import { resolveTestId } from "../vault/test-ids";
+import { checkRedirectUrl } from "./checkout-session-schemas";
 import { newCardOf, PaymentMethodParams } from "./payment-method-schemas";
 
 /** Moved to lib/params.ts (webhook endpoints merge metadata too); re-exported for the intent routes. */
@@ -35,9 +36,9 @@ export const PaymentIntentSchema = z
     description: z.string().nullable(),
     last_payment_error: z
       .object({
-        type: z.literal("card_error"),
+        type: z.enum(["card_error", "invalid_request_error"]),
         code: z.string(),
-        decline_code: z.string(),
+        decline_code: z.string().optional(),
         message: z.string(),
         payment_method: z.object({ id: z.string() }).nullable(),
       })
@@ -45,6 +46,16 @@ export const PaymentIntentSchema = z
     latest_charge: expandableId(z.string().nullable(), "charge"),
     livemode: z.boolean(),
     metadata: z.record(z.string(), z.string()),
+    next_action: z
+      .object({
+        type: z.literal("redirect_to_url"),
+        redirect_to_url: z.object({ url: z.string(), return_url: z.string().nullable() }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "While `requires_action`: send the customer to `redirect_to_url.url` (the 3-D Secure challenge); they come back to `return_url` with `payment_intent`, `payment_intent_client_secret` and `redirect_status`.",
+      }),
     payment_method: expandableId(z.string().nullable(), "payment_method"),
     payment_method_types: z.array(z.string()),
     review: z.string().nullable().openapi({
@@ -106,7 +117,10 @@ export const compatParams = {
     .url({ protocol: /^https?$/ })
     .max(2048)
     .optional()
-    .openapi({ description: "Validated; kept for the 3-D Secure redirect (not used yet)." }),
+    .openapi({
+      description:
+        "Where the customer returns after a 3-D Secure challenge (https; http to localhost in test mode). Without it, the challenge page shows the result.",
+    }),
 };
 
 /** `customer` on create and update: a `cus_` of the merchant (anything else is a 404 naming it). */
@@ -177,5 +191,25 @@ export function laterPaymentMethod(...args: Parameters<typeof requestedPaymentMe
   return async (intent: { customer: string | null; setupFutureUsage: string | null }) => {
     const saves = intent.customer !== null && (options.fresh === true || intent.setupFutureUsage !== null);
     return (await requestedPaymentMethod(deps, merchantId, body, { ...options, fresh: saves })) as string;
+  };
+}
+
+/**
+ * What a confirm asks of the simulated issuer (3-D Secure, docs/three-d-secure.md): the gateway's
+ * origin (the challenge page's), the `return_url` (checked as checkout's redirect URLs: a 400 naming
+ * it) and `off_session`. Undefined on a live deployment, where no simulated issuer answers.
+ */
+export function authenticateOf(
+  requestUrl: string,
+  live: boolean,
+  body: { return_url?: string; off_session?: boolean | string },
+): AuthenticateOp | undefined {
+  if (body.return_url !== undefined) checkRedirectUrl(body.return_url, "return_url", live);
+  if (live) return undefined;
+  const offSession = body.off_session !== undefined && body.off_session !== false;
+  return {
+    origin: new URL(requestUrl).origin,
+    returnUrl: body.return_url ?? null,
+    ...(offSession ? { offSession: true as const } : {}),
   };
 }

@@ -23,6 +23,7 @@ import { intentJson, isLive } from "../payments/serialize";
 import { updateIntent } from "../payments/update";
 import type { App } from "../types";
 import {
+  authenticateOf,
   compatParams,
   currencyParam,
   customerParam,
@@ -199,7 +200,9 @@ export function registerPaymentIntents(app: App): void {
       path: c.req.path,
     });
     if (body.confirm && pm !== undefined) {
-      return c.json(await expanded(c, intentJson(await createConfirmed(deps, draft, pm), isLive(c.env))), 200);
+      const authenticate = authenticateOf(c.req.url, isLive(c.env), body);
+      const row = await createConfirmed(deps, draft, pm, { authenticate });
+      return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);
     }
     const row = await createIntent(deps, draft, pm);
     return c.json(await expanded(c, intentJson(row, isLive(c.env))), 200);

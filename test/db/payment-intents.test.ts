@@ -38,6 +38,7 @@ function intent(): IntentRow {
     setupFutureUsage: null,
     review: null,
     connector: null,
+    nextAction: null,
   };
 }
 

@@ -9,6 +9,9 @@
  *   so is the first answer of every follow-up call on that authorization. The model holds such an
  *   intent (or refund) as *unknown* until a retry of its own operation, another action on the
  *   intent (which finishes the pending operation first) or the sweep resolves it;
+ * - the 3-D Secure card 4000002760003184: the intent waits in requires_action (confirm again and
+ *   cancel allowed, capture and amount updates refused) until a challenge command completes it
+ *   (authorized, captured when automatic) or fails it (requires_payment_method), answered once;
  * - processor refusals injected through a Faults processor (capture declined / authorization gone,
  *   void declined, refund declined);
  * - updates of metadata (merge, "" removes, at most 50 keys after every merge) and amount (only
@@ -33,6 +36,7 @@ import { createApp } from "../../src/app";
 import type { IntentStatus, PendingOp } from "../../src/domain/payment-state";
 import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { eventProblems } from "../helpers/events";
+import { call } from "../helpers/http";
 import { newMerchant, type TestMerchant } from "../helpers/merchants";
 import { get, ledgerProblems, paymentMethod, post, unfinished } from "../helpers/payments";
 import { Faults } from "../helpers/processors";
@@ -112,10 +116,14 @@ const DECLINES: [string, string, string][] = [
   ["4000000000000127", "incorrect_cvc", "incorrect_cvc"],
   ["4000000000000119", "processing_error", "processing_error"],
 ];
-/** "none" (no payment method), "good", "timeout" (4000000000007080) or "d<n>" (DECLINES[n]). */
+/** A 3-D Secure card (always challenged; authorized once the challenge is completed). */
+const THREE_DS = "4000002760003184";
+/** "none" (no payment method), "good", "timeout" (4000000000007080), "3ds" (THREE_DS) or "d<n>" (DECLINES[n]). */
 type Card = string;
-const cardArb = fc.constantFrom<Card>("none", "good", "good", "timeout", "d0", "d1", "d2", "d3", "d4");
+const cardArb = fc.constantFrom<Card>("none", "good", "good", "timeout", "3ds", "3ds", "d0", "d1", "d2", "d3", "d4");
 const UNCONFIRMED: Status[] = ["requires_payment_method", "requires_confirmation"];
+/** Where a confirm starts a new attempt and a cancel moves no money: also while a challenge waits. */
+const CONFIRMABLE: Status[] = [...UNCONFIRMED, "requires_action"];
 /** Error codes the gate never saves under a key (the request changed nothing). */
 const NO_EFFECT = [
   "parameter_invalid",
@@ -141,7 +149,14 @@ function merchantOf(real: Real, n: number) {
 /** The merchant's pm_ for `card` (tokenized on first use). */
 async function pmFor(real: Real, n: number, card: Card): Promise<string> {
   const r = merchantOf(real, n);
-  const number = card === "good" ? GOOD : card === "timeout" ? EDGEPAY_CARDS.timeoutAfterProcessing : decline(card)[0];
+  const number =
+    card === "good"
+      ? GOOD
+      : card === "timeout"
+        ? EDGEPAY_CARDS.timeoutAfterProcessing
+        : card === "3ds"
+          ? THREE_DS
+          : decline(card)[0];
   const known = r.pms.get(number);
   if (known) return known;
   const pm = await paymentMethod(r.m, number);
@@ -209,6 +224,7 @@ function authorized(i: ModelIntent) {
 /** Applies the outcome of the authorization `card` attempts (the claim already happened). */
 function authorizeWith(i: ModelIntent, card: Card) {
   if (card === "good") return authorized(i);
+  if (card === "3ds") return Object.assign(i, { status: "requires_action", lastError: null });
   if (card === "timeout") {
     return Object.assign(i, { status: "processing", pending: "authorize", flaky: true, lastError: null });
   }
@@ -369,8 +385,12 @@ class Confirm extends Keyed {
       finishOther(i);
       return expectError(res, 400, "payment_intent_unexpected_state");
     }
-    if (!UNCONFIRMED.includes(i.status)) return expectError(res, 400, "payment_intent_unexpected_state");
-    if (this.card === "none") return expectError(res, 400, "parameter_missing", "payment_method");
+    if (!CONFIRMABLE.includes(i.status)) return expectError(res, 400, "payment_intent_unexpected_state");
+    if (this.card === "none" && i.status !== "requires_action") {
+      return expectError(res, 400, "parameter_missing", "payment_method");
+    }
+    // Confirmed again while a challenge waits, naming no card: a new attempt with the same 3-D Secure card.
+    if (this.card === "none") return expectOk(res, i);
     authorizeWith(i, this.card);
     if (this.card.startsWith("d")) {
       const [, code, declineCode] = decline(this.card);
@@ -493,7 +513,7 @@ class Cancel extends Keyed {
       }
       if (finishOther(i)) return expectError(res, 400, "payment_intent_unexpected_state");
     }
-    if (UNCONFIRMED.includes(i.status)) {
+    if (CONFIRMABLE.includes(i.status)) {
       i.status = "canceled";
       return expectOk(res, i);
     }
@@ -701,6 +721,35 @@ class Sweep implements fc.AsyncCommand<Model, Real> {
   toString = () => "sweep";
 }
 
+/**
+ * The shopper answers the 3-D Secure challenge of an intent waiting in requires_action: complete authorizes (and captures, automatic), fail returns it to
+ * requires_payment_method; a second answer to the same challenge changes nothing.
+ */
+class Challenge implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly index: number,
+    readonly complete: boolean,
+    readonly twice: boolean,
+  ) {}
+  check = (m: Readonly<Model>) => m.intents.some((i) => i.status === "requires_action");
+  async run(model: Model, real: Real) {
+    const waiting = model.intents.filter((i) => i.status === "requires_action");
+    const i = waiting[this.index % waiting.length];
+    if (!i) throw new Error("no intent waits for a challenge");
+    real.touched.add(i.merchant);
+    const got = await get(merchantOf(real, i.merchant).m, `/v1/payment_intents/${i.id}`, real.app);
+    const path = new URL(got.body.next_action.redirect_to_url.url).pathname;
+    const post = () => call(`${path}/${this.complete ? "complete" : "fail"}`, { method: "POST", body: "" }, real.app);
+    const res = await post();
+    if (this.twice) expect((await post()).status).toBe(200);
+    expect(res.status).toBe(200);
+    if (this.complete) authorized(i);
+    else Object.assign(i, { status: "requires_payment_method", lastError: null });
+    expect(await res.text()).toContain(this.complete ? "succeeded" : "failed");
+  }
+  toString = () => `challenge(${this.index}, ${this.complete ? "complete" : "fail"}${this.twice ? ", twice" : ""})`;
+}
+
 /** The model's available balance of merchant `n` in `currency`: settled captures less refunds and payouts. */
 function availableOf(model: Model, n: number, currency: string): number {
   const here = model.intents.filter((i) => i.merchant === n && i.currency === currency);
@@ -883,6 +932,9 @@ const updateArb = fc
     keyed,
   )
   .map(([i, change, k]) => new Update(i, change, k));
+const challengeArb = fc
+  .tuple(index, fc.boolean(), fc.boolean())
+  .map(([i, complete, twice]) => new Challenge(i, complete, twice));
 const commands = fc.commands(
   [
     createArb,
@@ -892,6 +944,9 @@ const commands = fc.commands(
     cancelArb,
     refundArb,
     updateArb,
+    challengeArb,
+    challengeArb,
+    challengeArb,
     fc.constant(new Replay()),
     fc.constant(new Sweep()),
     fc.constant(new Settle()),

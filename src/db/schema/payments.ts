@@ -51,6 +51,11 @@ export const paymentIntents = sqliteTable(
     setupFutureUsage: text("setup_future_usage"),
     /** The intent's open review (`prv_…`): set while a Radar review holds it, so it cannot be captured. */
     review: text("review"),
+    /**
+     * JSON NextAction while `status = requires_action`: the pending 3-D Secure authentication
+     * (`payatt_…`), its challenge URL and the return URL (payments/three-d-secure.ts).
+     */
+    nextAction: text("next_action"),
   },
   (t) => [
     uniqueIndex("payment_intents_idempotency_idx").on(t.merchantId, t.idempotencyKey),

@@ -1,4 +1,5 @@
 /** A shard database's tables: every per-merchant table (checkout sessions, connector accounts, routing configurations, customers, payments, charges, ledger, settlement, reconciliation, vault, events and webhooks), keyed by merchant_id. */
+export * from "./authentications";
 export * from "./charges";
 export * from "./checkout";
 export * from "./connectors";
