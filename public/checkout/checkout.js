@@ -234,6 +234,10 @@ async function load() {
   const s = await res.json();
   if (s.status === "complete" && s.success_url) return location.replace(s.success_url);
   showSession(s);
+  // Back from a 3-D Secure challenge that failed: say so, and let the shopper try again.
+  if (new URLSearchParams(location.search).get("redirect_status") === "failed") {
+    formError("Your card could not be authenticated. Try again or use another card.");
+  }
 }
 
 /** Checks every field; returns the card to send, or undefined after marking what is wrong. */

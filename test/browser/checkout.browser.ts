@@ -4,7 +4,8 @@
  * on `success_url?session_id=…` with the session complete and the intent succeeded; a decline is shown
  * inline and a second card pays; a Luhn-invalid number never reaches the API; an expired session shows
  * the expired state; the page and its assets carry the strict headers and log nothing wrong; the form
- * works from the keyboard alone; wrangler's output never holds a card number. Screenshots:
+ * works from the keyboard alone; a 3-D Secure card is challenged, and Complete lands paid while Fail
+ * comes back to the page with the failure read out; wrangler's output never holds a card number. Screenshots:
  * docs/screenshots/checkout-desktop.png and checkout-phone.png.
  */
 import assert from "node:assert/strict";
@@ -283,4 +284,50 @@ export async function wranglerOutputHoldsNoCardNumber(t: BrowserTest): Promise<v
       assert.ok(!log.includes(shown), `wrangler's output holds ${shown.slice(0, 4)}…`);
     }
   }
+}
+
+/** The card that always asks for 3-D Secure (Stripe's 4000002760003184). */
+const THREE_DS = "4000002760003184";
+
+/** (h) A 3-D Secure card: the challenge page opens, Complete authorizes, and the shopper lands paid. */
+export async function threeDSecureCompletedLandsPaid(t: BrowserTest): Promise<void> {
+  const m = await t.gateway.merchant();
+  const session = await newSession(t, m);
+  const opened = await openCheckout(t, session);
+  const { page } = opened;
+  await fillCard(page, THREE_DS);
+  await page.locator("#submit").click();
+  await page.waitForURL((url) => url.pathname.startsWith("/3ds/payatt_"));
+  const intent = await merchantApi<{ status: string }>(t, m, `/v1/payment_intents/${session.payment_intent}`);
+  assert.equal(intent.status, "requires_action");
+  await page.getByRole("button", { name: "Complete authentication" }).click();
+  await landsPaid(t, m, page, session);
+}
+
+/** (i) A 3-D Secure card whose challenge fails: back on the page with the failure read out; another card pays. */
+export async function threeDSecureFailedThenPaysWithAnotherCard(t: BrowserTest): Promise<void> {
+  const m = await t.gateway.merchant();
+  const session = await newSession(t, m);
+  const opened = await openCheckout(t, session, PHONE);
+  const { page } = opened;
+  await fillCard(page, THREE_DS);
+  await page.locator("#submit").click();
+  await page.waitForURL((url) => url.pathname.startsWith("/3ds/payatt_"));
+  await page.getByRole("button", { name: "Fail authentication" }).click();
+  await page.waitForURL((url) => url.pathname === new URL(session.url).pathname);
+  assert.equal(new URL(page.url()).searchParams.get("redirect_status"), "failed");
+  await page.locator("#checkout").waitFor();
+  await page.getByRole("alert").getByText("Your card could not be authenticated.").waitFor();
+  const intent = await merchantApi<{ status: string; last_payment_error: { code: string } | null }>(
+    t,
+    m,
+    `/v1/payment_intents/${session.payment_intent}`,
+  );
+  assert.deepEqual(
+    [intent.status, intent.last_payment_error?.code],
+    ["requires_payment_method", "payment_intent_authentication_failure"],
+  );
+  await fillCard(page, GOOD);
+  await page.locator("#submit").click();
+  await landsPaid(t, m, page, session);
 }
