@@ -323,8 +323,16 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
       await forget();
       // An approval this run got that is not the intent's (another run failed the key over, or
       // failed it, on an answer this run did not get) holds money nobody will capture: release it.
-      if (op.kind === "authorize" && outcome.kind === "approved" && current.processorReference !== outcome.reference) {
-        await releaseOrphan(deps, row, op, outcome.reference, captured?.kind === "approved");
+      // So does this run's automatic capture of an authorization another run recorded without it
+      // (held for review: that run found no pinned verdict), unless the intent shows that capture.
+      if (op.kind === "authorize" && outcome.kind === "approved") {
+        const tookCapture = captured?.kind === "approved";
+        const heldHere = current.processorReference === outcome.reference;
+        const capturedHere =
+          current.amountReceived > 0 || (capture !== null && stateOf(current).pendingOp?.key === capture?.key);
+        if (!heldHere || (tookCapture && !capturedHere)) {
+          await releaseOrphan(deps, row, op, outcome.reference, tookCapture);
+        }
       }
       // Another request failed this attempt over: the answer is the next attempt's (the same key on the fallback).
       if (first.kind === "failed_over") {
@@ -416,9 +424,10 @@ function withoutCvc(card: ClaimedCard | undefined): ClaimedCard | undefined {
 
 /**
  * Releases an authorization approved for `op` on its connector that the intent does not hold (a
- * racing run recorded another outcome for the key): voided, or refunded when this run's automatic
- * capture took it too. Best effort, logged either way (never card data): a release that fails
- * leaves a hold that lapses uncaptured, or captured money for the operator to refund.
+ * racing run recorded another outcome for the key), or this run's automatic capture of it that the
+ * intent does not show: voided, or refunded when captured. Best effort, logged either way (never
+ * card data): a release that fails leaves a hold that lapses uncaptured, or captured money for the
+ * operator to refund.
  */
 async function releaseOrphan(deps: PaymentDeps, row: IntentRow, op: PendingOp, reference: string, captured: boolean) {
   const connector = op.route?.connector ?? BUILTIN_CONNECTOR;
