@@ -23,6 +23,7 @@ import { type PaymentOverrides, paymentDeps } from "./payments/deps";
 import { STRIPE_API_BASE } from "./processor/index";
 import { registerAccount } from "./routes/account";
 import { registerAdminApiKeys } from "./routes/admin-api-keys";
+import { registerAdminAuditLog } from "./routes/admin-audit-log";
 import { registerAdminClients } from "./routes/admin-clients";
 import { registerAdminConnectors } from "./routes/admin-connectors";
 import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
@@ -159,6 +160,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminRouting(app);
   registerAdminReconciliation(app, options.payments?.reports);
   registerVaultAdmin(app);
+  registerAdminAuditLog(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
 
