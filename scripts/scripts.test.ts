@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import { d1Bindings } from "./d1.ts";
 import { envSection, parseEnvArg, requiredSecrets } from "./env-arg.ts";
 import { parseListenArgs } from "./listen-args.ts";
 import { generateLocalSecrets } from "./local-secrets.ts";
+import { VENDORED, vendorAssets } from "./vendor-assets.ts";
 
 const fake = mkdtempSync(join(tmpdir(), "edgepay-scripts-"));
 after(() => rmSync(fake, { recursive: true, force: true }));
@@ -259,6 +260,22 @@ describe("scripts/operator.ts", () => {
       assert.equal(r.status, 2);
       assert.match(r.stderr, /usage: npm run operator/);
       assert.deepEqual(r.seen, []);
+    }
+  });
+});
+
+describe("scripts/vendor-assets.ts (postinstall)", () => {
+  test("copies uPlot's browser build into public/admin/vendor/, and reports a missing package", () => {
+    const root = mkdtempSync(join(tmpdir(), "edgepay-vendor-"));
+    try {
+      assert.equal(vendorAssets(root), false);
+      mkdirSync(join(root, "node_modules/uplot/dist"), { recursive: true });
+      for (const file of VENDORED) writeFileSync(join(root, "node_modules/uplot/dist", file), `/* ${file} */`);
+      assert.equal(vendorAssets(root), true);
+      assert.deepEqual(readdirSync(join(root, "public/admin/vendor")).sort(), [...VENDORED].sort());
+      assert.equal(readFileSync(join(root, "public/admin/vendor/uPlot.min.css"), "utf8"), "/* uPlot.min.css */");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

@@ -26,6 +26,7 @@ import { registerAdminApiKeys } from "./routes/admin-api-keys";
 import { registerAdminAuditLog } from "./routes/admin-audit-log";
 import { registerAdminClients } from "./routes/admin-clients";
 import { registerAdminConnectors } from "./routes/admin-connectors";
+import { registerAdminDashboard } from "./routes/admin-dashboard";
 import { registerAdminMerchantMoves } from "./routes/admin-merchant-moves";
 import { registerAdminMerchants } from "./routes/admin-merchants";
 import { registerAdminOperators } from "./routes/admin-operators";
@@ -161,6 +162,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminReconciliation(app, options.payments?.reports);
   registerVaultAdmin(app);
   registerAdminAuditLog(app);
+  registerAdminDashboard(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
 

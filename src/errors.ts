@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   invalid_token: { status: 401, type: "authentication_error" },
   insufficient_scope: { status: 403, type: "permission_error" },
   publishable_key_not_allowed: { status: 403, type: "permission_error" },
+  // A browser request from another origin to an endpoint that sets or clears a cookie
+  cross_origin_request: { status: 403, type: "permission_error" },
   // API keys: a roll of a key that is revoked, expired or already rolled
   api_key_inactive: { status: 400, type: "invalid_request_error" },
   // Idempotency and rate limits
