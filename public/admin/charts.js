@@ -5,8 +5,13 @@
  * data for, set after every draw (the browser test reads it).
  */
 
-const HEIGHT = 200;
+const HEIGHT = 180;
 const AXIS = { stroke: "#5b5b6e", grid: { stroke: "#e6e6ec", width: 1 }, ticks: { stroke: "#d4d4dc", width: 1 } };
+
+/** `HH:MM` of a unix time, in UTC. */
+function utcMinute(seconds) {
+  return new Date(seconds * 1000).toISOString().slice(11, 16);
+}
 
 /** One line of a chart: its legend label and colour, optionally dashed. */
 export function line(label, stroke, dash) {
@@ -33,10 +38,15 @@ export function lineChart(el, { lines, format, range }) {
   const options = () => ({
     width: width(),
     height: HEIGHT,
-    tzDate: (ts) => globalThis.uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"),
     scales: { x: { time: true }, y: { range } },
-    series: [{ label: "Time (UTC)" }, ...lines.map((l) => ({ ...l, value: (_u, v) => (v == null ? "–" : format(v)) }))],
-    axes: [AXIS, { ...AXIS, size: 64, values: (_u, ticks) => ticks.map(format) }],
+    series: [
+      { label: "Time (UTC)", value: (_u, v) => (v == null ? "–" : utcMinute(v)) },
+      ...lines.map((l) => ({ ...l, value: (_u, v) => (v == null ? "–" : format(v)) })),
+    ],
+    axes: [
+      { ...AXIS, values: (_u, ticks) => ticks.map(utcMinute) },
+      { ...AXIS, size: 64, values: (_u, ticks) => ticks.map(format) },
+    ],
     legend: { live: true },
     cursor: { drag: { x: false, y: false } },
   });

@@ -31,6 +31,8 @@ export interface TestMerchant {
 /** A running gateway; `stop()` ends wrangler (and its workerd) and removes the temp directory. */
 export interface Gateway {
   base: string;
+  /** This run's root OPERATOR_TOKEN (a test that signs in to the operator dashboard types it). */
+  operatorToken: string;
   /** One operator API call with the run's root OPERATOR_TOKEN (POST with `body`, else GET); throws on non-2xx. */
   operator<T>(path: string, body?: object): Promise<T>;
   /** Creates a merchant with a secret and a publishable key. */
@@ -178,6 +180,7 @@ export async function startGateway(): Promise<Gateway> {
   let merchants = 0;
   return {
     base,
+    operatorToken: secrets.OPERATOR_TOKEN,
     operator,
     async merchant(name = `Browser test merchant ${++merchants}`) {
       const { merchantId } = await createMerchant(base, secrets.OPERATOR_TOKEN, name);
