@@ -8,7 +8,7 @@
  */
 import { env } from "cloudflare:workers";
 import { decodeJwt } from "jose";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { signDashboardSession } from "../../src/crypto/dashboard-session";
 import { tokenConfig } from "../../src/crypto/jwt";
 import { sourceThrottleName } from "../../src/durable/merchant-gate";
@@ -270,5 +270,24 @@ describe("the session cookie", () => {
     const none = await call("/admin/dashboard/session");
     expect(await none.json()).toEqual({ object: "dashboard_session", operator: null });
     expect(none.headers.get("set-cookie")).toBeNull();
+  });
+});
+
+describe("logs", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("never hold a secret typed into the sign-in, nor the session", async () => {
+    const spies = (["debug", "info", "warn", "error", "log"] as const).map((m) => vi.spyOn(console, m));
+    const op = await newOperator();
+    const session = await sessionFor(op.secret);
+    await login(`${op.secret}x`);
+    await login(env.OPERATOR_TOKEN);
+    await withCookie("/admin/v1/audit_log", session);
+    await withCookie("/admin/v1/audit_log", `${session}x`);
+    const output = spies.flatMap((s) => s.mock.calls.map((args) => args.map(String).join(" "))).join("\n");
+    expect(output).toContain("operator_auth_failed");
+    for (const secret of [op.secret, env.OPERATOR_TOKEN, session, session.split(".")[2] ?? "-"]) {
+      expect(output).not.toContain(secret);
+    }
   });
 });
