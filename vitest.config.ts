@@ -60,6 +60,9 @@ export default defineConfig(async () => {
       // A real HTTP webhook receiver on 127.0.0.1 (test/receiver/server.ts), its port given to tests.
       globalSetup: ["./test/receiver/server.ts"],
       testTimeout: 20_000,
+      // Every request writes one JSON log line (src/monitoring/request-log.ts): thousands per run. They
+      // are not printed; tests that check them spy on console.info, which still sees every line.
+      onConsoleLog: (log: string) => !log.includes('"event":"request"'),
     },
   };
 });

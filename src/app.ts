@@ -18,6 +18,8 @@ import { gate } from "./middleware/gate";
 import { merchantAuth } from "./middleware/merchant-auth";
 import { operatorAuth } from "./middleware/operator-auth";
 import { requestId } from "./middleware/request-id";
+import { meterError } from "./monitoring/meter";
+import { requestLog } from "./monitoring/request-log";
 import type { MoveTiming } from "./moves/move-merchant";
 import { type PaymentOverrides, paymentDeps } from "./payments/deps";
 import { STRIPE_API_BASE } from "./processor/index";
@@ -45,6 +47,7 @@ import { registerCustomers } from "./routes/customers";
 import { registerDocs } from "./routes/docs";
 import { registerEvents } from "./routes/events";
 import { registerHealth } from "./routes/health";
+import { registerMetrics } from "./routes/metrics";
 import { oauthError, registerOAuth } from "./routes/oauth";
 import { registerPaymentIntentActions } from "./routes/payment-intent-actions";
 import { registerPaymentIntents } from "./routes/payment-intents";
@@ -89,6 +92,8 @@ export function createApp(options: AppOptions = {}): App {
     },
   });
 
+  // Outermost: measures every request, then logs its line and records its metrics (src/monitoring).
+  app.use("*", requestLog);
   app.use("*", requestId);
   // A live deployment without the KEKs that open connector credentials (and cards) serves nothing.
   app.use("*", async (c, next) => {
@@ -161,6 +166,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminReconciliation(app, options.payments?.reports);
   registerVaultAdmin(app);
   registerAdminAlerting(app, options.resolve ?? dohResolver());
+  registerMetrics(app);
   // Resource modules register here, one per resource.
   registerDocs(app);
 
@@ -199,6 +205,7 @@ export function createApp(options: AppOptions = {}): App {
       error: err instanceof Error ? err.name : typeof err,
       frames: err instanceof Error ? stackFrames(err) : null,
     });
+    meterError("internal_error");
     return c.json(internalErrorEnvelope(c.var.requestId ?? "unknown"), 500);
   });
 

@@ -6,6 +6,7 @@ import { handleQueue } from "./webhooks/queue";
 
 export { ConnectorHealth } from "./durable/connector-health";
 export { MerchantGate } from "./durable/merchant-gate";
+export { MetricsRollup } from "./durable/metrics-rollup";
 export { RiskCounter } from "./durable/risk-counter";
 export { SimulatorLedger } from "./durable/simulator-ledger";
 export { SimulatorMemory } from "./durable/simulator-memory";

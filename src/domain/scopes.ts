@@ -22,6 +22,7 @@ export const SCOPES = [
   "payouts:read",
   "payouts:write",
   "reporting:read",
+  "metrics:read",
   "events:read",
   "webhook_endpoints:read",
   "webhook_endpoints:write",

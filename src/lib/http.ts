@@ -1,11 +1,13 @@
 /** Small response helpers shared by route modules. */
 import type { Context } from "hono";
 import { type ApiError, errorEnvelope } from "../errors";
+import { meterError } from "../monitoring/meter";
 import type { AppEnv } from "../types";
 import { log } from "./log";
 
 /** Sends an ApiError as the JSON error envelope with its status and headers. */
 export function sendError(c: Context<AppEnv>, err: ApiError): Response {
+  meterError(err.code);
   const headers = new Headers(err.details.headers);
   headers.set("content-type", "application/json; charset=UTF-8");
   headers.set("Request-Id", c.var.requestId);

@@ -1,10 +1,20 @@
 /**
- * Reads a metrics report: this isolate's unflushed points are flushed first, then every rollup
- * object is asked for the window and their answers merged (domain/metrics.ts).
+ * Reads a metrics report: this isolate's buffered points are flushed first (so a report read right
+ * after traffic includes it, as the dashboard and tests expect), then every rollup object is asked
+ * for the window in parallel and their answers merged (domain/metrics.ts).
  */
+import { buildReport, fold, type MerchantTotals, mergeMerchantTotals } from "../domain/metrics";
 import type { MetricsReport, MetricsWindow } from "../domain/metrics-report";
+import { METRICS_ROLLUP_OBJECTS } from "../durable/metrics-rollup";
+import { flushMetrics } from "./flush";
 
 /** The metrics report of `window`; `top_merchants` is filled only when `window.merchant` is null. */
-export async function queryMetrics(_env: Env, _window: MetricsWindow): Promise<MetricsReport> {
-  throw new Error("not built yet");
+export async function queryMetrics(env: Env, window: MetricsWindow): Promise<MetricsReport> {
+  await flushMetrics(env);
+  const answers = await Promise.all(
+    Array.from({ length: METRICS_ROLLUP_OBJECTS }, (_, i) => env.METRICS_ROLLUP.getByName(`rollup-${i}`).query(window)),
+  );
+  const merchants = new Map<string, MerchantTotals>();
+  for (const answer of answers) for (const t of answer.merchants) mergeMerchantTotals(merchants, t);
+  return buildReport(window, fold(answers.flatMap((a) => a.series)), [...merchants.values()]);
 }

@@ -36,6 +36,7 @@ import { ApiError } from "../errors";
 import { afterScreen, pinScreening, type Screening, screen } from "../fraud/screen";
 import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
+import { meterAuthorization } from "../monitoring/meter";
 import { callProcessor, type Outcome } from "../processor/connector";
 import { type ClaimedCard, forgetCvc, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
@@ -372,6 +373,7 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
       // A failover: the failed attempt is recorded (a failed charge) and the next connector claimed
       // by this batch; this run runs it, without the CVC (PCI DSS 3.3: it served the first attempt).
       if (r.kind === "failed_over") return runPending(deps, done, withoutCvc(card), { claimed: true, screening });
+      if (op.kind === "authorize") meterOutcome(done, r.kind, r.answer, screening?.verdict.action === "block");
       if (screening) {
         const answered = r.kind === "authorized" ? "approved" : r.kind === "declined" ? "declined" : null;
         deps.defer(afterScreen(deps.env, screening, answered));
@@ -404,7 +406,10 @@ async function recordChallenge(
     }
     if (stateOf(current).pendingOp?.key !== op.key) return { row: current, answer: null };
     const done = await changeIntent(deps.db, current, challenge(current), deps.origin, deps.now());
-    if (done) return { row: done, answer: { kind: "ok" } };
+    if (done) {
+      meterAuthorization("requires_action", null, done.amount, done.currency);
+      return { row: done, answer: { kind: "ok" } };
+    }
   }
   throw lockTimeout();
 }
@@ -521,5 +526,20 @@ function callConnector(
         op.kind === "capture" ? processor.capture(req) : processor.void(req),
       );
     }
+  }
+}
+
+/**
+ * Reports the recorded outcome of an authorization to the request's meter (monitoring/meter.ts):
+ * approved, blocked by the fraud screen, declined by the issuer, or failed (a processing error, a
+ * card that could not be used).
+ */
+function meterOutcome(row: IntentRow, kind: string, answer: OutcomeAnswer, blocked: boolean): void {
+  if (kind === "authorized") meterAuthorization("succeeded", null, row.amount, row.currency);
+  else if (blocked) meterAuthorization("blocked", null, row.amount, row.currency);
+  else if (answer.kind === "declined" && answer.code !== "processing_error") {
+    meterAuthorization("declined", answer.declineCode, row.amount, row.currency);
+  } else {
+    meterAuthorization("failed", answer.kind === "declined" ? answer.declineCode : null, row.amount, row.currency);
   }
 }

@@ -50,13 +50,11 @@ export function merchantObject(row: MerchantRow): z.infer<typeof MerchantSchema>
   };
 }
 
-/** The merchant, or a 404 that names it only when the id is well formed. */
-export async function merchantOr404(db: Db, id: string): Promise<MerchantRow> {
+/** The merchant, or a 404 (naming `param`) that names it only when the id is well formed. */
+export async function merchantOr404(db: Db, id: string, param = "id"): Promise<MerchantRow> {
   const row = hasPrefix(id, "mer") ? await getMerchant(db, id) : undefined;
   if (!row) {
-    throw new ApiError("resource_missing", noSuchMessage("merchant", id, "mer"), {
-      param: "id",
-    });
+    throw new ApiError("resource_missing", noSuchMessage("merchant", id, "mer"), { param });
   }
   return row;
 }

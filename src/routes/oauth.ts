@@ -19,6 +19,7 @@ import { authVerdict, refundAuthBudgets, takeAuthBudgets } from "../durable/clie
 import { inBackground } from "../lib/http";
 import { log } from "../lib/log";
 import { errorResponses, NoQuery } from "../lib/openapi";
+import { meterError } from "../monitoring/meter";
 import type { App, AppEnv } from "../types";
 
 /** The RFC 6749 §5.2 error codes this endpoint uses. */
@@ -29,6 +30,7 @@ export const LAST_USED_RESOLUTION_SECONDS = 60;
 
 /** The RFC 6749 error response: 400, or 401 with a Basic challenge for invalid_client. */
 export function oauthError(c: Context<AppEnv>, error: OAuthErrorCode, description: string) {
+  meterError(error);
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Request-Id": c.var.requestId };
   const body = { error, error_description: description };
   if (error !== "invalid_client") return c.json(body, 400, headers);

@@ -1,0 +1,80 @@
+/**
+ * Where each request's metrics go after its answer: one Analytics Engine data point (production's
+ * store, queried with its SQL API; `METRICS` unbound locally does nothing), and this isolate's buffer
+ * of series (domain/metrics.ts), flushed to its rollup object (durable/metrics-rollup.ts).
+ *
+ * The buffer folds every request of the same minute, merchant, route, status class and outcome into
+ * one series, so an isolate sends at most one RPC per FLUSH_DELAY_MS however busy it is: the first
+ * point into an empty buffer schedules the flush in that request's waitUntil, after the answer.
+ * Nothing on the request's path waits for it. If the isolate is evicted before a flush, the rollups
+ * lose those points (at most FLUSH_DELAY_MS of one isolate's traffic); Analytics Engine has them.
+ */
+import { mergeSeries, type Point, type Series, seriesId, seriesOf, statusClass } from "../domain/metrics";
+import { METRICS_ROLLUP_OBJECTS } from "../durable/metrics-rollup";
+import { log } from "../lib/log";
+
+/** How long the first point waits in the buffer before the flush, in milliseconds. */
+export const FLUSH_DELAY_MS = 1_000;
+/** Series in the buffer that trigger a flush at once. */
+export const MAX_BUFFERED_SERIES = 500;
+
+/** The rollup object this isolate writes to. */
+const rollup = `rollup-${Math.floor(Math.random() * METRICS_ROLLUP_OBJECTS)}`;
+
+let buffer = new Map<string, Series>();
+let scheduled = false;
+
+/** Writes `point`'s Analytics Engine data point (schema: docs/monitoring.md). */
+function writeDataPoint(env: Env, p: Point): void {
+  const auth = p.authorization;
+  env.METRICS?.writeDataPoint({
+    indexes: [p.merchant || "none"],
+    blobs: [
+      p.route,
+      statusClass(p.status),
+      p.merchant,
+      auth?.currency ?? "",
+      auth?.outcome ?? "",
+      auth?.declineCode ?? "",
+    ],
+    doubles: [p.latencyMs, auth?.outcome === "succeeded" ? auth.amount : 0, p.processorMs ?? -1, p.status],
+  });
+}
+
+/**
+ * Records one request's point: its data point now (a non-blocking write), its series into the
+ * buffer, and schedules the flush with `defer` (the request's waitUntil) when the buffer was empty.
+ */
+export function collect(env: Env, p: Point, defer: (work: Promise<unknown>) => void): void {
+  try {
+    writeDataPoint(env, p);
+  } catch (err) {
+    log("warn", "metrics_write_failed", { error: err instanceof Error ? err.name : "unknown" });
+  }
+  const s = seriesOf(p);
+  const id = seriesId(s);
+  const found = buffer.get(id);
+  if (found) mergeSeries(found, s);
+  else buffer.set(id, s);
+  if (buffer.size >= MAX_BUFFERED_SERIES) defer(flushMetrics(env));
+  else if (!scheduled) {
+    scheduled = true;
+    defer(new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS)).then(() => flushMetrics(env)));
+  }
+}
+
+/** Sends this isolate's buffered series to its rollup object now (a no-op when empty). */
+export async function flushMetrics(env: Env): Promise<void> {
+  const batch = [...buffer.values()];
+  buffer = new Map();
+  scheduled = false;
+  if (batch.length === 0) return;
+  try {
+    await env.METRICS_ROLLUP.getByName(rollup).record(batch);
+  } catch (err) {
+    log("warn", "metrics_flush_failed", {
+      series: batch.length,
+      error: err instanceof Error ? err.name : "unknown",
+    });
+  }
+}
