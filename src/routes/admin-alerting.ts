@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { alertStateRows, getAlertHook } from "../db/alerts";
-import { controlDb } from "../db/client";
+import { controlDb, type Db } from "../db/client";
 import { ALERT_RULES, ruleSpec } from "../domain/alerts";
 import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE } from "../lib/openapi";
 import { boolParam } from "../lib/params";
@@ -83,7 +83,7 @@ const setRoute = createRoute({
 });
 
 /** The answer: the hook (or its absence), its secret when just created, and every rule's state. */
-async function alertingJson(db: ReturnType<typeof controlDb>, hook: AlertHookRow | undefined, secret: string | null) {
+async function alertingJson(db: Db, hook: AlertHookRow | undefined, secret: string | null) {
   const stored = new Map((await alertStateRows(db)).map((r) => [r.rule, r]));
   const body: AlertingJson = {
     object: "alerting",

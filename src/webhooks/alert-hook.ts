@@ -75,18 +75,18 @@ export async function configureAlertHook(
     }
     const id = newId("alh");
     const secret = newWebhookSecret();
+    const enabled = input.enabled ?? true;
+    const entry = audit("alerting.hook.created", id, { url_host: hostOf(url), enabled });
     const now = deps.now();
     const row = {
       id,
       url,
-      enabled: input.enabled ?? true,
+      enabled,
       secretSealed: await sealSecret(deps.env, [PURPOSE, id], secret),
       created: now,
       updated: now,
-      updatedBy: "",
+      updatedBy: entry.actor,
     };
-    const entry = audit("alerting.hook.created", id, { url_host: hostOf(url), enabled: row.enabled });
-    row.updatedBy = entry.actor;
     if (await insertAlertHook(deps.db, row, entry)) return { row: { ...row, slot: "default" }, secret };
     // Another request created it first: this one is an update of that one.
   }

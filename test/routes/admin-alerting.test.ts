@@ -116,6 +116,17 @@ describe("alerting: happy path", () => {
     ]);
   });
 
+  it("makes one hook of two concurrent first configurations: one answer has the secret, the other is an update", async () => {
+    const answers = await Promise.all([
+      alerting({ url: "http://127.0.0.1:9/one" }),
+      alerting({ url: "http://127.0.0.1:9/two" }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(answers.filter((a) => typeof a.body.secret === "string")).toHaveLength(1);
+    expect(await db().select().from(alertHook).all()).toHaveLength(1);
+    expect((await audits()).map((a) => a.action).sort()).toEqual(["alerting.hook.created", "alerting.hook.updated"]);
+  });
+
   it("takes a public https URL in live mode, and can be created disabled", async () => {
     const res = await alerting({ url: "https://alerts.example.com/edgepay", enabled: false }, operatorHeaders(), live);
     expect(res.status).toBe(200);
