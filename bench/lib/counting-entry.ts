@@ -1,6 +1,6 @@
 /**
  * The counting build's entry module (written next to the gateway bundle in the temp dir, never
- * shipped). It wraps `DB`, every merchant shard `SHARD_<n>` and `MERCHANT_GATE`, and records every
+ * shipped). It wraps `DB`, every merchant shard `SHARD_<n>`, `MERCHANT_GATE` and `METRICS_ROLLUP`, and records every
  * D1 round trip (`batch`, `exec`, `first/all/run/raw` on a statement) and Durable Object RPC of a
  * request, with a logical clock: each call gets a tick when it starts and one when it settles, and
  * the response gets a tick once its body is read. Work the request leaves behind (`ctx.waitUntil`,
@@ -76,7 +76,7 @@ const wrapped = new WeakMap();
 function wrapEnv(env) {
   let w = wrapped.get(env);
   if (!w) {
-    w = { ...env, MERCHANT_GATE: wrapNamespace(env.MERCHANT_GATE) };
+    w = { ...env, MERCHANT_GATE: wrapNamespace(env.MERCHANT_GATE), METRICS_ROLLUP: wrapNamespace(env.METRICS_ROLLUP) };
     for (const key of Object.keys(env)) if (key === "DB" || /^SHARD_\d+$/.test(key)) w[key] = wrapDb(env[key]);
     wrapped.set(env, w);
   }

@@ -183,7 +183,14 @@ export async function countPerRequest(
 ): Promise<PerRequestCounts> {
   const entry = join(bundle.dir, "bench-count-entry.js");
   writeFileSync(entry, COUNTING_ENTRY);
-  const worker = await serveBundle(configPath, { ...bundle, entry, extraModules: [bundle.entry] }, secrets, persistDir);
+  // Metrics are flushed after every answer (no batching delay), so the count sees the flush as a
+  // deferred call without each counted request waiting out the delay.
+  const worker = await serveBundle(
+    configPath,
+    { ...bundle, entry, extraModules: [bundle.entry] },
+    { ...secrets, METRICS_FLUSH_MS: "0" },
+    persistDir,
+  );
   running.push(worker);
   await applyGatewayMigrations(worker.mf, join(configPath, ".."));
   const base = worker.url;

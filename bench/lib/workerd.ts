@@ -120,6 +120,11 @@ export async function serveBundle(
       ...(inspectorPort === undefined ? {} : { inspectorPort }),
     }),
     resourcePersistencePath: persistDir,
+    // The gateway writes one info line per request (thousands per second under load): written, as in
+    // production, and dropped here unread. Warnings and errors still show.
+    handleStructuredLogs: ({ level, message }: { level: string; message: string }) => {
+      if (level === "error" || level === "warn") console.error(message);
+    },
   });
   const url = await mf.ready.catch(async (err: unknown) => {
     await mf.dispose().catch(() => undefined);

@@ -29,7 +29,7 @@ import {
 import type { MetricsWindow } from "../domain/metrics-report";
 
 /** How many rollup objects share the writes. */
-export const METRICS_ROLLUP_OBJECTS = 4;
+export const METRICS_ROLLUP_OBJECTS = 8;
 /** How long rollups are kept: 3 days. */
 export const RETENTION_SECONDS = 3 * 24 * 3600;
 /** Most series one object keeps for one minute. */

@@ -4,17 +4,20 @@
  * of series (domain/metrics.ts), flushed to its rollup object (durable/metrics-rollup.ts).
  *
  * The buffer folds every request of the same minute, merchant, route, status class and outcome into
- * one series, so an isolate sends at most one RPC per FLUSH_DELAY_MS however busy it is: the first
- * point into an empty buffer schedules the flush in that request's waitUntil, after the answer.
- * Nothing on the request's path waits for it. If the isolate is evicted before a flush, the rollups
- * lose those points (at most FLUSH_DELAY_MS of one isolate's traffic); Analytics Engine has them.
+ * one series, so an isolate sends at most one RPC per `METRICS_FLUSH_MS` (wrangler.toml, default
+ * DEFAULT_FLUSH_MS) however busy it is: the first point into an empty buffer schedules the flush in
+ * that request's waitUntil, after the answer. Nothing on the request's path waits for it. If the
+ * isolate is evicted before a flush, the rollups lose those points (at most one delay's worth of one
+ * isolate's traffic); Analytics Engine has them. A delay of 0 flushes after every answer.
  */
 import { mergeSeries, type Point, type Series, seriesId, seriesOf, statusClass } from "../domain/metrics";
 import { METRICS_ROLLUP_OBJECTS } from "../durable/metrics-rollup";
 import { log } from "../lib/log";
 
-/** How long the first point waits in the buffer before the flush, in milliseconds. */
-export const FLUSH_DELAY_MS = 1_000;
+/** How long the first point waits in the buffer before the flush, in milliseconds, unless METRICS_FLUSH_MS says. */
+export const DEFAULT_FLUSH_MS = 250;
+/** The longest METRICS_FLUSH_MS honoured (waitUntil work must end within 30 s of the answer). */
+export const MAX_FLUSH_MS = 10_000;
 /** Series in the buffer that trigger a flush at once. */
 export const MAX_BUFFERED_SERIES = 500;
 
@@ -59,8 +62,19 @@ export function collect(env: Env, p: Point, defer: (work: Promise<unknown>) => v
   if (buffer.size >= MAX_BUFFERED_SERIES) defer(flushMetrics(env));
   else if (!scheduled) {
     scheduled = true;
-    defer(new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS)).then(() => flushMetrics(env)));
+    const delay = flushDelay(env);
+    defer(
+      delay === 0
+        ? flushMetrics(env)
+        : new Promise((resolve) => setTimeout(resolve, delay)).then(() => flushMetrics(env)),
+    );
   }
+}
+
+/** The flush delay `METRICS_FLUSH_MS` sets (an integer from 0 to MAX_FLUSH_MS), else DEFAULT_FLUSH_MS. */
+export function flushDelay(env: Pick<Env, "METRICS_FLUSH_MS">): number {
+  const ms = /^\d{1,5}$/.test(env.METRICS_FLUSH_MS ?? "") ? Number(env.METRICS_FLUSH_MS) : Number.NaN;
+  return Number.isInteger(ms) && ms <= MAX_FLUSH_MS ? ms : DEFAULT_FLUSH_MS;
 }
 
 /** Sends this isolate's buffered series to its rollup object now (a no-op when empty). */
