@@ -24,6 +24,7 @@ import type { MoveTiming } from "./moves/move-merchant";
 import { type PaymentOverrides, paymentDeps } from "./payments/deps";
 import { STRIPE_API_BASE } from "./processor/index";
 import { registerAccount } from "./routes/account";
+import { registerAdminAlerting } from "./routes/admin-alerting";
 import { registerAdminApiKeys } from "./routes/admin-api-keys";
 import { registerAdminAuditLog } from "./routes/admin-audit-log";
 import { registerAdminClients } from "./routes/admin-clients";
@@ -166,6 +167,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminRouting(app);
   registerAdminReconciliation(app, options.payments?.reports);
   registerVaultAdmin(app);
+  registerAdminAlerting(app, options.resolve ?? dohResolver());
   registerMetrics(app);
   registerAdminAuditLog(app);
   registerAdminDashboard(app);

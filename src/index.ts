@@ -17,7 +17,8 @@ export default {
   fetch: app.fetch,
   /**
    * Cron triggers (wrangler.toml `[triggers]`): every minute the webhook dispatcher's catch-up over
-   * every shard; the other cron (every 15 minutes) `scheduledSweep` over every shard.
+   * every shard and the alert evaluation (both in `scheduledDispatch`); the other cron (every 15
+   * minutes) `scheduledSweep` over every shard.
    */
   async scheduled(controller, env, ctx) {
     if (controller.cron === WEBHOOK_DISPATCH_CRON) {

@@ -8,6 +8,7 @@ import { EVENT_RETENTION_SECONDS, pruneEvents } from "./db/events";
 import { merchantsToSkip } from "./db/merchant-move";
 import { allShards } from "./db/shards";
 import { log } from "./lib/log";
+import { runAlerts } from "./monitoring/alerts";
 import { sweepPayments } from "./payments/actions";
 import { paymentDeps } from "./payments/deps";
 import { payoutShard } from "./payouts/run";
@@ -21,16 +22,31 @@ import { dispatchAll } from "./webhooks/dispatch";
 export const WEBHOOK_DISPATCH_CRON = "* * * * *";
 
 /**
- * Every minute: puts on the webhook queue every event a request's own dispatch left behind (no
- * execution context, an isolate that died, a claim that lapsed), on every shard.
+ * Every minute, two independent jobs side by side, neither able to stop the other: the webhook
+ * catch-up (puts on the webhook queue every event a request's own dispatch left behind: no
+ * execution context, an isolate that died, a claim that lapsed, on every shard) and the alert
+ * evaluation (monitoring/alerts.ts). `alerts` is a seam for tests.
  */
-export async function scheduledDispatch(env: Env): Promise<void> {
-  try {
-    const report = await dispatchAll(env);
-    if (report.events > 0) log("info", "webhook_dispatch_cron", { events: report.events, messages: report.messages });
-  } catch (err) {
-    log("error", "webhook_dispatch_cron_failed", { error: err instanceof Error ? err.name : "unknown" });
-  }
+export async function scheduledDispatch(
+  env: Env,
+  alerts: (env: Env) => Promise<unknown> = (e) => runAlerts(e),
+): Promise<void> {
+  const dispatch = async () => {
+    try {
+      const report = await dispatchAll(env);
+      if (report.events > 0) log("info", "webhook_dispatch_cron", { events: report.events, messages: report.messages });
+    } catch (err) {
+      log("error", "webhook_dispatch_cron_failed", { error: err instanceof Error ? err.name : "unknown" });
+    }
+  };
+  const evaluate = async () => {
+    try {
+      await alerts(env);
+    } catch (err) {
+      log("error", "alert_evaluation_failed", { error: err instanceof Error ? err.name : "unknown" });
+    }
+  };
+  await Promise.all([dispatch(), evaluate()]);
 }
 
 /** How many shards one cron run sweeps at the same time. */

@@ -226,9 +226,18 @@ describe("unexpected errors", () => {
     const lines: string[] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => void lines.push(String(line)));
     const res = await Promise.resolve(testApp()("/test/boom")).finally(() => spy.mockRestore());
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(res.headers.get("Request-Id"));
-    expect(lines[0]).not.toMatch(/hunter2|password/);
+    // The fault's line, then the request's own line (at error level for a 5xx).
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ event: "unhandled_error" });
+    expect(JSON.parse(lines[1] as string)).toMatchObject({
+      event: "request",
+      status: 500,
+      error_code: "internal_error",
+    });
+    for (const line of lines) {
+      expect(line).toContain(res.headers.get("Request-Id"));
+      expect(line).not.toMatch(/hunter2|password/);
+    }
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).not.toMatch(/hunter2|internal\.ts|stack|Error:/);

@@ -110,7 +110,7 @@ function authorize(captureMethod: "manual" | "automatic"): GatewayScenario["buil
 export const GATEWAY_SCENARIOS: readonly GatewayScenario[] = [
   {
     name: "health",
-    title: "GET /health (one D1 query and one DO RPC)",
+    title: "GET /health (one D1 query per database and one DO RPC, in parallel)",
     floor: "all_three",
     routes: ["GET /health"],
     authenticated: false,

@@ -30,7 +30,8 @@ export type IdPrefix =
   | "prv"
   | "rci"
   | "mca"
-  | "li";
+  | "li"
+  | "alh";
 
 /** Random bytes drawn from the CSPRNG a pool at a time: one `getRandomValues` call serves many ids. */
 const pool = new Uint8Array(4096);

@@ -1,21 +1,46 @@
-/** `GET /health`: liveness plus a real round trip to D1 and to a Durable Object. */
+/**
+ * `GET /health`: liveness plus a timed round trip to every dependency, all at once: the control
+ * D1 database, each merchant shard (named by its index only) and the MerchantGate Durable Object.
+ * Each probe has PROBE_TIMEOUT_MS; a failure says `fail` and nothing about why. Unauthenticated.
+ */
 import { createRoute, z } from "@hono/zod-openapi";
 import { controlDb, pingDb } from "../db/client";
+import { allShards } from "../db/shards";
 import { errorResponses, NoQuery } from "../lib/openapi";
+import { probe } from "../lib/probe";
 import type { App } from "../types";
 
-const HealthSchema = z
+const CheckSchema = z
+  .object({
+    status: z.enum(["ok", "fail"]),
+    latency_ms: z.int().openapi({ description: "Milliseconds the round trip took (up to the 2 s timeout)." }),
+  })
+  .openapi("HealthCheck");
+
+/** The health answer's schema. */
+export const HealthSchema = z
   .object({
     status: z.enum(["ok", "degraded"]),
-    checks: z.object({ d1: z.enum(["ok", "fail"]), durable_object: z.enum(["ok", "fail"]) }),
+    checks: z.object({
+      d1: z.object({
+        control: CheckSchema,
+        shards: z
+          .array(CheckSchema.extend({ shard: z.int() }))
+          .openapi({ description: "Every merchant shard, by index." }),
+      }),
+      durable_objects: z.object({ merchant_gate: CheckSchema }),
+    }),
   })
   .openapi("Health");
+
+/** The health answer. */
+export type HealthJson = z.infer<typeof HealthSchema>;
 
 const route = createRoute({
   method: "get",
   path: "/health",
   tags: ["Operations"],
-  summary: "Check that the gateway, D1 and Durable Objects answer",
+  summary: "Check that the gateway, every D1 database and the Durable Objects answer, and how fast",
   request: { query: NoQuery },
   responses: {
     ...errorResponses(400),
@@ -27,17 +52,18 @@ const route = createRoute({
 /** Registers the health route. */
 export function registerHealth(app: App): void {
   app.openapi(route, async (c) => {
-    const [d1, durable] = await Promise.all([
-      pingDb(controlDb(c.env))
-        .then(() => "ok" as const)
-        .catch(() => "fail" as const),
-      c.env.MERCHANT_GATE.getByName("health")
-        .ping()
-        .then((pong) => (pong === "pong" ? ("ok" as const) : ("fail" as const)))
-        .catch(() => "fail" as const),
+    const ping = (db: ReturnType<typeof controlDb>) => () => pingDb(db).then(() => true);
+    const [control, shards, gate] = await Promise.all([
+      probe(ping(controlDb(c.env))),
+      Promise.all(allShards(c.env).map((db, shard) => probe(ping(db)).then((r) => ({ shard, ...r })))),
+      probe(async () => (await c.env.MERCHANT_GATE.getByName("health").ping()) === "pong"),
     ]);
-    const ok = d1 === "ok" && durable === "ok";
+    const ok = [control, gate, ...shards].every((check) => check.status === "ok");
+    const body: HealthJson = {
+      status: ok ? "ok" : "degraded",
+      checks: { d1: { control, shards }, durable_objects: { merchant_gate: gate } },
+    };
     c.header("Cache-Control", "no-store");
-    return c.json({ status: ok ? "ok" : "degraded", checks: { d1, durable_object: durable } } as const, ok ? 200 : 503);
+    return c.json(body, ok ? 200 : 503);
   });
 }

@@ -70,6 +70,27 @@ describe("GET /admin/v1/metrics", () => {
     expect(body.merchant).toBe(m.merchantId);
   });
 
+  it("counts every one of dozens of simultaneous requests, round after round", async () => {
+    const m = await newMerchant({ rateLimit: 1000 });
+    const from = Math.floor(Date.now() / 1000) - 60;
+    for (let round = 1; round <= 3; round++) {
+      const answers = await Promise.all([
+        ...Array.from({ length: 16 }, () => pay(m, VISA, { amount: 100 })),
+        ...Array.from({ length: 8 }, () => pay(m, GENERIC, { amount: 100 })),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([...Array(16).fill(200), ...Array(8).fill(402)]);
+      const { body } = await metrics(`merchant=${m.merchantId}&from=${from}&interval=3600`);
+      expect(body.totals.requests).toBe(48 * round);
+      const a = body.totals.authorizations;
+      expect([a.attempted, a.succeeded]).toEqual([24 * round, 16 * round]);
+      // The declined card, tried again and again, is soon blocked by the fraud screen's velocity rule.
+      expect(a.declined + a.blocked).toBe(8 * round);
+      expect(body.totals.blocked_by_fraud).toBe(a.blocked);
+      expect(body.totals.volume).toEqual({ usd: 1600 * round });
+      expect(body.totals.latency_ms.count).toBe(48 * round);
+    }
+  });
+
   it("lists every merchant's traffic and the merchants with the most errors", async () => {
     const noisy = await newMerchant();
     const from = Math.floor(Date.now() / 1000) - 60;

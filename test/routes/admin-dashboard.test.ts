@@ -165,6 +165,8 @@ describe("the session cookie", () => {
       ["GET", "/admin/v1/merchants"],
       ["GET", "/admin/v1/operators"],
       ["GET", "/admin/v1/root_token"],
+      ["GET", "/admin/v1/alerting"],
+      ["POST", "/admin/v1/alerting"],
       ["GET", "/admin/v1/audit_log/"],
       ["HEAD", "/admin/v1/audit_log"],
       ["POST", "/admin/v1/merchants"],

@@ -11,6 +11,7 @@ import { env } from "cloudflare:workers";
 import { isNotNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from "vitest";
 import { paymentMethods } from "../../src/db/schema";
+import { flushMetrics } from "../../src/monitoring/flush";
 import { CARDS, pmForm, withAuth } from "../helpers/cards";
 import { call, form, json } from "../helpers/http";
 import { newMerchant } from "../helpers/merchants";
@@ -195,12 +196,18 @@ describe("no card number or CVC leaks anywhere", () => {
       expect(heldCvcs).toEqual([]);
     }
 
-    // Durable Object storage: every object this test file created, KV and SQL.
+    // Durable Object storage: every object this test file created, KV and SQL: the merchant gates
+    // and the metrics rollups (this isolate's buffered metrics flushed first).
+    await flushMetrics(env);
     const doDump: string[] = [];
-    const ids = await listDurableObjectIds(env.MERCHANT_GATE);
-    expect(ids.length).toBeGreaterThan(0);
-    for (const id of ids) {
-      await runInDurableObject(env.MERCHANT_GATE.get(id), async (_instance, state) => {
+    const objects = [];
+    for (const ns of [env.MERCHANT_GATE, env.METRICS_ROLLUP] as DurableObjectNamespace[]) {
+      const ids = await listDurableObjectIds(ns);
+      expect(ids.length).toBeGreaterThan(0);
+      objects.push(...ids.map((id) => ns.get(id)));
+    }
+    for (const stub of objects) {
+      await runInDurableObject(stub, async (_instance, state) => {
         doDump.push(JSON.stringify([...(await state.storage.list()).entries()]));
         const sqlTables = state.storage.sql
           .exec<{ name: string }>("select name from sqlite_master where type = 'table' and name not glob '_cf_*'")
@@ -213,6 +220,7 @@ describe("no card number or CVC leaks anywhere", () => {
 
     // The spy really captured the Worker's logs.
     expect(logLines.some((l) => l.includes("vault_rotation_batch"))).toBe(true);
+    expect(logLines.some((l) => l.includes('"event":"request"'))).toBe(true);
     expect(bodies.length).toBeGreaterThan(ALL.length * 5);
 
     expect(leaksIn(d1Text)).toEqual([]);
