@@ -97,10 +97,14 @@ export async function claimTransition(
   return row !== undefined && row.state === from && row.leaseUntil === now + leaseSeconds ? row : undefined;
 }
 
-/** Stores the state a leased transition led to and frees the lease; `notified` stamps `last_notified`. */
+/**
+ * Stores the state a leased transition led to and frees the lease; `notified` stamps
+ * `last_notified`. Only while `claimed`'s lease is still the rule's: a run whose lease lapsed (and
+ * was taken by another run) changes nothing.
+ */
 export async function finishTransition(
   db: Db,
-  rule: AlertRule,
+  claimed: Pick<AlertStateRow, "rule" | "leaseUntil">,
   to: AlertState,
   now: number,
   notified: boolean,
@@ -109,10 +113,18 @@ export async function finishTransition(
   await db
     .update(t)
     .set({ state: to, since: now, leaseUntil: null, ...(notified ? { lastNotified: now } : {}) })
-    .where(eq(t.rule, rule));
+    .where(heldBy(claimed));
 }
 
-/** Frees a lease without changing the state: the next run evaluates and tries again. */
-export async function releaseClaim(db: Db, rule: AlertRule): Promise<void> {
-  await db.update(alertStates).set({ leaseUntil: null }).where(eq(alertStates.rule, rule));
+/** Frees `claimed`'s lease (if it is still the rule's) without changing the state: the next run tries again. */
+export async function releaseClaim(db: Db, claimed: Pick<AlertStateRow, "rule" | "leaseUntil">): Promise<void> {
+  await db.update(alertStates).set({ leaseUntil: null }).where(heldBy(claimed));
+}
+
+/** The rule's row while it still holds `claimed`'s lease. */
+function heldBy(claimed: Pick<AlertStateRow, "rule" | "leaseUntil">) {
+  const t = alertStates;
+  return claimed.leaseUntil === null
+    ? and(eq(t.rule, claimed.rule), isNull(t.leaseUntil))
+    : and(eq(t.rule, claimed.rule), eq(t.leaseUntil, claimed.leaseUntil));
 }

@@ -4,6 +4,7 @@
  * change of state announces. Comparisons are made on integer counts (cross-multiplied), so a value
  * exactly at its threshold never fires by a floating-point rounding. See docs/monitoring.md.
  */
+import { decidedAuthorizations } from "./metrics";
 import type { WindowStats } from "./metrics-report";
 
 /** Every alert rule, a closed set: adding one makes the compiler ask for its evaluation. */
@@ -56,8 +57,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Decided authorizations: the denominator of the success rate (requires_action is undecided). */
 function decided(stats: WindowStats): number {
-  const a = stats.authorizations;
-  return a.succeeded + a.declined + a.blocked + a.failed;
+  return decidedAuthorizations(stats.authorizations);
 }
 
 function authorizationRateDrop(current: WindowStats, baseline: WindowStats, t: AlertThresholds): RuleResult {

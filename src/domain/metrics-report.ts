@@ -21,9 +21,11 @@ export interface StatusCounts {
 }
 
 /**
- * Authorization attempts (one per request that ran an authorization to its answer) by outcome.
- * `success_rate` is succeeded / (succeeded + declined + blocked + failed), null when that is 0:
- * attempts waiting for 3-D Secure (`requires_action`) have no outcome yet.
+ * Authorization attempts by outcome: one per request that ran an authorization (a payment that
+ * waits for 3-D Secure counts once as `requires_action`, then once more when its challenge ends).
+ * `unknown`: the processor gave no answer (a timeout, an outage); the sweep settles the payment
+ * later. `success_rate` is succeeded / (succeeded + declined + blocked + failed + unknown), null
+ * when that is 0: attempts waiting for 3-D Secure have no outcome yet.
  */
 export interface AuthorizationCounts {
   attempted: number;
@@ -32,6 +34,7 @@ export interface AuthorizationCounts {
   blocked: number;
   requires_action: number;
   failed: number;
+  unknown: number;
   success_rate: number | null;
 }
 

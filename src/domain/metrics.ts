@@ -20,7 +20,7 @@ import type {
 } from "./metrics-report";
 
 /** How an authorization a request ran ended. */
-export type AuthOutcome = "succeeded" | "declined" | "blocked" | "requires_action" | "failed";
+export type AuthOutcome = "succeeded" | "declined" | "blocked" | "requires_action" | "failed" | "unknown";
 
 /** An HTTP status class. */
 export type StatusClass = keyof StatusCounts;
@@ -192,6 +192,7 @@ function emptyStats(): WindowStats & {
       blocked: 0,
       requires_action: 0,
       failed: 0,
+      unknown: 0,
       success_rate: null,
     },
     declines: {},
@@ -232,6 +233,7 @@ function add(b: Building, s: Series): void {
       break;
     case "requires_action":
     case "failed":
+    case "unknown":
       break;
     default: {
       const never: never = s.outcome;
@@ -242,7 +244,7 @@ function add(b: Building, s: Series): void {
 
 function finish(b: Building): WindowStats {
   const a = b.authorizations;
-  const decided = a.succeeded + a.declined + a.blocked + a.failed;
+  const decided = decidedAuthorizations(a);
   const share = (n: number, of: number) => (of === 0 ? 0 : n / of);
   const byRoute: Record<string, Percentiles> = {};
   for (const route of [...b.routes.keys()].sort()) byRoute[route] = percentiles(b.routes.get(route) ?? {});
@@ -258,6 +260,11 @@ function finish(b: Building): WindowStats {
     processor_latency_ms: percentiles(b.processorHist),
     volume: b.volume,
   };
+}
+
+/** The denominator of the success rate: every attempt but those waiting for 3-D Secure. */
+export function decidedAuthorizations(a: Omit<AuthorizationCounts, "success_rate">): number {
+  return a.succeeded + a.declined + a.blocked + a.failed + a.unknown;
 }
 
 /** Most merchants a report lists in `top_merchants`. */
@@ -288,10 +295,13 @@ export function addMerchantTotals(into: Map<string, MerchantTotals>, s: Series):
   });
 }
 
+/** The merchant (and route) of series a rollup folded past its bounds (durable/metrics-rollup.ts). */
+export const OVERFLOW_MERCHANT = "_other";
+
 /** The merchants with the most errors (4xx + 5xx, then most 5xx, then most requests), at most TOP_MERCHANTS. */
 export function topMerchants(totals: Iterable<MerchantTotals>): MerchantTotals[] {
   return [...totals]
-    .filter((t) => t.errors_4xx + t.errors_5xx > 0)
+    .filter((t) => t.merchant !== OVERFLOW_MERCHANT && t.errors_4xx + t.errors_5xx > 0)
     .sort(
       (a, b) =>
         b.errors_4xx + b.errors_5xx - (a.errors_4xx + a.errors_5xx) ||

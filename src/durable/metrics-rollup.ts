@@ -3,17 +3,21 @@
  * Analytics Engine data points the gateway can read itself (`GET /admin/v1/metrics`, the dashboard,
  * the alert rules). Typed RPC only; callers go through monitoring/flush.ts and monitoring/query.ts.
  *
- * Addressing: METRICS_ROLLUP_OBJECTS objects named `rollup-0` … `rollup-<n-1>`; each isolate writes
- * to one (chosen at random when it starts) and a query reads them all, so no one object takes every
- * isolate's writes.
+ * Addressing: METRICS_ROLLUP_OBJECTS objects named by `rollupName(0)` … `rollupName(n-1)`; each
+ * isolate writes to one (chosen at random when it starts) and a query reads them all, so no one
+ * object takes every isolate's writes.
  *
  * Storage layout (SQLite): one row per series (minute, merchant, route, status class, outcome,
  * decline code, currency) with its count, amount and two latency histograms (JSON).
  *
- * Bounds: at most MAX_SERIES_PER_MINUTE rows per minute per object; the series that would go past
- * it are folded into merchant `_other` and route `_other` (their counts stay exact, only the split
- * by merchant and route is lost). Rows older than RETENTION_SECONDS are deleted when a write opens a
- * new minute, so an object holds at most RETENTION_SECONDS / 60 × MAX_SERIES_PER_MINUTE rows.
+ * Bounds: at most MAX_SERIES_PER_MERCHANT_MINUTE rows per merchant per minute per object: a
+ * merchant's series past it are folded into its own route `_other` (decline code and currency
+ * dropped), so one merchant's traffic never crowds out another's. At most MAX_SERIES_PER_MINUTE rows
+ * per minute per object in all: series past it are folded into merchant `_other`, route `_other`.
+ * Counts stay exact either way; only the split is lost. Rows older than RETENTION_SECONDS are
+ * deleted when a write opens a new minute, so an object holds at most RETENTION_SECONDS / 60 ×
+ * MAX_SERIES_PER_MINUTE rows. A query reads rows through the cursor and folds them as it goes, so
+ * its memory is bounded by its answer (intervals × series keys), not by the rows it reads.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -22,6 +26,8 @@ import {
   type Histogram,
   intervalStart,
   type MerchantTotals,
+  mergeSeries,
+  OVERFLOW_MERCHANT,
   rekey,
   type Series,
   seriesId,
@@ -34,8 +40,15 @@ export const METRICS_ROLLUP_OBJECTS = 8;
 export const RETENTION_SECONDS = 3 * 24 * 3600;
 /** Most series one object keeps for one minute. */
 export const MAX_SERIES_PER_MINUTE = 2000;
-/** The merchant and route of series folded past MAX_SERIES_PER_MINUTE. */
-export const OVERFLOW = "_other";
+/** Most series one object keeps for one merchant in one minute. */
+export const MAX_SERIES_PER_MERCHANT_MINUTE = 200;
+/** The merchant and route of series folded past the bounds. */
+export const OVERFLOW = OVERFLOW_MERCHANT;
+
+/** The name of rollup object `i` (0 ≤ i < METRICS_ROLLUP_OBJECTS). */
+export function rollupName(i: number): string {
+  return `rollup-${i}`;
+}
 
 /** What one object holds for a window: series keyed by interval start, and per-merchant totals. */
 export interface RollupAnswer {
@@ -88,7 +101,8 @@ export class MetricsRollup extends DurableObject<Env> {
         status TEXT NOT NULL, outcome TEXT NOT NULL, decline TEXT NOT NULL, currency TEXT NOT NULL,
         count INTEGER NOT NULL, processor_count INTEGER NOT NULL, amount INTEGER NOT NULL,
         latency TEXT NOT NULL, processor TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS series_minute ON series (minute, merchant)`,
+      CREATE INDEX IF NOT EXISTS series_minute ON series (minute, merchant);
+      CREATE INDEX IF NOT EXISTS series_merchant ON series (merchant, minute)`,
     );
   }
 
@@ -96,25 +110,43 @@ export class MetricsRollup extends DurableObject<Env> {
   async record(batch: Series[]): Promise<void> {
     const sql = this.ctx.storage.sql;
     this.prune();
-    const counts = new Map<number, number>();
-    const seriesIn = (minute: number) => {
-      let n = counts.get(minute);
+    const counts = new Map<string, number>();
+    const rowsOf = (minute: number, merchant: string | null) => {
+      const key = `${minute}|${merchant ?? "*"}`;
+      let n = counts.get(key);
       if (n === undefined) {
-        n = sql.exec<{ n: number }>("SELECT count(*) AS n FROM series WHERE minute = ?", minute).one().n;
-        counts.set(minute, n);
+        n =
+          merchant === null
+            ? sql.exec<{ n: number }>("SELECT count(*) AS n FROM series WHERE minute = ?", minute).one().n
+            : sql
+                .exec<{ n: number }>(
+                  "SELECT count(*) AS n FROM series WHERE minute = ? AND merchant = ?",
+                  minute,
+                  merchant,
+                )
+                .one().n;
+        counts.set(key, n);
       }
       return n;
     };
+    const find = (s: Series) => sql.exec<Row>("SELECT * FROM series WHERE id = ?", seriesId(s)).toArray()[0];
     for (const incoming of fold(batch)) {
       let s = incoming;
-      let existing = sql.exec<Row>("SELECT * FROM series WHERE id = ?", seriesId(s)).toArray()[0];
-      if (!existing && seriesIn(s.minute) >= MAX_SERIES_PER_MINUTE) {
-        s = rekey(s, { merchant: OVERFLOW, route: OVERFLOW });
-        existing = sql.exec<Row>("SELECT * FROM series WHERE id = ?", seriesId(s)).toArray()[0];
+      let existing = find(s);
+      if (!existing && rowsOf(s.minute, s.merchant) >= MAX_SERIES_PER_MERCHANT_MINUTE) {
+        s = rekey(s, { route: OVERFLOW, decline: "", currency: "" });
+        existing = find(s);
       }
-      const merged = existing ? fold([toSeries(existing), s])[0] : s;
-      if (!merged) continue;
-      if (!existing) counts.set(s.minute, seriesIn(s.minute) + 1);
+      if (!existing && rowsOf(s.minute, null) >= MAX_SERIES_PER_MINUTE) {
+        s = rekey(s, { merchant: OVERFLOW, route: OVERFLOW, decline: "", currency: "" });
+        existing = find(s);
+      }
+      const merged = existing ? toSeries(existing) : s;
+      if (existing) mergeSeries(merged, s);
+      else {
+        counts.set(`${s.minute}|*`, rowsOf(s.minute, null) + 1);
+        counts.set(`${s.minute}|${s.merchant}`, rowsOf(s.minute, s.merchant) + 1);
+      }
       sql.exec(
         `INSERT OR REPLACE INTO series (id, minute, merchant, route, status, outcome, decline, currency,
           count, processor_count, amount, latency, processor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -142,25 +174,29 @@ export class MetricsRollup extends DurableObject<Env> {
   async query(window: MetricsWindow): Promise<RollupAnswer> {
     const rows =
       window.merchant === null
-        ? this.ctx.storage.sql
-            .exec<Row>("SELECT * FROM series WHERE minute >= ? AND minute < ?", window.from, window.to)
-            .toArray()
-        : this.ctx.storage.sql
-            .exec<Row>(
-              "SELECT * FROM series WHERE minute >= ? AND minute < ? AND merchant = ?",
-              window.from,
-              window.to,
-              window.merchant,
-            )
-            .toArray();
+        ? this.ctx.storage.sql.exec<Row>(
+            "SELECT * FROM series WHERE minute >= ? AND minute < ?",
+            window.from,
+            window.to,
+          )
+        : this.ctx.storage.sql.exec<Row>(
+            "SELECT * FROM series WHERE merchant = ? AND minute >= ? AND minute < ?",
+            window.merchant,
+            window.from,
+            window.to,
+          );
     const merchants = new Map<string, MerchantTotals>();
-    const series: Series[] = [];
+    const series = new Map<string, Series>();
     for (const row of rows) {
       const s = toSeries(row);
       if (window.merchant === null) addMerchantTotals(merchants, s);
-      series.push(rekey(s, { minute: intervalStart(window, s.minute), merchant: window.merchant ?? "" }));
+      const keyed = rekey(s, { minute: intervalStart(window, s.minute), merchant: window.merchant ?? "" });
+      const id = seriesId(keyed);
+      const found = series.get(id);
+      if (found) mergeSeries(found, keyed);
+      else series.set(id, keyed);
     }
-    return { series: fold(series), merchants: [...merchants.values()] };
+    return { series: [...series.values()], merchants: [...merchants.values()] };
   }
 
   /** Deletes rows past the retention, at most once per minute. */

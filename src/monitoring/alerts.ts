@@ -113,7 +113,7 @@ async function settle(run: Run, result: RuleResult, from: "ok" | "firing"): Prom
   if (!claimed) return { ...result, transition, delivery: "held" };
   const to = stateAfter(transition);
   if (!run.hook?.enabled) {
-    await finishTransition(db, result.rule, to, run.now, false);
+    await finishTransition(db, claimed, to, run.now, false);
     log("warn", "alert_transition_unsent", { rule: result.rule, type: transition });
     return { ...result, transition, delivery: "silent" };
   }
@@ -140,11 +140,11 @@ async function settle(run: Run, result: RuleResult, from: "ok" | "firing"): Prom
     status: null,
   }));
   if (delivery.ok) {
-    await finishTransition(db, result.rule, to, run.now, true);
+    await finishTransition(db, claimed, to, run.now, true);
     log("info", "alert_sent", { rule: result.rule, type: transition, value: result.value });
     return { ...result, transition, delivery: "sent" };
   }
-  await releaseClaim(db, result.rule);
+  await releaseClaim(db, claimed);
   // Never the URL or the secret: the rule, the transition and why.
   log("error", "alert_delivery_failed", {
     rule: result.rule,

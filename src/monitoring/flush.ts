@@ -11,7 +11,7 @@
  * isolate's traffic); Analytics Engine has them. A delay of 0 flushes after every answer.
  */
 import { mergeSeries, type Point, type Series, seriesId, seriesOf, statusClass } from "../domain/metrics";
-import { METRICS_ROLLUP_OBJECTS } from "../durable/metrics-rollup";
+import { METRICS_ROLLUP_OBJECTS, rollupName } from "../durable/metrics-rollup";
 import { log } from "../lib/log";
 
 /** How long the first point waits in the buffer before the flush, in milliseconds, unless METRICS_FLUSH_MS says. */
@@ -22,7 +22,7 @@ export const MAX_FLUSH_MS = 10_000;
 export const MAX_BUFFERED_SERIES = 500;
 
 /** The rollup object this isolate writes to. */
-const rollup = `rollup-${Math.floor(Math.random() * METRICS_ROLLUP_OBJECTS)}`;
+const rollup = rollupName(Math.floor(Math.random() * METRICS_ROLLUP_OBJECTS));
 
 let buffer = new Map<string, Series>();
 let scheduled = false;

@@ -19,13 +19,15 @@ export interface Meter {
   errorCode: string | null;
   /** The last authorization this request ran to an outcome. */
   authorization: Point["authorization"];
+  /** The merchant of that authorization: names it for requests with no merchant credential (hosted checkout, 3-D Secure). */
+  merchant: string | null;
 }
 
 const storage = new AsyncLocalStorage<Meter>();
 
 /** A fresh meter. */
 export function newMeter(): Meter {
-  return { d1Calls: 0, doCalls: 0, processorMs: null, errorCode: null, authorization: null };
+  return { d1Calls: 0, doCalls: 0, processorMs: null, errorCode: null, authorization: null, merchant: null };
 }
 
 /** Runs `fn` with `meter` as the current request's meter. */
@@ -44,15 +46,19 @@ export function meterError(code: string): void {
   if (meter) meter.errorCode = code;
 }
 
-/** Notes the outcome of an authorization this request ran (the last one wins: a failover's final attempt). */
+/**
+ * Notes the outcome of an authorization this request ran for `intent`'s merchant (the last one
+ * wins: a failover's final attempt).
+ */
 export function meterAuthorization(
+  intent: { merchantId: string; amount: number; currency: string },
   outcome: AuthOutcome,
-  declineCode: string | null,
-  amount: number,
-  currency: string,
+  declineCode: string | null = null,
 ): void {
   const meter = storage.getStore();
-  if (meter) meter.authorization = { outcome, declineCode, amount, currency };
+  if (!meter) return;
+  meter.authorization = { outcome, declineCode, amount: intent.amount, currency: intent.currency };
+  meter.merchant = intent.merchantId;
 }
 
 /** Times a processor call into the current meter. */

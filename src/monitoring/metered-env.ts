@@ -69,6 +69,11 @@ function database(db: D1Database): D1Database {
   });
 }
 
+/**
+ * A stub whose method calls are counted. Every function-valued property is taken for an RPC method
+ * and called on the real stub: nested RPC (`stub.child.method()`) and RPC properties are not
+ * supported through it (the gateway's objects expose flat methods only).
+ */
 function stub<T extends object>(s: T): T {
   return new Proxy(s, {
     get(target, prop) {

@@ -5,14 +5,14 @@
  */
 import { buildReport, fold, type MerchantTotals, mergeMerchantTotals } from "../domain/metrics";
 import type { MetricsReport, MetricsWindow } from "../domain/metrics-report";
-import { METRICS_ROLLUP_OBJECTS } from "../durable/metrics-rollup";
+import { METRICS_ROLLUP_OBJECTS, rollupName } from "../durable/metrics-rollup";
 import { flushMetrics } from "./flush";
 
 /** The metrics report of `window`; `top_merchants` is filled only when `window.merchant` is null. */
 export async function queryMetrics(env: Env, window: MetricsWindow): Promise<MetricsReport> {
   await flushMetrics(env);
   const answers = await Promise.all(
-    Array.from({ length: METRICS_ROLLUP_OBJECTS }, (_, i) => env.METRICS_ROLLUP.getByName(`rollup-${i}`).query(window)),
+    Array.from({ length: METRICS_ROLLUP_OBJECTS }, (_, i) => env.METRICS_ROLLUP.getByName(rollupName(i)).query(window)),
   );
   const merchants = new Map<string, MerchantTotals>();
   for (const answer of answers) for (const t of answer.merchants) mergeMerchantTotals(merchants, t);

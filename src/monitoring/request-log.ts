@@ -18,10 +18,16 @@ import { meteredEnv } from "./metered-env";
 /** The route a metrics point and log line name for a request that matched no handler. */
 export const UNMATCHED_ROUTE = "unmatched";
 
-/** `METHOD /pattern` of the handler the request matched (its parameters' own patterns dropped), or `unmatched`. */
+/**
+ * `METHOD /pattern` of the handler that answered (its parameters' own patterns dropped): the route
+ * at `routeIndex` after the handler ran; for an answer a middleware gave first (a 401), the last
+ * handler the path matched. `unmatched` when none did.
+ */
 export function routeName(c: Context<AppEnv>): string {
   const method = c.req.method === "HEAD" ? "GET" : c.req.method;
-  const handler = matchedRoutes(c).findLast((r) => r.method === method);
+  const routes = matchedRoutes(c);
+  const current = routes[c.req.routeIndex];
+  const handler = current?.method === method ? current : routes.findLast((r) => r.method === method);
   return handler ? `${method} ${handler.path.replace(/\{[^}]*\}/g, "")}` : UNMATCHED_ROUTE;
 }
 
@@ -37,10 +43,12 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const route = routeName(c);
   const auth = c.var.auth;
   const authorization = meter.authorization;
+  // The credential's merchant; on routes without one (hosted checkout, 3-D Secure) the payment's.
+  const merchant = auth?.merchantId ?? meter.merchant;
   log(status >= 500 ? "error" : "info", "request", {
     request_id: c.var.requestId ?? null,
     ray: c.req.header("cf-ray") ?? null,
-    merchant: auth?.merchantId ?? null,
+    merchant,
     credential: auth?.clientId ?? null,
     credential_kind: auth?.credential ?? null,
     operator: c.var.operator?.id ?? null,
@@ -57,7 +65,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   });
   const point: Point = {
     at: started,
-    merchant: auth?.merchantId ?? "",
+    merchant: merchant ?? "",
     route,
     status,
     latencyMs,

@@ -9,7 +9,6 @@ import type { Db } from "../db/client";
 import type { EventOrigin } from "../db/events";
 import type { ClientFacts } from "../fraud/screen";
 import { log } from "../lib/log";
-import { meterProcessor } from "../monitoring/meter";
 import type { ProcessorConnector } from "../processor/connector";
 import { type ProcessorFactory, processorFor } from "../processor/index";
 import type { ReportsFactory } from "../processor/settlement-file";
@@ -69,21 +68,11 @@ export function paymentDeps(
   return {
     env,
     db,
-    processor: (claimed, connector) => timed(factory({ env, db }, claimed, defer, connector)),
+    processor: (claimed, connector) => factory({ env, db }, claimed, defer, connector),
     now: overrides.now ?? (() => Math.floor(Date.now() / 1000)),
     origin,
     client: request?.client ?? null,
     defer,
     fraudScreen: env.FRAUD_SCREEN === "on",
-  };
-}
-
-/** `connector` with each call's wait added to the request's meter (monitoring/meter.ts). */
-function timed(connector: ProcessorConnector): ProcessorConnector {
-  return {
-    authorize: (req) => meterProcessor(() => connector.authorize(req)),
-    capture: (req) => meterProcessor(() => connector.capture(req)),
-    void: (req) => meterProcessor(() => connector.void(req)),
-    refund: (req) => meterProcessor(() => connector.refund(req)),
   };
 }

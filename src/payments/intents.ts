@@ -303,6 +303,8 @@ export async function runPending(deps: PaymentDeps, row: IntentRow, card?: Claim
   const hold = screening?.verdict.action === "review";
   const first = resolve(stateOf(row), op, outcome, row.version, deps.now(), hold);
   if (!first) {
+    // No answer from the processor: the payment stays processing for a retry or the sweep.
+    if (op.kind === "authorize") meterAuthorization(row, "unknown");
     await forget();
     return { row, answer: null };
   }
@@ -407,7 +409,7 @@ async function recordChallenge(
     if (stateOf(current).pendingOp?.key !== op.key) return { row: current, answer: null };
     const done = await changeIntent(deps.db, current, challenge(current), deps.origin, deps.now());
     if (done) {
-      meterAuthorization("requires_action", null, done.amount, done.currency);
+      meterAuthorization(done, "requires_action");
       return { row: done, answer: { kind: "ok" } };
     }
   }
@@ -535,11 +537,9 @@ function callConnector(
  * card that could not be used).
  */
 function meterOutcome(row: IntentRow, kind: string, answer: OutcomeAnswer, blocked: boolean): void {
-  if (kind === "authorized") meterAuthorization("succeeded", null, row.amount, row.currency);
-  else if (blocked) meterAuthorization("blocked", null, row.amount, row.currency);
+  if (kind === "authorized") meterAuthorization(row, "succeeded");
+  else if (blocked) meterAuthorization(row, "blocked");
   else if (answer.kind === "declined" && answer.code !== "processing_error") {
-    meterAuthorization("declined", answer.declineCode, row.amount, row.currency);
-  } else {
-    meterAuthorization("failed", answer.kind === "declined" ? answer.declineCode : null, row.amount, row.currency);
-  }
+    meterAuthorization(row, "declined", answer.declineCode);
+  } else meterAuthorization(row, "failed", answer.kind === "declined" ? answer.declineCode : null);
 }

@@ -8,6 +8,7 @@
  * Every change is one compare-and-swap batch with the challenge's own row, so a replayed or
  * concurrent answer changes the intent at most once.
  */
+
 import type { Route } from "../connectors/route";
 import { cardFingerprints } from "../crypto/fingerprint";
 import { type AuthenticationRow, authenticationFinish, authenticationInsert } from "../db/authentications";
@@ -24,6 +25,7 @@ import {
   type StoredNextAction,
 } from "../domain/three-d-secure";
 import { randomBase62 } from "../lib/ids";
+import { meterAuthorization } from "../monitoring/meter";
 import { THREE_D_SECURE_CARDS } from "../processor/test-cards";
 import type { ClaimedCard } from "../vault";
 import type { PaymentDeps } from "./deps";
@@ -172,7 +174,10 @@ export async function answerChallenge(
     }
     const changed = await changeIntent(deps.db, row, change, deps.origin, deps.now());
     if (!changed) continue;
-    if (d.kind === "fail") return { decision: d.kind, intent: changed };
+    if (d.kind === "fail") {
+      meterAuthorization(changed, "failed", "authentication_failed");
+      return { decision: d.kind, intent: changed };
+    }
     return { decision: d.kind, intent: (await runPending(deps, changed, undefined, { claimed: true })).row };
   }
   throw lockTimeout();

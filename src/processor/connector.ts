@@ -9,6 +9,7 @@
 import { z } from "@hono/zod-openapi";
 import { DECLINE_CODES, type Outcome } from "../domain/outcome";
 import { log } from "../lib/log";
+import { meterProcessor } from "../monitoring/meter";
 
 /** An authorization request; the connector reads card data itself through the vault. */
 export interface AuthorizeRequest {
@@ -113,12 +114,15 @@ export async function callProcessor(
 ): Promise<Outcome> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const answer = await Promise.race([
-      call(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProcessorTimeout()), timeoutMs);
-      }),
-    ]);
+    // The wait is metered up to the answer or the timeout, whichever comes first (monitoring/meter.ts).
+    const answer = await meterProcessor(() =>
+      Promise.race([
+        call(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new ProcessorTimeout()), timeoutMs);
+        }),
+      ]),
+    );
     const parsed = Answer.safeParse(answer);
     if (!parsed.success) {
       log("warn", "processor_answer_invalid", { operation });

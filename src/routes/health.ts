@@ -1,7 +1,9 @@
 /**
  * `GET /health`: liveness plus a timed round trip to every dependency, all at once: the control
  * D1 database, each merchant shard (named by its index only) and the MerchantGate Durable Object.
- * Each probe has PROBE_TIMEOUT_MS; a failure says `fail` and nothing about why. Unauthenticated.
+ * Each probe has PROBE_TIMEOUT_MS; a failure says `fail` and nothing about why. Unauthenticated,
+ * so an isolate answers from its last probes for HEALTH_CACHE_MS: a caller hammering /health costs
+ * every database one query per isolate per HEALTH_CACHE_MS, not one per request.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { controlDb, pingDb } from "../db/client";
@@ -36,6 +38,27 @@ export const HealthSchema = z
 /** The health answer. */
 export type HealthJson = z.infer<typeof HealthSchema>;
 
+/** How long an isolate answers /health from its last probes, in milliseconds. */
+export const HEALTH_CACHE_MS = 5_000;
+
+const lastProbes = new WeakMap<Env, { at: number; body: HealthJson; ok: boolean }>();
+
+/** Probes every dependency at once. */
+async function probeAll(env: Env): Promise<{ body: HealthJson; ok: boolean }> {
+  const ping = (db: ReturnType<typeof controlDb>) => () => pingDb(db).then(() => true);
+  const [control, shards, gate] = await Promise.all([
+    probe(ping(controlDb(env))),
+    Promise.all(allShards(env).map((db, shard) => probe(ping(db)).then((r) => ({ shard, ...r })))),
+    probe(async () => (await env.MERCHANT_GATE.getByName("health").ping()) === "pong"),
+  ]);
+  const ok = [control, gate, ...shards].every((check) => check.status === "ok");
+  const body: HealthJson = {
+    status: ok ? "ok" : "degraded",
+    checks: { d1: { control, shards }, durable_objects: { merchant_gate: gate } },
+  };
+  return { body, ok };
+}
+
 const route = createRoute({
   method: "get",
   path: "/health",
@@ -52,17 +75,13 @@ const route = createRoute({
 /** Registers the health route. */
 export function registerHealth(app: App): void {
   app.openapi(route, async (c) => {
-    const ping = (db: ReturnType<typeof controlDb>) => () => pingDb(db).then(() => true);
-    const [control, shards, gate] = await Promise.all([
-      probe(ping(controlDb(c.env))),
-      Promise.all(allShards(c.env).map((db, shard) => probe(ping(db)).then((r) => ({ shard, ...r })))),
-      probe(async () => (await c.env.MERCHANT_GATE.getByName("health").ping()) === "pong"),
-    ]);
-    const ok = [control, gate, ...shards].every((check) => check.status === "ok");
-    const body: HealthJson = {
-      status: ok ? "ok" : "degraded",
-      checks: { d1: { control, shards }, durable_objects: { merchant_gate: gate } },
-    };
+    const now = Date.now();
+    let last = lastProbes.get(c.env);
+    if (!last || now - last.at >= HEALTH_CACHE_MS) {
+      last = { at: now, ...(await probeAll(c.env)) };
+      lastProbes.set(c.env, last);
+    }
+    const { body, ok } = last;
     c.header("Cache-Control", "no-store");
     return c.json(body, ok ? 200 : 503);
   });

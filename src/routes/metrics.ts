@@ -38,6 +38,7 @@ const Stats = {
     blocked: z.int(),
     requires_action: z.int(),
     failed: z.int(),
+    unknown: z.int(),
     success_rate: z.number().nullable(),
   }),
   declines: Counts.openapi({ description: "Declined authorizations by decline_code." }),

@@ -122,6 +122,7 @@ describe("report", () => {
       blocked: 1,
       requires_action: 0,
       failed: 0,
+      unknown: 0,
       success_rate: 1 / 3,
     });
     expect(report.totals.declines).toEqual({ insufficient_funds: 1 });

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { bucketOf, type Point, type Series, seriesOf } from "../../src/domain/metrics";
 import {
+  MAX_SERIES_PER_MERCHANT_MINUTE,
   MAX_SERIES_PER_MINUTE,
   type MetricsRollup,
   OVERFLOW,
@@ -65,6 +66,23 @@ describe("MetricsRollup", () => {
     const answer = await stub.query(window());
     expect(answer.series.reduce((sum, s) => sum + s.count, 0)).toBe(total);
     expect(answer.merchants.find((m) => m.merchant === OVERFLOW)?.requests).toBe(25);
+  });
+
+  it("keeps at most MAX_SERIES_PER_MERCHANT_MINUTE series of one merchant, so it cannot crowd out another", async () => {
+    const stub = rollup();
+    const noisy = Array.from({ length: MAX_SERIES_PER_MERCHANT_MINUTE + 50 }, (_, i) =>
+      series({ merchant: "mer_noisy", route: `GET /v1/r${i}` }),
+    );
+    await stub.record(noisy);
+    await stub.record([series({ merchant: "mer_quiet", route: "GET /v1/quiet" })]);
+    const noisyView = await stub.query(window("mer_noisy"));
+    expect(noisyView.series.reduce((sum, s) => sum + s.count, 0)).toBe(MAX_SERIES_PER_MERCHANT_MINUTE + 50);
+    const rows = await runInDurableObject(stub, (_: MetricsRollup, state) =>
+      state.storage.sql.exec<{ merchant: string; route: string }>("SELECT merchant, route FROM series").toArray(),
+    );
+    expect(rows.filter((r) => r.merchant === "mer_noisy")).toHaveLength(MAX_SERIES_PER_MERCHANT_MINUTE + 1);
+    expect(rows.filter((r) => r.merchant === "mer_noisy" && r.route === OVERFLOW)).toHaveLength(1);
+    expect(rows).toContainEqual({ merchant: "mer_quiet", route: "GET /v1/quiet" });
   });
 
   it("deletes rows older than the retention on the first write of a minute", async () => {

@@ -33,6 +33,7 @@ export function stats(spec: StatsSpec = {}): WindowStats {
       blocked: 0,
       requires_action: requiresAction,
       failed: 0,
+      unknown: 0,
       success_rate: decided > 0 ? succeeded / decided : null,
     },
     declines: declined > 0 ? { card_declined: declined } : {},

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { MetricsReport } from "../../src/domain/metrics-report";
+import { EDGEPAY_CARDS } from "../../src/processor/test-cards";
 import { bearer, newKey } from "../helpers/api-keys";
 import { call, type ErrorBody } from "../helpers/http";
 import { newMerchant, operatorHeaders, type TestMerchant } from "../helpers/merchants";
@@ -15,6 +16,7 @@ const VISA = "4242424242424242";
 const INSUFFICIENT = "4000000000009995";
 const GENERIC = "4000000000000002";
 const PROCESSING = "4000000000000119";
+const THREE_DS = "4000002760003184";
 
 async function metrics(query: string, headers: Record<string, string> = operatorHeaders()) {
   const res = await call(`/admin/v1/metrics?${query}`, { headers });
@@ -53,6 +55,7 @@ describe("GET /admin/v1/metrics", () => {
       blocked: 0,
       requires_action: 0,
       failed: 1,
+      unknown: 0,
       success_rate: 0.5,
     });
     expect(t.declines).toEqual({ insufficient_funds: 2, generic_decline: 1 });
@@ -138,6 +141,45 @@ describe("GET /admin/v1/metrics", () => {
     expect((await metrics("", m.headers)).status).toBe(401);
     const key = await newKey(m.merchantId, "secret");
     expect((await metrics("", bearer(key.secret))).status).toBe(401);
+  });
+});
+
+describe("authorizations without a merchant credential, and without an answer", () => {
+  it("counts 3-D Secure completions and failures under the payment's merchant", async () => {
+    const m = await newMerchant();
+    const from = Math.floor(Date.now() / 1000) - 60;
+    const paths: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await pay(m, THREE_DS, { return_url: "https://shop.example/done" });
+      expect(res.body.status).toBe("requires_action");
+      paths.push(new URL(res.body.next_action.redirect_to_url.url as string).pathname);
+    }
+    const post3ds = (path: string) =>
+      call(path, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "",
+        redirect: "manual",
+      });
+    expect((await post3ds(`${paths[0]}/complete`)).status).toBe(303);
+    expect((await post3ds(`${paths[1]}/fail`)).status).toBe(303);
+    const res = await get(m, `/v1/metrics?from=${from}&interval=3600`);
+    expect(res.body.totals.authorizations).toMatchObject({
+      requires_action: 2,
+      succeeded: 1,
+      failed: 1,
+      success_rate: 0.5,
+    });
+    expect(res.body.totals.latency_by_route_ms["POST /3ds/:id/complete"]?.count).toBe(1);
+  });
+
+  it("counts an authorization the processor never answered as unknown", async () => {
+    const m = await newMerchant();
+    const from = Math.floor(Date.now() / 1000) - 60;
+    const res = await pay(m, EDGEPAY_CARDS.timeoutBeforeProcessing);
+    expect(res.body.status ?? res.body.error?.code).toBeDefined();
+    const { body } = await metrics(`merchant=${m.merchantId}&from=${from}&interval=3600`);
+    expect(body.totals.authorizations).toMatchObject({ attempted: 1, unknown: 1, succeeded: 0, success_rate: 0 });
   });
 });
 

@@ -4,7 +4,7 @@
  * Also the OpenAPI document and the docs page it links to.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { shardBindings } from "../../src/db/shards";
 import type { HealthJson } from "../../src/routes/health";
@@ -31,6 +31,21 @@ describe("GET /health", () => {
       expect(l.latency_ms).toBeGreaterThanOrEqual(0);
       expect(l.latency_ms).toBeLessThan(2000);
     }
+  });
+
+  it("answers from its last probes for a few seconds: a burst of /health costs the databases nothing more", async () => {
+    const info = vi.spyOn(console, "info");
+    const first = await call("/health");
+    const burst = await Promise.all(Array.from({ length: 10 }, () => call("/health")));
+    const bodies = await Promise.all([first, ...burst].map((r) => r.json()));
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
+    const lines = info.mock.calls
+      .map((args) => String(args[0]))
+      .filter((l) => l.includes('"route":"GET /health"'))
+      .map((l) => JSON.parse(l) as { d1_calls: number });
+    info.mockRestore();
+    expect(lines).toHaveLength(11);
+    expect(lines.slice(1).every((l) => l.d1_calls === 0)).toBe(true);
   });
 
   it("is 503 degraded when a dependency fails, the others still ok", async () => {
