@@ -1,9 +1,9 @@
 /** Small response helpers shared by route modules. */
 import type { Context } from "hono";
 import { type ApiError, errorEnvelope } from "../errors";
-import { meterError } from "../monitoring/meter";
 import type { AppEnv } from "../types";
 import { log } from "./log";
+import { meterError } from "./meter";
 
 /** Sends an ApiError as the JSON error envelope with its status and headers. */
 export function sendError(c: Context<AppEnv>, err: ApiError): Response {

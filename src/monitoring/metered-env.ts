@@ -1,11 +1,11 @@
 /**
  * The bindings as the app sees them: every D1 database and Durable Object namespace wrapped so each
  * D1 round trip (a batch, exec, or a statement's first/all/run/raw) and each Durable Object RPC adds
- * one to the current request's meter (monitoring/meter.ts). The wrappers only count and pass every
+ * one to the current request's meter (lib/meter.ts). The wrappers only count and pass every
  * call on unchanged. They are built once per isolate per `env` object (and the statements' wrappers
  * per statement), so the Drizzle clients cached per binding (db/client.ts) stay cached.
  */
-import { currentMeter } from "./meter";
+import { currentMeter } from "../lib/meter";
 
 const wrappedEnvs = new WeakMap<object, Env>();
 const realStatements = new WeakMap<object, D1PreparedStatement>();

@@ -10,9 +10,9 @@ import { matchedRoutes } from "hono/route";
 import type { Point } from "../domain/metrics";
 import { inBackground } from "../lib/http";
 import { log } from "../lib/log";
+import { newMeter, withMeter } from "../lib/meter";
 import type { AppEnv } from "../types";
 import { collect } from "./flush";
-import { newMeter, withMeter } from "./meter";
 import { meteredEnv } from "./metered-env";
 
 /** The route a metrics point and log line name for a request that matched no handler. */

@@ -36,7 +36,7 @@ import { ApiError } from "../errors";
 import { afterScreen, pinScreening, type Screening, screen } from "../fraud/screen";
 import { noSuchMessage } from "../lib/ids";
 import { log } from "../lib/log";
-import { meterAuthorization } from "../monitoring/meter";
+import { meterAuthorization } from "../lib/meter";
 import { callProcessor, type Outcome } from "../processor/connector";
 import { type ClaimedCard, forgetCvc, forgetCvcStatement } from "../vault";
 import { answer, toChange } from "./answers";
@@ -532,7 +532,7 @@ function callConnector(
 }
 
 /**
- * Reports the recorded outcome of an authorization to the request's meter (monitoring/meter.ts):
+ * Reports the recorded outcome of an authorization to the request's meter (lib/meter.ts):
  * approved, blocked by the fraud screen, declined by the issuer, or failed (a processing error, a
  * card that could not be used).
  */

@@ -25,7 +25,7 @@ import {
   type StoredNextAction,
 } from "../domain/three-d-secure";
 import { randomBase62 } from "../lib/ids";
-import { meterAuthorization } from "../monitoring/meter";
+import { meterAuthorization } from "../lib/meter";
 import { THREE_D_SECURE_CARDS } from "../processor/test-cards";
 import type { ClaimedCard } from "../vault";
 import type { PaymentDeps } from "./deps";

@@ -9,7 +9,7 @@
 import { z } from "@hono/zod-openapi";
 import { DECLINE_CODES, type Outcome } from "../domain/outcome";
 import { log } from "../lib/log";
-import { meterProcessor } from "../monitoring/meter";
+import { meterProcessor } from "../lib/meter";
 
 /** An authorization request; the connector reads card data itself through the vault. */
 export interface AuthorizeRequest {
@@ -114,7 +114,7 @@ export async function callProcessor(
 ): Promise<Outcome> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    // The wait is metered up to the answer or the timeout, whichever comes first (monitoring/meter.ts).
+    // The wait is metered up to the answer or the timeout, whichever comes first (lib/meter.ts).
     const answer = await meterProcessor(() =>
       Promise.race([
         call(),

@@ -13,7 +13,6 @@ import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/o
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App, AppEnv } from "../types";
-import { merchantOr404 } from "./admin-merchants";
 import {
   ApiKeySchema,
   CreateApiKey,
@@ -24,6 +23,7 @@ import {
   RollApiKey,
   requestedKey,
 } from "./api-key-schemas";
+import { merchantOr404 } from "./operator-shard";
 
 const KeyParams = PathId.extend(KeyParam.shape);
 const PATH = "/admin/v1/merchants/{id}/api_keys";

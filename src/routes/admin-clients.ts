@@ -23,7 +23,7 @@ import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/o
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
-import { merchantOr404 } from "./admin-merchants";
+import { merchantOr404 } from "./operator-shard";
 
 const ClientSchema = z
   .object({

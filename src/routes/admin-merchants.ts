@@ -6,9 +6,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { forgetMerchant } from "../db/access-status";
-import { controlDb, type Db } from "../db/client";
+import { controlDb } from "../db/client";
 import {
-  getMerchant,
   insertAudit,
   insertMerchant,
   listMerchants,
@@ -19,13 +18,13 @@ import {
 } from "../db/merchants";
 import { pickShard } from "../db/shards";
 import { MAX_RATE_LIMIT } from "../domain/limits";
-import { ApiError } from "../errors";
-import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
+import { newId } from "../lib/ids";
 import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
+import { merchantOr404 } from "./operator-shard";
 
 const MerchantSchema = z
   .object({
@@ -48,15 +47,6 @@ export function merchantObject(row: MerchantRow): z.infer<typeof MerchantSchema>
     rate_limit: row.rateLimit,
     created: row.created,
   };
-}
-
-/** The merchant, or a 404 (naming `param`) that names it only when the id is well formed. */
-export async function merchantOr404(db: Db, id: string, param = "id"): Promise<MerchantRow> {
-  const row = hasPrefix(id, "mer") ? await getMerchant(db, id) : undefined;
-  if (!row) {
-    throw new ApiError("resource_missing", noSuchMessage("merchant", id, "mer"), { param });
-  }
-  return row;
 }
 
 const rateLimit = intParam().pipe(z.int().min(1).max(MAX_RATE_LIMIT));

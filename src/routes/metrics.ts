@@ -14,7 +14,7 @@ import { intParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
 import { queryMetrics } from "../monitoring/query";
 import type { App } from "../types";
-import { merchantOr404 } from "./admin-merchants";
+import { merchantOr404 } from "./operator-shard";
 
 /** Most intervals one report holds. */
 export const MAX_INTERVALS = 1440;

@@ -18,8 +18,8 @@ import { formatScopes, isScope, parseScopes } from "../domain/scopes";
 import { authVerdict, refundAuthBudgets, takeAuthBudgets } from "../durable/client-throttle";
 import { inBackground } from "../lib/http";
 import { log } from "../lib/log";
+import { meterError } from "../lib/meter";
 import { errorResponses, NoQuery } from "../lib/openapi";
-import { meterError } from "../monitoring/meter";
 import type { App, AppEnv } from "../types";
 
 /** The RFC 6749 §5.2 error codes this endpoint uses. */

@@ -5,9 +5,10 @@
  */
 import { controlDb, type Db } from "../db/client";
 import { getMove, isFinished } from "../db/merchant-move";
+import { getMerchant, type MerchantRow } from "../db/merchants";
 import { merchantShard } from "../db/shards";
 import { ApiError } from "../errors";
-import { noSuchMessage } from "../lib/ids";
+import { hasPrefix, noSuchMessage } from "../lib/ids";
 
 /** The merchant's shard, or the 404 an unknown merchant gets. */
 export async function shardOr404(env: Env, id: string): Promise<Db> {
@@ -26,4 +27,13 @@ export async function writableShard(env: Env, id: string): Promise<Db> {
     });
   }
   return db;
+}
+
+/** The merchant, or a 404 (naming `param`) that names it only when the id is well formed. */
+export async function merchantOr404(db: Db, id: string, param = "id"): Promise<MerchantRow> {
+  const row = hasPrefix(id, "mer") ? await getMerchant(db, id) : undefined;
+  if (!row) {
+    throw new ApiError("resource_missing", noSuchMessage("merchant", id, "mer"), { param });
+  }
+  return row;
 }

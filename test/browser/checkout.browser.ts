@@ -220,6 +220,7 @@ export async function strictHeadersAndNoViolations(t: BrowserTest): Promise<void
   for (const [path, type] of [
     ["/checkout/checkout.js", /javascript/],
     ["/checkout/checkout.css", /^text\/css/],
+    ["/base.css", /^text\/css/],
   ] as const) {
     const res = await fetch(new URL(path, t.gateway.base));
     assert.equal(res.status, 200, path);
