@@ -8,6 +8,7 @@
  */
 import { API_KEY_RANDOM_CHARS } from "../domain/api-keys";
 import { randomBase62 } from "../lib/ids";
+import { fromBase64Url, toBase64Url } from "./encoding";
 
 /** Bytes of randomness in a client secret. */
 export const CLIENT_SECRET_BYTES = 32;
@@ -19,17 +20,11 @@ export const OPERATOR_SECRET_PREFIX = "eop_";
 const encoder = new TextEncoder();
 let pepperCache: { pepper: string; key: Promise<CryptoKey> } | undefined;
 
-function base64url(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+/** The bytes of unpadded base64url `text`, or undefined for anything else (padding included, as before). */
+function decoded(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (text.includes("=")) return undefined;
   try {
-    const bin = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+    return fromBase64Url(text);
   } catch {
     return undefined;
   }
@@ -37,7 +32,7 @@ function fromBase64url(text: string): Uint8Array | undefined {
 
 function pepperKey(pepper: string): Promise<CryptoKey> {
   if (pepperCache?.pepper !== pepper) {
-    const raw = fromBase64url(pepper);
+    const raw = decoded(pepper);
     if (!raw || raw.length < 32) throw new Error("CLIENT_SECRET_PEPPER must be at least 32 bytes, base64url");
     const key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     pepperCache = { pepper, key };
@@ -50,7 +45,7 @@ function pepperKey(pepper: string): Promise<CryptoKey> {
  * (43 characters). Shown once, never stored.
  */
 export function generateSecret(prefix: typeof CLIENT_SECRET_PREFIX | typeof OPERATOR_SECRET_PREFIX): string {
-  return prefix + base64url(crypto.getRandomValues(new Uint8Array(CLIENT_SECRET_BYTES)));
+  return prefix + toBase64Url(crypto.getRandomValues(new Uint8Array(CLIENT_SECRET_BYTES)));
 }
 
 /**
@@ -69,13 +64,13 @@ export function generateApiKey(prefix: string): string {
  */
 export async function hashClientSecret(pepper: string, secret: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await pepperKey(pepper), encoder.encode(secret));
-  return base64url(new Uint8Array(mac));
+  return toBase64Url(new Uint8Array(mac));
 }
 
 /** True when `secret` matches the stored verifier; the comparison takes the same time wherever they differ. */
 export async function verifyClientSecret(pepper: string, secret: string, storedHash: string): Promise<boolean> {
-  const expected = fromBase64url(storedHash);
-  const actual = fromBase64url(await hashClientSecret(pepper, secret));
+  const expected = decoded(storedHash);
+  const actual = decoded(await hashClientSecret(pepper, secret));
   if (!expected || !actual || expected.length !== actual.length) return false;
   return crypto.subtle.timingSafeEqual(expected, actual);
 }

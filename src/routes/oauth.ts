@@ -9,6 +9,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { fromBase64 } from "../crypto/encoding";
 import { accessTokenTtl, publicJwks, signAccessToken, tokenConfig } from "../crypto/jwt";
 import { verifyClientSecret } from "../crypto/secrets";
 import { controlDb } from "../db/client";
@@ -84,9 +85,7 @@ function readCredentials(header: string | undefined, body: Record<string, unknow
 /** RFC 6749 §2.3.1: base64 of `urlencode(id):urlencode(secret)`. */
 function decodeBasic(b64: string): { id: string; secret: string } | undefined {
   try {
-    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
-      Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)),
-    );
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(fromBase64(b64));
     const colon = text.indexOf(":");
     if (colon < 0) return undefined;
     const decode = (s: string) => decodeURIComponent(s.replaceAll("+", " "));

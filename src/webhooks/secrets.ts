@@ -5,6 +5,7 @@
  * keyed by the whole `whsec_…` string as UTF-8) and Standard Webhooks' (`webhook-signature`, HMAC
  * keyed by the base64-decoded part after `whsec_`). Secrets never appear in a log line or error.
  */
+import { fromBase64, toBase64 } from "../crypto/encoding";
 import { openSecret, sealedVersion, sealSecret } from "../crypto/sealed-secret";
 
 /** The prefix of every webhook signing secret. */
@@ -18,16 +19,12 @@ const PURPOSE = "webhook_secret";
 
 /** A new signing secret: `whsec_` + standard (padded) base64 of 32 random bytes. Shown once. */
 export function newWebhookSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(WEBHOOK_SECRET_BYTES));
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return WEBHOOK_SECRET_PREFIX + btoa(binary);
+  return WEBHOOK_SECRET_PREFIX + toBase64(crypto.getRandomValues(new Uint8Array(WEBHOOK_SECRET_BYTES)));
 }
 
 /** The key bytes of a secret as Standard Webhooks derives them: base64-decode what follows `whsec_`. */
 export function standardWebhooksKey(secret: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret);
-  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+  return fromBase64(secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret);
 }
 
 /** Seals `secret` for `webhook_endpoints.secret_sealed`, bound to its merchant and endpoint. */
