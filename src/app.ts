@@ -73,6 +73,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** The OAuth2 token endpoint: the one `/v1` path that takes client credentials instead of a token. */
 export const TOKEN_PATH = "/v1/oauth/token";
 
+/** Whether the gate (rate limits, idempotency) runs on `path`: every `/v1` path but the token endpoint's, as mounted below. */
+export function gatedPath(path: string): boolean {
+  return path.startsWith("/v1/") && path !== TOKEN_PATH;
+}
+
 /** What a test (or a future deployment choice) may replace when building the app. */
 export interface AppOptions {
   /** The payment services' processor and clock (see payments/deps.ts). */
@@ -172,7 +177,7 @@ export function createApp(options: AppOptions = {}): App {
   registerAdminAuditLog(app);
   registerAdminDashboard(app);
   // Resource modules register here, one per resource.
-  registerDocs(app);
+  registerDocs(app, gatedPath);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);

@@ -4,7 +4,9 @@ import { ERROR_CODES } from "../errors";
 
 /**
  * Declares a request body. Bodies are always validated as JSON: the body middleware re-presents
- * form-encoded requests as the equivalent JSON object, so one schema covers both encodings.
+ * form-encoded requests as the equivalent JSON object, so one schema covers both encodings. Only
+ * JSON is declared here (a form entry with a zod schema would add hono's form validator); the
+ * document's form entry is added with the same schema by lib/openapi-document.ts.
  */
 export function formOrJsonBody<T extends z.ZodType>(schema: T) {
   return {

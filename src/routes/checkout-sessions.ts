@@ -24,7 +24,7 @@ import {
   SessionIdParam,
 } from "./checkout-session-schemas";
 
-const common = { tags: ["Checkout Sessions"], security: [{ merchantToken: [] }] };
+const common = { tags: ["Checkout sessions"], security: [{ merchantToken: [] }] };
 const one = (description: string) => ({
   200: { description, content: { "application/json": { schema: CheckoutSessionSchema } } },
 });

@@ -63,6 +63,7 @@ const route = createRoute({
   method: "get",
   path: "/health",
   tags: ["Operations"],
+  security: [],
   summary: "Check that the gateway, every D1 database and the Durable Objects answer, and how fast",
   request: { query: NoQuery },
   responses: {

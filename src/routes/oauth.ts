@@ -129,6 +129,7 @@ const tokenRoute = createRoute({
   method: "post",
   path: "/v1/oauth/token",
   tags: ["OAuth"],
+  security: [],
   summary: "Get an access token with client credentials",
   description:
     "RFC 6749 §4.4. Authenticate with HTTP Basic (client_secret_basic) or client_id/client_secret in the body. " +
@@ -159,6 +160,7 @@ const jwksRoute = createRoute({
   method: "get",
   path: "/.well-known/jwks.json",
   tags: ["OAuth"],
+  security: [],
   summary: "Public keys that verify access tokens",
   request: { query: NoQuery },
   responses: {

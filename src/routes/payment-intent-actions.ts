@@ -56,7 +56,7 @@ const ok = (description: string) => ({
 
 function action<B extends z.ZodType>(name: string, summary: string, body: B, errors: number[]) {
   return createRoute({
-    tags: ["PaymentIntents"],
+    tags: ["Payment intents"],
     security: [{ merchantToken: [] }],
     method: "post",
     path: `/v1/payment_intents/{id}/${name}`,
@@ -68,7 +68,7 @@ function action<B extends z.ZodType>(name: string, summary: string, body: B, err
 }
 
 const confirmRoute = createRoute({
-  tags: ["PaymentIntents"],
+  tags: ["Payment intents"],
   security: PUBLISHABLE_SECURITY,
   method: "post",
   path: "/v1/payment_intents/{id}/confirm",

@@ -95,7 +95,7 @@ const UpdateBody = z
 const ok = (description: string) => ({
   200: { description, content: { "application/json": { schema: PaymentIntentSchema } } },
 });
-const common = { tags: ["PaymentIntents"], security: [{ merchantToken: [] }] };
+const common = { tags: ["Payment intents"], security: [{ merchantToken: [] }] };
 
 const createIntentRoute = createRoute({
   ...common,

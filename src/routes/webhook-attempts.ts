@@ -60,7 +60,7 @@ const ResendBody = z
 const IdParams = z.object({ id: PathId.shape.id.max(255) });
 
 const attemptsRoute = createRoute({
-  tags: ["WebhookEndpoints"],
+  tags: ["Webhook endpoints"],
   security: [{ merchantToken: [] }],
   method: "get",
   path: "/v1/webhook_endpoints/{id}/attempts",

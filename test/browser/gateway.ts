@@ -124,8 +124,14 @@ function migrate(binding: string, persist: string, env: NodeJS.ProcessEnv): Prom
   });
 }
 
-/** Applies the migrations, starts `wrangler dev` and waits for GET /health. */
-export async function startGateway(): Promise<Gateway> {
+/** How to start the gateway. */
+export interface GatewayOptions {
+  /** Apply the control and shard migrations first (default true); a caller that reads only the OpenAPI document skips them. */
+  migrate?: boolean;
+}
+
+/** Applies the migrations (unless told not to), starts `wrangler dev` and waits for GET /health. */
+export async function startGateway({ migrate: applyMigrations = true }: GatewayOptions = {}): Promise<Gateway> {
   const dir = mkdtempSync(join(tmpdir(), "edgepay-browser-"));
   const persist = join(dir, "state");
   const secrets: LocalSecrets = await generateLocalSecrets();
@@ -151,7 +157,7 @@ export async function startGateway(): Promise<Gateway> {
   try {
     // One after the other: each wrangler starts a workerd on the whole of `persist`, and two at once
     // can find its SQLite files locked (SQLITE_BUSY).
-    for (const { binding } of d1Bindings(undefined)) await migrate(binding, persist, env);
+    if (applyMigrations) for (const { binding } of d1Bindings(undefined)) await migrate(binding, persist, env);
   } catch (err) {
     cleanup();
     throw err;

@@ -1,0 +1,78 @@
+/**
+ * `npm run lint:openapi`: lints the OpenAPI document the gateway serves, with Redocly CLI's
+ * "recommended" ruleset (redocly.yaml), and fails on any error or warning.
+ * The document is generated at request time from the route schemas, by code that runs only in
+ * workerd, so this starts the real Worker the way the browser tests do (test/browser/gateway.ts:
+ * `wrangler dev` on a free port, fresh state, stopped afterwards), fetches GET /openapi.json into a
+ * temp file and runs `redocly lint` on it. The document needs no database, so the migrations are
+ * skipped (the gateway starts in a few seconds). Redocly runs through `npx` at a pinned version
+ * (npm's cache after the first run), not as a devDependency.
+ * `node scripts/openapi-lint.ts <file>` lints a saved document instead, without starting anything.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startGateway } from "../test/browser/gateway.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The Redocly CLI version the lint is pinned to. */
+const REDOCLY_CLI = "@redocly/cli@2.77.0";
+
+/** One finding of `redocly lint --format=json`. */
+interface Problem {
+  ruleId: string;
+  severity: "error" | "warn";
+  message: string;
+  location: { pointer?: string }[];
+}
+
+/** Fetches the served document from a throwaway gateway. */
+async function servedDocument(): Promise<string> {
+  const gateway = await startGateway({ migrate: false });
+  try {
+    const res = await fetch(`${gateway.base}/openapi.json`);
+    if (!res.ok) throw new Error(`GET /openapi.json answered ${res.status}`);
+    return await res.text();
+  } finally {
+    await gateway.stop();
+  }
+}
+
+/** Runs `redocly lint` on `file` and returns its findings. */
+function lint(file: string): Problem[] {
+  const args = [
+    "--yes",
+    REDOCLY_CLI,
+    "lint",
+    file,
+    "--config",
+    join(ROOT, "redocly.yaml"),
+    "--format=json",
+    "--max-problems=100000",
+  ];
+  const env = { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" };
+  const result = spawnSync("npx", args, { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const start = result.stdout.indexOf("{");
+  if (start < 0) throw new Error(`redocly lint printed no report (exit ${result.status}):\n${result.stderr}`);
+  return (JSON.parse(result.stdout.slice(start)) as { problems: Problem[] }).problems;
+}
+
+const started = performance.now();
+const dir = mkdtempSync(join(tmpdir(), "edgepay-openapi-"));
+try {
+  const saved = process.argv[2];
+  const file = saved === undefined ? join(dir, "openapi.json") : resolve(saved);
+  if (saved === undefined) writeFileSync(file, await servedDocument());
+  const problems = lint(file);
+  for (const p of problems) {
+    console.log(`${p.severity.padEnd(5)} ${p.ruleId}: ${p.message}\n      at ${p.location[0]?.pointer ?? "?"}`);
+  }
+  const errors = problems.filter((p) => p.severity === "error").length;
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`openapi-lint: ${errors} errors, ${problems.length - errors} warnings (${seconds} s)`);
+  process.exitCode = problems.length > 0 ? 1 : 0;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

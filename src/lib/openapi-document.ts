@@ -1,0 +1,140 @@
+/**
+ * What the app-wide middleware adds to every operation, written into the OpenAPI registry once all
+ * routes are registered (routes/docs.ts): the middleware is mounted by path in app.ts, so its part
+ * of the document is derived by the same rule rather than repeated in every route module.
+ * - `operationId`: Stripe's naming, from the method and path (`operationIdFor`).
+ * - Request bodies: the body parser (middleware/body.ts) accepts form and JSON bodies on every route
+ *   and parses both into one object, so a body declared in one encoding is declared in the other
+ *   too, with the same schema (JSON first: the docs page shows the first).
+ * - The gate (rate limits and idempotency, on the paths `gated` names): 429 and the RateLimit
+ *   headers on every such operation; 409 and the `Idempotency-Key` header on its POSTs.
+ * Only documentation changes: `app.openapi()` built each route's validators when it was registered,
+ * so nothing here reaches request handling. A route that declares any of these itself keeps its own.
+ */
+import type { RouteConfig } from "@hono/zod-openapi";
+import type { App } from "../types";
+import { errorResponses } from "./openapi";
+
+/** What Stripe's own OpenAPI document calls the `{id}` after a collection, where it is not the collection's singular. */
+const STRIPE_PARAM_NAMES: Record<string, string> = {
+  payment_intents: "intent",
+  sessions: "session",
+  value_list_items: "item",
+  events: "id",
+  balance_transactions: "id",
+};
+
+/** `payment_intents` → `PaymentIntents`, `.well-known` → `WellKnown`. */
+const pascal = (s: string) =>
+  s
+    .split(/[^A-Za-z0-9]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join("");
+
+/**
+ * The operationId of a route, as Stripe's document names them: the method, then each path segment
+ * after `/v1` in PascalCase, an `{id}` named after its collection (`GET /v1/payment_intents/{id}` →
+ * `GetPaymentIntentsIntent`). Operator routes (`/admin/v1`) start with `Admin`.
+ */
+export function operationIdFor(method: string, path: string): string {
+  const admin = path.startsWith("/admin/v1/");
+  const segments = path
+    .replace(/^\/(admin\/)?v1\//, "/")
+    .split("/")
+    .filter(Boolean);
+  const words = segments.map((segment, i) => {
+    const param = /^\{(.+)\}$/.exec(segment)?.[1];
+    if (param !== "id") return pascal(param ?? segment);
+    const collection = segments[i - 1] ?? "";
+    return pascal(STRIPE_PARAM_NAMES[collection] ?? collection.replace(/s$/, ""));
+  });
+  return `${admin ? "Admin" : ""}${pascal(method)}${words.join("")}`;
+}
+
+/** The IETF RateLimit headers the gate sends (component names under `#/components/headers`). */
+const RATE_LIMIT_HEADERS = {
+  "RateLimit-Policy": { $ref: "#/components/headers/RateLimit-Policy" },
+  RateLimit: { $ref: "#/components/headers/RateLimit" },
+};
+
+/** The `Idempotency-Key` request header of a gated POST. */
+const IDEMPOTENCY_KEY = {
+  name: "Idempotency-Key",
+  in: "header" as const,
+  required: false,
+  description:
+    "Makes a retry safe. A finished answer (2xx, or a 4xx such as a decline) is saved under the key for 24 h, " +
+    "scoped to the merchant, and replayed to a retry with the same parameters; validation errors, 401, 403, " +
+    "409, 429 and 5xx are not saved, so a retry runs again. The same key with other parameters is a 400 " +
+    "`idempotency_error`; a retry while the first request runs is a 409 `idempotency_key_in_use`.",
+  schema: { type: "string" as const, minLength: 1, maxLength: 255 },
+};
+
+type Responses = RouteConfig["responses"];
+
+const JSON_TYPE = "application/json";
+const FORM_TYPE = "application/x-www-form-urlencoded";
+
+/** `responses` with each of `statuses` added from errorResponses unless the route declares it. */
+function withErrors(responses: Responses, statuses: number[]): Responses {
+  const missing = statuses.filter((s) => !(s in responses));
+  return { ...responses, ...errorResponses(...missing) };
+}
+
+/** Adds `headers` to every 2xx answer and the 429 of `responses` (a $ref answer is left alone). */
+function withHeaders(responses: Responses, headers: Record<string, { $ref: string }>): Responses {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => {
+      if ("$ref" in response || !(status.startsWith("2") || status === "429")) return [status, response];
+      const extra =
+        status === "429" ? { ...headers, "Retry-After": { $ref: "#/components/headers/Retry-After" } } : headers;
+      return [status, { ...response, headers: { ...extra, ...(response.headers as object | undefined) } }];
+    }),
+  );
+}
+
+/** One route's documentation with the app-wide additions (see the module comment). */
+export function documented(route: RouteConfig, gated: (path: string) => boolean): RouteConfig {
+  let out: RouteConfig = { ...route, operationId: route.operationId ?? operationIdFor(route.method, route.path) };
+  const body = route.request?.body;
+  const json = body?.content[JSON_TYPE];
+  const form = body?.content[FORM_TYPE];
+  if (body && (json || form) && !(json && form)) {
+    const content = { [JSON_TYPE]: json ?? form, [FORM_TYPE]: form ?? json, ...body.content };
+    out = { ...out, request: { ...route.request, body: { ...body, content } } };
+  }
+  if (gated(route.path)) {
+    const post = route.method === "post";
+    const parameters = post
+      ? ([IDEMPOTENCY_KEY, ...(route.parameters ?? [])] as typeof route.parameters)
+      : route.parameters;
+    const responses = withHeaders(withErrors(route.responses, post ? [409, 429] : [429]), RATE_LIMIT_HEADERS);
+    out = { ...out, ...(parameters && { parameters }), responses };
+  }
+  return out;
+}
+
+/**
+ * Applies `documented` to every route of `app`'s registry and registers the response headers it
+ * refers to. Call once, after every route is registered and before the document is served.
+ */
+export function documentAppWide(app: App, gated: (path: string) => boolean): void {
+  for (const definition of app.openAPIRegistry.definitions) {
+    if (definition.type === "route") definition.route = documented(definition.route, gated);
+  }
+  const header = (description: string) => ({ description, schema: { type: "string" as const } });
+  app.openAPIRegistry.registerComponent(
+    "headers",
+    "RateLimit-Policy",
+    header('The merchant\'s quota, e.g. `"default";q=100;w=1` (IETF RateLimit headers draft).'),
+  );
+  app.openAPIRegistry.registerComponent(
+    "headers",
+    "RateLimit",
+    header('What remains of the quota, e.g. `"default";r=42;t=1`.'),
+  );
+  app.openAPIRegistry.registerComponent("headers", "Retry-After", {
+    description: "Seconds to wait before retrying.",
+    schema: { type: "integer" },
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * The served OpenAPI document's metadata, which `npm run lint:openapi` (Redocly's recommended
+ * ruleset) also checks: one unique Stripe-style operationId per operation, both body encodings
+ * declared, `security: []` exactly on the public routes, the gate's 409/429 and Idempotency-Key on
+ * the routes it runs on, declared tags, servers and license. The operations are read from the
+ * document, so a route added later is checked without editing this file.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { gatedPath } from "../../src/app";
+import { operationIdFor } from "../../src/lib/openapi-document";
+import { call } from "../helpers/http";
+
+interface Operation {
+  operationId?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, { headers?: Record<string, unknown> }>;
+}
+interface Doc {
+  info: { license?: { name: string } };
+  servers?: { url: string }[];
+  tags?: { name: string; description?: string }[];
+  paths: Record<string, Record<string, Operation>>;
+}
+
+let doc: Doc;
+let operations: { method: string; path: string; op: Operation }[];
+beforeAll(async () => {
+  doc = (await (await call("/openapi.json")).json()) as Doc;
+  operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ method, path, op })),
+  );
+});
+
+const named = (o: { method: string; path: string }) => `${o.method.toUpperCase()} ${o.path}`;
+
+describe("operationId", () => {
+  it("is Stripe's name for the routes Stripe has, and Admin… for operator routes", () => {
+    expect(operationIdFor("post", "/v1/payment_intents")).toBe("PostPaymentIntents");
+    expect(operationIdFor("get", "/v1/payment_intents/{id}")).toBe("GetPaymentIntentsIntent");
+    expect(operationIdFor("post", "/v1/payment_intents/{id}/confirm")).toBe("PostPaymentIntentsIntentConfirm");
+    expect(operationIdFor("get", "/v1/customers/{id}/payment_methods")).toBe("GetCustomersCustomerPaymentMethods");
+    expect(operationIdFor("get", "/v1/checkout/sessions/{id}/line_items")).toBe("GetCheckoutSessionsSessionLineItems");
+    expect(operationIdFor("get", "/v1/radar/value_list_items/{id}")).toBe("GetRadarValueListItemsItem");
+    expect(operationIdFor("get", "/v1/events/{id}")).toBe("GetEventsId");
+    expect(operationIdFor("get", "/admin/v1/merchants")).toBe("AdminGetMerchants");
+    expect(operationIdFor("get", "/.well-known/jwks.json")).toBe("GetWellKnownJwksJson");
+  });
+
+  it("is set on every operation of the document, and unique", () => {
+    expect(operations.length).toBeGreaterThan(100);
+    const ids = operations.map((o) => o.op.operationId);
+    expect(operations.filter((o) => !o.op.operationId).map(named)).toEqual([]);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+});
+
+describe("request bodies", () => {
+  it("declare form and JSON with the same schema, as the body parser accepts both everywhere", () => {
+    const wrong = operations
+      .filter(({ op }) => op.requestBody)
+      .filter(({ op }) => {
+        const content = op.requestBody?.content ?? {};
+        const [json, form] = [content["application/json"], content["application/x-www-form-urlencoded"]];
+        return !json || !form || JSON.stringify(json.schema) !== JSON.stringify(form.schema);
+      });
+    expect(wrong.map(named)).toEqual([]);
+  });
+});
+
+describe("security", () => {
+  it("is [] exactly on the public routes, and names a scheme everywhere else", () => {
+    const isPublic = (path: string) => !path.startsWith("/admin/") && !gatedPath(path);
+    const wrong = operations.filter(({ path, op }) =>
+      isPublic(path) ? op.security?.length !== 0 : (op.security?.length ?? 0) === 0,
+    );
+    expect(wrong.map(named)).toEqual([]);
+    const publicOps = operations.filter((o) => isPublic(o.path)).map(named);
+    expect(publicOps).toEqual(expect.arrayContaining(["GET /health", "POST /v1/oauth/token"]));
+  });
+});
+
+describe("the gate's part", () => {
+  it("documents 429 and the RateLimit headers on every gated route, and 409 and Idempotency-Key on its POSTs", () => {
+    const wrong: string[] = [];
+    for (const o of operations.filter((o) => gatedPath(o.path))) {
+      const { responses, parameters = [] } = o.op;
+      if (!responses["429"]) wrong.push(`${named(o)}: no 429`);
+      const ok = Object.keys(responses).find((s) => s.startsWith("2"));
+      if (!ok || !responses[ok]?.headers?.RateLimit) wrong.push(`${named(o)}: no RateLimit header`);
+      if (o.method !== "post") continue;
+      if (!responses["409"]) wrong.push(`${named(o)}: no 409`);
+      if (!parameters.some((p) => p.in === "header" && p.name === "Idempotency-Key")) {
+        wrong.push(`${named(o)}: no Idempotency-Key`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(operations.filter((o) => !gatedPath(o.path) && o.op.parameters?.some((p) => p.in === "header"))).toEqual([]);
+  });
+});
+
+describe("document metadata", () => {
+  it("declares every tag an operation uses, each with a description, and a server and a license", () => {
+    const declared = new Map((doc.tags ?? []).map((t) => [t.name, t.description]));
+    const used = new Set(operations.flatMap((o) => o.op.tags ?? []));
+    expect([...used].filter((t) => !declared.has(t))).toEqual([]);
+    expect([...declared].filter(([, description]) => !description)).toEqual([]);
+    expect(doc.servers?.length).toBeGreaterThan(0);
+    expect(doc.info.license?.name).toBe("Apache-2.0");
+  });
+});
