@@ -50,9 +50,12 @@ describe("the charges backfill", () => {
 
     const after = await latest();
     // What no intent kept, the backfill cannot know: the CVC check, the fraud screen's verdict, the
-    // card's country (the columns came later, migration 0006) and the routing (migration 0011).
+    // card's country (the columns came later, migration 0006) and the routing (migration 0011). Nor
+    // when a decline was recorded: a failed charge is dated by its intent's creation, which may be a
+    // second before the confirm that declined it.
     const unchecked = (c: (typeof before)[number]) => ({
       ...c,
+      created: c.status === "failed" ? declined.created : c.created,
       routing: null,
       outcome: { ...c.outcome, risk_level: null, risk_score: null, rule: null },
       payment_method_details: {
