@@ -26,6 +26,11 @@ const rollup = rollupName(Math.floor(Math.random() * METRICS_ROLLUP_OBJECTS));
 
 let buffer = new Map<string, Series>();
 let scheduled = false;
+/** Flushes of this isolate sent and not yet answered. */
+let sending = 0;
+
+/** How long `settledMetrics` waits for this isolate's flushes in flight, at most, in milliseconds. */
+export const SETTLE_WAIT_MS = 2_000;
 
 /** Writes `point`'s Analytics Engine data point (schema: docs/monitoring.md). */
 function writeDataPoint(env: Env, p: Point): void {
@@ -83,6 +88,7 @@ export async function flushMetrics(env: Env): Promise<void> {
   buffer = new Map();
   scheduled = false;
   if (batch.length === 0) return;
+  sending++;
   try {
     await env.METRICS_ROLLUP.getByName(rollup).record(batch);
   } catch (err) {
@@ -90,5 +96,20 @@ export async function flushMetrics(env: Env): Promise<void> {
       series: batch.length,
       error: err instanceof Error ? err.name : "unknown",
     });
+  } finally {
+    sending--;
+  }
+}
+
+/**
+ * Flushes this isolate's buffer, then waits (up to SETTLE_WAIT_MS) until the flushes other requests
+ * of this isolate sent have been answered, so a report read next includes every point this isolate
+ * served. It polls a counter instead of awaiting those requests' promises: a request must not wait
+ * on another request's I/O.
+ */
+export async function settledMetrics(env: Env): Promise<void> {
+  await flushMetrics(env);
+  for (let waited = 0; sending > 0 && waited < SETTLE_WAIT_MS; waited += 10) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
