@@ -11,6 +11,8 @@ import { generateLocalSecrets } from "./scripts/local-secrets.ts";
 export default defineConfig(async () => {
   const controlMigrations = await readD1Migrations("./migrations/control");
   const shardMigrations = await readD1Migrations("./migrations/shard");
+  // wrangler prints "Using secrets defined in process.env" each time a test file reads the config.
+  process.env.WRANGLER_LOG ??= "warn";
   const secrets = await generateLocalSecrets();
   // wrangler checks `[secrets] required` against process.env; the bindings below are what the Worker sees.
   Object.assign(process.env, secrets);
@@ -60,9 +62,12 @@ export default defineConfig(async () => {
       // A real HTTP webhook receiver on 127.0.0.1 (test/receiver/server.ts), its port given to tests.
       globalSetup: ["./test/receiver/server.ts"],
       testTimeout: 20_000,
-      // Every request writes one JSON log line (src/monitoring/request-log.ts): thousands per run. They
-      // are not printed; tests that check them spy on console.info, which still sees every line.
-      onConsoleLog: (log: string) => !log.includes('"event":"request"'),
+      // The gateway's structured log lines (one per request, src/monitoring/request-log.ts, and the
+      // warnings and errors tests provoke on purpose) are not printed: tests that check them spy on
+      // the console, which still sees every line. TEST_LOGS=1 prints them.
+      onConsoleLog: (log: string) => process.env.TEST_LOGS === "1" || !log.trimStart().startsWith('{"level":'),
+      // Dots and the summary (failures in full); VITEST_REPORTER=default lists every file.
+      reporters: [process.env.VITEST_REPORTER ?? "dot"],
     },
   };
 });

@@ -9,16 +9,18 @@
  *    migrations, and seeds a merchant through the operator API with secrets generated for this run.
  * 3. At each concurrency runs the floor scenarios, then every gateway scenario whose routes exist.
  * 4. Counts the storage calls per request in a counting build (bench/lib/per-request.ts).
- * 5. Prints a table and the latency model, writes bench/results/latest.json (+ history) and, on a
- *    full run, the figures in bench/README.md. Every process it started is stopped on exit, error or
- *    Ctrl-C. `--count` does only the build and step 4 (a few seconds of load-free requests).
+ * 5. Prints a table and the latency model and writes bench/out/latest.json (+ history; bench/out/
+ *    is git-ignored). Every process it started is stopped on exit, error or Ctrl-C. `--count` does
+ *    only the build and step 4 (a few seconds of load-free requests).
  * `--profile` instead samples the CPU of authorizes with V8's profiler (bench/lib/profile.ts), prints
- * µs per authorize by category and writes bench/results/profile-latest.json. `--shards` measures
+ * µs per authorize by category and writes bench/out/profile-latest.json. `--shards` measures
  * authorizes of two merchants with one merchant shard and with two (bench/lib/shards.ts), prints the
- * table and writes bench/results/shards-latest.json.
+ * table and writes bench/out/shards-latest.json.
+ * Tracked files change only with `--record`: the run's JSON is also copied to bench/results/ (the
+ * reference the docs cite) and a full run rewrites the figures in bench/README.md.
  */
 import { execSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,6 +59,12 @@ const quick = process.argv.includes("--quick");
 const countOnly = process.argv.includes("--count");
 const profileOnly = process.argv.includes("--profile");
 const shardsOnly = process.argv.includes("--shards");
+/** `--record`: also update the tracked reference (bench/results/, bench/README.md's figures). */
+const record = process.argv.includes("--record");
+/** Where every run writes (git-ignored). */
+const OUT = "bench/out";
+/** The tracked reference `--record` updates. */
+const RECORDED = "bench/results";
 /** The value of `--name=value` on the command line, if given. */
 function flag(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -163,7 +171,6 @@ async function main(): Promise<void> {
   if (profileOnly) {
     const summaries = await profileAuthorize({ root: ROOT, tmp, secrets, running, log }, PROFILE_PLAN);
     console.log(renderProfile(summaries));
-    const file = join(ROOT, "bench/results/profile-latest.json");
     const result = {
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -171,8 +178,7 @@ async function main(): Promise<void> {
       machine: machineInfo,
       plan: PROFILE_PLAN,
     };
-    writeFileSync(file, `${JSON.stringify({ ...result, profiles: summaries }, null, 2)}\n`);
-    log(`wrote ${file}`);
+    saveJson("profile-latest.json", { ...result, profiles: summaries });
     return;
   }
 
@@ -182,10 +188,8 @@ async function main(): Promise<void> {
     const ctx = { root: ROOT, tmp, config: gatewayConfig, bundle: gatewayBundle, secrets, running, log };
     const results = await benchShards(ctx, PLAN);
     console.log(renderShards(results));
-    const file = join(ROOT, "bench/results/shards-latest.json");
     const meta = { startedAt, finishedAt: new Date().toISOString(), git: git(), machine: machineInfo, plan: PLAN };
-    writeFileSync(file, `${JSON.stringify({ ...meta, results }, null, 2)}\n`);
-    log(`wrote ${file}`);
+    saveJson("shards-latest.json", { ...meta, results });
     return;
   }
   if (countOnly) {
@@ -329,11 +333,26 @@ async function main(): Promise<void> {
   const results: BenchResults = { ...partial, targets: judgeTargets(partial) };
   console.log(renderTable(results));
   console.log(`\nlatency model (bench/README.md):\n${renderLatencyBlock(results)}`);
-  const file = writeResults(join(ROOT, "bench/results"), results);
+  const file = writeResults(join(ROOT, OUT), results);
   log(`wrote ${file}`);
-  if (!quick) {
-    updateReadme(join(ROOT, "bench/README.md"), results);
-    log("updated the figures in bench/README.md");
+  if (record) {
+    mkdirSync(join(ROOT, RECORDED), { recursive: true });
+    copyFileSync(file, join(ROOT, RECORDED, "latest.json"));
+    log(`recorded ${RECORDED}/latest.json`);
+    if (!quick) {
+      updateReadme(join(ROOT, "bench/README.md"), results);
+      log("updated the figures in bench/README.md");
+    }
+  } else log("tracked files unchanged (--record updates bench/results/ and bench/README.md)");
+}
+
+/** Writes `value` as JSON to bench/out/`name`, and with `--record` to bench/results/`name` too. */
+function saveJson(name: string, value: unknown): void {
+  const json = `${JSON.stringify(value, null, 2)}\n`;
+  for (const dir of record ? [OUT, RECORDED] : [OUT]) {
+    mkdirSync(join(ROOT, dir), { recursive: true });
+    writeFileSync(join(ROOT, dir, name), json);
+    log(`wrote ${dir}/${name}`);
   }
 }
 

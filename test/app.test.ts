@@ -52,6 +52,16 @@ describe("Request-Id", () => {
     const body = (await res.json()) as ErrorBody;
     expect(body.error.request_id).toBe(res.headers.get("Request-Id"));
   });
+  it("is never taken from the client, on success or error", async () => {
+    // hono/request-id would adopt this well-formed value (CONTRIBUTING.md, "Hand-written on purpose").
+    const theirs = "req_000000000000000000000000";
+    for (const path of ["/health", "/nope"]) {
+      const res = await call(path, { headers: { "Request-Id": theirs, "X-Request-Id": theirs } });
+      const ours = res.headers.get("Request-Id");
+      expect(ours).toMatch(/^req_[0-9A-Za-z]{24}$/);
+      expect(ours).not.toBe(theirs);
+    }
+  });
 });
 
 describe("body parsing", () => {
@@ -144,6 +154,17 @@ describe("body parsing", () => {
       duplex: "half",
     });
     expect(chunked.status).toBe(413);
+  });
+
+  it("answers 413 for a body longer than the Content-Length it declares", async () => {
+    // hono/body-limit trusts a declared length and never counts the bytes (CONTRIBUTING.md).
+    const res = await testApp()("/test/echo", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": "10" },
+      body: "a".repeat(MAX_BODY_BYTES + 1),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as ErrorBody).error.code).toBe("body_too_large");
   });
 
   it("accepts a body exactly at the cap", async () => {

@@ -1,5 +1,5 @@
 /**
- * Results: the JSON shape written to bench/results/ (bench/lib/targets.ts judges it), the human
+ * Results: the JSON shape written to bench/out/ (and, with --record, bench/results/; bench/lib/targets.ts judges it), the human
  * table printed on stdout, and the short history kept next to latest.json.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -33,7 +33,7 @@ export interface TargetVerdict {
   met: boolean | null;
 }
 
-/** Everything one run measured; written as bench/results/latest.json. */
+/** Everything one run measured; written as bench/out/latest.json. */
 export interface BenchResults {
   mode: "quick" | "full";
   startedAt: string;

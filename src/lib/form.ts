@@ -2,6 +2,7 @@
  * Decoding of `application/x-www-form-urlencoded` bodies with Stripe's bracket nesting
  * (`metadata[order]=42`, `card[number]=…`, `expand[0]=x`, `expand[]=x`) into plain objects,
  * so form and JSON bodies validate against one schema.
+ * Why not qs: see CONTRIBUTING.md ("Hand-written on purpose").
  */
 
 /** Nested value produced by the decoder: strings, arrays and plain objects. */

@@ -1,6 +1,7 @@
 /**
  * A small bounded map whose entries expire after a fixed time. Used for per-isolate caches that
  * must never grow without limit: once `maxEntries` is reached, the oldest insertion is dropped.
+ * Why not lru-cache: see CONTRIBUTING.md ("Hand-written on purpose").
  */
 
 /** Options of a TtlCache; `now` is injectable so tests can move the clock. */

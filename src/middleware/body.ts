@@ -2,6 +2,7 @@
  * Reads request bodies once, under a size cap, and parses JSON and bracket-nested form bodies
  * into the same plain object (`c.var.body`). Form requests are then re-presented to the zod
  * validators as JSON, so every route validates one schema whatever the client sent.
+ * Why not hono/body-limit: see CONTRIBUTING.md ("Hand-written on purpose").
  */
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../errors";

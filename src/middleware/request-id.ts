@@ -1,4 +1,7 @@
-/** Gives every request a `req_…` id, exposed as the `Request-Id` response header and in error envelopes. */
+/**
+ * Gives every request a `req_…` id, exposed as the `Request-Id` response header and in error envelopes.
+ * Why not hono/request-id: see CONTRIBUTING.md ("Hand-written on purpose").
+ */
 import { createMiddleware } from "hono/factory";
 import { newId } from "../lib/ids";
 import type { AppEnv } from "../types";

@@ -1,5 +1,6 @@
 /**
- * `npm run test:browser [-- <filter>…] [--update-screenshots]`: the browser tests, in real Chromium.
+ * `npm run test:browser [-- <filter>…] [--update-screenshots] [--verbose]`: the browser tests, in real
+ * Chromium. Passing tests print nothing unless `--verbose`; failures print in full.
  * 1. Finds the system Chromium (test/browser/chromium.ts). Without one it skips with a message and
  *    exits 0, except under CI=true, where a missing Chromium fails the run.
  * 2. Starts the gateway under `wrangler dev` with fresh state and secrets (test/browser/gateway.ts).
@@ -24,6 +25,8 @@ const TEST_TIMEOUT_MS = 60_000;
 const args = process.argv.slice(2);
 const screenshotDir = args.includes("--update-screenshots") ? join(ROOT, "docs/screenshots") : join(HERE, "out");
 const filters = args.filter((a) => !a.startsWith("--"));
+/** `--verbose`: a line per passing test too (failures always print in full). */
+const verbose = args.includes("--verbose");
 
 interface NamedTest {
   name: string;
@@ -89,10 +92,12 @@ async function main(): Promise<number> {
 
   const started = performance.now();
   gateway = await startGateway();
-  console.log(`browser tests: gateway on ${gateway.base} (wrangler dev, fresh state) in ${seconds(started)}`);
+  const gatewayStarted = seconds(started);
   // Chromium's sandbox cannot start as root or in many CI containers; the pages are the gateway's own.
   browser = await chromium.launch({ executablePath, headless: true, chromiumSandbox: false });
-  console.log(`browser tests: Chromium ${browser.version()} (${executablePath}), ${tests.length} test(s)`);
+  console.log(
+    `browser tests: ${tests.length} test(s) in Chromium ${browser.version()}; gateway on ${gateway.base} (wrangler dev, fresh state) in ${gatewayStarted}`,
+  );
 
   let failed = 0;
   for (const { name, fn } of tests) {
@@ -101,7 +106,7 @@ async function main(): Promise<number> {
     const t0 = performance.now();
     try {
       await withTimeout(fn(test), TEST_TIMEOUT_MS);
-      console.log(`  ✔ ${name} (${seconds(t0)})`);
+      if (verbose) console.log(`  ✔ ${name} (${seconds(t0)})`);
     } catch (err) {
       if (cleaning) break; // failed because the signal closed the browser and wrangler
       failed++;
