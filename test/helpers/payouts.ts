@@ -10,7 +10,7 @@ import { balanceTransactions, ledgerBalances } from "../../src/db/schema";
 import { defaultSettings, putSettlementSettings, type SettlementSettingsRow } from "../../src/db/settlement-settings";
 import { DAY } from "../../src/domain/fees";
 import { type PayoutOptions, payoutShard } from "../../src/payouts/run";
-import { settleShard } from "../../src/settlement/settle";
+import { cutoffOf, settleShard } from "../../src/settlement/settle";
 import { newMerchant, type TestMerchant } from "./merchants";
 import { ledgerProblems, pay } from "./payments";
 import { dbOf } from "./shards";
@@ -33,7 +33,7 @@ export interface Funded {
 
 /**
  * A merchant with `amounts` paid (usd, each its own charge) with funds available the next day
- * (delay 0), settled as of `asOf` = now + 1 day; its bank account is set (`behaviour`) and its
+ * (delay 0), settled as of `asOf` = noon UTC of the next day; its bank account is set (`behaviour`) and its
  * schedule is `schedule` (daily by default).
  */
 export async function funded(
@@ -50,7 +50,9 @@ export async function funded(
     const res = await pay(m, "4242424242424242", { amount });
     if (res.body.status !== "succeeded") throw new Error(`payment not succeeded: ${res.status}`);
   }
-  const asOf = nowSeconds() + DAY;
+  // Noon of the day after: a test adding minutes to `asOf` never crosses a cut-off (a run at 23:59
+  // UTC once made the "same day" a new day and a second payout).
+  const asOf = cutoffOf(nowSeconds() + DAY) + DAY / 2;
   await settleShard(db, asOf);
   return { m, db, asOf };
 }
