@@ -7,14 +7,18 @@
  * temp file and runs `redocly lint` on it. The document needs no database, so the migrations are
  * skipped (the gateway starts in a few seconds). Redocly CLI is a devDependency (one package, no
  * dependencies of its own): a linter of OpenAPI we would not write ourselves.
- * `node scripts/openapi-lint.ts <file>` lints a saved document instead, without starting anything.
+ * The same run then checks a generated client (scripts/openapi-client.ts): openapi-typescript turns
+ * the document into TypeScript types and the sample integration examples/client/integration.ts must
+ * typecheck against them.
+ * `node scripts/openapi-lint.ts <file>` checks a saved document instead, without starting anything.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startGateway } from "../test/browser/gateway.ts";
+import { checkClient } from "./openapi-client.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The Redocly CLI of node_modules. */
@@ -55,15 +59,23 @@ const dir = mkdtempSync(join(tmpdir(), "edgepay-openapi-"));
 try {
   const saved = process.argv[2];
   const file = saved === undefined ? join(dir, "openapi.json") : resolve(saved);
-  if (saved === undefined) writeFileSync(file, await servedDocument());
+  const document = saved === undefined ? await servedDocument() : readFileSync(file, "utf8");
+  if (saved === undefined) writeFileSync(file, document);
   const problems = lint(file);
   for (const p of problems) {
     console.log(`${p.severity.padEnd(5)} ${p.ruleId}: ${p.message}\n      at ${p.location[0]?.pointer ?? "?"}`);
   }
   const errors = problems.filter((p) => p.severity === "error").length;
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`openapi-lint: ${errors} errors, ${problems.length - errors} warnings (${seconds} s)`);
-  process.exitCode = problems.length > 0 ? 1 : 0;
+  const linted = performance.now();
+  const clientFailures = await checkClient(document);
+  if (clientFailures) console.log(clientFailures);
+  const lintSeconds = ((linted - started) / 1000).toFixed(1);
+  const clientSeconds = ((performance.now() - linted) / 1000).toFixed(1);
+  console.log(`openapi-lint: ${errors} errors, ${problems.length - errors} warnings (${lintSeconds} s)`);
+  console.log(
+    `openapi-client: ${clientFailures ? "FAILED" : "types generated, sample integration typechecks"} (${clientSeconds} s)`,
+  );
+  process.exitCode = problems.length > 0 || clientFailures ? 1 : 0;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
