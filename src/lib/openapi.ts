@@ -80,9 +80,6 @@ export function pathId(description: string) {
   return z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, description }) });
 }
 
-/** The `{id}` path parameter of a resource route, described generically. */
-export const PathId = pathId("The id of the object the path names, with its prefix (e.g. `cus_…`, `re_…`).");
-
 /** The `{id}` path parameter of an operator route about one merchant. */
 export const MerchantPathId = pathId("The merchant's id (`mer_…`).");
 
