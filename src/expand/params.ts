@@ -25,7 +25,10 @@ export const expandBodyParam = z.array(PATH).max(MAX_EXPAND_PATHS).optional().op
  * when the request expanded it (documented loosely: the object's own schema is its route's).
  */
 export function expandableId<T extends z.ZodType>(id: T, type: ObjectType, description?: string) {
-  const object = z.looseObject({ id: z.string(), object: z.literal(type) });
+  const object = z.looseObject({
+    id: z.string().openapi({ description: `Unique identifier of the expanded ${type}.` }),
+    object: z.literal(type).openapi({ description: `String representing the object's type: always \`${type}\`.` }),
+  });
   const expandable = `Expandable with \`expand[]\` into the ${type} object.`;
   return z
     .union([id, object])

@@ -1,6 +1,7 @@
 /** Shared OpenAPI pieces for route modules: the request-body declaration and the error envelope schema. */
 import { z } from "@hono/zod-openapi";
 import { ERROR_CODES } from "../errors";
+import type { App } from "../types";
 
 /**
  * Declares a request body. Bodies are always validated as JSON: the body middleware re-presents
@@ -20,14 +21,34 @@ export function formOrJsonBody<T extends z.ZodType>(schema: T) {
 /** The error envelope, as a schema for documentation. */
 export const ErrorSchema = z
   .object({
-    error: z.object({
-      type: z.string(),
-      code: z.enum(Object.keys(ERROR_CODES) as [string, ...string[]]).or(z.string()),
-      message: z.string(),
-      param: z.string().optional(),
-      decline_code: z.string().optional(),
-      request_id: z.string(),
-    }),
+    error: z
+      .object({
+        type: z.string().openapi({
+          description:
+            "The kind of error: `api_error`, `authentication_error`, `card_error`, `idempotency_error`, `invalid_request_error`, `permission_error` or `rate_limit_error`.",
+          example: "invalid_request_error",
+        }),
+        code: z
+          .enum(Object.keys(ERROR_CODES) as [string, ...string[]])
+          .or(z.string())
+          .openapi({ description: "A stable, machine-readable error code.", example: "parameter_missing" }),
+        message: z.string().openapi({
+          description: "A human-readable message; it never echoes card numbers, secrets or internals.",
+          example: "Missing required param: amount.",
+        }),
+        param: z
+          .string()
+          .optional()
+          .openapi({ description: "The parameter the error is about, when there is one.", example: "amount" }),
+        decline_code: z.string().optional().openapi({
+          description: "For a declined card (`card_declined`): the issuer's reason, e.g. `insufficient_funds`.",
+        }),
+        request_id: z.string().openapi({
+          description: "The id of the request (`req_…`), also sent as the `Request-Id` header; quote it to support.",
+          example: "req_3PbQx2Lk9dWm4TqR7vYc1Zs8",
+        }),
+      })
+      .openapi({ description: "What went wrong." }),
   })
   .openapi("Error");
 
@@ -54,8 +75,24 @@ export function errorResponses(...statuses: number[]) {
 /** The query of a route that takes no query parameters: any key is a 400 `parameter_unknown` naming it. */
 export const NoQuery = z.strictObject({});
 
-/** The `{id}` path parameter of a resource route, as the OpenAPI document names it. */
-export const PathId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+/** The `{id}` path parameter of a resource route, as the OpenAPI document names it, with its description. */
+export function pathId(description: string) {
+  return z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, description }) });
+}
+
+/** The `{id}` path parameter of an operator route about one merchant. */
+export const MerchantPathId = pathId("The merchant's id (`mer_…`).");
 
 /** What every operator route shares in the OpenAPI document: its tag and the operator token it requires. */
 export const OPERATOR_ROUTE = { tags: ["Operator"], security: [{ operatorToken: [] }] };
+
+/**
+ * Registers named components before any route refers to them. The generator makes a component of
+ * the first use of a named schema it meets, so without this a property that describes itself
+ * (`Metadata.openapi({ description })`) would become the component, and its own description would
+ * be lost; registered first, each such property is emitted as the `$ref` plus its description.
+ * Leaves first: a component is registered after those its properties refer to.
+ */
+export function registerComponents(app: App, components: Record<string, z.ZodType>): void {
+  for (const [name, schema] of Object.entries(components)) app.openAPIRegistry.register(name, schema);
+}

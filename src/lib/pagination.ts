@@ -116,7 +116,14 @@ export function listEnvelope<T>(url: string, page: Page<T>) {
 /** OpenAPI schema of the list envelope around `item`. */
 export function listSchema<T extends z.ZodType>(item: T, name: string) {
   return z
-    .object({ object: z.literal("list"), url: z.string(), has_more: z.boolean(), data: z.array(item) })
+    .object({
+      object: z.literal("list").openapi({ description: "String representing the object's type: always `list`." }),
+      url: z.string().openapi({ description: "The URL of this list, without its query.", example: "/v1/charges" }),
+      has_more: z.boolean().openapi({
+        description: "Whether more objects follow this page; fetch them with `starting_after` set to the last id.",
+      }),
+      data: z.array(item).openapi({ description: "The objects of this page, newest first, at most `limit`." }),
+    })
     .openapi(name);
 }
 

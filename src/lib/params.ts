@@ -52,6 +52,7 @@ export const metadataParam = z
   .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, "at most 50 keys")
   .openapi("Metadata", {
     description: 'Up to 50 string key/value pairs. Keys ≤ 40 characters, values ≤ 500. Set a key to "" to remove it.',
+    example: { order_id: "6735" },
   });
 
 /** Set of key/value pairs attached to an object, as stored and returned. */

@@ -23,7 +23,10 @@ const binDigits = z.string().regex(/^\d{6,8}$/, "must be 6 to 8 digits");
 const amountBound = intParam().pipe(z.int().min(0));
 
 const BinRangeSchema = z
-  .strictObject({ from: binDigits, to: binDigits })
+  .strictObject({
+    from: binDigits.openapi({ description: "Lowest BIN of the range, 6 to 8 digits.", example: "424242" }),
+    to: binDigits.openapi({ description: "Highest BIN of the range, as many digits as `from`.", example: "424299" }),
+  })
   .superRefine((r, ctx) => {
     if (r.from.length !== r.to.length) {
       ctx.addIssue({ code: "custom", path: ["to"], message: "must have as many digits as from" });
@@ -43,16 +46,34 @@ const ConditionsSchema = z
       )
       .min(1, nonEmpty)
       .max(64)
-      .optional(),
+      .optional()
+      .openapi({
+        description: "The payment's currency is one of these (lowercase, 1 to 64).",
+        example: ["usd", "eur"],
+      }),
     amount_gte: amountBound.optional().openapi({ description: "Inclusive, minor units." }),
     amount_lte: amountBound.optional().openapi({ description: "Inclusive, minor units." }),
-    brands: z.array(z.enum(CARD_BRANDS)).min(1, nonEmpty).max(CARD_BRANDS.length).optional(),
+    brands: z
+      .array(z.enum(CARD_BRANDS))
+      .min(1, nonEmpty)
+      .max(CARD_BRANDS.length)
+      .optional()
+      .openapi({ description: "The card's brand is one of these.", example: ["visa"] }),
     countries: z
       .array(z.string().regex(/^[A-Z]{2}$/, "must be an uppercase ISO 3166-1 alpha-2 code"))
       .min(1, nonEmpty)
       .max(250)
-      .optional(),
-    bin_ranges: z.array(BinRangeSchema).min(1, nonEmpty).max(50).optional(),
+      .optional()
+      .openapi({
+        description: "The card's issuing country is one of these (uppercase ISO 3166-1 alpha-2).",
+        example: ["US"],
+      }),
+    bin_ranges: z
+      .array(BinRangeSchema)
+      .min(1, nonEmpty)
+      .max(50)
+      .optional()
+      .openapi({ description: "The card's BIN is in one of these ranges (1 to 50)." }),
     metadata: z
       .record(
         z
@@ -74,7 +95,15 @@ const ConditionsSchema = z
   .openapi("RoutingConditions", { description: "All must hold; an absent condition holds for every payment." });
 
 const SplitSchema = z
-  .array(z.strictObject({ connector: connectorId, weight: intParam().pipe(z.int().min(1).max(MAX_WEIGHT)) }))
+  .array(
+    z.strictObject({
+      connector: connectorId,
+      weight: intParam().pipe(z.int().min(1).max(MAX_WEIGHT)).openapi({
+        description: "Share of payments, relative to the other members' weights (1 to 10000).",
+        example: 50,
+      }),
+    }),
+  )
   .min(SPLIT_MEMBERS.min)
   .max(SPLIT_MEMBERS.max)
   .superRefine((members, ctx) => {
@@ -87,8 +116,17 @@ const SplitSchema = z
 
 const ActionSchema = z
   .discriminatedUnion("type", [
-    z.strictObject({ type: z.literal("connector"), connector: connectorId }),
-    z.strictObject({ type: z.literal("split"), split: SplitSchema }),
+    z.strictObject({
+      type: z.literal("connector").openapi({ description: "Send the payment to one connector account." }),
+      connector: connectorId,
+    }),
+    z.strictObject({
+      type: z.literal("split").openapi({ description: "Spread payments over several connector accounts by weight." }),
+      split: SplitSchema.openapi({
+        description:
+          "2 to 10 distinct accounts: one is picked by weight, then the others follow in order as fallbacks.",
+      }),
+    }),
   ])
   .openapi("RoutingAction", {
     description: "`connector`: that account. `split`: 2 to 10 distinct accounts with integer weights 1 to 10000.",
@@ -96,11 +134,26 @@ const ActionSchema = z
 
 const RuleSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9_-]{1,40}$/, "must be 1 to 40 of a-z, 0-9, _ and -"),
-    conditions: ConditionsSchema.optional().default({}),
-    action: ActionSchema,
+    id: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,40}$/, "must be 1 to 40 of a-z, 0-9, _ and -")
+      .openapi({
+        description: "The rule's name, unique in the configuration: 1 to 40 of a-z, 0-9, _ and -.",
+        example: "eur-to-stripe",
+      }),
+    conditions: ConditionsSchema.openapi({ description: "When the rule matches; omitted: every payment.", default: {} })
+      .optional()
+      .default({}),
+    action: ActionSchema.openapi({ description: "Where a matching payment goes." }),
   })
   .openapi("RoutingRule");
+
+/** The named components a routing body refers to, leaves first, for `registerComponents`. */
+export const ROUTING_COMPONENTS = {
+  RoutingConditions: ConditionsSchema,
+  RoutingAction: ActionSchema,
+  RoutingRule: RuleSchema,
+};
 
 /** The body that replaces a merchant's routing: ordered rules (the first match decides) and the default connector. */
 export const RoutingBody = z
@@ -114,8 +167,12 @@ export const RoutingBody = z
             ctx.addIssue({ code: "custom", path: [i, "id"], message: "is the id of an earlier rule" });
           }
         });
-      }),
-    default_connector: connectorId.nullable().optional(),
+      })
+      .openapi({ description: "The rules, in order: the first that matches decides (at most 50)." }),
+    default_connector: connectorId
+      .nullable()
+      .optional()
+      .openapi({ description: "The connector account (`mca_…`) tried after the matching rule's; null: none." }),
   })
   .openapi("RoutingConfigUpdate");
 
@@ -125,22 +182,50 @@ export type RoutingBodyValue = z.infer<typeof RoutingBody>;
 /** A stored rule as the API answers it (what RoutingBody accepted, numbers as numbers). */
 export const RoutingRuleJson = z
   .object({
-    id: z.string(),
-    conditions: z.object({
-      currencies: z.array(z.string()).optional(),
-      amount_gte: z.int().optional(),
-      amount_lte: z.int().optional(),
-      brands: z.array(z.string()).optional(),
-      countries: z.array(z.string()).optional(),
-      bin_ranges: z.array(z.object({ from: z.string(), to: z.string() })).optional(),
-      metadata: z.record(z.string(), z.string()).optional(),
-    }),
-    action: z.discriminatedUnion("type", [
-      z.object({ type: z.literal("connector"), connector: z.string() }),
-      z.object({
-        type: z.literal("split"),
-        split: z.array(z.object({ connector: z.string(), weight: z.int() })),
-      }),
-    ]),
+    id: z.string().openapi({ description: "The rule's name.", example: "eur-to-stripe" }),
+    conditions: z
+      .object({
+        currencies: z.array(z.string()).optional().openapi({ description: "The payment's currency is one of these." }),
+        amount_gte: z.int().optional().openapi({ description: "The amount is at least this, in minor units." }),
+        amount_lte: z.int().optional().openapi({ description: "The amount is at most this, in minor units." }),
+        brands: z.array(z.string()).optional().openapi({ description: "The card's brand is one of these." }),
+        countries: z
+          .array(z.string())
+          .optional()
+          .openapi({ description: "The card's issuing country is one of these." }),
+        bin_ranges: z
+          .array(
+            z.object({
+              from: z.string().openapi({ description: "Lowest BIN of the range." }),
+              to: z.string().openapi({ description: "Highest BIN of the range." }),
+            }),
+          )
+          .optional()
+          .openapi({ description: "The card's BIN is in one of these inclusive ranges." }),
+        metadata: z
+          .record(z.string(), z.string())
+          .optional()
+          .openapi({ description: "Every pair equals the payment's metadata value." }),
+      })
+      .openapi({ description: "All must hold; an absent condition holds for every payment." }),
+    action: z
+      .discriminatedUnion("type", [
+        z.object({
+          type: z.literal("connector").openapi({ description: "Send the payment to one connector account." }),
+          connector: z.string().openapi({ description: "The connector account (`mca_…`)." }),
+        }),
+        z.object({
+          type: z.literal("split").openapi({ description: "Spread payments over several accounts by weight." }),
+          split: z
+            .array(
+              z.object({
+                connector: z.string().openapi({ description: "The connector account (`mca_…`)." }),
+                weight: z.int().openapi({ description: "Its relative share of payments.", example: 50 }),
+              }),
+            )
+            .openapi({ description: "The accounts and their weights." }),
+        }),
+      ])
+      .openapi({ description: "Where a matching payment goes." }),
   })
   .openapi("RoutingRuleJson");

@@ -11,13 +11,20 @@ import type { App } from "../types";
 
 const AccountSchema = z
   .object({
-    id: z.string().openapi({ example: "mer_3fX9…" }),
-    object: z.literal("account"),
-    name: z.string(),
-    created: z.int(),
-    livemode: z.boolean(),
-    client_id: z.string().openapi({ description: "The API client the access token was issued to." }),
-    scopes: z.array(z.string()).openapi({ description: "Scopes of the access token." }),
+    id: z
+      .string()
+      .openapi({ description: "The merchant's id, prefixed `mer_`.", example: "mer_3PbQx2Lk9dWm4TqR7vYc1Zs8" }),
+    object: z.literal("account").openapi({ description: "String representing the object's type: always `account`." }),
+    name: z.string().openapi({ description: "The merchant's name.", example: "Acme Inc." }),
+    created: z.int().openapi({ description: "When the merchant was created, in unix seconds.", example: 1733097600 }),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    client_id: z.string().openapi({
+      description: "The API client the access token was issued to.",
+      example: "cli_3PbQx2Lk9dWm4TqR7vYc1Zs8",
+    }),
+    scopes: z
+      .array(z.string())
+      .openapi({ description: "Scopes of the access token.", example: ["payments:read", "payments:write"] }),
   })
   .openapi("Account");
 

@@ -18,32 +18,45 @@ import { MAX_URL_LENGTH, type Resolver } from "../webhooks/url-safety";
 
 const RuleStateSchema = z
   .object({
-    rule: z.enum(ALERT_RULES),
-    state: z.enum(["ok", "firing"]),
+    rule: z.enum(ALERT_RULES).openapi({ description: "The alert rule.", example: "error_rate_5xx" }),
+    state: z
+      .enum(["ok", "firing"])
+      .openapi({ description: "`firing` while the rule's condition holds, else `ok`.", example: "ok" }),
     since: z.int().nullable().openapi({ description: "When the state began; null: no change of state recorded yet." }),
     last_notified: z
       .int()
       .nullable()
       .openapi({ description: "When the hook last acknowledged an alert of this rule." }),
-    threshold: z.number(),
-    unit: z.enum(["percentage_points", "percent", "ms"]),
-    minimum_volume: z.int(),
+    threshold: z.number().openapi({ description: "The value past which the rule fires, in `unit`.", example: 5 }),
+    unit: z
+      .enum(["percentage_points", "percent", "ms"])
+      .openapi({ description: "The unit of `threshold`.", example: "percent" }),
+    minimum_volume: z.int().openapi({
+      description: "Requests (or decided authorizations) a window needs before the rule is evaluated.",
+      example: 20,
+    }),
   })
   .openapi("AlertRuleState");
 
 /** The alerting configuration as the operator API answers it. */
 export const AlertingSchema = z
   .object({
-    object: z.literal("alerting"),
+    object: z.literal("alerting").openapi({ description: "Always `alerting`." }),
     url: z.string().nullable().openapi({ description: "Where alerts are posted; null until configured." }),
-    enabled: z.boolean(),
+    enabled: z.boolean().openapi({ description: "Whether alerts are posted; false until configured." }),
     secret: z
       .string()
       .optional()
       .openapi({ description: "The signing secret (`whsec_…`): only in the answer that created the hook." }),
-    created: z.int().nullable(),
-    updated: z.int().nullable(),
-    rules: z.array(RuleStateSchema),
+    created: z
+      .int()
+      .nullable()
+      .openapi({ description: "When the hook was created, in unix seconds; null until configured." }),
+    updated: z
+      .int()
+      .nullable()
+      .openapi({ description: "When the hook last changed, in unix seconds; null until configured." }),
+    rules: z.array(RuleStateSchema).openapi({ description: "Every alert rule and its state." }),
   })
   .openapi("Alerting");
 

@@ -9,7 +9,7 @@ import { type AuditFor, createKey, keyObject, revokeKey, rollKey } from "../api-
 import { listApiKeys } from "../db/api-keys";
 import { controlDb } from "../db/client";
 import { ROLL_DEFAULT_EXPIRES_IN } from "../domain/api-keys";
-import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, OPERATOR_ROUTE } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App, AppEnv } from "../types";
@@ -25,7 +25,7 @@ import {
 } from "./api-key-schemas";
 import { merchantOr404 } from "./operator-shard";
 
-const KeyParams = PathId.extend(KeyParam.shape);
+const KeyParams = MerchantPathId.extend(KeyParam.shape);
 const PATH = "/admin/v1/merchants/{id}/api_keys";
 
 const createKeyRoute = createRoute({
@@ -33,7 +33,7 @@ const createKeyRoute = createRoute({
   method: "post",
   path: PATH,
   summary: "Create an API key for a merchant; the response carries the key, once",
-  request: { params: PathId, body: formOrJsonBody(CreateApiKey) },
+  request: { params: MerchantPathId, body: formOrJsonBody(CreateApiKey) },
   responses: {
     200: { description: "The key, with its secret", content: { "application/json": { schema: NewApiKeySchema } } },
     ...errorResponses(400, 401, 404),
@@ -44,7 +44,7 @@ const listKeysRoute = createRoute({
   method: "get",
   path: PATH,
   summary: "List a merchant's API keys, newest first (never the keys)",
-  request: { params: PathId, query: ListQuery },
+  request: { params: MerchantPathId, query: ListQuery },
   responses: {
     200: {
       description: "A page of keys",

@@ -16,14 +16,14 @@ export const AUDIT_LOG_PATH = "/admin/v1/audit_log";
 
 const AuditEntrySchema = z
   .object({
-    id: z.string(),
-    object: z.literal("audit_log_entry"),
+    id: z.string().openapi({ description: "Unique identifier, prefixed `aud_`." }),
+    object: z.literal("audit_log_entry").openapi({ description: "Always `audit_log_entry`." }),
     actor: z.string().openapi({ description: "`root` (the OPERATOR_TOKEN) or the acting operator's id (`opr_…`)." }),
     action: z.string().openapi({ description: "What was done, e.g. `merchant.created`." }),
     target_id: z.string().openapi({ description: "What it was done to (a merchant id, `root_token`, a date, …)." }),
-    request_id: z.string(),
+    request_id: z.string().openapi({ description: "The id (`req_…`) of the request that made the change." }),
     details: z.record(z.string(), z.unknown()).openapi({ description: "Non-secret details of the change." }),
-    created: z.int(),
+    created: z.int().openapi({ description: "When it was done, in unix seconds.", example: 1733097600 }),
   })
   .openapi("AuditLogEntry");
 

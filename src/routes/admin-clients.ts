@@ -19,7 +19,7 @@ import {
 import { parseScopes, SCOPES } from "../domain/scopes";
 import { ApiError } from "../errors";
 import { hasPrefix, newId } from "../lib/ids";
-import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, OPERATOR_ROUTE } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
@@ -28,11 +28,15 @@ import { merchantOr404 } from "./operator-shard";
 const ClientSchema = z
   .object({
     id: z.string().openapi({ description: "The OAuth2 client_id (`cli_…`)." }),
-    object: z.literal("api_client"),
-    merchant: z.string(),
-    scopes: z.array(z.string()),
-    status: z.enum(["active", "revoked"]),
-    created: z.int(),
+    object: z.literal("api_client").openapi({ description: "Always `api_client`." }),
+    merchant: z.string().openapi({ description: "The merchant (`mer_…`) the client acts for." }),
+    scopes: z
+      .array(z.string())
+      .openapi({ description: "The scopes its tokens may carry.", example: ["payments:read", "payments:write"] }),
+    status: z
+      .enum(["active", "revoked"])
+      .openapi({ description: "`revoked` clients get no tokens, and their tokens stop working.", example: "active" }),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
     last_used: z.int().nullable().openapi({ description: "Last token issued, to the minute; null if never." }),
   })
   .openapi("ApiClient");
@@ -61,8 +65,8 @@ const CreateClient = z
       .openapi({ description: `Space-separated string or array; defaults to every scope (${SCOPES.join(", ")}).` }),
   })
   .openapi("CreateApiClientParams");
-const ClientParams = PathId.extend({
-  client: z.string().openapi({ param: { name: "client", in: "path" } }),
+const ClientParams = MerchantPathId.extend({
+  client: z.string().openapi({ param: { name: "client", in: "path" }, description: "The client's id (`cli_…`)." }),
 });
 
 const createClientRoute = createRoute({
@@ -70,7 +74,7 @@ const createClientRoute = createRoute({
   method: "post",
   path: "/admin/v1/merchants/{id}/clients",
   summary: "Create an API client; the response carries its secret, once",
-  request: { params: PathId, body: formOrJsonBody(CreateClient) },
+  request: { params: MerchantPathId, body: formOrJsonBody(CreateClient) },
   responses: {
     200: { description: "The client and its secret", content: { "application/json": { schema: NewClientSchema } } },
     ...errorResponses(400, 401, 404),
@@ -81,7 +85,7 @@ const listClientsRoute = createRoute({
   method: "get",
   path: "/admin/v1/merchants/{id}/clients",
   summary: "List a merchant's API clients, newest first",
-  request: { params: PathId, query: ListQuery },
+  request: { params: MerchantPathId, query: ListQuery },
   responses: {
     200: {
       description: "A page of clients",

@@ -21,43 +21,63 @@ import { CARD_BRANDS as BRANDS } from "../domain/cards";
 import { isCurrency } from "../domain/currencies";
 import { ApiError, invalidParam } from "../errors";
 import { newId, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, NoQuery, OPERATOR_ROUTE } from "../lib/openapi";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
 import { shardOr404, writableShard } from "./operator-shard";
 
 const AccountSchema = z
   .object({
-    id: z.string(),
-    object: z.literal("connector_account"),
-    merchant: z.string(),
-    kind: z.enum(["simulator", "stripe"]),
-    mode: z.enum(["test", "live"]),
-    status: z.enum(["active", "disabled"]),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `mca_`.", example: "mca_3PbQx2Lk9dWm4TqR7vYc1Zs8" }),
+    object: z.literal("connector_account").openapi({ description: "Always `connector_account`." }),
+    merchant: z.string().openapi({ description: "The merchant (`mer_…`) it belongs to." }),
+    kind: z
+      .enum(["simulator", "stripe"])
+      .openapi({ description: "`simulator` (the built-in test processor) or `stripe` (Stripe over HTTPS)." }),
+    mode: z.enum(["test", "live"]).openapi({ description: "Whether it moves test or live money.", example: "test" }),
+    status: z
+      .enum(["active", "disabled"])
+      .openapi({ description: "`disabled` accounts are never routed to.", example: "active" }),
     currencies: z.array(z.string()).openapi({ description: "Currencies accepted; empty: all." }),
     brands: z.array(z.string()).openapi({ description: "Card brands accepted; empty: all." }),
     credentials: z
-      .object({ secret_key_last4: z.string() })
+      .object({ secret_key_last4: z.string().openapi({ description: "The secret key's last 4 characters." }) })
       .nullable()
       .openapi({ description: "Never the credentials themselves: the secret key's last 4 characters." }),
-    created: z.int(),
-    updated: z.int(),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
+    updated: z.int().openapi({ description: "Time of the last change, in unix seconds.", example: 1733097600 }),
   })
   .openapi("ConnectorAccount");
 
 const currenciesParam = z
   .array(z.string().refine(isCurrency, { message: "is not a lowercase ISO 4217 currency edgepay accepts" }))
-  .max(64);
-const brandsParam = z.array(z.enum(BRANDS)).max(BRANDS.length);
+  .max(64)
+  .openapi({ description: "Lowercase currencies to accept (at most 64); empty or omitted: all.", example: ["usd"] });
+const brandsParam = z
+  .array(z.enum(BRANDS))
+  .max(BRANDS.length)
+  .openapi({ description: "Card brands to accept; empty or omitted: all.", example: ["visa", "mastercard"] });
 const credentialsParam = z
-  .strictObject({ secret_key: z.string().max(256) })
+  .strictObject({
+    secret_key: z
+      .string()
+      .max(256)
+      .openapi({ description: "The Stripe secret key; sealed on the merchant's shard, never answered." }),
+  })
   .openapi({ description: "For `stripe`: `secret_key` (`sk_test_…` or `sk_live_…`, agreeing with `mode`)." });
 
 const CreateBody = z
   .strictObject({
-    kind: z.enum(["simulator", "stripe"]),
-    mode: z.enum(["test", "live"]),
-    status: z.enum(["active", "disabled"]).optional(),
+    kind: z
+      .enum(["simulator", "stripe"])
+      .openapi({ description: "`simulator` (the built-in test processor) or `stripe` (needs `credentials`)." }),
+    mode: z.enum(["test", "live"]).openapi({ description: "Whether it moves test or live money." }),
+    status: z
+      .enum(["active", "disabled"])
+      .optional()
+      .openapi({ description: "Default `active`; `disabled` accounts are never routed to." }),
     currencies: currenciesParam.optional(),
     brands: brandsParam.optional(),
     credentials: credentialsParam.optional(),
@@ -66,18 +86,26 @@ const CreateBody = z
 
 const UpdateBody = z
   .strictObject({
-    status: z.enum(["active", "disabled"]).optional(),
+    status: z
+      .enum(["active", "disabled"])
+      .optional()
+      .openapi({ description: "`disabled` accounts are never routed to." }),
     currencies: currenciesParam.optional(),
     brands: brandsParam.optional(),
     credentials: credentialsParam.optional(),
   })
   .openapi("ConnectorAccountUpdate");
 
-const AccountPath = PathId.extend({ mca: z.string().openapi({ param: { name: "mca", in: "path" } }) });
+const AccountPath = MerchantPathId.extend({
+  mca: z.string().openapi({ param: { name: "mca", in: "path" }, description: "The connector account's id (`mca_…`)." }),
+});
 const BASE_PATH = "/admin/v1/merchants/{id}/connector_accounts";
 const one = { description: "The connector account", content: { "application/json": { schema: AccountSchema } } };
 const ListSchema = z
-  .object({ object: z.literal("list"), data: z.array(AccountSchema) })
+  .object({
+    object: z.literal("list").openapi({ description: "Always `list`." }),
+    data: z.array(AccountSchema).openapi({ description: "Every connector account of the merchant." }),
+  })
   .openapi("ConnectorAccountList");
 
 const createAccountRoute = createRoute({
@@ -85,7 +113,7 @@ const createAccountRoute = createRoute({
   method: "post",
   path: BASE_PATH,
   summary: "Create a connector account for a merchant",
-  request: { params: PathId, body: formOrJsonBody(CreateBody) },
+  request: { params: MerchantPathId, body: formOrJsonBody(CreateBody) },
   responses: { 200: one, ...errorResponses(400, 401, 404) },
 });
 const listAccountsRoute = createRoute({
@@ -93,7 +121,7 @@ const listAccountsRoute = createRoute({
   method: "get",
   path: BASE_PATH,
   summary: "List a merchant's connector accounts",
-  request: { params: PathId, query: NoQuery },
+  request: { params: MerchantPathId, query: NoQuery },
   responses: {
     200: { description: "The accounts", content: { "application/json": { schema: ListSchema } } },
     ...errorResponses(400, 401, 404),

@@ -11,7 +11,7 @@ import type { MoveRow } from "../db/merchant-move";
 import { insertAudit } from "../db/merchants";
 import { ApiError } from "../errors";
 import { hasPrefix, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, OPERATOR_ROUTE } from "../lib/openapi";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
 import { dropMovedSource, MOVE_TIMING, type MoveTiming, moveMerchant } from "../moves/move-merchant";
@@ -19,22 +19,31 @@ import type { App } from "../types";
 
 const MoveSchema = z
   .object({
-    object: z.literal("merchant_move"),
-    merchant: z.string(),
-    from_shard: z.int(),
-    to_shard: z.int(),
-    status: z.enum(["done", "source_dropped"]),
+    object: z.literal("merchant_move").openapi({ description: "Always `merchant_move`." }),
+    merchant: z.string().openapi({ description: "The merchant (`mer_…`) moved." }),
+    from_shard: z.int().openapi({ description: "The shard it was on, by index.", example: 0 }),
+    to_shard: z.int().openapi({ description: "The shard it is on now, by index.", example: 1 }),
+    status: z.enum(["done", "source_dropped"]).openapi({
+      description: "`done`: moved, its stale copy still on `from_shard`; `source_dropped`: that copy deleted.",
+      example: "done",
+    }),
   })
   .openapi("MerchantMove");
 
-const MoveParams = z.strictObject({ shard: intParam().pipe(z.int().min(0)) }).openapi("MoveMerchantParams");
+const MoveParams = z
+  .strictObject({
+    shard: intParam()
+      .pipe(z.int().min(0))
+      .openapi({ description: "The shard to move the merchant to, by index (from 0).", example: 1 }),
+  })
+  .openapi("MoveMerchantParams");
 
 const moveRoute = createRoute({
   ...OPERATOR_ROUTE,
   method: "post",
   path: "/admin/v1/merchants/{id}/move",
   summary: "Move a merchant to another shard, or finish its unfinished move",
-  request: { params: PathId, body: formOrJsonBody(MoveParams) },
+  request: { params: MerchantPathId, body: formOrJsonBody(MoveParams) },
   responses: {
     200: { description: "The finished move", content: { "application/json": { schema: MoveSchema } } },
     ...errorResponses(400, 401, 404, 429, 503),
@@ -46,7 +55,7 @@ const dropRoute = createRoute({
   method: "post",
   path: "/admin/v1/merchants/{id}/move/drop_source",
   summary: "Delete the stale copy a finished move left on its source shard",
-  request: { params: PathId },
+  request: { params: MerchantPathId },
   responses: {
     200: { description: "The move whose source copy is gone", content: { "application/json": { schema: MoveSchema } } },
     ...errorResponses(400, 401, 404, 429),

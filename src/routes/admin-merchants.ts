@@ -19,7 +19,7 @@ import {
 import { pickShard } from "../db/shards";
 import { MAX_RATE_LIMIT } from "../domain/limits";
 import { newId } from "../lib/ids";
-import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, NoQuery, OPERATOR_ROUTE } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
@@ -28,12 +28,17 @@ import { merchantOr404 } from "./operator-shard";
 
 const MerchantSchema = z
   .object({
-    id: z.string(),
-    object: z.literal("merchant"),
-    name: z.string(),
-    status: z.enum(["active", "suspended"]),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `mer_`.", example: "mer_3PbQx2Lk9dWm4TqR7vYc1Zs8" }),
+    object: z.literal("merchant").openapi({ description: "Always `merchant`." }),
+    name: z.string().openapi({ description: "The merchant's name.", example: "Acme Inc." }),
+    status: z.enum(["active", "suspended"]).openapi({
+      description: "`suspended` merchants' credentials are refused until reactivated.",
+      example: "active",
+    }),
     rate_limit: z.int().nullable().openapi({ description: "Requests per second; null = deployment default." }),
-    created: z.int(),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
   })
   .openapi("Merchant");
 
@@ -51,11 +56,27 @@ export function merchantObject(row: MerchantRow): z.infer<typeof MerchantSchema>
 
 const rateLimit = intParam().pipe(z.int().min(1).max(MAX_RATE_LIMIT));
 const CreateMerchant = z
-  .strictObject({ name: z.string().trim().min(1).max(200), rate_limit: rateLimit.optional() })
+  .strictObject({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .openapi({ description: "The merchant's name, 1 to 200 characters once trimmed.", example: "Acme Inc." }),
+    rate_limit: rateLimit
+      .optional()
+      .openapi({ description: "Requests per second, 1 to 10000; default: the deployment's.", example: 100 }),
+  })
   .openapi("CreateMerchantParams");
 const UpdateMerchant = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: "New name, 1 to 200 characters once trimmed." }),
     rate_limit: z
       .union([z.literal(""), rateLimit])
       .optional()
@@ -92,7 +113,7 @@ const getMerchantRoute = createRoute({
   method: "get",
   path: "/admin/v1/merchants/{id}",
   summary: "Retrieve a merchant",
-  request: { params: PathId, query: NoQuery },
+  request: { params: MerchantPathId, query: NoQuery },
   responses: { 200: one, ...errorResponses(400, 401, 404) },
 });
 const updateMerchantRoute = createRoute({
@@ -100,7 +121,7 @@ const updateMerchantRoute = createRoute({
   method: "post",
   path: "/admin/v1/merchants/{id}",
   summary: "Update a merchant's name or rate limit",
-  request: { params: PathId, body: formOrJsonBody(UpdateMerchant) },
+  request: { params: MerchantPathId, body: formOrJsonBody(UpdateMerchant) },
   responses: { 200: one, ...errorResponses(400, 401, 404) },
 });
 const statusRoute = (action: "suspend" | "reactivate") =>
@@ -109,7 +130,7 @@ const statusRoute = (action: "suspend" | "reactivate") =>
     method: "post",
     path: `/admin/v1/merchants/{id}/${action}`,
     summary: action === "suspend" ? "Suspend a merchant: its tokens stop working" : "Reactivate a suspended merchant",
-    request: { params: PathId },
+    request: { params: MerchantPathId },
     responses: { 200: one, ...errorResponses(401, 404) },
   });
 

@@ -21,7 +21,7 @@ import {
 } from "../db/operators";
 import { ApiError, invalidParam } from "../errors";
 import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, pathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit, rootTokenConfigured } from "../middleware/operator-auth";
@@ -30,16 +30,25 @@ import type { App } from "../types";
 /** Highest per-operator rate limit, in requests per second. */
 export const MAX_OPERATOR_RATE_LIMIT = 10_000;
 
+const OperatorPathId = pathId("The operator's id (`opr_…`).");
+
 const OperatorSchema = z
   .object({
-    id: z.string(),
-    object: z.literal("operator"),
-    name: z.string(),
-    status: z.enum(["active", "disabled"]),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `opr_`.", example: "opr_3PbQx2Lk9dWm4TqR7vYc1Zs8" }),
+    object: z.literal("operator").openapi({ description: "Always `operator`." }),
+    name: z.string().openapi({ description: "The operator's unique name.", example: "alice@example.com" }),
+    status: z
+      .enum(["active", "disabled"])
+      .openapi({ description: "`disabled` operators' secrets are refused.", example: "active" }),
     rate_limit: z.int().nullable().openapi({ description: "Requests per second; null = the default (100)." }),
-    created: z.int(),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
     created_by: z.string().openapi({ description: "`root` or the id of the operator that created it." }),
-    disabled_at: z.int().nullable(),
+    disabled_at: z
+      .int()
+      .nullable()
+      .openapi({ description: "When the operator was disabled, in unix seconds; null while active." }),
   })
   .openapi("Operator");
 const NewOperatorSchema = OperatorSchema.extend({
@@ -49,11 +58,19 @@ const NewOperatorSchema = OperatorSchema.extend({
 }).openapi("NewOperator");
 const RootTokenSchema = z
   .object({
-    object: z.literal("root_token"),
-    status: z.enum(["enabled", "disabled"]),
+    object: z.literal("root_token").openapi({ description: "Always `root_token`." }),
+    status: z.enum(["enabled", "disabled"]).openapi({
+      description: "Whether OPERATOR_TOKEN is accepted; it can be disabled only while an active operator exists.",
+    }),
     configured: z.boolean().openapi({ description: "OPERATOR_TOKEN is set and long enough to authenticate." }),
-    updated: z.int().nullable(),
-    updated_by: z.string().nullable(),
+    updated: z
+      .int()
+      .nullable()
+      .openapi({ description: "When the status last changed, in unix seconds; null: never changed." }),
+    updated_by: z
+      .string()
+      .nullable()
+      .openapi({ description: "Who last changed it (`root` or an `opr_…`); null: never changed." }),
   })
   .openapi("RootToken");
 
@@ -78,7 +95,10 @@ const CreateOperator = z
       .trim()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/)
       .openapi({ description: "Unique; letters, digits and `._@-`, up to 64 characters (e.g. a login or an email)." }),
-    rate_limit: intParam().pipe(z.int().min(1).max(MAX_OPERATOR_RATE_LIMIT)).optional(),
+    rate_limit: intParam()
+      .pipe(z.int().min(1).max(MAX_OPERATOR_RATE_LIMIT))
+      .optional()
+      .openapi({ description: "Requests per second, 1 to 10000; default 100." }),
   })
   .openapi("CreateOperatorParams");
 const one = { description: "The operator", content: { "application/json": { schema: OperatorSchema } } };
@@ -114,7 +134,7 @@ const getOperatorRoute = createRoute({
   method: "get",
   path: "/admin/v1/operators/{id}",
   summary: "Retrieve an operator",
-  request: { params: PathId, query: NoQuery },
+  request: { params: OperatorPathId, query: NoQuery },
   responses: { 200: one, ...errorResponses(400, 401, 404, 429) },
 });
 const disableOperatorRoute = createRoute({
@@ -122,7 +142,7 @@ const disableOperatorRoute = createRoute({
   method: "post",
   path: "/admin/v1/operators/{id}/disable",
   summary: "Disable an operator: its secret stops working with the next request",
-  request: { params: PathId },
+  request: { params: OperatorPathId },
   responses: { 200: one, ...errorResponses(400, 401, 404, 429) },
 });
 const getRootRoute = createRoute({

@@ -35,14 +35,23 @@ const Query = z.strictObject({
     }),
 });
 
-const Counts = z.object({ attempts: z.int(), declines: z.int(), approvals: z.int(), cards: z.int(), small: z.int() });
+const Counts = z.object({
+  attempts: z.int().openapi({ description: "Authorization attempts sent to a processor with the card.", example: 3 }),
+  declines: z.int().openapi({ description: "Of those, how many were declined.", example: 1 }),
+  approvals: z.int().openapi({ description: "Of those, how many were approved.", example: 2 }),
+  cards: z.int().openapi({ description: "Distinct cards among the attempts.", example: 1 }),
+  small: z.int().openapi({
+    description: "Attempts of a small amount (under 2 units of the currency; under 200 in a zero-decimal one).",
+    example: 0,
+  }),
+});
 
 const VelocitySchema = z
   .object({
-    object: z.literal("radar.velocity"),
-    scope: z.literal("network"),
-    hour: Counts,
-    day: Counts,
+    object: z.literal("radar.velocity").openapi({ description: "Always `radar.velocity`." }),
+    scope: z.literal("network").openapi({ description: "Always `network`: counted across every merchant." }),
+    hour: Counts.openapi({ description: "The last hour." }),
+    day: Counts.openapi({ description: "The last 24 hours." }),
   })
   .openapi("RadarVelocity");
 

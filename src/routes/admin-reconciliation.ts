@@ -29,15 +29,21 @@ function validDate(date: string | undefined): string {
   return date;
 }
 
-const Counts = z.object({ missing: z.int(), extra: z.int(), amount_differs: z.int() });
+const Counts = z.object({
+  missing: z.int().openapi({ description: "Booked by the gateway, absent from the processor's file.", example: 0 }),
+  extra: z.int().openapi({ description: "On the processor's file, with no booking.", example: 0 }),
+  amount_differs: z.int().openapi({ description: "On both, with another amount or currency.", example: 0 }),
+});
 
 const RunSchema = z
   .object({
-    object: z.literal("reconciliation.run"),
-    date: z.string(),
+    object: z.literal("reconciliation.run").openapi({ description: "Always `reconciliation.run`." }),
+    date: z.string().openapi({ description: "The UTC day reconciled, `yyyy-mm-dd`.", example: "2026-11-30" }),
     /** False when a shard's time budget ran out: run again (a rerun records nothing twice). */
-    complete: z.boolean(),
-    merchants: z.int(),
+    complete: z.boolean().openapi({
+      description: "False when a shard's time budget ran out: run again (a rerun records nothing twice).",
+    }),
+    merchants: z.int().openapi({ description: "Merchants reconciled by this run.", example: 12 }),
     lines: z.int().openapi({ description: "Lines of the processor's settlement files read." }),
     bookings: z.int().openapi({ description: "Captures and refunds the gateway booked that day." }),
     found: Counts.openapi({ description: "Mismatches found by this run." }),
@@ -47,23 +53,43 @@ const RunSchema = z
 
 const ItemSchema = z
   .object({
-    id: z.string(),
-    object: z.literal("reconciliation.item"),
-    merchant: z.string(),
-    date: z.string(),
-    kind: z.enum(["missing", "extra", "amount_differs"]),
+    id: z.string().openapi({ description: "Unique identifier, prefixed `rci_`." }),
+    object: z.literal("reconciliation.item").openapi({ description: "Always `reconciliation.item`." }),
+    merchant: z.string().openapi({ description: "The merchant (`mer_…`) of the mismatch." }),
+    date: z.string().openapi({ description: "The UTC day of the file, `yyyy-mm-dd`.", example: "2026-11-30" }),
+    kind: z.enum(["missing", "extra", "amount_differs"]).openapi({
+      description:
+        "`missing`: booked, absent from the file; `extra`: on the file, not booked; `amount_differs`: on both, with another amount or currency.",
+      example: "missing",
+    }),
     source: z.string().nullable().openapi({ description: "The gateway's charge or refund; null for `extra`." }),
-    match_key: z.string(),
-    processor_key: z.string().nullable(),
-    expected_amount: z.int().nullable(),
-    reported_amount: z.int().nullable(),
-    currency: z.string(),
-    created: z.int(),
+    match_key: z.string().openapi({
+      description: "What the two sides were matched on: a capture's authorization reference, or a refund's id.",
+    }),
+    processor_key: z
+      .string()
+      .nullable()
+      .openapi({ description: "The processor's key of the file line; null when the line is missing." }),
+    expected_amount: z
+      .int()
+      .nullable()
+      .openapi({ description: "The amount booked, in minor units; null for `extra`.", example: 2000 }),
+    reported_amount: z
+      .int()
+      .nullable()
+      .openapi({ description: "The amount on the file, in minor units; null for `missing`.", example: null }),
+    currency: z.string().openapi({ description: "Three-letter ISO currency code, lowercase.", example: "usd" }),
+    created: z.int().openapi({ description: "When the mismatch was recorded, in unix seconds.", example: 1733097600 }),
   })
   .openapi("ReconciliationItem");
 
 const ItemList = z
-  .object({ object: z.literal("list"), url: z.string(), has_more: z.boolean(), data: z.array(ItemSchema) })
+  .object({
+    object: z.literal("list").openapi({ description: "Always `list`." }),
+    url: z.string().openapi({ description: "The URL of this list, without its query." }),
+    has_more: z.boolean().openapi({ description: "Whether more items follow this page." }),
+    data: z.array(ItemSchema).openapi({ description: "The mismatches of this page." }),
+  })
   .openapi("ReconciliationItemList");
 
 const ItemsQuery = z.strictObject({

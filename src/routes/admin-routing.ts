@@ -15,9 +15,16 @@ import { insertRouting, latestRouting, routingVersions, type StoredRouting } fro
 import { EMPTY_ROUTING, type RoutingRule } from "../domain/routing";
 import { ApiError, invalidParam } from "../errors";
 import { noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import {
+  errorResponses,
+  formOrJsonBody,
+  MerchantPathId,
+  NoQuery,
+  OPERATOR_ROUTE,
+  registerComponents,
+} from "../lib/openapi";
 import { intParam } from "../lib/params";
-import { RoutingBody, type RoutingBodyValue, RoutingRuleJson } from "../lib/routing-params";
+import { ROUTING_COMPONENTS, RoutingBody, type RoutingBodyValue, RoutingRuleJson } from "../lib/routing-params";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
 import { shardOr404, writableShard } from "./operator-shard";
@@ -28,11 +35,14 @@ export const MAX_VERSIONS = 100;
 /** A routing configuration as the operator API answers it. */
 export const RoutingConfigSchema = z
   .object({
-    object: z.literal("routing_config"),
-    merchant: z.string(),
+    object: z.literal("routing_config").openapi({ description: "Always `routing_config`." }),
+    merchant: z.string().openapi({ description: "The merchant (`mer_…`) it routes." }),
     version: z.int().openapi({ description: "0: never set (no rules, no default)." }),
-    rules: z.array(RoutingRuleJson),
-    default_connector: z.string().nullable(),
+    rules: z.array(RoutingRuleJson).openapi({ description: "The rules, in order: the first that matches decides." }),
+    default_connector: z
+      .string()
+      .nullable()
+      .openapi({ description: "The connector account (`mca_…`) tried after the matching rule's; null: none." }),
     created: z.int().nullable().openapi({ description: "null for version 0." }),
   })
   .openapi("RoutingConfig");
@@ -58,7 +68,7 @@ const getRoutingRoute = createRoute({
   method: "get",
   path: PATH,
   summary: "Retrieve a merchant's routing configuration in force (version 0 when never set)",
-  request: { params: PathId, query: NoQuery },
+  request: { params: MerchantPathId, query: NoQuery },
   responses: { 200: one, ...errorResponses(400, 401, 404) },
 });
 const setRoutingRoute = createRoute({
@@ -66,7 +76,7 @@ const setRoutingRoute = createRoute({
   method: "post",
   path: PATH,
   summary: "Replace a merchant's routing configuration (stored as its next version)",
-  request: { params: PathId, body: formOrJsonBody(RoutingBody) },
+  request: { params: MerchantPathId, body: formOrJsonBody(RoutingBody) },
   responses: { 200: one, ...errorResponses(400, 401, 404, 429) },
 });
 const versionsRoute = createRoute({
@@ -74,14 +84,17 @@ const versionsRoute = createRoute({
   method: "get",
   path: `${PATH}/versions`,
   summary: "List a merchant's routing configurations, newest first",
-  request: { params: PathId, query: VersionsQuery },
+  request: { params: MerchantPathId, query: VersionsQuery },
   responses: {
     200: {
       description: "The versions",
       content: {
         "application/json": {
           schema: z
-            .object({ object: z.literal("list"), data: z.array(RoutingConfigSchema) })
+            .object({
+              object: z.literal("list").openapi({ description: "Always `list`." }),
+              data: z.array(RoutingConfigSchema).openapi({ description: "The versions, newest first." }),
+            })
             .openapi("RoutingConfigList"),
         },
       },
@@ -125,6 +138,7 @@ function namedConnectors(rules: readonly RoutingRule[], fallback: string | null)
 
 /** Registers the operator's routing routes. */
 export function registerAdminRouting(app: App): void {
+  registerComponents(app, ROUTING_COMPONENTS);
   app.openapi(getRoutingRoute, async (c) => {
     const merchantId = c.req.valid("param").id;
     const db = await shardOr404(c.env, merchantId);

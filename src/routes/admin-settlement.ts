@@ -13,7 +13,7 @@ import { allShards, merchantShard } from "../db/shards";
 import { isCurrency } from "../domain/currencies";
 import { ApiError, invalidParam } from "../errors";
 import { noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, NoQuery, OPERATOR_ROUTE } from "../lib/openapi";
 import { boolParam, intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
 import { isLive } from "../payments/serialize";
@@ -26,40 +26,65 @@ const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "frida
 
 const TermsSchema = z
   .object({
-    object: z.literal("settlement_terms"),
-    merchant: z.string(),
+    object: z.literal("settlement_terms").openapi({ description: "Always `settlement_terms`." }),
+    merchant: z.string().openapi({ description: "The merchant (`mer_…`) the terms are for." }),
     fee_bps: z.int().openapi({ description: "Percentage fee in basis points (290 = 2.9 %)." }),
     fee_fixed: z
       .record(z.string(), z.int())
       .openapi({ description: "Fixed fee per capture, per currency, in minor units." }),
     refund_fees: z.boolean().openapi({ description: "Whether refunds return their share of the fee." }),
     delay_days: z.int().openapi({ description: "Days before funds become available (at the next 00:00 UTC)." }),
-    payout_schedule: z.object({
-      interval: z.enum(["daily", "weekly", "manual"]),
-      weekly_anchor: z.enum(WEEKDAYS),
-    }),
-    bank_account: z.object({ last4: z.string() }).nullable(),
-    updated: z.int(),
+    payout_schedule: z
+      .object({
+        interval: z
+          .enum(["daily", "weekly", "manual"])
+          .openapi({ description: "How often automatic payouts are made; `manual`: never.", example: "daily" }),
+        weekly_anchor: z.enum(WEEKDAYS).openapi({
+          description: "The day of weekly payouts (kept, unused, for the other intervals).",
+          example: "monday",
+        }),
+      })
+      .openapi({ description: "When automatic payouts are made." }),
+    bank_account: z
+      .object({ last4: z.string().openapi({ description: "The account number's last 4 digits.", example: "6789" }) })
+      .nullable()
+      .openapi({ description: "Where payouts go; null until set (no payout can be made)." }),
+    updated: z.int().openapi({ description: "When the terms last changed, in unix seconds.", example: 1733097600 }),
   })
   .openapi("SettlementTerms");
 
 const UpdateTerms = z
   .strictObject({
-    fee_bps: intParam().pipe(z.int().min(0).max(10_000)).optional(),
+    fee_bps: intParam()
+      .pipe(z.int().min(0).max(10_000))
+      .optional()
+      .openapi({ description: "Percentage fee in basis points, 0 to 10000 (290 = 2.9 %).", example: 290 }),
     fee_fixed: z
       .record(z.string(), intParam().pipe(z.int().min(0).max(1_000_000)))
       .optional()
       .openapi({ description: "Replaces the whole map; `{}` removes every fixed fee." }),
-    refund_fees: boolParam().optional(),
-    delay_days: intParam().pipe(z.int().min(0).max(30)).optional(),
+    refund_fees: boolParam().optional().openapi({ description: "Whether refunds return their share of the fee." }),
+    delay_days: intParam()
+      .pipe(z.int().min(0).max(30))
+      .optional()
+      .openapi({ description: "Days before funds become available, 0 to 30.", example: 2 }),
     payout_schedule: z
       .strictObject({
-        interval: z.enum(["daily", "weekly", "manual"]).optional(),
-        weekly_anchor: z.enum(WEEKDAYS).optional(),
+        interval: z
+          .enum(["daily", "weekly", "manual"])
+          .optional()
+          .openapi({ description: "How often automatic payouts are made; `manual`: never." }),
+        weekly_anchor: z.enum(WEEKDAYS).optional().openapi({ description: "The day of weekly payouts." }),
       })
-      .optional(),
+      .optional()
+      .openapi({ description: "When automatic payouts are made; the fields given replace the stored ones." }),
     bank_account: z
-      .strictObject({ account_number: z.string().regex(/^\d{4,17}$/) })
+      .strictObject({
+        account_number: z
+          .string()
+          .regex(/^\d{4,17}$/)
+          .openapi({ description: "The bank account number, 4 to 17 digits.", example: "000123456789" }),
+      })
       .optional()
       .openapi({ description: "Only its last 4 digits are kept (and, for test numbers, the simulator's behaviour)." }),
   })
@@ -87,7 +112,7 @@ const getTermsRoute = createRoute({
   method: "get",
   path: "/admin/v1/merchants/{id}/settlement",
   summary: "A merchant's settlement terms (the defaults until set)",
-  request: { params: PathId, query: NoQuery },
+  request: { params: MerchantPathId, query: NoQuery },
   responses: { 200: one, ...errorResponses(400, 401, 404) },
 });
 
@@ -96,7 +121,7 @@ const updateTermsRoute = createRoute({
   method: "post",
   path: "/admin/v1/merchants/{id}/settlement",
   summary: "Update a merchant's settlement terms (fee, delay, payout schedule, bank account)",
-  request: { params: PathId, body: formOrJsonBody(UpdateTerms) },
+  request: { params: MerchantPathId, body: formOrJsonBody(UpdateTerms) },
   responses: { 200: one, ...errorResponses(400, 401, 404) },
 });
 
@@ -113,21 +138,28 @@ const RunBody = z
 
 const RunSchema = z
   .object({
-    object: z.literal("settlement_run"),
-    as_of: z.int(),
-    cutoff: z.int(),
-    settled: z.int(),
-    already_run: z.int(),
-    failed: z.int(),
-    truncated: z.boolean(),
+    object: z.literal("settlement_run").openapi({ description: "Always `settlement_run`." }),
+    as_of: z.int().openapi({ description: "The time the run settled as of, in unix seconds.", example: 1733097600 }),
+    cutoff: z.int().openapi({
+      description: "The cut-off settled: 00:00 UTC at or before `as_of`, in unix seconds.",
+      example: 1733097600,
+    }),
+    settled: z.int().openapi({ description: "(merchant, currency) pairs made available by this run." }),
+    already_run: z
+      .int()
+      .openapi({ description: "Pairs already settled for this cut-off (a repeated run changes nothing)." }),
+    failed: z.int().openapi({ description: "Pairs that failed (logged); the next run retries them." }),
+    truncated: z
+      .boolean()
+      .openapi({ description: "True when a shard's time budget ran out with pairs left: run again." }),
     payouts: z
       .object({
-        created: z.int(),
-        already_run: z.int(),
-        sent: z.int(),
-        paid: z.int(),
-        failed: z.int(),
-        errors: z.int(),
+        created: z.int().openapi({ description: "Automatic payouts created." }),
+        already_run: z.int().openapi({ description: "Pairs whose run already had its payout." }),
+        sent: z.int().openapi({ description: "Payouts moved to `in_transit`." }),
+        paid: z.int().openapi({ description: "Payouts that became `paid`." }),
+        failed: z.int().openapi({ description: "Payouts that became `failed`." }),
+        errors: z.int().openapi({ description: "Steps that threw (logged); the next run retries them." }),
       })
       .nullable()
       .openapi({ description: "What the payout run did; null when `payouts` was false." }),

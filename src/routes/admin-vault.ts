@@ -21,16 +21,29 @@ export const MAX_ROTATION_BATCH = 200;
 
 const RotateBody = z
   .strictObject({
-    batch_size: intParam().pipe(z.int().min(1).max(MAX_ROTATION_BATCH)).optional(),
-    starting_after: z.string().max(255).optional(),
-    webhook_endpoints_starting_after: z.string().max(255).optional(),
-    connector_accounts_starting_after: z.string().max(255).optional(),
+    batch_size: intParam()
+      .pipe(z.int().min(1).max(MAX_ROTATION_BATCH))
+      .optional()
+      .openapi({ description: "Records to re-encrypt in this call, 1 to 200 (default 100)." }),
+    starting_after: z.string().max(255).optional().openapi({
+      description: "Resume after this payment method (`pm_…`): the previous call's `next_starting_after`.",
+    }),
+    webhook_endpoints_starting_after: z
+      .string()
+      .max(255)
+      .optional()
+      .openapi({ description: "Resume webhook secrets after this endpoint (`we_…`)." }),
+    connector_accounts_starting_after: z
+      .string()
+      .max(255)
+      .optional()
+      .openapi({ description: "Resume connector credentials after this account (`mca_…`)." }),
   })
   .openapi("VaultRotateRequest");
 
 const RotationSchema = z
   .object({
-    object: z.literal("vault_rotation"),
+    object: z.literal("vault_rotation").openapi({ description: "Always `vault_rotation`." }),
     key_version: z.int().openapi({ description: "The KEK version records are moved to (the newest)" }),
     rotated: z.int().openapi({ description: "Records, webhook secrets and connector credentials moved" }),
     failed: z.array(z.string()).openapi({
@@ -39,7 +52,7 @@ const RotationSchema = z
     remaining: z.int().openapi({
       description: "Records, webhook secrets and connector credentials still under an older KEK",
     }),
-    has_more: z.boolean(),
+    has_more: z.boolean().openapi({ description: "Whether another call is needed to finish the pass." }),
     next_starting_after: z.string().nullable().openapi({ description: "Pass as starting_after to skip past failures" }),
     next_webhook_endpoints_starting_after: z
       .string()

@@ -22,20 +22,28 @@ import { intParam } from "../lib/params";
 export const ApiKeySchema = z
   .object({
     id: z.string().openapi({ description: "The key's id (`key_…`), which names it in the API; not the key." }),
-    object: z.literal("api_key"),
-    type: z.enum(API_KEY_KINDS),
-    livemode: z.boolean(),
+    object: z.literal("api_key").openapi({ description: "String representing the object's type: always `api_key`." }),
+    type: z
+      .enum(API_KEY_KINDS)
+      .openapi({ description: "`secret` (sk_), `restricted` (rk_) or `publishable` (pk_).", example: "secret" }),
+    livemode: z.boolean().openapi({ description: "True for a live key, false for a test key." }),
     redacted_key: z.string().openapi({ example: "sk_test_…4xQz", description: "The prefix and last four characters." }),
     scopes: z.array(z.string()).openapi({
       description: "What the key may do: every scope (secret), its own (restricted), or tokenizing (publishable).",
     }),
-    status: z.enum(["active", "expired", "revoked"]),
+    status: z.enum(["active", "expired", "revoked"]).openapi({
+      description: "`active`; `expired` once a rolled key's `expires_at` has passed; `revoked` when revoked.",
+      example: "active",
+    }),
     expires_at: z
       .int()
       .nullable()
       .openapi({ description: "When a rolled key stops working (unix seconds); null: never." }),
-    rolled_to: z.string().nullable().openapi({ description: "The key that replaced this one in a roll." }),
-    created: z.int(),
+    rolled_to: z
+      .string()
+      .nullable()
+      .openapi({ description: "The key (`key_…`) that replaced this one in a roll; null when not rolled." }),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
   })
   .openapi("ApiKey");
 
@@ -70,7 +78,11 @@ export const RollApiKey = z
   .openapi("RollApiKeyParams");
 
 /** The `{key}` path parameter (the key's id). */
-export const KeyParam = z.object({ key: z.string().openapi({ param: { name: "key", in: "path" } }) });
+export const KeyParam = z.object({
+  key: z
+    .string()
+    .openapi({ param: { name: "key", in: "path" }, description: "The API key's id (`key_…`), not the key." }),
+});
 
 /** The kind and scopes a create asks for, or a 400 naming `scopes`. */
 export function requestedKey(params: z.infer<typeof CreateApiKey>): { kind: ApiKeyKind; scopes: Scope[] } {

@@ -8,7 +8,7 @@ import { getBalanceTransaction, listBalanceTransactions } from "../db/balance-tr
 import { ApiError } from "../errors";
 import { expandable, expanded, queryWithExpand } from "../expand";
 import { noSuchMessage } from "../lib/ids";
-import { errorResponses, PathId } from "../lib/openapi";
+import { errorResponses, pathId } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { requireScope } from "../middleware/merchant-auth";
 import { balanceTransactionJson } from "../settlement/json";
@@ -27,29 +27,50 @@ export const BALANCE_TRANSACTION_TYPES = [
 
 const BalanceTransactionSchema = z
   .object({
-    id: z.string().openapi({ example: "txn_3fX9…" }),
-    object: z.literal("balance_transaction"),
-    amount: z.int().openapi({ description: "Gross amount in minor units: positive credits the balance." }),
-    available_on: z.int().openapi({ description: "When the funds become available (00:00 UTC)." }),
-    created: z.int(),
-    currency: z.string(),
-    description: z.string().nullable(),
-    exchange_rate: z.null(),
-    fee: z.int().openapi({ description: "The gateway's fee (negative when a refund returns it)." }),
-    fee_details: z.array(
-      z.object({
-        amount: z.int(),
-        application: z.null(),
-        currency: z.string(),
-        description: z.string(),
-        type: z.literal("stripe_fee"),
-      }),
-    ),
-    net: z.int().openapi({ description: "amount − fee." }),
-    reporting_category: z.string(),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `txn_`.", example: "txn_3PbQx2Lk9dWm4TqR7vYc1Zs8" }),
+    object: z
+      .literal("balance_transaction")
+      .openapi({ description: "String representing the object's type: always `balance_transaction`." }),
+    amount: z
+      .int()
+      .openapi({ description: "Gross amount in minor units: positive credits the balance.", example: 2000 }),
+    available_on: z
+      .int()
+      .openapi({ description: "When the funds become available (00:00 UTC), in unix seconds.", example: 1733270400 }),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
+    currency: z.string().openapi({ description: "Three-letter ISO currency code, lowercase.", example: "usd" }),
+    description: z.string().nullable().openapi({ description: "What the movement was; null when there is no text." }),
+    exchange_rate: z.null().openapi({ description: "Always null: edgepay settles in the currency it charged." }),
+    fee: z
+      .int()
+      .openapi({ description: "The gateway's fee in minor units (negative when a refund returns it).", example: 88 }),
+    fee_details: z
+      .array(
+        z.object({
+          amount: z.int().openapi({ description: "The fee, in minor units.", example: 88 }),
+          application: z.null().openapi({ description: "Always null." }),
+          currency: z.string().openapi({ description: "Three-letter ISO currency code, lowercase.", example: "usd" }),
+          description: z.string().openapi({ description: "What the fee is.", example: "edgepay processing fees" }),
+          type: z.literal("stripe_fee").openapi({ description: "Always `stripe_fee` (the gateway's fee)." }),
+        }),
+      )
+      .openapi({ description: "The fee, itemized: one entry when `fee` is not 0, else empty." }),
+    net: z.int().openapi({ description: "amount − fee.", example: 1912 }),
+    reporting_category: z.string().openapi({
+      description: "Category for reports: `charge`, `refund`, `refund_failure`, `payout`, `payout_reversal` …",
+      example: "charge",
+    }),
     source: z.string().openapi({ description: "The object that moved the money: `ch_…`, `re_…`, `po_…`." }),
-    status: z.enum(["pending", "available"]),
-    type: z.string(),
+    status: z.enum(["pending", "available"]).openapi({
+      description: "`available` once `available_on` has passed and the funds settled.",
+      example: "pending",
+    }),
+    type: z.string().openapi({
+      description: `The kind of movement: ${BALANCE_TRANSACTION_TYPES.map((t) => `\`${t}\``).join(", ")}.`,
+      example: "charge",
+    }),
   })
   .openapi("BalanceTransaction");
 
@@ -61,7 +82,7 @@ const retrieveRoute = createRoute({
   path: "/v1/balance_transactions/{id}",
   summary: "Retrieve a balance transaction",
   middleware: [requireScope("balance:read"), expandable("balance_transaction")] as const,
-  request: { query: queryWithExpand({}), params: PathId },
+  request: { query: queryWithExpand({}), params: pathId("The balance transaction's id (`txn_…`).") },
   responses: {
     200: {
       description: "The balance transaction",

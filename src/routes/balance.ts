@@ -11,11 +11,18 @@ import { requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import type { App } from "../types";
 
-const Amounts = z.array(z.object({ amount: z.int(), currency: z.string() }));
+const Amounts = z.array(
+  z
+    .object({
+      amount: z.int().openapi({ description: "The total, in the currency's minor unit.", example: 120000 }),
+      currency: z.string().openapi({ description: "Three-letter ISO currency code, lowercase.", example: "usd" }),
+    })
+    .openapi({ description: "One currency's total." }),
+);
 
 const BalanceSchema = z
   .object({
-    object: z.literal("balance"),
+    object: z.literal("balance").openapi({ description: "String representing the object's type: always `balance`." }),
     available: Amounts.openapi({
       description:
         "Funds that can be paid out: settled captures less refunds (taken at once) and payouts; may be negative.",
@@ -28,7 +35,7 @@ const BalanceSchema = z
       description: "edgepay extension: refunds created and not yet answered by the processor.",
     }),
     refunded: Amounts.openapi({ description: "edgepay extension: total of succeeded refunds." }),
-    livemode: z.boolean(),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
   })
   .openapi("Balance");
 

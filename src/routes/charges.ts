@@ -16,74 +16,134 @@ import type { App } from "../types";
 const nullable = z.string().nullable();
 
 const CardDetailsSchema = z.object({
-  brand: z.string(),
-  checks: z.object({
-    address_line1_check: nullable,
-    address_postal_code_check: nullable,
-    cvc_check: z.enum(["pass", "fail", "unavailable"]).nullable(),
+  brand: z.string().openapi({ description: "Card brand: `visa`, `mastercard`, `amex`, `discover` …", example: "visa" }),
+  checks: z
+    .object({
+      address_line1_check: nullable.openapi({ description: "Result of the address line 1 check; always null." }),
+      address_postal_code_check: nullable.openapi({ description: "Result of the postal code check; always null." }),
+      cvc_check: z
+        .enum(["pass", "fail", "unavailable"])
+        .nullable()
+        .openapi({ description: "Result of the CVC check; null when no CVC was checked.", example: "pass" }),
+    })
+    .openapi({ description: "Results of the checks made on the card's details." }),
+  country: nullable.openapi({
+    description: "Two-letter ISO country code of the card's issuer; null when unknown.",
+    example: "US",
   }),
-  country: nullable,
-  exp_month: z.int(),
-  exp_year: z.int(),
-  fingerprint: z.string(),
-  funding: z.string(),
-  last4: z.string(),
-  network: z.string(),
+  exp_month: z.int().openapi({ description: "Expiry month, 1 to 12.", example: 12 }),
+  exp_year: z.int().openapi({ description: "Four-digit expiry year.", example: 2030 }),
+  fingerprint: z.string().openapi({
+    description: "Identifies the card number across payment methods of the merchant, without revealing it.",
+    example: "Xt5EWLLDS7FJjR1c",
+  }),
+  funding: z.string().openapi({ description: "`credit`, `debit`, `prepaid` or `unknown`.", example: "credit" }),
+  last4: z.string().openapi({ description: "The last four digits of the card number.", example: "4242" }),
+  network: z.string().openapi({ description: "The card network the charge went through.", example: "visa" }),
 });
 
 const ChargeSchema = z
   .object({
-    id: z.string().openapi({ example: "ch_3fX9…" }),
-    object: z.literal("charge"),
-    amount: z.int(),
-    amount_captured: z.int(),
-    amount_refunded: z.int(),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `ch_`.", example: "ch_3PbQx2Lk9dWm4TqR7vYc1Zs8" }),
+    object: z.literal("charge").openapi({ description: "String representing the object's type: always `charge`." }),
+    amount: z.int().openapi({
+      description: "Amount the attempt authorized or tried to, in the currency's minor unit (e.g. cents).",
+      example: 2000,
+    }),
+    amount_captured: z.int().openapi({
+      description: "Amount captured, in minor units; 0 unless this is the intent's succeeded charge.",
+      example: 2000,
+    }),
+    amount_refunded: z.int().openapi({
+      description: "Amount refunded (refunds not failed), in minor units; 0 unless this charge succeeded.",
+      example: 0,
+    }),
     balance_transaction: expandableId(
       z.string(),
       "balance_transaction",
-      "The capture's balance transaction; null until captured.",
+      "The capture's balance transaction (`txn_…`); null until captured.",
     ).nullable(),
-    billing_details: z.object({
-      address: z.object({
-        city: nullable,
-        country: nullable,
-        line1: nullable,
-        line2: nullable,
-        postal_code: nullable,
-        state: nullable,
+    billing_details: z
+      .object({
+        address: z
+          .object({
+            city: nullable.openapi({ description: "City, district, suburb, town or village." }),
+            country: nullable.openapi({ description: "Two-letter ISO country code.", example: "US" }),
+            line1: nullable.openapi({ description: "Address line 1 (street, PO box or company name)." }),
+            line2: nullable.openapi({ description: "Address line 2 (apartment, suite, unit or building)." }),
+            postal_code: nullable.openapi({ description: "ZIP or postal code.", example: "94107" }),
+            state: nullable.openapi({ description: "State, county, province or region." }),
+          })
+          .openapi({ description: "Billing address; each part null when not given." }),
+        email: nullable.openapi({ description: "Email address; null when not given." }),
+        name: nullable.openapi({ description: "Full name; null when not given." }),
+        phone: nullable.openapi({ description: "Phone number; null when not given." }),
+      })
+      .openapi({
+        description: "Billing details of the payment method at the time of the attempt; all null when unknown.",
       }),
-      email: nullable,
-      name: nullable,
-      phone: nullable,
+    captured: z.boolean().openapi({ description: "Whether the charge succeeded and money was captured on it." }),
+    created: z.int().openapi({ description: "Time of the attempt, in unix seconds.", example: 1733097600 }),
+    currency: z.string().openapi({ description: "Three-letter ISO currency code, lowercase.", example: "usd" }),
+    customer: expandableId(z.string(), "customer", "The customer (`cus_…`) of the PaymentIntent, or null.").nullable(),
+    description: nullable.openapi({ description: "The PaymentIntent's description; null when not set." }),
+    failure_code: nullable.openapi({
+      description: "Why the attempt failed (e.g. `card_declined`); null unless `status` is `failed`.",
+      example: null,
     }),
-    captured: z.boolean(),
-    created: z.int(),
-    currency: z.string(),
-    customer: expandableId(z.string(), "customer").nullable(),
-    description: nullable,
-    failure_code: nullable,
-    failure_message: nullable,
-    livemode: z.boolean(),
-    metadata: z.record(z.string(), z.string()),
-    outcome: z.object({
-      network_status: z.enum(["approved_by_network", "declined_by_network", "not_sent_to_network"]),
-      reason: nullable.openapi({
-        description: "The decline code, or why the fraud screen acted (e.g. highest_risk_level, rule).",
-      }),
-      risk_level: z.enum(["normal", "elevated", "highest"]).nullable(),
-      risk_score: z.int().nullable().openapi({ description: "0–100; see docs/fraud.md." }),
-      rule: z.object({ id: z.string(), action: z.enum(["allow", "block", "review"]) }).nullable(),
-      seller_message: z.string(),
-      type: z.enum(["authorized", "manual_review", "issuer_declined", "blocked"]),
+    failure_message: nullable.openapi({
+      description: "A message explaining the failure; null unless `status` is `failed`.",
+      example: null,
     }),
-    paid: z.boolean(),
-    payment_intent: expandableId(z.string(), "payment_intent"),
-    payment_method: nullable,
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    metadata: z
+      .record(z.string(), z.string())
+      .openapi({ description: "The PaymentIntent's metadata: key/value pairs set by the merchant.", example: {} }),
+    outcome: z
+      .object({
+        network_status: z
+          .enum(["approved_by_network", "declined_by_network", "not_sent_to_network"])
+          .openapi({ description: "What the card network said; `not_sent_to_network` when blocked first." }),
+        reason: nullable.openapi({
+          description: "The decline code, or why the fraud screen acted (e.g. highest_risk_level, rule).",
+        }),
+        risk_level: z
+          .enum(["normal", "elevated", "highest"])
+          .nullable()
+          .openapi({ description: "The fraud screen's risk level; null when the attempt was not screened." }),
+        risk_score: z.int().nullable().openapi({ description: "0–100; see docs/fraud.md." }),
+        rule: z
+          .object({
+            id: z.string().openapi({ description: "The Radar rule's id (`rule_…`)." }),
+            action: z.enum(["allow", "block", "review"]).openapi({ description: "What the rule did." }),
+          })
+          .nullable()
+          .openapi({ description: "The Radar rule that decided the outcome; null when none fired." }),
+        seller_message: z.string().openapi({
+          description: "A plain-language explanation of the outcome for the merchant.",
+          example: "Payment complete.",
+        }),
+        type: z
+          .enum(["authorized", "manual_review", "issuer_declined", "blocked"])
+          .openapi({ description: "The outcome: authorized, authorized but placed in review, declined or blocked." }),
+      })
+      .openapi({ description: "What happened to the attempt: the network's answer and the fraud screen's." }),
+    paid: z.boolean().openapi({ description: "True when the attempt succeeded (authorized)." }),
+    payment_intent: expandableId(z.string(), "payment_intent", "The PaymentIntent (`pi_…`) this charge belongs to."),
+    payment_method: nullable.openapi({
+      description: "The payment method (`pm_…`) charged; null when unknown.",
+      example: "pm_3PbQx2Lk9dWm4TqR7vYc1Zs8",
+    }),
     payment_method_details: z
-      .object({ type: z.literal("card"), card: CardDetailsSchema })
+      .object({
+        type: z.literal("card").openapi({ description: "Always `card`." }),
+        card: CardDetailsSchema.openapi({ description: "The card charged." }),
+      })
       .nullable()
       .openapi({ description: "Null when the payment method was gone before the attempt was recorded." }),
-    refunded: z.boolean(),
+    refunded: z.boolean().openapi({ description: "True when the whole captured amount has been refunded." }),
     routing: z
       .object({
         connector: z
@@ -94,8 +154,12 @@ const ChargeSchema = z
       })
       .nullable()
       .openapi({ description: "edgepay: where this attempt went. Null for attempts made before routing existed." }),
-    statement_descriptor: nullable,
-    status: z.enum(["succeeded", "failed"]),
+    statement_descriptor: nullable.openapi({
+      description: "The PaymentIntent's statement descriptor; null when not set.",
+    }),
+    status: z
+      .enum(["succeeded", "failed"])
+      .openapi({ description: "Whether the attempt succeeded.", example: "succeeded" }),
   })
   .openapi("Charge");
 
@@ -113,7 +177,7 @@ const retrieveRoute = createRoute({
       id: z
         .string()
         .max(100)
-        .openapi({ param: { name: "id", in: "path" } }),
+        .openapi({ param: { name: "id", in: "path" }, description: "The charge's id (`ch_…`)." }),
     }),
   },
   responses: {

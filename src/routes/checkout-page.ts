@@ -14,48 +14,82 @@ import { sourceKey } from "../domain/limits";
 import { ApiError, invalidParam } from "../errors";
 import { clientFacts } from "../fraud/screen";
 import { inBackground } from "../lib/http";
-import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery, registerComponents } from "../lib/openapi";
 import { type PaymentOverrides, paymentDeps } from "../payments/deps";
 import type { App } from "../types";
 import { dispatchMerchant } from "../webhooks/dispatch";
-import { CardParams, checkedCard, storedDetails } from "./payment-method-schemas";
+import { CARD_COMPONENTS, CardParams, checkedCard, storedDetails } from "./payment-method-schemas";
 
 const IdParam = z.object({
   id: z
     .string()
     .max(100)
-    .openapi({ param: { name: "id", in: "path" } }),
+    .openapi({
+      param: { name: "id", in: "path" },
+      description: "The Checkout Session's id (`cs_test_…` or `cs_live_…`).",
+    }),
 });
 
 /** What the page may show of a session. */
 const PublicSessionSchema = z
   .object({
-    id: z.string(),
-    object: z.literal("checkout.session"),
-    status: z.enum(["open", "complete", "expired"]),
-    merchant: z.object({ name: z.string() }),
-    amount_total: z.int(),
-    currency: z.string(),
+    id: z.string().openapi({ description: "The session's id (`cs_…`)." }),
+    object: z.literal("checkout.session").openapi({ description: "Always `checkout.session`." }),
+    status: z
+      .enum(["open", "complete", "expired"])
+      .openapi({ description: "`open` until paid (`complete`) or expired.", example: "open" }),
+    merchant: z
+      .object({ name: z.string().openapi({ description: "The merchant's display name.", example: "Acme Inc." }) })
+      .openapi({ description: "Who is being paid." }),
+    amount_total: z.int().openapi({ description: "Total to pay, in the currency's minor unit.", example: 2000 }),
+    currency: z.string().openapi({ description: "Three-letter ISO currency code, lowercase.", example: "usd" }),
     currency_exponent: z
       .int()
       .openapi({ description: "Decimals of the currency's minor unit as edgepay writes amounts (0, 2 or 3)." }),
-    line_items: z.array(z.object({ name: z.string(), quantity: z.int(), amount: z.int() })),
+    line_items: z
+      .array(
+        z.object({
+          name: z.string().openapi({ description: "The item's name.", example: "T-shirt" }),
+          quantity: z.int().openapi({ description: "How many.", example: 1 }),
+          amount: z.int().openapi({ description: "Unit amount times quantity, in minor units.", example: 2000 }),
+        }),
+      )
+      .openapi({ description: "What is being bought." }),
     success_url: z.string().nullable().openapi({ description: "Where to go, once complete (with `session_id`)." }),
-    cancel_url: z.string().nullable(),
+    cancel_url: z
+      .string()
+      .nullable()
+      .openapi({ description: "Where the customer goes to cancel and return to the merchant; null when not set." }),
   })
   .openapi("CheckoutPageSession");
 
 const PayBody = z
   .strictObject({
-    card: CardParams,
-    name: z.string().max(200).optional(),
-    email: z.email().max(512).optional(),
+    card: CardParams.openapi({ description: "The card to pay with." }),
+    name: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({ description: "The cardholder's name, stored as billing details.", example: "Jenny Rosen" }),
+    email: z
+      .email()
+      .max(512)
+      .optional()
+      .openapi({ description: "The customer's email, stored as billing details.", example: "jenny@example.com" }),
   })
-  .openapi("CheckoutPagePay");
+  .openapi("CheckoutPagePay", {
+    example: {
+      card: { number: "4242424242424242", exp_month: 12, exp_year: 2030, cvc: "123" },
+      name: "Jenny Rosen",
+    },
+  });
 
 const PayAnswerSchema = z
   .object({
-    status: z.enum(["complete", "processing", "requires_action"]),
+    status: z.enum(["complete", "processing", "requires_action"]).openapi({
+      description:
+        "`complete`: paid; `processing`: the outcome is not known yet; `requires_action`: follow `redirect` to the 3-D Secure challenge.",
+    }),
     redirect: z.string().optional().openapi({
       description: "complete: the success URL; requires_action: the card's 3-D Secure challenge page.",
     }),
@@ -100,6 +134,7 @@ function validCard(card: z.infer<typeof CardParams>) {
 
 /** Registers the page endpoints; `overrides` are the payment services' (tests pass a failing processor). */
 export function registerCheckoutPage(app: App, overrides?: PaymentOverrides): void {
+  registerComponents(app, CARD_COMPONENTS);
   app.openapi(viewRoute, async (c) => {
     const { id } = c.req.valid("param");
     const found = await findSession(c.env, id);

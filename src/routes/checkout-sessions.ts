@@ -8,9 +8,9 @@ import { createSession, expireSession, loadSession } from "../checkout";
 import { lineItemJson, sessionJson, lineItemsOf as storedItems } from "../checkout/serialize";
 import { listSessions } from "../db/checkout-sessions";
 import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
-import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery, registerComponents } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
-import { mergeMetadata } from "../lib/params";
+import { mergeMetadata, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import type { App } from "../types";
@@ -111,6 +111,7 @@ const lineItemsRoute = createRoute({
 
 /** Registers the Checkout Session routes. */
 export function registerCheckoutSessions(app: App): void {
+  registerComponents(app, { Metadata: metadataParam });
   app.openapi(createSessionRoute, async (c) => {
     const body = c.req.valid("json");
     const live = isLive(c.env);

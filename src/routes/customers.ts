@@ -16,7 +16,7 @@ import {
 } from "../customers";
 import { listCustomers } from "../db/customers";
 import { expandable, expandableId, expandBodyParam, expanded, queryWithExpand } from "../expand";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, registerComponents } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
@@ -25,55 +25,93 @@ import type { App, AppEnv } from "../types";
 
 const CustomerSchema = z
   .object({
-    id: z.string().openapi({ example: "cus_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("customer"),
-    address: z.null(),
-    balance: z.int(),
-    created: z.int(),
-    currency: z.null(),
-    default_source: z.null(),
-    delinquent: z.boolean(),
-    description: z.string().nullable(),
-    email: z.string().nullable(),
-    invoice_settings: z.object({
-      custom_fields: z.null(),
-      default_payment_method: expandableId(z.string().nullable(), "payment_method"),
-      footer: z.null(),
-      rendering_options: z.null(),
-    }),
-    livemode: z.boolean(),
-    metadata: z.record(z.string(), z.string()),
-    name: z.string().nullable(),
-    phone: z.string().nullable(),
-    preferred_locales: z.array(z.string()),
-    shipping: z.null(),
-    tax_exempt: z.literal("none"),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `cus_`.", example: "cus_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
+    object: z.literal("customer").openapi({ description: "String representing the object's type: always `customer`." }),
+    address: z.null().openapi({ description: "Always null: edgepay stores no customer address." }),
+    balance: z.int().openapi({ description: "Always 0: edgepay keeps no customer balance.", example: 0 }),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
+    currency: z.null().openapi({ description: "Always null: a customer has no default currency." }),
+    default_source: z.null().openapi({ description: "Always null: sources are not supported." }),
+    delinquent: z.boolean().openapi({ description: "Always false: edgepay has no invoices." }),
+    description: z
+      .string()
+      .nullable()
+      .openapi({ description: "The merchant's description; null when not set.", example: null }),
+    email: z
+      .string()
+      .nullable()
+      .openapi({ description: "The customer's email address; null when not set.", example: "jenny@example.com" }),
+    invoice_settings: z
+      .object({
+        custom_fields: z.null().openapi({ description: "Always null." }),
+        default_payment_method: expandableId(
+          z.string().nullable(),
+          "payment_method",
+          "The customer's default payment method (`pm_…`); null when none.",
+        ),
+        footer: z.null().openapi({ description: "Always null." }),
+        rendering_options: z.null().openapi({ description: "Always null." }),
+      })
+      .openapi({ description: "The customer's default payment method; the rest is for Stripe compatibility." }),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    metadata: z
+      .record(z.string(), z.string())
+      .openapi({ description: "Key/value pairs set by the merchant.", example: {} }),
+    name: z
+      .string()
+      .nullable()
+      .openapi({ description: "The customer's full name; null when not set.", example: "Jenny Rosen" }),
+    phone: z.string().nullable().openapi({ description: "The customer's phone number; null when not set." }),
+    preferred_locales: z.array(z.string()).openapi({ description: "Always empty.", example: [] }),
+    shipping: z.null().openapi({ description: "Always null: edgepay stores no shipping details." }),
+    tax_exempt: z.literal("none").openapi({ description: "Always `none`." }),
   })
   .openapi("Customer");
 
 const DeletedSchema = z
-  .object({ id: z.string(), object: z.literal("customer"), deleted: z.literal(true) })
+  .object({
+    id: z.string().openapi({ description: "The deleted customer's id (`cus_…`)." }),
+    object: z.literal("customer").openapi({ description: "Always `customer`." }),
+    deleted: z.literal(true).openapi({ description: "Always true: the customer was deleted." }),
+  })
   .openapi("DeletedCustomer");
 
 const emailParam = z.union([z.literal(""), z.email().max(512)]).openapi({ type: "string", format: "email" });
 
 /** The fields create and update share; on update `""` clears a field. */
 const fields = {
-  email: emailParam.optional(),
-  name: z.string().max(256).optional(),
-  phone: z.string().max(20).optional(),
-  description: z.string().max(5000).optional(),
-  metadata: metadataParam.optional(),
+  email: emailParam
+    .optional()
+    .openapi({ description: 'Email address, up to 512 characters; `""` clears it.', example: "jenny@example.com" }),
+  name: z
+    .string()
+    .max(256)
+    .optional()
+    .openapi({ description: 'Full name, up to 256 characters; `""` clears it.', example: "Jenny Rosen" }),
+  phone: z.string().max(20).optional().openapi({ description: 'Phone number, up to 20 characters; `""` clears it.' }),
+  description: z
+    .string()
+    .max(5000)
+    .optional()
+    .openapi({ description: 'An arbitrary description, up to 5000 characters; `""` clears it.' }),
+  metadata: metadataParam
+    .openapi({ description: 'Key/value pairs to store on the customer; a key set to `""` is removed.' })
+    .optional(),
   invoice_settings: z
     .strictObject({
       default_payment_method: z.string().max(255).optional().openapi({
         description: 'A payment method attached to this customer (`pm_…`), or `""` to clear it.',
       }),
     })
-    .optional(),
+    .optional()
+    .openapi({ description: "The customer's default payment method." }),
 };
 
-const CreateBody = z.strictObject({ ...fields, expand: expandBodyParam }).openapi("CustomerCreate");
+const CreateBody = z.strictObject({ ...fields, expand: expandBodyParam }).openapi("CustomerCreate", {
+  example: { email: "jenny@example.com", name: "Jenny Rosen", metadata: { order_id: "6735" } },
+});
 const UpdateBody = z.strictObject({ ...fields, expand: expandBodyParam }).openapi("CustomerUpdate");
 
 const ListQuery = queryWithExpand({
@@ -89,7 +127,7 @@ const IdParams = z.object({
   id: z
     .string()
     .max(255)
-    .openapi({ param: { name: "id", in: "path" } }),
+    .openapi({ param: { name: "id", in: "path" }, description: "The customer's id (`cus_…`)." }),
 });
 
 const common = { tags: ["Customers"], security: [{ merchantToken: [] }] };
@@ -172,6 +210,7 @@ function input(body: z.infer<typeof UpdateBody>): CustomerInput {
 
 /** Registers the customer routes. */
 export function registerCustomers(app: App): void {
+  registerComponents(app, { Metadata: metadataParam });
   const deps = (c: Context<AppEnv>): CustomerDeps => ({
     db: c.var.merchantDb,
     now: c.var.payments.now,

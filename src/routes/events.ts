@@ -11,7 +11,7 @@ import { isTypePattern } from "../domain/event-types";
 import { ApiError, invalidParam } from "../errors";
 import { eventJson } from "../events/render";
 import { noSuchMessage } from "../lib/ids";
-import { errorResponses, NoQuery, PathId } from "../lib/openapi";
+import { errorResponses, NoQuery, pathId } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
@@ -23,20 +23,42 @@ export const MAX_TYPES = 20;
 
 const EventSchema = z
   .object({
-    id: z.string().openapi({ example: "evt_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("event"),
-    api_version: z.string().nullable(),
-    created: z.int(),
-    data: z.object({
-      object: z
-        .record(z.string(), z.unknown())
-        .openapi({ description: "The object as it was right after the change." }),
-      previous_attributes: z.record(z.string(), z.unknown()).optional(),
-    }),
-    livemode: z.boolean(),
-    pending_webhooks: z.int(),
-    request: z.object({ id: z.string().nullable(), idempotency_key: z.string().nullable() }),
-    type: z.string(),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `evt_`.", example: "evt_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
+    object: z.literal("event").openapi({ description: "String representing the object's type: always `event`." }),
+    api_version: z
+      .string()
+      .nullable()
+      .openapi({ description: "The API version the event is rendered in.", example: "2026-10-28.endive" }),
+    created: z.int().openapi({ description: "When the change happened, in unix seconds.", example: 1733097600 }),
+    data: z
+      .object({
+        object: z
+          .record(z.string(), z.unknown())
+          .openapi({ description: "The object as it was right after the change." }),
+        previous_attributes: z.record(z.string(), z.unknown()).optional().openapi({
+          description: "For `*.updated` events: the changed fields' values before the change.",
+        }),
+      })
+      .openapi({ description: "The object the event is about." }),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    pending_webhooks: z
+      .int()
+      .openapi({ description: "How many endpoints have not yet received the event successfully.", example: 0 }),
+    request: z
+      .object({
+        id: z
+          .string()
+          .nullable()
+          .openapi({ description: "The id (`req_…`) of the API request that caused the event; null for none." }),
+        idempotency_key: z
+          .string()
+          .nullable()
+          .openapi({ description: "That request's Idempotency-Key; null when it had none." }),
+      })
+      .openapi({ description: "The API request that caused the event, if any." }),
+    type: z.string().openapi({ description: "The event's type.", example: "payment_intent.succeeded" }),
   })
   .openapi("Event");
 
@@ -76,7 +98,7 @@ const retrieveRoute = createRoute({
   path: "/v1/events/{id}",
   summary: "Retrieve an event created in the last 30 days",
   middleware: [read] as const,
-  request: { params: z.object({ id: PathId.shape.id.max(255) }), query: NoQuery },
+  request: { params: z.object({ id: pathId("The event's id (`evt_…`).").shape.id.max(255) }), query: NoQuery },
   responses: {
     200: { description: "The event", content: { "application/json": { schema: EventSchema } } },
     ...errorResponses(400, 401, 403, 404),

@@ -8,30 +8,42 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { controlDb, pingDb } from "../db/client";
 import { allShards } from "../db/shards";
-import { errorResponses, NoQuery } from "../lib/openapi";
+import { errorResponses, NoQuery, registerComponents } from "../lib/openapi";
 import { probe } from "../lib/probe";
 import type { App } from "../types";
 
 const CheckSchema = z
   .object({
-    status: z.enum(["ok", "fail"]),
-    latency_ms: z.int().openapi({ description: "Milliseconds the round trip took (up to the 2 s timeout)." }),
+    status: z
+      .enum(["ok", "fail"])
+      .openapi({ description: "`fail` on an error or a timeout; never why.", example: "ok" }),
+    latency_ms: z
+      .int()
+      .openapi({ description: "Milliseconds the round trip took (up to the 2 s timeout).", example: 3 }),
   })
-  .openapi("HealthCheck");
+  .openapi("HealthCheck", { description: "One dependency's probe." });
 
 /** The health answer's schema. */
 export const HealthSchema = z
   .object({
-    status: z.enum(["ok", "degraded"]),
-    checks: z.object({
-      d1: z.object({
-        control: CheckSchema,
-        shards: z
-          .array(CheckSchema.extend({ shard: z.int() }))
-          .openapi({ description: "Every merchant shard, by index." }),
-      }),
-      durable_objects: z.object({ merchant_gate: CheckSchema }),
-    }),
+    status: z
+      .enum(["ok", "degraded"])
+      .openapi({ description: "`ok` when every check is `ok` (HTTP 200), else `degraded` (HTTP 503).", example: "ok" }),
+    checks: z
+      .object({
+        d1: z
+          .object({
+            control: CheckSchema.openapi({ description: "The control database." }),
+            shards: z
+              .array(CheckSchema.extend({ shard: z.int().openapi({ description: "The shard's index, from 0." }) }))
+              .openapi({ description: "Every merchant shard, by index." }),
+          })
+          .openapi({ description: "The D1 databases." }),
+        durable_objects: z
+          .object({ merchant_gate: CheckSchema.openapi({ description: "The MerchantGate Durable Object." }) })
+          .openapi({ description: "The Durable Objects." }),
+      })
+      .openapi({ description: "Each dependency's probe." }),
   })
   .openapi("Health");
 
@@ -75,6 +87,7 @@ const route = createRoute({
 
 /** Registers the health route. */
 export function registerHealth(app: App): void {
+  registerComponents(app, { HealthCheck: CheckSchema });
   app.openapi(route, async (c) => {
     const now = Date.now();
     let last = lastProbes.get(c.env);

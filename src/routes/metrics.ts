@@ -9,7 +9,7 @@ import { controlDb } from "../db/client";
 import type { MetricsWindow } from "../domain/metrics-report";
 import { RETENTION_SECONDS } from "../durable/metrics-rollup";
 import { ApiError } from "../errors";
-import { errorResponses, OPERATOR_ROUTE } from "../lib/openapi";
+import { errorResponses, OPERATOR_ROUTE, registerComponents } from "../lib/openapi";
 import { intParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
 import { queryMetrics } from "../monitoring/query";
@@ -21,46 +21,96 @@ export const MAX_INTERVALS = 1440;
 /** The window when `from` is not given: the hour before `to`. */
 export const DEFAULT_WINDOW_SECONDS = 3600;
 
+const percentile = (p: string) =>
+  z
+    .number()
+    .nullable()
+    .openapi({ description: `The ${p} percentile, in milliseconds; null when \`count\` is 0.` });
 const Percentiles = z
-  .object({ count: z.int(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() })
+  .object({
+    count: z.int().openapi({ description: "How many observations.", example: 120 }),
+    p50: percentile("50th"),
+    p95: percentile("95th"),
+    p99: percentile("99th"),
+  })
   .openapi("LatencyPercentiles", {
     description: "Milliseconds; at most 10% (+0.1 ms) above the true value, never below (docs/monitoring.md).",
+    example: { count: 120, p50: 21.4, p95: 88, p99: 140.2 },
   });
 const Counts = z.record(z.string(), z.int());
+const count = (description: string) => z.int().openapi({ description });
 const Stats = {
-  requests: z.int(),
-  status: z.object({ "2xx": z.int(), "3xx": z.int(), "4xx": z.int(), "5xx": z.int() }),
-  error_rate: z.object({ "4xx": z.number(), "5xx": z.number() }),
-  authorizations: z.object({
-    attempted: z.int(),
-    succeeded: z.int(),
-    declined: z.int(),
-    blocked: z.int(),
-    requires_action: z.int(),
-    failed: z.int(),
-    unknown: z.int(),
-    success_rate: z.number().nullable(),
+  requests: count("Requests answered."),
+  status: z
+    .object({
+      "2xx": count("Requests answered 2xx."),
+      "3xx": count("Requests answered 3xx."),
+      "4xx": count("Requests answered 4xx."),
+      "5xx": count("Requests answered 5xx."),
+    })
+    .openapi({ description: "Requests by HTTP status class." }),
+  error_rate: z
+    .object({
+      "4xx": z.number().openapi({ description: "Share of requests answered 4xx, 0 to 1.", example: 0.02 }),
+      "5xx": z.number().openapi({ description: "Share of requests answered 5xx, 0 to 1.", example: 0 }),
+    })
+    .openapi({ description: "Share of requests answered 4xx and 5xx (0 when there were no requests)." }),
+  authorizations: z
+    .object({
+      attempted: count("Authorization attempts: one per request that ran an authorization."),
+      succeeded: count("Attempts authorized."),
+      declined: count("Attempts the issuer declined."),
+      blocked: count("Attempts the fraud screen blocked before the processor."),
+      requires_action: count("Attempts that stopped for 3-D Secure."),
+      failed: count(
+        "Attempts that failed otherwise: a processing error, a card that could not be used, a failed 3-D Secure.",
+      ),
+      unknown: count("Attempts the processor gave no answer to (a timeout, an outage); settled later."),
+      success_rate: z.number().nullable().openapi({
+        description: "succeeded / (succeeded + declined + blocked + failed + unknown), 0 to 1; null when that is 0.",
+        example: 0.95,
+      }),
+    })
+    .openapi({ description: "Authorization attempts by outcome." }),
+  declines: Counts.openapi({
+    description: "Declined authorizations by decline_code.",
+    example: { insufficient_funds: 2 },
   }),
-  declines: Counts.openapi({ description: "Declined authorizations by decline_code." }),
-  blocked_by_fraud: z.int(),
-  latency_ms: Percentiles,
-  latency_by_route_ms: z.record(z.string(), Percentiles),
-  processor_latency_ms: Percentiles,
-  volume: Counts.openapi({ description: "Amount authorized per currency, in minor units." }),
+  blocked_by_fraud: count("Authorizations the fraud screen blocked (also counted in `authorizations.blocked`)."),
+  latency_ms: Percentiles.openapi({ description: "Every request's latency." }),
+  latency_by_route_ms: z
+    .record(z.string(), Percentiles)
+    .openapi({ description: "Latency per route pattern (`POST /v1/payment_intents/:id/confirm`)." }),
+  processor_latency_ms: Percentiles.openapi({
+    description: "Time spent waiting for processors, per request that called one.",
+  }),
+  volume: Counts.openapi({ description: "Amount authorized per currency, in minor units.", example: { usd: 125000 } }),
 };
 const WindowStats = z.object(Stats).openapi("MetricsWindowStats");
 const MetricsSchema = z
   .object({
-    object: z.literal("metrics"),
-    from: z.int(),
-    to: z.int(),
-    interval: z.int(),
-    merchant: z.string().nullable(),
-    intervals: z.array(z.object({ start: z.int(), ...Stats })),
-    totals: WindowStats,
-    top_merchants: z.array(
-      z.object({ merchant: z.string(), requests: z.int(), errors_4xx: z.int(), errors_5xx: z.int() }),
-    ),
+    object: z.literal("metrics").openapi({ description: "String representing the object's type: always `metrics`." }),
+    from: z.int().openapi({ description: "Start of the window, in unix seconds (inclusive).", example: 1733094000 }),
+    to: z.int().openapi({ description: "End of the window, in unix seconds (exclusive).", example: 1733097600 }),
+    interval: z.int().openapi({ description: "Seconds per interval.", example: 60 }),
+    merchant: z
+      .string()
+      .nullable()
+      .openapi({ description: "The merchant (`mer_…`) the report is about; null for every merchant." }),
+    intervals: z
+      .array(z.object({ start: z.int().openapi({ description: "Start of the interval, in unix seconds." }), ...Stats }))
+      .openapi({ description: "Every interval of the window, oldest first; intervals with no requests are zeros." }),
+    totals: WindowStats.openapi({ description: "The whole window." }),
+    top_merchants: z
+      .array(
+        z.object({
+          merchant: z.string().openapi({ description: "The merchant's id (`mer_…`)." }),
+          requests: count("Its requests in the window."),
+          errors_4xx: count("Its requests answered 4xx."),
+          errors_5xx: count("Its requests answered 5xx."),
+        }),
+      )
+      .openapi({ description: "Up to 10 merchants, most errors (4xx + 5xx) first; empty in a merchant's own view." }),
   })
   .openapi("Metrics");
 
@@ -73,7 +123,14 @@ const Window = {
     .optional()
     .openapi({ description: "Seconds per interval, a multiple of 60 (default 60)." }),
 };
-const OperatorQuery = z.strictObject({ ...Window, merchant: z.string().max(64).optional() });
+const OperatorQuery = z.strictObject({
+  ...Window,
+  merchant: z
+    .string()
+    .max(64)
+    .optional()
+    .openapi({ description: "Only this merchant (`mer_…`); default: every merchant." }),
+});
 const MerchantQuery = z.strictObject(Window);
 
 const ok = { description: "The metrics of the window", content: { "application/json": { schema: MetricsSchema } } };
@@ -127,6 +184,7 @@ export function windowOf(
 
 /** Registers both metrics routes. */
 export function registerMetrics(app: App): void {
+  registerComponents(app, { LatencyPercentiles: Percentiles, MetricsWindowStats: WindowStats });
   app.openapi(operatorRoute, async (c) => {
     const q = c.req.valid("query");
     const merchant =

@@ -102,26 +102,46 @@ const DUMMY_HASH = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 const TokenResponse = z
   .object({
-    access_token: z.string(),
-    token_type: z.literal("Bearer"),
-    expires_in: z.int(),
-    scope: z.string(),
+    access_token: z
+      .string()
+      .openapi({ description: "The access token: a signed JWT to send as `Authorization: Bearer …`." }),
+    token_type: z.literal("Bearer").openapi({ description: "Always `Bearer`." }),
+    expires_in: z
+      .int()
+      .openapi({ description: "Seconds until the token expires (ACCESS_TOKEN_TTL, at most 3600).", example: 3600 }),
+    scope: z
+      .string()
+      .openapi({ description: "The scopes granted, space-separated.", example: "payments:read payments:write" }),
   })
   .openapi("AccessTokenResponse");
 
 const OAuthErrorSchema = z
   .object({
-    error: z.enum(["invalid_request", "invalid_client", "unsupported_grant_type", "invalid_scope", "slow_down"]),
-    error_description: z.string(),
+    error: z
+      .enum(["invalid_request", "invalid_client", "unsupported_grant_type", "invalid_scope", "slow_down"])
+      .openapi({ description: "The RFC 6749 §5.2 error code.", example: "invalid_client" }),
+    error_description: z.string().openapi({
+      description: "A human-readable explanation.",
+      example: "Client authentication failed.",
+    }),
   })
   .openapi("OAuthError");
 
 const TokenRequest = z
   .object({
-    grant_type: z.literal("client_credentials"),
-    scope: z.string().optional().openapi({ description: "Space-separated subset of the client's scopes." }),
-    client_id: z.string().optional().openapi({ description: "client_secret_post only." }),
-    client_secret: z.string().optional().openapi({ description: "client_secret_post only." }),
+    grant_type: z.literal("client_credentials").openapi({ description: "Always `client_credentials`." }),
+    scope: z.string().optional().openapi({
+      description: "Space-separated subset of the client's scopes; default: all of them.",
+      example: "payments:read payments:write",
+    }),
+    client_id: z
+      .string()
+      .optional()
+      .openapi({ description: "The client's id (`cli_…`); client_secret_post only (else HTTP Basic)." }),
+    client_secret: z
+      .string()
+      .optional()
+      .openapi({ description: "The client's secret; client_secret_post only (else HTTP Basic)." }),
   })
   .openapi("AccessTokenRequest");
 
@@ -168,7 +188,15 @@ const jwksRoute = createRoute({
     200: {
       description: "A JWK Set",
       content: {
-        "application/json": { schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi("JwkSet") },
+        "application/json": {
+          schema: z
+            .object({
+              keys: z
+                .array(z.record(z.string(), z.string()))
+                .openapi({ description: "The public keys (JWKs) that verify access tokens, each named by its `kid`." }),
+            })
+            .openapi("JwkSet"),
+        },
       },
     },
   },

@@ -1,7 +1,7 @@
 /** PaymentIntent life-cycle actions: confirm, capture (full or partial) and cancel. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { expandable, expandBodyParam, expanded } from "../expand";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, registerComponents } from "../lib/openapi";
 import { intParam } from "../lib/params";
 import {
   allowPublishable,
@@ -25,7 +25,7 @@ import {
   paymentMethodRef,
   setupFutureUsageParam,
 } from "./payment-intent-schemas";
-import { newCardOf } from "./payment-method-schemas";
+import { CARD_COMPONENTS, newCardOf } from "./payment-method-schemas";
 
 const ConfirmBody = z
   .strictObject({
@@ -42,12 +42,27 @@ const ConfirmBody = z
     ...compatParams,
   })
   .superRefine(exclusivePaymentMethod)
-  .openapi("PaymentIntentConfirm");
+  .openapi("PaymentIntentConfirm", {
+    example: { payment_method: "pm_card_visa", return_url: "https://example.com/checkout/complete" },
+  });
 const CaptureBody = z
-  .strictObject({ amount_to_capture: intParam().optional(), expand: expandBodyParam })
+  .strictObject({
+    amount_to_capture: intParam().optional().openapi({
+      description:
+        "Amount to capture, in minor units: positive, at most `amount_capturable`; the rest of the authorization is released. Default: all of `amount_capturable`.",
+      example: 1500,
+    }),
+    expand: expandBodyParam,
+  })
   .openapi("PaymentIntentCapture", { description: "amount_to_capture defaults to all of amount_capturable." });
 const CancelBody = z
-  .strictObject({ cancellation_reason: z.enum(CANCELLATION_REASONS).optional(), expand: expandBodyParam })
+  .strictObject({
+    cancellation_reason: z.enum(CANCELLATION_REASONS).optional().openapi({
+      description: "Why the PaymentIntent is canceled; shown as `cancellation_reason` on it. Default: none.",
+      example: "requested_by_customer",
+    }),
+    expand: expandBodyParam,
+  })
   .openapi("PaymentIntentCancel");
 
 const ok = (description: string) => ({
@@ -88,6 +103,7 @@ const cancelRoute = action(
 
 /** Registers confirm, capture and cancel. */
 export function registerPaymentIntentActions(app: App): void {
+  registerComponents(app, CARD_COMPONENTS);
   app.openapi(confirmRoute, async (c) => {
     const merchantId = c.var.auth.merchantId;
     const body = c.req.valid("json");

@@ -16,55 +16,119 @@ export { mergeMetadata } from "../lib/params";
 /** The PaymentIntent object as documented in the OpenAPI document. */
 export const PaymentIntentSchema = z
   .object({
-    id: z.string().openapi({ example: "pi_3fX9…" }),
-    object: z.literal("payment_intent"),
-    amount: z.int(),
-    amount_capturable: z.int(),
-    amount_received: z.int(),
-    amount_refunded: z.int().openapi({ description: "edgepay extension: total of refunds not failed." }),
-    canceled_at: z.int().nullable(),
-    cancellation_reason: z.string().nullable(),
-    capture_method: z.enum(["automatic", "manual"]),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `pi_`.", example: "pi_3PbQx2Lk9dWm4TqR7vYc1Zs8" }),
+    object: z
+      .literal("payment_intent")
+      .openapi({ description: "String representing the object's type: always `payment_intent`." }),
+    amount: z.int().openapi({
+      description: "Amount to collect, in the currency's minor unit (e.g. 2000 for $20.00).",
+      example: 2000,
+    }),
+    amount_capturable: z.int().openapi({
+      description: "Amount authorized and not yet captured, in minor units (while `requires_capture`).",
+      example: 0,
+    }),
+    amount_received: z.int().openapi({ description: "Amount captured, in minor units.", example: 2000 }),
+    amount_refunded: z
+      .int()
+      .openapi({ description: "edgepay extension: total of refunds not failed, in minor units.", example: 0 }),
+    canceled_at: z
+      .int()
+      .nullable()
+      .openapi({ description: "When the intent was canceled, in unix seconds; null unless canceled.", example: null }),
+    cancellation_reason: z.string().nullable().openapi({
+      description:
+        "Why the intent was canceled: `duplicate`, `fraudulent`, `requested_by_customer`, `abandoned`, or `automatic` (an authorization voided after 7 days); null unless canceled.",
+      example: null,
+    }),
+    capture_method: z.enum(["automatic", "manual"]).openapi({
+      description: "`automatic` captures on authorization; `manual` stops at `requires_capture` until captured.",
+      example: "automatic",
+    }),
     client_secret: z.string().nullable().openapi({
       description:
         "pi_…_secret_…: with a publishable key, retrieves and confirms this one intent. Keep it out of logs and URLs you share.",
     }),
-    confirmation_method: z.literal("automatic"),
-    created: z.int(),
-    currency: z.string(),
-    customer: expandableId(z.string().nullable(), "customer", "The cus_ this intent belongs to."),
-    description: z.string().nullable(),
+    confirmation_method: z
+      .literal("automatic")
+      .openapi({ description: "Always `automatic`: the intent is confirmed by a confirm call or `confirm=true`." }),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
+    currency: z.string().openapi({ description: "Three-letter ISO currency code, lowercase.", example: "usd" }),
+    customer: expandableId(z.string().nullable(), "customer", "The cus_ this intent belongs to; null when none."),
+    description: z
+      .string()
+      .nullable()
+      .openapi({ description: "The merchant's description of the payment; null when not set.", example: null }),
     last_payment_error: z
       .object({
-        type: z.enum(["card_error", "invalid_request_error"]),
-        code: z.string(),
-        decline_code: z.string().optional(),
-        message: z.string(),
-        payment_method: z.object({ id: z.string() }).nullable(),
+        type: z.enum(["card_error", "invalid_request_error"]).openapi({
+          description: "`card_error` for a decline; `invalid_request_error` for a failed 3-D Secure authentication.",
+        }),
+        code: z.string().openapi({ description: "The error code, e.g. `card_declined`.", example: "card_declined" }),
+        decline_code: z
+          .string()
+          .optional()
+          .openapi({ description: "The issuer's reason for a decline.", example: "insufficient_funds" }),
+        message: z.string().openapi({ description: "A human-readable message.", example: "Your card was declined." }),
+        payment_method: z
+          .object({ id: z.string().openapi({ description: "The payment method's id (`pm_…`)." }) })
+          .nullable()
+          .openapi({ description: "The payment method that failed; null when unknown." }),
       })
-      .nullable(),
-    latest_charge: expandableId(z.string().nullable(), "charge"),
-    livemode: z.boolean(),
-    metadata: z.record(z.string(), z.string()),
+      .nullable()
+      .openapi({ description: "The error of the last failed attempt; null once an attempt succeeds or none failed." }),
+    latest_charge: expandableId(
+      z.string().nullable(),
+      "charge",
+      "The latest charge (`ch_…`) of the intent; null before the first attempt.",
+    ),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    metadata: z
+      .record(z.string(), z.string())
+      .openapi({ description: "Key/value pairs set by the merchant.", example: { order_id: "6735" } }),
     next_action: z
       .object({
-        type: z.literal("redirect_to_url"),
-        redirect_to_url: z.object({ url: z.string(), return_url: z.string().nullable() }),
+        type: z.literal("redirect_to_url").openapi({ description: "Always `redirect_to_url`." }),
+        redirect_to_url: z
+          .object({
+            url: z.string().openapi({ description: "The 3-D Secure challenge page to send the customer to." }),
+            return_url: z
+              .string()
+              .nullable()
+              .openapi({ description: "Where the customer comes back to; null when no `return_url` was given." }),
+          })
+          .openapi({ description: "The redirect to follow." }),
       })
       .nullable()
       .openapi({
         description:
           "While `requires_action`: send the customer to `redirect_to_url.url` (the 3-D Secure challenge); they come back to `return_url` with `payment_intent`, `payment_intent_client_secret` and `redirect_status`.",
       }),
-    payment_method: expandableId(z.string().nullable(), "payment_method"),
-    payment_method_types: z.array(z.string()),
+    payment_method: expandableId(
+      z.string().nullable(),
+      "payment_method",
+      "The payment method (`pm_…` or `tok_…`) to charge; null until one is given.",
+    ),
+    payment_method_types: z
+      .array(z.string())
+      .openapi({ description: 'The payment method types allowed: always `["card"]`.', example: ["card"] }),
     review: z.string().nullable().openapi({
       description:
         "The open review (`prv_…`) holding this PaymentIntent: it cannot be captured until the review is approved.",
     }),
-    setup_future_usage: z.enum(["on_session", "off_session"]).nullable(),
-    statement_descriptor: z.string().nullable(),
-    status: z.enum(INTENT_STATUSES),
+    setup_future_usage: z.enum(["on_session", "off_session"]).nullable().openapi({
+      description: "Whether the card is saved to `customer` on success, for use on or off session; null: not saved.",
+      example: null,
+    }),
+    statement_descriptor: z.string().nullable().openapi({
+      description: "Text on the customer's statement (5–22 characters); null when not set.",
+      example: null,
+    }),
+    status: z
+      .enum(INTENT_STATUSES)
+      .openapi({ description: "Where the intent is in its life cycle.", example: "succeeded" }),
   })
   .openapi("PaymentIntent");
 
@@ -73,7 +137,7 @@ export const IntentIdParam = z.object({
   id: z
     .string()
     .max(100)
-    .openapi({ param: { name: "id", in: "path" } }),
+    .openapi({ param: { name: "id", in: "path" }, description: "The PaymentIntent's id (`pi_…`)." }),
 });
 
 /** Statement descriptor rules: 5–22 characters, a letter, none of `< > \ ' " *`. */
@@ -81,10 +145,21 @@ export const statementDescriptorParam = z
   .string()
   .min(5)
   .max(22)
-  .regex(/^[^<>\\'"*]*[A-Za-z][^<>\\'"*]*$/, "must contain a letter and none of < > \\ ' \" *");
+  .regex(/^[^<>\\'"*]*[A-Za-z][^<>\\'"*]*$/, "must contain a letter and none of < > \\ ' \" *")
+  .openapi({
+    description:
+      "Text on the customer's card statement: 5–22 characters, at least one letter, none of `< > \\ ' \" *`.",
+    example: "EDGEPAY SHOP",
+  });
 
 /** A payment_method reference: a pm_ or tok_ id (Stripe's test ids, `pm_card_visa`, have underscores). */
-export const paymentMethodRef = z.string().regex(/^(pm|tok)_[0-9A-Za-z_]{1,64}$/, "must be a pm_ or tok_ id");
+export const paymentMethodRef = z
+  .string()
+  .regex(/^(pm|tok)_[0-9A-Za-z_]{1,64}$/, "must be a pm_ or tok_ id")
+  .openapi({
+    description: "The payment method to charge: a `pm_…` or `tok_…` id, or a Stripe test id such as `pm_card_visa`.",
+    example: "pm_card_visa",
+  });
 
 /** A currency code, lowercased; an unknown code is a 400 naming `currency` (before anything is saved). */
 export const currencyParam = z
@@ -95,7 +170,7 @@ export const currencyParam = z
     ctx.issues.push({ code: "custom", message: "not a supported ISO 4217 currency", input: code });
     return z.NEVER;
   })
-  .openapi({ type: "string", example: "usd" });
+  .openapi({ type: "string", description: "Three-letter ISO 4217 currency code, any case.", example: "usd" });
 
 /**
  * Stripe parameters a create or confirm accepts for compatibility, with nothing to store: cards are
@@ -109,7 +184,13 @@ export const compatParams = {
     .optional()
     .openapi({ description: 'Only `["card"]`.' }),
   automatic_payment_methods: z
-    .strictObject({ enabled: boolParam(), allow_redirects: z.enum(["always", "never"]).optional() })
+    .strictObject({
+      enabled: boolParam().openapi({ description: "Accepted for compatibility; has no effect." }),
+      allow_redirects: z
+        .enum(["always", "never"])
+        .optional()
+        .openapi({ description: "Accepted for compatibility; has no effect." }),
+    })
     .optional()
     .openapi({ description: "Accepted; edgepay offers cards only either way." }),
   receipt_email: z.email().max(800).optional().openapi({ description: "Validated; not stored, no receipt is sent." }),

@@ -8,7 +8,7 @@ import { type Currency, isCurrency } from "../domain/currencies";
 import { amountMessage, checkAmount } from "../domain/money";
 import { invalidParam } from "../errors";
 import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, registerComponents } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
 import {
@@ -38,6 +38,7 @@ import {
   setupFutureUsageParam,
   statementDescriptorParam,
 } from "./payment-intent-schemas";
+import { CARD_COMPONENTS } from "./payment-method-schemas";
 
 /** Adds the amount rules of `currency` (minimum, maximum, step) as a validation issue on `amount`. */
 function amountIssue(amount: number, currency: string, ctx: z.RefinementCtx) {
@@ -54,13 +55,29 @@ function amountIssue(amount: number, currency: string, ctx: z.RefinementCtx) {
 
 const CreateBody = z
   .strictObject({
-    amount: intParam(),
+    amount: intParam().openapi({
+      description:
+        "Amount to collect, a positive integer in the currency's minor unit (e.g. 2000 for $20.00): at least the currency's minimum charge (50 for usd), at most 99999999, and a multiple of its step.",
+      example: 2000,
+    }),
     currency: currencyParam,
     payment_method: paymentMethodRef.optional(),
-    confirm: boolParam().optional(),
-    capture_method: z.enum(["automatic", "manual"]).optional(),
-    description: z.string().max(1000).optional(),
-    metadata: metadataParam.optional(),
+    confirm: boolParam().optional().openapi({
+      description:
+        "Confirm now: attempt the payment in this request (needs `payment_method` or `payment_method_data`). Default false.",
+      example: true,
+    }),
+    capture_method: z.enum(["automatic", "manual"]).optional().openapi({
+      description:
+        "`automatic` (default) captures when authorized; `manual` holds the authorization for a later capture (voided after 7 days).",
+      example: "automatic",
+    }),
+    description: z
+      .string()
+      .max(1000)
+      .optional()
+      .openapi({ description: "An arbitrary description, up to 1000 characters.", example: "Order #6735" }),
+    metadata: metadataParam.openapi({ description: "Key/value pairs to store on the PaymentIntent." }).optional(),
     statement_descriptor: statementDescriptorParam.optional(),
     expand: expandBodyParam,
     customer: customerParam.optional(),
@@ -79,13 +96,30 @@ const CreateBody = z
       ctx.addIssue({ code: "custom", path: ["off_session"], message: "can only be used with confirm=true" });
     }
   })
-  .openapi("PaymentIntentCreate");
+  .openapi("PaymentIntentCreate", {
+    example: {
+      amount: 2000,
+      currency: "usd",
+      payment_method: "pm_card_visa",
+      confirm: true,
+      metadata: { order_id: "6735" },
+    },
+  });
 
 const UpdateBody = z
   .strictObject({
-    amount: intParam().optional(),
-    description: z.string().max(1000).optional(),
-    metadata: metadataParam.optional(),
+    amount: intParam().optional().openapi({
+      description: "New amount in minor units; only before confirmation, with the same rules as on create.",
+      example: 2500,
+    }),
+    description: z
+      .string()
+      .max(1000)
+      .optional()
+      .openapi({ description: 'New description, up to 1000 characters; `""` clears it.', example: "Order #6735" }),
+    metadata: metadataParam
+      .openapi({ description: 'Keys to set on the PaymentIntent\'s metadata; a key set to `""` is removed.' })
+      .optional(),
     expand: expandBodyParam,
     customer: customerParam.optional(),
     setup_future_usage: setupFutureUsageParam.optional(),
@@ -174,6 +208,7 @@ const listRoute = createRoute({
 
 /** Registers the PaymentIntent resource routes. */
 export function registerPaymentIntents(app: App): void {
+  registerComponents(app, CARD_COMPONENTS);
   app.openapi(createIntentRoute, async (c) => {
     const body = c.req.valid("json");
     const deps = c.var.payments;

@@ -10,25 +10,34 @@ import { attachPaymentMethod, loadCustomer } from "../customers";
 import { listCustomerPaymentMethods } from "../db/customers";
 import { invalidParam } from "../errors";
 import { expandable, expandBodyParam, expanded, queryWithExpand } from "../expand";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, registerComponents } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { allowPublishable, PUBLISHABLE_SECURITY, requireScope } from "../middleware/merchant-auth";
 import { isLive } from "../payments/serialize";
 import type { App, AppEnv } from "../types";
 import { createPaymentMethod, detachPaymentMethod, getPaymentMethod } from "../vault";
 import { paymentMethodObject } from "../vault/objects";
-import { newCardOf, PaymentMethodParams, PaymentMethodSchema } from "./payment-method-schemas";
+import { CARD_COMPONENTS, newCardOf, PaymentMethodParams, PaymentMethodSchema } from "./payment-method-schemas";
 
 const CreateBody = z
   .strictObject({ ...PaymentMethodParams.shape, expand: expandBodyParam })
-  .openapi("CreatePaymentMethod");
+  .openapi("CreatePaymentMethod", {
+    example: {
+      type: "card",
+      card: { number: "4242424242424242", exp_month: 12, exp_year: 2030, cvc: "123" },
+      billing_details: { name: "Jenny Rosen", email: "jenny@example.com" },
+    },
+  });
 
-const IdParams = z.object({
-  id: z
-    .string()
-    .max(255)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
+const idParams = (description: string) =>
+  z.object({
+    id: z
+      .string()
+      .max(255)
+      .openapi({ param: { name: "id", in: "path" }, description }),
+  });
+const IdParams = idParams("The payment method's id (`pm_…`).");
+const CustomerIdParams = idParams("The customer's id (`cus_…`).");
 
 const AttachBody = z
   .strictObject({
@@ -131,7 +140,7 @@ const listOfCustomer = createRoute({
   summary: "List a customer's saved (attached, active) payment methods, newest first",
   security: [{ merchantToken: [] }],
   middleware: [requireScope("payment_methods:read"), expandable("payment_method", { list: true })] as const,
-  request: { params: IdParams, query: CustomerListQuery },
+  request: { params: CustomerIdParams, query: CustomerListQuery },
   responses: { ...pageOf("A page of payment methods"), ...errorResponses(400, 401, 403, 404) },
 });
 
@@ -153,6 +162,7 @@ async function savedCards(
 
 /** Registers the payment-method routes. */
 export function registerPaymentMethods(app: App): void {
+  registerComponents(app, CARD_COMPONENTS);
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
     const row = await createPaymentMethod(c.var.payments, c.var.auth.merchantId, newCardOf(body), c.var.idempotencyKey);

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listPayouts } from "../db/payouts";
 import { isCurrency } from "../domain/currencies";
 import { amountMessage, checkAmount } from "../domain/money";
-import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery, registerComponents } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
@@ -18,38 +18,75 @@ const STATUSES = ["pending", "in_transit", "paid", "failed", "canceled"] as cons
 /** The Payout object. */
 export const PayoutSchema = z
   .object({
-    id: z.string().openapi({ example: "po_3fX9…" }),
-    object: z.literal("payout"),
-    amount: z.int(),
-    arrival_date: z.int(),
-    automatic: z.boolean(),
-    balance_transaction: z.string(),
-    created: z.int(),
-    currency: z.string(),
-    description: z.string().nullable(),
-    destination: z.null(),
-    failure_balance_transaction: z.string().nullable(),
-    failure_code: z.string().nullable(),
-    failure_message: z.string().nullable(),
-    livemode: z.boolean(),
-    metadata: z.record(z.string(), z.string()),
-    method: z.literal("standard"),
-    reconciliation_status: z.enum(["completed", "not_applicable"]),
-    source_type: z.literal("card"),
-    statement_descriptor: z.string().nullable(),
-    status: z.enum(STATUSES),
-    type: z.literal("bank_account"),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `po_`.", example: "po_3PbQx2Lk9dWm4TqR7vYc1Zs8" }),
+    object: z.literal("payout").openapi({ description: "String representing the object's type: always `payout`." }),
+    amount: z.int().openapi({ description: "Amount paid out, in the currency's minor unit.", example: 50000 }),
+    arrival_date: z
+      .int()
+      .openapi({ description: "When the payout is expected in the bank, in unix seconds.", example: 1733184000 }),
+    automatic: z
+      .boolean()
+      .openapi({ description: "True for a scheduled payout, false for one created through the API." }),
+    balance_transaction: z.string().openapi({
+      description: "The balance transaction (`txn_…`) that took the payout from the balance.",
+      example: "txn_3PbQx2Lk9dWm4TqR7vYc1Zs8",
+    }),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
+    currency: z.string().openapi({ description: "Three-letter ISO currency code, lowercase.", example: "usd" }),
+    description: z.string().nullable().openapi({ description: "The merchant's description; null when not set." }),
+    destination: z
+      .null()
+      .openapi({ description: "Always null: the merchant's bank account is shown by `bank_last4`." }),
+    failure_balance_transaction: z.string().nullable().openapi({
+      description: "The balance transaction (`txn_…`) that returned the funds of a failed payout; null unless failed.",
+    }),
+    failure_code: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why the payout failed (e.g. `no_account`); null unless failed.", example: null }),
+    failure_message: z
+      .string()
+      .nullable()
+      .openapi({ description: "A message explaining the failure; null unless failed.", example: null }),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    metadata: z
+      .record(z.string(), z.string())
+      .openapi({ description: "Key/value pairs set by the merchant.", example: {} }),
+    method: z.literal("standard").openapi({ description: "Always `standard`." }),
+    reconciliation_status: z.enum(["completed", "not_applicable"]).openapi({
+      description:
+        "`completed` for an automatic payout (its transactions are known); `not_applicable` for a manual one.",
+    }),
+    source_type: z.literal("card").openapi({ description: "Always `card`: the funds came from card payments." }),
+    statement_descriptor: z
+      .string()
+      .nullable()
+      .openapi({ description: "Text on the bank statement; null when not set." }),
+    status: z.enum(STATUSES).openapi({
+      description: "`pending`, then `in_transit`, then `paid` or `failed`; `canceled` when canceled while pending.",
+      example: "pending",
+    }),
+    type: z.literal("bank_account").openapi({ description: "Always `bank_account`." }),
     bank_last4: z.string().nullable().openapi({ description: "edgepay extension: the bank account's last 4 digits." }),
   })
   .openapi("Payout");
 
 const CreateBody = z
   .strictObject({
-    amount: intParam(),
+    amount: intParam().openapi({
+      description: "Amount to pay out, in minor units: positive, and covered by the available balance.",
+      example: 50000,
+    }),
     currency: currencyParam,
-    description: z.string().max(1000).optional(),
+    description: z
+      .string()
+      .max(1000)
+      .optional()
+      .openapi({ description: "An arbitrary description, up to 1000 characters.", example: "Weekly payout" }),
     statement_descriptor: statementDescriptorParam.optional(),
-    metadata: metadataParam.optional(),
+    metadata: metadataParam.openapi({ description: "Key/value pairs to store on the payout." }).optional(),
   })
   .superRefine((body, ctx) => {
     if (!isCurrency(body.currency)) return;
@@ -63,7 +100,7 @@ const CreateBody = z
       });
     }
   })
-  .openapi("PayoutCreate");
+  .openapi("PayoutCreate", { example: { amount: 50000, currency: "usd", description: "Weekly payout" } });
 
 const common = { tags: ["Payouts"], security: [{ merchantToken: [] }] };
 const one = { 200: { description: "The payout", content: { "application/json": { schema: PayoutSchema } } } };
@@ -71,7 +108,7 @@ const IdParam = z.object({
   id: z
     .string()
     .max(100)
-    .openapi({ param: { name: "id", in: "path" } }),
+    .openapi({ param: { name: "id", in: "path" }, description: "The payout's id (`po_…`)." }),
 });
 
 const createPayoutRoute = createRoute({
@@ -130,6 +167,7 @@ const listRoute = createRoute({
 
 /** Registers the payout routes. */
 export function registerPayouts(app: App): void {
+  registerComponents(app, { Metadata: metadataParam });
   app.openapi(createPayoutRoute, async (c) => {
     const body = c.req.valid("json");
     const row = await createPayout(

@@ -16,30 +16,50 @@ import type { App, AppEnv } from "../types";
 
 const RuleSchema = z
   .object({
-    id: z.string().openapi({ example: "rule_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("radar.rule"),
-    action: z.enum(RULE_ACTION_ORDER as ["allow", "block", "review"]),
-    created: z.int(),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `rule_`.", example: "rule_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
+    object: z
+      .literal("radar.rule")
+      .openapi({ description: "String representing the object's type: always `radar.rule`." }),
+    action: z.enum(RULE_ACTION_ORDER as ["allow", "block", "review"]).openapi({
+      description:
+        "What a match does: `allow` skips the other rules, `block` refuses the payment, `review` holds it after authorization. Actions are evaluated in that order.",
+      example: "review",
+    }),
+    created: z
+      .int()
+      .openapi({ description: "Time of creation, in unix seconds (0 for the default rules).", example: 1733097600 }),
     default: z.boolean().openapi({ description: "One of the two rules every merchant has; cannot be deleted." }),
-    livemode: z.boolean(),
-    predicate: z.string().openapi({ example: ":card_country: != :ip_country: and :amount: > 50000" }),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    predicate: z.string().openapi({
+      description: "The condition, in Radar's predicate syntax.",
+      example: ":card_country: != :ip_country: and :amount: > 50000",
+    }),
   })
   .openapi("RadarRule");
 
 const CreateBody = z
   .strictObject({
-    action: z.enum(["allow", "block", "review"]),
+    action: z.enum(["allow", "block", "review"]).openapi({
+      description:
+        "What a match does: `allow`, `block` (refuse the payment) or `review` (hold it after authorization).",
+      example: "review",
+    }),
     predicate: z.string().min(1).max(1000).openapi({
       description: "Radar's predicate syntax: `:attribute:`, comparisons, `in @list`, `in ('A','B')`, and/or/not.",
+      example: ":card_country: != :ip_country: and :amount: > 50000",
     }),
   })
-  .openapi("RadarRuleCreate");
+  .openapi("RadarRuleCreate", {
+    example: { action: "review", predicate: ":card_country: != :ip_country: and :amount: > 50000" },
+  });
 
 const IdParams = z.object({
   id: z
     .string()
     .max(255)
-    .openapi({ param: { name: "id", in: "path" } }),
+    .openapi({ param: { name: "id", in: "path" }, description: "The Radar rule's id (`rule_…`)." }),
 });
 
 const common = { tags: ["Radar"], security: [{ merchantToken: [] }] };
@@ -82,7 +102,11 @@ const deleteRoute = createRoute({
       content: {
         "application/json": {
           schema: z
-            .object({ id: z.string(), object: z.literal("radar.rule"), deleted: z.literal(true) })
+            .object({
+              id: z.string().openapi({ description: "The deleted rule's id (`rule_…`)." }),
+              object: z.literal("radar.rule").openapi({ description: "Always `radar.rule`." }),
+              deleted: z.literal(true).openapi({ description: "Always true: the rule was deleted." }),
+            })
             .openapi("DeletedRadarRule"),
         },
       },
@@ -105,10 +129,12 @@ const listRoute = createRoute({
         "application/json": {
           schema: z
             .object({
-              object: z.literal("list"),
-              data: z.array(RuleSchema),
-              has_more: z.literal(false),
-              url: z.string(),
+              object: z.literal("list").openapi({ description: "Always `list`." }),
+              data: z.array(RuleSchema).openapi({
+                description: "Every rule: the two default rules first, then the merchant's, oldest first.",
+              }),
+              has_more: z.literal(false).openapi({ description: "Always false: every rule is in `data`." }),
+              url: z.string().openapi({ description: "The URL of this list.", example: "/v1/radar/rules" }),
             })
             .openapi("RadarRuleList"),
         },

@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { listValueListItems, listValueLists } from "../db/radar";
 import { normalizeItem, VALUE_LIST_ITEM_TYPES, type ValueListItemType } from "../domain/value-lists";
 import { invalidParam } from "../errors";
-import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery, registerComponents } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
@@ -29,38 +29,68 @@ import type { App, AppEnv } from "../types";
 
 const ItemSchema = z
   .object({
-    id: z.string().openapi({ example: "rsli_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("radar.value_list_item"),
-    created: z.int(),
-    created_by: z.string(),
-    livemode: z.boolean(),
-    value: z.string(),
-    value_list: z.string(),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `rsli_`.", example: "rsli_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
+    object: z
+      .literal("radar.value_list_item")
+      .openapi({ description: "String representing the object's type: always `radar.value_list_item`." }),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
+    created_by: z.string().openapi({ description: "Who added the item: always `api`.", example: "api" }),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    value: z.string().openapi({
+      description: "The value, normalized for the list's item type (e.g. an email lowercased).",
+      example: "fraudster@example.com",
+    }),
+    value_list: z
+      .string()
+      .openapi({ description: "The list it belongs to (`rsl_…`).", example: "rsl_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
   })
   .openapi("RadarValueListItem");
 
 const ListSchema = z
   .object({
-    id: z.string().openapi({ example: "rsl_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("radar.value_list"),
-    alias: z.string(),
-    created: z.int(),
-    created_by: z.string(),
-    item_type: z.enum(VALUE_LIST_ITEM_TYPES),
-    list_items: z.object({
-      object: z.literal("list"),
-      data: z.array(ItemSchema),
-      has_more: z.boolean(),
-      url: z.string(),
-    }),
-    livemode: z.boolean(),
-    metadata: z.record(z.string(), z.string()),
-    name: z.string(),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `rsl_`.", example: "rsl_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
+    object: z
+      .literal("radar.value_list")
+      .openapi({ description: "String representing the object's type: always `radar.value_list`." }),
+    alias: z.string().openapi({ description: "How rules name the list: `@alias`.", example: "blocked_emails" }),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
+    created_by: z.string().openapi({ description: "Who created the list: always `api`.", example: "api" }),
+    item_type: z
+      .enum(VALUE_LIST_ITEM_TYPES)
+      .openapi({ description: "The type of the list's items; set on create, never changes.", example: "email" }),
+    list_items: z
+      .object({
+        object: z.literal("list").openapi({ description: "Always `list`." }),
+        data: z.array(ItemSchema).openapi({ description: "The list's first items, newest first (at most 10)." }),
+        has_more: z.boolean().openapi({ description: "Whether the list holds more items than `data`." }),
+        url: z.string().openapi({
+          description: "Where to list every item: `/v1/radar/value_list_items?value_list=…`.",
+          example: "/v1/radar/value_list_items?value_list=rsl_3fX9aQ2kLm8Zr1Vb0cYt7WnE",
+        }),
+      })
+      .openapi({ description: "The list's first items; page through the rest at `url`." }),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    metadata: z
+      .record(z.string(), z.string())
+      .openapi({ description: "Key/value pairs set by the merchant.", example: {} }),
+    name: z.string().openapi({ description: "The list's display name.", example: "Blocked emails" }),
   })
   .openapi("RadarValueList");
 
 const deleted = (object: string, name: string) =>
-  z.object({ id: z.string(), object: z.literal(object), deleted: z.literal(true) }).openapi(name);
+  z
+    .object({
+      id: z.string().openapi({ description: "The id of the deleted object." }),
+      object: z
+        .literal(object)
+        .openapi({ description: `String representing the object's type: always \`${object}\`.` }),
+      deleted: z.literal(true).openapi({ description: "Always true: the object was deleted." }),
+    })
+    .openapi(name);
 
 const aliasParam = z
   .string()
@@ -70,33 +100,47 @@ const aliasParam = z
 const CreateListBody = z
   .strictObject({
     alias: aliasParam,
-    name: z.string().min(1).max(100),
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .openapi({ description: "The list's display name, 1 to 100 characters.", example: "Blocked emails" }),
     item_type: z.enum(VALUE_LIST_ITEM_TYPES).optional().openapi({ description: "Default `string`; never changes." }),
-    metadata: metadataParam.optional(),
+    metadata: metadataParam.openapi({ description: "Key/value pairs to store on the list." }).optional(),
   })
-  .openapi("RadarValueListCreate");
+  .openapi("RadarValueListCreate", {
+    example: { alias: "blocked_emails", name: "Blocked emails", item_type: "email" },
+  });
 
 const UpdateListBody = z
   .strictObject({
     alias: aliasParam.optional(),
-    name: z.string().min(1).max(100).optional(),
-    metadata: metadataParam.optional(),
+    name: z.string().min(1).max(100).optional().openapi({ description: "New display name, 1 to 100 characters." }),
+    metadata: metadataParam
+      .openapi({ description: 'Keys to set on the list\'s metadata; a key set to `""` is removed.' })
+      .optional(),
   })
   .openapi("RadarValueListUpdate");
 
 const CreateItemBody = z
   .strictObject({
-    value_list: z.string().max(255),
-    value: z.string().min(1).max(800),
+    value_list: z.string().max(255).openapi({ description: "The list to add the item to (`rsl_…`)." }),
+    value: z.string().min(1).max(800).openapi({
+      description:
+        "The value, 1 to 800 characters; checked and normalized for the list's item type (a duplicate is refused).",
+      example: "fraudster@example.com",
+    }),
   })
-  .openapi("RadarValueListItemCreate");
+  .openapi("RadarValueListItemCreate", {
+    example: { value_list: "rsl_3fX9aQ2kLm8Zr1Vb0cYt7WnE", value: "fraudster@example.com" },
+  });
 
-const idParams = (example: string) =>
+const idParams = (example: string, description: string) =>
   z.object({
     id: z
       .string()
       .max(255)
-      .openapi({ param: { name: "id", in: "path" }, example }),
+      .openapi({ param: { name: "id", in: "path" }, example, description }),
   });
 
 const ListsQuery = z.strictObject({
@@ -105,7 +149,7 @@ const ListsQuery = z.strictObject({
     .string()
     .max(64)
     .optional()
-    .openapi({ param: { name: "alias", in: "query" } }),
+    .openapi({ param: { name: "alias", in: "query" }, description: "Only the list with this alias." }),
 });
 
 const ItemsQuery = z.strictObject({
@@ -145,7 +189,7 @@ const routes = {
     path: "/v1/radar/value_lists/{id}",
     summary: "Retrieve a value list",
     middleware: [read] as const,
-    request: { params: idParams("rsl_…"), query: NoQuery },
+    request: { params: idParams("rsl_…", "The value list's id (`rsl_…`)."), query: NoQuery },
     responses: { ...json("The list", ListSchema), ...errorResponses(400, 401, 403, 404) },
   }),
   updateList: createRoute({
@@ -154,7 +198,7 @@ const routes = {
     path: "/v1/radar/value_lists/{id}",
     summary: "Update a value list (its item type never changes)",
     middleware: [write] as const,
-    request: { params: idParams("rsl_…"), body: formOrJsonBody(UpdateListBody) },
+    request: { params: idParams("rsl_…", "The value list's id (`rsl_…`)."), body: formOrJsonBody(UpdateListBody) },
     responses: { ...json("The list", ListSchema), ...errorResponses(400, 401, 403, 404) },
   }),
   deleteList: createRoute({
@@ -163,7 +207,7 @@ const routes = {
     path: "/v1/radar/value_lists/{id}",
     summary: "Delete a value list and its items (not while a rule uses it)",
     middleware: [write] as const,
-    request: { params: idParams("rsl_…") },
+    request: { params: idParams("rsl_…", "The value list's id (`rsl_…`).") },
     responses: {
       ...json("The deleted list", deleted("radar.value_list", "DeletedRadarValueList")),
       ...errorResponses(400, 401, 403, 404),
@@ -196,7 +240,7 @@ const routes = {
     path: "/v1/radar/value_list_items/{id}",
     summary: "Retrieve a list item",
     middleware: [read] as const,
-    request: { params: idParams("rsli_…"), query: NoQuery },
+    request: { params: idParams("rsli_…", "The value list item's id (`rsli_…`)."), query: NoQuery },
     responses: { ...json("The item", ItemSchema), ...errorResponses(400, 401, 403, 404) },
   }),
   deleteItem: createRoute({
@@ -205,7 +249,7 @@ const routes = {
     path: "/v1/radar/value_list_items/{id}",
     summary: "Remove a value from its list",
     middleware: [write] as const,
-    request: { params: idParams("rsli_…") },
+    request: { params: idParams("rsli_…", "The value list item's id (`rsli_…`).") },
     responses: {
       ...json("The deleted item", deleted("radar.value_list_item", "DeletedRadarValueListItem")),
       ...errorResponses(401, 403, 404),
@@ -230,6 +274,7 @@ const INLINE_ITEMS = 10;
 
 /** Registers the value list and list item routes. */
 export function registerRadarValueLists(app: App): void {
+  registerComponents(app, { Metadata: metadataParam });
   const deps = (c: Context<AppEnv>): RadarDeps => ({ db: c.var.merchantDb, now: c.var.payments.now });
   const merchant = (c: Context<AppEnv>) => c.var.auth.merchantId;
 

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { listRefunds } from "../db/refunds";
 import { expandable, expandableId, expandBodyParam, expanded, queryWithExpand } from "../expand";
-import { errorResponses, formOrJsonBody } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, registerComponents } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam, metadataParam } from "../lib/params";
 import { requireScope } from "../middleware/merchant-auth";
@@ -12,19 +12,41 @@ import type { App } from "../types";
 
 const RefundSchema = z
   .object({
-    id: z.string().openapi({ example: "re_3fX9…" }),
-    object: z.literal("refund"),
-    amount: z.int(),
-    balance_transaction: expandableId(z.string(), "balance_transaction"),
-    charge: expandableId(z.string(), "charge"),
-    created: z.int(),
-    currency: z.string(),
-    failure_balance_transaction: expandableId(z.string(), "balance_transaction").nullable(),
-    failure_reason: z.string().nullable(),
-    metadata: z.record(z.string(), z.string()),
-    payment_intent: expandableId(z.string(), "payment_intent"),
-    reason: z.string().nullable(),
-    status: z.enum(["pending", "succeeded", "failed", "canceled"]),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `re_`.", example: "re_3PbQx2Lk9dWm4TqR7vYc1Zs8" }),
+    object: z.literal("refund").openapi({ description: "String representing the object's type: always `refund`." }),
+    amount: z.int().openapi({ description: "Amount refunded, in the currency's minor unit.", example: 1000 }),
+    balance_transaction: expandableId(
+      z.string(),
+      "balance_transaction",
+      "The balance transaction (`txn_…`) that took the refund from the balance.",
+    ),
+    charge: expandableId(z.string(), "charge", "The charge refunded (`ch_…`)."),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
+    currency: z.string().openapi({ description: "Three-letter ISO currency code, lowercase.", example: "usd" }),
+    failure_balance_transaction: expandableId(
+      z.string(),
+      "balance_transaction",
+      "The balance transaction (`txn_…`) that gave the funds back after the refund failed; null unless failed.",
+    ).nullable(),
+    failure_reason: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why the refund failed; null unless `status` is `failed`.", example: null }),
+    metadata: z
+      .record(z.string(), z.string())
+      .openapi({ description: "Key/value pairs set by the merchant.", example: {} }),
+    payment_intent: expandableId(z.string(), "payment_intent", "The PaymentIntent refunded (`pi_…`)."),
+    reason: z.string().nullable().openapi({
+      description: "The reason given on create: `duplicate`, `fraudulent` or `requested_by_customer`; null when none.",
+      example: "requested_by_customer",
+    }),
+    status: z.enum(["pending", "succeeded", "failed", "canceled"]).openapi({
+      description:
+        "`pending` until the processor answers, then `succeeded` or `failed` (`canceled` is Stripe's; edgepay never sets it).",
+      example: "succeeded",
+    }),
   })
   .openapi("Refund");
 
@@ -34,9 +56,16 @@ const CreateBody = z
     charge: z.string().min(1).max(100).optional().openapi({
       description: "The charge to refund (its PaymentIntent's latest); with `payment_intent`, they must agree.",
     }),
-    amount: intParam().optional(),
-    reason: z.enum(REFUND_REASONS).optional(),
-    metadata: metadataParam.optional(),
+    amount: intParam().optional().openapi({
+      description:
+        "Amount to refund, in minor units: positive, at most what is left to refund. Default: all that is left.",
+      example: 1000,
+    }),
+    reason: z
+      .enum(REFUND_REASONS)
+      .optional()
+      .openapi({ description: "Why the payment is refunded.", example: "requested_by_customer" }),
+    metadata: metadataParam.openapi({ description: "Key/value pairs to store on the refund." }).optional(),
     expand: expandBodyParam,
   })
   .superRefine((body, ctx) => {
@@ -48,7 +77,9 @@ const CreateBody = z
       });
     }
   })
-  .openapi("RefundCreate");
+  .openapi("RefundCreate", {
+    example: { payment_intent: "pi_3PbQx2Lk9dWm4TqR7vYc1Zs8", amount: 1000, reason: "requested_by_customer" },
+  });
 
 const common = { tags: ["Refunds"], security: [{ merchantToken: [] }] };
 const one = { 200: { description: "The refund", content: { "application/json": { schema: RefundSchema } } } };
@@ -74,7 +105,7 @@ const retrieveRoute = createRoute({
       id: z
         .string()
         .max(100)
-        .openapi({ param: { name: "id", in: "path" } }),
+        .openapi({ param: { name: "id", in: "path" }, description: "The refund's id (`re_…`)." }),
     }),
     query: queryWithExpand({}),
   },
@@ -115,6 +146,7 @@ const listRoute = createRoute({
 
 /** Registers the refund routes. */
 export function registerRefunds(app: App): void {
+  registerComponents(app, { Metadata: metadataParam });
   app.openapi(createRefundRoute, async (c) => {
     const body = c.req.valid("json");
     const row = await createRefund(

@@ -19,20 +19,31 @@ import type { App } from "../types";
 
 const ReviewSchema = z
   .object({
-    id: z.string().openapi({ example: "prv_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("review"),
-    billing_zip: z.null(),
-    charge: expandableId(z.string(), "charge"),
-    closed_reason: z.enum(["approved", "canceled"]).nullable(),
-    created: z.int(),
-    ip_address: z.string().nullable(),
-    ip_address_location: z.null(),
-    livemode: z.boolean(),
-    open: z.boolean(),
-    opened_reason: z.enum(["rule", "manual"]),
-    payment_intent: expandableId(z.string(), "payment_intent"),
-    reason: z.string().openapi({ description: "`rule` while open; then the closed reason." }),
-    session: z.null(),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `prv_`.", example: "prv_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
+    object: z.literal("review").openapi({ description: "String representing the object's type: always `review`." }),
+    billing_zip: z.null().openapi({ description: "Always null: edgepay records no billing ZIP." }),
+    charge: expandableId(z.string(), "charge", "The charge (`ch_…`) held for review."),
+    closed_reason: z.enum(["approved", "canceled"]).nullable().openapi({
+      description: "`approved`, or `canceled` when its PaymentIntent was canceled; null while open.",
+      example: null,
+    }),
+    created: z.int().openapi({ description: "When the review opened, in unix seconds.", example: 1733097600 }),
+    ip_address: z
+      .string()
+      .nullable()
+      .openapi({ description: "The client's IP address seen with the payment; null when unknown." }),
+    ip_address_location: z.null().openapi({ description: "Always null: edgepay records no IP location." }),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    open: z.boolean().openapi({ description: "True until approved or canceled." }),
+    opened_reason: z.enum(["rule", "manual"]).openapi({
+      description: "Why the review opened: `rule`, a Radar `review` rule matched (`manual` is Stripe's; never set).",
+      example: "rule",
+    }),
+    payment_intent: expandableId(z.string(), "payment_intent", "The PaymentIntent (`pi_…`) held."),
+    reason: z.string().openapi({ description: "`rule` while open; then the closed reason.", example: "rule" }),
+    session: z.null().openapi({ description: "Always null: edgepay records no browser session." }),
   })
   .openapi("Review");
 
@@ -40,7 +51,7 @@ const IdParams = z.object({
   id: z
     .string()
     .max(255)
-    .openapi({ param: { name: "id", in: "path" } }),
+    .openapi({ param: { name: "id", in: "path" }, description: "The review's id (`prv_…`)." }),
 });
 
 const common = { tags: ["Radar"], security: [{ merchantToken: [] }] };

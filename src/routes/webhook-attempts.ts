@@ -10,7 +10,7 @@ import { listAttempts } from "../db/webhook-attempts";
 import { getEndpoint } from "../db/webhook-endpoints";
 import { ApiError } from "../errors";
 import { noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, pathId } from "../lib/openapi";
 import { listEnvelope, listParams, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { requireScope } from "../middleware/merchant-auth";
 import type { App } from "../types";
@@ -18,10 +18,14 @@ import { resendEvent } from "../webhooks/resend";
 
 const AttemptSchema = z
   .object({
-    id: z.string().openapi({ example: "whatt_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("webhook_attempt"),
-    webhook_endpoint: z.string(),
-    event: z.string(),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `whatt_`.", example: "whatt_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
+    object: z
+      .literal("webhook_attempt")
+      .openapi({ description: "String representing the object's type: always `webhook_attempt`." }),
+    webhook_endpoint: z.string().openapi({ description: "The endpoint (`we_…`) the event was sent to." }),
+    event: z.string().openapi({ description: "The event (`evt_…`) sent." }),
     attempt: z
       .int()
       .openapi({ description: "1 for the first attempt of this event at this endpoint (0: never attempted)." }),
@@ -29,22 +33,28 @@ const AttemptSchema = z
       description:
         "succeeded (2xx); failed (retried); dead (given up after the last retry); gone (410: endpoint disabled).",
     }),
-    response_status: z.int().nullable(),
+    response_status: z
+      .int()
+      .nullable()
+      .openapi({ description: "The endpoint's HTTP status; null when no response came.", example: 200 }),
     response_body: z.string().nullable().openapi({ description: "The first 1,000 characters of the response body." }),
     error: z
       .string()
       .nullable()
       .openapi({ description: "timeout, network_error, redirect, url_refused, consumer_failed; null on a response." }),
-    latency_ms: z.int(),
-    next_retry_at: z.int().nullable(),
-    created: z.int(),
+    latency_ms: z.int().openapi({ description: "How long the attempt took, in milliseconds.", example: 182 }),
+    next_retry_at: z
+      .int()
+      .nullable()
+      .openapi({ description: "When the next retry is due, in unix seconds; null when none will be made." }),
+    created: z.int().openapi({ description: "Time of the attempt, in unix seconds.", example: 1733097600 }),
   })
   .openapi("WebhookAttempt");
 
 const ResendSchema = z
   .object({
-    object: z.literal("event_resend"),
-    event: z.string(),
+    object: z.literal("event_resend").openapi({ description: "Always `event_resend`." }),
+    event: z.string().openapi({ description: "The event (`evt_…`) queued again." }),
     webhook_endpoints: z.array(z.string()).openapi({ description: "The endpoints the event was queued for." }),
   })
   .openapi("EventResend");
@@ -57,7 +67,8 @@ const ResendBody = z
   })
   .openapi("EventResendParams");
 
-const IdParams = z.object({ id: PathId.shape.id.max(255) });
+const IdParams = z.object({ id: pathId("The webhook endpoint's id (`we_…`).").shape.id.max(255) });
+const EventIdParams = z.object({ id: pathId("The event's id (`evt_…`).").shape.id.max(255) });
 
 const attemptsRoute = createRoute({
   tags: ["Webhook endpoints"],
@@ -93,7 +104,7 @@ const resendRoute = createRoute({
   path: "/v1/events/{id}/resend",
   summary: "Deliver an event again, to one endpoint or to every enabled endpoint listening for its type",
   middleware: [requireScope("webhook_endpoints:write")] as const,
-  request: { params: IdParams, body: formOrJsonBody(ResendBody) },
+  request: { params: EventIdParams, body: formOrJsonBody(ResendBody) },
   responses: {
     200: { description: "What was queued", content: { "application/json": { schema: ResendSchema } } },
     ...errorResponses(400, 401, 403, 404),

@@ -7,7 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { listEndpoints } from "../db/webhook-endpoints";
 import { ENABLED_EVENTS, type EnabledEvent, isEnabledEvent } from "../domain/event-types";
-import { errorResponses, formOrJsonBody, NoQuery, PathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoQuery, pathId, registerComponents } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { boolParam, intParam, metadataParam } from "../lib/params";
 import { answerCarriesSecret } from "../middleware/gate";
@@ -29,57 +29,101 @@ import { MAX_URL_LENGTH, type Resolver } from "../webhooks/url-safety";
 
 const WebhookEndpointSchema = z
   .object({
-    id: z.string().openapi({ example: "we_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
-    object: z.literal("webhook_endpoint"),
-    api_version: z.string().nullable(),
-    application: z.null(),
-    created: z.int(),
-    description: z.string().nullable(),
-    enabled_events: z.array(z.string()),
-    livemode: z.boolean(),
-    metadata: z.record(z.string(), z.string()),
+    id: z
+      .string()
+      .openapi({ description: "Unique identifier, prefixed `we_`.", example: "we_3fX9aQ2kLm8Zr1Vb0cYt7WnE" }),
+    object: z
+      .literal("webhook_endpoint")
+      .openapi({ description: "String representing the object's type: always `webhook_endpoint`." }),
+    api_version: z.string().nullable().openapi({
+      description: "The API version given on create; null when none was given (events use edgepay's one).",
+    }),
+    application: z.null().openapi({ description: "Always null." }),
+    created: z.int().openapi({ description: "Time of creation, in unix seconds.", example: 1733097600 }),
+    description: z.string().nullable().openapi({ description: "The merchant's description; null when not set." }),
+    enabled_events: z.array(z.string()).openapi({
+      description: "The event types sent to the endpoint, or `*` for all.",
+      example: ["payment_intent.succeeded"],
+    }),
+    livemode: z.boolean().openapi({ description: "True in live mode, false in test mode." }),
+    metadata: z
+      .record(z.string(), z.string())
+      .openapi({ description: "Key/value pairs set by the merchant.", example: {} }),
     secret: z
       .string()
       .optional()
       .openapi({ description: "The signing secret (`whsec_…`): only in the answers of create and roll_secret." }),
-    status: z.enum(["enabled", "disabled"]),
-    url: z.string(),
+    status: z
+      .enum(["enabled", "disabled"])
+      .openapi({ description: "`disabled` endpoints receive no events.", example: "enabled" }),
+    url: z.string().openapi({ description: "Where events are sent.", example: "https://example.com/webhooks" }),
   })
   .openapi("WebhookEndpoint");
 
 const DeletedSchema = z
-  .object({ id: z.string(), object: z.literal("webhook_endpoint"), deleted: z.literal(true) })
+  .object({
+    id: z.string().openapi({ description: "The deleted endpoint's id (`we_…`)." }),
+    object: z.literal("webhook_endpoint").openapi({ description: "Always `webhook_endpoint`." }),
+    deleted: z.literal(true).openapi({ description: "Always true: the endpoint was deleted." }),
+  })
   .openapi("DeletedWebhookEndpoint");
 
 /** `enabled_events`: event types edgepay sends, or `*`; an unknown one is a 400 naming `enabled_events[i]`. */
 const enabledEventsParam = z
-  .array(z.string().refine(isEnabledEvent, { message: "is not an event type edgepay sends, nor *" }))
+  .array(
+    z
+      .string()
+      .refine(isEnabledEvent, { message: "is not an event type edgepay sends, nor *" })
+      .openapi({ description: "An event type, or `*`.", example: "payment_intent.succeeded" }),
+  )
   .min(1)
   .max(ENABLED_EVENTS.length)
   .transform((events) => events as EnabledEvent[])
-  .openapi({ description: `Event types to send, or \`*\` for all: ${ENABLED_EVENTS.join(", ")}.` });
+  .openapi({
+    description: `Event types to send, or \`*\` for all: ${ENABLED_EVENTS.join(", ")}.`,
+    example: ["payment_intent.succeeded", "charge.refunded"],
+  });
 
 const urlParam = z.string().min(1).max(MAX_URL_LENGTH).openapi({
   description: "Where events are sent. Live mode: a public https URL; test mode also allows http and localhost.",
+  example: "https://example.com/webhooks",
 });
 
 const CreateBody = z
   .strictObject({
     url: urlParam,
     enabled_events: enabledEventsParam,
-    description: z.string().max(5000).optional(),
-    metadata: metadataParam.optional(),
-    api_version: z.string().max(64).optional(),
+    description: z
+      .string()
+      .max(5000)
+      .optional()
+      .openapi({ description: "An arbitrary description, up to 5000 characters." }),
+    metadata: metadataParam.openapi({ description: "Key/value pairs to store on the endpoint." }).optional(),
+    api_version: z
+      .string()
+      .max(64)
+      .optional()
+      .openapi({ description: "Only edgepay's own API version is accepted: events are rendered in it alone." }),
   })
-  .openapi("WebhookEndpointCreate");
+  .openapi("WebhookEndpointCreate", {
+    example: { url: "https://example.com/webhooks", enabled_events: ["payment_intent.succeeded", "charge.refunded"] },
+  });
 
 const UpdateBody = z
   .strictObject({
     url: urlParam.optional(),
     enabled_events: enabledEventsParam.optional(),
-    description: z.string().max(5000).optional(),
-    metadata: metadataParam.optional(),
-    disabled: boolParam().optional(),
+    description: z
+      .string()
+      .max(5000)
+      .optional()
+      .openapi({ description: 'New description, up to 5000 characters; `""` clears it.' }),
+    metadata: metadataParam
+      .openapi({ description: 'Keys to set on the endpoint\'s metadata; a key set to `""` is removed.' })
+      .optional(),
+    disabled: boolParam()
+      .optional()
+      .openapi({ description: "`true` disables the endpoint (no events are sent to it); `false` enables it." }),
   })
   .openapi("WebhookEndpointUpdate");
 
@@ -92,7 +136,7 @@ const RollBody = z
   })
   .openapi("WebhookEndpointRollSecret");
 
-const IdParams = z.object({ id: PathId.shape.id.max(255) });
+const IdParams = z.object({ id: pathId("The webhook endpoint's id (`we_…`).").shape.id.max(255) });
 
 const common = { tags: ["Webhook endpoints"], security: [{ merchantToken: [] }] };
 const one = (description: string) => ({
@@ -182,6 +226,7 @@ function secretAnswer(c: Context<AppEnv>, shown: EndpointWithSecret) {
  * questions (DNS-over-HTTPS in the Worker; tests pass a table).
  */
 export function registerWebhookEndpoints(app: App, resolve: Resolver): void {
+  registerComponents(app, { Metadata: metadataParam });
   const deps = (c: Context<AppEnv>): WebhookDeps => ({
     env: c.env,
     db: c.var.merchantDb,
