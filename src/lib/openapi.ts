@@ -18,6 +18,16 @@ export function formOrJsonBody<T extends z.ZodType>(schema: T) {
   } as const;
 }
 
+/**
+ * The body of a POST route that takes no parameters (a revoke, a suspend): it may be empty, and any
+ * parameter in it is a 400 `parameter_unknown` naming it, as in every other body.
+ */
+export const NoBody = {
+  ...formOrJsonBody(z.strictObject({}).openapi({ description: "No parameters." })),
+  required: false,
+  description: "None: send an empty body. Any parameter is a 400 `parameter_unknown`.",
+} as const;
+
 /** The error envelope, as a schema for documentation. */
 export const ErrorSchema = z
   .object({

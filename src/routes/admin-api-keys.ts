@@ -9,7 +9,7 @@ import { type AuditFor, createKey, keyObject, revokeKey, rollKey } from "../api-
 import { listApiKeys } from "../db/api-keys";
 import { controlDb } from "../db/client";
 import { ROLL_DEFAULT_EXPIRES_IN } from "../domain/api-keys";
-import { errorResponses, formOrJsonBody, MerchantPathId, OPERATOR_ROUTE } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, NoBody, OPERATOR_ROUTE } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App, AppEnv } from "../types";
@@ -58,7 +58,7 @@ const revokeKeyRoute = createRoute({
   method: "post",
   path: `${PATH}/{key}/revoke`,
   summary: "Revoke a merchant's API key",
-  request: { params: KeyParams },
+  request: { params: KeyParams, body: NoBody },
   responses: {
     200: { description: "The revoked key", content: { "application/json": { schema: ApiKeySchema } } },
     ...errorResponses(401, 404),

@@ -19,7 +19,7 @@ import {
 import { parseScopes, SCOPES } from "../domain/scopes";
 import { ApiError } from "../errors";
 import { hasPrefix, newId } from "../lib/ids";
-import { errorResponses, formOrJsonBody, MerchantPathId, OPERATOR_ROUTE } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, NoBody, OPERATOR_ROUTE } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { operatorAudit } from "../middleware/operator-auth";
 import type { App } from "../types";
@@ -99,7 +99,7 @@ const revokeClientRoute = createRoute({
   method: "post",
   path: "/admin/v1/merchants/{id}/clients/{client}/revoke",
   summary: "Revoke an API client: it can get no new token and its tokens stop working",
-  request: { params: ClientParams },
+  request: { params: ClientParams, body: NoBody },
   responses: {
     200: { description: "The revoked client", content: { "application/json": { schema: ClientSchema } } },
     ...errorResponses(401, 404),

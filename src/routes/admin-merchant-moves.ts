@@ -11,7 +11,7 @@ import type { MoveRow } from "../db/merchant-move";
 import { insertAudit } from "../db/merchants";
 import { ApiError } from "../errors";
 import { hasPrefix, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, MerchantPathId, OPERATOR_ROUTE } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, NoBody, OPERATOR_ROUTE } from "../lib/openapi";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
 import { dropMovedSource, MOVE_TIMING, type MoveTiming, moveMerchant } from "../moves/move-merchant";
@@ -55,7 +55,7 @@ const dropRoute = createRoute({
   method: "post",
   path: "/admin/v1/merchants/{id}/move/drop_source",
   summary: "Delete the stale copy a finished move left on its source shard",
-  request: { params: MerchantPathId },
+  request: { params: MerchantPathId, body: NoBody },
   responses: {
     200: { description: "The move whose source copy is gone", content: { "application/json": { schema: MoveSchema } } },
     ...errorResponses(400, 401, 404, 429),

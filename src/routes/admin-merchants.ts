@@ -19,7 +19,7 @@ import {
 import { pickShard } from "../db/shards";
 import { MAX_RATE_LIMIT } from "../domain/limits";
 import { newId } from "../lib/ids";
-import { errorResponses, formOrJsonBody, MerchantPathId, NoQuery, OPERATOR_ROUTE } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, MerchantPathId, NoBody, NoQuery, OPERATOR_ROUTE } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit } from "../middleware/operator-auth";
@@ -130,7 +130,7 @@ const statusRoute = (action: "suspend" | "reactivate") =>
     method: "post",
     path: `/admin/v1/merchants/{id}/${action}`,
     summary: action === "suspend" ? "Suspend a merchant: its tokens stop working" : "Reactivate a suspended merchant",
-    request: { params: MerchantPathId },
+    request: { params: MerchantPathId, body: NoBody },
     responses: { 200: one, ...errorResponses(401, 404) },
   });
 

@@ -21,7 +21,7 @@ import {
 } from "../db/operators";
 import { ApiError, invalidParam } from "../errors";
 import { hasPrefix, newId, noSuchMessage } from "../lib/ids";
-import { errorResponses, formOrJsonBody, NoQuery, OPERATOR_ROUTE, pathId } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoBody, NoQuery, OPERATOR_ROUTE, pathId } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { intParam } from "../lib/params";
 import { operatorAudit, rootTokenConfigured } from "../middleware/operator-auth";
@@ -142,7 +142,7 @@ const disableOperatorRoute = createRoute({
   method: "post",
   path: "/admin/v1/operators/{id}/disable",
   summary: "Disable an operator: its secret stops working with the next request",
-  request: { params: OperatorPathId },
+  request: { params: OperatorPathId, body: NoBody },
   responses: { 200: one, ...errorResponses(400, 401, 404, 429) },
 });
 const getRootRoute = createRoute({
@@ -158,6 +158,7 @@ const rootRoute = (action: "disable" | "enable") =>
     ...OPERATOR_ROUTE,
     method: "post",
     path: `/admin/v1/root_token/${action}`,
+    request: { body: NoBody },
     summary:
       action === "disable"
         ? "Disable the root OPERATOR_TOKEN (needs an active named operator)"

@@ -17,7 +17,7 @@ import { missingScope, ROLL_DEFAULT_EXPIRES_IN } from "../domain/api-keys";
 import type { Scope } from "../domain/scopes";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
-import { errorResponses, formOrJsonBody, NoQuery } from "../lib/openapi";
+import { errorResponses, formOrJsonBody, NoBody, NoQuery } from "../lib/openapi";
 import { ListQuery, listEnvelope, listSchema, pageOr404, pageRequest } from "../lib/pagination";
 import { answerCarriesSecret } from "../middleware/gate";
 import { requireScope } from "../middleware/merchant-auth";
@@ -86,7 +86,7 @@ const revokeKeyRoute = createRoute({
   path: "/v1/api_keys/{key}/revoke",
   summary: "Revoke an API key: it stops working",
   middleware: [requireScope("api_keys:write")] as const,
-  request: { params: KeyParam },
+  request: { params: KeyParam, body: NoBody },
   responses: { ...one("The revoked key", ApiKeySchema), ...errorResponses(401, 403, 404) },
 });
 

@@ -1,6 +1,7 @@
 /**
- * Every GET route the OpenAPI document lists refuses a query parameter it does not declare
- * (400 `parameter_unknown` naming it), merchant, operator and public routes alike; and every route
+ * Every GET route the OpenAPI document lists refuses a query parameter it does not declare, and
+ * every POST route a body parameter it does not declare (400 `parameter_unknown` naming it),
+ * merchant, operator and public routes alike; and every route
  * answering with an object that has expandable fields documents `expand` (query or body). The
  * routes are read from the document, so a route added later is checked without editing this file.
  */
@@ -64,6 +65,33 @@ describe("unknown query parameters", () => {
     }
     const ok = await call("/v1/payment_intents?expand[3]=data.customer&limit=2", { headers: m.headers });
     expect(ok.status).toBe(200);
+  });
+});
+
+describe("unknown body parameters", () => {
+  // The token endpoint answers in RFC 6749's own error format (test/routes/oauth.test.ts checks it).
+  const OWN_ERROR_FORMAT = new Set(["/v1/oauth/token"]);
+
+  it("are a 400 on every POST route in the document (parameter_unknown naming it, or the first missing one)", async () => {
+    const posts = Object.entries(doc.paths).filter(([path, ops]) => ops.post && !OWN_ERROR_FORMAT.has(path));
+    expect(posts.length).toBeGreaterThan(40);
+    const wrong: string[] = [];
+    for (const [path, ops] of posts) {
+      if (!ops.post?.requestBody) wrong.push(`${path}: no request body declared`);
+      const res = await call(concrete(path), {
+        method: "POST",
+        headers: { ...headersFor(path), "content-type": "application/x-www-form-urlencoded" },
+        body: "not_a_parameter=1",
+      });
+      const body = (await res.json()) as { error?: { code: string; param?: string } };
+      // A route with required parameters names the first one missing before any unknown one.
+      const refused =
+        res.status === 400 &&
+        ((body.error?.code === "parameter_unknown" && body.error.param === "not_a_parameter") ||
+          body.error?.code === "parameter_missing");
+      if (!refused) wrong.push(`${path}: ${res.status} ${JSON.stringify(body.error ?? body).slice(0, 120)}`);
+    }
+    expect(wrong).toEqual([]);
   });
 });
 
