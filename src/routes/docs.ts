@@ -1,5 +1,6 @@
-/** `GET /openapi.json` (OpenAPI 3.1, generated from the route schemas) and `GET /docs` (offline reference page). */
+/** `GET /openapi.json` (OpenAPI 3.1, generated from the route schemas, with generated request examples) and `GET /docs` (offline reference page). */
 import { documentAppWide } from "../lib/openapi-document";
+import { withCodeSamples } from "../lib/openapi-samples";
 import type { App } from "../types";
 import { DOCS_PAGE } from "./docs-page";
 
@@ -61,7 +62,7 @@ export function registerDocs(app: App, gated: (path: string) => boolean): void {
     scheme: "bearer",
     description: "A named operator's secret (`eop_…`), or the deployment's root OPERATOR_TOKEN while it is enabled.",
   });
-  app.doc31("/openapi.json", {
+  const config = {
     openapi: "3.1.0",
     info: {
       title: "edgepay",
@@ -73,7 +74,8 @@ export function registerDocs(app: App, gated: (path: string) => boolean): void {
     },
     servers: [LOCAL_SERVER],
     tags: TAGS,
-  });
+  };
+  app.get("/openapi.json", (c) => c.json(withCodeSamples(app.getOpenAPI31Document(config), LOCAL_SERVER.url)));
   app.get("/docs", (c) => {
     c.header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
     return c.html(DOCS_PAGE);
