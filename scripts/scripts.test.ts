@@ -265,15 +265,26 @@ describe("scripts/operator.ts", () => {
 });
 
 describe("scripts/vendor-assets.ts (postinstall)", () => {
-  test("copies uPlot's browser build into public/admin/vendor/, and reports a missing package", () => {
+  test("copies uPlot's and Scalar's browser builds into public/, and reports each missing package", () => {
     const root = mkdtempSync(join(tmpdir(), "edgepay-vendor-"));
     try {
-      assert.equal(vendorAssets(root), false);
-      mkdirSync(join(root, "node_modules/uplot/dist"), { recursive: true });
-      for (const file of VENDORED) writeFileSync(join(root, "node_modules/uplot/dist", file), `/* ${file} */`);
-      assert.equal(vendorAssets(root), true);
-      assert.deepEqual(readdirSync(join(root, "public/admin/vendor")).sort(), [...VENDORED].sort());
+      assert.deepEqual(
+        vendorAssets(root).map((e) => e.name),
+        VENDORED.map((e) => e.name),
+      );
+      const [uplot, scalar] = VENDORED;
+      mkdirSync(join(root, uplot.from), { recursive: true });
+      for (const file of uplot.files) writeFileSync(join(root, uplot.from, file), `/* ${file} */`);
+      assert.deepEqual(
+        vendorAssets(root).map((e) => e.name),
+        [scalar.name],
+      );
+      assert.deepEqual(readdirSync(join(root, "public/admin/vendor")).sort(), [...uplot.files].sort());
       assert.equal(readFileSync(join(root, "public/admin/vendor/uPlot.min.css"), "utf8"), "/* uPlot.min.css */");
+      mkdirSync(join(root, scalar.from), { recursive: true });
+      for (const file of scalar.files) writeFileSync(join(root, scalar.from, file), `/* ${file} */`);
+      assert.deepEqual(vendorAssets(root), []);
+      assert.equal(readFileSync(join(root, "public/docs/vendor/standalone.js"), "utf8"), "/* standalone.js */");
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -8,12 +8,16 @@
  *   too, with the same schema (JSON first: the docs page shows the first).
  * - The gate (rate limits and idempotency, on the paths `gated` names): 429 and the RateLimit
  *   headers on every such operation; 409 and the `Idempotency-Key` header on its POSTs.
+ * - The required scope: `x-scopes` and a sentence in the description, read from the route's own
+ *   `requireScope` guard (lib/route-scopes.ts) in the app's handler table, so the document states
+ *   what the guard enforces.
  * Only documentation changes: `app.openapi()` built each route's validators when it was registered,
  * so nothing here reaches request handling. A route that declares any of these itself keeps its own.
  */
 import type { RouteConfig } from "@hono/zod-openapi";
 import type { App } from "../types";
 import { errorResponses } from "./openapi";
+import { type ScopeMark, scopeMarkOf } from "./route-scopes";
 
 /** What Stripe's own OpenAPI document calls the `{id}` after a collection, where it is not the collection's singular. */
 const STRIPE_PARAM_NAMES: Record<string, string> = {
@@ -93,9 +97,61 @@ function withHeaders(responses: Responses, headers: Record<string, { $ref: strin
   );
 }
 
+/**
+ * The scope guards of every route of `app`, by `METHOD /hono/:path`. `app.openapi()` keeps a route's
+ * middleware out of the registry, but registers each one as a handler of the route's method and
+ * path, so the guards are read from the app's own handler table.
+ */
+function scopeGuards(app: App): Map<string, ScopeMark[]> {
+  const guards = new Map<string, ScopeMark[]>();
+  for (const { method, path, handler } of app.routes) {
+    const mark = scopeMarkOf(handler);
+    if (!mark) continue;
+    const key = `${method} ${path}`;
+    guards.set(key, [...(guards.get(key) ?? []), mark]);
+  }
+  return guards;
+}
+
+/** The key of `route` in `scopeGuards`: its path written the way hono registers it (`{id}` → `:id`). */
+const guardKey = (route: RouteConfig) => `${route.method.toUpperCase()} ${route.path.replaceAll(/\/{(.+?)}/g, "/:$1")}`;
+
+/** The sentence that tells a reader which credential may call an operation guarded by `marks`. */
+export function scopeSentence(marks: readonly ScopeMark[], publishableKey: boolean): string {
+  const names = marks.map((m) => `\`${m.scope}\``).join(" and ");
+  const publishable = !publishableKey
+    ? ""
+    : marks.some((m) => m.publishable)
+      ? " A publishable key may also call it, with the PaymentIntent's `client_secret`."
+      : " A publishable key may also call it.";
+  return (
+    `**Required scope:** ${names}. An access token or a restricted key must carry it; a secret key carries ` +
+    `every scope.${publishable}`
+  );
+}
+
+/** `route` with `x-scopes` and the scope sentence, when `marks` (its scope guards) are any. */
+function withScopes(route: RouteConfig, marks: readonly ScopeMark[]): RouteConfig {
+  if (marks.length === 0) return route;
+  const publishableKey = (route.security ?? []).some((s) => "publishableKey" in s);
+  const sentence = scopeSentence(marks, publishableKey);
+  return {
+    ...route,
+    "x-scopes": marks.map((m) => m.scope),
+    description: route.description ? `${route.description}\n\n${sentence}` : sentence,
+  };
+}
+
 /** One route's documentation with the app-wide additions (see the module comment). */
-export function documented(route: RouteConfig, gated: (path: string) => boolean): RouteConfig {
-  let out: RouteConfig = { ...route, operationId: route.operationId ?? operationIdFor(route.method, route.path) };
+export function documented(
+  route: RouteConfig,
+  gated: (path: string) => boolean,
+  scopes: readonly ScopeMark[] = [],
+): RouteConfig {
+  let out: RouteConfig = {
+    ...withScopes(route, scopes),
+    operationId: route.operationId ?? operationIdFor(route.method, route.path),
+  };
   const body = route.request?.body;
   const json = body?.content[JSON_TYPE];
   const form = body?.content[FORM_TYPE];
@@ -119,8 +175,10 @@ export function documented(route: RouteConfig, gated: (path: string) => boolean)
  * refers to. Call once, after every route is registered and before the document is served.
  */
 export function documentAppWide(app: App, gated: (path: string) => boolean): void {
+  const guards = scopeGuards(app);
   for (const definition of app.openAPIRegistry.definitions) {
-    if (definition.type === "route") definition.route = documented(definition.route, gated);
+    if (definition.type !== "route") continue;
+    definition.route = documented(definition.route, gated, guards.get(guardKey(definition.route)));
   }
   const header = (description: string) => ({ description, schema: { type: "string" as const } });
   app.openAPIRegistry.registerComponent(

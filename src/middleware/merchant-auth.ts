@@ -22,6 +22,7 @@ import type { Db } from "../db/client";
 import { type ApiKeyKind, keyMode, looksLikeApiKey, parseApiKey } from "../domain/api-keys";
 import { isScope, type Scope } from "../domain/scopes";
 import { ApiError } from "../errors";
+import { markScope } from "../lib/route-scopes";
 import type { AppEnv, CredentialKind, MerchantAuth } from "../types";
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -144,7 +145,7 @@ export const merchantAuth = createMiddleware<AppEnv>(async (c, next) => {
 /** Route guard: 403 `insufficient_scope` naming `scope` unless the token or key carries it. Checked when built. */
 export function requireScope(scope: Scope) {
   if (!isScope(scope)) throw new Error(`requireScope: unknown scope ${String(scope)}`);
-  return createMiddleware<AppEnv>(async (c, next) => {
+  const guard = createMiddleware<AppEnv>(async (c, next) => {
     const auth = c.get("auth");
     if (!auth) throw new Error("requireScope used on a route without merchantAuth");
     if (!auth.scopes.has(scope)) {
@@ -155,6 +156,7 @@ export function requireScope(scope: Scope) {
     }
     return next();
   });
+  return markScope(guard, { scope, publishable: false });
 }
 
 /**
@@ -164,7 +166,8 @@ export function requireScope(scope: Scope) {
  */
 export function requireScopeOrPublishable(scope: Scope) {
   const guard = requireScope(scope);
-  return createMiddleware<AppEnv>(async (c, next) =>
+  const either = createMiddleware<AppEnv>(async (c, next) =>
     c.get("auth")?.credential === "publishable_key" ? next() : guard(c, next),
   );
+  return markScope(either, { scope, publishable: true });
 }

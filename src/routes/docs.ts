@@ -1,7 +1,13 @@
-/** `GET /openapi.json` (OpenAPI 3.1, generated from the route schemas) and `GET /docs` (offline reference page). */
+/**
+ * `GET /openapi.json` (OpenAPI 3.1, generated from the route schemas, with generated request
+ * examples) and `GET /docs`, the API reference: the static page public/docs/index.html (Workers
+ * Static Assets), whose script renders /openapi.json and the guides of public/docs/guides/ with the
+ * vendored Scalar bundle (scripts/vendor-assets.ts). Nothing of the page is in the Worker bundle.
+ */
+import type { Context } from "hono";
 import { documentAppWide } from "../lib/openapi-document";
-import type { App } from "../types";
-import { DOCS_PAGE } from "./docs-page";
+import { withCodeSamples } from "../lib/openapi-samples";
+import type { App, AppEnv } from "../types";
 
 /** Every tag an operation may carry, with what it groups, in the order a reader meets them. */
 export const TAGS = [
@@ -39,7 +45,29 @@ export const LOCAL_SERVER = {
 };
 
 /**
- * Registers the OpenAPI document and the human docs page. Call after every resource module:
+ * The reference page's policy: scripts, fonts and data from its own origin only (the document, the
+ * guides), no frames, no form posts. `style-src 'unsafe-inline'`: Scalar's bundle injects its
+ * stylesheet as a `<style>` element at run time (no nonce can be given to a static page), and no
+ * script may run from it. public/_headers gives the page's assets the same policy.
+ */
+export const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; " +
+  "img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** Every header the page is answered with. */
+export const DOCS_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  "Content-Security-Policy": DOCS_CSP,
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+  "X-Content-Type-Options": "nosniff",
+  "Content-Type": "text/html; charset=utf-8",
+};
+
+/** Where the page's HTML sits among the static assets. */
+const PAGE_ASSET = "/docs/index.html";
+
+/**
+ * Registers the OpenAPI document and the reference page. Call after every resource module:
  * routes registered later miss the app-wide additions (lib/openapi-document.ts).
  * `gated` names the paths the merchant gate (rate limits, idempotency) runs on.
  */
@@ -61,7 +89,7 @@ export function registerDocs(app: App, gated: (path: string) => boolean): void {
     scheme: "bearer",
     description: "A named operator's secret (`eop_…`), or the deployment's root OPERATOR_TOKEN while it is enabled.",
   });
-  app.doc31("/openapi.json", {
+  const config = {
     openapi: "3.1.0",
     info: {
       title: "edgepay",
@@ -73,9 +101,13 @@ export function registerDocs(app: App, gated: (path: string) => boolean): void {
     },
     servers: [LOCAL_SERVER],
     tags: TAGS,
-  });
-  app.get("/docs", (c) => {
-    c.header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
-    return c.html(DOCS_PAGE);
-  });
+  };
+  app.get("/openapi.json", (c) => c.json(withCodeSamples(app.getOpenAPI31Document(config), LOCAL_SERVER.url)));
+  const page = async (c: Context<AppEnv>) => {
+    const asset = await c.env.ASSETS.fetch(new URL(PAGE_ASSET, c.req.url));
+    if (!asset.ok) throw new Error(`docs page asset answered ${asset.status}`);
+    return new Response(asset.body, { status: 200, headers: DOCS_PAGE_HEADERS });
+  };
+  app.get("/docs", page);
+  app.get("/docs/", page);
 }

@@ -1,20 +1,35 @@
 /**
- * GET /docs in real Chromium: the reference renders from /openapi.json under its Content-Security-Policy
- * with nothing logged as wrong, at desktop and phone widths (the screenshots in docs/screenshots/), the
- * browser enforces that policy, and a merchant's publishable key works from the page's origin.
+ * GET /docs in real Chromium: the Scalar reference renders /openapi.json and the guides under the
+ * page's Content-Security-Policy with nothing logged as wrong and no request to another origin; the
+ * navigation lists every tag and the guides, search finds an operation and opens it, an operation
+ * shows its required scope and its curl and stripe samples, it fits a phone (the screenshots in
+ * docs/screenshots/), the browser enforces the policy, and a merchant's publishable key works from
+ * the page's origin.
  */
 import assert from "node:assert/strict";
 import { type BrowserTest, DESKTOP, type OpenedPage, PHONE } from "./harness.ts";
 
-const CSP = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'";
+/** src/routes/docs.ts's DOCS_CSP (the page) and public/_headers' /docs/* policy (its assets). */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; " +
+  "img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/** Waits until the page's script has rendered every operation of /openapi.json, and returns their count. */
-async function rendered({ page }: OpenedPage): Promise<number> {
-  await page.locator("section.op").first().waitFor();
-  return await page.locator("section.op").count();
+/** Waits until Scalar has rendered the document's title and the guides in the introduction. */
+async function rendered({ page }: OpenedPage): Promise<void> {
+  await page
+    .locator("h1", { hasText: /^edgepay$/ })
+    .first()
+    .waitFor();
+  await page.locator("h1#api-1\\/description\\/errors").waitFor({ state: "attached" });
 }
 
-/** The reference at 1280×800: headers, title, heading, every operation, no console error. */
+/** Every request of the page went to the gateway's own origin (or was inline `data:`). */
+function sameOriginOnly(opened: OpenedPage, origin: string): void {
+  const elsewhere = opened.requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("data:"));
+  assert.deepEqual(elsewhere, []);
+}
+
+/** The reference at 1280×800: headers, title, every tag and guide in the navigation, no error, no other origin. */
 export async function rendersTheReferenceOnADesktop(t: BrowserTest): Promise<void> {
   const opened = await t.openPage("/docs", DESKTOP);
   const { page, response } = opened;
@@ -22,29 +37,100 @@ export async function rendersTheReferenceOnADesktop(t: BrowserTest): Promise<voi
   assert.equal(response.headers()["content-security-policy"], CSP);
   assert.match(response.headers()["content-type"] ?? "", /^text\/html/);
   assert.equal(await page.title(), "edgepay API reference");
-  assert.equal(await page.locator("header h1").textContent(), "edgepay API reference");
+  await rendered(opened);
 
-  const spec = (await (await fetch(new URL("/openapi.json", t.gateway.base))).json()) as {
-    paths: Record<string, object>;
-  };
-  const operations = Object.values(spec.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
-  assert.equal(await rendered(opened), operations);
-  assert.equal(await page.locator("#info").textContent(), "edgepay 0.1.0");
-  await page.getByText("/v1/payment_intents/{id}/capture", { exact: true }).first().waitFor();
+  const spec = (await (await fetch(new URL("/openapi.json", t.gateway.base))).json()) as { tags: { name: string }[] };
+  const nav = page.locator(".references-sidebar, aside, nav").first();
+  for (const { name } of spec.tags) {
+    await nav.getByText(name, { exact: true }).first().waitFor({ timeout: 5000 });
+  }
+  await nav.getByText("Introduction", { exact: true }).first().click();
+  for (const guide of [
+    "Authentication",
+    "Errors",
+    "Idempotency",
+    "Pagination",
+    "Rate limits",
+    "Webhooks",
+    "Test cards",
+  ]) {
+    await nav.getByText(guide, { exact: true }).first().waitFor({ timeout: 5000 });
+  }
+  const assets = opened.requests.map((url) => new URL(url).pathname);
+  for (const path of ["/docs/vendor/standalone.js", "/openapi.json", "/docs/guides/errors.md"]) {
+    assert.ok(assets.includes(path), `${path} was not requested: ${assets.join(", ")}`);
+  }
+  sameOriginOnly(opened, t.gateway.base);
   assert.deepEqual(opened.errors, []);
   await opened.screenshot("docs-desktop");
+}
+
+/** Search: typing "capture" lists the capture operation; choosing it opens the operation. */
+export async function searchFindsAnOperation(t: BrowserTest): Promise<void> {
+  const opened = await t.openPage("/docs", DESKTOP);
+  const { page } = opened;
+  await rendered(opened);
+  await page
+    .getByRole("button", { name: /search/i })
+    .first()
+    .click();
+  const box = page.getByRole("combobox", { name: "Enter search query" });
+  await box.fill("capture");
+  const hit = page.getByRole("option").filter({ hasText: "/v1/payment_intents/{id}/capture" }).first();
+  await hit.waitFor();
+  await opened.screenshot("docs-search");
+  await hit.click();
+  await page.waitForFunction(() => decodeURIComponent(location.hash).includes("/v1/payment_intents/{id}/capture"));
+  await page.getByRole("heading", { name: "Capture all or part of an authorization" }).first().waitFor();
+  sameOriginOnly(opened, t.gateway.base);
+  assert.deepEqual(opened.errors, []);
+}
+
+/** A guide is a page of its own: the errors guide's table, reached from the navigation. */
+export async function aGuideIsReachable(t: BrowserTest): Promise<void> {
+  const opened = await t.openPage("/docs", DESKTOP);
+  const { page } = opened;
+  await rendered(opened);
+  await page.getByText("Introduction", { exact: true }).first().click();
+  await page.locator('a[href="#description/errors"]').first().click();
+  await page.waitForFunction(() => location.hash === "#description/errors");
+  const heading = page.locator("h1#api-1\\/description\\/errors");
+  await heading.waitFor();
+  const row = page.locator("tr", { hasText: "cross_origin_request" }).first();
+  await row.waitFor();
+  assert.match((await row.textContent()) ?? "", /cross_origin_request\s+403\s+permission_error/);
+  assert.deepEqual(opened.errors, []);
+}
+
+/** An operation shows its required scope, its fields, and the curl and stripe-node samples. */
+export async function anOperationShowsScopeAndSamples(t: BrowserTest): Promise<void> {
+  const opened = await t.openPage("/docs#tag/refunds/POST/v1/refunds", DESKTOP);
+  const { page } = opened;
+  await rendered(opened);
+  const section = page.locator("section", { hasText: "Required scope:" }).filter({ hasText: "refunds:write" }).first();
+  await section.waitFor();
+  const sample = page.locator(".scalar-codeblock-pre, pre", {
+    hasText: 'curl -X POST "http://127.0.0.1:8787/v1/refunds"',
+  });
+  await sample.first().waitFor();
+  await opened.screenshot("docs-operation");
+  assert.deepEqual(opened.errors, []);
 }
 
 /** The reference at 390×844: it renders, nothing wider than the screen scrolls the page sideways. */
 export async function fitsAPhone(t: BrowserTest): Promise<void> {
   const opened = await t.openPage("/docs", PHONE);
-  assert.ok((await rendered(opened)) > 0);
+  await opened.page
+    .locator("h1", { hasText: /^edgepay$/ })
+    .first()
+    .waitFor();
   const { scrollWidth, innerWidth } = await opened.page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
   }));
   assert.equal(innerWidth, PHONE.width);
   assert.ok(scrollWidth <= innerWidth, `the page is ${scrollWidth} px wide on a ${innerWidth} px screen`);
+  sameOriginOnly(opened, t.gateway.base);
   assert.deepEqual(opened.errors, []);
   await opened.screenshot("docs-phone");
 }

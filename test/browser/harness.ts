@@ -3,7 +3,7 @@
  * real Chromium. A test file is `test/browser/<name>.browser.ts`; each exported async function is one
  * test taking a `BrowserTest`, and it fails by throwing (node:assert). Every page a test opens gets its
  * own browser context, closed when the test ends, and records what went wrong in the page: console
- * errors (CSP violations among them), uncaught exceptions and failed requests.
+ * errors (CSP violations among them), uncaught exceptions and failed requests, and every request it made.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -29,6 +29,8 @@ export interface OpenedPage {
   response: Response;
   /** Console errors, uncaught exceptions and failed requests, in order. */
   errors: string[];
+  /** The URL of every request the page made, from its navigation on, in order. */
+  requests: string[];
   /** Writes the visible viewport as `<name>.png` into the run's screenshot directory; returns the path. */
   screenshot(name: string): Promise<string>;
 }
@@ -59,6 +61,8 @@ export function browserTest(browser: Browser, gateway: Gateway, screenshotDir: s
       contexts.push(context);
       const page = await context.newPage();
       const errors: string[] = [];
+      const requests: string[] = [];
+      page.on("request", (r) => requests.push(r.url()));
       page.on("console", (m) => {
         if (m.type() === "error") errors.push(`console: ${m.text()}`);
       });
@@ -70,6 +74,7 @@ export function browserTest(browser: Browser, gateway: Gateway, screenshotDir: s
         page,
         response,
         errors,
+        requests,
         async screenshot(name) {
           if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`screenshot name ${name}: use a-z, 0-9 and -`);
           mkdirSync(screenshotDir, { recursive: true });

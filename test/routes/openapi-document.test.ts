@@ -2,7 +2,8 @@
  * The served OpenAPI document's metadata, which `npm run lint:openapi` (Redocly's recommended
  * ruleset) also checks: one unique Stripe-style operationId per operation, both body encodings
  * declared, `security: []` exactly on the public routes, the gate's 409/429 and Idempotency-Key on
- * the routes it runs on, declared tags, servers and license. The operations are read from the
+ * the routes it runs on, declared tags, servers and license; and the required scope of every
+ * guarded operation, read from its own `requireScope` guard (lib/route-scopes.ts). The operations are read from the
  * document, so a route added later is checked without editing this file.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +13,8 @@ import { call } from "../helpers/http";
 
 interface Operation {
   operationId?: string;
+  description?: string;
+  "x-scopes"?: string[];
   tags?: string[];
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string }[];
@@ -98,6 +101,27 @@ describe("the gate's part", () => {
     }
     expect(wrong).toEqual([]);
     expect(operations.filter((o) => !gatedPath(o.path) && o.op.parameters?.some((p) => p.in === "header"))).toEqual([]);
+  });
+});
+
+describe("the required scope", () => {
+  it("is named (x-scopes and the description) on every /v1 operation but the token endpoint and GET /v1/account, as its guard checks it", () => {
+    const v1 = operations.filter((o) => o.path.startsWith("/v1/"));
+    const unscoped = v1.filter((o) => !o.op["x-scopes"]).map((o) => named(o));
+    expect(unscoped.sort()).toEqual(["GET /v1/account", "POST /v1/oauth/token"]);
+    for (const o of v1.filter((o) => o.op["x-scopes"])) {
+      const [key, op] = [named(o), o.op];
+      const scopes = op["x-scopes"] ?? [];
+      expect([key, scopes.length]).toEqual([key, 1]);
+      expect([key, op.description]).toEqual([key, expect.stringContaining(`**Required scope:** \`${scopes[0]}\`.`)]);
+    }
+    const byKey = Object.fromEntries(operations.map((o) => [named(o), o.op]));
+    expect(byKey["POST /v1/refunds"]?.["x-scopes"]).toEqual(["refunds:write"]);
+    expect(byKey["GET /v1/customers/{id}/payment_methods"]?.["x-scopes"]).toEqual(["payment_methods:read"]);
+    expect(byKey["GET /v1/payment_intents/{id}"]?.description).toContain(
+      "A publishable key may also call it, with the PaymentIntent's `client_secret`.",
+    );
+    expect(byKey["POST /v1/tokens"]?.description).toContain("A publishable key may also call it.");
   });
 });
 
