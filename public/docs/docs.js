@@ -5,7 +5,6 @@
  * Scalar's vendored standalone bundle. Everything comes from this origin: Scalar's web fonts,
  * telemetry, API client, agent and MCP integrations are off, so the page makes no other request.
  */
-"use strict";
 
 /** The guides, in the order the navigation shows them (public/docs/guides/<name>.md). */
 const GUIDES = ["authentication", "errors", "idempotency", "pagination", "rate-limits", "webhooks", "test-cards"];
