@@ -3,8 +3,9 @@
  * 1. Writes .dev.vars with random local secrets if it is missing (git-ignored).
  * 2. Applies the local D1 migrations (the same files the tests and production use): control to DB,
  *    shard to every SHARD_<n> of wrangler.toml.
- * 3. Serves the gateway with `wrangler dev` on http://127.0.0.1:8787, offline and without telemetry,
- *    and prints a short banner once GET /health answers.
+ * 3. Serves the gateway with `wrangler dev` on http://127.0.0.1:$PORT (8787 when PORT is unset),
+ *    offline and without telemetry, with that origin as its access tokens' issuer (JWT_ISSUER, see
+ *    `localIssuerArgs`), and prints a short banner once GET /health answers.
  * 4. Seeds a demo merchant and API client once (kept in .dev-merchant.json) and prints a curl for a token.
  * The same wrangler dev runs the webhook queue and its consumer (local Queues, offline).
  */
@@ -12,11 +13,28 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { d1Bindings } from "./d1.ts";
 import { seedDemoMerchant } from "./demo-merchant.ts";
+import { DEFAULT_PORT, LOCAL_HOST, localIssuerArgs, localOrigin, localPort, wantsHelp } from "./gateway-url.ts";
 import { generateLocalSecrets } from "./local-secrets.ts";
 
-const HOST = "127.0.0.1";
-const PORT = Number(process.env.PORT ?? 8787);
-const BASE = `http://${HOST}:${PORT}`;
+const USAGE = `usage: npm start            (PORT=8899 npm start for another port)
+
+Writes .dev.vars with local secrets (once), applies the local D1 migrations, serves the gateway with
+wrangler dev on http://127.0.0.1:$PORT (default 8787) until Ctrl-C, and seeds a demo merchant.
+The other scripts (npm run merchant, operator, listen) find it with the same PORT, or EDGEPAY_URL.`;
+
+if (wantsHelp(process.argv.slice(2))) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+let PORT: number;
+try {
+  PORT = localPort();
+} catch (err) {
+  console.error(`edgepay: ${(err as Error).message}`);
+  process.exit(2);
+}
+const BASE = localOrigin(PORT);
 const quietEnv = {
   ...process.env,
   WRANGLER_SEND_METRICS: "false",
@@ -71,9 +89,10 @@ async function main(afterStart: AfterStart[] = []): Promise<void> {
     [
       "dev",
       "--ip",
-      HOST,
+      LOCAL_HOST,
       "--port",
       String(PORT),
+      ...localIssuerArgs(BASE),
       "--log-level",
       "warn",
       "--show-interactive-dev-session=false",
@@ -94,6 +113,11 @@ async function main(afterStart: AfterStart[] = []): Promise<void> {
   for (const step of afterStart) await step(BASE);
   console.log(`edgepay: ready on ${BASE}  (health: ${BASE}/health, docs: ${BASE}/docs)`);
   console.log("edgepay: webhooks to your app: npm run listen -- --forward-to http://127.0.0.1:3000/webhook");
+  if (PORT !== DEFAULT_PORT) {
+    console.log(
+      `edgepay: in other terminals, export PORT=${PORT} (or EDGEPAY_URL=${BASE}) for npm run merchant, operator, listen`,
+    );
+  }
 }
 
 await main([seedDemoMerchant]);

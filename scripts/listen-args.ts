@@ -13,6 +13,18 @@ export interface ListenArgs {
 export const LISTEN_USAGE =
   "usage: npm run listen -- [--forward-to http://127.0.0.1:3000/webhook] [--events payment_intent.succeeded,refund.created]";
 
+/** What `npm run listen -- --help` prints. */
+export const LISTEN_HELP = `${LISTEN_USAGE}
+
+Registers a temporary webhook endpoint for a merchant, prints its whsec_ signing secret and one line per
+delivered event, forwards each delivery unchanged to --forward-to (if given), and deletes the endpoint on Ctrl-C.
+  --forward-to URL, -f URL   your app's webhook URL; the gateway sees your app's status (retries apply)
+  --events a,b               event types to listen for (default: * for all)
+
+The merchant is EDGEPAY_CLIENT_ID and EDGEPAY_CLIENT_SECRET (set by
+eval "$(npm run -s merchant -- create --name Acme --shell)"), else the demo merchant of npm start (.dev-merchant.json).
+The gateway is EDGEPAY_URL, else http://127.0.0.1:$PORT (a local PORT=… npm start), else http://127.0.0.1:8787.`;
+
 /** Parses `--forward-to URL` (or `-f`) and `--events a,b` (default `*`); throws with the usage on anything else. */
 export function parseListenArgs(argv: string[]): ListenArgs {
   let parsed: ReturnType<typeof parse>;

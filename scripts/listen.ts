@@ -1,8 +1,9 @@
 /**
  * `npm run listen -- --forward-to http://127.0.0.1:3000/webhook` (like `stripe listen`): receives
  * the local gateway's webhooks and forwards them to your app.
- * 1. Gets an access token for the demo merchant `npm start` seeded (.dev-merchant.json), or for the
- *    client in EDGEPAY_CLIENT_ID / EDGEPAY_CLIENT_SECRET (on EDGEPAY_URL, default the local gateway).
+ * 1. Gets an access token for the client in EDGEPAY_CLIENT_ID / EDGEPAY_CLIENT_SECRET, else for the
+ *    demo merchant `npm start` seeded (.dev-merchant.json), from the gateway of scripts/gateway-url.ts
+ *    (EDGEPAY_URL, else the local one on PORT, else 8787).
  * 2. Listens on 127.0.0.1 on a free port and registers a temporary webhook endpoint pointing there
  *    (test mode allows http://127.0.0.1), for `*` or the types given with --events.
  * 3. Prints the endpoint's `whsec_` secret: configure your app with it to verify signatures.
@@ -14,8 +15,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DEMO_FILE } from "./demo-merchant.ts";
-import { parseListenArgs } from "./listen-args.ts";
-import { gatewayUrl, type MerchantCredentials } from "./operator-client.ts";
+import { gatewayFetch, gatewayUrl, wantsHelp } from "./gateway-url.ts";
+import { LISTEN_HELP, parseListenArgs } from "./listen-args.ts";
+import type { MerchantCredentials } from "./operator-client.ts";
 
 /** Headers a delivery carries that the receiving app needs, forwarded as they came. */
 const FORWARDED = [
@@ -39,7 +41,7 @@ function credentials(): Pick<MerchantCredentials, "clientId" | "clientSecret"> {
 }
 
 async function accessToken(base: string, creds: Pick<MerchantCredentials, "clientId" | "clientSecret">) {
-  const res = await fetch(`${base}/v1/oauth/token`, {
+  const res = await gatewayFetch(base, "/v1/oauth/token", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({
@@ -62,7 +64,12 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 async function main(): Promise<void> {
-  const args = parseListenArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    console.log(LISTEN_HELP);
+    return;
+  }
+  const args = parseListenArgs(argv);
   const base = gatewayUrl();
   const creds = credentials();
 
@@ -116,7 +123,7 @@ async function main(): Promise<void> {
   const token = await accessToken(base, creds);
   const form = new URLSearchParams({ url: `http://127.0.0.1:${port}/`, description: "npm run listen" });
   for (const [i, e] of args.events.entries()) form.set(`enabled_events[${i}]`, e);
-  const created = await fetch(`${base}/v1/webhook_endpoints`, {
+  const created = await gatewayFetch(base, "/v1/webhook_endpoints", {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" },
     body: form.toString(),
@@ -137,7 +144,7 @@ async function main(): Promise<void> {
     try {
       // A fresh token: the first one may have expired while listening.
       const fresh = await accessToken(base, creds);
-      const res = await fetch(`${base}/v1/webhook_endpoints/${endpoint.id}`, {
+      const res = await gatewayFetch(base, `/v1/webhook_endpoints/${endpoint.id}`, {
         method: "DELETE",
         headers: { authorization: `Bearer ${fresh}` },
       });
@@ -156,6 +163,5 @@ try {
   await main();
 } catch (err) {
   console.error(`listen: ${err instanceof Error ? err.message : String(err)}`);
-  console.error("Is the gateway running (`npm start`)?");
   process.exit(1);
 }

@@ -2,8 +2,10 @@
  * A tiny client of the local gateway's operator API and token endpoint, shared by `npm start`
  * (demo merchant), `npm run merchant` and `npm run operator`. The credential is OPERATOR_TOKEN from
  * the environment (the root token or a named operator's `eop_…` secret), else from .dev.vars.
+ * The gateway's URL comes from scripts/gateway-url.ts (EDGEPAY_URL, else PORT, else 8787).
  */
 import { existsSync, readFileSync } from "node:fs";
+import { gatewayFetch } from "./gateway-url.ts";
 
 /** Credentials of a merchant's API client, as printed to the developer. */
 export interface MerchantCredentials {
@@ -29,20 +31,15 @@ export function operatorCredential(): string {
   return process.env.OPERATOR_TOKEN ?? devVar("OPERATOR_TOKEN");
 }
 
-/** The gateway to talk to: EDGEPAY_URL, else the local `npm start` one. */
-export function gatewayUrl(): string {
-  return process.env.EDGEPAY_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
-}
-
 /** One operator API call (a POST with a JSON body when `body` is given, else a GET); throws on a non-2xx. */
 export async function operatorCall<T>(base: string, operatorToken: string, path: string, body?: object): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
+  const res = await gatewayFetch(base, path, {
     method: body === undefined ? "GET" : "POST",
     headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json" },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   if (!res.ok)
-    throw new Error(`${body === undefined ? "GET" : "POST"} ${path} failed: ${res.status} ${await res.text()}`);
+    throw new Error(`${body === undefined ? "GET" : "POST"} ${base}${path} failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
 
@@ -76,7 +73,7 @@ export async function createMerchant(
 
 /** True when the credentials still obtain a token (false after the local database was reset). */
 export async function credentialsWork(base: string, creds: MerchantCredentials): Promise<boolean> {
-  const res = await fetch(`${base}/v1/oauth/token`, {
+  const res = await gatewayFetch(base, "/v1/oauth/token", {
     method: "POST",
     headers: {
       authorization: `Basic ${Buffer.from(`${encodeURIComponent(creds.clientId)}:${encodeURIComponent(creds.clientSecret)}`).toString("base64")}`,
@@ -87,6 +84,9 @@ export async function credentialsWork(base: string, creds: MerchantCredentials):
   return res.ok;
 }
 
+/** A shell filter that prints the `access_token` of the token endpoint's JSON (no jq: not on macOS by default). */
+export const ACCESS_TOKEN_OF_JSON = `node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token'`;
+
 /** Human-readable credentials with ready-to-paste curl commands for a token and a first call. */
 export function describeCredentials(base: string, creds: MerchantCredentials): string {
   return [
@@ -95,9 +95,8 @@ export function describeCredentials(base: string, creds: MerchantCredentials): s
     `  client_secret  ${creds.clientSecret}`,
     `  scopes         ${creds.scopes.join(" ")}`,
     "",
-    "  Get an access token:",
-    `    curl -s -u '${creds.clientId}:${creds.clientSecret}' -d grant_type=client_credentials ${base}/v1/oauth/token`,
-    "  Then call the API with it:",
-    `    curl -s -H "Authorization: Bearer <access_token>" ${base}/v1/account`,
+    "  Get an access token into $TOKEN, then call the API with it:",
+    `    TOKEN=$(curl -s -u '${creds.clientId}:${creds.clientSecret}' -d grant_type=client_credentials ${base}/v1/oauth/token | ${ACCESS_TOKEN_OF_JSON})`,
+    `    curl -s -H "Authorization: Bearer $TOKEN" ${base}/v1/account`,
   ].join("\n");
 }

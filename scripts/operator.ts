@@ -1,17 +1,27 @@
 /**
- * `npm run operator -- <command>`: manages named operator credentials through the operator API of
- * the running gateway (`npm start`, or EDGEPAY_URL). It authenticates with OPERATOR_TOKEN from the
- * environment (the root token, or a named operator's `eop_…` secret), else the root token in .dev.vars.
+ * `npm run operator -- <command>` (`-- --help` for the usage): manages named operator credentials
+ * through the operator API of the running gateway (EDGEPAY_URL, else the local `npm start` on PORT,
+ * else 8787: scripts/gateway-url.ts). It authenticates with OPERATOR_TOKEN from the environment (the root token, or a named operator's `eop_…` secret), else the root token in .dev.vars.
  *   create --name alice [--rate-limit 50] [--json]   prints the new operator's secret, once
  *   list                                             operators, newest first (up to 100)
  *   disable opr_…                                    the secret stops working on the next request
  *   root-disable | root-enable                       switch the root OPERATOR_TOKEN (named operators only)
  */
 import { parseArgs } from "node:util";
-import { gatewayUrl, operatorCall, operatorCredential } from "./operator-client.ts";
+import { gatewayUrl, wantsHelp } from "./gateway-url.ts";
+import { operatorCall, operatorCredential } from "./operator-client.ts";
 
 const USAGE = `usage: npm run operator -- create --name <name> [--rate-limit <req/s>] [--json]
-       npm run operator -- list | disable <opr_id> | root-disable | root-enable`;
+       npm run operator -- list | disable <opr_id> | root-disable | root-enable
+
+Manages named operators on the running gateway.
+  create --name alice   a new operator; prints its eop_… secret, once
+  list                  operators, newest first (up to 100)
+  disable opr_…         the secret stops working on the next request
+  root-disable          switch the root OPERATOR_TOKEN off (named operators only), root-enable on
+
+The gateway is EDGEPAY_URL, else http://127.0.0.1:$PORT (a local PORT=… npm start), else http://127.0.0.1:8787.
+The credential is OPERATOR_TOKEN, else the root token in .dev.vars (written by npm start).`;
 
 interface Operator {
   id: string;
@@ -63,7 +73,8 @@ async function run(args: string[]): Promise<string> {
 }
 
 try {
-  console.log(await run(process.argv.slice(2)));
+  const argv = process.argv.slice(2);
+  console.log(wantsHelp(argv) ? USAGE : await run(argv));
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
   console.error(message === "usage" ? USAGE : `operator: ${message}`);

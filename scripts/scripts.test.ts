@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { d1Bindings } from "./d1.ts";
 import { envSection, parseEnvArg, requiredSecrets } from "./env-arg.ts";
+import { GatewayUnreachable, gatewayFetch, gatewayUrl, localIssuerArgs, wantsHelp } from "./gateway-url.ts";
 import { parseListenArgs } from "./listen-args.ts";
 import { generateLocalSecrets } from "./local-secrets.ts";
 import { VENDORED, vendorAssets } from "./vendor-assets.ts";
@@ -33,6 +34,15 @@ echo "$@" > "${fake}/deploy-args"
 `,
 );
 chmodSync(join(fake, "npx"), 0o755);
+
+/** A 127.0.0.1 port nothing listens on (the OS picked it, then it was closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 function run(script: string, args: string[], extraEnv: Record<string, string> = {}) {
   return spawnSync(process.execPath, [script, ...args], {
@@ -66,6 +76,69 @@ test("every deployed environment has the webhook queues, their dead-letter queue
       assert.ok(section.includes(line), `${env}: ${line}`);
     }
   }
+});
+
+describe("scripts/gateway-url.ts (where the scripts find the gateway)", () => {
+  test("EDGEPAY_URL first (without a trailing slash), else PORT on 127.0.0.1, else 8787", () => {
+    assert.equal(gatewayUrl({}), "http://127.0.0.1:8787");
+    assert.equal(gatewayUrl({ PORT: "" }), "http://127.0.0.1:8787");
+    assert.equal(gatewayUrl({ PORT: "8899" }), "http://127.0.0.1:8899");
+    assert.equal(gatewayUrl({ PORT: "8899", EDGEPAY_URL: "https://pay.example.com/" }), "https://pay.example.com");
+  });
+  test("refuses a PORT that is not a port and an EDGEPAY_URL that is not an http(s) URL", () => {
+    assert.throws(() => gatewayUrl({ PORT: "88a" }), /PORT must be a port number/);
+    assert.throws(() => gatewayUrl({ PORT: "70000" }), /PORT must be a port number/);
+    assert.throws(() => gatewayUrl({ EDGEPAY_URL: "127.0.0.1:8787" }), /EDGEPAY_URL must be an absolute http\(s\) URL/);
+  });
+  test("the local issuer is a wrangler --var of the origin, never a request's", () => {
+    assert.deepEqual(localIssuerArgs("http://127.0.0.1:8899"), ["--var", "JWT_ISSUER:http://127.0.0.1:8899"]);
+  });
+  test("a gateway that does not answer is GatewayUnreachable, naming the URL and PORT / EDGEPAY_URL", async () => {
+    const base = `http://127.0.0.1:${await closedPort()}`;
+    const err = await gatewayFetch(base, "/health").then(
+      () => assert.fail("answered"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof GatewayUnreachable);
+    assert.match(err.message, new RegExp(`cannot reach the gateway at ${base} \\(`));
+    assert.match(err.message, /PORT=8899 npm run/);
+    assert.match(err.message, /EDGEPAY_URL=/);
+  });
+  test("--help, -h and a first positional help ask for the usage", () => {
+    assert.ok(wantsHelp(["--help"]) && wantsHelp(["create", "-h"]) && wantsHelp(["help"]));
+    assert.ok(!wantsHelp(["create", "--name", "help"]) && !wantsHelp([]));
+  });
+  test("npm run merchant, operator and listen print their usage on -- --help and exit 0", () => {
+    for (const [script, usage] of [
+      ["scripts/merchant.ts", /usage: npm run merchant -- create --name/],
+      ["scripts/operator.ts", /usage: npm run operator -- create --name/],
+      ["scripts/listen.ts", /usage: npm run listen --/],
+    ] as const) {
+      const r = run(script, ["--help"], { EDGEPAY_URL: "http://127.0.0.1:9" });
+      assert.equal(r.status, 0, `${script}: ${r.stderr}`);
+      assert.match(r.stdout, usage);
+      assert.match(r.stdout, /EDGEPAY_URL, else http:\/\/127\.0\.0\.1:\$PORT/);
+    }
+  });
+  test("a script whose gateway is not running says which URL failed and how to point elsewhere", async () => {
+    const port = await closedPort();
+    for (const [script, args] of [
+      ["scripts/merchant.ts", ["create", "--name", "Acme"]],
+      ["scripts/operator.ts", ["list"]],
+      ["scripts/listen.ts", []],
+    ] as const) {
+      const r = run(script, [...args], {
+        PORT: String(port),
+        EDGEPAY_URL: "",
+        OPERATOR_TOKEN: "op_x",
+        EDGEPAY_CLIENT_ID: "cli_x",
+        EDGEPAY_CLIENT_SECRET: "eps_x",
+      });
+      assert.equal(r.status, 1, `${script}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`cannot reach the gateway at http://127\\.0\\.0\\.1:${port} `), script);
+      assert.match(r.stderr, /EDGEPAY_URL=/, script);
+    }
+  });
 });
 
 describe("parseListenArgs (npm run listen)", () => {
@@ -200,42 +273,87 @@ describe("scripts/secrets.ts", () => {
   });
 });
 
+/** Runs `script` against a fake gateway that records each request and answers `reply` (or `reply(url)`). */
+async function withGateway(
+  script: string,
+  args: string[],
+  reply: object | ((url: string) => object),
+  env: Record<string, string> = {},
+) {
+  const seen: { method?: string; url?: string; auth?: string; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(typeof reply === "function" ? reply(req.url ?? "") : reply));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, EDGEPAY_URL: url, OPERATOR_TOKEN: "op_root-token-from-env", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  server.close();
+  return { status, stdout, stderr, seen, url };
+}
+
+describe("scripts/merchant.ts", () => {
+  const answer = (url: string) =>
+    url.endsWith("/clients")
+      ? { id: "cli_1", client_secret: "eps_it's", scopes: ["payments:read"] }
+      : { id: "mer_1", name: "Acme" };
+  test("--shell prints export lines a POSIX shell evaluates into the gateway and the credentials", async () => {
+    const r = await withGateway("scripts/merchant.ts", ["create", "--name", "Acme", "--shell"], answer);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(
+      r.seen.map((x) => x.url),
+      ["/admin/v1/merchants", "/admin/v1/merchants/mer_1/clients"],
+    );
+    const sh = spawnSync(
+      "sh",
+      [
+        "-c",
+        `eval "$1"; printf '%s|' "$EDGEPAY_URL" "$EDGEPAY_MERCHANT_ID" "$EDGEPAY_CLIENT_ID" "$EDGEPAY_CLIENT_SECRET"`,
+        "sh",
+        r.stdout,
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(sh.stdout, `${r.url}|mer_1|cli_1|eps_it's|`);
+  });
+  test("refuses --json with --shell, and an unknown option, with the usage (exit 2)", async () => {
+    for (const args of [
+      ["create", "--name", "A", "--json", "--shell"],
+      ["create", "--nmae", "A"],
+    ]) {
+      const r = await withGateway("scripts/merchant.ts", args, answer);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /usage: npm run merchant/);
+      assert.deepEqual(r.seen, []);
+    }
+  });
+});
+
 describe("scripts/operator.ts", () => {
-  /** Runs the script against a fake gateway that records each request and answers `reply`. */
-  async function withGateway(args: string[], reply: object, env: Record<string, string> = {}) {
-    const seen: { method?: string; url?: string; auth?: string; body: string }[] = [];
-    const server = createServer((req, res) => {
-      let body = "";
-      req.on("data", (chunk) => {
-        body += chunk;
-      });
-      req.on("end", () => {
-        seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
-        res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify(reply));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const child = spawn(process.execPath, ["scripts/operator.ts", ...args], {
-      env: { ...process.env, EDGEPAY_URL: url, OPERATOR_TOKEN: "op_root-token-from-env", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    server.close();
-    return { status, stdout, stderr, seen };
-  }
+  const withOperator = (args: string[], reply: object, env: Record<string, string> = {}) =>
+    withGateway("scripts/operator.ts", args, reply, env);
 
   test("create posts the name and rate limit with the credential from the environment, and prints the secret once", async () => {
     const op = { id: "opr_1", name: "alice", status: "active", created_by: "root", secret: "eop_s3cret" };
-    const r = await withGateway(["create", "--name", "alice", "--rate-limit", "50"], op);
+    const r = await withOperator(["create", "--name", "alice", "--rate-limit", "50"], op);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.seen, [
       {
@@ -248,15 +366,15 @@ describe("scripts/operator.ts", () => {
     assert.equal(r.stdout.split("eop_s3cret").length - 1, 2); // the secret line and the usage hint
   });
   test("disable and root-disable call their routes", async () => {
-    const d = await withGateway(["disable", "opr_1"], { id: "opr_1", name: "bob", status: "disabled" });
+    const d = await withOperator(["disable", "opr_1"], { id: "opr_1", name: "bob", status: "disabled" });
     assert.equal(d.seen[0]?.url, "/admin/v1/operators/opr_1/disable");
     assert.match(d.stdout, /is disabled/);
-    const r = await withGateway(["root-disable"], { status: "disabled" }, { OPERATOR_TOKEN: "eop_named" });
+    const r = await withOperator(["root-disable"], { status: "disabled" }, { OPERATOR_TOKEN: "eop_named" });
     assert.deepEqual([r.seen[0]?.url, r.seen[0]?.auth], ["/admin/v1/root_token/disable", "Bearer eop_named"]);
   });
   test("a missing name or unknown command prints the usage and exits 2", async () => {
     for (const args of [["create"], ["frobnicate"], []]) {
-      const r = await withGateway(args, {});
+      const r = await withOperator(args, {});
       assert.equal(r.status, 2);
       assert.match(r.stderr, /usage: npm run operator/);
       assert.deepEqual(r.seen, []);

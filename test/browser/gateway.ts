@@ -2,8 +2,8 @@
  * The gateway the browser tests talk to: the real Worker under `wrangler dev` on a free 127.0.0.1 port,
  * offline and without telemetry, with a fresh persistence directory (local D1, Durable Objects, queues)
  * and fresh local secrets, both under one temp directory that `stop()` removes. The control and shard
- * migrations are applied first, as `npm start` does. Merchants are onboarded through the operator API
- * with scripts/operator-client.ts.
+ * migrations are applied first, and its origin is its access tokens' issuer, as `npm start` does.
+ * Merchants are onboarded through the operator API with scripts/operator-client.ts.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { d1Bindings } from "../../scripts/d1.ts";
+import { localIssuerArgs } from "../../scripts/gateway-url.ts";
 import { generateLocalSecrets, type LocalSecrets } from "../../scripts/local-secrets.ts";
 import { createMerchant, operatorCall } from "../../scripts/operator-client.ts";
 
@@ -166,7 +167,7 @@ export async function startGateway({ migrate: applyMigrations = true }: GatewayO
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${port}`;
   const devArgs = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
-  devArgs.push("--persist-to", persist, "--env-file", envFile, "--log-level", "warn");
+  devArgs.push("--persist-to", persist, "--env-file", envFile, "--log-level", "warn", ...localIssuerArgs(base));
   devArgs.push("--show-interactive-dev-session=false");
   const { child: dev, output } = spawnWrangler(devArgs, env);
   let stopping: Promise<void> | undefined;
