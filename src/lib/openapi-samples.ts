@@ -169,10 +169,12 @@ export function codeSamples(doc: Doc, server: string, method: string, path: stri
   const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? "");
   const concrete = names.reduce((p, n) => p.replace(`{${n}}`, shellValue(op, n)), path);
   const content = op.requestBody?.content;
-  const params = requiredExample(
-    doc,
-    (content?.["application/x-www-form-urlencoded"] ?? content?.["application/json"])?.schema,
-  );
+  const body = (content?.["application/x-www-form-urlencoded"] ?? content?.["application/json"])?.schema;
+  // The body's own example when it has one (it may hold a field a refinement requires, as a refund's
+  // payment_intent), else its required fields with theirs.
+  const own = resolve(doc, body)?.example;
+  const params =
+    own !== null && typeof own === "object" ? (own as Record<string, unknown>) : requiredExample(doc, body);
   const list = method === "get" && op.parameters?.some((p) => p.in === "query" && p.name === "limit");
   const sdkParams = list ? { limit: 3 } : params;
   const curl = [
