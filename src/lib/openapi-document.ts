@@ -6,6 +6,8 @@
  * - Request bodies: the body parser (middleware/body.ts) accepts form and JSON bodies on every route
  *   and parses both into one object, so a body declared in one encoding is declared in the other
  *   too, with the same schema (JSON first: the docs page shows the first).
+ * - The body parser runs on every POST, PUT, PATCH and DELETE: 413 (too large) and 415 (neither form
+ *   nor JSON) on each such operation.
  * - The gate (rate limits and idempotency, on the paths `gated` names): 429 and the RateLimit
  *   headers on every such operation; 409 and the `Idempotency-Key` header on its POSTs.
  * - The required scope: `x-scopes` and a sentence in the description, read from the route's own
@@ -142,6 +144,9 @@ function withScopes(route: RouteConfig, marks: readonly ScopeMark[]): RouteConfi
   };
 }
 
+/** The methods whose bodies the body parser reads (middleware/body.ts): their answers may be a 413 or a 415. */
+const BODY_METHODS = new Set(["post", "put", "patch", "delete"]);
+
 /** One route's documentation with the app-wide additions (see the module comment). */
 export function documented(
   route: RouteConfig,
@@ -159,12 +164,13 @@ export function documented(
     const content = { [JSON_TYPE]: json ?? form, [FORM_TYPE]: form ?? json, ...body.content };
     out = { ...out, request: { ...route.request, body: { ...body, content } } };
   }
+  if (BODY_METHODS.has(route.method)) out = { ...out, responses: withErrors(out.responses, [413, 415]) };
   if (gated(route.path)) {
     const post = route.method === "post";
     const parameters = post
       ? ([IDEMPOTENCY_KEY, ...(route.parameters ?? [])] as typeof route.parameters)
       : route.parameters;
-    const responses = withHeaders(withErrors(route.responses, post ? [409, 429] : [429]), RATE_LIMIT_HEADERS);
+    const responses = withHeaders(withErrors(out.responses, post ? [409, 429] : [429]), RATE_LIMIT_HEADERS);
     out = { ...out, ...(parameters && { parameters }), responses };
   }
   return out;

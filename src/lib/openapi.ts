@@ -71,7 +71,8 @@ export function errorResponses(...statuses: number[]) {
     403: "Missing scope",
     404: "No such object",
     409: "Conflict, or a request with the same idempotency key is in flight",
-    413: "Body too large",
+    413: "Body too large (over 64 KiB)",
+    415: "Body neither `application/x-www-form-urlencoded` nor `application/json`",
     429: "Rate limit exceeded",
   };
   return Object.fromEntries(

@@ -1,7 +1,7 @@
 /**
  * The served OpenAPI document's metadata, which `npm run lint:openapi` (Redocly's recommended
  * ruleset) also checks: one unique Stripe-style operationId per operation, both body encodings
- * declared, `security: []` exactly on the public routes, the gate's 409/429 and Idempotency-Key on
+ * declared (and the body parser's 413 and 415), `security: []` exactly on the public routes, the gate's 409/429 and Idempotency-Key on
  * the routes it runs on, declared tags, servers and license; and the required scope of every
  * guarded operation, read from its own `requireScope` guard (lib/route-scopes.ts). The operations are read from the
  * document, so a route added later is checked without editing this file.
@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { gatedPath } from "../../src/app";
 import { operationIdFor } from "../../src/lib/openapi-document";
 import { call } from "../helpers/http";
+import { newMerchant } from "../helpers/merchants";
 
 interface Operation {
   operationId?: string;
@@ -70,6 +71,23 @@ describe("request bodies", () => {
         return !json || !form || JSON.stringify(json.schema) !== JSON.stringify(form.schema);
       });
     expect(wrong.map(named)).toEqual([]);
+  });
+
+  it("may be answered with 413 and 415 on every POST and DELETE, as the body parser runs on each", () => {
+    const bodied = operations.filter(({ method }) => method === "post" || method === "delete");
+    expect(bodied.length).toBeGreaterThan(40);
+    expect(bodied.filter(({ op }) => !op.responses["413"] || !op.responses["415"]).map(named)).toEqual([]);
+  });
+
+  it("a 415 is what a POST with another media type gets, in the error envelope", async () => {
+    const m = await newMerchant();
+    const res = await call("/v1/payment_intents", {
+      method: "POST",
+      headers: { ...m.headers, "content-type": "text/plain" },
+      body: "amount=1000",
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unsupported_media_type");
   });
 });
 
