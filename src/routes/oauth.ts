@@ -108,7 +108,7 @@ const TokenResponse = z
     token_type: z.literal("Bearer").openapi({ description: "Always `Bearer`." }),
     expires_in: z
       .int()
-      .openapi({ description: "Seconds until the token expires (ACCESS_TOKEN_TTL, at most 3600).", example: 3600 }),
+      .openapi({ description: "Seconds until the token expires (ACCESS_TOKEN_TTL, at most 3600).", example: 900 }),
     scope: z
       .string()
       .openapi({ description: "The scopes granted, space-separated.", example: "payments:read payments:write" }),
