@@ -27,11 +27,11 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../test/browser/gateway.ts";
 import { createMerchant, devVar } from "./operator-client.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -69,20 +69,6 @@ function flowScript(blocks: ReadmeBlock[]): string {
     else if (block.marker !== "") throw new Error(`README.md:${block.line}: unknown marker "${block.marker}"`);
   }
   return `${lines.join("\n")}\n`;
-}
-
-/** A 127.0.0.1 port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 /** A copy of the checkout's tracked files (as they are in the working tree) in `dir`, sharing node_modules. */
@@ -136,6 +122,19 @@ describe("README.md Quick start, run as written", { timeout: 300_000 }, () => {
   const groups: ChildProcess[] = [];
   let port = 0;
   let origin = "";
+  // The groups are detached, so a Ctrl-C of the run reaches this process only, and `after` does not
+  // run when it is interrupted: stop them (and wrangler's workerd with them) and remove the copy here.
+  const abandon = () => {
+    for (const group of groups) signalGroup(group, "SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", abandon);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      abandon();
+      process.exit(130);
+    });
+  }
 
   before(async () => {
     freshClone(dir);
@@ -155,6 +154,7 @@ describe("README.md Quick start, run as written", { timeout: 300_000 }, () => {
     for (const group of groups) signalGroup(group, "SIGTERM");
     await new Promise((r) => setTimeout(r, 3000));
     for (const group of groups) signalGroup(group, "SIGKILL");
+    groups.length = 0; // stopped: the exit handler signals nothing again
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   });
 

@@ -7,7 +7,7 @@
  *   and parses both into one object, so a body declared in one encoding is declared in the other
  *   too, with the same schema (JSON first: the docs page shows the first).
  * - The body parser runs on every POST, PUT, PATCH and DELETE: 413 (too large) and 415 (neither form
- *   nor JSON) on each such operation.
+ *   nor JSON) on each such operation, but for one with its own error shape (the token endpoint's 400).
  * - The gate (rate limits and idempotency, on the paths `gated` names): 429 and the RateLimit
  *   headers on every such operation; 409 and the `Idempotency-Key` header on its POSTs.
  * - The required scope: `x-scopes` and a sentence in the description, read from the route's own
@@ -18,7 +18,7 @@
  */
 import type { RouteConfig } from "@hono/zod-openapi";
 import type { App } from "../types";
-import { errorResponses } from "./openapi";
+import { ErrorSchema, errorResponses } from "./openapi";
 import { type ScopeMark, scopeMarkOf } from "./route-scopes";
 
 /** What Stripe's own OpenAPI document calls the `{id}` after a collection, where it is not the collection's singular. */
@@ -147,6 +147,17 @@ function withScopes(route: RouteConfig, marks: readonly ScopeMark[]): RouteConfi
 /** The methods whose bodies the body parser reads (middleware/body.ts): their answers may be a 413 or a 415. */
 const BODY_METHODS = new Set(["post", "put", "patch", "delete"]);
 
+/**
+ * Whether a route answers its 400 in a shape of its own rather than the error envelope (the token
+ * endpoint's RFC 6749 errors): the parser's refusals reach such a client in that shape, as a 400.
+ */
+function ownErrorShape(responses: Responses): boolean {
+  const bad = responses[400];
+  if (!bad || "$ref" in bad) return false;
+  const media = bad.content?.["application/json"];
+  return media !== undefined && "schema" in media && media.schema !== ErrorSchema;
+}
+
 /** One route's documentation with the app-wide additions (see the module comment). */
 export function documented(
   route: RouteConfig,
@@ -164,7 +175,9 @@ export function documented(
     const content = { [JSON_TYPE]: json ?? form, [FORM_TYPE]: form ?? json, ...body.content };
     out = { ...out, request: { ...route.request, body: { ...body, content } } };
   }
-  if (BODY_METHODS.has(route.method)) out = { ...out, responses: withErrors(out.responses, [413, 415]) };
+  if (BODY_METHODS.has(route.method) && !ownErrorShape(route.responses)) {
+    out = { ...out, responses: withErrors(out.responses, [413, 415]) };
+  }
   if (gated(route.path)) {
     const post = route.method === "post";
     const parameters = post

@@ -103,6 +103,15 @@ function requiredExample(doc: Doc, raw: Schema | undefined, depth = 0): Record<s
   return out;
 }
 
+/**
+ * One form field as a curl argument, single-quoted so the shell expands nothing: `-d` when the value
+ * needs no encoding, else `--data-urlencode` (a space, `&`, `+`, `%`, `=` or `>` in it).
+ */
+function curlField(key: string, value: string): string {
+  const quoted = `'${`${key}=${value}`.replaceAll("'", `'\\''`)}'`;
+  return /^[A-Za-z0-9_.:/@-]*$/.test(value) ? `-d ${quoted}` : `--data-urlencode ${quoted}`;
+}
+
 /** `value` as Stripe's bracketed form fields (`card[number]=…`, `items[0]=…`). */
 function formFields(value: unknown, prefix = ""): [string, string][] {
   if (Array.isArray(value)) return value.flatMap((v, i) => formFields(v, `${prefix}[${i}]`));
@@ -180,8 +189,8 @@ export function codeSamples(doc: Doc, server: string, method: string, path: stri
   const curl = [
     `curl ${method === "get" ? "" : `-X ${method.toUpperCase()} `}"${server}${concrete}${list ? "?limit=3" : ""}"`,
     `-u "$EDGEPAY_SECRET_KEY:"`,
-    ...(method === "post" ? [`-H "Idempotency-Key: $(uuidgen)"`] : []),
-    ...formFields(params).map(([k, v]) => `-d "${k}=${v}"`),
+    ...(method === "post" ? [`-H "Idempotency-Key: $(openssl rand -hex 16)"`] : []),
+    ...formFields(params).map(([k, v]) => curlField(k, v)),
   ];
   const url = new URL(server);
   const node = [

@@ -102,7 +102,12 @@ export function registerDocs(app: App, gated: (path: string) => boolean): void {
     servers: [LOCAL_SERVER],
     tags: TAGS,
   };
-  app.get("/openapi.json", (c) => c.json(withCodeSamples(app.getOpenAPI31Document(config), LOCAL_SERVER.url)));
+  // Built on the first request and kept for the isolate's life: the routes are fixed once the app is.
+  let document: ReturnType<typeof withCodeSamples> | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= withCodeSamples(app.getOpenAPI31Document(config), LOCAL_SERVER.url);
+    return c.json(document);
+  });
   const page = async (c: Context<AppEnv>) => {
     const asset = await c.env.ASSETS.fetch(new URL(PAGE_ASSET, c.req.url));
     if (!asset.ok) throw new Error(`docs page asset answered ${asset.status}`);

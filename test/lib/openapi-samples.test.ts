@@ -123,4 +123,16 @@ describe("x-codeSamples", () => {
       expect([path, curl.includes("Idempotency-Key")]).toEqual([path, method === "post"]);
     }
   });
+
+  it("each curl field is single-quoted, and a value curl would send unencoded needs no encoding", () => {
+    const fields = samples.flatMap(({ path, curl }) =>
+      [...curl.matchAll(/ (-d|--data-urlencode) ('(?:[^']|'\\'')*')/g)].map((m) => ({ path, flag: m[1], arg: m[2] })),
+    );
+    expect(fields.some((f) => f.flag === "--data-urlencode")).toBe(true);
+    const unsafe = fields.filter((f) => f.flag === "-d" && !/^'[^=]+=[A-Za-z0-9_.:/@-]*'$/.test(f.arg ?? ""));
+    expect(unsafe).toEqual([]);
+    // Every field line of every sample was matched: nothing is passed to curl unquoted.
+    const lines = samples.flatMap(({ curl }) => curl.split("\n").filter((l) => /^\s*(-d|--data)/.test(l)));
+    expect(lines.length).toBe(fields.length);
+  });
 });

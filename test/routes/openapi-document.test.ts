@@ -7,7 +7,7 @@
  * document, so a route added later is checked without editing this file.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { gatedPath } from "../../src/app";
+import { gatedPath, TOKEN_PATH } from "../../src/app";
 import { operationIdFor } from "../../src/lib/openapi-document";
 import { call } from "../helpers/http";
 import { newMerchant } from "../helpers/merchants";
@@ -74,9 +74,23 @@ describe("request bodies", () => {
   });
 
   it("may be answered with 413 and 415 on every POST and DELETE, as the body parser runs on each", () => {
-    const bodied = operations.filter(({ method }) => method === "post" || method === "delete");
+    const bodied = operations.filter(
+      ({ method, path }) => (method === "post" || method === "delete") && path !== TOKEN_PATH,
+    );
     expect(bodied.length).toBeGreaterThan(40);
     expect(bodied.filter(({ op }) => !op.responses["413"] || !op.responses["415"]).map(named)).toEqual([]);
+  });
+
+  it("but the token endpoint, which answers the parser's refusals as an RFC 6749 400", async () => {
+    const token = doc.paths[TOKEN_PATH]?.post;
+    expect(Object.keys(token?.responses ?? {}).sort()).toEqual(["200", "400", "401", "429"]);
+    const res = await call(TOKEN_PATH, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `grant_type=client_credentials&pad=${"x".repeat(70 * 1024)}`,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: unknown }).error).toBe("invalid_request");
   });
 
   it("a 415 is what a POST with another media type gets, in the error envelope", async () => {

@@ -39,7 +39,8 @@ function leaksIn(text: string): string[] {
  * taking 123 ms once failed this suite). Only numbers under keys ending in `_ms` or `_calls`, which the
  * gateway measures and never takes from input, are zeroed.
  */
-const withoutMeasurements = (line: string) => line.replace(/("[a-z0-9_]+_(?:ms|calls)":)[0-9.]+/g, "$10");
+const withoutMeasurements = (line: string) =>
+  line.replace(/("[a-z0-9_]+_(?:ms|calls)":)[0-9.]+/g, (_, key: string) => `${key}0`);
 
 const METHODS = ["log", "info", "warn", "error", "debug"] as const;
 const logLines: string[] = [];
