@@ -17,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import { DEMO_FILE } from "./demo-merchant.ts";
 import { gatewayFetch, gatewayUrl, wantsHelp } from "./gateway-url.ts";
 import { LISTEN_HELP, parseListenArgs } from "./listen-args.ts";
-import type { MerchantCredentials } from "./operator-client.ts";
+import { accessToken, type MerchantCredentials } from "./operator-client.ts";
 
 /** Headers a delivery carries that the receiving app needs, forwarded as they came. */
 const FORWARDED = [
@@ -38,20 +38,6 @@ function credentials(): Pick<MerchantCredentials, "clientId" | "clientSecret"> {
     );
   }
   return JSON.parse(readFileSync(DEMO_FILE, "utf8")) as MerchantCredentials;
-}
-
-async function accessToken(base: string, creds: Pick<MerchantCredentials, "clientId" | "clientSecret">) {
-  const res = await gatewayFetch(base, "/v1/oauth/token", {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: creds.clientId,
-      client_secret: creds.clientSecret,
-    }).toString(),
-  });
-  if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

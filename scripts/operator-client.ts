@@ -71,17 +71,32 @@ export async function createMerchant(
   };
 }
 
+/** The token endpoint's answer to the client credentials grant of `creds` (sent in the body). */
+function requestToken(base: string, creds: Pick<MerchantCredentials, "clientId" | "clientSecret">) {
+  return gatewayFetch(base, "/v1/oauth/token", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: creds.clientId,
+      client_secret: creds.clientSecret,
+    }).toString(),
+  });
+}
+
+/** An access token for `creds`; throws with the gateway's answer when it refuses. */
+export async function accessToken(
+  base: string,
+  creds: Pick<MerchantCredentials, "clientId" | "clientSecret">,
+): Promise<string> {
+  const res = await requestToken(base, creds);
+  if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 /** True when the credentials still obtain a token (false after the local database was reset). */
 export async function credentialsWork(base: string, creds: MerchantCredentials): Promise<boolean> {
-  const res = await gatewayFetch(base, "/v1/oauth/token", {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(creds.clientId)}:${encodeURIComponent(creds.clientSecret)}`).toString("base64")}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: "grant_type=client_credentials",
-  });
-  return res.ok;
+  return (await requestToken(base, creds)).ok;
 }
 
 /** A shell filter that prints the `access_token` of the token endpoint's JSON (no jq: not on macOS by default). */

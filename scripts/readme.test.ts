@@ -32,7 +32,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../test/browser/gateway.ts";
-import { createMerchant, devVar } from "./operator-client.ts";
+import { accessToken, createMerchant, devVar } from "./operator-client.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -174,17 +174,7 @@ describe("README.md Quick start, run as written", { timeout: 300_000 }, () => {
 
   test("access tokens of the gateway on PORT carry its origin as issuer, and it accepts them", async () => {
     const creds = await createMerchant(origin, devVar("OPERATOR_TOKEN", join(dir, ".dev.vars")), "Issuer check");
-    const res = await fetch(`${origin}/v1/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: creds.clientId,
-        client_secret: creds.clientSecret,
-      }),
-    });
-    assert.equal(res.status, 200);
-    const { access_token: token } = (await res.json()) as { access_token: string };
+    const token = await accessToken(origin, creds);
     const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { iss: string };
     assert.equal(claims.iss, origin);
     const account = await fetch(`${origin}/v1/account`, { headers: { authorization: `Bearer ${token}` } });

@@ -55,14 +55,14 @@ export function merchantObject(row: MerchantRow): z.infer<typeof MerchantSchema>
 }
 
 const rateLimit = intParam().pipe(z.int().min(1).max(MAX_RATE_LIMIT));
+/** A merchant's name: 1 to 200 characters once trimmed. */
+const merchantName = z.string().trim().min(1).max(200);
 const CreateMerchant = z
   .strictObject({
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .openapi({ description: "The merchant's name, 1 to 200 characters once trimmed.", example: "Acme Inc." }),
+    name: merchantName.openapi({
+      description: "The merchant's name, 1 to 200 characters once trimmed.",
+      example: "Acme Inc.",
+    }),
     rate_limit: rateLimit
       .optional()
       .openapi({ description: "Requests per second, 1 to 10000; default: the deployment's.", example: 100 }),
@@ -70,13 +70,7 @@ const CreateMerchant = z
   .openapi("CreateMerchantParams");
 const UpdateMerchant = z
   .strictObject({
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .openapi({ description: "New name, 1 to 200 characters once trimmed." }),
+    name: merchantName.optional().openapi({ description: "New name, 1 to 200 characters once trimmed." }),
     rate_limit: z
       .union([z.literal(""), rateLimit])
       .optional()

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import type { TestMerchant } from "./gateway.ts";
-import { type BrowserTest, DESKTOP, type OpenedPage, PHONE } from "./harness.ts";
+import { assertStaticFiles, type BrowserTest, DESKTOP, type OpenedPage, PHONE } from "./harness.ts";
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
@@ -172,22 +172,18 @@ export async function refusesWrongSecretsAndBadSessions(t: BrowserTest): Promise
 
 /** (d) The page's static files carry the strict headers; the HTML is not an asset of its own. */
 export async function staticFilesCarryTheStrictHeaders(t: BrowserTest): Promise<void> {
-  for (const [path, type] of [
-    ["/admin/dashboard.js", /javascript/],
-    ["/admin/charts.js", /javascript/],
-    ["/admin/dashboard.css", /^text\/css/],
-    ["/admin/vendor/uPlot.iife.min.js", /javascript/],
-    ["/admin/vendor/uPlot.min.css", /^text\/css/],
-  ] as const) {
-    const res = await fetch(new URL(path, t.gateway.base));
-    assert.equal(res.status, 200, path);
-    assert.match(res.headers.get("content-type") ?? "", type, path);
-    assert.equal(res.headers.get("content-security-policy"), CSP, path);
-    assert.equal(res.headers.get("x-frame-options"), "DENY", path);
-  }
-  for (const path of ["/admin/dashboard.html", "/admin/_headers", "/admin/vendor/"]) {
-    assert.equal((await fetch(new URL(path, t.gateway.base))).status, 404, path);
-  }
+  await assertStaticFiles(
+    t.gateway.base,
+    CSP,
+    [
+      ["/admin/dashboard.js", /javascript/],
+      ["/admin/charts.js", /javascript/],
+      ["/admin/dashboard.css", /^text\/css/],
+      ["/admin/vendor/uPlot.iife.min.js", /javascript/],
+      ["/admin/vendor/uPlot.min.css", /^text\/css/],
+    ],
+    ["/admin/dashboard.html", "/admin/_headers", "/admin/vendor/"],
+  );
   const page = await fetch(new URL("/admin/dashboard", t.gateway.base));
   assert.equal(page.headers.get("content-security-policy"), CSP);
 }

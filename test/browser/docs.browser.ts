@@ -7,7 +7,7 @@
  * the page's origin.
  */
 import assert from "node:assert/strict";
-import { type BrowserTest, DESKTOP, type OpenedPage, PHONE } from "./harness.ts";
+import { assertStaticFiles, type BrowserTest, DESKTOP, type OpenedPage, PHONE } from "./harness.ts";
 
 /** src/routes/docs.ts's DOCS_CSP (the page) and public/_headers' /docs/* policy (its assets). */
 const CSP =
@@ -161,22 +161,18 @@ export async function cspBlocksOtherOrigins(t: BrowserTest): Promise<void> {
  * wrangler's asset router applies, so vitest cannot check it), and nothing under /docs/ lists a folder.
  */
 export async function staticFilesCarryThePolicy(t: BrowserTest): Promise<void> {
-  for (const [path, type] of [
-    ["/docs/index.html", /^text\/html/],
-    ["/docs/docs.js", /javascript/],
-    ["/docs/docs.css", /^text\/css/],
-    ["/docs/guides/errors.md", /^text\/markdown/],
-    ["/docs/vendor/standalone.js", /javascript/],
-  ] as const) {
-    const res = await fetch(new URL(path, t.gateway.base));
-    assert.equal(res.status, 200, path);
-    assert.match(res.headers.get("content-type") ?? "", type, path);
-    assert.equal(res.headers.get("content-security-policy"), CSP, path);
-    assert.equal(res.headers.get("x-frame-options"), "DENY", path);
-  }
-  for (const path of ["/docs/_headers", "/docs/vendor/", "/docs/guides/"]) {
-    assert.equal((await fetch(new URL(path, t.gateway.base))).status, 404, path);
-  }
+  await assertStaticFiles(
+    t.gateway.base,
+    CSP,
+    [
+      ["/docs/index.html", /^text\/html/],
+      ["/docs/docs.js", /javascript/],
+      ["/docs/docs.css", /^text\/css/],
+      ["/docs/guides/errors.md", /^text\/markdown/],
+      ["/docs/vendor/standalone.js", /javascript/],
+    ],
+    ["/docs/_headers", "/docs/vendor/", "/docs/guides/"],
+  );
 }
 
 /** The runner's merchant: its publishable key tokenizes a test card from the page, its secret key reads it back. */

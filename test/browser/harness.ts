@@ -5,6 +5,7 @@
  * own browser context, closed when the test ends, and records what went wrong in the page: console
  * errors (CSP violations among them), uncaught exceptions and failed requests, and every request it made.
  */
+import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
@@ -89,4 +90,25 @@ export function browserTest(browser: Browser, gateway: Gateway, screenshotDir: s
     await Promise.allSettled(contexts.map((c) => c.close()));
   };
   return { test, close };
+}
+
+/**
+ * Each of `files` (path and content-type pattern) is served 200 with the policy `csp` and
+ * `X-Frame-Options: DENY` (public/_headers, which only wrangler's asset router applies), and each of
+ * `missing` is a 404 (no folder listing, no _headers file).
+ */
+export async function assertStaticFiles(
+  base: string,
+  csp: string,
+  files: readonly (readonly [string, RegExp])[],
+  missing: readonly string[],
+): Promise<void> {
+  for (const [path, type] of files) {
+    const res = await fetch(new URL(path, base));
+    assert.equal(res.status, 200, path);
+    assert.match(res.headers.get("content-type") ?? "", type, path);
+    assert.equal(res.headers.get("content-security-policy"), csp, path);
+    assert.equal(res.headers.get("x-frame-options"), "DENY", path);
+  }
+  for (const path of missing) assert.equal((await fetch(new URL(path, base))).status, 404, path);
 }
