@@ -79,8 +79,9 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
-      // A real HTTP webhook receiver on 127.0.0.1 (test/receiver/server.ts), its port given to tests.
-      globalSetup: ["./test/receiver/server.ts"],
+      // A real HTTP webhook receiver on 127.0.0.1 (test/receiver/server.ts), its port given to tests;
+      // workerd's reports that tests provoke on purpose not printed (test/quiet-workerd.ts).
+      globalSetup: ["./test/receiver/server.ts", "./test/quiet-workerd.ts"],
       testTimeout: 20_000,
       // The gateway's structured log lines (one per request, src/monitoring/request-log.ts, and the
       // warnings and errors tests provoke on purpose) are not printed: tests that check them spy on
