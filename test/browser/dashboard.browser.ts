@@ -143,6 +143,8 @@ export async function refusesWrongSecretsAndBadSessions(t: BrowserTest): Promise
 
   // A forged session cookie: the page asks who is signed in, learns nobody, and shows the form.
   const forged = await t.openPage("/admin/dashboard");
+  // The first load's own session check must have answered: a reload while it runs aborts it.
+  await forged.page.locator("#login").waitFor();
   await forged.page.context().addCookies([
     {
       name: "__Host-edgepay_dashboard",
